@@ -1,0 +1,185 @@
+/**
+ * Signed envelopes: `{ body, signer, signature }`, sealed and opened.
+ *
+ * The signature covers the **signing bytes** of a body:
+ *
+ * ```text
+ * "checkout-protocol/v1/" || body._tag || 0x00 || canonicalJson(Schema-encoded body)
+ * ```
+ *
+ * The domain tag names the protocol, its version and the message type, so a signature made for
+ * one message can never be presented as a signature on another, nor on any other protocol's
+ * bytes. Opening an envelope runs, in this order and stopping at the first failure:
+ *
+ * 1. decode the envelope and its body with Schema, refusing unknown fields (`DecodeError`);
+ * 2. look the signer up in the recipient's registry (`UnknownKey`, `RevokedKey`);
+ * 3. check that the key's role may sign this message type and that the key belongs to the party
+ *    the body names as `from` (`WrongSigner`);
+ * 4. verify the signature with the strict policy (`BadSignature`);
+ * 5. check the body is addressed to this party (`WrongRecipient`).
+ *
+ * Expiry is checked by the machines with {@link requireUnexpired}, after their idempotency
+ * lookup: a retry of a request that was accepted before its expiry must still get its recorded
+ * answer.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Schema } from "effect"
+import { KeyId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
+import { BadSignature, DecodeError, Expired, RevokedKey, UnknownKey, WrongRecipient, WrongSigner } from "../domain/Rejection.js"
+import { canonicalBytes } from "./Canonical.js"
+import { Ed25519, SIGNATURE_BYTES } from "./Ed25519.js"
+import { lookup, type KeyRegistry, type Role } from "./KeyRegistry.js"
+
+/** The protocol name and version every domain tag starts with. @since 0.1.0 */
+export const PROTOCOL_VERSION = "checkout-protocol/v1"
+
+/** What every signed body has: a type tag, its sender and its recipient. @category models @since 0.1.0 */
+export interface SignedBody {
+  /** The message type; part of the domain tag. */
+  readonly _tag: string
+  /** The sending party; must own the signing key. */
+  readonly from: PartyId
+  /** The receiving party; anyone else rejects the message. */
+  readonly to: PartyId
+}
+
+/**
+ * The signed messages a party can seal or open: their Schema and the role allowed to sign each.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface MessageCodec<B extends SignedBody> {
+  /** The Schema of the bodies, usually a `Schema.Union` of tagged classes. */
+  readonly schema: Schema.Codec<B, unknown>
+  /** The one role whose keys may sign a message with this tag. */
+  readonly signerRole: (tag: B["_tag"]) => Role
+}
+
+/** An envelope as it travels: JSON-ready, the signature in unpadded base64url. @category models @since 0.1.0 */
+export interface WireEnvelope {
+  readonly body: unknown
+  readonly signer: string
+  readonly signature: string
+}
+
+/** The key a party signs with: its registered id and its 32-byte Ed25519 seed. @category models @since 0.1.0 */
+export interface SigningIdentity {
+  readonly keyId: KeyId
+  readonly seed: Uint8Array
+}
+
+/** An opened envelope: the decoded body and the registry entry of the key that signed it. @category models @since 0.1.0 */
+export interface Opened<B> {
+  readonly body: B
+  readonly signer: KeyId
+}
+
+const EnvelopeShape = Schema.Struct({
+  body: Schema.Unknown,
+  signer: KeyId,
+  signature: Schema.Uint8ArrayFromBase64Url
+})
+
+const strict = { onExcessProperty: "error" } as const
+const decodeEnvelope = Schema.decodeUnknownExit(EnvelopeShape, strict)
+const utf8 = new TextEncoder()
+
+/** The domain tag of a message type: `checkout-protocol/v1/<tag>` followed by a zero byte. @since 0.1.0 */
+export const domainTag = (tag: string): Uint8Array => utf8.encode(`${PROTOCOL_VERSION}/${tag}\u0000`)
+
+/** The bytes a signature covers: the domain tag, then the canonical JSON of the encoded body. @since 0.1.0 */
+export const signingBytes = (tag: string, encodedBody: unknown): Uint8Array => {
+  const head = domainTag(tag)
+  const tail = canonicalBytes(encodedBody)
+  const out = new Uint8Array(head.length + tail.length)
+  out.set(head, 0)
+  out.set(tail, head.length)
+  return out
+}
+
+const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64url")
+
+/**
+ * Signs a body and wraps it into a {@link WireEnvelope}.
+ *
+ * @since 0.1.0
+ */
+export const seal = <B extends SignedBody>(
+  codec: MessageCodec<B>,
+  body: B,
+  identity: SigningIdentity
+): Effect.Effect<WireEnvelope, never, Ed25519> =>
+  Effect.gen(function* () {
+    const ed = yield* Ed25519
+    const encoded = Schema.encodeSync(codec.schema)(body)
+    const signature = ed.sign(identity.seed, signingBytes(body._tag, encoded))
+    return { body: encoded, signer: identity.keyId, signature: base64url(signature) }
+  })
+
+/** Everything {@link open} needs to know about the recipient. @category models @since 0.1.0 */
+export interface OpenContext {
+  /** The recipient's own party id. */
+  readonly me: PartyId
+  /** The recipient's key registry. */
+  readonly registry: KeyRegistry
+}
+
+/** Every rejection {@link open} can return. @category models @since 0.1.0 */
+export type OpenRejection = DecodeError | UnknownKey | RevokedKey | WrongSigner | BadSignature | WrongRecipient
+
+/**
+ * Decodes and verifies an envelope from the network; see the module summary for the checks.
+ *
+ * @since 0.1.0
+ */
+export const open = <B extends SignedBody>(
+  codec: MessageCodec<B>,
+  wire: unknown,
+  context: OpenContext
+): Effect.Effect<Opened<B>, OpenRejection, Ed25519> =>
+  Effect.gen(function* () {
+    const envelope = decodeEnvelope(wire)
+    if (Exit.isFailure(envelope)) return yield* new DecodeError({ detail: firstLine(envelope.cause) })
+    const { body: rawBody, signer, signature } = envelope.value
+    const decoded = Schema.decodeUnknownExit(codec.schema, strict)(rawBody)
+    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })
+    const body = decoded.value
+    const key = lookup(context.registry, signer)
+    if (key === undefined) return yield* new UnknownKey({ keyId: signer })
+    if (key.status !== "active") return yield* new RevokedKey({ keyId: signer })
+    const role = codec.signerRole(body._tag)
+    if (key.role !== role) {
+      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `needs a ${role} key, got a ${key.role} key` })
+    }
+    if (key.owner !== body.from) {
+      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `key of ${key.owner} cannot speak for ${body.from}` })
+    }
+    const ed = yield* Ed25519
+    const bytes = signingBytes(body._tag, Schema.encodeSync(codec.schema)(body))
+    if (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature)) {
+      return yield* new BadSignature({ keyId: signer, tag: body._tag })
+    }
+    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })
+    return { body, signer }
+  })
+
+/**
+ * Fails with `Expired` when a request's `expiresAt_ms` is not after `now_ms`.
+ *
+ * @since 0.1.0
+ */
+export const requireUnexpired = (
+  request: { readonly id: string; readonly expiresAt_ms: Timestamp_ms },
+  now_ms: Timestamp_ms
+): Effect.Effect<void, Expired> =>
+  now_ms < request.expiresAt_ms
+    ? Effect.void
+    : Effect.fail(new Expired({ id: request.id, expiresAt_ms: request.expiresAt_ms, now_ms }))
+
+const firstLine = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const text = error instanceof Error ? error.message : String(error)
+  return text.replace(/\s+/g, " ").slice(0, 300)
+}

@@ -1,0 +1,274 @@
+/**
+ * A double-entry ledger with two-phase holds, in the manner of TigerBeetle.
+ *
+ * Every account keeps four integer counters in minor units: debits and credits, each either
+ * posted or pending. Every transfer adds the same amount to one account's debits and another's
+ * credits, so across a ledger the sum of debits always equals the sum of credits and the
+ * balances (credits minus debits) sum to zero. A hold is a pending transfer: it reserves funds
+ * (`debitsPending`) until it is captured (in one or several parts, never beyond the hold),
+ * voided, or expires, which releases what was not captured.
+ *
+ * An account flagged `debitsMustNotExceedCredits` (a customer's deposit account) can never be
+ * overdrawn: a transfer or hold that would take its posted plus pending debits above its posted
+ * credits fails with `InsufficientFunds`. All operations are pure: they return a new ledger or a
+ * {@link LedgerError} and leave the input untouched.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Ledger, Money } from "checkout-protocol"
+ * import { Result } from "effect"
+ *
+ * let l = Ledger.empty
+ * l = Result.getOrThrow(Ledger.openAccount(l, { id: "cash", currency: "EUR", debitsMustNotExceedCredits: false }))
+ * l = Result.getOrThrow(Ledger.openAccount(l, { id: "alice", currency: "EUR", debitsMustNotExceedCredits: true }))
+ * l = Result.getOrThrow(Ledger.transfer(l, { id: "t1", debit: "cash", credit: "alice", amount: Money.money(5000, "EUR") }))
+ * Ledger.available(l, "alice") // 5000
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Result, Schema } from "effect"
+import type { Currency, Money } from "../domain/Money.js"
+
+/** One account's counters, all integer minor units. @category models @since 0.1.0 */
+export interface Account {
+  readonly id: string
+  readonly currency: Currency
+  readonly debitsMustNotExceedCredits: boolean
+  readonly debitsPosted: number
+  readonly creditsPosted: number
+  readonly debitsPending: number
+  readonly creditsPending: number
+}
+
+/** Where a hold stands. @since 0.1.0 */
+export type HoldStatus = "pending" | "voided" | "expired" | "closed"
+
+/**
+ * A two-phase transfer: `amount` reserved from `debit` for `credit`, of which `captured` has been
+ * posted so far. While `pending`, `amount - captured` is still reserved.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Hold {
+  readonly id: string
+  readonly debit: string
+  readonly credit: string
+  readonly currency: Currency
+  readonly amount_minor: number
+  readonly captured_minor: number
+  readonly expiresAt_ms: number
+  readonly status: HoldStatus
+}
+
+/** A posted entry in the ledger's journal. @category models @since 0.1.0 */
+export interface Entry {
+  readonly id: string
+  readonly debit: string
+  readonly credit: string
+  readonly currency: Currency
+  readonly amount_minor: number
+  readonly kind: "transfer" | "capture"
+}
+
+/** A ledger: accounts, holds and the journal of posted entries, all keyed by id. @category models @since 0.1.0 */
+export interface Ledger {
+  readonly accounts: Readonly<Record<string, Account>>
+  readonly holds: Readonly<Record<string, Hold>>
+  readonly journal: Readonly<Record<string, Entry>>
+}
+
+/** Why a ledger operation was refused. @category errors @since 0.1.0 */
+export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError", {
+  code: Schema.Literals([
+    "AccountExists",
+    "UnknownAccount",
+    "SameAccount",
+    "CurrencyMismatch",
+    "ZeroAmount",
+    "InsufficientFunds",
+    "IdExists",
+    "UnknownHold",
+    "HoldNotPending",
+    "ExceedsHold",
+    "HoldExpired",
+    "HoldNotExpired"
+  ]),
+  detail: Schema.String
+}) {}
+
+/** A ledger with no accounts. @since 0.1.0 */
+export const empty: Ledger = { accounts: {}, holds: {}, journal: {} }
+
+type Outcome = Result.Result<Ledger, LedgerError>
+const refuse = (code: LedgerError["code"], detail: string): Outcome => Result.fail(new LedgerError({ code, detail }))
+const get = <T>(record: Readonly<Record<string, T>>, id: string): T | undefined =>
+  Object.hasOwn(record, id) ? record[id] : undefined
+
+/** Opens an account with zero counters. @since 0.1.0 */
+export const openAccount = (
+  ledger: Ledger,
+  account: { readonly id: string; readonly currency: Currency; readonly debitsMustNotExceedCredits: boolean }
+): Outcome =>
+  get(ledger.accounts, account.id) !== undefined
+    ? refuse("AccountExists", `account ${account.id} already exists`)
+    : Result.succeed({
+        ...ledger,
+        accounts: {
+          ...ledger.accounts,
+          [account.id]: { ...account, debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 }
+        }
+      })
+
+/** An account's posted balance: credits minus debits. @since 0.1.0 */
+export const balance = (ledger: Ledger, id: string): number => {
+  const a = get(ledger.accounts, id)
+  return a === undefined ? 0 : a.creditsPosted - a.debitsPosted
+}
+
+/** What an account can still spend: posted credits minus posted and pending debits. @since 0.1.0 */
+export const available = (ledger: Ledger, id: string): number => {
+  const a = get(ledger.accounts, id)
+  return a === undefined ? 0 : a.creditsPosted - a.debitsPosted - a.debitsPending
+}
+
+/** Looks a hold up by id. @since 0.1.0 */
+export const hold = (ledger: Ledger, id: string): Hold | undefined => get(ledger.holds, id)
+
+interface Movement {
+  readonly id: string
+  readonly debit: string
+  readonly credit: string
+  readonly amount: Money
+}
+
+const checkMovement = (ledger: Ledger, m: Movement): Result.Result<readonly [Account, Account], LedgerError> => {
+  const debit = get(ledger.accounts, m.debit)
+  const credit = get(ledger.accounts, m.credit)
+  const fail = (code: LedgerError["code"], detail: string) => Result.fail(new LedgerError({ code, detail }))
+  if (get(ledger.journal, m.id) !== undefined || get(ledger.holds, m.id) !== undefined) return fail("IdExists", `id ${m.id} is already used`)
+  if (debit === undefined) return fail("UnknownAccount", `no account ${m.debit}`)
+  if (credit === undefined) return fail("UnknownAccount", `no account ${m.credit}`)
+  if (debit.id === credit.id) return fail("SameAccount", `${m.id} debits and credits ${debit.id}`)
+  if (debit.currency !== m.amount.currency || credit.currency !== m.amount.currency) {
+    return fail("CurrencyMismatch", `${m.id} moves ${m.amount.currency} between ${debit.currency} and ${credit.currency} accounts`)
+  }
+  if (m.amount.amount_minor <= 0) return fail("ZeroAmount", `${m.id} moves nothing`)
+  if (debit.debitsMustNotExceedCredits && available(ledger, debit.id) < m.amount.amount_minor) {
+    return fail("InsufficientFunds", `${debit.id} has ${available(ledger, debit.id)} available, ${m.id} needs ${m.amount.amount_minor}`)
+  }
+  return Result.succeed([debit, credit] as const)
+}
+
+const adjust = (ledger: Ledger, id: string, change: Partial<Omit<Account, "id" | "currency" | "debitsMustNotExceedCredits">>): Ledger => {
+  const a = get(ledger.accounts, id)
+  if (a === undefined) return ledger
+  const next: Account = {
+    ...a,
+    debitsPosted: a.debitsPosted + (change.debitsPosted ?? 0),
+    creditsPosted: a.creditsPosted + (change.creditsPosted ?? 0),
+    debitsPending: a.debitsPending + (change.debitsPending ?? 0),
+    creditsPending: a.creditsPending + (change.creditsPending ?? 0)
+  }
+  return { ...ledger, accounts: { ...ledger.accounts, [id]: next } }
+}
+
+/** Posts a transfer at once: debits one account and credits another by the same amount. @since 0.1.0 */
+export const transfer = (ledger: Ledger, m: Movement): Outcome =>
+  Result.map(checkMovement(ledger, m), () => {
+    const amount_minor = m.amount.amount_minor
+    const moved = adjust(adjust(ledger, m.debit, { debitsPosted: amount_minor }), m.credit, { creditsPosted: amount_minor })
+    const entry: Entry = { id: m.id, debit: m.debit, credit: m.credit, currency: m.amount.currency, amount_minor, kind: "transfer" }
+    return { ...moved, journal: { ...moved.journal, [m.id]: entry } }
+  })
+
+/** Places a hold: reserves `amount` on `debit` for `credit` until `expiresAt_ms`. @since 0.1.0 */
+export const placeHold = (ledger: Ledger, m: Movement & { readonly expiresAt_ms: number }): Outcome =>
+  Result.map(checkMovement(ledger, m), () => {
+    const amount_minor = m.amount.amount_minor
+    const reserved = adjust(adjust(ledger, m.debit, { debitsPending: amount_minor }), m.credit, { creditsPending: amount_minor })
+    const placed: Hold = {
+      id: m.id,
+      debit: m.debit,
+      credit: m.credit,
+      currency: m.amount.currency,
+      amount_minor,
+      captured_minor: 0,
+      expiresAt_ms: m.expiresAt_ms,
+      status: "pending"
+    }
+    return { ...reserved, holds: { ...reserved.holds, [m.id]: placed } }
+  })
+
+const pendingHold = (ledger: Ledger, id: string): Result.Result<Hold, LedgerError> => {
+  const h = get(ledger.holds, id)
+  if (h === undefined) return Result.fail(new LedgerError({ code: "UnknownHold", detail: `no hold ${id}` }))
+  if (h.status !== "pending") return Result.fail(new LedgerError({ code: "HoldNotPending", detail: `hold ${id} is ${h.status}` }))
+  return Result.succeed(h)
+}
+
+const release = (ledger: Ledger, h: Hold, status: HoldStatus): Ledger => {
+  const remaining = h.amount_minor - h.captured_minor
+  const released = adjust(adjust(ledger, h.debit, { debitsPending: -remaining }), h.credit, { creditsPending: -remaining })
+  return { ...released, holds: { ...released.holds, [h.id]: { ...h, status } } }
+}
+
+/**
+ * Captures part or all of what a pending hold still reserves, posting it as entry `captureId`.
+ * Fails with `ExceedsHold` beyond the remainder and `HoldExpired` at or after the hold's expiry.
+ *
+ * @since 0.1.0
+ */
+export const capture = (ledger: Ledger, holdId: string, captureId: string, amount_minor: number, now_ms: number): Outcome =>
+  Result.flatMap(pendingHold(ledger, holdId), (h) => {
+    if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", `hold ${holdId} expired at ${h.expiresAt_ms}`)
+    if (get(ledger.journal, captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
+    if (amount_minor <= 0) return refuse("ZeroAmount", `${captureId} captures nothing`)
+    if (amount_minor > h.amount_minor - h.captured_minor) {
+      return refuse("ExceedsHold", `${captureId} captures ${amount_minor}, hold ${holdId} has ${h.amount_minor - h.captured_minor} left`)
+    }
+    const moved = adjust(
+      adjust(ledger, h.debit, { debitsPending: -amount_minor, debitsPosted: amount_minor }),
+      h.credit,
+      { creditsPending: -amount_minor, creditsPosted: amount_minor }
+    )
+    const captured_minor = h.captured_minor + amount_minor
+    const entry: Entry = { id: captureId, debit: h.debit, credit: h.credit, currency: h.currency, amount_minor, kind: "capture" }
+    return Result.succeed({
+      ...moved,
+      holds: { ...moved.holds, [holdId]: { ...h, captured_minor, status: captured_minor === h.amount_minor ? "closed" : "pending" } },
+      journal: { ...moved.journal, [captureId]: entry }
+    })
+  })
+
+/** Voids a pending hold, releasing whatever it still reserves. @since 0.1.0 */
+export const voidHold = (ledger: Ledger, holdId: string): Outcome =>
+  Result.map(pendingHold(ledger, holdId), (h) => release(ledger, h, "voided"))
+
+/** Expires a pending hold whose expiry has passed, releasing whatever it still reserves. @since 0.1.0 */
+export const expireHold = (ledger: Ledger, holdId: string, now_ms: number): Outcome =>
+  Result.flatMap(pendingHold(ledger, holdId), (h) =>
+    now_ms < h.expiresAt_ms ? refuse("HoldNotExpired", `hold ${holdId} expires at ${h.expiresAt_ms}`) : Result.succeed(release(ledger, h, "expired"))
+  )
+
+/** Pending holds whose expiry is at or before `now_ms`. @since 0.1.0 */
+export const expiredHolds = (ledger: Ledger, now_ms: number): ReadonlyArray<Hold> =>
+  Object.values(ledger.holds).filter((h) => h.status === "pending" && h.expiresAt_ms <= now_ms)
+
+/**
+ * The ledger's trial balance per currency: total debits minus total credits, posted and pending.
+ * Double entry keeps every figure at zero; anything else is a bug.
+ *
+ * @since 0.1.0
+ */
+export const trialBalance = (ledger: Ledger): Readonly<Record<string, { readonly posted: number; readonly pending: number }>> => {
+  const totals: Record<string, { posted: number; pending: number }> = {}
+  for (const a of Object.values(ledger.accounts)) {
+    const t = (totals[a.currency] ??= { posted: 0, pending: 0 })
+    t.posted += a.debitsPosted - a.creditsPosted
+    t.pending += a.debitsPending - a.creditsPending
+  }
+  return totals
+}

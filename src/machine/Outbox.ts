@@ -1,0 +1,71 @@
+/**
+ * The outbox: requests sent and not yet answered, resent until they are.
+ *
+ * A party puts every request it sends into its durable outbox under the request's id, and takes
+ * it out when the answer arrives. On every `Tick` the entries whose retry time has come are sent
+ * again, byte for byte, with the same id, backing off from {@link RETRY_BASE_ms} to
+ * {@link RETRY_MAX_ms}. After a crash, every entry is due at once. Retries are how the protocol
+ * survives dropped messages; the receivers' idempotency is how it survives the retries.
+ *
+ * @since 0.1.0
+ */
+import type { Packet } from "./Machine.js"
+
+/** The first retry interval. @since 0.1.0 */
+export const RETRY_BASE_ms = 3_000
+/** The longest retry interval; backoff doubles up to it. @since 0.1.0 */
+export const RETRY_MAX_ms = 16_000
+/** The most entries an outbox holds; a party refuses new work beyond it. @since 0.1.0 */
+export const OUTBOX_LIMIT = 10_000
+
+/** One unanswered request. @category models @since 0.1.0 */
+export interface OutboxEntry {
+  readonly packet: Packet
+  readonly attempts: number
+  readonly nextAttempt_ms: number
+}
+
+/** A party's outbox, keyed by request id. @category models @since 0.1.0 */
+export type Outbox = Readonly<Record<string, OutboxEntry>>
+
+/** An empty outbox. @since 0.1.0 */
+export const empty: Outbox = {}
+
+/** Whether the outbox has room for another request. @since 0.1.0 */
+export const hasRoom = (outbox: Outbox): boolean => Object.keys(outbox).length < OUTBOX_LIMIT
+
+/** The outbox with `packet` added under `key`, first retry one interval after `now_ms`. @since 0.1.0 */
+export const add = (outbox: Outbox, key: string, packet: Packet, now_ms: number): Outbox => ({
+  ...outbox,
+  [key]: { packet, attempts: 1, nextAttempt_ms: now_ms + RETRY_BASE_ms }
+})
+
+/** The outbox without `key`: its request was answered. @since 0.1.0 */
+export const acknowledge = (outbox: Outbox, key: string): Outbox => {
+  if (!Object.hasOwn(outbox, key)) return outbox
+  const { [key]: _answered, ...rest } = outbox
+  return rest
+}
+
+/** Whether `key` is still waiting for its answer. @since 0.1.0 */
+export const isPending = (outbox: Outbox, key: string): boolean => Object.hasOwn(outbox, key)
+
+/** The packets due for a retry at `now_ms`, and the outbox with their next retry scheduled. @since 0.1.0 */
+export const due = (outbox: Outbox, now_ms: number): { readonly outbox: Outbox; readonly packets: ReadonlyArray<Packet> } => {
+  const packets: Array<Packet> = []
+  const next: Record<string, OutboxEntry> = {}
+  for (const [key, entry] of Object.entries(outbox)) {
+    if (entry.nextAttempt_ms > now_ms) {
+      next[key] = entry
+      continue
+    }
+    packets.push(entry.packet)
+    const backoff_ms = Math.min(RETRY_BASE_ms * 2 ** Math.min(entry.attempts, 10), RETRY_MAX_ms)
+    next[key] = { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms }
+  }
+  return { outbox: next, packets }
+}
+
+/** The outbox after a restart: every entry due at once. @since 0.1.0 */
+export const afterRestart = (outbox: Outbox): Outbox =>
+  Object.fromEntries(Object.entries(outbox).map(([key, entry]) => [key, { ...entry, nextAttempt_ms: 0 }]))

@@ -1,0 +1,57 @@
+/**
+ * Every signed message of the protocol, and the one role allowed to sign each.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import type { MessageCodec } from "../crypto/Envelope.js"
+import type { Role } from "../crypto/KeyRegistry.js"
+import { AuthorizationRequest, AuthorizationResponse } from "./GatewayIssuer.js"
+import { Challenge, ChallengeAnswer, ChallengeReceipt } from "./IssuerPhone.js"
+import { AuthorizationResult, AuthorizePayment } from "./MerchantGateway.js"
+
+/** Every signed message, as one Schema union. @category messages @since 0.1.0 */
+export const SignedMessage = Schema.Union([
+  AuthorizePayment,
+  AuthorizationResult,
+  AuthorizationRequest,
+  AuthorizationResponse,
+  Challenge,
+  ChallengeAnswer,
+  ChallengeReceipt
+])
+/** @since 0.1.0 */
+export type SignedMessage = typeof SignedMessage.Type
+
+/** The tag of a signed message type. @since 0.1.0 */
+export type SignedTag = SignedMessage["_tag"]
+
+/**
+ * The role whose key must sign each message type. An envelope signed by a key of any other role
+ * is rejected with `WrongSigner`, even if the signature is valid.
+ *
+ * @since 0.1.0
+ */
+export const SIGNER_ROLE: { readonly [T in SignedTag]: Role } = {
+  AuthorizePayment: "merchant",
+  AuthorizationResult: "gateway",
+  AuthorizationRequest: "gateway",
+  AuthorizationResponse: "issuer",
+  Challenge: "issuer",
+  ChallengeAnswer: "device",
+  ChallengeReceipt: "issuer"
+}
+
+/**
+ * A codec for a subset of the signed messages: the ones a given party accepts. Opening anything
+ * else fails with `DecodeError`.
+ *
+ * @since 0.1.0
+ */
+export const codecOf = <B extends SignedMessage>(schema: Schema.Codec<B, unknown>): MessageCodec<B> => ({
+  schema,
+  signerRole: (tag) => SIGNER_ROLE[tag]
+})
+
+/** The codec of every signed message, used to seal anything a party sends. @since 0.1.0 */
+export const AnySigned: MessageCodec<SignedMessage> = codecOf(SignedMessage)

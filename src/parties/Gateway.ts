@@ -1,0 +1,221 @@
+/**
+ * The gateway (acquirer): vouches for merchants, routes their payments to the shoppers' banks,
+ * and relays the answers.
+ *
+ * It accepts an `AuthorizePayment` only from a merchant whose key it has registered, only for
+ * that merchant as payee, and forwards it to the issuer named in the payer as a signed
+ * `AuthorizationRequest`, retried until the issuer answers. The issuer's answer, checked against
+ * the request, becomes the `AuthorizationResult` recorded and sent to the merchant; a retry of
+ * the same payment id gets that recorded result again.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema } from "effect"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import { AuthorizationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
+import * as Money from "../domain/Money.js"
+import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import type { AuthorizationStatus } from "../messages/Common.js"
+import { AuthorizationRequest, AuthorizationResponse } from "../messages/GatewayIssuer.js"
+import { AuthorizationResult, AuthorizePayment } from "../messages/MerchantGateway.js"
+import { codecOf } from "../messages/Signed.js"
+import * as Idempotency from "../machine/Idempotency.js"
+import { guard, send, transitioned, unchanged, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
+import * as Outbox from "../machine/Outbox.js"
+import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
+
+/** Where a payment stands at the gateway. @since 0.1.0 */
+export type GatewayPaymentState = "Forwarding" | "Approved" | "Declined"
+
+/** One payment the gateway has accepted. @category models @since 0.1.0 */
+export interface GatewayPayment {
+  readonly request: AuthorizePayment
+  readonly authorizationId: AuthorizationId
+  readonly state: GatewayPaymentState
+}
+
+/** The gateway's state. All of it is durable. @category models @since 0.1.0 */
+export interface GatewayState {
+  readonly identity: PartyIdentity
+  /** Payments by `merchant/paymentId`. */
+  readonly payments: Readonly<Record<string, GatewayPayment>>
+  /** Which payment each authorization id belongs to. */
+  readonly byAuthorization: Readonly<Record<string, string>>
+  /** Merchants' requests by `merchant/paymentId`, with the results sent. */
+  readonly records: Idempotency.IdempotencyRecords
+  readonly outbox: Outbox.Outbox
+  /** How many authorization ids have been issued. */
+  readonly issued: number
+}
+
+/** The gateway's inputs. @category inputs @since 0.1.0 */
+export type GatewayInput = Receive | Tick
+
+/** A gateway with no payments yet. @since 0.1.0 */
+export const initial = (identity: PartyIdentity): GatewayState => ({
+  identity,
+  payments: {},
+  byAuthorization: {},
+  records: {},
+  outbox: Outbox.empty,
+  issued: 0
+})
+
+/** The gateway's transitions, as data. @since 0.1.0 */
+export const transitions: ReadonlyArray<Transition> = [
+  { entity: "payment", from: "None", on: "AuthorizePayment", to: "Forwarding" },
+  { entity: "payment", from: "None", on: "AuthorizePayment (expired)", to: "Declined" },
+  { entity: "payment", from: "None", on: "AuthorizePayment (no route to issuer)", to: "Declined" },
+  { entity: "payment", from: "Forwarding", on: "AuthorizationResponse (approved)", to: "Approved" },
+  { entity: "payment", from: "Forwarding", on: "AuthorizationResponse (declined)", to: "Declined" }
+]
+
+const Accepts = codecOf(Schema.Union([AuthorizePayment, AuthorizationResponse]))
+
+const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined
+
+const paymentKey = (merchant: PartyId, id: string): string => `${merchant}/${id}`
+
+const onAuthorizePayment = (
+  state: GatewayState,
+  body: AuthorizePayment,
+  now_ms: Timestamp_ms
+): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
+  Effect.gen(function* () {
+    const key = paymentKey(body.from, body.id)
+    const encoded = encodeSigned(body)
+    const seen = Idempotency.classify(state.records, key, encoded)
+    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
+    if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
+    const me = state.identity.id
+    const issuerKnown = Object.values(state.identity.registry).some((k) => k.owner === body.payer.issuer && k.role === "issuer")
+    if (now_ms >= body.expiresAt_ms || !issuerKnown) {
+      const status: AuthorizationStatus = issuerKnown ? "request_expired" : "unknown_account"
+      const result = yield* sealPacket(state.identity, resultFor(state, body, status, null))
+      const authorizationId = AuthorizationId.make(`auth-${state.issued + 1}`)
+      return {
+        state: {
+          ...state,
+          issued: state.issued + 1,
+          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined" } },
+          records: Idempotency.record(state.records, key, encoded, result)
+        },
+        outputs: [
+          transitioned({
+            party: me,
+            entity: "payment",
+            id: key,
+            from: "None",
+            on: issuerKnown ? "AuthorizePayment (expired)" : "AuthorizePayment (no route to issuer)",
+            to: "Declined"
+          }),
+          send(result)
+        ]
+      }
+    }
+    const authorizationId = AuthorizationId.make(`auth-${state.issued + 1}`)
+    const forward = yield* sealPacket(
+      state.identity,
+      new AuthorizationRequest({
+        id: authorizationId,
+        from: me,
+        to: body.payer.issuer,
+        paymentId: body.id,
+        account: body.payer.account,
+        amount: body.amount,
+        payee: body.payee,
+        expiresAt_ms: body.expiresAt_ms
+      })
+    )
+    return {
+      state: {
+        ...state,
+        issued: state.issued + 1,
+        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding" } },
+        byAuthorization: { ...state.byAuthorization, [authorizationId]: key },
+        records: Idempotency.record(state.records, key, encoded, null),
+        outbox: Outbox.add(state.outbox, authorizationId, forward, now_ms)
+      },
+      outputs: [transitioned({ party: me, entity: "payment", id: key, from: "None", on: "AuthorizePayment", to: "Forwarding" }), send(forward)]
+    }
+  })
+
+const resultFor = (
+  state: GatewayState,
+  request: AuthorizePayment,
+  status: AuthorizationStatus,
+  holdExpiresAt_ms: Timestamp_ms | null
+): AuthorizationResult =>
+  new AuthorizationResult({
+    id: request.id,
+    from: state.identity.id,
+    to: request.from,
+    orderId: request.orderId,
+    amount: request.amount,
+    status,
+    holdExpiresAt_ms
+  })
+
+const onAuthorizationResponse = (
+  state: GatewayState,
+  body: AuthorizationResponse
+): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
+  Effect.gen(function* () {
+    const key = get(state.byAuthorization, body.id)
+    const payment = key === undefined ? undefined : get(state.payments, key)
+    if (key === undefined || payment === undefined) return yield* new UnknownReference({ kind: "authorization", id: body.id })
+    if (body.from !== payment.request.payer.issuer) return yield* new Mismatch({ id: body.id, field: "issuer" })
+    if (body.paymentId !== payment.request.id) return yield* new Mismatch({ id: body.id, field: "paymentId" })
+    if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
+    if (payment.state !== "Forwarding") {
+      return yield* new OutOfOrder({ entity: `payment ${key}`, state: payment.state, input: "AuthorizationResponse" })
+    }
+    const approved = body.status === "approved"
+    const next: GatewayPaymentState = approved ? "Approved" : "Declined"
+    const result = yield* sealPacket(state.identity, resultFor(state, payment.request, body.status, body.holdExpiresAt_ms))
+    return {
+      state: {
+        ...state,
+        payments: { ...state.payments, [key]: { ...payment, state: next } },
+        records: Idempotency.answer(state.records, key, result),
+        outbox: Outbox.acknowledge(state.outbox, body.id)
+      },
+      outputs: [
+        transitioned({
+          party: state.identity.id,
+          entity: "payment",
+          id: key,
+          from: "Forwarding",
+          on: `AuthorizationResponse (${approved ? "approved" : "declined"})`,
+          to: next
+        }),
+        send(result)
+      ]
+    }
+  })
+
+const onTick = (state: GatewayState, now_ms: Timestamp_ms): Step<GatewayState> => {
+  const { outbox, packets } = Outbox.due(state.outbox, now_ms)
+  return packets.length === 0 ? unchanged(state) : { state: { ...state, outbox }, outputs: packets.map(send) }
+}
+
+/** The gateway's pure step. @since 0.1.0 */
+export const step = (state: GatewayState, input: GatewayInput): Effect.Effect<Step<GatewayState>, never, Ed25519> => {
+  if (input._tag === "Tick") return Effect.succeed(onTick(state, input.now_ms))
+  return guard(
+    state.identity.id,
+    state,
+    input._tag,
+    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) =>
+      body._tag === "AuthorizePayment" ? onAuthorizePayment(state, body, input.now_ms) : onAuthorizationResponse(state, body)
+    )
+  )
+}
+
+/** The gateway after a crash: everything is durable, and every unanswered request is due again. @since 0.1.0 */
+export const restart = (state: GatewayState): GatewayState => ({ ...state, outbox: Outbox.afterRestart(state.outbox) })
+
+/** The gateway as a {@link Machine}. @since 0.1.0 */
+export const Gateway: Machine<GatewayState, GatewayInput> = { kind: "Gateway", transitions, step, restart }

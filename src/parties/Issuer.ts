@@ -1,0 +1,397 @@
+/**
+ * The issuer: the shopper's bank. It keeps the accounts ledger, challenges the shopper on their
+ * enrolled phone, and holds the funds only on a matching, signed, timely approval.
+ *
+ * On an `AuthorizationRequest` from a gateway it checks the account, its currency, an enrolled
+ * device and the available balance, then pushes a signed `Challenge` to the phone, retried until
+ * answered. A `ChallengeAnswer` counts only if it is signed by the device the challenge went to,
+ * that device is enrolled for the account, it arrives before the challenge expires, and it names
+ * exactly the challenged account, payment, amount, currency and payee. An approval places a hold
+ * on the ledger (two-phase, with its own expiry); the outcome is recorded and sent to the
+ * gateway as a signed `AuthorizationResponse`, and confirmed to the phone with a
+ * `ChallengeReceipt`. Time-driven transitions (challenge and hold expiry) happen on `Tick`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Result, Schema } from "effect"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import { requireUnexpired } from "../crypto/Envelope.js"
+import { ChallengeId, type AccountId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
+import type { Currency } from "../domain/Money.js"
+import * as Money from "../domain/Money.js"
+import { DeviceNotEnrolled, IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import * as Ledger from "../ledger/Ledger.js"
+import type { AuthorizationStatus } from "../messages/Common.js"
+import { AuthorizationRequest, AuthorizationResponse } from "../messages/GatewayIssuer.js"
+import { Challenge, ChallengeAnswer, ChallengeReceipt } from "../messages/IssuerPhone.js"
+import { codecOf } from "../messages/Signed.js"
+import * as Idempotency from "../machine/Idempotency.js"
+import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
+import * as Outbox from "../machine/Outbox.js"
+import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
+
+/** How long a shopper has to answer a challenge. @since 0.1.0 */
+export const CHALLENGE_TTL_ms = 120_000
+/** How long a hold reserves funds before it expires (7 days). @since 0.1.0 */
+export const HOLD_TTL_ms = 7 * 24 * 3_600_000
+
+/** A customer account: its currency and the phones enrolled to approve its payments. @category models @since 0.1.0 */
+export interface CustomerAccount {
+  readonly currency: Currency
+  readonly devices: ReadonlyArray<PartyId>
+}
+
+/** Where an authorization stands at the issuer. @since 0.1.0 */
+export type AuthorizationState = "Challenging" | "Held" | "Declined" | "HoldExpired"
+
+/** One authorization request the issuer accepted. @category models @since 0.1.0 */
+export interface IssuerAuthorization {
+  readonly request: AuthorizationRequest
+  readonly state: AuthorizationState
+  readonly status: AuthorizationStatus | null
+  readonly challengeId: ChallengeId | null
+}
+
+/** Where a challenge stands. @since 0.1.0 */
+export type ChallengeState = "Pending" | "Approved" | "Declined" | "Expired"
+
+/** One challenge pushed to a phone, and the answer that closed it. @category models @since 0.1.0 */
+export interface IssuerChallenge {
+  readonly challenge: Challenge
+  /** The authorization it belongs to, as `gateway/authorizationId`. */
+  readonly authorization: string
+  readonly state: ChallengeState
+  /** The accepted answer's fingerprint and the receipt sent for it. */
+  readonly answer: Idempotency.IdempotencyRecord | null
+}
+
+/** The issuer's state. All of it is durable. @category models @since 0.1.0 */
+export interface IssuerState {
+  readonly identity: PartyIdentity
+  readonly customers: Readonly<Record<string, CustomerAccount>>
+  readonly ledger: Ledger.Ledger
+  readonly authorizations: Readonly<Record<string, IssuerAuthorization>>
+  readonly challenges: Readonly<Record<string, IssuerChallenge>>
+  /** Gateways' requests by `gateway/authorizationId`, with the responses sent. */
+  readonly records: Idempotency.IdempotencyRecords
+  readonly outbox: Outbox.Outbox
+  /** How many challenges have been issued. */
+  readonly issued: number
+}
+
+/** The issuer's inputs. @category inputs @since 0.1.0 */
+export type IssuerInput = Receive | Tick
+
+/** The ledger account that reserves a hold's funds for the card scheme, per currency. @since 0.1.0 */
+export const schemePayable = (currency: Currency): string => `scheme-payable:${currency}`
+/** The bank's own funds account, per currency: where customer deposits come from. @since 0.1.0 */
+export const reserves = (currency: Currency): string => `reserves:${currency}`
+
+/**
+ * An issuer whose customers hold the given opening balances, funded from the bank's reserves so
+ * the ledger balances from the start.
+ *
+ * @since 0.1.0
+ */
+export const initial = (
+  identity: PartyIdentity,
+  customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>
+): IssuerState => {
+  const currencies = [...new Set(customers.map((c) => c.opening.currency))]
+  let ledger = Ledger.empty
+  for (const currency of currencies) {
+    ledger = Result.getOrThrow(Ledger.openAccount(ledger, { id: reserves(currency), currency, debitsMustNotExceedCredits: false }))
+    ledger = Result.getOrThrow(Ledger.openAccount(ledger, { id: schemePayable(currency), currency, debitsMustNotExceedCredits: false }))
+  }
+  for (const c of customers) {
+    const currency = c.opening.currency
+    ledger = Result.getOrThrow(Ledger.openAccount(ledger, { id: c.account, currency, debitsMustNotExceedCredits: true }))
+    if (c.opening.amount_minor > 0) {
+      ledger = Result.getOrThrow(Ledger.transfer(ledger, { id: `opening:${c.account}`, debit: reserves(currency), credit: c.account, amount: c.opening }))
+    }
+  }
+  return {
+    identity,
+    customers: Object.fromEntries(customers.map((c) => [c.account, { currency: c.opening.currency, devices: c.devices }])),
+    ledger,
+    authorizations: {},
+    challenges: {},
+    records: {},
+    outbox: Outbox.empty,
+    issued: 0
+  }
+}
+
+/** The issuer's transitions, as data. @since 0.1.0 */
+export const transitions: ReadonlyArray<Transition> = [
+  { entity: "authorization", from: "None", on: "AuthorizationRequest", to: "Challenging" },
+  { entity: "authorization", from: "None", on: "AuthorizationRequest (refused)", to: "Declined" },
+  { entity: "authorization", from: "Challenging", on: "ChallengeAnswer (approve)", to: "Held" },
+  { entity: "authorization", from: "Challenging", on: "ChallengeAnswer (approve, insufficient funds)", to: "Declined" },
+  { entity: "authorization", from: "Challenging", on: "ChallengeAnswer (decline)", to: "Declined" },
+  { entity: "authorization", from: "Challenging", on: "Tick (challenge expired)", to: "Declined" },
+  { entity: "authorization", from: "Held", on: "Tick (hold expired)", to: "HoldExpired" },
+  { entity: "challenge", from: "None", on: "AuthorizationRequest", to: "Pending" },
+  { entity: "challenge", from: "Pending", on: "ChallengeAnswer (approve)", to: "Approved" },
+  { entity: "challenge", from: "Pending", on: "ChallengeAnswer (decline)", to: "Declined" },
+  { entity: "challenge", from: "Pending", on: "Tick (challenge expired)", to: "Expired" }
+]
+
+const Accepts = codecOf(Schema.Union([AuthorizationRequest, ChallengeAnswer]))
+
+const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined
+
+/** Why a new authorization is refused before any challenge, or `null` if it may proceed. */
+const refusal = (state: IssuerState, request: AuthorizationRequest, now_ms: Timestamp_ms): AuthorizationStatus | null => {
+  const customer = get(state.customers, request.account)
+  if (now_ms >= request.expiresAt_ms) return "request_expired"
+  if (customer === undefined) return "unknown_account"
+  if (customer.currency !== request.amount.currency) return "currency_not_supported"
+  if (customer.devices.length === 0) return "no_enrolled_device"
+  if (Ledger.available(state.ledger, request.account) < request.amount.amount_minor) return "insufficient_funds"
+  return null
+}
+
+const responseTo = (
+  state: IssuerState,
+  request: AuthorizationRequest,
+  status: AuthorizationStatus,
+  holdExpiresAt_ms: Timestamp_ms | null
+): AuthorizationResponse =>
+  new AuthorizationResponse({
+    id: request.id,
+    from: state.identity.id,
+    to: request.from,
+    paymentId: request.paymentId,
+    amount: request.amount,
+    status,
+    holdExpiresAt_ms
+  })
+
+const onAuthorizationRequest = (
+  state: IssuerState,
+  body: AuthorizationRequest,
+  now_ms: Timestamp_ms
+): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
+  Effect.gen(function* () {
+    const key = `${body.from}/${body.id}`
+    const encoded = encodeSigned(body)
+    const seen = Idempotency.classify(state.records, key, encoded)
+    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
+    const me = state.identity.id
+    const refused = refusal(state, body, now_ms)
+    if (refused !== null) {
+      const response = yield* sealPacket(state.identity, responseTo(state, body, refused, null))
+      return {
+        state: {
+          ...state,
+          authorizations: { ...state.authorizations, [key]: { request: body, state: "Declined", status: refused, challengeId: null } },
+          records: Idempotency.record(state.records, key, encoded, response)
+        },
+        outputs: [
+          transitioned({ party: me, entity: "authorization", id: key, from: "None", on: "AuthorizationRequest (refused)", to: "Declined" }),
+          send(response)
+        ]
+      }
+    }
+    const challengeId = ChallengeId.make(`ch-${state.issued + 1}`)
+    const device = get(state.customers, body.account)?.devices[0] ?? me
+    const challenge = new Challenge({
+      id: challengeId,
+      from: me,
+      to: device,
+      account: body.account,
+      paymentId: body.paymentId,
+      amount: body.amount,
+      payee: body.payee,
+      expiresAt_ms: (now_ms + CHALLENGE_TTL_ms) as Timestamp_ms
+    })
+    const push = yield* sealPacket(state.identity, challenge)
+    return {
+      state: {
+        ...state,
+        issued: state.issued + 1,
+        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
+        challenges: { ...state.challenges, [challengeId]: { challenge, authorization: key, state: "Pending", answer: null } },
+        records: Idempotency.record(state.records, key, encoded, null),
+        outbox: Outbox.add(state.outbox, challengeId, push, now_ms)
+      },
+      outputs: [
+        transitioned({ party: me, entity: "authorization", id: key, from: "None", on: "AuthorizationRequest", to: "Challenging" }),
+        transitioned({ party: me, entity: "challenge", id: challengeId, from: "None", on: "AuthorizationRequest", to: "Pending" }),
+        send(push)
+      ]
+    }
+  })
+
+/** Checks that an answer names exactly what was challenged: dynamic linking. */
+const requireSamePayment = (challenge: Challenge, answer: ChallengeAnswer): Effect.Effect<void, Mismatch> => {
+  const field =
+    answer.account !== challenge.account
+      ? "account"
+      : answer.paymentId !== challenge.paymentId
+        ? "paymentId"
+        : !Money.equals(answer.amount, challenge.amount)
+          ? "amount"
+          : answer.payee.merchant !== challenge.payee.merchant || answer.payee.name !== challenge.payee.name
+            ? "payee"
+            : answer.expiresAt_ms !== challenge.expiresAt_ms
+              ? "expiresAt_ms"
+              : null
+  return field === null ? Effect.void : Effect.fail(new Mismatch({ id: challenge.id, field }))
+}
+
+const onChallengeAnswer = (
+  state: IssuerState,
+  body: ChallengeAnswer,
+  now_ms: Timestamp_ms
+): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
+  Effect.gen(function* () {
+    const entry = get(state.challenges, body.id)
+    if (entry === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
+    const { challenge } = entry
+    const customer = get(state.customers, challenge.account)
+    yield* ensure(customer?.devices.includes(body.from) === true, () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))
+    yield* ensure(body.from === challenge.to, () => new Mismatch({ id: body.id, field: "device" }))
+    const encoded = encodeSigned(body)
+    if (entry.state !== "Pending") {
+      if (entry.answer !== null && entry.answer.fingerprint === Idempotency.fingerprint(encoded) && entry.answer.answer !== null) {
+        return { state, outputs: [send(entry.answer.answer)] }
+      }
+      return yield* new OutOfOrder({ entity: `challenge ${body.id}`, state: entry.state, input: "ChallengeAnswer" })
+    }
+    yield* requireUnexpired(challenge, now_ms)
+    yield* requireSamePayment(challenge, body)
+    const auth = get(state.authorizations, entry.authorization)
+    if (auth === undefined) return yield* new UnknownReference({ kind: "authorization", id: entry.authorization })
+    const approve = body.decision === "approve"
+    const holdExpiresAt_ms = (now_ms + HOLD_TTL_ms) as Timestamp_ms
+    const held = approve
+      ? Ledger.placeHold(state.ledger, {
+          id: `hold:${entry.authorization}`,
+          debit: challenge.account,
+          credit: schemePayable(challenge.amount.currency),
+          amount: challenge.amount,
+          expiresAt_ms: holdExpiresAt_ms
+        })
+      : undefined
+    const ledger = held !== undefined && Result.isSuccess(held) ? held.success : state.ledger
+    const status: AuthorizationStatus = !approve ? "declined_by_shopper" : ledger !== state.ledger ? "approved" : "insufficient_funds"
+    const authOn = !approve ? "ChallengeAnswer (decline)" : status === "approved" ? "ChallengeAnswer (approve)" : "ChallengeAnswer (approve, insufficient funds)"
+    return yield* settle(state, entry, auth, {
+      ledger,
+      status,
+      holdExpiresAt_ms: status === "approved" ? holdExpiresAt_ms : null,
+      challengeState: approve ? "Approved" : "Declined",
+      challengeOn: approve ? "ChallengeAnswer (approve)" : "ChallengeAnswer (decline)",
+      authOn,
+      answerFingerprint: Idempotency.fingerprint(encoded)
+    })
+  })
+
+interface Settlement {
+  readonly ledger: Ledger.Ledger
+  readonly status: AuthorizationStatus
+  readonly holdExpiresAt_ms: Timestamp_ms | null
+  readonly challengeState: ChallengeState
+  readonly challengeOn: string
+  readonly authOn: string
+  readonly answerFingerprint: string | null
+}
+
+/** Closes a challenge and its authorization: records and sends the response and the receipt. */
+const settle = (
+  state: IssuerState,
+  entry: IssuerChallenge,
+  auth: IssuerAuthorization,
+  s: Settlement
+): Effect.Effect<Step<IssuerState>, never, Ed25519> =>
+  Effect.gen(function* () {
+    const me = state.identity.id
+    const { challenge } = entry
+    const response = yield* sealPacket(state.identity, responseTo(state, auth.request, s.status, s.holdExpiresAt_ms))
+    const receipt = yield* sealPacket(state.identity, new ChallengeReceipt({ id: challenge.id, from: me, to: challenge.to, status: s.status }))
+    const authState: AuthorizationState = s.status === "approved" ? "Held" : "Declined"
+    const answer = s.answerFingerprint === null ? null : { fingerprint: s.answerFingerprint, answer: receipt }
+    return {
+      state: {
+        ...state,
+        ledger: s.ledger,
+        authorizations: { ...state.authorizations, [entry.authorization]: { ...auth, state: authState, status: s.status } },
+        challenges: { ...state.challenges, [challenge.id]: { ...entry, state: s.challengeState, answer } },
+        records: Idempotency.answer(state.records, entry.authorization, response),
+        outbox: Outbox.acknowledge(state.outbox, challenge.id)
+      },
+      outputs: [
+        transitioned({ party: me, entity: "challenge", id: challenge.id, from: "Pending", on: s.challengeOn, to: s.challengeState }),
+        transitioned({ party: me, entity: "authorization", id: entry.authorization, from: "Challenging", on: s.authOn, to: authState }),
+        send(response),
+        send(receipt)
+      ]
+    }
+  })
+
+const expireChallenges = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effect<Step<IssuerState>, never, Ed25519> =>
+  Effect.reduce(
+    Object.values(state.challenges).filter((c) => c.state === "Pending" && c.challenge.expiresAt_ms <= now_ms),
+    (): Step<IssuerState> => ({ state, outputs: [] }),
+    (acc, entry) => {
+      const auth = get(acc.state.authorizations, entry.authorization)
+      if (auth === undefined) return Effect.succeed(acc)
+      return Effect.map(
+        settle(acc.state, entry, auth, {
+          ledger: acc.state.ledger,
+          status: "challenge_expired",
+          holdExpiresAt_ms: null,
+          challengeState: "Expired",
+          challengeOn: "Tick (challenge expired)",
+          authOn: "Tick (challenge expired)",
+          answerFingerprint: null
+        }),
+        (next) => ({ state: next.state, outputs: [...acc.outputs, ...next.outputs] })
+      )
+    }
+  )
+
+const expireHolds = (state: IssuerState, now_ms: Timestamp_ms): Step<IssuerState> => {
+  let { ledger, authorizations } = state
+  const outputs: Array<Output> = []
+  for (const hold of Ledger.expiredHolds(ledger, now_ms)) {
+    const key = hold.id.slice("hold:".length)
+    const auth = get(authorizations, key)
+    const released = Ledger.expireHold(ledger, hold.id, now_ms)
+    if (auth === undefined || Result.isFailure(released)) continue
+    ledger = released.success
+    authorizations = { ...authorizations, [key]: { ...auth, state: "HoldExpired" } }
+    outputs.push(transitioned({ party: state.identity.id, entity: "authorization", id: key, from: "Held", on: "Tick (hold expired)", to: "HoldExpired" }))
+  }
+  return { state: { ...state, ledger, authorizations }, outputs }
+}
+
+const onTick = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effect<Step<IssuerState>, never, Ed25519> =>
+  Effect.map(expireChallenges(state, now_ms), (expired) => {
+    const holds = expireHolds(expired.state, now_ms)
+    const { outbox, packets } = Outbox.due(holds.state.outbox, now_ms)
+    return { state: { ...holds.state, outbox }, outputs: [...expired.outputs, ...holds.outputs, ...packets.map(send)] }
+  })
+
+/** The issuer's pure step. @since 0.1.0 */
+export const step = (state: IssuerState, input: IssuerInput): Effect.Effect<Step<IssuerState>, never, Ed25519> => {
+  if (input._tag === "Tick") return onTick(state, input.now_ms)
+  return guard(
+    state.identity.id,
+    state,
+    input._tag,
+    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) =>
+      body._tag === "AuthorizationRequest" ? onAuthorizationRequest(state, body, input.now_ms) : onChallengeAnswer(state, body, input.now_ms)
+    )
+  )
+}
+
+/** The issuer after a crash: everything is durable, and every unanswered challenge is due again. @since 0.1.0 */
+export const restart = (state: IssuerState): IssuerState => ({ ...state, outbox: Outbox.afterRestart(state.outbox) })
+
+/** The issuer as a {@link Machine}. @since 0.1.0 */
+export const Issuer: Machine<IssuerState, IssuerInput> = { kind: "Issuer", transitions, step, restart }
