@@ -8,6 +8,7 @@ import { Ed25519Backends, InMemoryNetwork, Shopper, Topology, Trace } from "../s
 import type { BrowserState } from "../src/parties/Browser.js"
 import type { IssuerState } from "../src/parties/Issuer.js"
 import { Ledger } from "../src/index.js"
+import { attack } from "./adversary.js"
 
 const { ids, accounts } = Topology
 const crypto = Ed25519Backends.NodeEd25519
@@ -50,3 +51,19 @@ console.log("\n== The approved checkout as a Mermaid sequence diagram\n")
 console.log("```mermaid")
 console.log(Trace.mermaid(approved.trace, participants))
 console.log("```")
+
+const report = attack(approved, crypto)
+const kinds = Object.entries(report.rejectedByKind)
+  .map(([kind, n]) => `${n} ${kind}`)
+  .join(", ")
+console.log("\n== Adversarial check on the approved checkout")
+console.log(
+  `An attacker who recorded all ${report.recorded} signed messages ` +
+    `made ${report.attempts} attempts: each message replayed to every signing party, tampered with, given another message's ` +
+    `signature, and re-signed with the attacker's own key under the real key id. Rejected: ${kinds}. ` +
+    `${report.accepted} exact replays to their own recipient were answered from the idempotency records. ` +
+    (report.unchanged
+      ? "Nothing moved: still one hold of the same amount, the same balance, one payment, and the order still paid."
+      : "STATE CHANGED: this is a protocol bug.")
+)
+if (!report.unchanged) process.exitCode = 1
