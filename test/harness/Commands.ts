@@ -1,0 +1,480 @@
+/**
+ * The harness's commands: the network's faults, the attacker's moves, crashes, the clock, and
+ * the people's actions. One class per command, each with a readable `toString()` so a shrunk
+ * counterexample reads as a script. After every command the safety invariants are checked.
+ */
+import { Schema } from "effect"
+import fc from "fast-check"
+import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
+import type { Packet } from "../../src/machine/Machine.js"
+import type { BrowserState } from "../../src/parties/Browser.js"
+import type { PhoneState } from "../../src/parties/Phone.js"
+import * as ModelOps from "../../model/Model.js"
+import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
+import { checkSafety } from "./Invariants.js"
+import type { World } from "./World.js"
+
+/** The fast-check model: the world itself, read by `check` to skip commands that cannot apply. */
+export interface HarnessModel {
+  readonly world: World
+}
+
+/** A harness command. */
+export type HarnessCommand = fc.Command<HarnessModel, World>
+
+abstract class Base implements HarnessCommand {
+  check(_m: Readonly<HarnessModel>): boolean {
+    return true
+  }
+  run(_m: HarnessModel, world: World): void {
+    world.commands++
+    this.act(world)
+    checkSafety(world, this.toString())
+  }
+  abstract act(world: World): void
+  abstract toString(): string
+}
+
+const pick = <T>(items: ReadonlyArray<T>, index: number): T | undefined => (items.length === 0 ? undefined : items[index % items.length])
+
+const takeInFlight = (world: World, index: number): Packet | undefined => {
+  const inFlight = world.net.inFlight
+  if (inFlight.length === 0) return undefined
+  return inFlight.splice(index % inFlight.length, 1)[0]
+}
+
+const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded().filter((p) => p.channel === "signed")
+
+const replayRecorded = (world: World, recordIndex: number, partyIndex: number, label: string): void => {
+  const packet = pick(world.recorded(), recordIndex)
+  const to = pick(world.parties, partyIndex)
+  if (packet === undefined || to === undefined) return
+  world.count("replay")
+  world.receive(`${label}: replay a recorded ${tagOf(packet)} to ${to}`, to, packet)
+}
+
+/** The message tag of a packet, for trace lines. */
+export const tagOf = (packet: Packet): string => {
+  const p = packet.payload as { _tag?: unknown; body?: { _tag?: unknown } }
+  return String(p.body?._tag ?? p._tag ?? "?")
+}
+
+/** Delivers the `index`-th packet in flight, unless the run's swarm rates turn it into a drop, a duplicate or a replay. */
+class Deliver extends Base {
+  constructor(
+    readonly index: number,
+    readonly roll: number,
+    readonly extra: number
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.length > 0
+  }
+  act(world: World): void {
+    const packet = takeInFlight(world, this.index)
+    if (packet === undefined) return
+    const { dropRate, duplicateRate, replayRate } = world.swarm
+    if (this.roll < dropRate) {
+      world.count("drop")
+      world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+      return
+    }
+    if (this.roll < dropRate + duplicateRate) {
+      world.count("duplicate")
+      world.net.inFlight.push(packet)
+    }
+    if (this.index % world.net.inFlight.length !== 0) world.count("reorder")
+    world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+    if (this.extra < replayRate) replayRecorded(world, this.index * 7 + this.roll * 1000, this.index, "swarm")
+  }
+  toString(): string {
+    return `Deliver(${this.index}, ${this.roll.toFixed(3)}, ${this.extra.toFixed(3)})`
+  }
+}
+
+/**
+ * A burst of traffic: packets are delivered in order, including the ones the deliveries cause,
+ * until the network is quiet (at most {@link FLUSH_LIMIT} deliveries), each subject to the swarm's
+ * drop and duplicate rates.
+ */
+class Flush extends Base {
+  constructor(readonly rolls: ReadonlyArray<number>) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.length > 0
+  }
+  act(world: World): void {
+    for (let i = 0; i < FLUSH_LIMIT && world.net.inFlight.length > 0; i++) {
+      const packet = world.net.inFlight.shift()
+      if (packet === undefined) return
+      const roll = this.rolls[i % this.rolls.length] ?? 1
+      if (roll < world.swarm.dropRate) {
+        world.count("drop")
+        world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+        continue
+      }
+      if (roll < world.swarm.dropRate + world.swarm.duplicateRate) {
+        world.count("duplicate")
+        world.net.inFlight.push(packet)
+      }
+      world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+    }
+  }
+  toString(): string {
+    return `Flush([${this.rolls.map((r) => r.toFixed(3)).join(", ")}])`
+  }
+}
+
+/** The most deliveries one {@link Flush} makes. */
+export const FLUSH_LIMIT = 64
+
+/**
+ * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
+ * (nothing on that stretch touches money, so it is not where the faults are aimed); from a page
+ * that is not the shop it does nothing.
+ */
+class Checkout extends Base {
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.state<BrowserState>(m.world.ids.browser).screen === "Shopping"
+  }
+  act(world: World): void {
+    const { ids, core } = world
+    const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
+      world.input(label, ids.browser, input)
+      for (let i = 0; i < 2; i++) {
+        const at = world.net.inFlight.findIndex((p) => p.channel === "session")
+        const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
+        if (packet !== undefined) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+      }
+    }
+    const now_ms = world.net.now_ms
+    world.count("checkout")
+    world.input("shopper: add a kettle to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
+    exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
+    exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
+    exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+  }
+  toString(): string {
+    return "Checkout()"
+  }
+}
+
+/** Drops the `index`-th packet in flight. */
+class Drop extends Base {
+  constructor(readonly index: number) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.length > 0
+  }
+  act(world: World): void {
+    const packet = takeInFlight(world, this.index)
+    if (packet === undefined) return
+    world.count("drop")
+    world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+  }
+  toString(): string {
+    return `Drop(${this.index})`
+  }
+}
+
+/** Duplicates the `index`-th packet in flight. */
+class Duplicate extends Base {
+  constructor(readonly index: number) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.length > 0
+  }
+  act(world: World): void {
+    const packet = pick(world.net.inFlight, this.index)
+    if (packet === undefined) return
+    world.count("duplicate")
+    world.net.inFlight.push(packet)
+    world.lines.push({ command: `duplicate ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+  }
+  toString(): string {
+    return `Duplicate(${this.index})`
+  }
+}
+
+/** Delays the `index`-th packet in flight: it goes to the back of the queue. */
+class Delay extends Base {
+  constructor(readonly index: number) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.length > 1
+  }
+  act(world: World): void {
+    const packet = takeInFlight(world, this.index)
+    if (packet === undefined) return
+    world.count("delay")
+    world.net.inFlight.push(packet)
+    world.lines.push({ command: `delay ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+  }
+  toString(): string {
+    return `Delay(${this.index})`
+  }
+}
+
+/** Replays a recorded packet to any party. */
+class Replay extends Base {
+  constructor(
+    readonly recordIndex: number,
+    readonly partyIndex: number
+  ) {
+    super()
+  }
+  act(world: World): void {
+    replayRecorded(world, this.recordIndex, this.partyIndex, "attacker")
+  }
+  toString(): string {
+    return `Replay(${this.recordIndex}, ${this.partyIndex})`
+  }
+}
+
+/** Forges a packet from a recorded signed one and sends it to the original's recipient. */
+class Forge extends Base {
+  constructor(
+    readonly kind: ForgeryKind,
+    readonly recordIndex: number,
+    readonly donorIndex: number
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const recorded = signedRecorded(world)
+    const packet = pick(recorded, this.recordIndex)
+    const donor = pick(recorded, this.donorIndex)
+    if (packet === undefined || donor === undefined) return
+    world.count(`forge:${this.kind}`)
+    const forged = world.run(forge(world.core, this.kind, packet, donor, this.recordIndex))
+    world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
+  }
+  toString(): string {
+    return `Forge(${JSON.stringify(this.kind)}, ${this.recordIndex}, ${this.donorIndex})`
+  }
+}
+
+/** Crashes and restarts a party: volatile state lost, unanswered requests due again. */
+class Crash extends Base {
+  constructor(readonly partyIndex: number) {
+    super()
+  }
+  act(world: World): void {
+    const party = pick(world.parties, this.partyIndex)
+    if (party === undefined) return
+    world.count("crash")
+    world.net.restart(party)
+    world.lines.push({ command: `crash and restart ${party}`, outputs: [] })
+  }
+  toString(): string {
+    return `Crash(${this.partyIndex})`
+  }
+}
+
+/** Moves the clock forward; every party ticks. */
+class Advance extends Base {
+  constructor(readonly delta_ms: number) {
+    super()
+  }
+  act(world: World): void {
+    world.count(this.delta_ms >= 60_000 ? "clock:expiry" : "clock")
+    world.advance(`clock +${this.delta_ms} ms`, this.delta_ms)
+  }
+  toString(): string {
+    return `Advance(${this.delta_ms})`
+  }
+}
+
+const PAYERS = ["alice", "bob"] as const
+
+/** The shopper takes the next step the page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
+class Shop extends Base {
+  constructor(readonly payer: (typeof PAYERS)[number]) {
+    super()
+  }
+  act(world: World): void {
+    const { ids } = world
+    const core = world.core
+    const browser = world.net.state<BrowserState>(ids.browser)
+    const now_ms = world.net.now_ms
+    switch (browser.screen) {
+      case "Shopping":
+        world.count("shop")
+        world.input("shopper: add a mug to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
+        world.input("shopper: confirm the order", ids.browser, { _tag: "ConfirmOrder", now_ms })
+        return
+      case "Checkout":
+        world.count("shop")
+        if (browser.order?.delivery === null) world.input("shopper: choose standard delivery", ids.browser, { _tag: "ChooseDelivery", now_ms, option: "standard" })
+        else world.input("shopper: enter the address", ids.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+        return
+      case "ReadyToPay":
+      case "Declined": {
+        const order = browser.order
+        if (order === null) return
+        world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
+        world.model = ModelOps.payClicked(world.model, order.orderId, order.total)
+        const payer = new core.Common.Payer({ issuer: ids.issuer, account: core.Topology.accounts[this.payer] })
+        world.input(`shopper: click pay now (${this.payer} pays)`, ids.browser, { _tag: "ClickPayNow", now_ms, payer })
+        return
+      }
+      case "Approved":
+        world.count("shop")
+        world.net.restart(ids.browser)
+        world.lines.push({ command: "shopper: done, back to the shop for another order", outputs: [] })
+        return
+      default:
+        return
+    }
+  }
+  toString(): string {
+    return `Shop(${JSON.stringify(this.payer)})`
+  }
+}
+
+/** A second tab (or a racing double click past the disabled button): another PayNow with a new request id, straight to the merchant. */
+class SecondTab extends Base {
+  constructor(readonly payer: (typeof PAYERS)[number]) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.state<BrowserState>(m.world.ids.browser).order !== null
+  }
+  act(world: World): void {
+    const { ids, core } = world
+    const browser = world.net.state<BrowserState>(ids.browser)
+    const order = browser.order
+    if (order === null) return
+    world.count("payTwice")
+    world.model = ModelOps.payClicked(world.model, order.orderId, order.total)
+    const body = new core.BrowserMerchant.PayNow({
+      requestId: core.Ids.RequestId.make(`tab2.${world.steps}`),
+      sessionId: browser.sessionId,
+      orderId: order.orderId,
+      total: order.total,
+      payer: new core.Common.Payer({ issuer: ids.issuer, account: core.Topology.accounts[this.payer] })
+    })
+    const packet: Packet = { from: ids.browser, to: ids.merchant, channel: "session", payload: Schema.encodeSync(core.BrowserMerchant.BrowserRequest)(body) }
+    world.receive(`shopper: pay now again from a second tab (${this.payer} pays)`, ids.merchant, packet)
+  }
+  toString(): string {
+    return `SecondTab(${JSON.stringify(this.payer)})`
+  }
+}
+
+const phoneOf = (world: World, phoneIndex: number): PartyId => (phoneIndex % 2 === 0 ? world.ids.alicePhone : world.ids.bobPhone)
+
+const shownChallenge = (world: World, phone: PartyId) =>
+  Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
+
+/** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
+class Answer extends Base {
+  constructor(
+    readonly phoneIndex: number,
+    readonly how: "approve" | "decline" | "approveTwice" | "approveLate"
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return shownChallenge(m.world, phoneOf(m.world, this.phoneIndex)) !== undefined
+  }
+  act(world: World): void {
+    const phone = phoneOf(world, this.phoneIndex)
+    const challenge = shownChallenge(world, phone)
+    if (challenge === undefined) return
+    const decision = this.how === "decline" ? "decline" : "approve"
+    world.count(this.how)
+    world.model = ModelOps.decide(world.model, phone, challenge, decision, world.net.now_ms)
+    const answer = (label: string) =>
+      world.input(`shopper on ${phone}: ${label} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
+        _tag: "Answer",
+        now_ms: world.net.now_ms,
+        challengeId: challenge.id as ChallengeId,
+        decision
+      })
+    answer(decision)
+    if (this.how === "approveTwice") answer("approve again")
+    if (this.how === "approveLate") {
+      // The answer is held up in the network until after the challenge expired, then delivered.
+      const held = world.net.inFlight.filter((p) => p.from === phone)
+      world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.from !== phone))
+      world.advance(`clock past the challenge's expiry, the answer held up`, Math.max(1, challenge.expiresAt_ms - world.net.now_ms))
+      world.net.inFlight.push(...held)
+    }
+  }
+  toString(): string {
+    return `Answer(${this.phoneIndex}, ${JSON.stringify(this.how)})`
+  }
+}
+
+/** The shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
+class Abandon extends Base {
+  act(world: World): void {
+    world.count("abandon")
+    world.net.restart(world.ids.browser)
+    world.lines.push({ command: "shopper: close the tab", outputs: [] })
+  }
+  toString(): string {
+    return "Abandon()"
+  }
+}
+
+/** The shopper refreshes the page and reopens the order they were on. */
+class Refresh extends Base {
+  act(world: World): void {
+    const orderId = world.net.state<BrowserState>(world.ids.browser).order?.orderId
+    world.count("refresh")
+    world.net.restart(world.ids.browser)
+    world.lines.push({ command: "shopper: refresh the page", outputs: [] })
+    if (orderId !== undefined) {
+      world.input(`shopper: reopen order ${orderId}`, world.ids.browser, { _tag: "OpenOrder", now_ms: world.net.now_ms as Timestamp_ms, orderId: orderId as OrderId })
+    }
+  }
+  toString(): string {
+    return "Refresh()"
+  }
+}
+
+const index = fc.nat({ max: 1_000 })
+
+const HOW: fc.Arbitrary<"approve" | "decline" | "approveTwice" | "approveLate"> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant("approve" as const) },
+  { weight: 2, arbitrary: fc.constant("decline" as const) },
+  { weight: 1, arbitrary: fc.constant("approveTwice" as const) },
+  { weight: 1, arbitrary: fc.constant("approveLate" as const) }
+)
+
+/** Every command, weighted so that runs go deep: deliveries and shopper progress dominate, faults are frequent. */
+export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
+  fc.oneof(
+    { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
+    { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
+    { weight: 14, arbitrary: fc.constantFrom(...PAYERS).map((p) => new Shop(p)) },
+    { weight: 4, arbitrary: fc.constant(new Checkout()) },
+    { weight: 2, arbitrary: index.map((i) => new Drop(i)) },
+    { weight: 2, arbitrary: index.map((i) => new Duplicate(i)) },
+    { weight: 2, arbitrary: index.map((i) => new Delay(i)) },
+    { weight: 2, arbitrary: fc.tuple(index, index).map(([r, p]) => new Replay(r, p)) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), index, index).map(([k, r, d]) => new Forge(k, r, d)) },
+    { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .oneof(
+          { weight: 6, arbitrary: fc.integer({ min: 100, max: 20_000 }) },
+          { weight: 2, arbitrary: fc.integer({ min: 60_000, max: 200_000 }) },
+          { weight: 1, arbitrary: fc.constant(7 * 24 * 3_600_000) }
+        )
+        .map((d) => new Advance(d))
+    },
+    { weight: 6, arbitrary: fc.tuple(index, HOW).map(([p, h]) => new Answer(p, h)) },
+    { weight: 1, arbitrary: fc.constantFrom(...PAYERS).map((p) => new SecondTab(p)) },
+    { weight: 1, arbitrary: fc.constant(new Abandon()) },
+    { weight: 1, arbitrary: fc.constant(new Refresh()) }
+  )
+]

@@ -1,0 +1,88 @@
+/**
+ * Forgeries an attacker without the parties' keys can make from recorded packets.
+ *
+ * Each takes a recorded signed packet and returns a packet that differs from it, so an honest
+ * party must reject it: a tampered field, another message's signature, a re-signature with the
+ * attacker's own key (under a key id nobody registered, or under the victim's real key id), or a
+ * message whose type tag (and so its domain tag) was changed.
+ */
+import { Effect, Schema } from "effect"
+import type { Ed25519 } from "../../src/crypto/Ed25519.js"
+import type { KeyId } from "../../src/domain/Ids.js"
+import type { Packet } from "../../src/machine/Machine.js"
+import type { Core } from "./Core.js"
+
+/** The kinds of forgery. */
+export const FORGERY_KINDS = ["tamper", "swapSignature", "unregisteredKey", "stolenKeyId", "retag"] as const
+/** One kind of forgery. */
+export type ForgeryKind = (typeof FORGERY_KINDS)[number]
+
+interface Wire {
+  readonly body: Record<string, unknown>
+  readonly signer: string
+  readonly signature: string
+}
+
+const wireOf = (packet: Packet): Wire => structuredClone(packet.payload) as Wire
+
+const TAG_SWAPS: Readonly<Record<string, string>> = {
+  AuthorizePayment: "AuthorizationRequest",
+  AuthorizationRequest: "AuthorizePayment",
+  AuthorizationResult: "AuthorizationResponse",
+  AuthorizationResponse: "AuthorizationResult",
+  Challenge: "ChallengeAnswer",
+  ChallengeAnswer: "Challenge",
+  ChallengeReceipt: "ChallengeAnswer"
+}
+
+/** Changes one signed field: the amount if there is one, else the status, else the id. */
+const tamper = (packet: Packet, variant: number): Packet => {
+  const wire = wireOf(packet)
+  const body = wire.body
+  const amount = body["amount"] as { amount_minor: number; currency: string } | undefined
+  const choices: Array<() => void> = []
+  if (amount !== undefined) {
+    choices.push(() => (amount.amount_minor += 1 + (variant % 1000)))
+    choices.push(() => (amount.currency = amount.currency === "EUR" ? "USD" : "EUR"))
+  }
+  if (typeof body["status"] === "string") choices.push(() => (body["status"] = body["status"] === "approved" ? "insufficient_funds" : "approved"))
+  if (typeof body["decision"] === "string") choices.push(() => (body["decision"] = body["decision"] === "approve" ? "decline" : "approve"))
+  if (typeof body["payee"] === "object") choices.push(() => ((body["payee"] as { name: string }).name = "Mallory Ltd"))
+  choices.push(() => (body["id"] = `${String(body["id"])}x`))
+  choices[variant % choices.length]?.()
+  return { ...packet, payload: wire }
+}
+
+const flipFirstCharacter = (signature: string): string => `${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`
+
+/** Builds a forged packet of `kind` from `packet`, using `donor` where another message is needed. */
+export const forge = (
+  core: Core,
+  kind: ForgeryKind,
+  packet: Packet,
+  donor: Packet,
+  variant: number
+): Effect.Effect<Packet, never, Ed25519> => {
+  const wire = wireOf(packet)
+  switch (kind) {
+    case "tamper":
+      return Effect.succeed(tamper(packet, variant))
+    case "swapSignature": {
+      const donorSignature = wireOf(donor).signature
+      // A donor with the very same signature (a retry of the same message) gives way to a signature with one bit of R flipped.
+      const signature = donorSignature === wire.signature ? flipFirstCharacter(wire.signature) : donorSignature
+      return Effect.succeed({ ...packet, payload: { ...wire, signature } })
+    }
+    case "retag":
+      return Effect.succeed({ ...packet, payload: { ...wire, body: { ...wire.body, _tag: TAG_SWAPS[String(wire.body["_tag"])] ?? "Challenge" } } })
+    case "unregisteredKey":
+    case "stolenKeyId": {
+      const body = Schema.decodeUnknownSync(core.Signed.SignedMessage)(wire.body)
+      const keyId = (kind === "stolenKeyId" ? wire.signer : `attacker-${variant % 3}.k1`) as KeyId
+      return Effect.map(
+        core.Envelope.seal(core.Signed.AnySigned, body, { keyId, seed: core.Topology.seedFor("attacker", String(variant % 3)) }),
+        (forged) => ({ ...packet, payload: forged })
+      )
+    }
+  }
+}

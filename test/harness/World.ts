@@ -1,0 +1,153 @@
+/**
+ * The world the harness acts on: every party's state on an in-memory network whose packets the
+ * commands deliver, drop, duplicate, delay, replay and forge; the clock; everything ever sent
+ * (what an attacker has recorded); the reference model; and counters of what was exercised.
+ */
+import { Effect, Layer } from "effect"
+import type { Ed25519 } from "../../src/crypto/Ed25519.js"
+import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
+import type { InMemoryNetwork, TraceEntry } from "../../src/drivers/InMemoryNetwork.js"
+import type { Output, Packet } from "../../src/machine/Machine.js"
+import type { BrowserState } from "../../src/parties/Browser.js"
+import type { GatewayState } from "../../src/parties/Gateway.js"
+import type { IssuerState } from "../../src/parties/Issuer.js"
+import type { MerchantState } from "../../src/parties/Merchant.js"
+import type { PhoneState } from "../../src/parties/Phone.js"
+import * as ModelOps from "../../model/Model.js"
+import type { Model } from "../../model/Model.js"
+import type { SystemView } from "../../model/Invariants.js"
+import type { Core } from "./Core.js"
+
+/** Per-run fault rates (swarm testing): each run draws its own. */
+export interface Swarm {
+  /** Chance that delivering a packet drops it instead (up to 0.3). */
+  readonly dropRate: number
+  /** Chance that a delivered packet is also left in flight as a duplicate (up to 0.5). */
+  readonly duplicateRate: number
+  /** Chance that a delivery is followed by a replay of a recorded packet (up to 0.5). */
+  readonly replayRate: number
+}
+
+/** One numbered line of a run's readable trace. */
+export interface Line {
+  readonly command: string
+  readonly outputs: ReadonlyArray<string>
+}
+
+/** Runs effects needing Ed25519 synchronously with one crypto layer. */
+export type Runner = <A>(effect: Effect.Effect<A, never, Ed25519>) => A
+
+/** Makes a {@link Runner} for a crypto layer. */
+export const runnerFor = (crypto: Layer.Layer<Ed25519>): Runner => {
+  const context = Effect.runSync(Layer.build(crypto).pipe(Effect.scoped))
+  return (effect) => Effect.runSync(Effect.provideContext(effect, context))
+}
+
+/** The harness's world. */
+export class World {
+  readonly net: InMemoryNetwork
+  readonly ids: Core["Topology"]["ids"]
+  model: Model = ModelOps.empty
+  readonly lines: Array<Line> = []
+  /** How often each fault and each people's action was exercised in this run. */
+  readonly exercised = new Map<string, number>()
+  /** Party steps taken (every input to every machine). */
+  steps = 0
+  /** Harness commands run. */
+  commands = 0
+
+  constructor(
+    readonly core: Core,
+    readonly crypto: Layer.Layer<Ed25519>,
+    readonly run: Runner,
+    readonly swarm: Swarm
+  ) {
+    this.ids = core.Topology.ids
+    const keys = core.Topology.makeKeys(crypto, "harness")
+    this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, core.Topology.standardNodes(keys), core.Topology.START_ms)
+  }
+
+  /** The parties that hold keys and accept signed packets. */
+  get signingParties(): ReadonlyArray<PartyId> {
+    return [this.ids.merchant, this.ids.gateway, this.ids.issuer, this.ids.alicePhone, this.ids.bobPhone]
+  }
+
+  /** Every party. */
+  get parties(): ReadonlyArray<PartyId> {
+    return [this.ids.browser, ...this.signingParties]
+  }
+
+  /** Every packet ever put on the wire: what an attacker has recorded. */
+  recorded(): ReadonlyArray<Packet> {
+    return this.net.trace.flatMap((e: TraceEntry) => (e._tag === "Sent" ? [e.packet] : []))
+  }
+
+  /** Counts one exercise of `kind` (a fault or a people's action). */
+  count(kind: string): void {
+    this.exercised.set(kind, (this.exercised.get(kind) ?? 0) + 1)
+  }
+
+  /** Feeds an input to a party and logs it as one numbered line of the trace. */
+  input<I extends { readonly _tag: string; readonly now_ms: Timestamp_ms }>(command: string, party: PartyId, input: I): ReadonlyArray<Output> {
+    const outputs = this.net.input(party, input)
+    this.steps++
+    this.lines.push({ command, outputs: outputs.map(describe) })
+    return outputs
+  }
+
+  /** Delivers `packet` to `to` as a Receive. */
+  receive(command: string, to: PartyId, packet: Packet): ReadonlyArray<Output> {
+    return this.input(command, to, { _tag: "Receive", now_ms: this.net.now_ms, packet })
+  }
+
+  /** Injects a forged packet: it must be rejected and change nothing, or the model records the forgery as accepted. */
+  injectForgery(command: string, to: PartyId, packet: Packet): void {
+    const before = this.net.state<unknown>(to)
+    const outputs = this.receive(command, to, packet)
+    const rejected = outputs.some((o) => o._tag === "Rejected")
+    if (!rejected || this.net.state<unknown>(to) !== before) this.model = ModelOps.forgeryAccepted(this.model, `${command} -> ${to}`)
+  }
+
+  /** Lets `delta_ms` pass: every party ticks. */
+  advance(command: string, delta_ms: number): void {
+    const now_ms = (this.net.now_ms + delta_ms) as Timestamp_ms
+    this.net.now_ms = now_ms
+    const outputs: Array<string> = []
+    for (const party of this.parties) {
+      outputs.push(...this.net.input(party, { _tag: "Tick", now_ms }).map(describe))
+      this.steps++
+    }
+    this.lines.push({ command, outputs })
+  }
+
+  /** Every party's real state now. */
+  view(): SystemView {
+    return {
+      now_ms: this.net.now_ms,
+      browsers: [this.net.state<BrowserState>(this.ids.browser)],
+      merchant: this.net.state<MerchantState>(this.ids.merchant),
+      gateway: this.net.state<GatewayState>(this.ids.gateway),
+      issuer: this.net.state<IssuerState>(this.ids.issuer),
+      phones: [this.net.state<PhoneState>(this.ids.alicePhone), this.net.state<PhoneState>(this.ids.bobPhone)]
+    }
+  }
+
+  /** The readable trace: numbered lines, each command followed by what it caused. */
+  traceLines(): ReadonlyArray<string> {
+    return this.lines.flatMap((line, i) => [`${String(i + 1).padStart(3)}. ${line.command}`, ...line.outputs.map((o) => `       ${o}`)])
+  }
+}
+
+/** One output as a short line. */
+export const describe = (o: Output): string => {
+  switch (o._tag) {
+    case "Send": {
+      const payload = o.packet.payload as { _tag?: string; body?: { _tag?: string } }
+      return `send ${o.packet.from} -> ${o.packet.to}: ${payload.body?._tag ?? payload._tag ?? "?"}`
+    }
+    case "Transitioned":
+      return `${o.party}: ${o.entity} ${o.id} ${o.from} -> ${o.to} on ${o.on}`
+    case "Rejected":
+      return `${o.party}: rejected ${o.input} with ${o.rejection._tag}`
+  }
+}

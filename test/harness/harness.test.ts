@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { campaign, type CampaignSummary } from "./Campaign.js"
+import { DEFAULT_BUDGET } from "./cli.js"
+import { runOnce, swarmArbitrary } from "./Run.js"
+import fc from "fast-check"
+import { commandArbitraries } from "./Commands.js"
+
+/** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
+const MUST_EXERCISE = [
+  "drop",
+  "duplicate",
+  "reorder",
+  "delay",
+  "replay",
+  "forge:tamper",
+  "forge:swapSignature",
+  "forge:unregisteredKey",
+  "forge:stolenKeyId",
+  "forge:retag",
+  "crash",
+  "clock",
+  "clock:expiry",
+  "checkout",
+  "payNow",
+  "payTwice",
+  "payAgain",
+  "approve",
+  "decline",
+  "approveLate",
+  "approveTwice",
+  "abandon",
+  "refresh"
+]
+
+const describeSummary = (label: string, s: CampaignSummary): string =>
+  `${label}: ${s.runs} runs, mean ${s.meanCommands.toFixed(1)} commands per run (max ${s.maxCommands}), ` +
+  `${s.steps} party steps, ${Math.round(s.stepsPerSecond)} steps/s, ${s.violations} violations`
+
+describe("harness", () => {
+  it("campaign - should hold every invariant over the default budget of adversarial runs, deep and covering every fault", () => {
+    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: DEFAULT_BUDGET.numRuns, seed: 1 })
+    console.log(describeSummary("harness (node:crypto)", summary))
+    if (summary.report !== null) console.log(summary.report)
+    expect(summary.violations, summary.report ?? "").toBe(0)
+    expect(summary.meanCommands).toBeGreaterThanOrEqual(50)
+    const rare = MUST_EXERCISE.filter((kind) => (summary.exercised[kind]?.runs ?? 0) < summary.runs * 0.01)
+    expect(rare, `exercised in fewer than 1% of runs: ${rare.join(", ")}`).toEqual([])
+    for (const name of ["noDoubleCharge", "noUnapprovedDebit", "authenticity", "agreement", "liveness"]) {
+      expect(summary.invariants[name] ?? 0).toBeGreaterThanOrEqual(summary.runs)
+    }
+  })
+
+  it("campaign - should hold every invariant with the tweetnacl backend too", () => {
+    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.TweetnaclEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: 25, seed: 2 })
+    console.log(describeSummary("harness (tweetnacl)", summary))
+    expect(summary.violations, summary.report ?? "").toBe(0)
+  })
+
+  it("runOnce - should replay a generated run to the identical trace", () => {
+    const settings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 120 }
+    const generate = () => {
+      const sample = fc.sample(fc.tuple(swarmArbitrary, fc.commands(commandArbitraries(), { maxCommands: 120, size: "max" })), { numRuns: 1, seed: 99 })[0]
+      if (sample === undefined) throw new Error("fast-check generated nothing")
+      return runOnce(settings, sample[0], sample[1])
+    }
+    const first = generate()
+    const second = generate()
+    expect(first.commands).toBeGreaterThan(0)
+    expect(second.traceLines()).toEqual(first.traceLines())
+    expect(JSON.stringify(second.net.trace)).toBe(JSON.stringify(first.net.trace))
+  })
+})
