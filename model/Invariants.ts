@@ -70,6 +70,12 @@ export const noDoubleCharge: Checker = (view) => {
   return violations
 }
 
+/** Whether the issuer accepted the answer to `challengeId` before the challenge expired. */
+const answeredInTime = (issuer: IssuerState, challengeId: string): boolean => {
+  const c = get(issuer.challenges, challengeId)
+  return c !== undefined && c.answeredAt_ms !== null && c.answeredAt_ms < c.challenge.expiresAt_ms
+}
+
 /**
  * No unapproved debit: every hold matches a decision of the shopper to approve, on a device
  * enrolled for the account, for the same payment, account, amount, currency and payee, made
@@ -96,7 +102,7 @@ export const noUnapprovedDebit: Checker = (view, model) => {
             ? "amount"
             : decision.payeeMerchant !== r.payee.merchant || decision.payeeName !== r.payee.name
               ? "payee"
-              : decision.decidedAt_ms >= decision.expiresAt_ms
+              : decision.decidedAt_ms >= decision.expiresAt_ms || !answeredInTime(view.issuer, challengeId)
                 ? "deadline"
                 : !(get(view.issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
                   ? "device"

@@ -31,6 +31,11 @@ export const canonicalBytes = (value: unknown): Uint8Array => utf8.encode(canoni
 
 const utf8 = new TextEncoder()
 
+const writeKey = (key: string, path: string): string => {
+  if (!key.isWellFormed()) throw new TypeError(`canonicalJson: ${path} has a key holding a lone UTF-16 surrogate`)
+  return JSON.stringify(key)
+}
+
 const write = (value: unknown, path: string): string => {
   if (value === null) return "null"
   switch (typeof value) {
@@ -45,13 +50,14 @@ const write = (value: unknown, path: string): string => {
       }
       return JSON.stringify(value)
     case "object":
-      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(",")}]`
+      // Array.from visits holes as `undefined`, so a sparse array throws instead of writing `[,1]`.
+      if (Array.isArray(value)) return `[${Array.from(value, (item, i) => write(item, `${path}[${i}]`)).join(",")}]`
       if (Object.getPrototypeOf(value) !== Object.prototype) {
         throw new TypeError(`canonicalJson: ${path} expected a plain object, got ${value.constructor?.name ?? "an exotic object"}`)
       }
       return `{${Object.keys(value)
         .sort()
-        .map((key) => `${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], `${path}.${key}`)}`)
+        .map((key) => `${writeKey(key, path)}:${write((value as Record<string, unknown>)[key], `${path}.${key}`)}`)
         .join(",")}}`
     default:
       throw new TypeError(`canonicalJson: ${path} has unsupported type ${typeof value}`)

@@ -11,7 +11,8 @@
  * one message can never be presented as a signature on another, nor on any other protocol's
  * bytes. Opening an envelope runs, in this order and stopping at the first failure:
  *
- * 1. decode the envelope and its body with Schema, refusing unknown fields (`DecodeError`);
+ * 1. decode the envelope and its body with Schema, refusing unknown fields and any signature
+ *    encoding but canonical unpadded base64url (`DecodeError`);
  * 2. look the signer up in the recipient's registry (`UnknownKey`, `RevokedKey`);
  * 3. check that the key's role may sign this message type and that the key belongs to the party
  *    the body names as `from` (`WrongSigner`);
@@ -25,6 +26,7 @@
  * @since 0.1.0
  */
 import { Cause, Effect, Exit, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
 import { KeyId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import { BadSignature, DecodeError, Expired, RevokedKey, UnknownKey, WrongRecipient, WrongSigner } from "../domain/Rejection.js"
 import { canonicalBytes } from "./Canonical.js"
@@ -99,7 +101,7 @@ export const signingBytes = (tag: string, encodedBody: unknown): Uint8Array => {
   return out
 }
 
-const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64url")
+const base64url = (bytes: Uint8Array): string => Base64Url.encode(bytes)
 
 /**
  * Signs a body and wraps it into a {@link WireEnvelope}.
@@ -143,6 +145,10 @@ export const open = <B extends SignedBody>(
     const envelope = decodeEnvelope(wire)
     if (Exit.isFailure(envelope)) return yield* new DecodeError({ detail: firstLine(envelope.cause) })
     const { body: rawBody, signer, signature } = envelope.value
+    // The decoder also accepts padding and non-zero trailing bits; only the one form `seal` writes is valid.
+    if (base64url(signature) !== (wire as { readonly signature: string }).signature) {
+      return yield* new DecodeError({ detail: "signature is not in canonical unpadded base64url" })
+    }
     const decoded = Schema.decodeUnknownExit(codec.schema, strict)(rawBody)
     if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })
     const body = decoded.value

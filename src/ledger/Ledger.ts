@@ -217,7 +217,8 @@ const release = (ledger: Ledger, h: Hold, status: HoldStatus): Ledger => {
 
 /**
  * Captures part or all of what a pending hold still reserves, posting it as entry `captureId`.
- * Fails with `ExceedsHold` beyond the remainder and `HoldExpired` at or after the hold's expiry.
+ * Fails with `ExceedsHold` beyond the remainder, `HoldExpired` at or after the hold's expiry, and
+ * `ZeroAmount` unless `amount_minor` is a positive integer.
  *
  * @since 0.1.0
  */
@@ -225,7 +226,9 @@ export const capture = (ledger: Ledger, holdId: string, captureId: string, amoun
   Result.flatMap(pendingHold(ledger, holdId), (h) => {
     if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", `hold ${holdId} expired at ${h.expiresAt_ms}`)
     if (get(ledger.journal, captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
-    if (amount_minor <= 0) return refuse("ZeroAmount", `${captureId} captures nothing`)
+    if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0) {
+      return refuse("ZeroAmount", `${captureId} must capture a positive integer amount in minor units, got ${amount_minor}`)
+    }
     if (amount_minor > h.amount_minor - h.captured_minor) {
       return refuse("ExceedsHold", `${captureId} captures ${amount_minor}, hold ${holdId} has ${h.amount_minor - h.captured_minor} left`)
     }

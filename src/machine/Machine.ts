@@ -18,7 +18,7 @@ import type { Rejection } from "../domain/Rejection.js"
 /**
  * One message on its way: the sender, the recipient, and the JSON-ready payload. `session`
  * packets go between a browser and a merchant on the shopper's session and are not signed;
- * `signed` packets carry a {@link WireEnvelope}.
+ * `signed` packets carry a {@link Envelope.WireEnvelope}.
  *
  * @category models
  * @since 0.1.0

@@ -53,17 +53,18 @@ export const isPending = (outbox: Outbox, key: string): boolean => Object.hasOwn
 /** The packets due for a retry at `now_ms`, and the outbox with their next retry scheduled. @since 0.1.0 */
 export const due = (outbox: Outbox, now_ms: number): { readonly outbox: Outbox; readonly packets: ReadonlyArray<Packet> } => {
   const packets: Array<Packet> = []
-  const next: Record<string, OutboxEntry> = {}
+  // Built with Object.fromEntries: assigning `next[key]` would drop a key named `__proto__`.
+  const next: Array<readonly [string, OutboxEntry]> = []
   for (const [key, entry] of Object.entries(outbox)) {
     if (entry.nextAttempt_ms > now_ms) {
-      next[key] = entry
+      next.push([key, entry])
       continue
     }
     packets.push(entry.packet)
     const backoff_ms = Math.min(RETRY_BASE_ms * 2 ** Math.min(entry.attempts, 10), RETRY_MAX_ms)
-    next[key] = { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms }
+    next.push([key, { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms }])
   }
-  return { outbox: next, packets }
+  return { outbox: Object.fromEntries(next), packets }
 }
 
 /** The outbox after a restart: every entry due at once. @since 0.1.0 */

@@ -125,6 +125,8 @@ const SCREEN_OF: Readonly<Record<OrderStatus, Screen>> = {
   declined: "Declined"
 }
 
+const ORDER_STATUSES: ReadonlyArray<OrderStatus> = ["open", "ready", "paying", "paid", "declined"]
+
 const onView = (from: Screen, statuses: ReadonlyArray<OrderStatus>): ReadonlyArray<Transition> =>
   statuses.map((status) => ({ entity: "checkout", from, on: `OrderView (${status})`, to: SCREEN_OF[status] }))
 
@@ -139,11 +141,13 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "checkout", from: "ReadyToPay", on: "EnterAddress", to: "ReadyToPay" },
   { entity: "checkout", from: "ReadyToPay", on: "ClickPayNow", to: "Paying" },
   { entity: "checkout", from: "Declined", on: "ClickPayNow", to: "Paying" },
-  ...onView("Confirming", ["open"]),
-  ...onView("Loading", ["open", "ready", "paying", "paid", "declined"]),
-  ...onView("Checkout", ["open", "ready"]),
-  ...onView("ReadyToPay", ["ready", "paying", "paid"]),
-  ...onView("Paying", ["paying", "paid", "declined"])
+  { entity: "checkout", from: "Confirming", on: "RequestRefused", to: "Shopping" },
+  { entity: "checkout", from: "Loading", on: "RequestRefused", to: "Shopping" },
+  { entity: "checkout", from: "Paying", on: "RequestRefused", to: "ReadyToPay" },
+  { entity: "checkout", from: "Paying", on: "RequestRefused", to: "Declined" },
+  // The order can change behind this page (another tab paid it, or a payment was declined), so
+  // an answer about the order may carry any status and the page follows it.
+  ...(["Confirming", "Loading", "Checkout", "ReadyToPay", "Paying"] as const).flatMap((screen) => onView(screen, ORDER_STATUSES))
 ]
 
 const decodeResponse = Schema.decodeUnknownExit(MerchantResponse, { onExcessProperty: "error" })
@@ -224,8 +228,13 @@ const onResponse = (state: BrowserState, packet: Packet, now_ms: Timestamp_ms): 
     }
     const idle = { ...state, inFlight: null, nextPoll_ms: now_ms + POLL_INTERVAL_ms }
     if (body._tag === "RequestRefused") {
-      const back: Screen = state.screen === "Confirming" || state.screen === "Loading" ? "Shopping" : state.screen
-      return { state: { ...idle, screen: back, notice: body.reason }, outputs: [] }
+      // Back to the screen the shopper came from: the shop, or the screen of the order as last shown
+      // (a refused "pay now" returns to ReadyToPay or Declined rather than polling from Paying).
+      const back: Screen =
+        state.screen === "Confirming" || state.screen === "Loading" || state.order === null ? "Shopping" : SCREEN_OF[state.order.status]
+      const outputs =
+        back === state.screen ? [] : [transitioned({ party: state.me, entity: "checkout", id: state.sessionId, from: state.screen, on: "RequestRefused", to: back })]
+      return { state: { ...idle, screen: back, notice: body.reason }, outputs }
     }
     const to = SCREEN_OF[body.status]
     return {

@@ -61,6 +61,8 @@ export interface IssuerChallenge {
   /** The authorization it belongs to, as `gateway/authorizationId`. */
   readonly authorization: string
   readonly state: ChallengeState
+  /** When the accepted answer arrived, or `null` while pending or if it expired unanswered. */
+  readonly answeredAt_ms: Timestamp_ms | null
   /** The accepted answer's fingerprint and the receipt sent for it. */
   readonly answer: Idempotency.IdempotencyRecord | null
 }
@@ -214,7 +216,7 @@ const onAuthorizationRequest = (
         ...state,
         issued: state.issued + 1,
         authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
-        challenges: { ...state.challenges, [challengeId]: { challenge, authorization: key, state: "Pending", answer: null } },
+        challenges: { ...state.challenges, [challengeId]: { challenge, authorization: key, state: "Pending", answeredAt_ms: null, answer: null } },
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, challengeId, push, now_ms)
       },
@@ -260,6 +262,12 @@ const onChallengeAnswer = (
       if (entry.answer !== null && entry.answer.fingerprint === Idempotency.fingerprint(encoded) && entry.answer.answer !== null) {
         return { state, outputs: [send(entry.answer.answer)] }
       }
+      if (entry.state === "Expired") {
+        // The phone keeps retrying its answer until it has a receipt: resend the expiry receipt
+        // (byte-identical to the one sent on the Tick, as Ed25519 signatures are deterministic).
+        const receipt = new ChallengeReceipt({ id: challenge.id, from: state.identity.id, to: challenge.to, status: "challenge_expired" })
+        return { state, outputs: [send(yield* sealPacket(state.identity, receipt))] }
+      }
       return yield* new OutOfOrder({ entity: `challenge ${body.id}`, state: entry.state, input: "ChallengeAnswer" })
     }
     yield* requireUnexpired(challenge, now_ms)
@@ -287,7 +295,8 @@ const onChallengeAnswer = (
       challengeState: approve ? "Approved" : "Declined",
       challengeOn: approve ? "ChallengeAnswer (approve)" : "ChallengeAnswer (decline)",
       authOn,
-      answerFingerprint: Idempotency.fingerprint(encoded)
+      answerFingerprint: Idempotency.fingerprint(encoded),
+      answeredAt_ms: now_ms
     })
   })
 
@@ -299,6 +308,7 @@ interface Settlement {
   readonly challengeOn: string
   readonly authOn: string
   readonly answerFingerprint: string | null
+  readonly answeredAt_ms: Timestamp_ms | null
 }
 
 /** Closes a challenge and its authorization: records and sends the response and the receipt. */
@@ -320,7 +330,7 @@ const settle = (
         ...state,
         ledger: s.ledger,
         authorizations: { ...state.authorizations, [entry.authorization]: { ...auth, state: authState, status: s.status } },
-        challenges: { ...state.challenges, [challenge.id]: { ...entry, state: s.challengeState, answer } },
+        challenges: { ...state.challenges, [challenge.id]: { ...entry, state: s.challengeState, answeredAt_ms: s.answeredAt_ms, answer } },
         records: Idempotency.answer(state.records, entry.authorization, response),
         outbox: Outbox.acknowledge(state.outbox, challenge.id)
       },
@@ -348,7 +358,8 @@ const expireChallenges = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effe
           challengeState: "Expired",
           challengeOn: "Tick (challenge expired)",
           authOn: "Tick (challenge expired)",
-          answerFingerprint: null
+          answerFingerprint: null,
+          answeredAt_ms: null
         }),
         (next) => ({ state: next.state, outputs: [...acc.outputs, ...next.outputs] })
       )

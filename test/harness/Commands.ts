@@ -400,11 +400,12 @@ class Answer extends Base {
     answer(decision)
     if (this.how === "approveTwice") answer("approve again")
     if (this.how === "approveLate") {
-      // The answer is held up in the network until after the challenge expired, then delivered.
+      // The answer is held up in the network and reaches the issuer at the challenge's deadline,
+      // before the issuer's own clock has ticked past it.
       const held = world.net.inFlight.filter((p) => p.from === phone)
       world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.from !== phone))
-      world.advance(`clock past the challenge's expiry, the answer held up`, Math.max(1, challenge.expiresAt_ms - world.net.now_ms))
-      world.net.inFlight.push(...held)
+      world.net.now_ms = Math.max(world.net.now_ms, challenge.expiresAt_ms) as Timestamp_ms
+      for (const packet of held) world.receive(`deliver the held-up answer at ${world.net.now_ms}`, packet.to, packet)
     }
   }
   toString(): string {

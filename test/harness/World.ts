@@ -17,6 +17,7 @@ import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
 import type { Core } from "./Core.js"
+import { InvariantViolation } from "./Invariants.js"
 
 /** Per-run fault rates (swarm testing): each run draws its own. */
 export interface Swarm {
@@ -64,8 +65,13 @@ export class World {
   ) {
     this.ids = core.Topology.ids
     const keys = core.Topology.makeKeys(crypto, "harness")
-    this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, core.Topology.standardNodes(keys), core.Topology.START_ms)
+    const nodes = core.Topology.standardNodes(keys)
+    this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, nodes, core.Topology.START_ms)
+    this.declared = new Map(nodes.map((n) => [n.id, new Set(n.machine.transitions.map(transitionKey))]))
   }
+
+  /** Each party's declared transitions, as keys. */
+  readonly declared: ReadonlyMap<string, ReadonlySet<string>>
 
   /** The parties that hold keys and accept signed packets. */
   get signingParties(): ReadonlyArray<PartyId> {
@@ -89,7 +95,7 @@ export class World {
 
   /** Feeds an input to a party and logs it as one numbered line of the trace. */
   input<I extends { readonly _tag: string; readonly now_ms: Timestamp_ms }>(command: string, party: PartyId, input: I): ReadonlyArray<Output> {
-    const outputs = this.net.input(party, input)
+    const outputs = this.observe(command, party, this.net.input(party, input))
     this.steps++
     this.lines.push({ command, outputs: outputs.map(describe) })
     return outputs
@@ -114,10 +120,24 @@ export class World {
     this.net.now_ms = now_ms
     const outputs: Array<string> = []
     for (const party of this.parties) {
-      outputs.push(...this.net.input(party, { _tag: "Tick", now_ms }).map(describe))
+      outputs.push(...this.observe(command, party, this.net.input(party, { _tag: "Tick", now_ms })).map(describe))
       this.steps++
     }
     this.lines.push({ command, outputs })
+  }
+
+  /** Checks that every transition a party made is one its machine declares. */
+  observe(command: string, party: PartyId, outputs: ReadonlyArray<Output>): ReadonlyArray<Output> {
+    const declared = this.declared.get(party) ?? new Set<string>()
+    for (const o of outputs) {
+      if (o._tag !== "Transitioned") continue
+      const key = transitionKey(o)
+      if (!declared.has(key)) {
+        this.lines.push({ command, outputs: outputs.map(describe) })
+        throw new InvariantViolation("declaredTransitions", command, [`${party} made an undeclared transition: ${key}`])
+      }
+    }
+    return outputs
   }
 
   /** Every party's real state now. */
@@ -137,6 +157,10 @@ export class World {
     return this.lines.flatMap((line, i) => [`${String(i + 1).padStart(3)}. ${line.command}`, ...line.outputs.map((o) => `       ${o}`)])
   }
 }
+
+/** A transition as one comparable string. */
+const transitionKey = (t: { readonly entity: string; readonly from: string; readonly on: string; readonly to: string }): string =>
+  `${t.entity}: ${t.from} -> ${t.to} on ${t.on}`
 
 /** One output as a short line. */
 export const describe = (o: Output): string => {

@@ -1,0 +1,52 @@
+/**
+ * Mutants: copies of `src/` with one seeded bug each, loaded as a separate module tree so the
+ * harness can be pointed at them. The shipped core has no switches for bugs: each bug is a set
+ * of text replacements applied to the copy, and a replacement that no longer finds its text fails
+ * loudly, so a refactor of the core cannot silently disarm a bug.
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import type { Core } from "../harness/Core.js"
+
+/** One text replacement in a file under `src/`. */
+export interface Edit {
+  readonly file: string
+  readonly find: string
+  readonly replace: string
+}
+
+/** A seeded bug: a name, what it breaks, and the edits that plant it. */
+export interface Bug {
+  readonly name: string
+  readonly description: string
+  readonly edits: ReadonlyArray<Edit>
+}
+
+const here = dirname(fileURLToPath(import.meta.url))
+const source = join(here, "..", "..", "src")
+const mutants = join(here, "..", ".mutants")
+
+/** Writes the mutant's copy of `src/` and returns its directory. Throws if an edit does not apply exactly once. */
+export const plant = (bug: Bug): string => {
+  const root = join(mutants, bug.name)
+  rmSync(root, { recursive: true, force: true })
+  mkdirSync(root, { recursive: true })
+  cpSync(source, join(root, "src"), { recursive: true })
+  for (const edit of bug.edits) {
+    const path = join(root, "src", edit.file)
+    const text = readFileSync(path, "utf8")
+    const at = text.indexOf(edit.find)
+    if (at < 0 || text.indexOf(edit.find, at + 1) >= 0) {
+      throw new Error(`bug ${bug.name}: the text to replace in src/${edit.file} must occur exactly once, found ${at < 0 ? "none" : "several"}:\n${edit.find}`)
+    }
+    writeFileSync(path, text.slice(0, at) + edit.replace + text.slice(at + edit.find.length))
+  }
+  return root
+}
+
+/** Plants `bug` and imports the mutant core. */
+export const loadMutant = async (bug: Bug): Promise<Core> => {
+  const root = plant(bug)
+  return (await import(pathToFileURL(join(root, "src", "index.ts")).href)) as Core
+}

@@ -1,0 +1,541 @@
+/**
+ * The merchant machine, one input at a time: orders created, updated and paid from the shopper's
+ * session, the signed payment request to the gateway and its retries, and the gateway's signed
+ * result (and every forgery of it) refused or accepted. Every transition of
+ * `Merchant.transitions` is asserted, and the last test checks that the file covered the table.
+ */
+import { Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { open } from "../../src/crypto/Envelope.js"
+import { accounts, ids, session, skus } from "../../src/drivers/Topology.js"
+import { OrderId, PartyId, PaymentId, RequestId, SessionId, Sku, type Timestamp_ms } from "../../src/domain/Ids.js"
+import * as Money from "../../src/domain/Money.js"
+import type { Packet, Step } from "../../src/machine/Machine.js"
+import { OUTBOX_LIMIT, RETRY_BASE_ms } from "../../src/machine/Outbox.js"
+import {
+  BrowserRequest,
+  CreateOrder,
+  GetOrder,
+  MerchantResponse,
+  OrderLine,
+  OrderView,
+  PayNow,
+  RequestRefused,
+  SelectDelivery,
+  SetShippingAddress,
+  ShippingAddress,
+  type DeliveryOption
+} from "../../src/messages/BrowserMerchant.js"
+import { Payee, Payer, type AuthorizationStatus } from "../../src/messages/Common.js"
+import { AuthorizationResult, AuthorizePayment } from "../../src/messages/MerchantGateway.js"
+import { codecOf } from "../../src/messages/Signed.js"
+import * as Merchant from "../../src/parties/Merchant.js"
+import type { MerchantInput, MerchantState } from "../../src/parties/Merchant.js"
+import {
+  at,
+  Coverage,
+  envelopeOf,
+  expectRejected,
+  identityOf,
+  impostorOf,
+  rejectionsOf,
+  run,
+  seal,
+  sentOf,
+  standardState,
+  transitionsOf,
+  withBody,
+  withSignatureOf
+} from "../support/partyHelpers.js"
+
+const coverage = new Coverage(ids.merchant, Merchant.transitions)
+const step = (state: MerchantState, input: MerchantInput): Step<MerchantState> => coverage.observe(run(Merchant.step(state, input)))
+
+const gateway = identityOf(ids.gateway, [ids.merchant, ids.issuer])
+const issuer = identityOf(ids.issuer, [ids.gateway])
+const merchantSelf = identityOf(ids.merchant, [ids.gateway])
+
+const ORD = OrderId.make("ord-1")
+const P1 = PaymentId.make("ord-1.p1")
+const P2 = PaymentId.make("ord-1.p2")
+const otherSession = SessionId.make("sess-2")
+const rid = (n: number | string): RequestId => RequestId.make(`r-${n}`)
+const lines = [new OrderLine({ sku: skus.mug, quantity: 2 }), new OrderLine({ sku: skus.tea, quantity: 1 })]
+/** 2 x 12.50 + 8.99 */
+const SUBTOTAL_minor = 3_399
+/** The subtotal plus standard delivery (4.90). */
+const TOTAL_minor = 3_889
+const address = new ShippingAddress({ name: "Alice Example", line1: "1 Tea Street", city: "Leeds", postalCode: "LS1 1AA", country: "GB" })
+const payer = new Payer({ issuer: ids.issuer, account: accounts.alice })
+const NOW_ms = at(1_000)
+const HOLD_UNTIL_ms = at(7 * 24 * 3_600_000)
+
+const encodeRequest = Schema.encodeSync(BrowserRequest)
+const decodeResponse = Schema.decodeUnknownSync(MerchantResponse)
+
+const fromBrowser = (body: BrowserRequest, from: PartyId = ids.browser): Packet => ({ from, to: ids.merchant, channel: "session", payload: encodeRequest(body) })
+const receive = (packet: Packet, now_ms: Timestamp_ms = NOW_ms): MerchantInput => ({ _tag: "Receive", now_ms, packet })
+const tick = (now_ms: Timestamp_ms): MerchantInput => ({ _tag: "Tick", now_ms })
+
+const createOrder = (requestId: RequestId, sessionId = session, orderLines = lines) => new CreateOrder({ requestId, sessionId, lines: orderLines })
+const selectDelivery = (requestId: RequestId, option: DeliveryOption = "standard", sessionId = session, orderId = ORD) =>
+  new SelectDelivery({ requestId, sessionId, orderId, option })
+const setAddress = (requestId: RequestId, sessionId = session, orderId = ORD) => new SetShippingAddress({ requestId, sessionId, orderId, address })
+const payNow = (requestId: RequestId, total_minor = TOTAL_minor, sessionId = session, orderId = ORD) =>
+  new PayNow({ requestId, sessionId, orderId, total: Money.money(total_minor, "EUR"), payer })
+const getOrder = (requestId: RequestId, sessionId = session, orderId = ORD) => new GetOrder({ requestId, sessionId, orderId })
+
+const resultBody = (status: AuthorizationStatus, fields: Partial<ConstructorParameters<typeof AuthorizationResult>[0]> = {}): AuthorizationResult =>
+  new AuthorizationResult({
+    id: P1,
+    from: ids.gateway,
+    to: ids.merchant,
+    orderId: ORD,
+    amount: Money.money(TOTAL_minor, "EUR"),
+    status,
+    holdExpiresAt_ms: status === "approved" ? HOLD_UNTIL_ms : null,
+    ...fields
+  })
+
+/** The responses a step sends to the browser, decoded. */
+const repliesOf = (result: Step<MerchantState>): ReadonlyArray<MerchantResponse> =>
+  sentOf(result.outputs)
+    .filter((p) => p.channel === "session")
+    .map((p) => {
+      expect(p).toMatchObject({ from: ids.merchant, to: ids.browser })
+      return decodeResponse(p.payload)
+    })
+
+/** The one OrderView a step sends to the browser. */
+const viewOf = (result: Step<MerchantState>): OrderView => {
+  const replies = repliesOf(result)
+  expect(replies.map((r) => r._tag)).toEqual(["OrderView"])
+  return replies[0] as OrderView
+}
+
+/** The signed packets a step sends to the gateway. */
+const toGateway = (result: Step<MerchantState>): ReadonlyArray<Packet> => sentOf(result.outputs).filter((p) => p.channel === "signed")
+
+/**
+ * Asserts a refused browser request: the same state object, one Rejected output for the request's
+ * type, nothing to the gateway, and a RequestRefused naming the request. Returns the reason.
+ */
+const expectRefused = (result: Step<MerchantState>, before: MerchantState, tag: string, request: BrowserRequest): string => {
+  const rejected = expectRejected(result, before, tag)
+  expect(rejected.input).toBe(request._tag)
+  expect(toGateway(result)).toEqual([])
+  const replies = repliesOf(result)
+  expect(replies).toHaveLength(1)
+  const [refused] = replies as [MerchantResponse]
+  expect(refused).toBeInstanceOf(RequestRefused)
+  expect(refused.requestId).toBe(request.requestId)
+  return (refused as RequestRefused).reason
+}
+
+/** Sends `request` from the browser to `before` and asserts it is refused with `tag`. */
+const refusedWith = (before: MerchantState, request: BrowserRequest, tag: string): { readonly reason: string; readonly result: Step<MerchantState> } => {
+  const result = step(before, receive(fromBrowser(request)))
+  return { reason: expectRefused(result, before, tag, request), result }
+}
+
+const fresh = (): MerchantState => standardState<MerchantState>(ids.merchant)
+const feed = (state: MerchantState, ...bodies: ReadonlyArray<BrowserRequest>): MerchantState =>
+  bodies.reduce((s, body) => step(s, receive(fromBrowser(body))).state, state)
+/** ord-1 of the standard session, Open. */
+const opened = (): MerchantState => feed(fresh(), createOrder(rid("c")))
+/** ord-1, Ready with standard delivery. */
+const ready = (): MerchantState => feed(opened(), selectDelivery(rid("d")), setAddress(rid("a")))
+/** ord-1 Paying with payment ord-1.p1 Authorizing, asked for at NOW_ms. */
+const paying = (): { readonly state: MerchantState; readonly authorize: Packet } => {
+  const result = step(ready(), receive(fromBrowser(payNow(rid("p")))))
+  const [authorize] = toGateway(result)
+  if (authorize === undefined) throw new Error("no AuthorizePayment sent")
+  return { state: result.state, authorize }
+}
+const withResult = (state: MerchantState, status: AuthorizationStatus, fields: Partial<ConstructorParameters<typeof AuthorizationResult>[0]> = {}) =>
+  step(state, receive(seal(gateway, resultBody(status, fields)), at(10_000)))
+const paid = (): MerchantState => withResult(paying().state, "approved").state
+const declined = (): MerchantState => withResult(paying().state, "insufficient_funds").state
+
+const openAuthorize = (packet: Packet) => run(open(codecOf(AuthorizePayment), packet.payload, { me: ids.gateway, registry: gateway.registry }))
+
+describe("Merchant", () => {
+  describe("CreateOrder", () => {
+    it("step - should open a new order priced from the catalog and answer with its view", () => {
+      const result = step(fresh(), receive(fromBrowser(createOrder(rid(1)))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "None", on: "CreateOrder", to: "Open" })
+      const view = viewOf(result)
+      expect(view).toMatchObject({ requestId: rid(1), orderId: ORD, status: "open", delivery: null, address: null, payment: null })
+      expect(view.lines).toEqual(lines)
+      expect(view.subtotal).toEqual(Money.money(SUBTOTAL_minor, "EUR"))
+      expect(view.total).toEqual(Money.money(SUBTOTAL_minor, "EUR"))
+      expect(result.state.orders[ORD]).toMatchObject({ state: "Open", sessionId: session, payments: [] })
+      expect(toGateway(result)).toEqual([])
+    })
+
+    it("step - should answer a repeated CreateOrder with the same order and change nothing", () => {
+      const before = opened()
+      const result = step(before, receive(fromBrowser(createOrder(rid("c")))))
+      expect(result.state).toBe(before)
+      expect(transitionsOf(result.outputs)).toEqual([])
+      expect(rejectionsOf(result.outputs)).toEqual([])
+      expect(viewOf(result)).toMatchObject({ requestId: rid("c"), orderId: ORD, status: "open" })
+    })
+
+    it("step - should refuse the same request id with other lines with IdempotencyConflict and tell the browser", () => {
+      const before = opened()
+      const { reason, result } = refusedWith(before, createOrder(rid("c"), session, [new OrderLine({ sku: skus.kettle, quantity: 1 })]), "IdempotencyConflict")
+      expect(reason).toContain("r-c")
+      expect(rejectionsOf(result.outputs)[0]?.rejection).toMatchObject({ requestId: rid("c") })
+      expect(Object.keys(before.orders)).toEqual([ORD])
+    })
+
+    it("step - should open separate orders for the same request id in two sessions and for two request ids", () => {
+      const twoSessions = feed(opened(), createOrder(rid("c"), otherSession))
+      expect(Object.values(twoSessions.orders).map((o) => [o.id, o.sessionId])).toEqual([
+        [ORD, session],
+        ["ord-2", otherSession]
+      ])
+      const twoRequests = step(opened(), receive(fromBrowser(createOrder(rid("c2")))))
+      coverage.expect(twoRequests, { entity: "order", id: "ord-2", from: "None", on: "CreateOrder", to: "Open" })
+    })
+
+    it("step - should refuse an order with a product not in the catalog with InvalidRequest", () => {
+      const before = opened()
+      const { reason } = refusedWith(before, createOrder(rid("x"), session, [...lines, new OrderLine({ sku: Sku.make("sku-unicorn"), quantity: 1 })]), "InvalidRequest")
+      expect(reason).toContain("sku-unicorn")
+    })
+
+    it("step - should refuse a malformed session payload with DecodeError and send nothing", () => {
+      const before = opened()
+      const bad: ReadonlyArray<unknown> = [
+        "garbage",
+        null,
+        { _tag: "CreateOrder", requestId: "r-1", sessionId: session, lines: [] },
+        { ...encodeRequest(getOrder(rid(1))), extra: true },
+        Schema.encodeSync(OrderView)(viewOf(step(before, receive(fromBrowser(getOrder(rid(1)))))))
+      ]
+      for (const payload of bad) {
+        const result = step(before, receive({ from: ids.browser, to: ids.merchant, channel: "session", payload }))
+        expectRejected(result, before, "DecodeError")
+        expect(sentOf(result.outputs)).toEqual([])
+      }
+    })
+  })
+
+  describe("SelectDelivery and SetShippingAddress", () => {
+    it("step - should keep an order Open when delivery is chosen before the address, and add the fee", () => {
+      const result = step(opened(), receive(fromBrowser(selectDelivery(rid(2), "express"))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Open", on: "SelectDelivery", to: "Open" })
+      expect(viewOf(result)).toMatchObject({ requestId: rid(2), status: "open", delivery: "express", total: Money.money(SUBTOTAL_minor + 1_290, "EUR") })
+    })
+
+    it("step - should make an order Ready when delivery is chosen after the address", () => {
+      const result = step(feed(opened(), setAddress(rid(1))), receive(fromBrowser(selectDelivery(rid(2)))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Open", on: "SelectDelivery", to: "Ready" })
+      expect(viewOf(result)).toMatchObject({ status: "ready", total: Money.money(TOTAL_minor, "EUR") })
+    })
+
+    it("step - should keep an order Open when the address is set before delivery", () => {
+      const result = step(opened(), receive(fromBrowser(setAddress(rid(1)))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Open", on: "SetShippingAddress", to: "Open" })
+      expect(viewOf(result)).toMatchObject({ status: "open", address, delivery: null })
+    })
+
+    it("step - should make an order Ready when the address is set after delivery", () => {
+      const result = step(feed(opened(), selectDelivery(rid(1))), receive(fromBrowser(setAddress(rid(2)))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Open", on: "SetShippingAddress", to: "Ready" })
+      expect(viewOf(result)).toMatchObject({ status: "ready", address, delivery: "standard" })
+    })
+
+    it("step - should keep a Ready order Ready on either update, repricing it", () => {
+      const delivery = step(ready(), receive(fromBrowser(selectDelivery(rid(3), "express"))))
+      coverage.expect(delivery, { entity: "order", id: ORD, from: "Ready", on: "SelectDelivery", to: "Ready" })
+      expect(viewOf(delivery)).toMatchObject({ status: "ready", total: Money.money(SUBTOTAL_minor + 1_290, "EUR") })
+      const addressed = step(ready(), receive(fromBrowser(setAddress(rid(3)))))
+      coverage.expect(addressed, { entity: "order", id: ORD, from: "Ready", on: "SetShippingAddress", to: "Ready" })
+      expect(viewOf(addressed)).toMatchObject({ status: "ready" })
+    })
+
+    it("step - should keep a Declined order Declined on either update", () => {
+      const delivery = step(declined(), receive(fromBrowser(selectDelivery(rid(3), "express"))))
+      coverage.expect(delivery, { entity: "order", id: ORD, from: "Declined", on: "SelectDelivery", to: "Declined" })
+      expect(viewOf(delivery)).toMatchObject({ status: "declined", total: Money.money(SUBTOTAL_minor + 1_290, "EUR") })
+      const addressed = step(declined(), receive(fromBrowser(setAddress(rid(3)))))
+      coverage.expect(addressed, { entity: "order", id: ORD, from: "Declined", on: "SetShippingAddress", to: "Declined" })
+      expect(viewOf(addressed)).toMatchObject({ status: "declined", payment: { paymentId: P1, status: "insufficient_funds" } })
+    })
+
+    it("step - should refuse updates while the order is Paying or Paid with OutOfOrder", () => {
+      for (const before of [paying().state, paid()]) {
+        const state = before.orders[ORD]?.state
+        for (const body of [selectDelivery(rid(9), "express"), setAddress(rid(9))]) {
+          const { result } = refusedWith(before, body, "OutOfOrder")
+          expect(rejectionsOf(result.outputs)[0]?.rejection).toMatchObject({ state, input: body._tag })
+        }
+      }
+    })
+
+    it("step - should refuse every request on an order of another session as an unknown order, as if it did not exist", () => {
+      const before = ready()
+      const empty = fresh()
+      const probes: ReadonlyArray<BrowserRequest> = [
+        selectDelivery(rid(9), "express", otherSession),
+        setAddress(rid(9), otherSession),
+        payNow(rid(9), TOTAL_minor, otherSession),
+        getOrder(rid(9), otherSession)
+      ]
+      for (const probe of probes) {
+        const { reason, result } = refusedWith(before, probe, "UnknownReference")
+        expect(reason).toBe("unknown order ord-1")
+        // Byte for byte the answer to the same request on a merchant that has no order at all.
+        const absent = step(empty, receive(fromBrowser(probe)))
+        expect(sentOf(result.outputs)).toEqual(sentOf(absent.outputs))
+        expect(result.outputs).toEqual(absent.outputs)
+      }
+    })
+
+    it("step - should refuse an update of an order that does not exist with UnknownReference", () => {
+      const before = opened()
+      refusedWith(before, selectDelivery(rid(9), "standard", session, OrderId.make("ord-9")), "UnknownReference")
+      refusedWith(before, setAddress(rid(9), session, OrderId.make("ord-9")), "UnknownReference")
+    })
+  })
+
+  describe("PayNow", () => {
+    it("step - should start one payment for a Ready order and send a signed AuthorizePayment to the gateway", () => {
+      const result = step(ready(), receive(fromBrowser(payNow(rid("p")))))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Ready", on: "PayNow", to: "Paying" })
+      coverage.expect(result, { entity: "payment", id: P1, from: "None", on: "PayNow", to: "Authorizing" })
+      const [authorize, ...more] = toGateway(result)
+      expect(more).toEqual([])
+      expect(authorize).toMatchObject({ from: ids.merchant, to: ids.gateway, channel: "signed" })
+      const { body, signer } = openAuthorize(authorize as Packet)
+      expect(signer).toBe("merchant-1.k1")
+      expect(body).toEqual(
+        new AuthorizePayment({
+          id: P1,
+          from: ids.merchant,
+          to: ids.gateway,
+          orderId: ORD,
+          amount: Money.money(TOTAL_minor, "EUR"),
+          payer,
+          payee: new Payee({ merchant: ids.merchant, name: "Teapot & Co" }),
+          expiresAt_ms: (NOW_ms + Merchant.AUTHORIZATION_TTL_ms) as Timestamp_ms
+        })
+      )
+      expect(viewOf(result)).toMatchObject({ requestId: rid("p"), status: "paying", payment: { paymentId: P1, status: "pending" } })
+      expect(result.state.payments[P1]).toMatchObject({ state: "Authorizing", status: null })
+      expect(Object.keys(result.state.outbox)).toEqual([P1])
+    })
+
+    it("step - should refuse a total other than the order's with Mismatch", () => {
+      const before = ready()
+      const { result } = refusedWith(before, payNow(rid("p"), TOTAL_minor - 1), "Mismatch")
+      expect(rejectionsOf(result.outputs)[0]?.rejection).toMatchObject({ id: ORD, field: "total" })
+      refusedWith(before, new PayNow({ requestId: rid("q"), sessionId: session, orderId: ORD, total: Money.money(TOTAL_minor, "USD"), payer }), "Mismatch")
+    })
+
+    it("step - should refuse paying an Open order with OutOfOrder", () => {
+      const before = feed(opened(), selectDelivery(rid(1)))
+      const { result } = refusedWith(before, payNow(rid("p")), "OutOfOrder")
+      expect(rejectionsOf(result.outputs)[0]?.rejection).toMatchObject({ state: "Open", input: "PayNow" })
+    })
+
+    it("step - should answer a double click, or a second request id, with the payment already under way", () => {
+      const first = step(ready(), receive(fromBrowser(payNow(rid("p")))))
+      expect(toGateway(first)).toHaveLength(1)
+      const before = first.state
+      for (const requestId of [rid("p"), rid("p-again"), rid("other-tab")]) {
+        const result = step(before, receive(fromBrowser(payNow(requestId))))
+        expect(result.state).toBe(before)
+        expect(transitionsOf(result.outputs)).toEqual([])
+        expect(toGateway(result)).toEqual([])
+        expect(viewOf(result)).toMatchObject({ requestId, status: "paying", payment: { paymentId: P1, status: "pending" } })
+      }
+      expect(Object.keys(before.payments)).toEqual([P1])
+      expect(before.orders[ORD]?.payments).toEqual([P1])
+    })
+
+    it("step - should answer pay now on a Paid order with its view and start nothing", () => {
+      const before = paid()
+      const result = step(before, receive(fromBrowser(payNow(rid("late")))))
+      expect(result.state).toBe(before)
+      expect(toGateway(result)).toEqual([])
+      expect(viewOf(result)).toMatchObject({ status: "paid", payment: { paymentId: P1, status: "approved" } })
+    })
+
+    it("step - should start a new payment .p2 when a Declined order is paid again", () => {
+      const before = declined()
+      const result = step(before, receive(fromBrowser(payNow(rid("retry"))), at(20_000)))
+      coverage.expect(result, { entity: "order", id: ORD, from: "Declined", on: "PayNow", to: "Paying" })
+      coverage.expect(result, { entity: "payment", id: P2, from: "None", on: "PayNow", to: "Authorizing" })
+      const [authorize] = toGateway(result)
+      expect(openAuthorize(authorize as Packet).body).toMatchObject({ id: P2, orderId: ORD, expiresAt_ms: at(20_000 + Merchant.AUTHORIZATION_TTL_ms) })
+      expect(result.state.orders[ORD]?.payments).toEqual([P1, P2])
+      expect(result.state.payments[P1]?.state).toBe("Declined")
+      expect(viewOf(result)).toMatchObject({ status: "paying", payment: { paymentId: P2, status: "pending" } })
+    })
+
+    it("step - should refuse a new payment when the outbox is full with InvalidRequest", () => {
+      const base = ready()
+      const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }
+      const before: MerchantState = { ...base, outbox: Object.fromEntries(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry])) }
+      refusedWith(before, payNow(rid("p")), "InvalidRequest")
+    })
+  })
+
+  describe("GetOrder", () => {
+    it("step - should answer with the order's view and change nothing", () => {
+      const before = paid()
+      const result = step(before, receive(fromBrowser(getOrder(rid("g")))))
+      expect(result.state).toBe(before)
+      expect(viewOf(result)).toMatchObject({ requestId: rid("g"), status: "paid", delivery: "standard", address, total: Money.money(TOTAL_minor, "EUR") })
+    })
+
+    it("step - should refuse an unknown order with UnknownReference", () => {
+      const before = paid()
+      refusedWith(before, getOrder(rid("g"), session, OrderId.make("ord-2")), "UnknownReference")
+    })
+  })
+
+  describe("AuthorizationResult", () => {
+    it("step - should mark the payment Authorized and the order Paid on an approved result", () => {
+      const result = withResult(paying().state, "approved")
+      const on = "AuthorizationResult (approved)"
+      coverage.expect(result, { entity: "payment", id: P1, from: "Authorizing", on, to: "Authorized" })
+      coverage.expect(result, { entity: "order", id: ORD, from: "Paying", on, to: "Paid" })
+      expect(transitionsOf(result.outputs)).toHaveLength(2)
+      expect(result.state.payments[P1]).toMatchObject({ state: "Authorized", status: "approved", holdExpiresAt_ms: HOLD_UNTIL_ms })
+      expect(result.state.orders[ORD]?.state).toBe("Paid")
+      expect(result.state.outbox).toEqual({})
+      expect(sentOf(result.outputs)).toEqual([])
+    })
+
+    it("step - should mark the payment and the order Declined on a declined result", () => {
+      const result = withResult(paying().state, "declined_by_shopper")
+      const on = "AuthorizationResult (declined)"
+      coverage.expect(result, { entity: "payment", id: P1, from: "Authorizing", on, to: "Declined" })
+      coverage.expect(result, { entity: "order", id: ORD, from: "Paying", on, to: "Declined" })
+      expect(result.state.payments[P1]).toMatchObject({ state: "Declined", status: "declined_by_shopper", holdExpiresAt_ms: null })
+      expect(result.state.outbox).toEqual({})
+    })
+
+    const refuses = (title: string, tag: string, forge: (state: MerchantState) => Packet, setup: () => MerchantState = () => paying().state) =>
+      it(`step - should refuse ${title} with ${tag}`, () => {
+        const before = setup()
+        expectRejected(step(before, receive(forge(before), at(10_000))), before, tag)
+      })
+
+    refuses("a result signed with an unregistered key", "UnknownKey", () => seal(impostorOf(ids.gateway, "gateway-1.k2"), resultBody("approved")))
+    refuses("a result signed by the issuer, whose key the merchant does not hold", "UnknownKey", () => seal(issuer, resultBody("approved", { from: ids.issuer })))
+    refuses("a result signed by another key under the gateway's key id", "BadSignature", () => seal(impostorOf(ids.gateway), resultBody("approved")))
+    refuses("a declined result turned approved after signing", "BadSignature", () =>
+      withBody(seal(gateway, resultBody("insufficient_funds")), (body) => {
+        body.status = "approved"
+      })
+    )
+    refuses("a result whose amount was changed after signing", "BadSignature", () =>
+      withBody(seal(gateway, resultBody("approved")), (body) => {
+        body.amount.amount_minor = 1
+      })
+    )
+    refuses("an approved result carrying the signature of another message", "BadSignature", () =>
+      withSignatureOf(seal(gateway, resultBody("approved")), seal(gateway, resultBody("insufficient_funds")))
+    )
+    refuses(
+      "a result signed by the issuer's key, even when the merchant holds that key",
+      "WrongSigner",
+      () => seal(issuer, resultBody("approved", { from: ids.issuer })),
+      () => ({ ...paying().state, identity: identityOf(ids.merchant, [ids.gateway, ids.issuer]) })
+    )
+    refuses(
+      "a result signed by the merchant's own key",
+      "WrongSigner",
+      () => seal(merchantSelf, resultBody("approved", { from: ids.merchant })),
+      () => ({ ...paying().state, identity: identityOf(ids.merchant, [ids.gateway, ids.merchant]) })
+    )
+    refuses("a result signed by the gateway's key in the name of another party", "WrongSigner", () => seal(gateway, resultBody("approved", { from: ids.issuer })))
+    refuses("a result addressed to another merchant", "WrongRecipient", () => seal(gateway, resultBody("approved", { to: PartyId.make("merchant-2") })))
+    refuses("a result for a payment it never asked for", "UnknownReference", () => seal(gateway, resultBody("approved", { id: PaymentId.make("ord-1.p9") })))
+    refuses("a result for another amount", "Mismatch", () => seal(gateway, resultBody("approved", { amount: Money.money(TOTAL_minor + 1, "EUR") })))
+    refuses("a result in another currency", "Mismatch", () => seal(gateway, resultBody("approved", { amount: Money.money(TOTAL_minor, "USD") })))
+    refuses("a result for another order", "Mismatch", () => seal(gateway, resultBody("approved", { orderId: OrderId.make("ord-2") })))
+    refuses("a duplicate of the result it already took", "OutOfOrder", () => seal(gateway, resultBody("approved")), paid)
+    refuses("a late approval of a payment already declined", "OutOfOrder", () => seal(gateway, resultBody("approved")), declined)
+    refuses("garbage on the signed channel", "DecodeError", (state) => ({ from: ids.gateway, to: state.identity.id, channel: "signed", payload: "garbage" }))
+    refuses("an envelope with an extra field", "DecodeError", () => {
+      const packet = seal(gateway, resultBody("approved"))
+      return { ...packet, payload: { ...envelopeOf(packet), extra: 1 } }
+    })
+    refuses("a signed message type it does not accept", "DecodeError", () =>
+      seal(
+        gateway,
+        new AuthorizePayment({
+          id: P1,
+          from: ids.gateway,
+          to: ids.merchant,
+          orderId: ORD,
+          amount: Money.money(TOTAL_minor, "EUR"),
+          payer,
+          payee: new Payee({ merchant: ids.merchant, name: "Teapot & Co" }),
+          expiresAt_ms: at(60_000)
+        })
+      )
+    )
+
+    it("step - should report the exact mismatching field", () => {
+      const before = paying().state
+      const amount = expectRejected(withResult(before, "approved", { amount: Money.money(1, "EUR") }), before, "Mismatch")
+      expect(amount.rejection).toMatchObject({ id: P1, field: "amount" })
+      const order = expectRejected(withResult(before, "approved", { orderId: OrderId.make("ord-2") }), before, "Mismatch")
+      expect(order.rejection).toMatchObject({ id: P1, field: "orderId" })
+    })
+  })
+
+  describe("Tick", () => {
+    it("step - should resend the AuthorizePayment byte for byte once RETRY_BASE_ms has passed, backing off", () => {
+      const { state, authorize } = paying()
+      const early = step(state, tick((NOW_ms + RETRY_BASE_ms - 1) as Timestamp_ms))
+      expect(early.state).toBe(state)
+      expect(early.outputs).toEqual([])
+      const first = step(state, tick((NOW_ms + RETRY_BASE_ms) as Timestamp_ms))
+      expect(sentOf(first.outputs)).toEqual([authorize])
+      expect(JSON.stringify(sentOf(first.outputs)[0])).toBe(JSON.stringify(authorize))
+      expect(transitionsOf(first.outputs)).toEqual([])
+      const second_ms = NOW_ms + RETRY_BASE_ms + 2 * RETRY_BASE_ms
+      expect(step(first.state, tick((second_ms - 1) as Timestamp_ms)).outputs).toEqual([])
+      expect(sentOf(step(first.state, tick(second_ms as Timestamp_ms)).outputs)).toEqual([authorize])
+    })
+
+    it("step - should not resend a request whose result arrived", () => {
+      for (const state of [paid(), declined()]) {
+        const result = step(state, tick(at(1_000_000)))
+        expect(result.state).toBe(state)
+        expect(result.outputs).toEqual([])
+      }
+    })
+  })
+
+  describe("restart", () => {
+    it("restart - should keep every order and payment and make the unanswered request due at once", () => {
+      const { state, authorize } = paying()
+      const restarted = Merchant.restart(state)
+      expect(restarted.orders).toBe(state.orders)
+      expect(restarted.payments).toBe(state.payments)
+      expect(sentOf(step(restarted, tick(NOW_ms)).outputs)).toEqual([authorize])
+    })
+
+    it("restart - should resend nothing that was acknowledged", () => {
+      const restarted = Merchant.restart(paid())
+      expect(step(restarted, tick(NOW_ms)).outputs).toEqual([])
+    })
+  })
+
+  describe("transitions", () => {
+    it("transitions - should all have been exercised by the tests above", () => {
+      expect(coverage.missing()).toEqual([])
+      expect(coverage.exercised).toBe(Merchant.transitions.length)
+    })
+  })
+})
