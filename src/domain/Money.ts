@@ -54,6 +54,16 @@ export class Money extends Schema.Class<Money>("Money")({
   currency: Currency
 }) {}
 
+/**
+ * The amount of a payment, a hold or an approval: a {@link Money} of at least one minor unit.
+ * Nobody is asked to approve, or holds, nothing.
+ *
+ * @since 0.1.0
+ */
+export const PaymentAmount = Money.pipe(
+  Schema.check(Schema.makeFilter((m: Money) => m.amount_minor > 0, { expected: "an amount of at least one minor unit" }))
+)
+
 /** Builds a {@link Money}; throws if the amount is not a valid {@link AmountMinor}. @since 0.1.0 */
 export const money = (amount_minor: number, currency: Currency): Money =>
   new Money({ amount_minor: AmountMinor.make(amount_minor), currency })

@@ -102,7 +102,8 @@ export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError"
 /** A ledger with no accounts. @since 0.1.0 */
 export const empty: Ledger = { accounts: {}, holds: {}, journal: {} }
 
-type Outcome = Result.Result<Ledger, LedgerError>
+/** What every ledger operation returns: the new ledger, or why it was refused. @category models @since 0.1.0 */
+export type Outcome = Result.Result<Ledger, LedgerError>
 const refuse = (code: LedgerError["code"], detail: string): Outcome => Result.fail(new LedgerError({ code, detail }))
 const get = <T>(record: Readonly<Record<string, T>>, id: string): T | undefined =>
   Object.hasOwn(record, id) ? record[id] : undefined
@@ -137,7 +138,8 @@ export const available = (ledger: Ledger, id: string): number => {
 /** Looks a hold up by id. @since 0.1.0 */
 export const hold = (ledger: Ledger, id: string): Hold | undefined => get(ledger.holds, id)
 
-interface Movement {
+/** A movement of money between two accounts under its own id. @category models @since 0.1.0 */
+export interface Movement {
   readonly id: string
   readonly debit: string
   readonly credit: string

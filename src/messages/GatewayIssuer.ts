@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { AccountId, AuthorizationId, PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
-import { Money } from "../domain/Money.js"
+import { PaymentAmount } from "../domain/Money.js"
 import { AuthorizationStatus, Payee } from "./Common.js"
 
 /**
@@ -21,7 +21,7 @@ export class AuthorizationRequest extends Schema.TaggedClass<AuthorizationReques
   to: PartyId,
   paymentId: PaymentId,
   account: AccountId,
-  amount: Money,
+  amount: PaymentAmount,
   payee: Payee,
   expiresAt_ms: Timestamp_ms
 }) {}
@@ -39,7 +39,7 @@ export class AuthorizationResponse extends Schema.TaggedClass<AuthorizationRespo
   from: PartyId,
   to: PartyId,
   paymentId: PaymentId,
-  amount: Money,
+  amount: PaymentAmount,
   status: AuthorizationStatus,
   holdExpiresAt_ms: Schema.NullOr(Timestamp_ms)
 }) {}

@@ -11,7 +11,7 @@
  */
 import { Schema } from "effect"
 import { AccountId, ChallengeId, PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
-import { Money } from "../domain/Money.js"
+import { PaymentAmount } from "../domain/Money.js"
 import { AuthorizationStatus, Payee } from "./Common.js"
 
 /** What the shopper decided. @since 0.1.0 */
@@ -32,7 +32,7 @@ export class Challenge extends Schema.TaggedClass<Challenge>()("Challenge", {
   to: PartyId,
   account: AccountId,
   paymentId: PaymentId,
-  amount: Money,
+  amount: PaymentAmount,
   payee: Payee,
   expiresAt_ms: Timestamp_ms
 }) {}
@@ -50,7 +50,7 @@ export class ChallengeAnswer extends Schema.TaggedClass<ChallengeAnswer>()("Chal
   to: PartyId,
   account: AccountId,
   paymentId: PaymentId,
-  amount: Money,
+  amount: PaymentAmount,
   payee: Payee,
   decision: Decision,
   expiresAt_ms: Timestamp_ms

@@ -10,7 +10,7 @@
  */
 import { Schema } from "effect"
 import { OrderId, PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
-import { Money } from "../domain/Money.js"
+import { PaymentAmount } from "../domain/Money.js"
 import { AuthorizationStatus, Payee, Payer } from "./Common.js"
 
 /**
@@ -25,7 +25,7 @@ export class AuthorizePayment extends Schema.TaggedClass<AuthorizePayment>()("Au
   from: PartyId,
   to: PartyId,
   orderId: OrderId,
-  amount: Money,
+  amount: PaymentAmount,
   payer: Payer,
   payee: Payee,
   expiresAt_ms: Timestamp_ms
@@ -44,7 +44,7 @@ export class AuthorizationResult extends Schema.TaggedClass<AuthorizationResult>
   from: PartyId,
   to: PartyId,
   orderId: OrderId,
-  amount: Money,
+  amount: PaymentAmount,
   status: AuthorizationStatus,
   holdExpiresAt_ms: Schema.NullOr(Timestamp_ms)
 }) {}

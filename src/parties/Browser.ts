@@ -159,7 +159,7 @@ const request = (
   now_ms: Timestamp_ms,
   make: (ids: { readonly requestId: RequestId; readonly sessionId: SessionId }) => BrowserRequest
 ): { readonly state: BrowserState; readonly packet: Packet } => {
-  const requestId = RequestId.make(`${state.sessionId}.${state.loads}.${state.sent + 1}`)
+  const requestId = RequestId.make(`r${state.loads}.${state.sent + 1}`)
   const body = make({ requestId, sessionId: state.sessionId })
   const packet: Packet = { from: state.me, to: state.merchant, channel: "session", payload: encodeRequest(body) }
   return { state: { ...state, sent: state.sent + 1, inFlight: { requestId, packet, nextAttempt_ms: now_ms + RETRY_BASE_ms }, notice: null }, packet }

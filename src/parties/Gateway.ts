@@ -90,7 +90,7 @@ const onAuthorizePayment = (
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
     const me = state.identity.id
-    const issuerKnown = Object.values(state.identity.registry).some((k) => k.owner === body.payer.issuer && k.role === "issuer")
+    const issuerKnown = Object.values(state.identity.registry).some((k) => k.owner === body.payer.issuer && k.role === "issuer" && k.status === "active")
     if (now_ms >= body.expiresAt_ms || !issuerKnown) {
       const status: AuthorizationStatus = issuerKnown ? "request_expired" : "unknown_account"
       const result = yield* sealPacket(state.identity, resultFor(state, body, status, null))
@@ -169,6 +169,7 @@ const onAuthorizationResponse = (
     if (body.from !== payment.request.payer.issuer) return yield* new Mismatch({ id: body.id, field: "issuer" })
     if (body.paymentId !== payment.request.id) return yield* new Mismatch({ id: body.id, field: "paymentId" })
     if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
+    if ((body.status === "approved") !== (body.holdExpiresAt_ms !== null)) return yield* new Mismatch({ id: body.id, field: "holdExpiresAt_ms" })
     if (payment.state !== "Forwarding") {
       return yield* new OutOfOrder({ entity: `payment ${key}`, state: payment.state, input: "AuthorizationResponse" })
     }

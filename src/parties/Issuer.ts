@@ -208,7 +208,8 @@ const onAuthorizationRequest = (
       paymentId: body.paymentId,
       amount: body.amount,
       payee: body.payee,
-      expiresAt_ms: (now_ms + CHALLENGE_TTL_ms) as Timestamp_ms
+      // The shopper has CHALLENGE_TTL_ms to answer, never beyond the request's own expiry.
+      expiresAt_ms: Math.min(now_ms + CHALLENGE_TTL_ms, body.expiresAt_ms) as Timestamp_ms
     })
     const push = yield* sealPacket(state.identity, challenge)
     return {

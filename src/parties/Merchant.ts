@@ -38,8 +38,13 @@ import { guard, send, transitioned, unchanged, type Machine, type Output, type P
 import * as Outbox from "../machine/Outbox.js"
 import { openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
-/** How long the gateway may start on a payment request after the merchant made it. @since 0.1.0 */
-export const AUTHORIZATION_TTL_ms = 60_000
+/**
+ * How long the gateway and the issuer may start on a payment request after the merchant made it
+ * (5 minutes): long enough for the shopper to answer the challenge on their phone.
+ *
+ * @since 0.1.0
+ */
+export const AUTHORIZATION_TTL_ms = 300_000
 
 /** What the merchant sells and how it is paid. @category models @since 0.1.0 */
 export interface MerchantConfig {
@@ -187,6 +192,8 @@ const onCreateOrder = (state: MerchantState, from: PartyId, body: CreateOrder): 
     }
     const unknown = body.lines.find((line) => get(state.config.catalog, line.sku) === undefined)
     if (unknown !== undefined) return yield* new InvalidRequest({ detail: `unknown product ${unknown.sku}` })
+    const largest = body.lines.reduce((sum, line) => sum + (state.config.catalog[line.sku] ?? 0) * line.quantity, 0) + Math.max(...Object.values(state.config.deliveryFees))
+    if (largest > Money.MAX_AMOUNT_MINOR) return yield* new InvalidRequest({ detail: "the order's total would exceed the largest amount a payment can carry" })
     const id = OrderId.make(`ord-${Object.keys(state.orders).length + 1}`)
     const order: MerchantOrder = {
       id,
@@ -307,6 +314,8 @@ const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effec
   Effect.gen(function* () {
     const payment = get(state.payments, body.id)
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: body.id })
+    if (body.from !== state.config.gateway) return yield* new Mismatch({ id: body.id, field: "gateway" })
+    if ((body.status === "approved") !== (body.holdExpiresAt_ms !== null)) return yield* new Mismatch({ id: body.id, field: "holdExpiresAt_ms" })
     if (body.orderId !== payment.request.orderId) return yield* new Mismatch({ id: body.id, field: "orderId" })
     if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
     if (payment.state !== "Authorizing") return yield* new OutOfOrder({ entity: `payment ${body.id}`, state: payment.state, input: "AuthorizationResult" })

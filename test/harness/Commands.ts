@@ -46,7 +46,7 @@ const takeInFlight = (world: World, index: number): Packet | undefined => {
 const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded().filter((p) => p.channel === "signed")
 
 const replayRecorded = (world: World, recordIndex: number, partyIndex: number, label: string): void => {
-  const packet = pick(world.recorded(), recordIndex)
+  const packet = aim(world.recorded(), recordIndex, Math.floor(recordIndex / 7))
   const to = pick(world.parties, partyIndex)
   if (packet === undefined || to === undefined) return
   world.count("replay")
@@ -132,33 +132,24 @@ export const FLUSH_LIMIT = 64
 
 /**
  * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
- * (nothing on that stretch touches money, so it is not where the faults are aimed); from a page
- * that is not the shop it does nothing.
+ * (nothing on that stretch touches money, so it is not where the faults are aimed).
  */
-class Checkout extends Base {
-  override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.state<BrowserState>(m.world.ids.browser).screen === "Shopping"
-  }
-  act(world: World): void {
-    const { ids, core } = world
-    const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
-      world.input(label, ids.browser, input)
-      for (let i = 0; i < 2; i++) {
-        const at = world.net.inFlight.findIndex((p) => p.channel === "session")
-        const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
-        if (packet !== undefined) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
-      }
+const checkoutOnReliableSession = (world: World): void => {
+  const { ids, core } = world
+  const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
+    world.input(label, ids.browser, input)
+    for (let i = 0; i < 2; i++) {
+      const at = world.net.inFlight.findIndex((p) => p.channel === "session")
+      const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
+      if (packet !== undefined) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
     }
-    const now_ms = world.net.now_ms
-    world.count("checkout")
-    world.input("shopper: add a kettle to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
-    exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
-    exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
-    exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
   }
-  toString(): string {
-    return "Checkout()"
-  }
+  const now_ms = world.net.now_ms
+  world.count("checkout")
+  world.input("shopper: add a kettle to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
+  exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
+  exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
+  exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
 }
 
 /** Drops the `index`-th packet in flight. */
@@ -236,26 +227,37 @@ class Replay extends Base {
   }
 }
 
+/**
+ * Picks a recorded packet the way an attacker aims: first a message type among those recorded,
+ * then one message of that type, newest first.
+ */
+const aim = (recorded: ReadonlyArray<Packet>, tagIndex: number, index: number): Packet | undefined => {
+  const tags = [...new Set(recorded.map(tagOf))].sort()
+  const tag = pick(tags, tagIndex)
+  return pick(recorded.filter((p) => tagOf(p) === tag).reverse(), index)
+}
+
 /** Forges a packet from a recorded signed one and sends it to the original's recipient. */
 class Forge extends Base {
   constructor(
     readonly kind: ForgeryKind,
+    readonly tagIndex: number,
     readonly recordIndex: number,
-    readonly donorIndex: number
+    readonly variant: number
   ) {
     super()
   }
   act(world: World): void {
     const recorded = signedRecorded(world)
-    const packet = pick(recorded, this.recordIndex)
-    const donor = pick(recorded, this.donorIndex)
+    const packet = aim(recorded, this.tagIndex, this.recordIndex)
+    const donor = pick(recorded, this.variant)
     if (packet === undefined || donor === undefined) return
     world.count(`forge:${this.kind}`)
-    const forged = world.run(forge(world.core, this.kind, packet, donor, this.recordIndex))
+    const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
     world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
   }
   toString(): string {
-    return `Forge(${JSON.stringify(this.kind)}, ${this.recordIndex}, ${this.donorIndex})`
+    return `Forge(${JSON.stringify(this.kind)}, ${this.tagIndex}, ${this.recordIndex}, ${this.variant})`
   }
 }
 
@@ -294,7 +296,10 @@ const PAYERS = ["alice", "bob"] as const
 
 /** The shopper takes the next step the page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
 class Shop extends Base {
-  constructor(readonly payer: (typeof PAYERS)[number]) {
+  constructor(
+    readonly payer: (typeof PAYERS)[number],
+    readonly slowly: boolean
+  ) {
     super()
   }
   act(world: World): void {
@@ -304,9 +309,13 @@ class Shop extends Base {
     const now_ms = world.net.now_ms
     switch (browser.screen) {
       case "Shopping":
-        world.count("shop")
-        world.input("shopper: add a mug to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
-        world.input("shopper: confirm the order", ids.browser, { _tag: "ConfirmOrder", now_ms })
+        if (this.slowly) {
+          world.count("shop")
+          world.input("shopper: add a mug to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
+          world.input("shopper: confirm the order", ids.browser, { _tag: "ConfirmOrder", now_ms })
+        } else {
+          checkoutOnReliableSession(world)
+        }
         return
       case "Checkout":
         world.count("shop")
@@ -333,7 +342,7 @@ class Shop extends Base {
     }
   }
   toString(): string {
-    return `Shop(${JSON.stringify(this.payer)})`
+    return `Shop(${JSON.stringify(this.payer)}, ${this.slowly})`
   }
 }
 
@@ -442,6 +451,8 @@ class Refresh extends Base {
 }
 
 const index = fc.nat({ max: 1_000 })
+/** Small indexes shrink towards the newest messages. */
+const small = fc.nat({ max: 8 })
 
 const HOW: fc.Arbitrary<"approve" | "decline" | "approveTwice" | "approveLate"> = fc.oneof(
   { weight: 4, arbitrary: fc.constant("approve" as const) },
@@ -455,13 +466,12 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
-    { weight: 14, arbitrary: fc.constantFrom(...PAYERS).map((p) => new Shop(p)) },
-    { weight: 4, arbitrary: fc.constant(new Checkout()) },
+    { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.boolean()).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 2, arbitrary: index.map((i) => new Drop(i)) },
     { weight: 2, arbitrary: index.map((i) => new Duplicate(i)) },
     { weight: 2, arbitrary: index.map((i) => new Delay(i)) },
     { weight: 2, arbitrary: fc.tuple(index, index).map(([r, p]) => new Replay(r, p)) },
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), index, index).map(([k, r, d]) => new Forge(k, r, d)) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     {
       weight: 4,

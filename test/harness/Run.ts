@@ -37,7 +37,7 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
 })
 
 /** The longest the world may take to quiesce: rounds of delivering everything, then 16 s passing. */
-export const QUIESCENCE_ROUNDS = 40
+export const QUIESCENCE_ROUNDS = 20
 
 /** Faults stop: deliver everything in flight, let time pass so retries and expiries happen, until nothing is left to do. */
 export const settle = (world: World): void => {

@@ -157,8 +157,8 @@ describe("Browser", () => {
       const result = act(before, confirmOrder)
       coverage.expect(result, { entity: "checkout", id: session, from: "Shopping", on: "ConfirmOrder", to: "Confirming" })
       const request = requestOf(result)
-      expect(request).toEqual(new CreateOrder({ requestId: "sess-1.1.1" as RequestId, sessionId: session, lines: [mug, tea] }))
-      expect(result.state.inFlight?.requestId).toBe("sess-1.1.1")
+      expect(request).toEqual(new CreateOrder({ requestId: "r1.1" as RequestId, sessionId: session, lines: [mug, tea] }))
+      expect(result.state.inFlight?.requestId).toBe("r1.1")
     })
 
     it("step - should refuse to confirm an empty cart with OutOfOrder", () => {
@@ -172,7 +172,7 @@ describe("Browser", () => {
     it("step - should ask for the order with GetOrder and wait on Loading", () => {
       const result = act(fresh(), openOrder)
       coverage.expect(result, { entity: "checkout", id: session, from: "Shopping", on: "OpenOrder", to: "Loading" })
-      expect(requestOf(result)).toEqual(new GetOrder({ requestId: "sess-1.1.1" as RequestId, sessionId: session, orderId: ORD }))
+      expect(requestOf(result)).toEqual(new GetOrder({ requestId: "r1.1" as RequestId, sessionId: session, orderId: ORD }))
     })
   })
 
@@ -459,10 +459,10 @@ describe("Browser", () => {
       const before = payingInFlight()
       const oldIds = new Set<string>([before.order?.requestId ?? "", inFlightId(before)])
       const refreshed = act(Browser.restart(before), openOrder).state
-      expect(inFlightId(refreshed)).toBe("sess-1.2.1")
+      expect(inFlightId(refreshed)).toBe("r2.1")
       expect(oldIds.has(inFlightId(refreshed))).toBe(false)
       const twice = act(Browser.restart(Browser.restart(before)), openOrder).state
-      expect(inFlightId(twice)).toBe("sess-1.3.1")
+      expect(inFlightId(twice)).toBe("r3.1")
     })
 
     it("restart - should refuse the answer to a request sent before the refresh with UnknownReference", () => {

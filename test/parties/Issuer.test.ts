@@ -50,7 +50,7 @@ const bob = Topology.accounts.bob
 const dave = AccountId.make("acct-dave")
 
 const T0 = Topology.START_ms
-const EXPIRES_ms = (T0 + 60_000) as Timestamp_ms
+const EXPIRES_ms = (T0 + 300_000) as Timestamp_ms
 const CHALLENGE_EXPIRES_ms = T0 + Issuer.CHALLENGE_TTL_ms
 const AUTH_1 = AuthorizationId.make("auth-1")
 const PAY_1 = PaymentId.make("pay-1")
@@ -140,6 +140,14 @@ describe("Issuer", () => {
   })
 
   describe("AuthorizationRequest", () => {
+    it("step - should never let a challenge outlive the request it serves", () => {
+      const soon = (T0 + 30_000) as Timestamp_ms
+      const step = deliver(fresh(), seal(gateway, request({ expiresAt_ms: soon })))
+      const challenge = bodyOf(sent(step)[0]!) as Challenge
+      expect(challenge.expiresAt_ms).toBe(soon)
+      expect(soon).toBeLessThan(T0 + Issuer.CHALLENGE_TTL_ms)
+    })
+
     it("step - should challenge the account's first enrolled device (None -> Challenging, challenge None -> Pending)", () => {
       const step = deliver(fresh(), seal(gateway, request()))
       expect(transitionsIn(step)).toEqual([

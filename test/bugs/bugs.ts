@@ -1,0 +1,124 @@
+/**
+ * `npm run bugs [-- --json] [--seeds N] [--only NAME]`: plants each seeded bug in a copy of the
+ * core and runs the harness at its default budget with seeds 1..N (20 by default). Prints, per
+ * bug, how many seeds caught it, the median number of runs until the first failure, and the
+ * longest shrunk counterexample (commands). Exits 1 if any bug escapes on any seed or shrinks to
+ * more than the allowed length. Without `--only`, each bug runs in its own process, as many at
+ * once as the machine has cores.
+ */
+import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
+import { campaign } from "../harness/Campaign.js"
+import { DEFAULT_BUDGET } from "../harness/cli.js"
+import { BUGS } from "./catalog.js"
+import { loadMutant } from "./Mutant.js"
+import { spawn } from "node:child_process"
+import { availableParallelism } from "node:os"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+
+/** The longest a shrunk counterexample may be. */
+export const MAX_SHRUNK_COMMANDS = 10
+
+const { values } = parseArgs({ options: { json: { type: "boolean" }, seeds: { type: "string" }, only: { type: "string" }, row: { type: "boolean" } } })
+const seeds = Number(values.seeds ?? 20)
+const selected = BUGS.filter((b) => values.only === undefined || b.name === values.only)
+if (selected.length === 0) throw new Error(`no bug named ${values.only}; known: ${BUGS.map((b) => b.name).join(", ")}`)
+
+interface Row {
+  readonly bug: string
+  readonly caught: number
+  readonly seeds: number
+  readonly medianRuns: number | null
+  readonly shrunkSteps: number | null
+  readonly wall_s: number
+  readonly example: string | null
+}
+
+const median = (xs: ReadonlyArray<number>): number | null => {
+  if (xs.length === 0) return null
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? null
+}
+
+/** Runs one bug in this process. */
+const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
+  const core = await loadMutant(bug)
+  const started = performance.now()
+  const runsToCatch: Array<number> = []
+  const shrunk: Array<number> = []
+  let example: string | null = null
+  for (let seed = 1; seed <= seeds; seed++) {
+    const summary = campaign({ core, crypto: NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: DEFAULT_BUDGET.numRuns, seed })
+    if (summary.failedAtRun !== null) runsToCatch.push(summary.failedAtRun)
+    if (summary.shrunkCommands !== null) shrunk.push(summary.shrunkCommands)
+    if (example === null && summary.report !== null) example = summary.report
+  }
+  return {
+    bug: bug.name,
+    caught: runsToCatch.length,
+    seeds,
+    medianRuns: median(runsToCatch),
+    shrunkSteps: shrunk.length === 0 ? null : Math.max(...shrunk),
+    wall_s: Math.round((performance.now() - started) / 100) / 10,
+    example
+  }
+}
+
+/** Runs one bug in a child process and reads its row back. */
+const runChild = (bug: (typeof BUGS)[number]): Promise<Row> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--only", bug.name, "--seeds", String(seeds), "--row"], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    child.on("error", reject)
+    child.on("close", () => {
+      try {
+        resolve(JSON.parse(out) as Row)
+      } catch {
+        reject(new Error(`bug ${bug.name}: its process printed no row:\n${out.slice(0, 2000)}`))
+      }
+    })
+  })
+
+const inParallel = async <T, R>(items: ReadonlyArray<T>, width: number, f: (item: T) => Promise<R>): Promise<Array<R>> => {
+  const results: Array<R> = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      const item = items[i]
+      if (item !== undefined) results[i] = await f(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker))
+  return results
+}
+
+if (values.row) {
+  // A child's job: one bug, its row as JSON on stdout.
+  const [bug] = selected
+  if (bug !== undefined) console.log(JSON.stringify(await runBug(bug)))
+  process.exit(0)
+}
+
+const rows = await inParallel(selected, selected.length === 1 ? 1 : availableParallelism(), async (bug) => {
+  const row = selected.length === 1 ? await runBug(bug) : await runChild(bug)
+  if (!values.json) process.stderr.write(`${row.bug}: caught ${row.caught}/${row.seeds}, median runs ${row.medianRuns}, shrunk to ${row.shrunkSteps} (${row.wall_s} s)\n`)
+  return row
+})
+
+if (values.json) {
+  console.log(JSON.stringify(rows.map(({ bug, caught, seeds, medianRuns, shrunkSteps }) => ({ bug, caught, seeds, medianRuns, shrunkSteps }))))
+} else {
+  console.log("| bug | caught | median runs to catch | longest shrunk counterexample (commands) |")
+  console.log("| --- | --- | --- | --- |")
+  for (const r of rows) console.log(`| ${r.bug} | ${r.caught}/${r.seeds} | ${r.medianRuns ?? "-"} | ${r.shrunkSteps ?? "-"} |`)
+}
+const failed = rows.filter((r) => r.caught < r.seeds || (r.shrunkSteps ?? Infinity) > MAX_SHRUNK_COMMANDS)
+if (failed.length > 0) {
+  process.stderr.write(`\nNot caught on every seed, or shrunk to more than ${MAX_SHRUNK_COMMANDS} commands: ${failed.map((r) => r.bug).join(", ")}\n`)
+  for (const r of failed) if (r.example !== null) process.stderr.write(`\n--- ${r.bug}\n${r.example.slice(0, 4000)}\n`)
+  process.exitCode = 1
+}

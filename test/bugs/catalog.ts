@@ -1,0 +1,142 @@
+/**
+ * The seeded protocol bugs the harness must catch. Each is a small change to a copy of the core,
+ * written as text replacements; none of them exists as a switch in `src/`.
+ */
+import type { Bug } from "./Mutant.js"
+
+const signedFieldsOmitted = (field: string) => ({
+  file: "crypto/Envelope.ts",
+  find: "  const tail = canonicalBytes(encodedBody)",
+  replace: `  const tail = canonicalBytes(tag === "ChallengeAnswer" ? { ...(encodedBody as object), ${field}: null } : encodedBody)`
+})
+
+/** Every seeded bug. */
+export const BUGS: ReadonlyArray<Bug> = [
+  {
+    name: "no-idempotency-check",
+    description: "The gateway forgets to look up the payment id, so a merchant's retry is forwarded as a new authorization.",
+    edits: [
+      {
+        file: "parties/Gateway.ts",
+        find: "const seen = Idempotency.classify(state.records, key, encoded)",
+        replace: 'const seen = { _tag: "New" } as Idempotency.Seen'
+      }
+    ]
+  },
+  {
+    name: "retry-with-fresh-payment-id",
+    description: "The merchant resends an unanswered payment request under a fresh payment id instead of the same one.",
+    edits: [
+      {
+        file: "parties/Merchant.ts",
+        find: '  if (input._tag === "Tick") return Effect.succeed(onTick(state, input.now_ms))',
+        replace: `  if (input._tag === "Tick") {
+    const ticked = onTick(state, input.now_ms)
+    return Effect.map(
+      Effect.forEach(ticked.outputs, (o) => {
+        if (o._tag !== "Send") return Effect.succeed({ o, payment: undefined })
+        const old = Schema.decodeUnknownSync(AuthorizePayment)((o.packet.payload as { body: unknown }).body)
+        const request = new AuthorizePayment({ ...old, id: PaymentId.make(\`\${old.id}r\`.slice(0, 64)) })
+        return Effect.map(sealPacket(state.identity, request), (packet) => ({ o: send(packet), payment: request }))
+      }),
+      (sent) => ({
+        state: {
+          ...ticked.state,
+          payments: Object.fromEntries([
+            ...Object.entries(ticked.state.payments),
+            ...sent.flatMap(({ payment }) => (payment === undefined ? [] : [[payment.id, { request: payment, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null }]]))
+          ])
+        },
+        outputs: sent.map(({ o }) => o)
+      })
+    )
+  }`
+      }
+    ]
+  },
+  {
+    name: "device-signature-not-verified",
+    description: "The issuer takes a challenge answer without verifying the device's signature.",
+    edits: [
+      {
+        file: "crypto/Envelope.ts",
+        find: "if (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature)) {",
+        replace: 'if (body._tag !== "ChallengeAnswer" && (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature))) {'
+      }
+    ]
+  },
+  {
+    name: "approval-not-bound-to-amount",
+    description: "The device's signature does not cover the amount and the issuer does not compare it with the challenge.",
+    edits: [signedFieldsOmitted("amount"), { file: "parties/Issuer.ts", find: ": !Money.equals(answer.amount, challenge.amount)", replace: ": false" }]
+  },
+  {
+    name: "approval-not-bound-to-payee",
+    description: "The device's signature does not cover the payee and the issuer does not compare it with the challenge.",
+    edits: [
+      signedFieldsOmitted("payee"),
+      {
+        file: "parties/Issuer.ts",
+        find: ": answer.payee.merchant !== challenge.payee.merchant || answer.payee.name !== challenge.payee.name",
+        replace: ": false"
+      }
+    ]
+  },
+  {
+    name: "approval-reusable",
+    description: "The issuer accepts an answer for a challenge that is already decided, so one approval acts twice.",
+    edits: [{ file: "parties/Issuer.ts", find: '    if (entry.state !== "Pending") {', replace: '    if (entry.state !== "Pending" && entry.state !== "Approved") {' }]
+  },
+  {
+    name: "challenge-expiry-ignored",
+    description: "The issuer accepts an answer that arrives after the challenge expired.",
+    edits: [{ file: "parties/Issuer.ts", find: "    yield* requireUnexpired(challenge, now_ms)\n", replace: "" }]
+  },
+  {
+    name: "merchant-trusts-unverified-result",
+    description: "The merchant reads the gateway's result without verifying its signature.",
+    edits: [
+      {
+        file: "parties/Merchant.ts",
+        find: "Effect.flatMap(openPacket(FromGateway, state.identity, packet), ({ body }) => onResult(state, body))",
+        replace: "Effect.flatMap(Effect.sync(() => ({ body: Schema.decodeUnknownSync(AuthorizationResult)((packet.payload as { body: unknown }).body) })), ({ body }) => onResult(state, body))"
+      }
+    ]
+  },
+  {
+    name: "hold-before-approval",
+    description: "The issuer places the hold when the authorization request arrives, before the shopper approved.",
+    edits: [
+      {
+        file: "parties/Issuer.ts",
+        find: '        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },',
+        replace: `        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
+        ledger: Result.getOrElse(
+          Ledger.placeHold(state.ledger, { id: \`early:\${key}\`, debit: body.account, credit: schemePayable(body.amount.currency), amount: body.amount, expiresAt_ms: now_ms + HOLD_TTL_ms }),
+          () => state.ledger
+        ),`
+      }
+    ]
+  },
+  {
+    name: "two-live-payments",
+    description: "The merchant starts a new payment for an order whose payment is still under way.",
+    edits: [{ file: "parties/Merchant.ts", find: '    if (order.state === "Paying" || order.state === "Paid") {\n      // A double click', replace: '    if (order.state === "Paid") {\n      // A double click' }]
+  },
+  {
+    name: "crash-loses-outbox",
+    description: "A merchant crash loses its outbox, so an unanswered payment request is never retried.",
+    edits: [{ file: "parties/Merchant.ts", find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })", replace: "({ ...state, outbox: Outbox.empty })" }]
+  },
+  {
+    name: "crash-loses-idempotency-records",
+    description: "A gateway crash loses its idempotency records, so a retry after the crash is forwarded again.",
+    edits: [
+      {
+        file: "parties/Gateway.ts",
+        find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })",
+        replace: "({ ...state, records: {}, outbox: Outbox.afterRestart(state.outbox) })"
+      }
+    ]
+  }
+]
