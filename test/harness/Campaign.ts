@@ -3,7 +3,9 @@
  * `npm run check` and by the bug-injection runner.
  */
 import fc from "fast-check"
+import type { HarnessCommand } from "./Commands.js"
 import { checksMade } from "./Invariants.js"
+import type { Swarm } from "./World.js"
 import { failureReport, harnessProperty, type HarnessSettings, type RunSummary } from "./Run.js"
 
 /** What a campaign did and found. */
@@ -22,7 +24,7 @@ export interface CampaignSummary {
   readonly stepsPerSecond: number
   /** Runs until the first failure (including it), when there was one. */
   readonly failedAtRun: number | null
-  /** Commands in the shrunk counterexample, when there was one. */
+  /** Commands in the shrunk and minimized counterexample, when there was one. */
   readonly shrunkCommands: number | null
   /** The failure report (seed, path, replayPath, trace, Mermaid), when there was one. */
   readonly report: string | null
@@ -64,7 +66,7 @@ export const campaign = (settings: HarnessSettings, options: CampaignOptions): C
   }
   const steps = summaries.reduce((sum, s) => sum + s.steps, 0)
   const commands = summaries.reduce((sum, s) => sum + s.commands, 0)
-  const counterexample = details.failed ? details.counterexample : null
+  const failure = details.failed ? failureReport(settings, details as fc.RunDetails<[Swarm, Iterable<HarnessCommand>]>) : null
   return {
     runs: summaries.length + (details.failed ? 1 : 0),
     steps,
@@ -78,9 +80,7 @@ export const campaign = (settings: HarnessSettings, options: CampaignOptions): C
     wall_ms,
     stepsPerSecond: steps / (wall_ms / 1000),
     failedAtRun: details.failed ? details.numRuns : null,
-    shrunkCommands: counterexample === null ? null : countCommands(String(counterexample[1])),
-    report: details.failed ? failureReport(settings, details) : null
+    shrunkCommands: failure?.minimizedCommands ?? null,
+    report: failure?.text ?? null
   }
 }
-
-const countCommands = (script: string): number => script.replace(/\/\*.*\*\//s, "").split(/\),\s*/).filter((c) => c.trim().length > 0).length

@@ -19,12 +19,17 @@ export interface HarnessModel {
   readonly world: World
 }
 
-/** A harness command. */
-export type HarnessCommand = fc.Command<HarnessModel, World>
+/** A harness command; `simpler()` offers simpler commands the minimizer may try in its place. */
+export interface HarnessCommand extends fc.Command<HarnessModel, World> {
+  simpler(): ReadonlyArray<HarnessCommand>
+}
 
 abstract class Base implements HarnessCommand {
   check(_m: Readonly<HarnessModel>): boolean {
     return true
+  }
+  simpler(): ReadonlyArray<HarnessCommand> {
+    return []
   }
   run(_m: HarnessModel, world: World): void {
     world.commands++
@@ -45,9 +50,10 @@ const takeInFlight = (world: World, index: number): Packet | undefined => {
 
 const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded().filter((p) => p.channel === "signed")
 
-const replayRecorded = (world: World, recordIndex: number, partyIndex: number, label: string): void => {
-  const packet = aim(world.recorded(), recordIndex, Math.floor(recordIndex / 7))
-  const to = pick(world.parties, partyIndex)
+/** Replays a recorded packet, aimed by message type and age, to its own recipient (`partyIndex` 0) or to another party. */
+const replayRecorded = (world: World, tagIndex: number, recordIndex: number, partyIndex: number, label: string): void => {
+  const packet = aim(world.recorded(), tagIndex, recordIndex)
+  const to = packet === undefined || partyIndex === 0 ? packet?.to : pick(world.parties, partyIndex - 1)
   if (packet === undefined || to === undefined) return
   world.count("replay")
   world.receive(`${label}: replay a recorded ${tagOf(packet)} to ${to}`, to, packet)
@@ -86,7 +92,7 @@ class Deliver extends Base {
     }
     if (this.index % world.net.inFlight.length !== 0) world.count("reorder")
     world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
-    if (this.extra < replayRate) replayRecorded(world, this.index * 7 + this.roll * 1000, this.index, "swarm")
+    if (this.extra < replayRate) replayRecorded(world, this.index, Math.floor(this.roll * 8), 0, "swarm")
   }
   toString(): string {
     return `Deliver(${this.index}, ${this.roll.toFixed(3)}, ${this.extra.toFixed(3)})`
@@ -125,6 +131,7 @@ class Flush extends Base {
   toString(): string {
     return `Flush([${this.rolls.map((r) => r.toFixed(3)).join(", ")}])`
   }
+
 }
 
 /** The most deliveries one {@link Flush} makes. */
@@ -214,16 +221,17 @@ class Delay extends Base {
 /** Replays a recorded packet to any party. */
 class Replay extends Base {
   constructor(
+    readonly tagIndex: number,
     readonly recordIndex: number,
     readonly partyIndex: number
   ) {
     super()
   }
   act(world: World): void {
-    replayRecorded(world, this.recordIndex, this.partyIndex, "attacker")
+    replayRecorded(world, this.tagIndex, this.recordIndex, this.partyIndex, "attacker")
   }
   toString(): string {
-    return `Replay(${this.recordIndex}, ${this.partyIndex})`
+    return `Replay(${this.tagIndex}, ${this.recordIndex}, ${this.partyIndex})`
   }
 }
 
@@ -343,6 +351,9 @@ class Shop extends Base {
   }
   toString(): string {
     return `Shop(${JSON.stringify(this.payer)}, ${this.slowly})`
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.slowly ? [new Shop(this.payer, false)] : []
   }
 }
 
@@ -466,12 +477,12 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
-    { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.boolean()).map(([p, slowly]) => new Shop(p, slowly)) },
+    { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 2, arbitrary: index.map((i) => new Drop(i)) },
     { weight: 2, arbitrary: index.map((i) => new Duplicate(i)) },
     { weight: 2, arbitrary: index.map((i) => new Delay(i)) },
-    { weight: 2, arbitrary: fc.tuple(index, index).map(([r, p]) => new Replay(r, p)) },
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
+    { weight: 3, arbitrary: fc.tuple(small, small, small).map(([t, r, p]) => new Replay(t, r, p)) },
+    { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     {
       weight: 4,
@@ -489,3 +500,9 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 1, arbitrary: fc.constant(new Refresh()) }
   )
 ]
+
+/** Generated command scripts of up to `maxCommands` commands, replaying `replayPath` when given. */
+export const scripts = (maxCommands: number, replayPath?: string): fc.Arbitrary<Iterable<HarnessCommand>> =>
+  fc.commands(commandArbitraries(), { maxCommands, size: "max", ...(replayPath === undefined ? {} : { replayPath }) }) as fc.Arbitrary<
+    Iterable<HarnessCommand>
+  >

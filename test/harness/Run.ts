@@ -7,7 +7,7 @@
 import fc from "fast-check"
 import type { Layer } from "effect"
 import type { Ed25519 } from "../../src/crypto/Ed25519.js"
-import { commandArbitraries, type HarnessCommand } from "./Commands.js"
+import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
 import { checkQuiescent } from "./Invariants.js"
 import { runnerFor, World, type Swarm } from "./World.js"
@@ -70,11 +70,7 @@ export const harnessProperty = (settings: HarnessSettings, onRun: (summary: RunS
   let failed = false
   return fc.property(
     swarmArbitrary,
-    fc.commands(commandArbitraries(), {
-      maxCommands: settings.maxCommands,
-      size: "max",
-      ...(settings.replayPath === undefined ? {} : { replayPath: settings.replayPath })
-    }),
+    scripts(settings.maxCommands, settings.replayPath),
     (swarm, commands) => {
       let world: World
       try {
@@ -88,44 +84,104 @@ export const harnessProperty = (settings: HarnessSettings, onRun: (summary: RunS
   )
 }
 
-/** A readable failure report: how to replay it, the shrunk trace as lines and as Mermaid. */
-export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[Swarm, Iterable<HarnessCommand>]>): string => {
-  if (!details.failed || details.counterexample === null) return "no failure"
+/** Whether running `commands` in a fresh world breaks an invariant. */
+const fails = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArray<HarnessCommand>): boolean => {
+  try {
+    runOnce(settings, swarm, commands)
+    return false
+  } catch {
+    return true
+  }
+}
+
+/** The most re-runs {@link minimize} makes. */
+export const MINIMIZE_BUDGET = 3_000
+
+/**
+ * After fast-check's shrinking, makes the script 1-minimal the way delta debugging does: removes
+ * runs of one to three commands, newest first, for as long as the run still fails; then tries
+ * each command's simpler variants, keeping one only if the script then minimizes to something
+ * shorter. Deterministic: the same counterexample always minimizes to the same script.
+ */
+export const minimize = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArray<HarnessCommand>): ReadonlyArray<HarnessCommand> => {
+  let budget = MINIMIZE_BUDGET
+  const stillFails = (candidate: ReadonlyArray<HarnessCommand>): boolean => budget-- > 0 && fails(settings, swarm, candidate)
+  const deletions = (start: ReadonlyArray<HarnessCommand>): ReadonlyArray<HarnessCommand> => {
+    let current = start
+    for (let changed = true; changed && budget > 0; ) {
+      changed = false
+      for (const width of [3, 2, 1]) {
+        for (let i = current.length - width; i >= 0 && budget > 0; i--) {
+          const candidate = [...current.slice(0, i), ...current.slice(i + width)]
+          if (stillFails(candidate)) {
+            current = candidate
+            changed = true
+          }
+        }
+      }
+    }
+    return current
+  }
+  let current = deletions(commands)
+  for (let i = 0; i < current.length && budget > 0; i++) {
+    for (const simpler of current[i]?.simpler() ?? []) {
+      const replaced = current.map((c, j) => (j === i ? simpler : c))
+      if (!stillFails(replaced)) continue
+      const shorter = deletions(replaced)
+      if (shorter.length < current.length) {
+        current = shorter
+        i = -1
+        break
+      }
+    }
+  }
+  return current
+}
+
+/** The commands of a fast-check counterexample that actually ran, unwrapped. */
+export const ranCommands = (commands: Iterable<HarnessCommand>): ReadonlyArray<HarnessCommand> =>
+  [...commands].flatMap((c) => {
+    const wrapper = c as HarnessCommand & { readonly hasRan?: boolean; readonly cmd?: HarnessCommand }
+    return wrapper.cmd === undefined ? [c] : wrapper.hasRan === true ? [wrapper.cmd] : []
+  })
+
+/** A failure, minimized and made readable. */
+export interface FailureReport {
+  readonly text: string
+  readonly minimizedCommands: number
+}
+
+/**
+ * A readable failure report: how to replay it, the fast-check counterexample, its minimized
+ * script, and the minimized run's trace as numbered lines and as Mermaid.
+ */
+export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[Swarm, Iterable<HarnessCommand>]>): FailureReport => {
+  if (!details.failed || details.counterexample === null) return { text: "no failure", minimizedCommands: 0 }
   const [swarm, commands] = details.counterexample
   const script = String(commands)
   const replayPath = /replayPath="([^"]*)"/.exec(script)?.[1] ?? ""
-  let world: World | undefined
+  const minimal = minimize(settings, swarm, ranCommands(commands))
+  const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm)
   let error = String(details.errorInstance)
   try {
-    world = runOnce(settings, swarm, commands)
+    fc.modelRun(() => ({ model: { world }, real: world }), minimal)
+    settle(world)
   } catch (e) {
     error = String(e)
   }
-  const worldForTrace = world ?? lastWorld(settings, swarm, commands)
-  const participants = worldForTrace.parties
-  return [
+  const text = [
     `Harness failure: ${error}`,
     `Replay with: seed=${details.seed} path="${details.counterexamplePath}" replayPath="${replayPath}"`,
     `  npm run check -- --seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
     `Swarm: ${JSON.stringify(swarm)}`,
-    `Commands: ${script}`,
-    "Trace:",
-    ...worldForTrace.traceLines(),
+    `Counterexample (fast-check): ${script}`,
+    `Minimized (${minimal.length} commands): ${minimal.map(String).join(", ")}`,
+    "Trace of the minimized run:",
+    ...world.traceLines(),
     "",
     "```mermaid",
-    settings.core.Trace.mermaid(worldForTrace.net.trace, participants),
+    settings.core.Trace.mermaid(world.net.trace, world.parties),
     "```"
   ].join("\n")
-}
-
-/** Re-runs a failing script, keeping the world it failed in. */
-const lastWorld = (settings: HarnessSettings, swarm: Swarm, commands: Iterable<HarnessCommand>): World => {
-  const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm)
-  try {
-    fc.modelRun(() => ({ model: { world }, real: world }), commands)
-    settle(world)
-  } catch {
-    // The failure is what we want to show: the world as it was when the invariant broke.
-  }
-  return world
+  return { text, minimizedCommands: minimal.length }
 }

@@ -4,7 +4,7 @@ import { campaign, type CampaignSummary } from "./Campaign.js"
 import { DEFAULT_BUDGET } from "./cli.js"
 import { runOnce, swarmArbitrary } from "./Run.js"
 import fc from "fast-check"
-import { commandArbitraries } from "./Commands.js"
+import { scripts } from "./Commands.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
 const MUST_EXERCISE = [
@@ -60,7 +60,7 @@ describe("harness", () => {
   it("runOnce - should replay a generated run to the identical trace", () => {
     const settings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 120 }
     const generate = () => {
-      const sample = fc.sample(fc.tuple(swarmArbitrary, fc.commands(commandArbitraries(), { maxCommands: 120, size: "max" })), { numRuns: 1, seed: 99 })[0]
+      const sample = fc.sample(fc.tuple(swarmArbitrary, scripts(120)), { numRuns: 1, seed: 99 })[0]
       if (sample === undefined) throw new Error("fast-check generated nothing")
       return runOnce(settings, sample[0], sample[1])
     }
