@@ -3,6 +3,7 @@
  * states (a {@link SystemView}) and the reference {@link Model}, and returns the violations it
  * found as sentences (empty when the invariant holds).
  */
+import { getOwn } from "../src/domain/Records.js"
 import * as Ledger from "../src/ledger/Ledger.js"
 import * as Money from "../src/domain/Money.js"
 import type { BrowserState } from "../src/parties/Browser.js"
@@ -25,12 +26,10 @@ export interface SystemView {
 /** A checker: the violations of one invariant in a view. */
 export type Checker = (view: SystemView, model: Model) => ReadonlyArray<string>
 
-const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined
 
 /** The issuer's holds with the authorization each belongs to. */
 const holdsWithAuthorization = (issuer: IssuerState): ReadonlyArray<{ readonly hold: Ledger.Hold; readonly auth: IssuerAuthorization | undefined }> =>
-  Object.values(issuer.ledger.holds).map((hold) => ({ hold, auth: get(issuer.authorizations, hold.id.replace(/^hold:/, "")) }))
+  Object.values(issuer.ledger.holds).map((hold) => ({ hold, auth: getOwn(issuer.authorizations, hold.id.replace(/^hold:/, "")) }))
 
 /** The issuer's authorizations for a payment id. */
 const authorizationsFor = (issuer: IssuerState, paymentId: string): ReadonlyArray<IssuerAuthorization> =>
@@ -53,14 +52,14 @@ export const noDoubleCharge: Checker = (view) => {
     const paymentId = auth.request.paymentId
     perPayment.set(paymentId, (perPayment.get(paymentId) ?? 0) + 1)
     if (hold.status === "voided" || hold.status === "expired") continue
-    const payment = get(view.merchant.payments, paymentId)
+    const payment = getOwn(view.merchant.payments, paymentId)
     if (payment === undefined) {
       violations.push(`hold ${hold.id} for payment ${paymentId}, which the merchant never requested`)
       continue
     }
     const orderId = payment.request.orderId
     heldPerOrder.set(orderId, [...(heldPerOrder.get(orderId) ?? []), hold.id])
-    const order = get(view.merchant.orders, orderId)
+    const order = getOwn(view.merchant.orders, orderId)
     if (order !== undefined && hold.amount_minor > payment.request.amount.amount_minor) {
       violations.push(`hold ${hold.id} of ${hold.amount_minor} exceeds payment ${paymentId} of ${payment.request.amount.amount_minor}`)
     }
@@ -72,7 +71,7 @@ export const noDoubleCharge: Checker = (view) => {
 
 /** Whether the issuer accepted the answer to `challengeId` before the challenge expired. */
 const answeredInTime = (issuer: IssuerState, challengeId: string): boolean => {
-  const c = get(issuer.challenges, challengeId)
+  const c = getOwn(issuer.challenges, challengeId)
   return c !== undefined && c.answeredAt_ms !== null && c.answeredAt_ms < c.challenge.expiresAt_ms
 }
 
@@ -86,7 +85,7 @@ export const noUnapprovedDebit: Checker = (view, model) => {
   const used = new Map<string, number>()
   for (const { hold, auth } of holdsWithAuthorization(view.issuer)) {
     const challengeId = auth?.challengeId ?? null
-    const decision = challengeId === null ? undefined : get(model.decisions, challengeId)
+    const decision = challengeId === null ? undefined : getOwn(model.decisions, challengeId)
     if (auth === undefined || challengeId === null || decision === undefined || decision.decision !== "approve") {
       violations.push(`hold ${hold.id} without the shopper's approval`)
       continue
@@ -104,7 +103,7 @@ export const noUnapprovedDebit: Checker = (view, model) => {
               ? "payee"
               : decision.decidedAt_ms >= decision.expiresAt_ms || !answeredInTime(view.issuer, challengeId)
                 ? "deadline"
-                : !(get(view.issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
+                : !(getOwn(view.issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
                   ? "device"
                   : null
     if (mismatch !== null) violations.push(`hold ${hold.id} does not match what the shopper approved: ${mismatch}`)
@@ -121,7 +120,7 @@ export const authenticity: Checker = (view, model) => {
   const violations: Array<string> = model.forgeriesAccepted.map((what) => `a party accepted a forgery: ${what}`)
   for (const payment of Object.values(view.merchant.payments)) {
     if (payment.state !== "Authorized") continue
-    const atGateway = get(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
+    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
     if (atGateway?.state !== "Approved" || !Money.equals(atGateway.request.amount, payment.request.amount)) {
       violations.push(`merchant authorized ${payment.request.id} without the gateway approving it for that amount`)
     }
@@ -147,7 +146,7 @@ export const agreement: Checker = (view) => {
   }
   for (const browser of view.browsers) {
     if (browser.screen !== "Approved") continue
-    const order = browser.order === null ? undefined : get(view.merchant.orders, browser.order.orderId)
+    const order = browser.order === null ? undefined : getOwn(view.merchant.orders, browser.order.orderId)
     if (order?.state !== "Paid") violations.push(`browser ${browser.me} shows approved for an order that is not paid`)
   }
   return violations
@@ -165,7 +164,7 @@ export const liveness: Checker = (view) => {
       violations.push(`payment ${id} is still authorizing`)
       continue
     }
-    const atGateway = get(view.gateway.payments, `${view.merchant.identity.id}/${id}`)
+    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${id}`)
     const atIssuer = authorizationsFor(view.issuer, id)
     if (atGateway === undefined || (atGateway.state === "Approved") !== (payment.state === "Authorized")) {
       violations.push(`payment ${id}: merchant ${payment.state}, gateway ${atGateway?.state ?? "unaware"}`)

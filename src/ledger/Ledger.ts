@@ -30,6 +30,7 @@
  */
 import { Result, Schema } from "effect"
 import type { Currency, Money } from "../domain/Money.js"
+import { getOwn } from "../domain/Records.js"
 
 /** One account's counters, all integer minor units. @category models @since 0.1.0 */
 export interface Account {
@@ -105,15 +106,13 @@ export const empty: Ledger = { accounts: {}, holds: {}, journal: {} }
 /** What every ledger operation returns: the new ledger, or why it was refused. @category models @since 0.1.0 */
 export type Outcome = Result.Result<Ledger, LedgerError>
 const refuse = (code: LedgerError["code"], detail: string): Outcome => Result.fail(new LedgerError({ code, detail }))
-const get = <T>(record: Readonly<Record<string, T>>, id: string): T | undefined =>
-  Object.hasOwn(record, id) ? record[id] : undefined
 
 /** Opens an account with zero counters. @since 0.1.0 */
 export const openAccount = (
   ledger: Ledger,
   account: { readonly id: string; readonly currency: Currency; readonly debitsMustNotExceedCredits: boolean }
 ): Outcome =>
-  get(ledger.accounts, account.id) !== undefined
+  getOwn(ledger.accounts, account.id) !== undefined
     ? refuse("AccountExists", `account ${account.id} already exists`)
     : Result.succeed({
         ...ledger,
@@ -125,18 +124,18 @@ export const openAccount = (
 
 /** An account's posted balance: credits minus debits. @since 0.1.0 */
 export const balance = (ledger: Ledger, id: string): number => {
-  const a = get(ledger.accounts, id)
+  const a = getOwn(ledger.accounts, id)
   return a === undefined ? 0 : a.creditsPosted - a.debitsPosted
 }
 
 /** What an account can still spend: posted credits minus posted and pending debits. @since 0.1.0 */
 export const available = (ledger: Ledger, id: string): number => {
-  const a = get(ledger.accounts, id)
+  const a = getOwn(ledger.accounts, id)
   return a === undefined ? 0 : a.creditsPosted - a.debitsPosted - a.debitsPending
 }
 
 /** Looks a hold up by id. @since 0.1.0 */
-export const hold = (ledger: Ledger, id: string): Hold | undefined => get(ledger.holds, id)
+export const hold = (ledger: Ledger, id: string): Hold | undefined => getOwn(ledger.holds, id)
 
 /** A movement of money between two accounts under its own id. @category models @since 0.1.0 */
 export interface Movement {
@@ -147,10 +146,10 @@ export interface Movement {
 }
 
 const checkMovement = (ledger: Ledger, m: Movement): Result.Result<readonly [Account, Account], LedgerError> => {
-  const debit = get(ledger.accounts, m.debit)
-  const credit = get(ledger.accounts, m.credit)
+  const debit = getOwn(ledger.accounts, m.debit)
+  const credit = getOwn(ledger.accounts, m.credit)
   const fail = (code: LedgerError["code"], detail: string) => Result.fail(new LedgerError({ code, detail }))
-  if (get(ledger.journal, m.id) !== undefined || get(ledger.holds, m.id) !== undefined) return fail("IdExists", `id ${m.id} is already used`)
+  if (getOwn(ledger.journal, m.id) !== undefined || getOwn(ledger.holds, m.id) !== undefined) return fail("IdExists", `id ${m.id} is already used`)
   if (debit === undefined) return fail("UnknownAccount", `no account ${m.debit}`)
   if (credit === undefined) return fail("UnknownAccount", `no account ${m.credit}`)
   if (debit.id === credit.id) return fail("SameAccount", `${m.id} debits and credits ${debit.id}`)
@@ -165,7 +164,7 @@ const checkMovement = (ledger: Ledger, m: Movement): Result.Result<readonly [Acc
 }
 
 const adjust = (ledger: Ledger, id: string, change: Partial<Omit<Account, "id" | "currency" | "debitsMustNotExceedCredits">>): Ledger => {
-  const a = get(ledger.accounts, id)
+  const a = getOwn(ledger.accounts, id)
   if (a === undefined) return ledger
   const next: Account = {
     ...a,
@@ -205,7 +204,7 @@ export const placeHold = (ledger: Ledger, m: Movement & { readonly expiresAt_ms:
   })
 
 const pendingHold = (ledger: Ledger, id: string): Result.Result<Hold, LedgerError> => {
-  const h = get(ledger.holds, id)
+  const h = getOwn(ledger.holds, id)
   if (h === undefined) return Result.fail(new LedgerError({ code: "UnknownHold", detail: `no hold ${id}` }))
   if (h.status !== "pending") return Result.fail(new LedgerError({ code: "HoldNotPending", detail: `hold ${id} is ${h.status}` }))
   return Result.succeed(h)
@@ -227,7 +226,7 @@ const release = (ledger: Ledger, h: Hold, status: HoldStatus): Ledger => {
 export const capture = (ledger: Ledger, holdId: string, captureId: string, amount_minor: number, now_ms: number): Outcome =>
   Result.flatMap(pendingHold(ledger, holdId), (h) => {
     if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", `hold ${holdId} expired at ${h.expiresAt_ms}`)
-    if (get(ledger.journal, captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
+    if (getOwn(ledger.journal, captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
     if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0) {
       return refuse("ZeroAmount", `${captureId} must capture a positive integer amount in minor units, got ${amount_minor}`)
     }

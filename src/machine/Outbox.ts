@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { Packet } from "./Machine.js"
+import { send, type Packet, type Step } from "./Machine.js"
 
 /** The first retry interval. @since 0.1.0 */
 export const RETRY_BASE_ms = 3_000
@@ -65,6 +65,17 @@ export const due = (outbox: Outbox, now_ms: number): { readonly outbox: Outbox; 
     next.push([key, { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms }])
   }
   return { outbox: Object.fromEntries(next), packets }
+}
+
+/**
+ * The Tick step of a party whose only timer is its outbox: every request due at `now_ms` is sent
+ * again; nothing else changes.
+ *
+ * @since 0.1.0
+ */
+export const resendDue = <S extends { readonly outbox: Outbox }>(state: S, now_ms: number): Step<S> => {
+  const { outbox, packets } = due(state.outbox, now_ms)
+  return packets.length === 0 ? { state, outputs: [] } : { state: { ...state, outbox }, outputs: packets.map(send) }
 }
 
 /** The outbox after a restart: every entry due at once. @since 0.1.0 */

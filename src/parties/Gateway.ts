@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { AuthorizationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
@@ -20,7 +21,7 @@ import { AuthorizationRequest, AuthorizationResponse } from "../messages/Gateway
 import { AuthorizationResult, AuthorizePayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
-import { guard, send, transitioned, unchanged, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
+import { guard, send, transitioned, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
@@ -72,8 +73,6 @@ export const transitions: ReadonlyArray<Transition> = [
 
 const Accepts = codecOf(Schema.Union([AuthorizePayment, AuthorizationResponse]))
 
-const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined
 
 const paymentKey = (merchant: PartyId, id: string): string => `${merchant}/${id}`
 
@@ -163,8 +162,8 @@ const onAuthorizationResponse = (
   body: AuthorizationResponse
 ): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const key = get(state.byAuthorization, body.id)
-    const payment = key === undefined ? undefined : get(state.payments, key)
+    const key = getOwn(state.byAuthorization, body.id)
+    const payment = key === undefined ? undefined : getOwn(state.payments, key)
     if (key === undefined || payment === undefined) return yield* new UnknownReference({ kind: "authorization", id: body.id })
     if (body.from !== payment.request.payer.issuer) return yield* new Mismatch({ id: body.id, field: "issuer" })
     if (body.paymentId !== payment.request.id) return yield* new Mismatch({ id: body.id, field: "paymentId" })
@@ -197,14 +196,9 @@ const onAuthorizationResponse = (
     }
   })
 
-const onTick = (state: GatewayState, now_ms: Timestamp_ms): Step<GatewayState> => {
-  const { outbox, packets } = Outbox.due(state.outbox, now_ms)
-  return packets.length === 0 ? unchanged(state) : { state: { ...state, outbox }, outputs: packets.map(send) }
-}
-
 /** The gateway's pure step. @since 0.1.0 */
 export const step = (state: GatewayState, input: GatewayInput): Effect.Effect<Step<GatewayState>, never, Ed25519> => {
-  if (input._tag === "Tick") return Effect.succeed(onTick(state, input.now_ms))
+  if (input._tag === "Tick") return Effect.succeed(Outbox.resendDue(state, input.now_ms))
   return guard(
     state.identity.id,
     state,

@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import { getOwn } from "../domain/Records.js"
 import { Effect, Result, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { requireUnexpired } from "../crypto/Envelope.js"
@@ -141,12 +142,10 @@ export const transitions: ReadonlyArray<Transition> = [
 
 const Accepts = codecOf(Schema.Union([AuthorizationRequest, ChallengeAnswer]))
 
-const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined
 
 /** Why a new authorization is refused before any challenge, or `null` if it may proceed. */
 const refusal = (state: IssuerState, request: AuthorizationRequest, now_ms: Timestamp_ms): AuthorizationStatus | null => {
-  const customer = get(state.customers, request.account)
+  const customer = getOwn(state.customers, request.account)
   if (now_ms >= request.expiresAt_ms) return "request_expired"
   if (customer === undefined) return "unknown_account"
   if (customer.currency !== request.amount.currency) return "currency_not_supported"
@@ -199,7 +198,7 @@ const onAuthorizationRequest = (
       }
     }
     const challengeId = ChallengeId.make(`ch-${state.issued + 1}`)
-    const device = get(state.customers, body.account)?.devices[0] ?? me
+    const device = getOwn(state.customers, body.account)?.devices[0] ?? me
     const challenge = new Challenge({
       id: challengeId,
       from: me,
@@ -252,10 +251,10 @@ const onChallengeAnswer = (
   now_ms: Timestamp_ms
 ): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const entry = get(state.challenges, body.id)
+    const entry = getOwn(state.challenges, body.id)
     if (entry === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     const { challenge } = entry
-    const customer = get(state.customers, challenge.account)
+    const customer = getOwn(state.customers, challenge.account)
     yield* ensure(customer?.devices.includes(body.from) === true, () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))
     yield* ensure(body.from === challenge.to, () => new Mismatch({ id: body.id, field: "device" }))
     const encoded = encodeSigned(body)
@@ -273,7 +272,7 @@ const onChallengeAnswer = (
     }
     yield* requireUnexpired(challenge, now_ms)
     yield* requireSamePayment(challenge, body)
-    const auth = get(state.authorizations, entry.authorization)
+    const auth = getOwn(state.authorizations, entry.authorization)
     if (auth === undefined) return yield* new UnknownReference({ kind: "authorization", id: entry.authorization })
     const approve = body.decision === "approve"
     const holdExpiresAt_ms = (now_ms + HOLD_TTL_ms) as Timestamp_ms
@@ -349,7 +348,7 @@ const expireChallenges = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effe
     Object.values(state.challenges).filter((c) => c.state === "Pending" && c.challenge.expiresAt_ms <= now_ms),
     (): Step<IssuerState> => ({ state, outputs: [] }),
     (acc, entry) => {
-      const auth = get(acc.state.authorizations, entry.authorization)
+      const auth = getOwn(acc.state.authorizations, entry.authorization)
       if (auth === undefined) return Effect.succeed(acc)
       return Effect.map(
         settle(acc.state, entry, auth, {
@@ -372,7 +371,7 @@ const expireHolds = (state: IssuerState, now_ms: Timestamp_ms): Step<IssuerState
   const outputs: Array<Output> = []
   for (const hold of Ledger.expiredHolds(ledger, now_ms)) {
     const key = hold.id.slice("hold:".length)
-    const auth = get(authorizations, key)
+    const auth = getOwn(authorizations, key)
     const released = Ledger.expireHold(ledger, hold.id, now_ms)
     if (auth === undefined || Result.isFailure(released)) continue
     ledger = released.success

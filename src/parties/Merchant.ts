@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { OrderId, PaymentId, type PartyId, type RequestId, type SessionId, type Timestamp_ms } from "../domain/Ids.js"
@@ -34,7 +35,7 @@ import type { AuthorizationStatus } from "../messages/Common.js"
 import { AuthorizationResult, AuthorizePayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
-import { guard, send, transitioned, unchanged, type Machine, type Output, type Packet, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
+import { guard, send, transitioned, type Machine, type Output, type Packet, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
@@ -133,8 +134,6 @@ const FromGateway = codecOf(AuthorizationResult)
 const decodeBrowserRequest = Schema.decodeUnknownExit(BrowserRequest, { onExcessProperty: "error" })
 const encodeBrowserRequest = Schema.encodeSync(BrowserRequest)
 
-const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined
 
 /** The order's subtotal, delivery fee and total, in the merchant's currency. @since 0.1.0 */
 export const totals = (config: MerchantConfig, order: Pick<MerchantOrder, "lines" | "delivery">) => {
@@ -147,7 +146,7 @@ const STATUS_OF: Readonly<Record<OrderState, OrderStatus>> = { Open: "open", Rea
 
 const viewOf = (state: MerchantState, order: MerchantOrder, requestId: RequestId): OrderView => {
   const current = order.payments.at(-1)
-  const payment = current === undefined ? undefined : get(state.payments, current)
+  const payment = current === undefined ? undefined : getOwn(state.payments, current)
   const { subtotal, total } = totals(state.config, order)
   return new OrderView({
     requestId,
@@ -170,7 +169,7 @@ const reply = (state: MerchantState, to: PartyId, body: OrderView | RequestRefus
 })
 
 const orderFor = (state: MerchantState, sessionId: SessionId, orderId: OrderId): Effect.Effect<MerchantOrder, Rejection> => {
-  const order = get(state.orders, orderId)
+  const order = getOwn(state.orders, orderId)
   // An order of another session is reported as unknown, so sessions cannot probe each other's orders.
   return order === undefined || order.sessionId !== sessionId
     ? Effect.fail(new UnknownReference({ kind: "order", id: orderId }))
@@ -182,15 +181,15 @@ const withOrder = (state: MerchantState, order: MerchantOrder): MerchantState =>
 const onCreateOrder = (state: MerchantState, from: PartyId, body: CreateOrder): Effect.Effect<Step<MerchantState>, Rejection> =>
   Effect.gen(function* () {
     const key = `${body.sessionId}/${body.requestId}`
-    const existing = get(state.created, key)
+    const existing = getOwn(state.created, key)
     if (existing !== undefined) {
-      const order = get(state.orders, existing)
+      const order = getOwn(state.orders, existing)
       if (order === undefined || order.createdBy !== fingerprint(encodeBrowserRequest(body))) {
         return yield* new IdempotencyConflict({ requestId: body.requestId })
       }
       return { state, outputs: [send(reply(state, from, viewOf(state, order, body.requestId)))] }
     }
-    const unknown = body.lines.find((line) => get(state.config.catalog, line.sku) === undefined)
+    const unknown = body.lines.find((line) => getOwn(state.config.catalog, line.sku) === undefined)
     if (unknown !== undefined) return yield* new InvalidRequest({ detail: `unknown product ${unknown.sku}` })
     const largest = body.lines.reduce((sum, line) => sum + (state.config.catalog[line.sku] ?? 0) * line.quantity, 0) + Math.max(...Object.values(state.config.deliveryFees))
     if (largest > Money.MAX_AMOUNT_MINOR) return yield* new InvalidRequest({ detail: "the order's total would exceed the largest amount a payment can carry" })
@@ -234,7 +233,7 @@ const onUpdate = (
       state: next,
       outputs: [
         transitioned({ party: state.identity.id, entity: "order", id: order.id, from: order.state, on: body._tag, to }),
-        send(reply(next, from, viewOf(next, get(next.orders, order.id) ?? updated, body.requestId)))
+        send(reply(next, from, viewOf(next, getOwn(next.orders, order.id) ?? updated, body.requestId)))
       ]
     }
   })
@@ -312,14 +311,14 @@ const onBrowser = (state: MerchantState, packet: Packet, now_ms: Timestamp_ms): 
 
 const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effect<Step<MerchantState>, Rejection> =>
   Effect.gen(function* () {
-    const payment = get(state.payments, body.id)
+    const payment = getOwn(state.payments, body.id)
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: body.id })
     if (body.from !== state.config.gateway) return yield* new Mismatch({ id: body.id, field: "gateway" })
     if ((body.status === "approved") !== (body.holdExpiresAt_ms !== null)) return yield* new Mismatch({ id: body.id, field: "holdExpiresAt_ms" })
     if (body.orderId !== payment.request.orderId) return yield* new Mismatch({ id: body.id, field: "orderId" })
     if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
     if (payment.state !== "Authorizing") return yield* new OutOfOrder({ entity: `payment ${body.id}`, state: payment.state, input: "AuthorizationResult" })
-    const order = get(state.orders, payment.request.orderId)
+    const order = getOwn(state.orders, payment.request.orderId)
     if (order === undefined) return yield* new UnknownReference({ kind: "order", id: payment.request.orderId })
     const approved = body.status === "approved"
     const on = `AuthorizationResult (${approved ? "approved" : "declined"})`
@@ -339,14 +338,9 @@ const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effec
     }
   })
 
-const onTick = (state: MerchantState, now_ms: Timestamp_ms): Step<MerchantState> => {
-  const { outbox, packets } = Outbox.due(state.outbox, now_ms)
-  return packets.length === 0 ? unchanged(state) : { state: { ...state, outbox }, outputs: packets.map(send) }
-}
-
 /** The merchant's pure step. @since 0.1.0 */
 export const step = (state: MerchantState, input: MerchantInput): Effect.Effect<Step<MerchantState>, never, Ed25519> => {
-  if (input._tag === "Tick") return Effect.succeed(onTick(state, input.now_ms))
+  if (input._tag === "Tick") return Effect.succeed(Outbox.resendDue(state, input.now_ms))
   const { packet } = input
   if (packet.channel === "session") return guard(state.identity.id, state, "Receive", onBrowser(state, packet, input.now_ms))
   return guard(

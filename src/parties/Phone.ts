@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { requireUnexpired } from "../crypto/Envelope.js"
@@ -66,12 +67,10 @@ export const transitions: ReadonlyArray<Transition> = [
 
 const Accepts = codecOf(Schema.Union([Challenge, ChallengeReceipt]))
 
-const get = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined
 
 const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): Effect.Effect<Step<PhoneState>, Rejection> =>
   Effect.gen(function* () {
-    const known = get(state.challenges, body.id)
+    const known = getOwn(state.challenges, body.id)
     if (known !== undefined) {
       if (fingerprint(encodeSigned(known.challenge)) !== fingerprint(encodeSigned(body))) {
         return yield* new IdempotencyConflict({ requestId: body.id })
@@ -87,7 +86,7 @@ const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): 
 
 const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Step<PhoneState>, Rejection> =>
   Effect.gen(function* () {
-    const known = get(state.challenges, body.id)
+    const known = getOwn(state.challenges, body.id)
     if (known === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     if (known.state !== "Pending" && known.state !== "Answered") {
       return yield* new OutOfOrder({ entity: `challenge ${body.id}`, state: known.state, input: "ChallengeReceipt" })
@@ -104,7 +103,7 @@ const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Ste
 
 const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const known = get(state.challenges, input.challengeId)
+    const known = getOwn(state.challenges, input.challengeId)
     if (known === undefined) return yield* new UnknownReference({ kind: "challenge", id: input.challengeId })
     if (known.state !== "Pending") {
       return yield* new OutOfOrder({ entity: `challenge ${input.challengeId}`, state: known.state, input: "Answer" })

@@ -68,16 +68,19 @@ const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
 const runChild = (bug: (typeof BUGS)[number]): Promise<Row> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--only", bug.name, "--seeds", String(seeds), "--row"], {
-      stdio: ["ignore", "pipe", "inherit"]
+      stdio: ["ignore", "pipe", "pipe"]
     })
     let out = ""
+    let err = ""
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()))
     child.on("error", reject)
-    child.on("close", () => {
+    child.on("close", (code) => {
       try {
         resolve(JSON.parse(out) as Row)
       } catch {
-        reject(new Error(`bug ${bug.name}: its process printed no row:\n${out.slice(0, 2000)}`))
+        // A mutant that crashes the harness itself counts as not caught, with the crash as its example.
+        resolve({ bug: bug.name, caught: 0, seeds, medianRuns: null, shrunkSteps: null, wall_s: 0, example: `the bug's process exited with ${code}:\n${err.slice(-3000)}` })
       }
     })
   })

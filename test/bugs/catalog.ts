@@ -29,9 +29,9 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Merchant.ts",
-        find: '  if (input._tag === "Tick") return Effect.succeed(onTick(state, input.now_ms))',
+        find: '  if (input._tag === "Tick") return Effect.succeed(Outbox.resendDue(state, input.now_ms))',
         replace: `  if (input._tag === "Tick") {
-    const ticked = onTick(state, input.now_ms)
+    const ticked = Outbox.resendDue(state, input.now_ms)
     return Effect.map(
       Effect.forEach(ticked.outputs, (o) => {
         if (o._tag !== "Send") return Effect.succeed({ o, payment: undefined })

@@ -159,66 +159,40 @@ const checkoutOnReliableSession = (world: World): void => {
   exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
 }
 
-/** Drops the `index`-th packet in flight. */
-class Drop extends Base {
-  constructor(readonly index: number) {
+/** What a single-packet fault does to the `index`-th packet in flight. */
+const FAULTS = {
+  /** The packet is lost. */
+  drop: (_world: World, _packet: Packet) => undefined,
+  /** The packet arrives twice: a copy joins the back of the queue. */
+  duplicate: (world: World, packet: Packet) => void world.net.inFlight.push(packet, packet),
+  /** The packet is held up: it goes to the back of the queue. */
+  delay: (world: World, packet: Packet) => void world.net.inFlight.push(packet)
+} as const
+
+/** Drops, duplicates or delays the `index`-th packet in flight. */
+class Fault extends Base {
+  constructor(
+    readonly kind: keyof typeof FAULTS,
+    readonly index: number
+  ) {
     super()
   }
   override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.inFlight.length > 0
+    return m.world.net.inFlight.length > (this.kind === "delay" ? 1 : 0)
   }
   act(world: World): void {
     const packet = takeInFlight(world, this.index)
     if (packet === undefined) return
-    world.count("drop")
-    world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+    world.count(this.kind)
+    FAULTS[this.kind](world, packet)
+    world.lines.push({ command: `${this.kind} ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
   }
   toString(): string {
-    return `Drop(${this.index})`
+    return `Fault(${JSON.stringify(this.kind)}, ${this.index})`
   }
 }
 
-/** Duplicates the `index`-th packet in flight. */
-class Duplicate extends Base {
-  constructor(readonly index: number) {
-    super()
-  }
-  override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.inFlight.length > 0
-  }
-  act(world: World): void {
-    const packet = pick(world.net.inFlight, this.index)
-    if (packet === undefined) return
-    world.count("duplicate")
-    world.net.inFlight.push(packet)
-    world.lines.push({ command: `duplicate ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
-  }
-  toString(): string {
-    return `Duplicate(${this.index})`
-  }
-}
-
-/** Delays the `index`-th packet in flight: it goes to the back of the queue. */
-class Delay extends Base {
-  constructor(readonly index: number) {
-    super()
-  }
-  override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.inFlight.length > 1
-  }
-  act(world: World): void {
-    const packet = takeInFlight(world, this.index)
-    if (packet === undefined) return
-    world.count("delay")
-    world.net.inFlight.push(packet)
-    world.lines.push({ command: `delay ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
-  }
-  toString(): string {
-    return `Delay(${this.index})`
-  }
-}
-
-/** Replays a recorded packet to any party. */
+/** Replays a recorded packet to its own recipient or to another party. */
 class Replay extends Base {
   constructor(
     readonly tagIndex: number,
@@ -478,9 +452,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
     { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
-    { weight: 2, arbitrary: index.map((i) => new Drop(i)) },
-    { weight: 2, arbitrary: index.map((i) => new Duplicate(i)) },
-    { weight: 2, arbitrary: index.map((i) => new Delay(i)) },
+    { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(small, small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
