@@ -1,0 +1,48 @@
+/**
+ * The generated blocks of the documentation, and how each kind is drawn from the code.
+ */
+import { join } from "node:path"
+import { Browser, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
+import * as Diagram from "../src/machine/Diagram.js"
+import type { Transition } from "../src/machine/Machine.js"
+
+/** The files that hold generated blocks, relative to the repository root. */
+export const DOCUMENTS = ["spec/04-state-machines.md"]
+
+const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Transition>; readonly initial?: string }>> = {
+  Browser: { transitions: Browser.transitions, initial: "Shopping" },
+  Merchant: { transitions: Merchant.transitions },
+  Gateway: { transitions: Gateway.transitions },
+  Issuer: { transitions: Issuer.transitions },
+  Phone: { transitions: Phone.transitions }
+}
+
+const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED -->/g
+
+/** The content of one block, from its header (`transitions <Machine> <entity>`). */
+export const render = (header: string): string => {
+  const [kind, machine, entity] = header.trim().split(/\s+/)
+  if (kind === "transitions" && machine !== undefined && entity !== undefined) {
+    const m = MACHINES[machine]
+    if (m === undefined) throw new Error(`generated block: unknown machine ${machine}`)
+    if (Diagram.ofEntity(m.transitions, entity).length === 0) throw new Error(`generated block: ${machine} has no entity ${entity}`)
+    return `${Diagram.table(m.transitions, entity)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, entity, entity === "checkout" ? m.initial : undefined)}\n\`\`\``
+  }
+  throw new Error(`generated block: unknown kind "${header}"`)
+}
+
+/** A document's text with every generated block redrawn. */
+export const regenerate = (text: string): string =>
+  text.replace(BLOCK, (_block, header: string) => `<!-- BEGIN GENERATED: ${header} -->\n${render(header)}\n<!-- END GENERATED -->`)
+
+/** Every document whose generated blocks differ from the code, with its regenerated text. */
+export const generateAll = (root: string, read: (path: string) => string): Map<string, string> => {
+  const changed = new Map<string, string>()
+  for (const document of DOCUMENTS) {
+    const path = join(root, document)
+    const text = read(path)
+    const next = regenerate(text)
+    if (next !== text) changed.set(path, next)
+  }
+  return changed
+}
