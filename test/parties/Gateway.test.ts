@@ -142,6 +142,16 @@ describe("Gateway", () => {
       expect(step.state.outbox).toEqual({})
     })
 
+    it("step - should not route to an issuer whose key it has revoked (None -> Declined, unknown_account)", () => {
+      const base = fresh()
+      const issuerKey = Object.values(base.identity.registry).find((k) => k.owner === issuer.id)
+      if (issuerKey === undefined) throw new Error("the gateway has no key for the issuer")
+      const before: Gateway.GatewayState = { ...base, identity: { ...base.identity, registry: revoke(base.identity.registry, issuerKey.keyId) } }
+      const step = deliver(before, seal(merchant, authorize()))
+      expect(transitionsIn(step)).toEqual([expect.objectContaining({ on: "AuthorizePayment (no route to issuer)", to: "Declined" })])
+      expect(bodyOf(sent(step)[0]!)).toMatchObject({ _tag: "AuthorizationResult", status: "unknown_account" })
+    })
+
     it("step - should decline an AuthorizePayment for an issuer it has no key for (None -> Declined, unknown_account)", () => {
       const payer = new Payer({ issuer: makeParty("issuer-nowhere", "issuer").id, account: AccountId.make("acct-x") })
       const step = deliver(fresh(), seal(merchant, authorize({ payer })))
@@ -196,6 +206,13 @@ describe("Gateway", () => {
       const before = fresh()
       const garbage: Packet = { from: merchant.id, to: gateway.id, channel: "signed", payload: "not an envelope" }
       expectRejected(deliver(before, garbage), before, "DecodeError")
+    })
+
+    it("step - should reject a payment of zero with DecodeError before anything else", () => {
+      const before = fresh()
+      const zero = mutateBody(seal(merchant, authorize()), (body) => ({ ...body, amount: { amount_minor: 0, currency: "EUR" } }))
+      const rejection = expectRejected(deliver(before, zero), before, "DecodeError")
+      expect(rejection.detail).toContain("at least one minor unit")
     })
 
     it("step - should reject a signed body with an unknown field with DecodeError", () => {
@@ -397,6 +414,14 @@ describe("Gateway", () => {
       const { state } = forwarding()
       const packet = seal(issuer, respond("approved", { paymentId: PaymentId.make("pay-2") }))
       expect(expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch").field).toBe("paymentId")
+    })
+
+    it("step - should reject an approval without a hold expiry, or a decline with one, with Mismatch", () => {
+      const { state } = forwarding()
+      const noHold = seal(issuer, respond("approved", { holdExpiresAt_ms: null }))
+      expect(expectRejected(deliver(state, noHold, T0 + 1_000), state, "Mismatch").field).toBe("holdExpiresAt_ms")
+      const declinedWithHold = seal(issuer, respond("insufficient_funds", { holdExpiresAt_ms: (T0 + 5_000) as Timestamp_ms }))
+      expect(expectRejected(deliver(state, declinedWithHold, T0 + 1_000), state, "Mismatch").field).toBe("holdExpiresAt_ms")
     })
 
     it("step - should reject a response from another issuer than the payer's with Mismatch", () => {

@@ -206,6 +206,13 @@ describe("Merchant", () => {
       expect(reason).toContain("sku-unicorn")
     })
 
+    it("step - should refuse an order whose total could exceed the largest payment amount with InvalidRequest", () => {
+      const base = opened()
+      const before = { ...base, config: { ...base.config, catalog: { ...base.config.catalog, [skus.kettle]: Money.MAX_AMOUNT_MINOR / 10 } } }
+      const { reason } = refusedWith(before, createOrder(rid("big"), session, [new OrderLine({ sku: skus.kettle, quantity: 11 })]), "InvalidRequest")
+      expect(reason).toContain("largest amount")
+    })
+
     it("step - should refuse a malformed session payload with DecodeError and send nothing", () => {
       const before = opened()
       const bad: ReadonlyArray<unknown> = [
@@ -461,6 +468,14 @@ describe("Merchant", () => {
     refuses("a result for another amount", "Mismatch", () => seal(gateway, resultBody("approved", { amount: Money.money(TOTAL_minor + 1, "EUR") })))
     refuses("a result in another currency", "Mismatch", () => seal(gateway, resultBody("approved", { amount: Money.money(TOTAL_minor, "USD") })))
     refuses("a result for another order", "Mismatch", () => seal(gateway, resultBody("approved", { orderId: OrderId.make("ord-2") })))
+    refuses(
+      "a result from a gateway other than the one the merchant asked",
+      "Mismatch",
+      () => seal(gateway, resultBody("approved")),
+      () => ({ ...paying().state, config: { ...paying().state.config, gateway: PartyId.make("gateway-2") } })
+    )
+    refuses("an approval that names no hold expiry", "Mismatch", () => seal(gateway, resultBody("approved", { holdExpiresAt_ms: null })))
+    refuses("a decline that names a hold expiry", "Mismatch", () => seal(gateway, resultBody("insufficient_funds", { holdExpiresAt_ms: HOLD_UNTIL_ms })))
     refuses("a duplicate of the result it already took", "OutOfOrder", () => seal(gateway, resultBody("approved")), paid)
     refuses("a late approval of a payment already declined", "OutOfOrder", () => seal(gateway, resultBody("approved")), declined)
     refuses("garbage on the signed channel", "DecodeError", (state) => ({ from: ids.gateway, to: state.identity.id, channel: "signed", payload: "garbage" }))
