@@ -4,12 +4,13 @@
  * The signature covers the **signing bytes** of a body:
  *
  * ```text
- * "checkout-protocol/v1/" || body._tag || 0x00 || canonicalJson(Schema-encoded body)
+ * "checkout-protocol/v1/" || body._tag || 0x00 || canonicalJson(Schema-encoded body without _tag)
  * ```
  *
- * The domain tag names the protocol, its version and the message type, so a signature made for
- * one message can never be presented as a signature on another, nor on any other protocol's
- * bytes. Opening an envelope runs, in this order and stopping at the first failure:
+ * The domain tag names the protocol, its version and the message type, and it is the only place
+ * the signature binds the type: the canonical body carries the fields alone. So a signature made
+ * for one message can never be presented as a signature on another (an approval and a decline
+ * carry the same fields, and only the tag tells them apart), nor on any other protocol's bytes. Opening an envelope runs, in this order and stopping at the first failure:
  *
  * 1. decode the envelope and its body with Schema, refusing unknown fields and any signature
  *    encoding but canonical unpadded base64url (`DecodeError`);
@@ -91,14 +92,26 @@ const utf8 = new TextEncoder()
 /** The domain tag of a message type: `checkout-protocol/v1/<tag>` followed by a zero byte. @since 0.1.0 */
 export const domainTag = (tag: string): Uint8Array => utf8.encode(`${PROTOCOL_VERSION}/${tag}\u0000`)
 
-/** The bytes a signature covers: the domain tag, then the canonical JSON of the encoded body. @since 0.1.0 */
+/**
+ * The bytes a signature covers: the domain tag, then the canonical JSON of the encoded body's
+ * fields (its `_tag` is bound by the domain tag, not repeated).
+ *
+ * @since 0.1.0
+ */
 export const signingBytes = (tag: string, encodedBody: unknown): Uint8Array => {
   const head = domainTag(tag)
-  const tail = canonicalBytes(encodedBody)
+  const tail = canonicalBytes(fieldsOf(encodedBody))
   const out = new Uint8Array(head.length + tail.length)
   out.set(head, 0)
   out.set(tail, head.length)
   return out
+}
+
+/** An encoded body without its `_tag`. */
+const fieldsOf = (encodedBody: unknown): unknown => {
+  if (typeof encodedBody !== "object" || encodedBody === null || !Object.hasOwn(encodedBody, "_tag")) return encodedBody
+  const { _tag: _type, ...fields } = encodedBody as Record<string, unknown>
+  return fields
 }
 
 const base64url = (bytes: Uint8Array): string => Base64Url.encode(bytes)

@@ -7,7 +7,7 @@ import { Schema } from "effect"
 import type { MessageCodec } from "../crypto/Envelope.js"
 import type { Role } from "../crypto/KeyRegistry.js"
 import { AuthorizationRequest, AuthorizationResponse } from "./GatewayIssuer.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt } from "./IssuerPhone.js"
+import { Challenge, ChallengeApproval, ChallengeDecline, ChallengeReceipt } from "./IssuerPhone.js"
 import { AuthorizationResult, AuthorizePayment } from "./MerchantGateway.js"
 
 /** Every signed message, as one Schema union. @category messages @since 0.1.0 */
@@ -17,7 +17,8 @@ export const SignedMessage = Schema.Union([
   AuthorizationRequest,
   AuthorizationResponse,
   Challenge,
-  ChallengeAnswer,
+  ChallengeApproval,
+  ChallengeDecline,
   ChallengeReceipt
 ])
 /** @since 0.1.0 */
@@ -38,7 +39,8 @@ export const SIGNER_ROLE: { readonly [T in SignedTag]: Role } = {
   AuthorizationRequest: "gateway",
   AuthorizationResponse: "issuer",
   Challenge: "issuer",
-  ChallengeAnswer: "device",
+  ChallengeApproval: "device",
+  ChallengeDecline: "device",
   ChallengeReceipt: "issuer"
 }
 

@@ -24,7 +24,7 @@ import { DeviceNotEnrolled, IdempotencyConflict, Mismatch, OutOfOrder, UnknownRe
 import * as Ledger from "../ledger/Ledger.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse } from "../messages/GatewayIssuer.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt } from "../messages/IssuerPhone.js"
+import { Challenge, ChallengeApproval, ChallengeDecline, ChallengeReceipt, decisionOf, type ChallengeAnswer } from "../messages/IssuerPhone.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
 import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
@@ -140,7 +140,7 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "challenge", from: "Pending", on: "Tick (challenge expired)", to: "Expired" }
 ]
 
-const Accepts = codecOf(Schema.Union([AuthorizationRequest, ChallengeAnswer]))
+const Accepts = codecOf(Schema.Union([AuthorizationRequest, ChallengeApproval, ChallengeDecline]))
 
 
 /** Why a new authorization is refused before any challenge, or `null` if it may proceed. */
@@ -274,7 +274,7 @@ const onChallengeAnswer = (
     yield* requireSamePayment(challenge, body)
     const auth = getOwn(state.authorizations, entry.authorization)
     if (auth === undefined) return yield* new UnknownReference({ kind: "authorization", id: entry.authorization })
-    const approve = body.decision === "approve"
+    const approve = decisionOf(body) === "approve"
     const holdExpiresAt_ms = (now_ms + HOLD_TTL_ms) as Timestamp_ms
     const held = approve
       ? Ledger.placeHold(state.ledger, {

@@ -248,6 +248,7 @@ const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Tim
     if (order.state === "Open") return yield* new OutOfOrder({ entity: `order ${order.id}`, state: order.state, input: "PayNow" })
     const { total } = totals(state.config, order)
     if (!Money.equals(total, body.total)) return yield* new Mismatch({ id: order.id, field: "total" })
+    if (total.amount_minor === 0) return yield* new InvalidRequest({ detail: "the order's total is zero: there is nothing to pay" })
     if (!Outbox.hasRoom(state.outbox)) return yield* new InvalidRequest({ detail: "too many payments in flight, try again later" })
     const me = state.identity.id
     const paymentId = PaymentId.make(`${order.id}.p${order.payments.length + 1}`)

@@ -3,8 +3,8 @@
  * issuer's pinned key.
  *
  * It shows each signed `Challenge` from its issuer, and when the shopper approves or declines
- * (after a fingerprint or PIN, outside the protocol) it signs a `ChallengeAnswer` over every
- * field of the payment, retried until the issuer's `ChallengeReceipt` arrives. It will not sign
+ * (after a fingerprint or PIN, outside the protocol) it signs a `ChallengeApproval` or `ChallengeDecline` over
+ * every field of the payment, retried until the issuer's `ChallengeReceipt` arrives. It will not sign
  * an answer to an expired challenge, nor answer one challenge twice.
  *
  * @since 0.1.0
@@ -16,7 +16,7 @@ import { requireUnexpired } from "../crypto/Envelope.js"
 import type { ChallengeId, Timestamp_ms } from "../domain/Ids.js"
 import { IdempotencyConflict, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt, type Decision } from "../messages/IssuerPhone.js"
+import { Challenge, ChallengeReceipt, challengeAnswer, type Decision } from "../messages/IssuerPhone.js"
 import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
 import { guard, send, transitioned, unchanged, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
@@ -112,7 +112,7 @@ const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneSta
     yield* requireUnexpired(challenge, input.now_ms)
     const answer = yield* sealPacket(
       state.identity,
-      new ChallengeAnswer({
+      challengeAnswer(input.decision, {
         id: challenge.id,
         from: state.identity.id,
         to: challenge.from,
@@ -120,7 +120,6 @@ const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneSta
         paymentId: challenge.paymentId,
         amount: challenge.amount,
         payee: challenge.payee,
-        decision: input.decision,
         expiresAt_ms: challenge.expiresAt_ms
       })
     )

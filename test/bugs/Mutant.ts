@@ -25,7 +25,9 @@ export interface Bug {
 
 const here = dirname(fileURLToPath(import.meta.url))
 const source = join(here, "..", "..", "src")
-const mutants = join(here, "..", ".mutants")
+// Under node_modules/.cache: ignored by git, the type checker and the test runner, and still inside the
+// project so the mutant resolves `effect` and the other dependencies from its node_modules.
+const mutants = join(here, "..", "..", "node_modules", ".cache", "checkout-protocol-mutants")
 
 /** Writes the mutant's copy of `src/` and returns its directory. Throws if an edit does not apply exactly once. */
 export const plant = (bug: Bug): string => {
@@ -33,6 +35,9 @@ export const plant = (bug: Bug): string => {
   rmSync(root, { recursive: true, force: true })
   mkdirSync(root, { recursive: true })
   cpSync(source, join(root, "src"), { recursive: true })
+  // Inside node_modules a file belongs to no package unless one says so: without this the copy
+  // would load as CommonJS, with a second instance of effect that the harness's Schema does not know.
+  writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module", private: true }))
   for (const edit of bug.edits) {
     const path = join(root, "src", edit.file)
     const text = readFileSync(path, "utf8")

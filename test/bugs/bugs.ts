@@ -30,6 +30,8 @@ interface Row {
   readonly seeds: number
   readonly medianRuns: number | null
   readonly shrunkSteps: number | null
+  /** The invariants that caught it, over all seeds. */
+  readonly caughtBy: ReadonlyArray<string>
   readonly wall_s: number
   readonly example: string | null
 }
@@ -47,9 +49,14 @@ const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
   const runsToCatch: Array<number> = []
   const shrunk: Array<number> = []
   let example: string | null = null
+  const caughtBy = new Set<string>()
   for (let seed = 1; seed <= seeds; seed++) {
     const summary = campaign({ core, crypto: NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: DEFAULT_BUDGET.numRuns, seed })
-    if (summary.failedAtRun !== null) runsToCatch.push(summary.failedAtRun)
+    // Caught means an invariant caught it: a mutant that makes the harness crash proves nothing.
+    if (summary.failedAtRun !== null && summary.broken !== null && summary.broken !== "crash") {
+      runsToCatch.push(summary.failedAtRun)
+      caughtBy.add(summary.broken)
+    }
     if (summary.shrunkCommands !== null) shrunk.push(summary.shrunkCommands)
     if (example === null && summary.report !== null) example = summary.report
   }
@@ -59,6 +66,7 @@ const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
     seeds,
     medianRuns: median(runsToCatch),
     shrunkSteps: shrunk.length === 0 ? null : Math.max(...shrunk),
+    caughtBy: [...caughtBy].sort(),
     wall_s: Math.round((performance.now() - started) / 100) / 10,
     example
   }
@@ -80,7 +88,7 @@ const runChild = (bug: (typeof BUGS)[number]): Promise<Row> =>
         resolve(JSON.parse(out) as Row)
       } catch {
         // A mutant that crashes the harness itself counts as not caught, with the crash as its example.
-        resolve({ bug: bug.name, caught: 0, seeds, medianRuns: null, shrunkSteps: null, wall_s: 0, example: `the bug's process exited with ${code}:\n${err.slice(-3000)}` })
+        resolve({ bug: bug.name, caught: 0, seeds, medianRuns: null, shrunkSteps: null, caughtBy: [], wall_s: 0, example: `the bug's process exited with ${code}:\n${err.slice(-3000)}` })
       }
     })
   })
@@ -113,11 +121,11 @@ const rows = await inParallel(selected, selected.length === 1 ? 1 : availablePar
 })
 
 if (values.json) {
-  console.log(JSON.stringify(rows.map(({ bug, caught, seeds, medianRuns, shrunkSteps }) => ({ bug, caught, seeds, medianRuns, shrunkSteps }))))
+  console.log(JSON.stringify(rows.map(({ bug, caught, seeds, medianRuns, shrunkSteps, caughtBy }) => ({ bug, caught, seeds, medianRuns, shrunkSteps, caughtBy }))))
 } else {
-  console.log("| bug | caught | median runs to catch | longest shrunk counterexample (commands) |")
-  console.log("| --- | --- | --- | --- |")
-  for (const r of rows) console.log(`| ${r.bug} | ${r.caught}/${r.seeds} | ${r.medianRuns ?? "-"} | ${r.shrunkSteps ?? "-"} |`)
+  console.log("| bug | caught | median runs to catch | longest shrunk counterexample (commands) | caught by |")
+  console.log("| --- | --- | --- | --- | --- |")
+  for (const r of rows) console.log(`| ${r.bug} | ${r.caught}/${r.seeds} | ${r.medianRuns ?? "-"} | ${r.shrunkSteps ?? "-"} | ${r.caughtBy.join(", ")} |`)
 }
 const failed = rows.filter((r) => r.caught < r.seeds || (r.shrunkSteps ?? Infinity) > MAX_SHRUNK_COMMANDS)
 if (failed.length > 0) {

@@ -6,8 +6,8 @@ import type { Bug } from "./Mutant.js"
 
 const signedFieldsOmitted = (field: string) => ({
   file: "crypto/Envelope.ts",
-  find: "  const tail = canonicalBytes(encodedBody)",
-  replace: `  const tail = canonicalBytes(tag === "ChallengeAnswer" ? { ...(encodedBody as object), ${field}: null } : encodedBody)`
+  find: "  const tail = canonicalBytes(fieldsOf(encodedBody))",
+  replace: `  const tail = canonicalBytes(tag === "ChallengeApproval" || tag === "ChallengeDecline" ? { ...(fieldsOf(encodedBody) as object), ${field}: null } : fieldsOf(encodedBody))`
 })
 
 /** Every seeded bug. */
@@ -61,7 +61,8 @@ export const BUGS: ReadonlyArray<Bug> = [
       {
         file: "crypto/Envelope.ts",
         find: "if (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature)) {",
-        replace: 'if (body._tag !== "ChallengeAnswer" && (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature))) {'
+        replace:
+          'if (body._tag !== "ChallengeApproval" && body._tag !== "ChallengeDecline" && (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature))) {'
       }
     ]
   },
@@ -93,13 +94,19 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/Issuer.ts", find: "    yield* requireUnexpired(challenge, now_ms)\n", replace: "" }]
   },
   {
+    name: "domain-tag-missing",
+    description: "Signatures cover the fields without the domain tag, so a recorded decline passes for an approval.",
+    edits: [{ file: "crypto/Envelope.ts", find: "  const head = domainTag(tag)\n", replace: "  const head = new Uint8Array(0)\n" }]
+  },
+  {
     name: "merchant-trusts-unverified-result",
     description: "The merchant reads the gateway's result without verifying its signature.",
     edits: [
       {
         file: "parties/Merchant.ts",
         find: "Effect.flatMap(openPacket(FromGateway, state.identity, packet), ({ body }) => onResult(state, body))",
-        replace: "Effect.flatMap(Effect.sync(() => ({ body: Schema.decodeUnknownSync(AuthorizationResult)((packet.payload as { body: unknown }).body) })), ({ body }) => onResult(state, body))"
+        replace:
+          'Effect.flatMap(Effect.mapError(Schema.decodeUnknownEffect(AuthorizationResult)((packet.payload as { body?: unknown } | null)?.body), () => new DecodeError({ detail: "not a result" })), (body) => onResult(state, body))'
       }
     ]
   },
@@ -112,7 +119,7 @@ export const BUGS: ReadonlyArray<Bug> = [
         find: '        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },',
         replace: `        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
         ledger: Result.getOrElse(
-          Ledger.placeHold(state.ledger, { id: \`early:\${key}\`, debit: body.account, credit: schemePayable(body.amount.currency), amount: body.amount, expiresAt_ms: now_ms + HOLD_TTL_ms }),
+          Ledger.placeHold(state.ledger, { id: \`hold:\${key}\`, debit: body.account, credit: schemePayable(body.amount.currency), amount: body.amount, expiresAt_ms: now_ms + HOLD_TTL_ms }),
           () => state.ledger
         ),`
       }

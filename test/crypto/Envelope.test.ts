@@ -75,10 +75,14 @@ const request = (overrides: Partial<ConstructorParameters<typeof AuthorizePaymen
   })
 
 /** The canonical JSON of `request()`'s encoded body, written out by hand. */
+/** The canonical JSON of the encoded request, as it travels. */
 const REQUEST_JSON =
   '{"_tag":"AuthorizePayment","amount":{"amount_minor":3889,"currency":"EUR"},"expiresAt_ms":1767225660000,' +
   '"from":"merchant-1","id":"ord-1.p1","orderId":"ord-1","payee":{"merchant":"merchant-1","name":"Teapot & Co"},' +
   '"payer":{"account":"acct-alice","issuer":"issuer-1"},"to":"gateway-1"}'
+
+/** What the signature covers after the domain tag: the same JSON without the `_tag`, which the tag binds. */
+const SIGNED_FIELDS_JSON = REQUEST_JSON.replace('"_tag":"AuthorizePayment",', "")
 
 const ascii = (text: string): Array<number> => Array.from(text, (c) => c.charCodeAt(0))
 
@@ -97,13 +101,13 @@ describe("Envelope", () => {
   })
 
   describe("signingBytes", () => {
-    it("signingBytes - should be the domain tag followed by the canonical JSON of the encoded body", () => {
+    it("signingBytes - should be the domain tag followed by the canonical JSON of the encoded body's fields, without its _tag", () => {
       const encoded = Schema.encodeSync(AnySigned.schema)(request())
       expect(canonicalJson(encoded)).toBe(REQUEST_JSON)
       expect(Array.from(signingBytes("AuthorizePayment", encoded))).toEqual([
         ...ascii("checkout-protocol/v1/AuthorizePayment"),
         0,
-        ...ascii(REQUEST_JSON)
+        ...ascii(SIGNED_FIELDS_JSON)
       ])
     })
 
@@ -148,7 +152,7 @@ describe("Envelope", () => {
         expect(wire.signer).toBe("merchant-1.k1")
         expect(wire.signature).toMatch(/^[A-Za-z0-9_-]{86}$/)
         const signature = Result.getOrThrow(Base64Url.decode(wire.signature))
-        const bytes = Uint8Array.from([...ascii("checkout-protocol/v1/AuthorizePayment"), 0, ...ascii(REQUEST_JSON)])
+        const bytes = Uint8Array.from([...ascii("checkout-protocol/v1/AuthorizePayment"), 0, ...ascii(SIGNED_FIELDS_JSON)])
         expect(ed.verify(keys.merchant.publicKey, bytes, signature)).toBe(true)
         expect(ed.verify(keys.merchant.publicKey, canonicalBytes(wire.body), signature)).toBe(false)
       })

@@ -26,6 +26,8 @@ export interface CampaignSummary {
   readonly failedAtRun: number | null
   /** Commands in the shrunk and minimized counterexample, when there was one. */
   readonly shrunkCommands: number | null
+  /** What broke (an invariant's name, or `"crash"`), when something did. */
+  readonly broken: string | null
   /** The failure report (seed, path, replayPath, trace, Mermaid), when there was one. */
   readonly report: string | null
 }
@@ -81,6 +83,7 @@ export const campaign = (settings: HarnessSettings, options: CampaignOptions): C
     stepsPerSecond: steps / (wall_ms / 1000),
     failedAtRun: details.failed ? details.numRuns : null,
     shrunkCommands: failure?.minimizedCommands ?? null,
+    broken: failure?.kind ?? null,
     report: failure?.text ?? null
   }
 }

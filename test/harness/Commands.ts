@@ -243,6 +243,37 @@ class Forge extends Base {
   }
 }
 
+/**
+ * A man in the middle: takes a signed packet off the wire and puts a forgery of it in its place,
+ * to be delivered like any other packet.
+ */
+class Intercept extends Base {
+  constructor(
+    readonly kind: ForgeryKind,
+    readonly index: number,
+    readonly variant: number
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.some((p) => p.channel === "signed")
+  }
+  act(world: World): void {
+    const signed = world.net.inFlight.filter((p) => p.channel === "signed")
+    const packet = pick([...signed].reverse(), this.index)
+    const donor = pick(signedRecorded(world), this.variant)
+    if (packet === undefined || donor === undefined) return
+    world.count(`intercept:${this.kind}`)
+    const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
+    world.markForged(forged)
+    world.net.inFlight.splice(world.net.inFlight.indexOf(packet), 1, forged)
+    world.lines.push({ command: `attacker in the middle: replace ${tagOf(packet)} ${packet.from} -> ${packet.to} with a forgery (${this.kind})`, outputs: [] })
+  }
+  toString(): string {
+    return `Intercept(${JSON.stringify(this.kind)}, ${this.index}, ${this.variant})`
+  }
+}
+
 /** Crashes and restarts a party: volatile state lost, unanswered requests due again. */
 class Crash extends Base {
   constructor(readonly partyIndex: number) {
@@ -454,7 +485,8 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(small, small, small).map(([t, r, p]) => new Replay(t, r, p)) },
-    { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
+    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, index).map(([k, i, v]) => new Intercept(k, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     {
       weight: 4,

@@ -4,11 +4,10 @@
  * Each takes a recorded signed packet and returns a packet that differs from it, so an honest
  * party must reject it: a tampered field, another message's signature, a re-signature with the
  * attacker's own key (under a key id nobody registered, or under the victim's real key id), or a
- * message whose type tag (and so its domain tag) was changed.
+ * message whose type tag (and so its domain tag) was changed: a decline passed off as an approval.
  */
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import type { Ed25519 } from "../../src/crypto/Ed25519.js"
-import type { KeyId } from "../../src/domain/Ids.js"
 import type { Packet } from "../../src/machine/Machine.js"
 import type { Core } from "./Core.js"
 
@@ -30,9 +29,10 @@ const TAG_SWAPS: Readonly<Record<string, string>> = {
   AuthorizationRequest: "AuthorizePayment",
   AuthorizationResult: "AuthorizationResponse",
   AuthorizationResponse: "AuthorizationResult",
-  Challenge: "ChallengeAnswer",
-  ChallengeAnswer: "Challenge",
-  ChallengeReceipt: "ChallengeAnswer"
+  Challenge: "ChallengeApproval",
+  ChallengeApproval: "ChallengeDecline",
+  ChallengeDecline: "ChallengeApproval",
+  ChallengeReceipt: "ChallengeApproval"
 }
 
 /** Changes one signed field: the amount if there is one, else the status, else the id. */
@@ -46,7 +46,6 @@ const tamper = (packet: Packet, variant: number): Packet => {
     choices.push(() => (amount.currency = amount.currency === "EUR" ? "USD" : "EUR"))
   }
   if (typeof body["status"] === "string") choices.push(() => (body["status"] = body["status"] === "approved" ? "insufficient_funds" : "approved"))
-  if (typeof body["decision"] === "string") choices.push(() => (body["decision"] = body["decision"] === "approve" ? "decline" : "approve"))
   if (typeof body["payee"] === "object") choices.push(() => ((body["payee"] as { name: string }).name = "Mallory Ltd"))
   choices.push(() => (body["id"] = `${String(body["id"])}x`))
   choices[variant % choices.length]?.()
@@ -77,12 +76,13 @@ export const forge = (
       return Effect.succeed({ ...packet, payload: { ...wire, body: { ...wire.body, _tag: TAG_SWAPS[String(wire.body["_tag"])] ?? "Challenge" } } })
     case "unregisteredKey":
     case "stolenKeyId": {
-      const body = Schema.decodeUnknownSync(core.Signed.SignedMessage)(wire.body)
-      const keyId = (kind === "stolenKeyId" ? wire.signer : `attacker-${variant % 3}.k1`) as KeyId
-      return Effect.map(
-        core.Envelope.seal(core.Signed.AnySigned, body, { keyId, seed: core.Topology.seedFor("attacker", String(variant % 3)) }),
-        (forged) => ({ ...packet, payload: forged })
-      )
+      // The attacker signs whatever bytes it likes with its own key, even a body no party would decode.
+      const keyId = kind === "stolenKeyId" ? wire.signer : `attacker-${variant % 3}.k1`
+      const bytes = core.Envelope.signingBytes(String(wire.body["_tag"]), wire.body)
+      return core.Ed25519.Ed25519.useSync((ed) => {
+        const signature = Buffer.from(ed.sign(core.Topology.seedFor("attacker", String(variant % 3)), bytes)).toString("base64url")
+        return { ...packet, payload: { body: wire.body, signer: keyId, signature } }
+      })
     }
   }
 }

@@ -9,7 +9,7 @@ import type { Layer } from "effect"
 import type { Ed25519 } from "../../src/crypto/Ed25519.js"
 import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
-import { checkQuiescent } from "./Invariants.js"
+import { checkQuiescent, InvariantViolation } from "./Invariants.js"
 import { runnerFor, World, type Swarm } from "./World.js"
 
 /** Settings of a harness run. */
@@ -84,13 +84,16 @@ export const harnessProperty = (settings: HarnessSettings, onRun: (summary: RunS
   )
 }
 
-/** Whether running `commands` in a fresh world breaks an invariant. */
-const fails = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArray<HarnessCommand>): boolean => {
+/** What broke: the invariant's name, or `"crash"` for any other exception (a machine that threw). */
+export const failureKind = (error: unknown): string => (error instanceof InvariantViolation ? error.invariant : "crash")
+
+/** Whether running `commands` in a fresh world fails in the way `kind` names. */
+const failsAs = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArray<HarnessCommand>, kind: string): boolean => {
   try {
     runOnce(settings, swarm, commands)
     return false
-  } catch {
-    return true
+  } catch (error) {
+    return failureKind(error) === kind
   }
 }
 
@@ -101,11 +104,17 @@ export const MINIMIZE_BUDGET = 3_000
  * After fast-check's shrinking, makes the script 1-minimal the way delta debugging does: removes
  * runs of one to three commands, newest first, for as long as the run still fails; then tries
  * each command's simpler variants, keeping one only if the script then minimizes to something
- * shorter. Deterministic: the same counterexample always minimizes to the same script.
+ * shorter. Only candidates that fail the same way (`kind`, see {@link failureKind}) are kept.
+ * Deterministic: the same counterexample always minimizes to the same script.
  */
-export const minimize = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArray<HarnessCommand>): ReadonlyArray<HarnessCommand> => {
+export const minimize = (
+  settings: HarnessSettings,
+  swarm: Swarm,
+  commands: ReadonlyArray<HarnessCommand>,
+  kind: string
+): ReadonlyArray<HarnessCommand> => {
   let budget = MINIMIZE_BUDGET
-  const stillFails = (candidate: ReadonlyArray<HarnessCommand>): boolean => budget-- > 0 && fails(settings, swarm, candidate)
+  const stillFails = (candidate: ReadonlyArray<HarnessCommand>): boolean => budget-- > 0 && failsAs(settings, swarm, candidate, kind)
   const deletions = (start: ReadonlyArray<HarnessCommand>): ReadonlyArray<HarnessCommand> => {
     let current = start
     for (let changed = true; changed && budget > 0; ) {
@@ -149,6 +158,8 @@ export const ranCommands = (commands: Iterable<HarnessCommand>): ReadonlyArray<H
 export interface FailureReport {
   readonly text: string
   readonly minimizedCommands: number
+  /** What broke, as {@link failureKind} names it. */
+  readonly kind: string
 }
 
 /**
@@ -156,11 +167,12 @@ export interface FailureReport {
  * script, and the minimized run's trace as numbered lines and as Mermaid.
  */
 export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[Swarm, Iterable<HarnessCommand>]>): FailureReport => {
-  if (!details.failed || details.counterexample === null) return { text: "no failure", minimizedCommands: 0 }
+  if (!details.failed || details.counterexample === null) return { text: "no failure", minimizedCommands: 0, kind: "none" }
   const [swarm, commands] = details.counterexample
+  const kind = failureKind(details.errorInstance)
   const script = String(commands)
   const replayPath = /replayPath="([^"]*)"/.exec(script)?.[1] ?? ""
-  const minimal = minimize(settings, swarm, ranCommands(commands))
+  const minimal = minimize(settings, swarm, ranCommands(commands), kind)
   const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm)
   let error = String(details.errorInstance)
   try {
@@ -183,5 +195,5 @@ export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<
     settings.core.Trace.mermaid(world.net.trace, world.parties),
     "```"
   ].join("\n")
-  return { text, minimizedCommands: minimal.length }
+  return { text, minimizedCommands: minimal.length, kind }
 }

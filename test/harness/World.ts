@@ -103,15 +103,32 @@ export class World {
 
   /** Delivers `packet` to `to` as a Receive. */
   receive(command: string, to: PartyId, packet: Packet): ReadonlyArray<Output> {
-    return this.input(command, to, { _tag: "Receive", now_ms: this.net.now_ms, packet })
+    const before = this.net.state<unknown>(to)
+    const outputs = this.input(command, to, { _tag: "Receive", now_ms: this.net.now_ms, packet })
+    if (this.forged.has(packet)) {
+      // A forgery must be rejected and change nothing; otherwise the model records it as accepted.
+      const rejected = outputs.some((o) => o._tag === "Rejected")
+      if (!rejected || this.net.state<unknown>(to) !== before) this.model = ModelOps.forgeryAccepted(this.model, `${command} -> ${to}`)
+    }
+    return outputs
   }
 
-  /** Injects a forged packet: it must be rejected and change nothing, or the model records the forgery as accepted. */
+  /** The forged packets the attacker made, wherever they travel. */
+  readonly forged = new WeakSet<Packet>()
+
+  /**
+   * Marks `packet` as a forgery, unless its payload is byte for byte one a party really sent
+   * (forging a forgery back into the original is a replay, not a forgery).
+   */
+  markForged(packet: Packet): void {
+    const payload = this.core.Canonical.canonicalJson(packet.payload)
+    if (!this.recorded().some((p) => this.core.Canonical.canonicalJson(p.payload) === payload)) this.forged.add(packet)
+  }
+
+  /** Injects a forged packet straight into party `to`. */
   injectForgery(command: string, to: PartyId, packet: Packet): void {
-    const before = this.net.state<unknown>(to)
-    const outputs = this.receive(command, to, packet)
-    const rejected = outputs.some((o) => o._tag === "Rejected")
-    if (!rejected || this.net.state<unknown>(to) !== before) this.model = ModelOps.forgeryAccepted(this.model, `${command} -> ${to}`)
+    this.markForged(packet)
+    this.receive(command, to, packet)
   }
 
   /** Lets `delta_ms` pass: every party ticks. */

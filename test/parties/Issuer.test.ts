@@ -14,7 +14,7 @@ import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
 import { type AuthorizationStatus, Payee } from "../../src/messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse } from "../../src/messages/GatewayIssuer.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt, type Decision } from "../../src/messages/IssuerPhone.js"
+import { Challenge, ChallengeReceipt, challengeAnswer, type ChallengeAnswer, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
 import * as Issuer from "../../src/parties/Issuer.js"
 import {
   bodyOf,
@@ -84,9 +84,9 @@ const request = (over: Partial<ConstructorParameters<typeof AuthorizationRequest
 const answer = (
   challenge: Challenge,
   decision: Decision,
-  over: Partial<ConstructorParameters<typeof ChallengeAnswer>[0]> = {}
+  over: Partial<ChallengeAnswerFields> = {}
 ): ChallengeAnswer =>
-  new ChallengeAnswer({
+  challengeAnswer(decision, {
     id: challenge.id,
     from: challenge.to,
     to: challenge.from,
@@ -94,7 +94,6 @@ const answer = (
     paymentId: challenge.paymentId,
     amount: challenge.amount,
     payee: challenge.payee,
-    decision,
     expiresAt_ms: challenge.expiresAt_ms,
     ...over
   })
@@ -312,9 +311,9 @@ describe("Issuer", () => {
       expect(rejection.detail).toContain(`cannot speak for ${alicePhone.id}`)
     })
 
-    it("step - should reject an answer whose decision was changed in transit with BadSignature", () => {
+    it("step - should reject a decline retagged as an approval in transit with BadSignature (the domain tag binds the type)", () => {
       const { state, challenge } = challenging()
-      const forged = mutateBody(seal(alicePhone, answer(challenge, "decline")), (body) => ({ ...body, decision: "approve" }))
+      const forged = mutateBody(seal(alicePhone, answer(challenge, "decline")), (body) => ({ ...body, _tag: "ChallengeApproval" }))
       expectRejected(deliver(state, forged, T0 + 1_000), state, "BadSignature")
     })
 
@@ -448,7 +447,7 @@ describe("Issuer", () => {
       expect(expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch").field).toBe("device")
     })
 
-    const linked: ReadonlyArray<readonly [string, Partial<ConstructorParameters<typeof ChallengeAnswer>[0]>, string]> = [
+    const linked: ReadonlyArray<readonly [string, Partial<ChallengeAnswerFields>, string]> = [
       ["amount", { amount: Money.money(1_249, "EUR") }, "amount"],
       ["currency", { amount: Money.money(1_250, "GBP") }, "amount"],
       ["payee merchant", { payee: new Payee({ merchant: PartyId.make("merchant-2"), name: "Teapot & Co" }) }, "payee"],

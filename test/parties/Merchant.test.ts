@@ -384,6 +384,13 @@ describe("Merchant", () => {
       expect(viewOf(result)).toMatchObject({ status: "paying", payment: { paymentId: P2, status: "pending" } })
     })
 
+    it("step - should refuse to pay an order whose total is zero with InvalidRequest", () => {
+      const base = ready()
+      const before = { ...base, config: { ...base.config, catalog: { ...base.config.catalog, [skus.mug]: 0, [skus.tea]: 0 }, deliveryFees: { standard: 0, express: 0 } } }
+      const { reason } = refusedWith(before, payNow(rid("zero"), 0), "InvalidRequest")
+      expect(reason).toContain("nothing to pay")
+    })
+
     it("step - should refuse a new payment when the outbox is full with InvalidRequest", () => {
       const base = ready()
       const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }

@@ -13,7 +13,7 @@ import * as Money from "../../src/domain/Money.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { Payee } from "../../src/messages/Common.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt, type Decision } from "../../src/messages/IssuerPhone.js"
+import { Challenge, ChallengeAnswer, ChallengeReceipt, challengeAnswer, type Decision } from "../../src/messages/IssuerPhone.js"
 import { codecOf } from "../../src/messages/Signed.js"
 import * as Phone from "../../src/parties/Phone.js"
 import type { PhoneInput, PhoneState } from "../../src/parties/Phone.js"
@@ -170,7 +170,7 @@ describe("Phone", () => {
       const before = fresh()
       const answerFromBob = seal(
         identityOf(ids.bobPhone, [ids.issuer]),
-        new ChallengeAnswer({ ...answerFields(), from: ids.bobPhone, to: ids.alicePhone, decision: "approve" })
+        challengeAnswer("approve", { ...answerFields(), from: ids.bobPhone, to: ids.alicePhone })
       )
       const inputs: ReadonlyArray<Packet> = [
         { ...challengePacket, payload: "garbage" },
@@ -184,7 +184,7 @@ describe("Phone", () => {
 
   describe("Answer", () => {
     for (const decision of ["approve", "decline"] as const) {
-      it(`step - should sign a ChallengeAnswer (${decision}) bound to the account, payment, amount, payee and expiry`, () => {
+      it(`step - should sign a ${decision === "approve" ? "ChallengeApproval" : "ChallengeDecline"} bound to the account, payment, amount, payee and expiry`, () => {
         const before = pending()
         const result = step(before, answer(decision))
         coverage.expect(result, { entity: "challenge", id: CH, from: "Pending", on: "Answer", to: "Answered" })
@@ -197,7 +197,7 @@ describe("Phone", () => {
         const c = challengeBody()
         expect(opened.signer).toBe("phone-alice.k1")
         expect(opened.body).toEqual(
-          new ChallengeAnswer({
+          challengeAnswer(decision, {
             id: c.id,
             from: ids.alicePhone,
             to: ids.issuer,
@@ -205,7 +205,6 @@ describe("Phone", () => {
             paymentId: c.paymentId,
             amount: c.amount,
             payee: c.payee,
-            decision,
             expiresAt_ms: c.expiresAt_ms
           })
         )
@@ -221,7 +220,7 @@ describe("Phone", () => {
         (b) => void (b.payee.merchant = "merchant-2"),
         (b) => void (b.paymentId = "ord-1.p2"),
         (b) => void (b.account = "acct-bob"),
-        (b) => void (b.decision = "decline")
+        (b) => void (b._tag = "ChallengeDecline")
       ]
       for (const change of changes) {
         const opened = run(Effect.result(open(codecOf(ChallengeAnswer), withBody(packet, change).payload, { me: ids.issuer, registry: issuer.registry })))

@@ -110,13 +110,14 @@ export const encode = (body: SignedMessage): Record<string, unknown> =>
   Schema.encodeSync(AnySigned.schema)(body) as Record<string, unknown>
 
 /**
- * Forgery: signs `prefix || canonicalJson(encodedBody)` with `signing`. `prefix` defaults to the
+ * Forgery: signs `prefix || canonicalJson(encodedBody without its _tag)` with `signing`. `prefix` defaults to the
  * correct domain tag of `encodedBody._tag`; pass `new Uint8Array()` for none, or
  * `domainTag("OtherTag")` for another message type's.
  */
 export const sealBytes = (signing: SigningIdentity, encodedBody: Record<string, unknown>, prefix?: Uint8Array): Packet => {
   const head = prefix ?? domainTag(String(encodedBody["_tag"]))
-  const tail = canonicalBytes(encodedBody)
+  const { _tag: _type, ...fields } = encodedBody
+  const tail = canonicalBytes(fields)
   const bytes = new Uint8Array(head.length + tail.length)
   bytes.set(head, 0)
   bytes.set(tail, head.length)
