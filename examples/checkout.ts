@@ -2,12 +2,17 @@
  * The main job (`npm start`): three checkouts on the in-memory network with the `node:crypto`
  * backend: one approved, one declined on the phone, one whose challenge expires unanswered. It
  * prints every hop (from, to, message, key id, short signature), then the approved run as a
- * Mermaid sequence diagram, then a short adversarial check.
+ * Mermaid sequence diagram, then a short adversarial check and a short adversarial campaign of
+ * the model-based harness.
  */
 import { Ed25519Backends, InMemoryNetwork, Shopper, Topology, Trace } from "../src/index.js"
 import type { BrowserState } from "../src/parties/Browser.js"
 import type { IssuerState } from "../src/parties/Issuer.js"
 import { Ledger } from "../src/index.js"
+import * as Core from "../src/index.js"
+import { campaign } from "../test/harness/Campaign.js"
+import { DEFAULT_BUDGET } from "../test/harness/cli.js"
+import { PEOPLE_ACTIONS } from "../test/harness/Commands.js"
 import { attack } from "./adversary.js"
 
 const { ids, accounts } = Topology
@@ -67,3 +72,22 @@ console.log(
       : "STATE CHANGED: this is a protocol bug.")
 )
 if (!report.unchanged) process.exitCode = 1
+
+// A short adversarial campaign: the model-based harness of `npm test`, at a small budget.
+const CAMPAIGN_RUNS = 150
+const summary = campaign({ core: Core, crypto, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: CAMPAIGN_RUNS, seed: 2026 })
+const faults = Object.entries(summary.exercised)
+  .filter(([kind]) => !(PEOPLE_ACTIONS as ReadonlyArray<string>).includes(kind))
+  .reduce((sum, [, e]) => sum + e.times, 0)
+const checks = Object.values(summary.invariants).reduce((sum, n) => sum + n, 0)
+console.log("\n== Adversarial campaign")
+console.log(
+  `${summary.runs} generated runs (seed ${summary.seed}) of shoppers paying, approving, declining and approving late or twice, ` +
+    `over a network that dropped, duplicated, reordered, delayed and replayed messages, an attacker forging and intercepting them, ` +
+    `parties crashing and the clock jumping past expiries: ${summary.commands} commands (mean ${summary.meanCommands.toFixed(0)} per run), ` +
+    `${faults} faults injected, ${summary.steps} party steps at ${Math.round(summary.stepsPerSecond)} steps/s. ` +
+    `${checks} invariant checks (no double charge, no unapproved debit, authenticity, agreement after every command; liveness once quiet): ` +
+    `${summary.violations === 0 ? "no violation." : `a violation:\n${summary.report}`}` +
+    ` Deeper campaigns: npm run check -- --runs 100000.`
+)
+if (summary.violations > 0) process.exitCode = 1

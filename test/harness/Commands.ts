@@ -14,6 +14,9 @@ import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
 import type { World } from "./World.js"
 
+/** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
+export const PEOPLE_ACTIONS = ["shop", "checkout", "payNow", "payAgain", "payTwice", "approve", "decline", "approveLate", "approveTwice", "abandon", "refresh"] as const
+
 /** The fast-check model: the world itself, read by `check` to skip commands that cannot apply. */
 export interface HarnessModel {
   readonly world: World

@@ -4,38 +4,21 @@ import { campaign, type CampaignSummary } from "./Campaign.js"
 import { DEFAULT_BUDGET } from "./cli.js"
 import { runOnce, swarmArbitrary } from "./Run.js"
 import fc from "fast-check"
-import { scripts } from "./Commands.js"
+import { PEOPLE_ACTIONS, scripts } from "./Commands.js"
+import { FORGERY_KINDS } from "./Forgery.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
 const MUST_EXERCISE = [
+  ...PEOPLE_ACTIONS.filter((action) => action !== "shop"),
   "drop",
   "duplicate",
   "reorder",
   "delay",
   "replay",
-  "forge:tamper",
-  "forge:swapSignature",
-  "forge:unregisteredKey",
-  "forge:stolenKeyId",
-  "forge:retag",
-  "intercept:tamper",
-  "intercept:swapSignature",
-  "intercept:unregisteredKey",
-  "intercept:stolenKeyId",
-  "intercept:retag",
   "crash",
   "clock",
   "clock:expiry",
-  "checkout",
-  "payNow",
-  "payTwice",
-  "payAgain",
-  "approve",
-  "decline",
-  "approveLate",
-  "approveTwice",
-  "abandon",
-  "refresh"
+  ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`])
 ]
 
 const describeSummary = (label: string, s: CampaignSummary): string =>
