@@ -76,8 +76,8 @@ export class InMemoryNetwork {
     n.state = result.state
     for (const output of result.outputs) {
       if (output._tag === "Send") {
-        this.inFlight.push(output.packet)
         this.trace.push({ _tag: "Sent", at_ms: this.now_ms, packet: output.packet })
+        this.dispatch(output.packet)
       } else {
         this.trace.push({ _tag: "Event", at_ms: this.now_ms, output })
       }
@@ -85,12 +85,22 @@ export class InMemoryNetwork {
     return result.outputs
   }
 
-  /** Delivers the oldest packet in flight; returns false when there is none. Packets to unknown parties are dropped. */
+  /** Delivers the oldest packet in flight; returns false when there is none. */
   deliverNext(): boolean {
     const packet = this.inFlight.shift()
     if (packet === undefined) return false
-    if (this.#nodes.has(packet.to)) this.input(packet.to, { _tag: "Receive", now_ms: this.now_ms, packet })
+    this.receive(packet)
     return true
+  }
+
+  /** What happens to a packet a step sends: here, it joins the queue of packets in flight. */
+  protected dispatch(packet: Packet): void {
+    this.inFlight.push(packet)
+  }
+
+  /** Delivers `packet` to its recipient now; a packet to a party not on this network is lost. */
+  protected receive(packet: Packet): void {
+    if (this.#nodes.has(packet.to)) this.input(packet.to, { _tag: "Receive", now_ms: this.now_ms, packet })
   }
 
   /** Moves the clock to `now_ms` and ticks every party. */

@@ -22,12 +22,12 @@ const at = (net: InMemoryNetwork, delta_ms: number): Timestamp_ms => (net.now_ms
 const think = (net: InMemoryNetwork): void => net.advanceTo(at(net, 250))
 
 /**
- * Fills a cart, confirms the order, picks delivery, sets the address and clicks "pay now", each
- * step delivered to quiescence. Returns the browser's state after the click's answer.
+ * Fills a cart, confirms the order, picks delivery and sets the address, each step delivered to
+ * quiescence, leaving the browser on "ready to pay".
  *
  * @since 0.1.0
  */
-export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }): BrowserState => {
+export const readyToPay = (net: InMemoryNetwork): BrowserState => {
   const browser = ids.browser
   net.input(browser, { _tag: "AddToCart", now_ms: net.now_ms, line: new OrderLine({ sku: skus.mug, quantity: 2 }) })
   net.input(browser, { _tag: "AddToCart", now_ms: net.now_ms, line: new OrderLine({ sku: skus.tea, quantity: 1 }) })
@@ -41,9 +41,25 @@ export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: P
   net.input(browser, { _tag: "EnterAddress", now_ms: net.now_ms, address })
   net.runUntilQuiet()
   think(net)
-  net.input(browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer(payer) })
-  net.runUntilQuiet()
   return net.state<BrowserState>(browser)
+}
+
+/** The shopper clicks "pay now" with `payer`'s account; nothing is delivered yet. @since 0.1.0 */
+export const clickPayNow = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }): void => {
+  net.input(ids.browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer(payer) })
+}
+
+/**
+ * The whole checkout up to the click on "pay now", delivered to quiescence: the challenge is then
+ * waiting on the shopper's phone. Returns the browser's state.
+ *
+ * @since 0.1.0
+ */
+export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }): BrowserState => {
+  readyToPay(net)
+  clickPayNow(net, payer)
+  net.runUntilQuiet()
+  return net.state<BrowserState>(ids.browser)
 }
 
 /** The id of the newest challenge waiting on `phone`, if any. @since 0.1.0 */

@@ -57,8 +57,9 @@ const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
       runsToCatch.push(summary.failedAtRun)
       caughtBy.add(summary.broken)
     }
+    // Keep the longest counterexample as the example: it is the one to look at when a bug shrinks badly.
+    if (summary.shrunkCommands !== null && summary.report !== null && summary.shrunkCommands >= Math.max(0, ...shrunk)) example = summary.report
     if (summary.shrunkCommands !== null) shrunk.push(summary.shrunkCommands)
-    if (example === null && summary.report !== null) example = summary.report
   }
   return {
     bug: bug.name,

@@ -10,6 +10,7 @@ import type { Packet } from "../../src/machine/Machine.js"
 import type { BrowserState } from "../../src/parties/Browser.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
+import { SIGNER_ROLE } from "../../src/messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
 import type { World } from "./World.js"
@@ -55,7 +56,7 @@ const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded()
 
 /** Replays a recorded packet, aimed by message type and age, to its own recipient (`partyIndex` 0) or to another party. */
 const replayRecorded = (world: World, tagIndex: number, recordIndex: number, partyIndex: number, label: string): void => {
-  const packet = aim(world.recorded(), tagIndex, recordIndex)
+  const packet = aim(world.recorded(), ALL_TAGS, tagIndex, recordIndex)
   const to = packet === undefined || partyIndex === 0 ? packet?.to : pick(world.parties, partyIndex - 1)
   if (packet === undefined || to === undefined) return
   world.count("replay")
@@ -97,6 +98,9 @@ class Deliver extends Base {
     world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
     if (this.extra < replayRate) replayRecorded(world, this.index, Math.floor(this.roll * 8), 0, "swarm")
   }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return [new Flush([1]), ...(this.index === 0 && this.roll === 1 && this.extra === 1 ? [] : [new Deliver(0, 1, 1)])]
+  }
   toString(): string {
     return `Deliver(${this.index}, ${this.roll.toFixed(3)}, ${this.extra.toFixed(3)})`
   }
@@ -130,6 +134,9 @@ class Flush extends Base {
       }
       world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
     }
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.rolls.length === 1 && this.rolls[0] === 1 ? [] : [new Flush([1])]
   }
   toString(): string {
     return `Flush([${this.rolls.map((r) => r.toFixed(3)).join(", ")}])`
@@ -216,11 +223,16 @@ class Replay extends Base {
  * Picks a recorded packet the way an attacker aims: first a message type among those recorded,
  * then one message of that type, newest first.
  */
-const aim = (recorded: ReadonlyArray<Packet>, tagIndex: number, index: number): Packet | undefined => {
-  const tags = [...new Set(recorded.map(tagOf))].sort()
+const aim = (recorded: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, tagIndex: number, index: number): Packet | undefined => {
   const tag = pick(tags, tagIndex)
   return pick(recorded.filter((p) => tagOf(p) === tag).reverse(), index)
 }
+
+/** Every signed message type, in a fixed order: a command names its target by position here, so shrinking other commands never retargets it. */
+export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLE).sort()
+
+/** Every message type, signed or not. */
+const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrder", "OrderView", "PayNow", "RequestRefused", "SelectDelivery", "SetShippingAddress"]
 
 /** Forges a packet from a recorded signed one and sends it to the original's recipient. */
 class Forge extends Base {
@@ -234,12 +246,15 @@ class Forge extends Base {
   }
   act(world: World): void {
     const recorded = signedRecorded(world)
-    const packet = aim(recorded, this.tagIndex, this.recordIndex)
+    const packet = aim(recorded, SIGNED_TAGS, this.tagIndex, this.recordIndex)
     const donor = pick(recorded, this.variant)
     if (packet === undefined || donor === undefined) return
     world.count(`forge:${this.kind}`)
     const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
     world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.recordIndex === 0 ? [] : [new Forge(this.kind, this.tagIndex, 0, this.variant)]
   }
   toString(): string {
     return `Forge(${JSON.stringify(this.kind)}, ${this.tagIndex}, ${this.recordIndex}, ${this.variant})`
@@ -271,6 +286,9 @@ class Intercept extends Base {
     world.markForged(forged)
     world.net.inFlight.splice(world.net.inFlight.indexOf(packet), 1, forged)
     world.lines.push({ command: `attacker in the middle: replace ${tagOf(packet)} ${packet.from} -> ${packet.to} with a forgery (${this.kind})`, outputs: [] })
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.index === 0 ? [] : [new Intercept(this.kind, 0, this.variant)]
   }
   toString(): string {
     return `Intercept(${JSON.stringify(this.kind)}, ${this.index}, ${this.variant})`
@@ -436,6 +454,9 @@ class Answer extends Base {
       for (const packet of held) world.receive(`deliver the held-up answer at ${world.net.now_ms}`, packet.to, packet)
     }
   }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.how === "approve" || this.how === "decline" ? [] : [new Answer(this.phoneIndex, "approve")]
+  }
   toString(): string {
     return `Answer(${this.phoneIndex}, ${JSON.stringify(this.how)})`
   }
@@ -487,7 +508,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
     { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
-    { weight: 3, arbitrary: fc.tuple(small, small, small).map(([t, r, p]) => new Replay(t, r, p)) },
+    { weight: 3, arbitrary: fc.tuple(fc.nat({ max: 15 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, index).map(([k, i, v]) => new Intercept(k, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
