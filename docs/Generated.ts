@@ -4,10 +4,11 @@
 import { join } from "node:path"
 import { Browser, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
 import * as Diagram from "../src/machine/Diagram.js"
+import { sequenceDiagram } from "./Scenarios.js"
 import type { Transition } from "../src/machine/Machine.js"
 
 /** The files that hold generated blocks, relative to the repository root. */
-export const DOCUMENTS = ["spec/04-state-machines.md"]
+export const DOCUMENTS = ["README.md", "spec/04-state-machines.md", "spec/07-scenarios.md"]
 
 const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Transition>; readonly initial?: string }>> = {
   Browser: { transitions: Browser.transitions, initial: "Shopping" },
@@ -19,7 +20,7 @@ const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Tr
 
 const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED -->/g
 
-/** The content of one block, from its header (`transitions <Machine> <entity>`). */
+/** The content of one block, from its header (`transitions <Machine> <entity>` or `sequence <scenario>`). */
 export const render = (header: string): string => {
   const [kind, machine, entity] = header.trim().split(/\s+/)
   if (kind === "transitions" && machine !== undefined && entity !== undefined) {
@@ -28,6 +29,7 @@ export const render = (header: string): string => {
     if (Diagram.ofEntity(m.transitions, entity).length === 0) throw new Error(`generated block: ${machine} has no entity ${entity}`)
     return `${Diagram.table(m.transitions, entity)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, entity, entity === "checkout" ? m.initial : undefined)}\n\`\`\``
   }
+  if (kind === "sequence" && machine !== undefined) return `\`\`\`mermaid\n${sequenceDiagram(machine)}\n\`\`\``
   throw new Error(`generated block: unknown kind "${header}"`)
 }
 

@@ -56,15 +56,32 @@ export const lines = (trace: ReadonlyArray<TraceEntry>, options: { readonly even
 const alias = (party: string): string => party.replace(/[^A-Za-z0-9]/g, "_")
 
 /**
- * The trace as a Mermaid `sequenceDiagram`: one arrow per packet (signed ones dashed-free and
- * annotated with their key id), a note for every rejection.
+ * A remark a diagram shows at a point of the trace: what the network or a person did there,
+ * which the trace itself does not record (a lost packet, a crash).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface DiagramNote {
+  /** The note goes before the trace entry with this index (`trace.length` puts it at the end). */
+  readonly before: number
+  /** The party the note stands over. */
+  readonly over: string
+  readonly text: string
+}
+
+/**
+ * The trace as a Mermaid `sequenceDiagram`: one arrow per packet (annotated with the key id when
+ * signed), a note for every rejection, and the given `notes`.
  *
  * @since 0.1.0
  */
-export const mermaid = (trace: ReadonlyArray<TraceEntry>, participants: ReadonlyArray<string>): string => {
+export const mermaid = (trace: ReadonlyArray<TraceEntry>, participants: ReadonlyArray<string>, notes: ReadonlyArray<DiagramNote> = []): string => {
   const out = ["sequenceDiagram"]
   for (const p of participants) out.push(`  participant ${alias(p)} as ${p}`)
-  for (const entry of trace) {
+  const noteLines = (index: number) => notes.filter((n) => n.before === index).map((n) => `  Note over ${alias(n.over)}: ${n.text}`)
+  trace.forEach((entry, index) => {
+    out.push(...noteLines(index))
     if (entry._tag === "Sent") {
       const s = summarize(entry.packet)
       const label = s.signer === null ? s.tag : `${s.tag} [signed ${s.signer}]`
@@ -72,6 +89,7 @@ export const mermaid = (trace: ReadonlyArray<TraceEntry>, participants: Readonly
     } else if (entry.output._tag === "Rejected") {
       out.push(`  Note over ${alias(entry.output.party)}: rejected ${entry.output.rejection._tag}`)
     }
-  }
+  })
+  out.push(...noteLines(trace.length))
   return out.join("\n")
 }
