@@ -33,6 +33,8 @@ export interface GatewayPayment {
   readonly request: AuthorizePayment
   readonly authorizationId: AuthorizationId
   readonly state: GatewayPaymentState
+  /** The fingerprint of the issuer's response that decided the payment, once one did. */
+  readonly decidedBy: string | null
 }
 
 /** The gateway's state. All of it is durable. @category models @since 0.1.0 */
@@ -98,7 +100,7 @@ const onAuthorizePayment = (
         state: {
           ...state,
           issued: state.issued + 1,
-          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined" } },
+          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined", decidedBy: null } },
           records: Idempotency.record(state.records, key, encoded, result)
         },
         outputs: [
@@ -132,7 +134,7 @@ const onAuthorizePayment = (
       state: {
         ...state,
         issued: state.issued + 1,
-        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding" } },
+        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding", decidedBy: null } },
         byAuthorization: { ...state.byAuthorization, [authorizationId]: key },
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, authorizationId, forward, now_ms)
@@ -169,7 +171,11 @@ const onAuthorizationResponse = (
     if (body.paymentId !== payment.request.id) return yield* new Mismatch({ id: body.id, field: "paymentId" })
     if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
     if ((body.status === "approved") !== (body.holdExpiresAt_ms !== null)) return yield* new Mismatch({ id: body.id, field: "holdExpiresAt_ms" })
+    const response = Idempotency.fingerprint(encodeSigned(body))
     if (payment.state !== "Forwarding") {
+      // The issuer answers every retry of the request with the same response: a copy of the one
+      // that decided is a harmless repeat; any other answer contradicts it.
+      if (response === payment.decidedBy) return { state, outputs: [] }
       return yield* new OutOfOrder({ entity: `payment ${key}`, state: payment.state, input: "AuthorizationResponse" })
     }
     const approved = body.status === "approved"
@@ -178,7 +184,7 @@ const onAuthorizationResponse = (
     return {
       state: {
         ...state,
-        payments: { ...state.payments, [key]: { ...payment, state: next } },
+        payments: { ...state.payments, [key]: { ...payment, state: next, decidedBy: response } },
         records: Idempotency.answer(state.records, key, result),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },

@@ -89,6 +89,9 @@ const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Ste
     const known = getOwn(state.challenges, body.id)
     if (known === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     if (known.state !== "Pending" && known.state !== "Answered") {
+      // A repeat of the outcome the app already shows (a resent receipt, or the issuer's expiry
+      // receipt after the app expired the challenge itself) changes nothing.
+      if (body.status === known.outcome) return unchanged(state)
       return yield* new OutOfOrder({ entity: `challenge ${body.id}`, state: known.state, input: "ChallengeReceipt" })
     }
     return {

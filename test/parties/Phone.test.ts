@@ -319,17 +319,32 @@ describe("Phone", () => {
       expect(rejected.rejection).toMatchObject({ kind: "challenge", id: "ch-404" })
     })
 
-    it("step - should refuse a receipt for a closed challenge with OutOfOrder", () => {
+    it("step - should take a repeat of the receipt that closed the challenge as a repeat: no output, the same state", () => {
       const { state: answeredState } = answered()
       const receipt = seal(issuer, receiptBody("approved"))
       const before = step(answeredState, receive(receipt, at(6_000))).state
-      const rejected = expectRejected(step(before, receive(receipt, at(7_000))), before, "OutOfOrder")
+      const repeat = step(before, receive(receipt, at(7_000)))
+      expect(repeat.state).toBe(before)
+      expect(repeat.outputs).toEqual([])
+    })
+
+    it("step - should refuse a receipt for a closed challenge that contradicts its outcome with OutOfOrder", () => {
+      const { state: answeredState } = answered()
+      const before = step(answeredState, receive(seal(issuer, receiptBody("approved")), at(6_000))).state
+      const rejected = expectRejected(step(before, receive(seal(issuer, receiptBody("declined_by_shopper")), at(7_000))), before, "OutOfOrder")
       expect(rejected.rejection).toMatchObject({ state: "Closed", input: "ChallengeReceipt" })
     })
 
-    it("step - should refuse a receipt for a challenge it already expired with OutOfOrder", () => {
+    it("step - should take the issuer's expiry receipt for a challenge the app already expired as a repeat", () => {
       const before = step(pending(), tick(EXPIRES_ms)).state
-      const rejected = expectRejected(step(before, receive(seal(issuer, receiptBody("challenge_expired")), EXPIRES_ms)), before, "OutOfOrder")
+      const repeat = step(before, receive(seal(issuer, receiptBody("challenge_expired")), EXPIRES_ms))
+      expect(repeat.state).toBe(before)
+      expect(repeat.outputs).toEqual([])
+    })
+
+    it("step - should refuse a receipt for an expired challenge that says anything else with OutOfOrder", () => {
+      const before = step(pending(), tick(EXPIRES_ms)).state
+      const rejected = expectRejected(step(before, receive(seal(issuer, receiptBody("approved")), EXPIRES_ms)), before, "OutOfOrder")
       expect(rejected.rejection).toMatchObject({ state: "Expired" })
     })
 
