@@ -8,6 +8,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Invariants from "../../model/Invariants.js"
 import * as ModelOps from "../../model/Model.js"
+import { systemView } from "../../model/View.js"
 import type { Model } from "../../model/Model.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { AsyncNetwork } from "../../src/drivers/AsyncNetwork.js"
@@ -17,25 +18,16 @@ import type { Timestamp_ms } from "../../src/domain/Ids.js"
 import { OrderLine } from "../../src/messages/BrowserMerchant.js"
 import { Payer } from "../../src/messages/Common.js"
 import type { BrowserInput, BrowserState } from "../../src/parties/Browser.js"
-import type { GatewayState } from "../../src/parties/Gateway.js"
-import { CHALLENGE_TTL_ms, type IssuerState } from "../../src/parties/Issuer.js"
+import { CHALLENGE_TTL_ms } from "../../src/parties/Issuer.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
 const keys = Topology.makeKeys(NodeEd25519, "race")
 
-const viewOf = (net: AsyncNetwork): Invariants.SystemView => ({
-  now_ms: net.now_ms,
-  browsers: [net.state<BrowserState>(ids.browser)],
-  merchant: net.state<MerchantState>(ids.merchant),
-  gateway: net.state<GatewayState>(ids.gateway),
-  issuer: net.state<IssuerState>(ids.issuer),
-  phones: [net.state<PhoneState>(ids.alicePhone), net.state<PhoneState>(ids.bobPhone)]
-})
 
 const violations = (net: AsyncNetwork, model: Model, checkers: Readonly<Record<string, Invariants.Checker>>): ReadonlyArray<string> =>
-  Object.entries(checkers).flatMap(([name, check]) => check(viewOf(net), model).map((v) => `${name}: ${v}`))
+  Object.entries(checkers).flatMap(([name, check]) => check(systemView(net), model).map((v) => `${name}: ${v}`))
 
 /** One raced checkout; returns the delivery order the scheduler chose, for the replay check. */
 const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Promise<ReadonlyArray<string>> => {

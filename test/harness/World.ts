@@ -8,14 +8,10 @@ import type { Ed25519 } from "../../src/crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../../src/drivers/InMemoryNetwork.js"
 import type { Output, Packet } from "../../src/machine/Machine.js"
-import type { BrowserState } from "../../src/parties/Browser.js"
-import type { GatewayState } from "../../src/parties/Gateway.js"
-import type { IssuerState } from "../../src/parties/Issuer.js"
-import type { MerchantState } from "../../src/parties/Merchant.js"
-import type { PhoneState } from "../../src/parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
+import { systemView } from "../../model/View.js"
 import type { Core } from "./Core.js"
 import { InvariantViolation } from "./Invariants.js"
 
@@ -159,14 +155,7 @@ export class World {
 
   /** Every party's real state now. */
   view(): SystemView {
-    return {
-      now_ms: this.net.now_ms,
-      browsers: [this.net.state<BrowserState>(this.ids.browser)],
-      merchant: this.net.state<MerchantState>(this.ids.merchant),
-      gateway: this.net.state<GatewayState>(this.ids.gateway),
-      issuer: this.net.state<IssuerState>(this.ids.issuer),
-      phones: [this.net.state<PhoneState>(this.ids.alicePhone), this.net.state<PhoneState>(this.ids.bobPhone)]
-    }
+    return systemView(this.net)
   }
 
   /** The readable trace: numbered lines, each command followed by what it caused. */

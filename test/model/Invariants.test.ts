@@ -7,15 +7,12 @@ import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Invariants from "../../model/Invariants.js"
 import * as ModelOps from "../../model/Model.js"
+import { systemView } from "../../model/View.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { InMemoryNetwork } from "../../src/drivers/InMemoryNetwork.js"
 import * as Shopper from "../../src/drivers/Shopper.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
-import type { BrowserState } from "../../src/parties/Browser.js"
-import type { GatewayState } from "../../src/parties/Gateway.js"
-import type { IssuerState } from "../../src/parties/Issuer.js"
-import type { MerchantState } from "../../src/parties/Merchant.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
@@ -29,14 +26,7 @@ const approvedCheckout = () => {
   const model = ModelOps.decide(ModelOps.empty, ids.alicePhone, challenge, "approve", net.now_ms + 1_500)
   Shopper.answerOnPhone(net, ids.alicePhone, "approve")
   Shopper.wait(net, 5_000)
-  const view: Invariants.SystemView = {
-    now_ms: net.now_ms,
-    browsers: [net.state<BrowserState>(ids.browser)],
-    merchant: net.state<MerchantState>(ids.merchant),
-    gateway: net.state<GatewayState>(ids.gateway),
-    issuer: net.state<IssuerState>(ids.issuer),
-    phones: [net.state<PhoneState>(ids.alicePhone), net.state<PhoneState>(ids.bobPhone)]
-  }
+  const view = systemView(net)
   return { view, model }
 }
 
