@@ -4,11 +4,24 @@
 import { join } from "node:path"
 import { Browser, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
 import * as Diagram from "../src/machine/Diagram.js"
-import { sequenceDiagram } from "./Scenarios.js"
+import { bugTable } from "./Bugs.js"
+import { renderMessages } from "./MessageReference.js"
+import { ledgerTables, sequenceDiagram } from "./Scenarios.js"
+import { trustDiagram } from "./Trust.js"
 import type { Transition } from "../src/machine/Machine.js"
 
 /** The files that hold generated blocks, relative to the repository root. */
-export const DOCUMENTS = ["README.md", "spec/04-state-machines.md", "spec/07-scenarios.md"]
+export const DOCUMENTS = [
+  "README.md",
+  "spec/04-state-machines.md",
+  "spec/07-scenarios.md",
+  "spec/08-message-reference.md",
+  "docs/guides/story.md",
+  "docs/guides/messages.md",
+  "docs/guides/money.md",
+  "docs/guides/parties.md",
+  "docs/guides/security.md"
+]
 
 const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Transition>; readonly initial?: string }>> = {
   Browser: { transitions: Browser.transitions, initial: "Shopping" },
@@ -20,7 +33,12 @@ const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Tr
 
 const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED -->/g
 
-/** The content of one block, from its header (`transitions <Machine> <entity>` or `sequence <scenario>`). */
+/**
+ * The content of one block, from its header: `transitions <Machine> <entity>`, `sequence <scenario>`,
+ * `messages <summary | envelope | types | hop>` (the message reference, see `MessageReference.ts`),
+ * `ledger <scenario>` (the issuer's ledger at the end of a scenario), `trust standard` (who
+ * registered whose key in the standard topology), or `bugs catalog` (the seeded bugs).
+ */
 export const render = (header: string): string => {
   const [kind, machine, entity] = header.trim().split(/\s+/)
   if (kind === "transitions" && machine !== undefined && entity !== undefined) {
@@ -30,6 +48,10 @@ export const render = (header: string): string => {
     return `${Diagram.table(m.transitions, entity)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, entity, entity === "checkout" ? m.initial : undefined)}\n\`\`\``
   }
   if (kind === "sequence" && machine !== undefined) return `\`\`\`mermaid\n${sequenceDiagram(machine)}\n\`\`\``
+  if (kind === "messages" && machine !== undefined) return renderMessages(machine)
+  if (kind === "ledger" && machine !== undefined) return ledgerTables(machine)
+  if (kind === "bugs" && machine === "catalog") return bugTable()
+  if (kind === "trust" && machine !== undefined) return `\`\`\`mermaid\n${trustDiagram(machine)}\n\`\`\``
   throw new Error(`generated block: unknown kind "${header}"`)
 }
 

@@ -5,12 +5,14 @@
  * trace itself cannot show (a lost packet, a crash, an attacker's forgery).
  */
 import { NodeEd25519 } from "../src/crypto/NodeEd25519.js"
+import * as Ledger from "../src/ledger/Ledger.js"
 import type { Timestamp_ms } from "../src/domain/Ids.js"
 import { InMemoryNetwork } from "../src/drivers/InMemoryNetwork.js"
 import * as Shopper from "../src/drivers/Shopper.js"
 import * as Topology from "../src/drivers/Topology.js"
 import { mermaid, summarize, type DiagramNote } from "../src/drivers/Trace.js"
 import type { Packet } from "../src/machine/Machine.js"
+import type { IssuerState } from "../src/parties/Issuer.js"
 import type { PhoneState } from "../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
@@ -159,4 +161,46 @@ export const sequenceDiagram = (name: string): string => {
   if (scenario === undefined) throw new Error(`generated block: unknown scenario ${name}`)
   const run = scenario.run()
   return mermaid(run.net.trace, PARTICIPANTS, run.notes)
+}
+
+const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+
+/**
+ * The issuer's ledger at the end of a scenario: every account's four counters with its balance and
+ * what it can still spend, the posted journal entries, every hold, and the trial balance per
+ * currency (all in minor units).
+ */
+export const ledgerTables = (name: string): string => {
+  const scenario = SCENARIOS[name]
+  if (scenario === undefined) throw new Error(`generated block: unknown scenario ${name}`)
+  const { ledger } = scenario.run().net.state<IssuerState>(ids.issuer)
+  const accounts = Object.values(ledger.accounts).map(
+    (a) =>
+      `| \`${a.id}\` | ${a.currency} | ${group(a.debitsPosted)} | ${group(a.creditsPosted)} | ${group(a.debitsPending)} | ${group(a.creditsPending)} | ${group(Ledger.balance(ledger, a.id))} | ${group(Ledger.available(ledger, a.id))} |`
+  )
+  const holds = Object.values(ledger.holds).map(
+    (h) =>
+      `| \`${h.id}\` | \`${h.debit}\` | \`${h.credit}\` | ${h.currency} ${group(h.amount_minor)} | ${group(h.captured_minor)} | ${new Date(h.expiresAt_ms).toISOString()} | ${h.status} |`
+  )
+  const journal = Object.values(ledger.journal).map(
+    (e) => `| \`${e.id}\` | \`${e.debit}\` | \`${e.credit}\` | ${e.currency} ${group(e.amount_minor)} | ${e.kind} |`
+  )
+  const trial = Object.entries(Ledger.trialBalance(ledger)).map(([currency, t]) => `| ${currency} | ${group(t.posted)} | ${group(t.pending)} |`)
+  return [
+    "| account | currency | debits posted | credits posted | debits pending | credits pending | balance | available |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...accounts,
+    "",
+    "| journal entry | debit | credit | amount | kind |",
+    "| --- | --- | --- | ---: | --- |",
+    ...journal,
+    "",
+    "| hold | debit | credit | amount | captured | expires | status |",
+    "| --- | --- | --- | ---: | ---: | --- | --- |",
+    ...(holds.length === 0 ? ["| (none) | | | | | | |"] : holds),
+    "",
+    "| trial balance | posted (debits − credits) | pending (debits − credits) |",
+    "| --- | ---: | ---: |",
+    ...trial
+  ].join("\n")
 }

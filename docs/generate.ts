@@ -1,5 +1,5 @@
 /**
- * `npm run docs:generate`: rewrites every generated block in `spec/` and `README.md` from the
+ * `npm run docs:generate`: rewrites every generated block in `spec/`, `docs/guides/` and `README.md` from the
  * code. A block is delimited by
  *
  *     <!-- BEGIN GENERATED: <kind> <args...> -->

@@ -117,7 +117,36 @@ const fieldsOf = (encodedBody: unknown): unknown => {
 const base64url = (bytes: Uint8Array): string => Base64Url.encode(bytes)
 
 /**
- * Signs a body and wraps it into a {@link WireEnvelope}.
+ * Signs a body and wraps it into a {@link WireEnvelope}: the Schema-encoded body, the signer's
+ * key id, and the Ed25519 signature over the body's {@link signingBytes}, in unpadded base64url.
+ * Sealing never fails; it needs the `Ed25519` service.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ed25519, Ed25519Backends, Envelope, Ids, IssuerPhone, KeyRegistry, Signed } from "checkout-protocol"
+ *
+ * const issuer = Ids.PartyId.make("issuer-1")
+ * const phone = Ids.PartyId.make("phone-alice")
+ * const signing = { keyId: Ids.KeyId.make("issuer-1.k1"), seed: new Uint8Array(32).fill(7) } // a real seed comes from a CSPRNG
+ * const receipt = new IssuerPhone.ChallengeReceipt({ id: Ids.ChallengeId.make("ch-1"), from: issuer, to: phone, status: "approved" })
+ *
+ * const program = Effect.gen(function* () {
+ *   const wire = yield* Envelope.seal(Signed.AnySigned, receipt, signing)
+ *   // The phone has the issuer's public key pinned in its registry.
+ *   const ed = yield* Ed25519.Ed25519
+ *   const registry = KeyRegistry.makeRegistry([
+ *     { keyId: signing.keyId, owner: issuer, role: "issuer", publicKey: ed.publicKeyFromSeed(signing.seed), status: "active" }
+ *   ])
+ *   const opened = yield* Envelope.open(Signed.AnySigned, JSON.parse(JSON.stringify(wire)), { me: phone, registry })
+ *   return { wire, opened }
+ * })
+ * const { wire, opened } = Effect.runSync(Effect.provide(program, Ed25519Backends.NodeEd25519))
+ * wire.signer // "issuer-1.k1"
+ * wire.signature.length // 86
+ * opened.body._tag // "ChallengeReceipt"
+ * ```
  *
  * @since 0.1.0
  */
@@ -145,7 +174,34 @@ export interface OpenContext {
 export type OpenRejection = DecodeError | UnknownKey | RevokedKey | WrongSigner | BadSignature | WrongRecipient
 
 /**
- * Decodes and verifies an envelope from the network; see the module summary for the checks.
+ * Decodes and verifies an envelope from the network; see the module summary for the checks. It
+ * fails with the first rejection (an {@link OpenRejection}) and succeeds with the decoded body and
+ * its signer only if every check passes.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ed25519, Ed25519Backends, Envelope, Ids, IssuerPhone, KeyRegistry, Signed } from "checkout-protocol"
+ *
+ * const issuer = Ids.PartyId.make("issuer-1")
+ * const phone = Ids.PartyId.make("phone-alice")
+ * const signing = { keyId: Ids.KeyId.make("issuer-1.k1"), seed: new Uint8Array(32).fill(7) }
+ * const declined = new IssuerPhone.ChallengeReceipt({ id: Ids.ChallengeId.make("ch-1"), from: issuer, to: phone, status: "declined_by_shopper" })
+ *
+ * const attempt = Effect.gen(function* () {
+ *   const ed = yield* Ed25519.Ed25519
+ *   const registry = KeyRegistry.makeRegistry([
+ *     { keyId: signing.keyId, owner: issuer, role: "issuer", publicKey: ed.publicKeyFromSeed(signing.seed), status: "active" }
+ *   ])
+ *   const wire = yield* Envelope.seal(Signed.AnySigned, declined, signing)
+ *   // An attacker on the path turns the decline into an approval.
+ *   const tampered = { ...wire, body: { ...(wire.body as object), status: "approved" } }
+ *   return yield* Envelope.open(Signed.AnySigned, tampered, { me: phone, registry })
+ * })
+ * const rejection = Effect.runSync(Effect.flip(Effect.provide(attempt, Ed25519Backends.NodeEd25519)))
+ * rejection._tag // "BadSignature"
+ * ```
  *
  * @since 0.1.0
  */

@@ -45,7 +45,26 @@ export const makeRegistry = (keys: Iterable<RegisteredKey>): KeyRegistry =>
 /** The registry with `key` added, or replaced if its id is already there. @since 0.1.0 */
 export const register = (registry: KeyRegistry, key: RegisteredKey): KeyRegistry => ({ ...registry, [key.keyId]: key })
 
-/** The registry with `keyId` marked revoked; unchanged if it is unknown. @since 0.1.0 */
+/**
+ * The registry with `keyId` marked revoked; unchanged if it is unknown. The entry is kept, so a
+ * later use of the key is reported as `RevokedKey` rather than `UnknownKey`.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Ids, KeyRegistry } from "checkout-protocol"
+ *
+ * const keyId = Ids.KeyId.make("merchant-1.k1")
+ * const registry = KeyRegistry.makeRegistry([
+ *   { keyId, owner: Ids.PartyId.make("merchant-1"), role: "merchant", publicKey: new Uint8Array(32), status: "active" }
+ * ])
+ * const revoked = KeyRegistry.revoke(registry, keyId)
+ * KeyRegistry.lookup(revoked, keyId)?.status // "revoked"
+ * KeyRegistry.lookup(registry, keyId)?.status // "active": registries are values, never changed in place
+ * ```
+ *
+ * @since 0.1.0
+ */
 export const revoke = (registry: KeyRegistry, keyId: KeyId): KeyRegistry => {
   const key = registry[keyId]
   return key === undefined ? registry : { ...registry, [keyId]: { ...key, status: "revoked" } }

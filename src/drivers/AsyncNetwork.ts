@@ -29,10 +29,16 @@ export type Transport = (packet: Packet, deliver: () => void) => Promise<void>
  * **Example**
  *
  * ```ts
- * import { AsyncNetwork, NodeEd25519, Topology } from "checkout-protocol"
+ * import { AsyncNetwork, Browser, BrowserMerchant, Ed25519Backends, Topology } from "checkout-protocol"
+ *
+ * // A transport that delivers each packet a millisecond after it was sent, as a socket would.
  * const later: AsyncNetwork.Transport = (_packet, deliver) => new Promise((resolve) => setTimeout(() => resolve(deliver()), 1))
- * const net = new AsyncNetwork.AsyncNetwork(NodeEd25519.NodeEd25519, Topology.standardNodes(Topology.makeKeys(NodeEd25519.NodeEd25519, "doc")), Topology.START_ms, later)
- * // net.input(...); await net.idle()
+ * const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+ * const net = new AsyncNetwork.AsyncNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms, later)
+ * net.input(Topology.ids.browser, { _tag: "AddToCart", now_ms: net.now_ms, line: new BrowserMerchant.OrderLine({ sku: Topology.skus.mug, quantity: 1 }) })
+ * net.input(Topology.ids.browser, { _tag: "ConfirmOrder", now_ms: net.now_ms })
+ * await net.idle() // the CreateOrder and its OrderView have arrived
+ * net.state<Browser.BrowserState>(Topology.ids.browser).screen // "Checkout"
  * ```
  *
  * @category drivers

@@ -36,10 +36,14 @@ export type TraceEntry =
  * **Example**
  *
  * ```ts
- * import { InMemoryNetwork, NodeEd25519 } from "checkout-protocol"
- * // const net = new InMemoryNetwork.InMemoryNetwork(NodeEd25519.NodeEd25519, nodes, 0)
- * // net.input("browser-1", { _tag: "ConfirmOrder", now_ms: net.now_ms })
- * // net.runUntilQuiet()
+ * import { Browser, Ed25519Backends, InMemoryNetwork, Shopper, Topology } from "checkout-protocol"
+ *
+ * const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+ * const net = new InMemoryNetwork.InMemoryNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
+ * Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+ * Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+ * Shopper.wait(net, 2_000) // the browser polls and sees the result
+ * net.state<Browser.BrowserState>(Topology.ids.browser).screen // "Approved"
  * ```
  *
  * @category drivers

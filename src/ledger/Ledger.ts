@@ -24,6 +24,16 @@
  * l = Result.getOrThrow(Ledger.openAccount(l, { id: "alice", currency: "EUR", debitsMustNotExceedCredits: true }))
  * l = Result.getOrThrow(Ledger.transfer(l, { id: "t1", debit: "cash", credit: "alice", amount: Money.money(5000, "EUR") }))
  * Ledger.available(l, "alice") // 5000
+ *
+ * // A two-phase transfer: hold 1200, then capture 1000 of it; the rest is released on void or expiry.
+ * l = Result.getOrThrow(Ledger.openAccount(l, { id: "shop", currency: "EUR", debitsMustNotExceedCredits: false }))
+ * l = Result.getOrThrow(Ledger.placeHold(l, { id: "h1", debit: "alice", credit: "shop", amount: Money.money(1200, "EUR"), expiresAt_ms: 60_000 }))
+ * Ledger.available(l, "alice") // 3800
+ * Ledger.balance(l, "alice") // 5000: nothing is posted yet
+ * l = Result.getOrThrow(Ledger.capture(l, "h1", "c1", 1000, 30_000))
+ * l = Result.getOrThrow(Ledger.voidHold(l, "h1"))
+ * Ledger.balance(l, "alice") // 4000
+ * Ledger.trialBalance(l) // { EUR: { posted: 0, pending: 0 } }
  * ```
  *
  * @since 0.1.0

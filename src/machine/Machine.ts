@@ -98,7 +98,28 @@ export interface Transition {
 }
 
 /**
- * A party machine.
+ * A party machine: its kind, its declared transitions, its pure `step`, and its crash rule. A
+ * driver runs a step with `Effect.runSync`, providing one of the two Ed25519 layers.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Ed25519Backends, Gateway, Ids, KeyRegistry, Topology } from "checkout-protocol"
+ *
+ * const gateway = Gateway.initial({
+ *   id: Topology.ids.gateway,
+ *   signing: { keyId: Ids.KeyId.make("gateway-1.k1"), seed: Topology.seedFor("example", "gateway-1") },
+ *   registry: KeyRegistry.makeRegistry([])
+ * })
+ * // A packet whose payload is not an envelope: refused, and the state is the very same object.
+ * const packet = { from: Topology.ids.merchant, to: Topology.ids.gateway, channel: "signed" as const, payload: "garbage" }
+ * const { state, outputs } = Effect.runSync(
+ *   Effect.provide(Gateway.Gateway.step(gateway, { _tag: "Receive", now_ms: Topology.START_ms, packet }), Ed25519Backends.NodeEd25519)
+ * )
+ * state === gateway // true
+ * outputs.map((o) => o._tag) // ["Rejected"]
+ * ```
  *
  * @category models
  * @since 0.1.0

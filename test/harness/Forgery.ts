@@ -46,7 +46,10 @@ const tamper = (packet: Packet, variant: number): Packet => {
     choices.push(() => (amount.currency = amount.currency === "EUR" ? "USD" : "EUR"))
   }
   if (typeof body["status"] === "string") choices.push(() => (body["status"] = body["status"] === "approved" ? "insufficient_funds" : "approved"))
-  if (typeof body["payee"] === "object") choices.push(() => ((body["payee"] as { name: string }).name = "Mallory Ltd"))
+  if (typeof body["payee"] === "object") {
+    choices.push(() => ((body["payee"] as { name: string }).name = "Mallory Ltd"))
+    choices.push(() => ((body["payee"] as { merchant: string }).merchant = "merchant-mallory"))
+  }
   choices.push(() => (body["id"] = `${String(body["id"])}x`))
   choices[variant % choices.length]?.()
   return { ...packet, payload: wire }

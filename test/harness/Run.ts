@@ -98,7 +98,7 @@ const failsAs = (settings: HarnessSettings, swarm: Swarm, commands: ReadonlyArra
 }
 
 /** The most re-runs {@link minimize} makes. */
-export const MINIMIZE_BUDGET = 3_000
+export const MINIMIZE_BUDGET = 1_000
 
 /**
  * After fast-check's shrinking, makes the script 1-minimal the way delta debugging does: removes

@@ -1,0 +1,50 @@
+/**
+ * The seeded bugs of `test/bugs/catalog.ts` as the security guide shows them: each bug's name and
+ * description come from the catalog; the guarantee it breaks and the invariants that caught it
+ * are recorded here. `caughtBy` is what `npm run bugs` (20 seeds, the harness's default budget)
+ * printed in its "caught by" column: every invariant that caught the bug on some seed. It is a
+ * measurement, too slow to repeat on every test run, so it is data; `test/docs.test.ts` checks
+ * that every catalogued bug has an entry and every entry a bug, and that each name in `caughtBy`
+ * is a check the harness makes.
+ */
+import { BUGS } from "../test/bugs/catalog.js"
+
+/** What the guide says about one seeded bug. */
+export interface BugEvidence {
+  /** The guarantee the bug breaks, in a few words. */
+  readonly breaks: string
+  /** The harness checks that caught it in `npm run bugs`, over all seeds. */
+  readonly caughtBy: ReadonlyArray<string>
+}
+
+/** The checks the harness makes: the invariants of `model/Invariants.ts` and the declared-transitions check of `test/harness/World.ts`. */
+export const HARNESS_CHECKS = ["noDoubleCharge", "noUnapprovedDebit", "authenticity", "agreement", "liveness", "declaredTransitions"] as const
+
+/** Recorded from `npm run bugs -- --seeds 20`. */
+export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
+  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
+  "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
+  "device-signature-not-verified": { breaks: "authenticity of the shopper's answer", caughtBy: ["authenticity"] },
+  "approval-not-bound-to-amount": { breaks: "dynamic linking: the amount", caughtBy: ["authenticity"] },
+  "approval-not-bound-to-payee": { breaks: "dynamic linking: the payee", caughtBy: ["authenticity"] },
+  "approval-reusable": { breaks: "an approval is used once", caughtBy: ["agreement"] },
+  "challenge-expiry-ignored": { breaks: "an approval counts only before its deadline", caughtBy: ["noUnapprovedDebit"] },
+  "domain-tag-missing": { breaks: "domain separation: a decline passes for an approval", caughtBy: ["authenticity"] },
+  "merchant-trusts-unverified-result": { breaks: "the merchant trusts only a gateway-signed result", caughtBy: ["authenticity"] },
+  "hold-before-approval": { breaks: "no hold without the shopper's approval", caughtBy: ["noDoubleCharge"] },
+  "two-live-payments": { breaks: "an order has at most one live payment", caughtBy: ["declaredTransitions"] },
+  "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
+  "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["authenticity", "noDoubleCharge"] }
+}
+
+const cell = (text: string): string => text.replace(/\|/g, "\\|")
+
+/** The table of seeded bugs: name, what it changes, what it breaks, and what caught it. */
+export const bugTable = (): string => {
+  const rows = BUGS.map((bug) => {
+    const evidence = BUG_EVIDENCE[bug.name]
+    if (evidence === undefined) throw new Error(`generated block: no evidence for the seeded bug ${bug.name} in docs/Bugs.ts`)
+    return `| \`${bug.name}\` | ${cell(bug.description)} | ${cell(evidence.breaks)} | ${evidence.caughtBy.map((c) => `\`${c}\``).join(", ")} |`
+  })
+  return ["| seeded bug | what it changes | what it breaks | caught by |", "| --- | --- | --- | --- |", ...rows].join("\n")
+}

@@ -1,0 +1,420 @@
+/**
+ * The message reference (`spec/08-message-reference.md`), drawn from the code.
+ *
+ * For each message: its hop and direction (from the module that defines it and the unions it
+ * belongs to), its signer role (`SIGNER_ROLE`; browser-merchant messages are unsigned session
+ * messages), its domain tag (`Envelope.domainTag`), and its fields with their types and bounds,
+ * read from the message's effect Schema AST: every check on a field (`isPattern`, `isBetween`,
+ * `isMinLength`, `isMaxLength`, `isInt`, or a custom filter's `expected` text) is rendered from
+ * the check itself, so a changed bound changes the page. Type names (`PaymentId`, `Money`, ...)
+ * are the names the schemas are exported under. What a Schema cannot say (receiver, purpose,
+ * rejections) comes from the data in `docs/MessageFacts.ts`.
+ */
+import { Schema, SchemaAST } from "effect"
+import { domainTag } from "../src/crypto/Envelope.js"
+import * as Ids from "../src/domain/Ids.js"
+import * as Money from "../src/domain/Money.js"
+import * as Text from "../src/domain/Text.js"
+import * as BrowserMerchant from "../src/messages/BrowserMerchant.js"
+import * as Common from "../src/messages/Common.js"
+import * as GatewayIssuer from "../src/messages/GatewayIssuer.js"
+import * as IssuerPhone from "../src/messages/IssuerPhone.js"
+import * as MerchantGateway from "../src/messages/MerchantGateway.js"
+import { SIGNER_ROLE, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
+import type { Role } from "../src/crypto/KeyRegistry.js"
+import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
+
+/** A Schema with the fields of a `Schema.Class` or `Schema.TaggedClass`. */
+type ClassSchema = Schema.Top & { readonly fields: Readonly<Record<string, Schema.Top>> }
+
+/** One hop of the protocol and the module that defines its messages. */
+interface Hop {
+  readonly title: string
+  readonly module: Readonly<Record<string, unknown>>
+  readonly channel: "session" | "signed"
+}
+
+/** The hops, by the name a generated block uses (`messages <hop>`). */
+export const HOPS: Readonly<Record<string, Hop>> = {
+  "browser-merchant": { title: "browser and merchant", module: BrowserMerchant, channel: "session" },
+  "merchant-gateway": { title: "merchant and gateway", module: MerchantGateway, channel: "signed" },
+  "gateway-issuer": { title: "gateway and issuer", module: GatewayIssuer, channel: "signed" },
+  "issuer-phone": { title: "issuer and phone", module: IssuerPhone, channel: "signed" }
+}
+
+/** The modules whose exported schemas give the type names the reference uses. */
+const NAMED_MODULES: ReadonlyArray<Readonly<Record<string, unknown>>> = [Ids, Money, Text, Common, BrowserMerchant, IssuerPhone]
+
+/** The party whose keys have each role. */
+const ROLE_PARTY: { readonly [R in Role]: string } = {
+  merchant: "Merchant",
+  gateway: "Gateway",
+  issuer: "Issuer",
+  device: "Phone",
+  clearing: "Clearing house"
+}
+
+const isClass = (value: unknown): value is ClassSchema =>
+  Schema.isSchema(value) && SchemaAST.isDeclaration(value.ast) && typeof (value as { fields?: unknown }).fields === "object"
+
+const isMessage = (value: unknown): boolean => isClass(value) && Object.hasOwn(value.fields, "_tag")
+
+/** The `_tag` of a message class. */
+export const tagOf = (message: ClassSchema): string => {
+  const tag = message.fields["_tag"]?.ast
+  if (tag === undefined || !SchemaAST.isLiteral(tag) || typeof tag.literal !== "string") throw new Error("message reference: a message without a string _tag")
+  return tag.literal
+}
+
+/** A module's exports sorted by name: namespace objects list their keys in different orders under tsx and vitest. */
+const exportsOf = (module: Readonly<Record<string, unknown>>): ReadonlyArray<readonly [string, unknown]> =>
+  Object.entries(module).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
+/** Exported schema objects by identity, with the name they are exported under (the first, by module and name). */
+const NAMES: ReadonlyMap<unknown, string> = (() => {
+  const names = new Map<unknown, string>()
+  for (const module of NAMED_MODULES) {
+    for (const [name, value] of exportsOf(module)) if (Schema.isSchema(value) && !isMessage(value) && !names.has(value)) names.set(value, name)
+  }
+  return names
+})()
+
+/** Every class schema a field can be, by the identifier its AST carries. */
+const CLASSES: ReadonlyMap<string, ClassSchema> = new Map(
+  NAMED_MODULES.flatMap((module) => exportsOf(module).flatMap(([, value]) => (isClass(value) && !isMessage(value) ? [[identifierOf(value.ast), value] as const] : [])))
+)
+
+function identifierOf(ast: SchemaAST.AST): string {
+  const id = ast.annotations?.["identifier"]
+  if (typeof id !== "string") throw new Error(`message reference: a ${ast._tag} without an identifier`)
+  return id
+}
+
+/** Every message of v1, in the order of the unions that list them. */
+export const MESSAGES: ReadonlyArray<ClassSchema> = [
+  ...BrowserMerchant.BrowserRequest.members,
+  ...BrowserMerchant.MerchantResponse.members,
+  ...SignedMessage.members
+]
+
+const hopOf = (message: ClassSchema): string => {
+  const found = Object.entries(HOPS).find(([, hop]) => Object.values(hop.module).includes(message))
+  if (found === undefined) throw new Error(`message reference: ${tagOf(message)} is defined in no hop's module`)
+  return found[0]
+}
+
+/** Fails when a hop module exports a message that no union lists: it would be missing from the reference. */
+const checkEveryMessageListed = (): void => {
+  for (const hop of Object.values(HOPS)) {
+    for (const value of Object.values(hop.module)) {
+      if (isClass(value) && isMessage(value) && !MESSAGES.includes(value)) throw new Error(`message reference: ${tagOf(value)} is in no message union`)
+    }
+  }
+}
+
+const isSigned = (tag: string): tag is SignedTag => Object.hasOwn(SIGNER_ROLE, tag)
+
+const factsOf = (tag: string) => {
+  const facts = (MESSAGE_FACTS as Readonly<Record<string, (typeof MESSAGE_FACTS)[MessageTag] | undefined>>)[tag]
+  if (facts === undefined) throw new Error(`message reference: no facts for ${tag} in docs/MessageFacts.ts`)
+  return facts
+}
+
+/** Who sends a message: the signer role's party, or for a session message the side of the union it is in. */
+const senderOf = (message: ClassSchema): string => {
+  const tag = tagOf(message)
+  if (isSigned(tag)) return ROLE_PARTY[SIGNER_ROLE[tag]]
+  return (BrowserMerchant.BrowserRequest.members as ReadonlyArray<unknown>).includes(message) ? "Browser" : "Merchant"
+}
+
+const receiverOf = (message: ClassSchema): PartyKind => factsOf(tagOf(message)).receiver
+
+const lower = (party: string): string => party.toLowerCase()
+
+// ---------------------------------------------------------------------------------------------
+// Bounds, read from the checks of an AST node
+
+const group = (n: number): string => {
+  const digits = String(Math.abs(n))
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+  return n < 0 ? `-${grouped}` : grouped
+}
+
+const cell = (text: string): string => text.replace(/\|/g, "\\|")
+
+interface Representation {
+  readonly id: string
+  readonly payload: Readonly<Record<string, unknown>> | null
+}
+
+const flatChecks = (checks: ReadonlyArray<SchemaAST.Check<unknown>> | undefined): ReadonlyArray<SchemaAST.Filter<unknown>> =>
+  (checks ?? []).flatMap((c) => (c._tag === "Filter" ? [c] : flatChecks(c.checks)))
+
+/** The bounds one AST node's checks impose, as phrases; `unit` names what a length counts. */
+export const boundsOf = (ast: SchemaAST.AST, unit: "characters" | "entries"): ReadonlyArray<string> => {
+  const phrases: Array<string> = []
+  let minLength: number | undefined
+  let maxLength: number | undefined
+  for (const filter of flatChecks(ast.checks)) {
+    const representation = (filter.annotations as { readonly representation?: Representation } | undefined)?.representation
+    const payload = representation?.payload ?? {}
+    switch (representation?.id) {
+      case "effect/schema/isInt":
+        phrases.push("integer")
+        break
+      case "effect/schema/isBetween": {
+        const low = `${group(Number(payload["minimum"]))}${payload["exclusiveMinimum"] === true ? " (excluded)" : ""}`
+        const high = `${group(Number(payload["maximum"]))}${payload["exclusiveMaximum"] === true ? " (excluded)" : ""}`
+        phrases.push(`${low} to ${high}`)
+        break
+      }
+      case "effect/schema/isMinLength":
+        minLength = Number(payload["minLength"])
+        break
+      case "effect/schema/isMaxLength":
+        maxLength = Number(payload["maxLength"])
+        break
+      case "effect/schema/isPattern":
+        phrases.push(`matches \`/${String(payload["source"])}/${String(payload["flags"] ?? "")}\``)
+        break
+      default: {
+        const expected = filter.annotations?.expected
+        if (expected === undefined) throw new Error("message reference: a check with no representation and no `expected` text")
+        phrases.push(expected)
+      }
+    }
+  }
+  const what = unit === "characters" ? "UTF-16 code units" : "entries"
+  if (minLength !== undefined || maxLength !== undefined) {
+    const length =
+      minLength !== undefined && maxLength !== undefined
+        ? `${group(minLength)} to ${group(maxLength)} ${what}`
+        : minLength !== undefined
+          ? `at least ${group(minLength)} ${what}`
+          : `at most ${group(maxLength ?? 0)} ${what}`
+    phrases.unshift(length)
+  }
+  return phrases
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field rows: every field of a message, nested objects flattened into dotted paths
+
+/** One row of a message's field table. */
+export interface FieldRow {
+  readonly path: string
+  readonly type: string
+  readonly bounds: string
+}
+
+const literalsOf = (ast: SchemaAST.AST): ReadonlyArray<SchemaAST.LiteralValue> | undefined => {
+  if (SchemaAST.isLiteral(ast)) return [ast.literal]
+  if (!SchemaAST.isUnion(ast)) return undefined
+  const nested = ast.types.map(literalsOf)
+  return nested.every((l) => l !== undefined) ? nested.flat() : undefined
+}
+
+const membersOf = (schema: Schema.Top | undefined): ReadonlyArray<Schema.Top> => {
+  const members = (schema as { readonly members?: unknown } | undefined)?.members
+  return Array.isArray(members) ? members.filter(Schema.isSchema) : []
+}
+
+const nameOf = (schema: Schema.Top | undefined, ast: SchemaAST.AST): string | undefined => {
+  const named = schema === undefined ? undefined : NAMES.get(schema)
+  if (named !== undefined) return named
+  return SchemaAST.isDeclaration(ast) ? identifierOf(ast) : undefined
+}
+
+/** The short label of a type: its exported name, or its structure. */
+const labelOf = (schema: Schema.Top | undefined, ast: SchemaAST.AST): string => {
+  const name = nameOf(schema, ast)
+  if (name !== undefined) return `\`${name}\``
+  if (SchemaAST.isLiteral(ast)) return `\`${JSON.stringify(ast.literal)}\``
+  if (SchemaAST.isNull(ast)) return "`null`"
+  if (SchemaAST.isUnion(ast)) {
+    const members = membersOf(schema)
+    return ast.types.map((t) => labelOf(members.find((m) => m.ast === t), t)).join(" or ")
+  }
+  if (SchemaAST.isArrays(ast)) return "array"
+  if (SchemaAST.isString(ast)) return "string"
+  if (SchemaAST.isNumber(ast)) return flatChecks(ast.checks).some((f) => (f.annotations as { representation?: Representation } | undefined)?.representation?.id === "effect/schema/isInt") ? "integer" : "number"
+  return ast._tag
+}
+
+const rowsOf = (path: string, schema: Schema.Top | undefined, ast: SchemaAST.AST, rows: Array<FieldRow>): void => {
+  // A nullable field: describe the value it holds when it is not null.
+  if (SchemaAST.isUnion(ast) && ast.types.some(SchemaAST.isNull)) {
+    const others = ast.types.filter((t) => !SchemaAST.isNull(t))
+    const [only] = others
+    if (others.length === 1 && only !== undefined) {
+      const member = membersOf(schema).find((m) => m.ast === only)
+      const before = rows.length
+      rowsOf(path, member, only, rows)
+      const first = rows[before]
+      if (first !== undefined && first.path === path) rows[before] = { ...first, type: `${first.type} or \`null\`` }
+      return
+    }
+  }
+  const label = labelOf(schema, ast)
+  const literals = literalsOf(ast)
+  if (literals !== undefined) {
+    const values = literals.map((l) => `\`${String(l)}\``).join(", ")
+    rows.push({ path, type: label, bounds: literals.length === 1 ? `exactly ${values}` : `one of ${values}` })
+    return
+  }
+  if (SchemaAST.isDeclaration(ast)) {
+    const id = identifierOf(ast)
+    const cls = CLASSES.get(id)
+    if (cls === undefined) throw new Error(`message reference: no class ${id} among the named modules`)
+    rows.push({ path, type: `${label} (object)`, bounds: boundsOf(ast, "characters").join("; ") || "the fields below" })
+    for (const [field, fieldSchema] of Object.entries(cls.fields)) rowsOf(`${path}.${field}`, fieldSchema, fieldSchema.ast, rows)
+    return
+  }
+  if (SchemaAST.isArrays(ast)) {
+    const [item] = ast.rest
+    if (item === undefined || ast.elements.length > 0) throw new Error(`message reference: ${path} is a tuple, not an array`)
+    const itemSchema = (schema as { readonly value?: unknown } | undefined)?.value
+    const itemLabel = labelOf(Schema.isSchema(itemSchema) ? itemSchema : undefined, item)
+    rows.push({ path, type: `array of ${itemLabel}`, bounds: boundsOf(ast, "entries").join("; ") || "any number of entries" })
+    rowsOf(`${path}[]`, Schema.isSchema(itemSchema) ? itemSchema : undefined, item, rows)
+    if (SchemaAST.isDeclaration(item)) rows.splice(rows.findIndex((r) => r.path === `${path}[]`), 1)
+    return
+  }
+  if (SchemaAST.isString(ast) || SchemaAST.isNumber(ast)) {
+    const bounds = boundsOf(ast, "characters").filter((b) => b !== "integer")
+    rows.push({ path, type: label, bounds: bounds.join("; ") || "any" })
+    return
+  }
+  throw new Error(`message reference: cannot describe ${path}, a ${ast._tag}`)
+}
+
+/** The field rows of a message (or any class schema): its fields, nested objects flattened. */
+export const fieldRows = (message: ClassSchema): ReadonlyArray<FieldRow> => {
+  const rows: Array<FieldRow> = []
+  for (const [field, schema] of Object.entries(message.fields)) rowsOf(field, schema, schema.ast, rows)
+  return rows
+}
+
+const fieldTable = (message: ClassSchema): string =>
+  ["| field | type | bounds |", "| --- | --- | --- |", ...fieldRows(message).map((r) => `| \`${r.path}\` | ${cell(r.type)} | ${cell(r.bounds)} |`)].join("\n")
+
+// ---------------------------------------------------------------------------------------------
+// The blocks
+
+const arrow = (message: ClassSchema): string => `${lower(senderOf(message))} → ${lower(receiverOf(message))}`
+
+/** The domain tag of a message type as text, and its length in bytes with the trailing zero byte. */
+export const domainTagText = (tag: string): { readonly text: string; readonly bytes: number } => {
+  const bytes = domainTag(tag)
+  const text = new TextDecoder().decode(bytes.subarray(0, bytes.length - 1))
+  if (bytes[bytes.length - 1] !== 0) throw new Error(`message reference: the domain tag of ${tag} does not end with a zero byte`)
+  return { text, bytes: bytes.length }
+}
+
+const signerOf = (tag: string): string => (isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none: an unsigned session message")
+
+const qualified = (c: RejectionCase): string => {
+  if (c.qualifiers === undefined) return `\`${c.rejection}\``
+  const what = c.rejection === "Mismatch" ? "field" : "kind"
+  return `\`${c.rejection}\` (${what} ${c.qualifiers.map((q) => `\`${q}\``).join(", ")})`
+}
+
+const rejectionTable = (cases: ReadonlyArray<RejectionCase>): string =>
+  ["| rejection | when |", "| --- | --- |", ...cases.map((c) => `| ${qualified(c)} | ${cell(c.when)} |`)].join("\n")
+
+const messageSection = (message: ClassSchema): string => {
+  const tag = tagOf(message)
+  const facts = factsOf(tag)
+  const signed = isSigned(tag)
+  const domain = domainTagText(tag)
+  const lines = [
+    `### ${tag}`,
+    "",
+    facts.purpose,
+    "",
+    `- **hop:** ${arrow(message)} (${signed ? "signed channel" : "session channel"})`,
+    `- **signer role:** ${signerOf(tag)}`,
+    `- **domain tag:** ${signed ? `\`${domain.text}\` followed by one 0x00 byte (${domain.bytes} bytes)` : "none (not signed)"}`,
+    ...(facts.answer === undefined ? [] : [`- **answered by:** ${facts.answer.split(" or ").map((a) => `\`${a}\``).join(" or ")}`]),
+    "",
+    fieldTable(message),
+    "",
+    signed
+      ? `**Rejections.** First the envelope checks (see [above](#opening-an-envelope)), then at the ${lower(facts.receiver)}, in this order:`
+      : `**Rejections** at the ${lower(facts.receiver)}, in this order:`,
+    "",
+    facts.rejections.length === 0 ? "None beyond the envelope checks." : rejectionTable(facts.rejections),
+    ...(facts.note === undefined ? [] : ["", facts.note])
+  ]
+  return lines.join("\n")
+}
+
+const hopBlock = (name: string): string => {
+  const hop = HOPS[name]
+  if (hop === undefined) throw new Error(`generated block: unknown hop ${name}; known: ${Object.keys(HOPS).join(", ")}`)
+  return MESSAGES.filter((m) => hopOf(m) === name)
+    .map(messageSection)
+    .join("\n\n")
+}
+
+const summaryBlock = (): string =>
+  [
+    "| message | hop | channel | signer role | domain tag |",
+    "| --- | --- | --- | --- | --- |",
+    ...MESSAGES.map((m) => {
+      const tag = tagOf(m)
+      return `| [\`${tag}\`](#${tag.toLowerCase()}) | ${arrow(m)} | ${HOPS[hopOf(m)]?.channel ?? ""} | ${isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none"} | ${isSigned(tag) ? `\`${domainTagText(tag).text}\`` : "none"} |`
+    })
+  ].join("\n")
+
+const envelopeBlock = (): string =>
+  ["| step | rejection | when |", "| --- | --- | --- |", ...Object.entries(ENVELOPE_REJECTIONS).map(([tag, when], i) => `| ${i + 1} | \`${tag}\` | ${cell(when)} |`)].join("\n")
+
+/** The names of the value types the messages' fields use, as the field tables show them. */
+const typesInMessages = (): ReadonlySet<string> => {
+  const used = new Set<string>()
+  for (const message of MESSAGES) {
+    for (const row of fieldRows(message)) for (const [, name] of row.type.matchAll(/`([A-Za-z_]+)`/g)) if (name !== undefined) used.add(name)
+  }
+  return used
+}
+
+/** The named value types the messages use, each with what it is and its bounds. */
+const typesBlock = (): string => {
+  const used = typesInMessages()
+  const rows: Array<string> = []
+  for (const [schema, name] of NAMES) {
+    if (!used.has(name)) continue
+    const s = schema as Schema.Top
+    const literals = literalsOf(s.ast)
+    if (isClass(s)) {
+      const fields = Object.entries(s.fields).map(([f, fs]) => `\`${f}\`: ${labelOf(fs, fs.ast)}`).join(", ")
+      rows.push(`| \`${name}\` | object { ${cell(fields)} } | ${cell(boundsOf(s.ast, "characters").join("; ") || "the bounds of its fields")} |`)
+    } else if (SchemaAST.isDeclaration(s.ast)) {
+      // A class narrowed by a check, such as PaymentAmount.
+      rows.push(`| \`${name}\` | \`${identifierOf(s.ast)}\` | ${cell(boundsOf(s.ast, "characters").join("; "))} |`)
+    } else if (literals !== undefined) {
+      const kinds = [...new Set(literals.map((l) => typeof l))].join(" or ")
+      rows.push(`| \`${name}\` | ${kinds} | one of ${literals.map((l) => `\`${String(l)}\``).join(", ")} |`)
+    } else {
+      const bounds = boundsOf(s.ast, "characters").filter((b) => b !== "integer")
+      rows.push(`| \`${name}\` | ${labelOf(undefined, s.ast)} | ${cell(bounds.join("; ") || "any")} |`)
+    }
+  }
+  return ["| type | is | bounds |", "| --- | --- | --- |", ...rows].join("\n")
+}
+
+/** The content of a `messages <what>` block: `summary`, `envelope`, `types`, or a hop's name. */
+export const renderMessages = (what: string): string => {
+  checkEveryMessageListed()
+  switch (what) {
+    case "summary":
+      return summaryBlock()
+    case "envelope":
+      return envelopeBlock()
+    case "types":
+      return typesBlock()
+    default:
+      return hopBlock(what)
+  }
+}
