@@ -35,25 +35,27 @@ const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED --
 
 /**
  * The content of one block, from its header: `transitions <Machine> <entity>`, `sequence <scenario>`,
- * `messages <summary | envelope | types | hop>` (the message reference, see `MessageReference.ts`),
+ * `messages <summary [page] | envelope | types | hop>` (the message reference, see `MessageReference.ts`),
  * `ledger <scenario>` (the issuer's ledger at the end of a scenario), `trust standard` (who
  * registered whose key in the standard topology), or `bugs catalog` (the seeded bugs).
  */
 export const render = (header: string): string => {
-  const [kind, machine, entity] = header.trim().split(/\s+/)
-  if (kind === "transitions" && machine !== undefined && entity !== undefined) {
-    const m = MACHINES[machine]
-    if (m === undefined) throw new Error(`generated block: unknown machine ${machine}`)
-    if (Diagram.ofEntity(m.transitions, entity).length === 0) throw new Error(`generated block: ${machine} has no entity ${entity}`)
-    return `${Diagram.table(m.transitions, entity)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, entity, entity === "checkout" ? m.initial : undefined)}\n\`\`\``
+  const [kind, first, second] = header.trim().split(/\s+/)
+  if (kind === "transitions" && first !== undefined && second !== undefined) {
+    const m = MACHINES[first]
+    if (m === undefined) throw new Error(`generated block: unknown machine ${first}`)
+    if (Diagram.ofEntity(m.transitions, second).length === 0) throw new Error(`generated block: ${first} has no entity ${second}`)
+    return `${Diagram.table(m.transitions, second)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, second, second === "checkout" ? m.initial : undefined)}\n\`\`\``
   }
-  if (kind === "sequence" && machine !== undefined) return `\`\`\`mermaid\n${sequenceDiagram(machine)}\n\`\`\``
-  if (kind === "messages" && machine !== undefined) return renderMessages(machine)
-  if (kind === "ledger" && machine !== undefined) return ledgerTables(machine)
-  if (kind === "bugs" && machine === "catalog") return bugTable()
-  if (kind === "trust" && machine !== undefined) return `\`\`\`mermaid\n${trustDiagram(machine)}\n\`\`\``
+  if (kind === "sequence" && first !== undefined) return mermaid(sequenceDiagram(first))
+  if (kind === "messages" && first !== undefined) return renderMessages(first, second)
+  if (kind === "ledger" && first !== undefined) return ledgerTables(first)
+  if (kind === "bugs" && first === "catalog") return bugTable()
+  if (kind === "trust" && first !== undefined) return mermaid(trustDiagram(first))
   throw new Error(`generated block: unknown kind "${header}"`)
 }
+
+const mermaid = (diagram: string): string => `\`\`\`mermaid\n${diagram}\n\`\`\``
 
 /** A document's text with every generated block redrawn. */
 export const regenerate = (text: string): string =>

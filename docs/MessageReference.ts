@@ -357,18 +357,20 @@ const hopBlock = (name: string): string => {
     .join("\n\n")
 }
 
-const summaryBlock = (): string =>
+/** The summary table; its links go to `page` (empty: this page). */
+const summaryBlock = (page: string): string =>
   [
-    "| message | hop | channel | signer role | domain tag |",
-    "| --- | --- | --- | --- | --- |",
+    "| message | hop | signer role | domain tag |",
+    "| --- | --- | --- | --- |",
     ...MESSAGES.map((m) => {
       const tag = tagOf(m)
-      return `| [\`${tag}\`](#${tag.toLowerCase()}) | ${arrow(m)} | ${HOPS[hopOf(m)]?.channel ?? ""} | ${isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none"} | ${isSigned(tag) ? `\`${domainTagText(tag).text}\`` : "none"} |`
+      const signer = isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none (session)"
+      return `| [${tag}](${page}#${tag.toLowerCase()}) | ${arrow(m)} | ${signer} | ${isSigned(tag) ? `\`${domainTagText(tag).text}\`` : "none"} |`
     })
   ].join("\n")
 
 const envelopeBlock = (): string =>
-  ["| step | rejection | when |", "| --- | --- | --- |", ...Object.entries(ENVELOPE_REJECTIONS).map(([tag, when], i) => `| ${i + 1} | \`${tag}\` | ${cell(when)} |`)].join("\n")
+  ["| order | rejection | when |", "| --- | --- | --- |", ...Object.entries(ENVELOPE_REJECTIONS).map(([tag, when], i) => `| ${i + 1} | \`${tag}\` | ${cell(when)} |`)].join("\n")
 
 /** The names of the value types the messages' fields use, as the field tables show them. */
 const typesInMessages = (): ReadonlySet<string> => {
@@ -404,12 +406,15 @@ const typesBlock = (): string => {
   return ["| type | is | bounds |", "| --- | --- | --- |", ...rows].join("\n")
 }
 
-/** The content of a `messages <what>` block: `summary`, `envelope`, `types`, or a hop's name. */
-export const renderMessages = (what: string): string => {
+/**
+ * The content of a `messages <what> [page]` block: `summary`, `envelope`, `types`, or a hop's
+ * name. A summary shown on another page than the reference names the reference's path as `page`.
+ */
+export const renderMessages = (what: string, page = ""): string => {
   checkEveryMessageListed()
   switch (what) {
     case "summary":
-      return summaryBlock()
+      return summaryBlock(page)
     case "envelope":
       return envelopeBlock()
     case "types":

@@ -119,7 +119,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
       Shopper.clickPayNow(run.net, alice)
       deliverUntil(run.net, "AuthorizePayment")
       takeOff(run.net, "AuthorizePayment")
-      note(run, ids.merchant, "the merchant crashes before AuthorizePayment leaves; its outbox is durable")
+      note(run, ids.merchant, "the merchant crashes before AuthorizePayment leaves, but its outbox is durable")
       run.net.restart(ids.merchant)
       run.net.runUntilQuiet()
       note(run, ids.merchant, "restarted: every unanswered request is due at once")

@@ -38,6 +38,7 @@ abstract class Base implements HarnessCommand {
   run(_m: HarnessModel, world: World): void {
     world.commands++
     this.act(world)
+    world.trimNetwork()
     checkSafety(world, this.toString())
   }
   abstract act(world: World): void
@@ -268,6 +269,7 @@ class Forge extends Base {
 class Intercept extends Base {
   constructor(
     readonly kind: ForgeryKind,
+    readonly tagIndex: number,
     readonly index: number,
     readonly variant: number
   ) {
@@ -277,8 +279,7 @@ class Intercept extends Base {
     return m.world.net.inFlight.some((p) => p.channel === "signed")
   }
   act(world: World): void {
-    const signed = world.net.inFlight.filter((p) => p.channel === "signed")
-    const packet = pick([...signed].reverse(), this.index)
+    const packet = aim(world.net.inFlight, SIGNED_TAGS, this.tagIndex, this.index)
     const donor = pick(signedRecorded(world), this.variant)
     if (packet === undefined || donor === undefined) return
     world.count(`intercept:${this.kind}`)
@@ -288,10 +289,10 @@ class Intercept extends Base {
     world.lines.push({ command: `attacker in the middle: replace ${tagOf(packet)} ${packet.from} -> ${packet.to} with a forgery (${this.kind})`, outputs: [] })
   }
   override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.index === 0 ? [] : [new Intercept(this.kind, 0, this.variant)]
+    return this.index === 0 ? [] : [new Intercept(this.kind, this.tagIndex, 0, this.variant)]
   }
   toString(): string {
-    return `Intercept(${JSON.stringify(this.kind)}, ${this.index}, ${this.variant})`
+    return `Intercept(${JSON.stringify(this.kind)}, ${this.tagIndex}, ${this.index}, ${this.variant})`
   }
 }
 
@@ -519,7 +520,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(fc.nat({ max: 15 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, index).map(([k, i, v]) => new Intercept(k, i, v)) },
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     {
       weight: 4,

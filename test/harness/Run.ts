@@ -43,11 +43,12 @@ export const QUIESCENCE_ROUNDS = 20
 export const settle = (world: World): void => {
   for (let round = 0; round < QUIESCENCE_ROUNDS; round++) {
     let delivered = 0
-    while (world.net.inFlight.length > 0 && delivered < 5_000) {
+    while (world.net.inFlight.length > 0 && delivered < 2_000) {
       const packet = world.net.inFlight.shift()
       if (packet === undefined) break
       world.receive(`fair delivery of a packet ${packet.from} -> ${packet.to}`, packet.to, packet)
       delivered++
+      world.trimNetwork()
     }
     world.advance("quiescence: 16 s pass", 16_000)
   }

@@ -31,6 +31,9 @@ export interface Line {
   readonly outputs: ReadonlyArray<string>
 }
 
+/** The most packets the harness's network holds in flight. */
+export const NETWORK_CAPACITY = 128
+
 /** Runs effects needing Ed25519 synchronously with one crypto layer. */
 export type Runner = <A>(effect: Effect.Effect<A, never, Ed25519>) => A
 
@@ -79,9 +82,32 @@ export class World {
     return [this.ids.browser, ...this.signingParties]
   }
 
+  /**
+   * The network holds at most {@link NETWORK_CAPACITY} packets in flight; past that it loses the
+   * oldest, as a full buffer does. Without a bound, a high duplicate rate would grow the queue
+   * without end and a run would never finish.
+   */
+  trimNetwork(): void {
+    const excess = this.net.inFlight.length - NETWORK_CAPACITY
+    if (excess <= 0) return
+    this.net.inFlight.splice(0, excess)
+    this.count("overflow")
+  }
+
+  readonly #recorded: Array<Packet> = []
+  readonly #genuine = new Set<string>()
+  #indexed = 0
+
   /** Every packet ever put on the wire: what an attacker has recorded. */
   recorded(): ReadonlyArray<Packet> {
-    return this.net.trace.flatMap((e: TraceEntry) => (e._tag === "Sent" ? [e.packet] : []))
+    // Indexed as the trace grows, so aiming and forging stay cheap however long a run gets.
+    for (; this.#indexed < this.net.trace.length; this.#indexed++) {
+      const entry: TraceEntry | undefined = this.net.trace[this.#indexed]
+      if (entry?._tag !== "Sent") continue
+      this.#recorded.push(entry.packet)
+      this.#genuine.add(this.core.Canonical.canonicalJson(entry.packet.payload))
+    }
+    return this.#recorded
   }
 
   /** Counts one exercise of `kind` (a fault or a people's action). */
@@ -117,8 +143,8 @@ export class World {
    * (forging a forgery back into the original is a replay, not a forgery).
    */
   markForged(packet: Packet): void {
-    const payload = this.core.Canonical.canonicalJson(packet.payload)
-    if (!this.recorded().some((p) => this.core.Canonical.canonicalJson(p.payload) === payload)) this.forged.add(packet)
+    this.recorded()
+    if (!this.#genuine.has(this.core.Canonical.canonicalJson(packet.payload))) this.forged.add(packet)
   }
 
   /** Injects a forged packet straight into party `to`. */
