@@ -50,6 +50,17 @@ const approveAndFinish = (run: Run): void => {
   Shopper.wait(run.net, 2_000)
 }
 
+/** The shopper pays, and the merchant's AuthorizePayment never reaches the wire; `why` says what happened to it. */
+const payWithoutTheRequest = (why: string): Run => {
+  const run = fresh()
+  Shopper.readyToPay(run.net)
+  Shopper.clickPayNow(run.net, alice)
+  deliverUntil(run.net, "AuthorizePayment")
+  takeOff(run.net, "AuthorizePayment")
+  note(run, ids.merchant, why)
+  return run
+}
+
 /** The scenarios, by the name their generated block uses. */
 export const SCENARIOS: Readonly<Record<string, { readonly title: string; readonly run: () => Run }>> = {
   happy: {
@@ -64,12 +75,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
   "dropped-request": {
     title: "The merchant's request is lost, and its retry goes through",
     run: () => {
-      const run = fresh()
-      Shopper.readyToPay(run.net)
-      Shopper.clickPayNow(run.net, alice)
-      deliverUntil(run.net, "AuthorizePayment")
-      takeOff(run.net, "AuthorizePayment")
-      note(run, ids.merchant, "the network loses AuthorizePayment")
+      const run = payWithoutTheRequest("the network loses AuthorizePayment")
       run.net.runUntilQuiet()
       note(run, ids.merchant, "3 s later the outbox resends it, same id, same bytes")
       Shopper.wait(run.net, 3_000)
@@ -114,12 +120,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
   "crash-and-resend": {
     title: "The merchant crashes before its request got out, and resends it on restart",
     run: () => {
-      const run = fresh()
-      Shopper.readyToPay(run.net)
-      Shopper.clickPayNow(run.net, alice)
-      deliverUntil(run.net, "AuthorizePayment")
-      takeOff(run.net, "AuthorizePayment")
-      note(run, ids.merchant, "the merchant crashes before AuthorizePayment leaves, but its outbox is durable")
+      const run = payWithoutTheRequest("the merchant crashes before AuthorizePayment leaves, but its outbox is durable")
       run.net.restart(ids.merchant)
       run.net.runUntilQuiet()
       note(run, ids.merchant, "restarted: every unanswered request is due at once")
