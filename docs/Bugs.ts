@@ -1,9 +1,10 @@
 /**
  * The seeded bugs of `test/bugs/catalog.ts` as the security guide shows them: each bug's name and
  * description come from the catalog; the guarantee it breaks and the invariants that caught it
- * are recorded here. `caughtBy` is what `npm run bugs` (20 seeds, the harness's default budget)
- * printed in its "caught by" column: every invariant that caught the bug on some seed. It is a
- * measurement, too slow to repeat on every test run, so it is data; `test/docs.test.ts` checks
+ * are recorded here. `caughtBy` is what the bug runner reported in its "caught by" column
+ * (`npx tsx test/bugs/bugs.ts --only <bug> --seeds 3 --json`, the harness's default budget, seeds
+ * 1 to 3): every check that caught the bug on one of those seeds. It is a measurement, too slow
+ * to repeat on every test run, so it is data; `test/docs.test.ts` checks
  * that every catalogued bug has an entry and every entry a bug, and that each name in `caughtBy`
  * is a check the harness makes.
  */
@@ -20,18 +21,18 @@ export interface BugEvidence {
 /** The checks the harness makes: the invariants of `model/Invariants.ts` and the declared-transitions check of `test/harness/World.ts`. */
 export const HARNESS_CHECKS = ["noDoubleCharge", "noUnapprovedDebit", "authenticity", "agreement", "liveness", "declaredTransitions"] as const
 
-/** Recorded from `npm run bugs -- --seeds 20`. */
+/** Recorded from the bug runner, seeds 1 to 3, on 2026-11-24. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
-  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
+  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["authenticity", "noDoubleCharge"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
   "device-signature-not-verified": { breaks: "authenticity of the shopper's answer", caughtBy: ["authenticity"] },
   "approval-not-bound-to-amount": { breaks: "dynamic linking: the amount", caughtBy: ["authenticity"] },
   "approval-not-bound-to-payee": { breaks: "dynamic linking: the payee", caughtBy: ["authenticity"] },
   "approval-reusable": { breaks: "an approval is used once", caughtBy: ["agreement"] },
   "challenge-expiry-ignored": { breaks: "an approval counts only before its deadline", caughtBy: ["noUnapprovedDebit"] },
-  "domain-tag-missing": { breaks: "domain separation: a decline passes for an approval", caughtBy: ["authenticity"] },
+  "domain-tag-missing": { breaks: "domain separation: a decline passes for an approval", caughtBy: ["authenticity", "noUnapprovedDebit"] },
   "merchant-trusts-unverified-result": { breaks: "the merchant trusts only a gateway-signed result", caughtBy: ["authenticity"] },
-  "hold-before-approval": { breaks: "no hold without the shopper's approval", caughtBy: ["noDoubleCharge"] },
+  "hold-before-approval": { breaks: "no hold without the shopper's approval", caughtBy: ["noUnapprovedDebit"] },
   "two-live-payments": { breaks: "an order has at most one live payment", caughtBy: ["declaredTransitions"] },
   "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
   "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["authenticity", "noDoubleCharge"] }
@@ -47,4 +48,13 @@ export const bugTable = (): string => {
     return `| \`${bug.name}\` | ${cell(bug.description)} | ${cell(evidence.breaks)} | ${evidence.caughtBy.map((c) => `\`${c}\``).join(", ")} |`
   })
   return ["| seeded bug | what it changes | what it breaks | caught by |", "| --- | --- | --- | --- |", ...rows].join("\n")
+}
+
+/** For each harness check, the seeded bugs it caught: the evidence that the check can fail. */
+export const bugsByCheck = (): string => {
+  const rows = HARNESS_CHECKS.map((check) => {
+    const bugs = BUGS.filter((bug) => BUG_EVIDENCE[bug.name]?.caughtBy.includes(check) === true).map((bug) => `\`${bug.name}\``)
+    return `| \`${check}\` | ${bugs.length === 0 ? "none on seeds 1 to 3" : bugs.join(", ")} |`
+  })
+  return ["| check | seeded bugs it caught |", "| --- | --- |", ...rows].join("\n")
 }

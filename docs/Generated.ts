@@ -4,7 +4,7 @@
 import { join } from "node:path"
 import { Browser, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
 import * as Diagram from "../src/machine/Diagram.js"
-import { bugTable } from "./Bugs.js"
+import { bugsByCheck, bugTable } from "./Bugs.js"
 import { renderMessages } from "./MessageReference.js"
 import { ledgerTables, sequenceDiagram } from "./Scenarios.js"
 import { trustDiagram } from "./Trust.js"
@@ -37,7 +37,8 @@ const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED --
  * The content of one block, from its header: `transitions <Machine> <entity>`, `sequence <scenario>`,
  * `messages <summary [page] | envelope | types | hop>` (the message reference, see `MessageReference.ts`),
  * `ledger <scenario>` (the issuer's ledger at the end of a scenario), `trust standard` (who
- * registered whose key in the standard topology), or `bugs catalog` (the seeded bugs).
+ * registered whose key in the standard topology), or `bugs <catalog | by-check>` (the seeded bugs,
+ * and the bugs each harness check caught).
  */
 export const render = (header: string): string => {
   const [kind, first, second] = header.trim().split(/\s+/)
@@ -51,6 +52,7 @@ export const render = (header: string): string => {
   if (kind === "messages" && first !== undefined) return renderMessages(first, second)
   if (kind === "ledger" && first !== undefined) return ledgerTables(first)
   if (kind === "bugs" && first === "catalog") return bugTable()
+  if (kind === "bugs" && first === "by-check") return bugsByCheck()
   if (kind === "trust" && first !== undefined) return mermaid(trustDiagram(first))
   throw new Error(`generated block: unknown kind "${header}"`)
 }
