@@ -95,7 +95,8 @@ export const receive = (packet: Packet, now_ms: number): Receive => ({ _tag: "Re
 /** A `Tick` input. */
 export const tick = (now_ms: number): Tick => ({ _tag: "Tick", now_ms: now_ms as Timestamp_ms })
 
-const envelopeOf = (packet: Packet): WireEnvelope => packet.payload as WireEnvelope
+/** A signed packet's envelope. */
+export const envelopeOf = (packet: Packet): WireEnvelope => packet.payload as WireEnvelope
 
 /** Forgery: `body` sealed with any signing key, sent as if from `body.from`. */
 export const sealWith = (signing: SigningIdentity, body: SignedMessage): Packet => ({

@@ -4,10 +4,10 @@
  * outputs apart, asserting rejections, and tracking which declared transitions a test file has
  * exercised.
  */
+import { envelopeOf, keys } from "./fixtures.js"
 import { Effect } from "effect"
 import { expect } from "vitest"
 import type { Ed25519 } from "../../src/crypto/Ed25519.js"
-import type { WireEnvelope } from "../../src/crypto/Envelope.js"
 import { makeRegistry, type RegisteredKey } from "../../src/crypto/KeyRegistry.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import * as Topology from "../../src/drivers/Topology.js"
@@ -19,8 +19,6 @@ import type { SignedMessage } from "../../src/messages/Signed.js"
 /** Runs an Effect that needs the Ed25519 service, with the `node:crypto` layer; a failure throws (and fails the test). */
 export const run = <A, E>(effect: Effect.Effect<A, E, Ed25519>): A => Effect.runSync(Effect.provide(effect, NodeEd25519))
 
-/** The keys of the standard topology under the label "test". */
-export const keys: Topology.Keys = Topology.makeKeys(NodeEd25519, "test")
 
 /** `offset_ms` after the standard topology's start. */
 export const at = (offset_ms: number): Timestamp_ms => (Topology.START_ms + offset_ms) as Timestamp_ms
@@ -59,8 +57,6 @@ export const standardState = <S>(party: PartyId): S => {
 /** Signs `body` as `identity` into a packet. */
 export const seal = (identity: PartyIdentity, body: SignedMessage): Packet => run(sealPacket(identity, body))
 
-/** The wire envelope a signed packet carries. */
-export const envelopeOf = (packet: Packet): WireEnvelope => packet.payload as WireEnvelope
 
 /** `packet` with its envelope's signature replaced by the one `donor` carries. */
 export const withSignatureOf = (packet: Packet, donor: Packet): Packet => ({
@@ -137,3 +133,5 @@ export class Coverage {
     return this.#exercised.size
   }
 }
+
+export { envelopeOf, keys }
