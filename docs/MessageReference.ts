@@ -2,7 +2,7 @@
  * The message reference (`spec/08-message-reference.md`), drawn from the code.
  *
  * For each message: its hop and direction (from the module that defines it and the unions it
- * belongs to), its signer role (`SIGNER_ROLE`; browser-merchant messages are unsigned session
+ * belongs to), its signer roles (`SIGNER_ROLES`; browser-merchant messages are unsigned session
  * messages), its domain tag (`Envelope.domainTag`), and its fields with their types and bounds,
  * read from the message's effect Schema AST: every check on a field (`isPattern`, `isBetween`,
  * `isMinLength`, `isMaxLength`, `isInt`, or a custom filter's `expected` text) is rendered from
@@ -20,7 +20,7 @@ import * as Common from "../src/messages/Common.js"
 import * as GatewayIssuer from "../src/messages/GatewayIssuer.js"
 import * as IssuerPhone from "../src/messages/IssuerPhone.js"
 import * as MerchantGateway from "../src/messages/MerchantGateway.js"
-import { SIGNER_ROLE, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
+import { SIGNER_ROLES, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
 import type { Role } from "../src/crypto/KeyRegistry.js"
 import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
 
@@ -112,7 +112,7 @@ const checkEveryMessageListed = (): void => {
   }
 }
 
-const isSigned = (tag: string): tag is SignedTag => Object.hasOwn(SIGNER_ROLE, tag)
+const isSigned = (tag: string): tag is SignedTag => Object.hasOwn(SIGNER_ROLES, tag)
 
 const factsOf = (tag: string) => {
   const facts = (MESSAGE_FACTS as Readonly<Record<string, (typeof MESSAGE_FACTS)[MessageTag] | undefined>>)[tag]
@@ -123,7 +123,7 @@ const factsOf = (tag: string) => {
 /** Who sends a message: the signer role's party, or for a session message the side of the union it is in. */
 const senderOf = (message: ClassSchema): string => {
   const tag = tagOf(message)
-  if (isSigned(tag)) return ROLE_PARTY[SIGNER_ROLE[tag]]
+  if (isSigned(tag)) return SIGNER_ROLES[tag].map((role) => ROLE_PARTY[role]).join(" or ")
   return (BrowserMerchant.BrowserRequest.members as ReadonlyArray<unknown>).includes(message) ? "Browser" : "Merchant"
 }
 
@@ -311,7 +311,10 @@ export const domainTagText = (tag: string): { readonly text: string; readonly by
   return { text, bytes: bytes.length }
 }
 
-const signerOf = (tag: string): string => (isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none: an unsigned session message")
+/** A message type's signer roles, as code spans. */
+const rolesText = (tag: SignedTag): string => SIGNER_ROLES[tag].map((role) => `\`${role}\``).join(" or ")
+
+const signerOf = (tag: string): string => (isSigned(tag) ? rolesText(tag) : "none: an unsigned session message")
 
 const qualified = (c: RejectionCase): string => {
   if (c.qualifiers === undefined) return `\`${c.rejection}\``
@@ -364,7 +367,7 @@ const summaryBlock = (page: string): string =>
     "| --- | --- | --- | --- |",
     ...MESSAGES.map((m) => {
       const tag = tagOf(m)
-      const signer = isSigned(tag) ? `\`${SIGNER_ROLE[tag]}\`` : "none (session)"
+      const signer = isSigned(tag) ? rolesText(tag) : "none (session)"
       return `| [${tag}](${page}#${tag.toLowerCase()}) | ${arrow(m)} | ${signer} | ${isSigned(tag) ? `\`${domainTagText(tag).text}\`` : "none"} |`
     })
   ].join("\n")

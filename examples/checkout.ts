@@ -1,11 +1,14 @@
 /**
  * The main job (`npm start`): three checkouts on the in-memory network with the `node:crypto`
- * backend: one approved, one declined on the phone, one whose challenge expires unanswered. It
- * prints every hop (from, to, message, key id, short signature), then the approved run as a
- * Mermaid sequence diagram, then a short adversarial check and a short adversarial campaign of
- * the model-based harness.
+ * backend: one approved, then captured when the goods ship, partly refunded, cleared and settled
+ * between the banks; one declined on the phone; one whose challenge expires unanswered. It prints
+ * every hop (from, to, message, key id, short signature), every bank's ledger at the end of the
+ * settled run, then that run as a Mermaid sequence diagram, then a short adversarial check and a
+ * short adversarial campaign of the model-based harness.
  */
-import { Ed25519Backends, InMemoryNetwork, Shopper, Topology, Trace } from "../src/index.js"
+import { BackOffice, Ed25519Backends, InMemoryNetwork, Shopper, Statement, Topology, Trace } from "../src/index.js"
+import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
+import type { GatewayState } from "../src/parties/Gateway.js"
 import type { BrowserState } from "../src/parties/Browser.js"
 import type { IssuerState } from "../src/parties/Issuer.js"
 import { Ledger } from "../src/index.js"
@@ -18,7 +21,9 @@ import { attack } from "./adversary.js"
 const { ids, accounts } = Topology
 const crypto = Ed25519Backends.NodeEd25519
 const keys = Topology.makeKeys(crypto, "demo")
-const participants = [ids.browser, ids.merchant, ids.gateway, ids.issuer, ids.alicePhone]
+const participants = [ids.browser, ids.merchant, ids.gateway, ids.issuer, ids.alicePhone, ids.clearing]
+/** The demo order: two mugs and a tin of tea with standard delivery. */
+const ORDER_TOTAL_minor = 2 * Topology.catalog["sku-mug"] + Topology.catalog["sku-tea"] + 490
 
 const scenario = (title: string, run: (net: InMemoryNetwork.InMemoryNetwork) => void): InMemoryNetwork.InMemoryNetwork => {
   const net = new InMemoryNetwork.InMemoryNetwork(crypto, Topology.standardNodes(keys), Topology.START_ms)
@@ -35,11 +40,24 @@ const scenario = (title: string, run: (net: InMemoryNetwork.InMemoryNetwork) => 
   return net
 }
 
-const approved = scenario("Checkout approved on the phone", (net) => {
+const approved = scenario("Checkout approved on the phone, captured when shipped, one mug refunded, cleared and settled", (net) => {
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
   Shopper.answerOnPhone(net, ids.alicePhone, "approve")
   Shopper.wait(net, 2_000)
+  const payment = BackOffice.lastPayment(net)
+  BackOffice.capture(net, payment, ORDER_TOTAL_minor)
+  BackOffice.refund(net, payment, Topology.catalog["sku-mug"])
+  BackOffice.endOfDay(net)
 })
+
+console.log("\n== Every bank's books after settlement (balances are credits minus debits, in euros)")
+for (const line of [
+  ...Statement.statement(`${ids.issuer} (the shopper's bank)`, approved.state<IssuerState>(ids.issuer).ledger),
+  ...Statement.statement(`${ids.gateway} (the merchant's bank, the acquirer)`, approved.state<GatewayState>(ids.gateway).ledger),
+  ...Statement.statement(`${ids.clearing} (the settlement bank)`, approved.state<ClearingHouseState>(ids.clearing).ledger)
+]) {
+  console.log(line)
+}
 
 scenario("Checkout declined on the phone", (net) => {
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
@@ -52,7 +70,7 @@ scenario("Checkout whose challenge expires unanswered", (net) => {
   for (let i = 0; i < 9; i++) Shopper.wait(net, 16_000)
 })
 
-console.log("\n== The approved checkout as a Mermaid sequence diagram\n")
+console.log("\n== The approved and settled checkout as a Mermaid sequence diagram\n")
 console.log("```mermaid")
 console.log(Trace.mermaid(approved.trace, participants))
 console.log("```")
@@ -82,11 +100,11 @@ const faults = Object.entries(summary.exercised)
 const checks = Object.values(summary.invariants).reduce((sum, n) => sum + n, 0)
 console.log("\n== Adversarial campaign")
 console.log(
-  `${summary.runs} generated runs (seed ${summary.seed}) of shoppers paying, approving, declining and approving late or twice, ` +
+  `${summary.runs} generated runs (seed ${summary.seed}) of shoppers paying, approving, declining and approving late or twice, merchants capturing, voiding and refunding, clearing cycles closing, ` +
     `over a network that dropped, duplicated, reordered, delayed and replayed messages, an attacker forging and intercepting them, ` +
     `parties crashing and the clock jumping past expiries: ${summary.commands} commands (mean ${summary.meanCommands.toFixed(0)} per run), ` +
     `${faults} faults injected, ${summary.steps} party steps at ${Math.round(summary.stepsPerSecond)} steps/s. ` +
-    `${checks} invariant checks (no double charge, no unapproved debit, authenticity, agreement after every command; liveness once quiet): ` +
+    `${checks} invariant checks (no double charge, no unapproved debit, authenticity, agreement, conservation and settlement exactly once after every command; liveness once quiet): ` +
     `${summary.violations === 0 ? "no violation." : `a violation:\n${summary.report}`}` +
     ` Deeper campaigns: npm run check -- --runs 100000.`
 )

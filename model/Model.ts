@@ -4,7 +4,8 @@
  *
  * It holds only what a person decided, never what a party computed: which payment the shopper
  * approved or declined on the phone's screen (payment, account, amount, payee, when, and the
- * challenge's deadline shown), and which orders they asked to pay at which total. The invariant
+ * challenge's deadline shown), which orders they asked to pay at which total, and what the
+ * merchant's staff asked to capture, void and refund. The invariant
  * checkers compare the real parties' states with it, so a party that holds money nobody
  * approved, or approves something other than what was on the screen, is caught.
  */
@@ -25,16 +26,25 @@ export interface ShopperDecision {
   readonly expiresAt_ms: number
 }
 
-/** The model: the shopper's decisions by challenge, the totals they agreed to pay per order, and forgeries that got through. */
+/** What the merchant's staff asked for on one payment: a capture or refund of an amount, or a void. */
+export interface StaffRequest {
+  readonly operation: "capture" | "void" | "refund"
+  readonly paymentId: string
+  readonly amount_minor: number
+}
+
+/** The model: the shopper's decisions by challenge, the totals they agreed to pay per order, the merchant's staff's requests, and forgeries that got through. */
 export interface Model {
   readonly decisions: Readonly<Record<string, ShopperDecision>>
   readonly orderTotals: Readonly<Record<string, Money>>
+  /** The merchant staff's captures, voids and refunds, by the operation id the merchant gave them. */
+  readonly staffRequests: Readonly<Record<string, StaffRequest>>
   /** Forged or tampered packets a party accepted (changed state on): must stay zero. */
   readonly forgeriesAccepted: ReadonlyArray<string>
 }
 
 /** The model before anything happened. */
-export const empty: Model = { decisions: {}, orderTotals: {}, forgeriesAccepted: [] }
+export const empty: Model = { decisions: {}, orderTotals: {}, staffRequests: {}, forgeriesAccepted: [] }
 
 /** The model after the shopper decided on challenge `challenge` shown on `device` at `now_ms`. */
 export const decide = (model: Model, device: string, challenge: Challenge, decision: "approve" | "decline", now_ms: number): Model =>
@@ -65,3 +75,6 @@ export const payClicked = (model: Model, orderId: string, total: Money): Model =
 
 /** The model after a forged packet was accepted by a party: a violation of authenticity. */
 export const forgeryAccepted = (model: Model, what: string): Model => ({ ...model, forgeriesAccepted: [...model.forgeriesAccepted, what] })
+
+/** The model after the merchant's staff asked for `request`, which the merchant sent as operation `id`. */
+export const staffAsked = (model: Model, id: string, request: StaffRequest): Model => ({ ...model, staffRequests: { ...model.staffRequests, [id]: request } })

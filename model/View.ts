@@ -5,6 +5,7 @@
 import type { PartyId } from "../src/domain/Ids.js"
 import * as Topology from "../src/drivers/Topology.js"
 import type { BrowserState } from "../src/parties/Browser.js"
+import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantState } from "../src/parties/Merchant.js"
@@ -26,6 +27,7 @@ export const systemView = (net: Observable): SystemView => {
     merchant: net.state<MerchantState>(ids.merchant),
     gateway: net.state<GatewayState>(ids.gateway),
     issuer: net.state<IssuerState>(ids.issuer),
-    phones: [net.state<PhoneState>(ids.alicePhone), net.state<PhoneState>(ids.bobPhone)]
+    phones: [net.state<PhoneState>(ids.alicePhone), net.state<PhoneState>(ids.bobPhone)],
+    clearing: net.state<ClearingHouseState>(ids.clearing)
   }
 }

@@ -18,6 +18,7 @@ import * as Topology from "../src/drivers/Topology.js"
 import * as Ledger from "../src/ledger/Ledger.js"
 import type { Transition, Transitioned } from "../src/machine/Machine.js"
 import * as Browser from "../src/parties/Browser.js"
+import * as ClearingHouse from "../src/parties/ClearingHouse.js"
 import * as Gateway from "../src/parties/Gateway.js"
 import * as Issuer from "../src/parties/Issuer.js"
 import * as Merchant from "../src/parties/Merchant.js"
@@ -32,7 +33,8 @@ const TABLES: Readonly<Record<string, ReadonlyArray<Transition>>> = {
   [ids.gateway]: Gateway.transitions,
   [ids.issuer]: Issuer.transitions,
   [ids.alicePhone]: Phone.transitions,
-  [ids.bobPhone]: Phone.transitions
+  [ids.bobPhone]: Phone.transitions,
+  [ids.clearing]: ClearingHouse.transitions
 }
 
 const ALICE_OPENING_minor = 50_000

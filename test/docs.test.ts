@@ -10,7 +10,7 @@ import { fieldRows, MESSAGES, tagOf } from "../docs/MessageReference.js"
 import * as Invariants from "../model/Invariants.js"
 import * as RejectionModule from "../src/domain/Rejection.js"
 import { MAX_ORDER_LINES, MAX_QUANTITY } from "../src/messages/BrowserMerchant.js"
-import { SIGNER_ROLE } from "../src/messages/Signed.js"
+import { SIGNER_ROLES } from "../src/messages/Signed.js"
 import * as Merchant from "../src/parties/Merchant.js"
 import { BUGS } from "./bugs/catalog.js"
 
@@ -132,13 +132,13 @@ describe("message reference", () => {
   it("MESSAGES - should list every signed message type, each once", () => {
     const tags = MESSAGES.map(tagOf)
     expect(new Set(tags).size).toBe(tags.length)
-    for (const tag of Object.keys(SIGNER_ROLE)) expect(tags).toContain(tag)
+    for (const tag of Object.keys(SIGNER_ROLES)) expect(tags).toContain(tag)
   })
 
   it("MESSAGE_FACTS - should name as receiver of each signed message the one party whose codec accepts it", () => {
     const accepts = (party: PartyKind): ReadonlySet<string> =>
       new Set([...sourceOf(party).matchAll(/codecOf\(([^\n]*)\)/g)].flatMap(([, args]) => [...(args ?? "").matchAll(/\b[A-Z][A-Za-z]+\b/g)].map(([word]) => word)))
-    for (const tag of Object.keys(SIGNER_ROLE)) {
+    for (const tag of Object.keys(SIGNER_ROLES)) {
       const receivers = PARTIES.filter((party) => accepts(party).has(tag))
       expect(receivers, tag).toEqual([MESSAGE_FACTS[tag as keyof typeof MESSAGE_FACTS].receiver])
     }

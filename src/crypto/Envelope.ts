@@ -56,8 +56,8 @@ export interface SignedBody {
 export interface MessageCodec<B extends SignedBody> {
   /** The Schema of the bodies, usually a `Schema.Union` of tagged classes. */
   readonly schema: Schema.Codec<B, unknown>
-  /** The one role whose keys may sign a message with this tag. */
-  readonly signerRole: (tag: B["_tag"]) => Role
+  /** The roles whose keys may sign a message with this tag. */
+  readonly signerRoles: (tag: B["_tag"]) => ReadonlyArray<Role>
 }
 
 /** An envelope as it travels: JSON-ready, the signature in unpadded base64url. @category models @since 0.1.0 */
@@ -224,9 +224,9 @@ export const open = <B extends SignedBody>(
     const key = lookup(context.registry, signer)
     if (key === undefined) return yield* new UnknownKey({ keyId: signer })
     if (key.status !== "active") return yield* new RevokedKey({ keyId: signer })
-    const role = codec.signerRole(body._tag)
-    if (key.role !== role) {
-      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `needs a ${role} key, got a ${key.role} key` })
+    const roles = codec.signerRoles(body._tag)
+    if (!roles.includes(key.role)) {
+      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `needs a ${roles.join(" or ")} key, got a ${key.role} key` })
     }
     if (key.owner !== body.from) {
       return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `key of ${key.owner} cannot speak for ${body.from}` })

@@ -57,6 +57,32 @@ export const ChallengeId = IdString.pipe(Schema.brand("ChallengeId"))
 /** @since 0.1.0 */
 export type ChallengeId = typeof ChallengeId.Type
 
+/**
+ * Identifies one operation on an authorized payment (a capture, a void or a refund): the
+ * merchant's request id to the gateway, and the gateway's request id to the issuer. A retry reuses
+ * it; the clearing items that settle a capture or a refund carry the gateway's.
+ *
+ * @since 0.2.0
+ */
+export const OperationId = IdString.pipe(Schema.brand("OperationId"))
+/** @since 0.2.0 */
+export type OperationId = typeof OperationId.Type
+
+/** Identifies an acquirer's clearing submission to the clearing house. @since 0.2.0 */
+export const SubmissionId = IdString.pipe(Schema.brand("SubmissionId"))
+/** @since 0.2.0 */
+export type SubmissionId = typeof SubmissionId.Type
+
+/** Identifies the clearing house's settlement instruction to one bank for one cycle and currency. @since 0.2.0 */
+export const InstructionId = IdString.pipe(Schema.brand("InstructionId"))
+/** @since 0.2.0 */
+export type InstructionId = typeof InstructionId.Type
+
+/** Numbers a clearing cycle: 1 for the first, one more for each cycle closed. @since 0.2.0 */
+export const CycleNumber = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000_000 })), Schema.brand("CycleNumber"))
+/** @since 0.2.0 */
+export type CycleNumber = typeof CycleNumber.Type
+
 /** Identifies an account in a bank's ledger. @since 0.1.0 */
 export const AccountId = IdString.pipe(Schema.brand("AccountId"))
 /** @since 0.1.0 */

@@ -1,6 +1,7 @@
 /**
- * A ready-made deployment of the five parties, for the demo, the benchmarks and the tests: one
- * merchant, one gateway, one issuer with two customers, and each customer's phone.
+ * A ready-made deployment for the demo, the benchmarks and the tests: one browser, one merchant,
+ * one gateway (also the acquirer), one issuer with two customers, each customer's phone, and a
+ * clearing house that runs the settlement bank where the issuer and the acquirer hold funds.
  *
  * Keys are derived from labels (`SHA-256("checkout-protocol/topology/" + seedLabel + "/" +
  * party)`), so the same labels always give the same keys and a run replays exactly. A real
@@ -16,6 +17,7 @@ import { AccountId, KeyId, PartyId, SessionId, Sku, Timestamp_ms } from "../doma
 import * as Money from "../domain/Money.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import * as Browser from "../parties/Browser.js"
+import * as ClearingHouse from "../parties/ClearingHouse.js"
 import * as Gateway from "../parties/Gateway.js"
 import * as Issuer from "../parties/Issuer.js"
 import * as Merchant from "../parties/Merchant.js"
@@ -29,7 +31,8 @@ export const ids = {
   gateway: PartyId.make("gateway-1"),
   issuer: PartyId.make("issuer-1"),
   alicePhone: PartyId.make("phone-alice"),
-  bobPhone: PartyId.make("phone-bob")
+  bobPhone: PartyId.make("phone-bob"),
+  clearing: PartyId.make("clearing-1")
 } as const
 
 /** The customers' accounts at the issuer. @since 0.1.0 */
@@ -47,6 +50,12 @@ export const catalog = { "sku-mug": 1_250, "sku-tea": 899, "sku-kettle": 4_900 }
 /** Products to put in carts. @since 0.1.0 */
 export const skus = { mug: Sku.make("sku-mug"), tea: Sku.make("sku-tea"), kettle: Sku.make("sku-kettle") } as const
 
+/** What the issuer and the acquirer each hold at the settlement bank when the topology starts: EUR 1,000,000.00. @since 0.2.0 */
+export const SETTLEMENT_OPENING = Money.money(100_000_000, "EUR")
+
+/** The acquirer's fee on each settled capture, in basis points: 1.5%. @since 0.2.0 */
+export const FEE_BPS = 150
+
 /** Every party's signing identity and the public keys they register with each other. @category models @since 0.1.0 */
 export interface Keys {
   readonly identities: Readonly<Record<string, PartyIdentity["signing"]>>
@@ -62,7 +71,8 @@ const ROLES: ReadonlyArray<readonly [PartyId, Role]> = [
   [ids.gateway, "gateway"],
   [ids.issuer, "issuer"],
   [ids.alicePhone, "device"],
-  [ids.bobPhone, "device"]
+  [ids.bobPhone, "device"],
+  [ids.clearing, "clearing"]
 ]
 
 /** Derives every party's key pair under `seedLabel` with the given crypto layer. @since 0.1.0 */
@@ -93,7 +103,7 @@ export interface TopologyOptions {
   readonly bobBalance_minor?: number
 }
 
-/** The initial states of the six parties of the standard topology, wired with each other's keys. @since 0.1.0 */
+/** The initial states of the seven parties of the standard topology, wired with each other's keys. @since 0.1.0 */
 export const standardNodes = (k: Keys, options: TopologyOptions = {}): ReadonlyArray<Node> => [
   node(ids.browser, Browser.Browser, Browser.initial(ids.browser, ids.merchant, session)),
   node(
@@ -107,15 +117,35 @@ export const standardNodes = (k: Keys, options: TopologyOptions = {}): ReadonlyA
       deliveryFees: { standard: 490, express: 1_290 }
     })
   ),
-  node(ids.gateway, Gateway.Gateway, Gateway.initial(identity(k, ids.gateway, [ids.merchant, ids.issuer]))),
+  node(
+    ids.gateway,
+    Gateway.Gateway,
+    Gateway.initial(identity(k, ids.gateway, [ids.merchant, ids.issuer, ids.clearing]), {
+      clearingHouse: ids.clearing,
+      feeBps: FEE_BPS,
+      settlement: [SETTLEMENT_OPENING]
+    })
+  ),
   node(
     ids.issuer,
     Issuer.Issuer,
-    Issuer.initial(identity(k, ids.issuer, [ids.gateway, ids.alicePhone, ids.bobPhone]), [
-      { account: accounts.alice, opening: Money.money(options.aliceBalance_minor ?? 50_000, "EUR"), devices: [ids.alicePhone] },
-      { account: accounts.bob, opening: Money.money(options.bobBalance_minor ?? 2_000, "EUR"), devices: [ids.bobPhone] }
-    ])
+    Issuer.initial(
+      identity(k, ids.issuer, [ids.gateway, ids.alicePhone, ids.bobPhone, ids.clearing]),
+      [
+        { account: accounts.alice, opening: Money.money(options.aliceBalance_minor ?? 50_000, "EUR"), devices: [ids.alicePhone] },
+        { account: accounts.bob, opening: Money.money(options.bobBalance_minor ?? 2_000, "EUR"), devices: [ids.bobPhone] }
+      ],
+      [SETTLEMENT_OPENING]
+    )
   ),
   node(ids.alicePhone, Phone.Phone, Phone.initial(identity(k, ids.alicePhone, [ids.issuer]))),
-  node(ids.bobPhone, Phone.Phone, Phone.initial(identity(k, ids.bobPhone, [ids.issuer])))
+  node(ids.bobPhone, Phone.Phone, Phone.initial(identity(k, ids.bobPhone, [ids.issuer]))),
+  node(
+    ids.clearing,
+    ClearingHouse.ClearingHouse,
+    ClearingHouse.initial(identity(k, ids.clearing, [ids.gateway, ids.issuer]), [
+      { bank: ids.issuer, opening: SETTLEMENT_OPENING },
+      { bank: ids.gateway, opening: SETTLEMENT_OPENING }
+    ])
+  )
 ]

@@ -57,3 +57,30 @@ export class Payer extends Schema.Class<Payer>("Payer")({
   issuer: PartyId,
   account: AccountId
 }) {}
+
+/**
+ * What a merchant can do with an authorized payment: capture (all or part of the hold), void (release
+ * what is still held), or refund (part or all of what was captured).
+ *
+ * @since 0.2.0
+ */
+export const OperationKind = Schema.Literals(["capture", "void", "refund"])
+/** @since 0.2.0 */
+export type OperationKind = typeof OperationKind.Type
+
+/**
+ * How an operation on an authorized payment ended: `accepted`, or why it was refused. The issuer
+ * decides captures and voids (it holds the money); the gateway decides refunds (it pays for them).
+ *
+ * - `exceeds_remaining`: a capture beyond what the hold still reserves, or a refund beyond what was
+ *   captured and not yet refunded (refunds still in flight count).
+ * - `hold_closed`: the hold was voided or fully captured already.
+ * - `hold_expired`: the hold expired before the capture or void arrived.
+ * - `unknown_payment`: no approved payment of this merchant has that id.
+ * - `request_expired`: the request arrived after its expiry.
+ *
+ * @since 0.2.0
+ */
+export const OperationStatus = Schema.Literals(["accepted", "exceeds_remaining", "hold_closed", "hold_expired", "unknown_payment", "request_expired"])
+/** @since 0.2.0 */
+export type OperationStatus = typeof OperationStatus.Type

@@ -4,9 +4,9 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { AccountId, AuthorizationId, PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
-import { PaymentAmount } from "../domain/Money.js"
-import { AuthorizationStatus, Payee } from "./Common.js"
+import { AccountId, AuthorizationId, OperationId, PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
+import { Money, PaymentAmount } from "../domain/Money.js"
+import { AuthorizationStatus, OperationKind, OperationStatus, Payee } from "./Common.js"
 
 /**
  * The gateway asks the issuer to authorize `amount` from `account` to `payee`, vouching for the
@@ -42,4 +42,53 @@ export class AuthorizationResponse extends Schema.TaggedClass<AuthorizationRespo
   amount: PaymentAmount,
   status: AuthorizationStatus,
   holdExpiresAt_ms: Schema.NullOr(Timestamp_ms)
+}) {}
+
+const operationFields = {
+  id: OperationId,
+  from: PartyId,
+  to: PartyId,
+  authorizationId: AuthorizationId,
+  paymentId: PaymentId,
+  expiresAt_ms: Timestamp_ms
+}
+
+/**
+ * The gateway asks the issuer to capture `amount` of the hold placed for authorization
+ * `authorizationId`, posting it from the customer's account. Signed by the gateway.
+ *
+ * @category messages
+ * @since 0.2.0
+ */
+export class CaptureRequest extends Schema.TaggedClass<CaptureRequest>()("CaptureRequest", { ...operationFields, amount: PaymentAmount }) {}
+
+/**
+ * The gateway tells the issuer to credit `amount` back to the customer for authorization
+ * `authorizationId`. The gateway has already checked it against what was captured: the acquirer
+ * pays for refunds, so it is the one that refuses too much. Signed by the gateway.
+ *
+ * @category messages
+ * @since 0.2.0
+ */
+export class RefundRequest extends Schema.TaggedClass<RefundRequest>()("RefundRequest", { ...operationFields, amount: PaymentAmount }) {}
+
+/** The gateway asks the issuer to void the hold of authorization `authorizationId`. Signed by the gateway. @category messages @since 0.2.0 */
+export class VoidRequest extends Schema.TaggedClass<VoidRequest>()("VoidRequest", operationFields) {}
+
+/**
+ * The issuer's answer to the capture, void or refund `id`: what moved (captured, released or
+ * refunded; zero when refused) and the status. Signed by the issuer; a retry of the same `id` gets
+ * the same response.
+ *
+ * @category messages
+ * @since 0.2.0
+ */
+export class OperationResponse extends Schema.TaggedClass<OperationResponse>()("OperationResponse", {
+  id: OperationId,
+  from: PartyId,
+  to: PartyId,
+  authorizationId: AuthorizationId,
+  operation: OperationKind,
+  amount: Money,
+  status: OperationStatus
 }) {}

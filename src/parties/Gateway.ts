@@ -17,16 +17,21 @@ import { AuthorizationId, type PartyId, type Timestamp_ms } from "../domain/Ids.
 import * as Money from "../domain/Money.js"
 import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
-import { AuthorizationRequest, AuthorizationResponse } from "../messages/GatewayIssuer.js"
-import { AuthorizationResult, AuthorizePayment } from "../messages/MerchantGateway.js"
+import * as Ledger from "../ledger/Ledger.js"
+import { SettlementInstruction, SubmissionReceipt, type ClearingItem } from "../messages/Clearing.js"
+import { AuthorizationRequest, AuthorizationResponse, OperationResponse } from "../messages/GatewayIssuer.js"
+import { AuthorizationResult, AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
 import { guard, send, transitioned, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
+import { instructionTransition, type SettlingBank } from "../settlement/Instruction.js"
+import { clearingTransitions, onInstruction, onSubmissionReceipt, submitDue, type GatewaySubmission } from "./GatewayClearing.js"
+import { acquirerBooks, onMerchantOperation, onOperationResponse, operationTransitions, type GatewayOperation } from "./GatewayOperations.js"
 
 /** Where a payment stands at the gateway. @since 0.1.0 */
-export type GatewayPaymentState = "Forwarding" | "Approved" | "Declined"
+export type GatewayPaymentState = "Forwarding" | "Approved" | "Declined" | "Captured" | "Voided"
 
 /** One payment the gateway has accepted. @category models @since 0.1.0 */
 export interface GatewayPayment {
@@ -35,11 +40,43 @@ export interface GatewayPayment {
   readonly state: GatewayPaymentState
   /** The fingerprint of the issuer's response that decided the payment, once one did. */
   readonly decidedBy: string | null
+  /** What the issuer captured so far, in minor units. */
+  readonly captured_minor: number
+  /** What the issuer refunded so far, in minor units. */
+  readonly refunded_minor: number
+  /** Refunds forwarded and not yet answered: they count against what may still be refunded. */
+  readonly refundsInFlight_minor: number
 }
 
+/** How the gateway clears and what it charges. @category models @since 0.2.0 */
+export interface GatewayConfig {
+  /** The clearing house it submits captures and refunds to; `null` for a gateway that does not clear. */
+  readonly clearingHouse: PartyId | null
+  /** Its fee on each settled capture, in basis points (150 is 1.5%), rounded down to the minor unit. */
+  readonly feeBps: number
+  /** What it holds at the settlement bank, one amount per currency. */
+  readonly settlement: ReadonlyArray<Money.Money>
+}
+
+/** A gateway that does not clear and charges nothing. @since 0.2.0 */
+export const NO_CLEARING: GatewayConfig = { clearingHouse: null, feeBps: 0, settlement: [] }
+
 /** The gateway's state. All of it is durable. @category models @since 0.1.0 */
-export interface GatewayState {
+export interface GatewayState extends SettlingBank {
   readonly identity: PartyIdentity
+  readonly config: GatewayConfig
+  /** The acquirer's books: merchants' pending and settled funds, fees, and its settlement account. */
+  readonly ledger: Ledger.Ledger
+  /** Merchants' captures, voids and refunds by `merchant/operationId`. */
+  readonly operations: Readonly<Record<string, GatewayOperation>>
+  /** Which merchant operation each of the gateway's own operation ids forwards. */
+  readonly byOperation: Readonly<Record<string, string>>
+  /** Merchants' operation requests by `merchant/operationId`, with the results sent. */
+  readonly operationRecords: Idempotency.IdempotencyRecords
+  /** Captures and refunds the issuer accepted that are not yet in a submission, oldest first. */
+  readonly unsubmitted: ReadonlyArray<ClearingItem>
+  /** Clearing submissions by id. */
+  readonly submissions: Readonly<Record<string, GatewaySubmission>>
   /** Payments by `merchant/paymentId`. */
   readonly payments: Readonly<Record<string, GatewayPayment>>
   /** Which payment each authorization id belongs to. */
@@ -49,19 +86,31 @@ export interface GatewayState {
   readonly outbox: Outbox.Outbox
   /** How many authorization ids have been issued. */
   readonly issued: number
+  /** How many operation ids have been issued. */
+  readonly operationsIssued: number
 }
 
 /** The gateway's inputs. @category inputs @since 0.1.0 */
 export type GatewayInput = Receive | Tick
 
 /** A gateway with no payments yet. @since 0.1.0 */
-export const initial = (identity: PartyIdentity): GatewayState => ({
+export const initial = (identity: PartyIdentity, config: GatewayConfig = NO_CLEARING): GatewayState => ({
   identity,
+  config,
+  ledger: config.settlement.reduce((ledger, m) => acquirerBooks(ledger, m.currency, m.amount_minor), Ledger.empty),
   payments: {},
   byAuthorization: {},
   records: {},
+  operations: {},
+  byOperation: {},
+  operationRecords: {},
+  unsubmitted: [],
+  submissions: {},
+  settlements: {},
+  settledItems: {},
   outbox: Outbox.empty,
-  issued: 0
+  issued: 0,
+  operationsIssued: 0
 })
 
 /** The gateway's transitions, as data. @since 0.1.0 */
@@ -70,13 +119,21 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "payment", from: "None", on: "AuthorizePayment (expired)", to: "Declined" },
   { entity: "payment", from: "None", on: "AuthorizePayment (no route to issuer)", to: "Declined" },
   { entity: "payment", from: "Forwarding", on: "AuthorizationResponse (approved)", to: "Approved" },
-  { entity: "payment", from: "Forwarding", on: "AuthorizationResponse (declined)", to: "Declined" }
+  { entity: "payment", from: "Forwarding", on: "AuthorizationResponse (declined)", to: "Declined" },
+  ...operationTransitions,
+  ...clearingTransitions,
+  instructionTransition
 ]
 
-const Accepts = codecOf(Schema.Union([AuthorizePayment, AuthorizationResponse]))
+/** The signed messages the gateway accepts. @since 0.2.0 */
+export const Accepts = codecOf(
+  Schema.Union([AuthorizePayment, AuthorizationResponse, CapturePayment, VoidPayment, RefundPayment, OperationResponse, SubmissionReceipt, SettlementInstruction])
+)
 
 
 const paymentKey = (merchant: PartyId, id: string): string => `${merchant}/${id}`
+
+const UNDECIDED = { decidedBy: null, captured_minor: 0, refunded_minor: 0, refundsInFlight_minor: 0 } as const
 
 const onAuthorizePayment = (
   state: GatewayState,
@@ -100,7 +157,7 @@ const onAuthorizePayment = (
         state: {
           ...state,
           issued: state.issued + 1,
-          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined", decidedBy: null } },
+          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined", ...UNDECIDED } },
           records: Idempotency.record(state.records, key, encoded, result)
         },
         outputs: [
@@ -134,7 +191,7 @@ const onAuthorizePayment = (
       state: {
         ...state,
         issued: state.issued + 1,
-        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding", decidedBy: null } },
+        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding", ...UNDECIDED } },
         byAuthorization: { ...state.byAuthorization, [authorizationId]: key },
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, authorizationId, forward, now_ms)
@@ -204,14 +261,30 @@ const onAuthorizationResponse = (
 
 /** The gateway's pure step. @since 0.1.0 */
 export const step = (state: GatewayState, input: GatewayInput): Effect.Effect<Step<GatewayState>, never, Ed25519> => {
-  if (input._tag === "Tick") return Effect.succeed(Outbox.resendDue(state, input.now_ms))
+  if (input._tag === "Tick") {
+    const resent = Outbox.resendDue(state, input.now_ms)
+    return Effect.map(submitDue(resent.state, input.now_ms), (submitted) => ({ state: submitted.state, outputs: [...resent.outputs, ...submitted.outputs] }))
+  }
   return guard(
     state.identity.id,
     state,
     input._tag,
-    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) =>
-      body._tag === "AuthorizePayment" ? onAuthorizePayment(state, body, input.now_ms) : onAuthorizationResponse(state, body)
-    )
+    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) => {
+      switch (body._tag) {
+        case "AuthorizePayment":
+          return onAuthorizePayment(state, body, input.now_ms)
+        case "AuthorizationResponse":
+          return onAuthorizationResponse(state, body)
+        case "OperationResponse":
+          return onOperationResponse(state, body)
+        case "SubmissionReceipt":
+          return onSubmissionReceipt(state, body)
+        case "SettlementInstruction":
+          return onInstruction(state, body)
+        default:
+          return onMerchantOperation(state, body, input.now_ms)
+      }
+    })
   )
 }
 

@@ -21,12 +21,17 @@ import { ChallengeId, type AccountId, type PartyId, type Timestamp_ms } from "..
 import type { Currency } from "../domain/Money.js"
 import * as Money from "../domain/Money.js"
 import { DeviceNotEnrolled, IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import * as Accounts from "../ledger/Accounts.js"
+import { reserves, schemePayable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
-import { AuthorizationRequest, AuthorizationResponse } from "../messages/GatewayIssuer.js"
+import { SettlementInstruction } from "../messages/Clearing.js"
+import { AuthorizationRequest, AuthorizationResponse, CaptureRequest, RefundRequest, VoidRequest } from "../messages/GatewayIssuer.js"
 import { Challenge, ChallengeApproval, ChallengeDecline, ChallengeReceipt, decisionOf, type ChallengeAnswer } from "../messages/IssuerPhone.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import { instructionTransition, type SettlingBank } from "../settlement/Instruction.js"
+import { holdOf, onInstruction, onOperation, operationTransitions } from "./IssuerOperations.js"
 import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
@@ -43,7 +48,7 @@ export interface CustomerAccount {
 }
 
 /** Where an authorization stands at the issuer. @since 0.1.0 */
-export type AuthorizationState = "Challenging" | "Held" | "Declined" | "HoldExpired"
+export type AuthorizationState = "Challenging" | "Held" | "Declined" | "HoldExpired" | "Captured" | "Voided"
 
 /** One authorization request the issuer accepted. @category models @since 0.1.0 */
 export interface IssuerAuthorization {
@@ -51,6 +56,8 @@ export interface IssuerAuthorization {
   readonly state: AuthorizationState
   readonly status: AuthorizationStatus | null
   readonly challengeId: ChallengeId | null
+  /** What was refunded to the customer so far, in minor units. */
+  readonly refunded_minor: number
 }
 
 /** Where a challenge stands. @since 0.1.0 */
@@ -69,13 +76,13 @@ export interface IssuerChallenge {
 }
 
 /** The issuer's state. All of it is durable. @category models @since 0.1.0 */
-export interface IssuerState {
+export interface IssuerState extends SettlingBank {
   readonly identity: PartyIdentity
   readonly customers: Readonly<Record<string, CustomerAccount>>
   readonly ledger: Ledger.Ledger
   readonly authorizations: Readonly<Record<string, IssuerAuthorization>>
   readonly challenges: Readonly<Record<string, IssuerChallenge>>
-  /** Gateways' requests by `gateway/authorizationId`, with the responses sent. */
+  /** Gateways' requests by `gateway/authorizationId` and `gateway/operationId`, with the responses sent. */
   readonly records: Idempotency.IdempotencyRecords
   readonly outbox: Outbox.Outbox
   /** How many challenges have been issued. */
@@ -85,26 +92,24 @@ export interface IssuerState {
 /** The issuer's inputs. @category inputs @since 0.1.0 */
 export type IssuerInput = Receive | Tick
 
-/** The ledger account that reserves a hold's funds for the card scheme, per currency. @since 0.1.0 */
-export const schemePayable = (currency: Currency): string => `scheme-payable:${currency}`
-/** The bank's own funds account, per currency: where customer deposits come from. @since 0.1.0 */
-export const reserves = (currency: Currency): string => `reserves:${currency}`
 
 /**
  * An issuer whose customers hold the given opening balances, funded from the bank's reserves so
- * the ledger balances from the start.
+ * the ledger balances from the start, and which holds `settlement` at the settlement bank (one
+ * amount per currency, matching the clearing house's opening balances for it).
  *
  * @since 0.1.0
  */
 export const initial = (
   identity: PartyIdentity,
-  customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>
+  customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>,
+  settlement: ReadonlyArray<Money.Money> = []
 ): IssuerState => {
-  const currencies = [...new Set(customers.map((c) => c.opening.currency))]
+  const currencies = [...new Set([...customers.map((c) => c.opening.currency), ...settlement.map((m) => m.currency)])]
   let ledger = Ledger.empty
   for (const currency of currencies) {
-    ledger = Result.getOrThrow(Ledger.openAccount(ledger, { id: reserves(currency), currency, debitsMustNotExceedCredits: false }))
-    ledger = Result.getOrThrow(Ledger.openAccount(ledger, { id: schemePayable(currency), currency, debitsMustNotExceedCredits: false }))
+    const opening = settlement.find((m) => m.currency === currency)?.amount_minor ?? 0
+    ledger = Accounts.openBankBooks(ledger, currency, [schemePayable(currency)], opening)
   }
   for (const c of customers) {
     const currency = c.opening.currency
@@ -120,6 +125,8 @@ export const initial = (
     authorizations: {},
     challenges: {},
     records: {},
+    settlements: {},
+    settledItems: {},
     outbox: Outbox.empty,
     issued: 0
   }
@@ -134,13 +141,19 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "authorization", from: "Challenging", on: "ChallengeAnswer (decline)", to: "Declined" },
   { entity: "authorization", from: "Challenging", on: "Tick (challenge expired)", to: "Declined" },
   { entity: "authorization", from: "Held", on: "Tick (hold expired)", to: "HoldExpired" },
+  { entity: "authorization", from: "Held", on: "Tick (hold expired after captures)", to: "Captured" },
+  ...operationTransitions,
   { entity: "challenge", from: "None", on: "AuthorizationRequest", to: "Pending" },
   { entity: "challenge", from: "Pending", on: "ChallengeAnswer (approve)", to: "Approved" },
   { entity: "challenge", from: "Pending", on: "ChallengeAnswer (decline)", to: "Declined" },
-  { entity: "challenge", from: "Pending", on: "Tick (challenge expired)", to: "Expired" }
+  { entity: "challenge", from: "Pending", on: "Tick (challenge expired)", to: "Expired" },
+  instructionTransition
 ]
 
-const Accepts = codecOf(Schema.Union([AuthorizationRequest, ChallengeApproval, ChallengeDecline]))
+/** The signed messages the issuer accepts. @since 0.2.0 */
+export const Accepts = codecOf(
+  Schema.Union([AuthorizationRequest, ChallengeApproval, ChallengeDecline, CaptureRequest, VoidRequest, RefundRequest, SettlementInstruction])
+)
 
 
 /** Why a new authorization is refused before any challenge, or `null` if it may proceed. */
@@ -188,7 +201,7 @@ const onAuthorizationRequest = (
       return {
         state: {
           ...state,
-          authorizations: { ...state.authorizations, [key]: { request: body, state: "Declined", status: refused, challengeId: null } },
+          authorizations: { ...state.authorizations, [key]: { request: body, state: "Declined", status: refused, challengeId: null, refunded_minor: 0 } },
           records: Idempotency.record(state.records, key, encoded, response)
         },
         outputs: [
@@ -215,7 +228,7 @@ const onAuthorizationRequest = (
       state: {
         ...state,
         issued: state.issued + 1,
-        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
+        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },
         challenges: { ...state.challenges, [challengeId]: { challenge, authorization: key, state: "Pending", answeredAt_ms: null, answer: null } },
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, challengeId, push, now_ms)
@@ -278,7 +291,7 @@ const onChallengeAnswer = (
     const holdExpiresAt_ms = (now_ms + HOLD_TTL_ms) as Timestamp_ms
     const held = approve
       ? Ledger.placeHold(state.ledger, {
-          id: `hold:${entry.authorization}`,
+          id: holdOf(entry.authorization),
           debit: challenge.account,
           credit: schemePayable(challenge.amount.currency),
           amount: challenge.amount,
@@ -375,8 +388,10 @@ const expireHolds = (state: IssuerState, now_ms: Timestamp_ms): Step<IssuerState
     const released = Ledger.expireHold(ledger, hold.id, now_ms)
     if (auth === undefined || Result.isFailure(released)) continue
     ledger = released.success
-    authorizations = { ...authorizations, [key]: { ...auth, state: "HoldExpired" } }
-    outputs.push(transitioned({ party: state.identity.id, entity: "authorization", id: key, from: "Held", on: "Tick (hold expired)", to: "HoldExpired" }))
+    const to: AuthorizationState = hold.captured_minor > 0 ? "Captured" : "HoldExpired"
+    authorizations = { ...authorizations, [key]: { ...auth, state: to } }
+    const on = to === "Captured" ? "Tick (hold expired after captures)" : "Tick (hold expired)"
+    outputs.push(transitioned({ party: state.identity.id, entity: "authorization", id: key, from: "Held", on, to }))
   }
   return { state: { ...state, ledger, authorizations }, outputs }
 }
@@ -395,9 +410,19 @@ export const step = (state: IssuerState, input: IssuerInput): Effect.Effect<Step
     state.identity.id,
     state,
     input._tag,
-    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) =>
-      body._tag === "AuthorizationRequest" ? onAuthorizationRequest(state, body, input.now_ms) : onChallengeAnswer(state, body, input.now_ms)
-    )
+    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) => {
+      switch (body._tag) {
+        case "AuthorizationRequest":
+          return onAuthorizationRequest(state, body, input.now_ms)
+        case "ChallengeApproval":
+        case "ChallengeDecline":
+          return onChallengeAnswer(state, body, input.now_ms)
+        case "SettlementInstruction":
+          return onInstruction(state, body)
+        default:
+          return onOperation(state, body, input.now_ms)
+      }
+    })
   )
 }
 

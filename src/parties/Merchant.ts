@@ -14,7 +14,7 @@
 import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
-import { OrderId, PaymentId, type PartyId, type RequestId, type SessionId, type Timestamp_ms } from "../domain/Ids.js"
+import { OrderId, PaymentId, type OperationId, type PartyId, type RequestId, type SessionId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
 import { DecodeError, IdempotencyConflict, InvalidRequest, Mismatch, OutOfOrder, UnknownReference, explain, type Rejection } from "../domain/Rejection.js"
 import type { DisplayName } from "../domain/Text.js"
@@ -32,12 +32,13 @@ import {
 } from "../messages/BrowserMerchant.js"
 import { Payee } from "../messages/Common.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
-import { AuthorizationResult, AuthorizePayment } from "../messages/MerchantGateway.js"
+import { AuthorizationResult, AuthorizePayment, OperationResult } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
 import { guard, send, transitioned, type Machine, type Output, type Packet, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
+import { onBackOffice, onOperationResult, operationTransitions, type BackOffice, type MerchantOperation } from "./MerchantOperations.js"
 
 /**
  * How long the gateway and the issuer may start on a payment request after the merchant made it
@@ -76,7 +77,7 @@ export interface MerchantOrder {
 }
 
 /** Where a payment stands at the merchant. @since 0.1.0 */
-export type MerchantPaymentState = "Authorizing" | "Authorized" | "Declined"
+export type MerchantPaymentState = "Authorizing" | "Authorized" | "Declined" | "Captured" | "Voided"
 
 /** One payment attempt. @category models @since 0.1.0 */
 export interface MerchantPayment {
@@ -84,6 +85,14 @@ export interface MerchantPayment {
   readonly state: MerchantPaymentState
   readonly status: AuthorizationStatus | null
   readonly holdExpiresAt_ms: Timestamp_ms | null
+  /** What the gateway confirmed captured, in minor units. */
+  readonly captured_minor: number
+  /** What the gateway confirmed refunded, in minor units. */
+  readonly refunded_minor: number
+  /** Whether the gateway confirmed a void. */
+  readonly voided: boolean
+  /** The captures, voids and refunds asked for, oldest first. */
+  readonly operations: ReadonlyArray<OperationId>
 }
 
 /** The merchant's state. All of it is durable (a database and its outbox table). @category models @since 0.1.0 */
@@ -94,11 +103,13 @@ export interface MerchantState {
   readonly payments: Readonly<Record<string, MerchantPayment>>
   /** Which order each `session/requestId` of a `CreateOrder` made. */
   readonly created: Readonly<Record<string, OrderId>>
+  /** Captures, voids and refunds by operation id. */
+  readonly operations: Readonly<Record<string, MerchantOperation>>
   readonly outbox: Outbox.Outbox
 }
 
-/** The merchant's inputs: packets from the browser and the gateway, and time. @category inputs @since 0.1.0 */
-export type MerchantInput = Receive | Tick
+/** The merchant's inputs: packets from the browser and the gateway, its back office, and time. @category inputs @since 0.1.0 */
+export type MerchantInput = Receive | Tick | BackOffice
 
 /** A merchant with no orders yet. @since 0.1.0 */
 export const initial = (identity: PartyIdentity, config: MerchantConfig): MerchantState => ({
@@ -107,6 +118,7 @@ export const initial = (identity: PartyIdentity, config: MerchantConfig): Mercha
   orders: {},
   payments: {},
   created: {},
+  operations: {},
   outbox: Outbox.empty
 })
 
@@ -127,10 +139,12 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "order", from: "Paying", on: "AuthorizationResult (declined)", to: "Declined" },
   { entity: "payment", from: "None", on: "PayNow", to: "Authorizing" },
   { entity: "payment", from: "Authorizing", on: "AuthorizationResult (approved)", to: "Authorized" },
-  { entity: "payment", from: "Authorizing", on: "AuthorizationResult (declined)", to: "Declined" }
+  { entity: "payment", from: "Authorizing", on: "AuthorizationResult (declined)", to: "Declined" },
+  ...operationTransitions
 ]
 
-const FromGateway = codecOf(AuthorizationResult)
+/** The signed messages the merchant accepts: the gateway's results. @since 0.2.0 */
+export const Accepts = codecOf(Schema.Union([AuthorizationResult, OperationResult]))
 const decodeBrowserRequest = Schema.decodeUnknownExit(BrowserRequest, { onExcessProperty: "error" })
 const encodeBrowserRequest = Schema.encodeSync(BrowserRequest)
 
@@ -263,7 +277,7 @@ const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Tim
       expiresAt_ms: (now_ms + AUTHORIZATION_TTL_ms) as Timestamp_ms
     })
     const packet = yield* sealPacket(state.identity, request)
-    const payments = { ...state.payments, [paymentId]: { request, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null } }
+    const payments = { ...state.payments, [paymentId]: { request, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] } }
     const paying: MerchantOrder = { ...order, state: "Paying", payments: [...order.payments, paymentId] }
     const next = { ...withOrder(state, paying), payments, outbox: Outbox.add(state.outbox, paymentId, packet, now_ms) }
     return {
@@ -342,13 +356,14 @@ const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effec
 /** The merchant's pure step. @since 0.1.0 */
 export const step = (state: MerchantState, input: MerchantInput): Effect.Effect<Step<MerchantState>, never, Ed25519> => {
   if (input._tag === "Tick") return Effect.succeed(Outbox.resendDue(state, input.now_ms))
+  if (input._tag !== "Receive") return guard(state.identity.id, state, input._tag, onBackOffice(state, input))
   const { packet } = input
   if (packet.channel === "session") return guard(state.identity.id, state, "Receive", onBrowser(state, packet, input.now_ms))
   return guard(
     state.identity.id,
     state,
     "Receive",
-    Effect.flatMap(openPacket(FromGateway, state.identity, packet), ({ body }) => onResult(state, body))
+    Effect.flatMap(openPacket(Accepts, state.identity, packet), ({ body }) => (body._tag === "AuthorizationResult" ? onResult(state, body) : onOperationResult(state, body)))
   )
 }
 

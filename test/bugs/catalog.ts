@@ -44,7 +44,7 @@ export const BUGS: ReadonlyArray<Bug> = [
           ...ticked.state,
           payments: Object.fromEntries([
             ...Object.entries(ticked.state.payments),
-            ...sent.flatMap(({ payment }) => (payment === undefined ? [] : [[payment.id, { request: payment, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null }]]))
+            ...sent.flatMap(({ payment }) => (payment === undefined ? [] : [[payment.id, { request: payment, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] }]]))
           ])
         },
         outputs: sent.map(({ o }) => o)
@@ -104,9 +104,9 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Merchant.ts",
-        find: "Effect.flatMap(openPacket(FromGateway, state.identity, packet), ({ body }) => onResult(state, body))",
+        find: "Effect.flatMap(openPacket(Accepts, state.identity, packet), ({ body }) =>",
         replace:
-          'Effect.flatMap(Effect.mapError(Schema.decodeUnknownEffect(AuthorizationResult)((packet.payload as { body?: unknown } | null)?.body), () => new DecodeError({ detail: "not a result" })), (body) => onResult(state, body))'
+          'Effect.flatMap(Effect.mapError(Schema.decodeUnknownEffect(Accepts.schema)((packet.payload as { body?: unknown } | null)?.body), () => new DecodeError({ detail: "not a result" })), (body) =>'
       }
     ]
   },
@@ -116,8 +116,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Issuer.ts",
-        find: '        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },',
-        replace: `        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId } },
+        find: '        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },',
+        replace: `        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },
         ledger: Result.getOrElse(
           Ledger.placeHold(state.ledger, { id: \`hold:\${key}\`, debit: body.account, credit: schemePayable(body.amount.currency), amount: body.amount, expiresAt_ms: now_ms + HOLD_TTL_ms }),
           () => state.ledger
@@ -144,6 +144,65 @@ export const BUGS: ReadonlyArray<Bug> = [
         find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })",
         replace: "({ ...state, records: {}, outbox: Outbox.afterRestart(state.outbox) })"
       }
+    ]
+  },
+  {
+    name: "capture-after-void-or-expiry",
+    description: "The issuer's ledger captures a hold whatever its status and expiry, so a capture that arrives after a void or the hold's expiry still takes the money.",
+    edits: [
+      {
+        file: "ledger/Ledger.ts",
+        find: `  Result.flatMap(pendingHold(ledger, holdId), (h) => {
+    if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", \`hold \${holdId} expired at \${h.expiresAt_ms}\`)`,
+        replace: `  Result.flatMap(getOwn(ledger.holds, holdId) === undefined ? pendingHold(ledger, holdId) : Result.succeed(getOwn(ledger.holds, holdId) as Hold), (h) => {`
+      }
+    ]
+  },
+  {
+    name: "retried-capture-captured-twice",
+    description: "The gateway forgets to look up the merchant's operation id, so a retried capture is forwarded again under a new id and captured twice.",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "const seen = Idempotency.classify(state.operationRecords, key, encoded)",
+        replace: 'const seen = { _tag: "New" } as Idempotency.Seen'
+      }
+    ]
+  },
+  {
+    name: "concurrent-refunds-exceed-capture",
+    description: "The gateway checks a refund against completed refunds only, so two refunds in flight together can exceed the capture.",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "const refundable = payment.captured_minor - payment.refunded_minor - payment.refundsInFlight_minor",
+        replace: "const refundable = payment.captured_minor - payment.refunded_minor"
+      }
+    ]
+  },
+  {
+    name: "submission-counted-twice",
+    description: "The clearing house forgets which submissions and items it already took, so a resent submission is cleared twice.",
+    edits: [
+      { file: "parties/ClearingHouse.ts", find: "const seen = Idempotency.classify(state.submissions, key, encoded)", replace: 'const seen = { _tag: "New" } as Idempotency.Seen' },
+      { file: "parties/ClearingHouse.ts", find: "    yield* checkNotCleared(state, body)\n", replace: "" }
+    ]
+  },
+  {
+    name: "netting-wrong-side",
+    description: "The clearing house nets a capture as owed by the acquirer too, so both banks pay and nobody receives.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "add(item.acquirer, currency, toAcquirer,", replace: "add(item.acquirer, currency, -toAcquirer," }]
+  },
+  {
+    name: "instruction-applied-twice",
+    description: "A bank records each settlement instruction under a key of its arrival and skips the settled-item check, so a resent instruction is posted again.",
+    edits: [
+      {
+        file: "settlement/Instruction.ts",
+        find: "const key = `${body.from}/${body.id}`",
+        replace: "const key = `${body.from}/${body.id}/${Object.keys(state.settlements).length}`"
+      },
+      { file: "settlement/Instruction.ts", find: " || getOwn(state.settledItems, itemKey(item)) !== undefined", replace: "" }
     ]
   }
 ]

@@ -18,7 +18,7 @@ import type { Timestamp_ms } from "../../src/domain/Ids.js"
 import { OrderLine } from "../../src/messages/BrowserMerchant.js"
 import { Payer } from "../../src/messages/Common.js"
 import type { BrowserInput, BrowserState } from "../../src/parties/Browser.js"
-import { CHALLENGE_TTL_ms } from "../../src/parties/Issuer.js"
+import { CHALLENGE_TTL_ms, HOLD_TTL_ms } from "../../src/parties/Issuer.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
@@ -72,6 +72,9 @@ const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Pr
     net.advanceTo(at(16_000))
     await s.waitAll()
   }
+  // Nobody captures: the hold, if any, runs to its expiry and releases the funds.
+  net.advanceTo(at(HOLD_TTL_ms))
+  await s.waitAll()
   expect(violations(net, model, { ...Invariants.safety, ...Invariants.atQuiescence }).join("\n")).toBe("")
   const browser = net.state<BrowserState>(ids.browser)
   const paid = Object.values(net.state<MerchantState>(ids.merchant).orders).some((o) => o.state === "Paid")

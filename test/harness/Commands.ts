@@ -8,15 +8,33 @@ import fc from "fast-check"
 import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
 import type { Packet } from "../../src/machine/Machine.js"
 import type { BrowserState } from "../../src/parties/Browser.js"
+import type { MerchantPayment, MerchantState } from "../../src/parties/Merchant.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
-import { SIGNER_ROLE } from "../../src/messages/Signed.js"
+import { SIGNER_ROLES } from "../../src/messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
 import type { World } from "./World.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
-export const PEOPLE_ACTIONS = ["shop", "checkout", "payNow", "payAgain", "payTwice", "approve", "decline", "approveLate", "approveTwice", "abandon", "refresh"] as const
+export const PEOPLE_ACTIONS = [
+  "shop",
+  "checkout",
+  "payNow",
+  "payAgain",
+  "payTwice",
+  "approve",
+  "decline",
+  "approveLate",
+  "approveTwice",
+  "abandon",
+  "refresh",
+  "capture",
+  "captureAll",
+  "void",
+  "refund",
+  "closeCycle"
+] as const
 
 /** The fast-check model: the world itself, read by `check` to skip commands that cannot apply. */
 export interface HarnessModel {
@@ -230,7 +248,7 @@ const aim = (recorded: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, tagIn
 }
 
 /** Every signed message type, in a fixed order: a command names its target by position here, so shrinking other commands never retargets it. */
-export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLE).sort()
+export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
 
 /** Every message type, signed or not. */
 const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrder", "OrderView", "PayNow", "RequestRefused", "SelectDelivery", "SetShippingAddress"]
@@ -500,6 +518,69 @@ class Refresh extends Base {
   }
 }
 
+/** The merchant's payments its staff can still act on: authorized, partly or wholly captured. */
+const livePayments = (world: World): ReadonlyArray<MerchantPayment> =>
+  Object.values(world.net.state<MerchantState>(world.ids.merchant).payments).filter((p) => p.state === "Authorized" || p.state === "Captured")
+
+/** How much of a payment the staff's capture or refund takes. */
+type Portion = "all" | "half" | "one"
+
+const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
+
+/**
+ * The merchant's staff capture, void or refund a payment, as its back office allows: a capture takes
+ * a portion of what the hold has left, a refund a portion of what was captured and not refunded,
+ * as the merchant last heard from the gateway. Requests are not serialized: a second one may go
+ * out while the first is in flight.
+ */
+class Staff extends Base {
+  constructor(
+    readonly operation: "capture" | "void" | "refund",
+    readonly paymentIndex: number,
+    readonly portion: Portion
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return livePayments(m.world).length > 0
+  }
+  act(world: World): void {
+    const payment = pick(livePayments(world), this.paymentIndex)
+    if (payment === undefined) return
+    const paymentId = payment.request.id
+    const amount_minor =
+      this.operation === "capture"
+        ? portionOf(payment.request.amount.amount_minor - payment.captured_minor, this.portion)
+        : this.operation === "refund"
+          ? portionOf(payment.captured_minor - payment.refunded_minor, this.portion)
+          : 0
+    world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
+    const now_ms = world.net.now_ms
+    const input = this.operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: this.operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }
+    const outputs = world.input(`merchant staff: ${this.operation} ${this.operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, world.ids.merchant, input)
+    for (const o of outputs) {
+      if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { operation: this.operation, paymentId, amount_minor })
+    }
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.paymentIndex === 0 ? [] : [new Staff(this.operation, 0, this.portion)]
+  }
+  toString(): string {
+    return `Staff(${JSON.stringify(this.operation)}, ${this.paymentIndex}, ${JSON.stringify(this.portion)})`
+  }
+}
+
+/** The clearing house's operator closes the clearing cycle: the end of the clearing day. */
+class CloseCycle extends Base {
+  act(world: World): void {
+    world.count("closeCycle")
+    world.input("clearing house: close the cycle", world.ids.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+  }
+  toString(): string {
+    return "CloseCycle()"
+  }
+}
+
 const index = fc.nat({ max: 1_000 })
 /** Small indexes shrink towards the newest messages. */
 const small = fc.nat({ max: 8 })
@@ -535,7 +616,18 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 6, arbitrary: fc.tuple(small, HOW).map(([p, h]) => new Answer(p, h)) },
     { weight: 1, arbitrary: fc.constantFrom(...PAYERS).map((p) => new SecondTab(p)) },
     { weight: 1, arbitrary: fc.constant(new Abandon()) },
-    { weight: 1, arbitrary: fc.constant(new Refresh()) }
+    { weight: 1, arbitrary: fc.constant(new Refresh()) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom("capture", "capture", "void", "refund", "refund") as fc.Arbitrary<"capture" | "void" | "refund">,
+          small,
+          fc.constantFrom("all", "half", "half", "one") as fc.Arbitrary<Portion>
+        )
+        .map(([operation, i, portion]) => new Staff(operation, i, portion))
+    },
+    { weight: 2, arbitrary: fc.constant(new CloseCycle()) }
   )
 ]
 

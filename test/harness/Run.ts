@@ -10,6 +10,7 @@ import type { Ed25519 } from "../../src/crypto/Ed25519.js"
 import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
+import type { ClearingHouseState } from "../../src/parties/ClearingHouse.js"
 import { runnerFor, World, type Swarm } from "./World.js"
 
 /** Settings of a harness run. */
@@ -39,8 +40,8 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
 /** The longest the world may take to quiesce: rounds of delivering everything, then 16 s passing. */
 export const QUIESCENCE_ROUNDS = 20
 
-/** Faults stop: deliver everything in flight, let time pass so retries and expiries happen, until nothing is left to do. */
-export const settle = (world: World): void => {
+/** Rounds of delivering everything in flight, closing the clearing cycle if it has items, and letting 16 s pass. */
+const quiescenceRounds = (world: World): void => {
   for (let round = 0; round < QUIESCENCE_ROUNDS; round++) {
     let delivered = 0
     while (world.net.inFlight.length > 0 && delivered < 2_000) {
@@ -50,8 +51,23 @@ export const settle = (world: World): void => {
       delivered++
       world.trimNetwork()
     }
+    const clearing = world.net.state<ClearingHouseState>(world.ids.clearing)
+    if ((clearing.cycles[String(clearing.cycle)]?.items.length ?? 0) > 0) {
+      world.input("quiescence: the clearing house closes the cycle", world.ids.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+    }
     world.advance("quiescence: 16 s pass", 16_000)
   }
+}
+
+/**
+ * Faults stop: deliver everything in flight and let time pass so retries, expiries and clearing
+ * cycles happen; then let every hold reach its expiry, and do it all again, so that nothing is
+ * left to do.
+ */
+export const settle = (world: World): void => {
+  quiescenceRounds(world)
+  world.advance("quiescence: every hold reaches its expiry", world.core.Issuer.HOLD_TTL_ms)
+  quiescenceRounds(world)
   checkQuiescent(world, "the world quiesced")
 }
 

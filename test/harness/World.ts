@@ -74,7 +74,7 @@ export class World {
 
   /** The parties that hold keys and accept signed packets. */
   get signingParties(): ReadonlyArray<PartyId> {
-    return [this.ids.merchant, this.ids.gateway, this.ids.issuer, this.ids.alicePhone, this.ids.bobPhone]
+    return [this.ids.merchant, this.ids.gateway, this.ids.issuer, this.ids.alicePhone, this.ids.bobPhone, this.ids.clearing]
   }
 
   /** Every party. */

@@ -10,25 +10,42 @@ import * as ModelOps from "../../model/Model.js"
 import { systemView } from "../../model/View.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { InMemoryNetwork } from "../../src/drivers/InMemoryNetwork.js"
+import * as BackOffice from "../../src/drivers/BackOffice.js"
 import * as Shopper from "../../src/drivers/Shopper.js"
+import * as Money from "../../src/domain/Money.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
 
-/** A checkout the shopper approved, run to the end, with the model of what the shopper decided. */
+/**
+ * A checkout the shopper approved, captured in full when shipped, refunded in part, then cleared
+ * and settled, with the model of what the shopper and the merchant's staff decided.
+ */
 const approvedCheckout = () => {
   const net = new InMemoryNetwork(NodeEd25519, Topology.standardNodes(Topology.makeKeys(NodeEd25519, "invariants")), Topology.START_ms)
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
   const challenge = Object.values(net.state<PhoneState>(ids.alicePhone).challenges)[0]?.challenge
   if (challenge === undefined) throw new Error("no challenge reached the phone")
-  const model = ModelOps.decide(ModelOps.empty, ids.alicePhone, challenge, "approve", net.now_ms + 1_500)
+  let model = ModelOps.decide(ModelOps.empty, ids.alicePhone, challenge, "approve", net.now_ms + 1_500)
   Shopper.answerOnPhone(net, ids.alicePhone, "approve")
   Shopper.wait(net, 5_000)
+  const paymentId = BackOffice.lastPayment(net)
+  BackOffice.capture(net, paymentId, challenge.amount.amount_minor)
+  BackOffice.refund(net, paymentId, REFUND_minor)
+  model = ModelOps.staffAsked(model, `${paymentId}.o1`, { operation: "capture", paymentId, amount_minor: challenge.amount.amount_minor })
+  model = ModelOps.staffAsked(model, `${paymentId}.o2`, { operation: "refund", paymentId, amount_minor: REFUND_minor })
+  BackOffice.endOfDay(net)
   const view = systemView(net)
   return { view, model }
 }
+
+const REFUND_minor = 500
+
+/** A transfer posted straight into a view's ledger, as a buggy bank would. */
+const posted = (ledger: Ledger.Ledger, id: string, debit: string, credit: string, amount_minor: number): Ledger.Ledger =>
+  Result.getOrThrow(Ledger.transfer(ledger, { id, debit, credit, amount: Money.money(amount_minor, "EUR") }))
 
 const ALL = { ...Invariants.safety, ...Invariants.atQuiescence }
 
@@ -77,10 +94,84 @@ describe("invariant checkers", () => {
     expect(Invariants.agreement({ ...view, issuer: { ...view.issuer, authorizations } }, model).join()).toMatch(/paid but the issuer holds no payment/)
   })
 
+  it("every checker - should have seen money settle: the merchant paid, the shopper debited, the books balanced", () => {
+    const { view } = approvedCheckout()
+    const payment = Object.values(view.merchant.payments)[0]
+    if (payment === undefined) throw new Error("no payment")
+    const net = payment.captured_minor - REFUND_minor
+    expect(Ledger.balance(view.gateway.ledger, `merchant:${ids.merchant}:EUR`)).toBe(net - Math.floor((payment.captured_minor * Topology.FEE_BPS) / 10_000))
+    expect(Ledger.balance(view.issuer.ledger, accounts.alice)).toBe(50_000 - net)
+    expect(Object.values(view.clearing.cycles).map((c) => c.state)).toEqual(["Settled", "Open"])
+  })
+
+  it("noDoubleCharge - should fail when a hold was captured beyond what the merchant's staff asked", () => {
+    const { view, model } = approvedCheckout()
+    const staffRequests = Object.fromEntries(Object.entries(model.staffRequests).map(([id, r]) => [id, { ...r, amount_minor: r.operation === "capture" ? 1 : r.amount_minor }]))
+    expect(Invariants.noDoubleCharge(view, { ...model, staffRequests }).join()).toMatch(/the merchant asked for 1/)
+  })
+
+  it("agreement - should fail when the merchant counts more captured than the issuer", () => {
+    const { view, model } = approvedCheckout()
+    const payments = Object.fromEntries(Object.entries(view.merchant.payments).map(([k, p]) => [k, { ...p, captured_minor: p.captured_minor + 1 }]))
+    expect(Invariants.agreement({ ...view, merchant: { ...view.merchant, payments } }, model).join()).toMatch(/captured .* at merchant\/gateway\/issuer/)
+  })
+
+  it("conservation - should fail when a bank mints money out of its own funds", () => {
+    const { view, model } = approvedCheckout()
+    const ledger = posted(view.issuer.ledger, "gift", "reserves:EUR", accounts.alice, 100)
+    expect(Invariants.conservation({ ...view, issuer: { ...view.issuer, ledger } }, model).join()).toMatch(/moved its own funds after opening: gift/)
+  })
+
+  it("conservation - should fail when a ledger is off balance or its pending counters disagree with its holds", () => {
+    const { view, model } = approvedCheckout()
+    const alice = view.issuer.ledger.accounts[accounts.alice]
+    if (alice === undefined) throw new Error("no account")
+    const accountsOff = { ...view.issuer.ledger.accounts, [accounts.alice]: { ...alice, creditsPosted: alice.creditsPosted + 7, debitsPending: 3 } }
+    const found = Invariants.conservation({ ...view, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, accounts: accountsOff } } }, model).join()
+    expect(found).toMatch(/off balance in EUR/)
+    expect(found).toMatch(/its pending holds reserve 0\/0/)
+  })
+
+  it("conservation - should fail when netting does not sum to zero, or a bank's settlement account disagrees with the settlement bank", () => {
+    const { view, model } = approvedCheckout()
+    const cycles = Object.fromEntries(
+      Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, positions: c.positions === null ? null : { ...c.positions, [`${ids.gateway}:EUR`]: -1 } }])
+    )
+    expect(Invariants.conservation({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/positions sum to/)
+    const ledger = posted(view.gateway.ledger, "settle-again", "settlement:EUR", "scheme-receivable:EUR", 100)
+    expect(Invariants.conservation({ ...view, gateway: { ...view.gateway, ledger } }, model).join()).toMatch(/settlement account moved .*, its posted instructions say/)
+  })
+
+  it("settlementExactlyOnce - should fail when an item is cleared twice", () => {
+    const { view, model } = approvedCheckout()
+    const cycles = Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, items: [...c.items, ...c.items] }]))
+    expect(Invariants.settlementExactlyOnce({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cleared in cycles 1 and 1/)
+  })
+
+  it("settlementExactlyOnce - should fail when refunds exceed captures, or a merchant is paid other than its settled captures less refunds and fees", () => {
+    const { view, model } = approvedCheckout()
+    const authorizations = Object.fromEntries(Object.entries(view.issuer.authorizations).map(([k, a]) => [k, { ...a, refunded_minor: 1_000_000 }]))
+    expect(Invariants.settlementExactlyOnce({ ...view, issuer: { ...view.issuer, authorizations } }, model).join()).toMatch(/refunded 1000000 of/)
+    const ledger = posted(view.gateway.ledger, "payout-again", `merchant-pending:${ids.merchant}:EUR`, `merchant:${ids.merchant}:EUR`, 100)
+    expect(Invariants.settlementExactlyOnce({ ...view, gateway: { ...view.gateway, ledger } }, model).join()).toMatch(/was paid .*, its settled captures less refunds and fees are/)
+  })
+
+  it("liveness - should fail while a hold is pending, an operation is in flight, or a cycle is unsettled", () => {
+    const { view, model } = approvedCheckout()
+    const holds = Object.fromEntries(Object.entries(view.issuer.ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    expect(Invariants.liveness({ ...view, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, holds } } }, model).join()).toMatch(/still pending/)
+    const operations = Object.fromEntries(Object.entries(view.merchant.operations).map(([k, o]) => [k, { ...o, state: "Pending" as const }]))
+    expect(Invariants.liveness({ ...view, merchant: { ...view.merchant, operations } }, model).join()).toMatch(/merchant operation .* still pending/)
+    const cycles = Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, state: c.items.length > 0 ? ("Settling" as const) : c.state }]))
+    expect(Invariants.liveness({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 is Settling/)
+  })
+
   it("liveness - should fail while a payment is still authorizing, or a hold outlived its expiry", () => {
     const { view, model } = approvedCheckout()
     const payments = Object.fromEntries(Object.entries(view.merchant.payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
     expect(Invariants.liveness({ ...view, merchant: { ...view.merchant, payments } }, model).join()).toMatch(/still authorizing/)
-    expect(Invariants.liveness({ ...view, now_ms: view.now_ms + 8 * 24 * 3_600_000 }, model).join()).toMatch(/outlived its expiry/)
+    const holds = Object.fromEntries(Object.entries(view.issuer.ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    const lapsed = { ...view, now_ms: view.now_ms + 8 * 24 * 3_600_000, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, holds } } }
+    expect(Invariants.liveness(lapsed, model).join()).toMatch(/outlived its expiry/)
   })
 })

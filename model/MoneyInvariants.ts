@@ -1,0 +1,202 @@
+/**
+ * The money invariants of DESIGN.md section 5, items 5 and 6: conservation and settlement exactly
+ * once, and the settlement part of liveness. Like the other checkers they read the real parties'
+ * states: the issuer's and the acquirer's ledgers, the clearing house's cycles and its settlement
+ * bank's ledger, and the model of what the merchant's staff asked for.
+ */
+import { getOwn } from "../src/domain/Records.js"
+import * as Ledger from "../src/ledger/Ledger.js"
+import type { ClearingItem } from "../src/messages/Clearing.js"
+import type { Checker, SystemView } from "./Invariants.js"
+
+/** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
+const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
+
+/** A ledger's own findings: it balances, its counters are whole and non-negative, and its pending counters are exactly what its pending holds reserve. */
+const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
+  const findings: Array<string> = []
+  for (const [currency, t] of Object.entries(Ledger.trialBalance(ledger))) {
+    if (t.posted !== 0 || t.pending !== 0) findings.push(`${bank} ledger is off balance in ${currency}: posted ${t.posted}, pending ${t.pending}`)
+  }
+  const reserved = new Map<string, { debits: number; credits: number }>()
+  for (const h of Object.values(ledger.holds)) {
+    if (h.status !== "pending") continue
+    const remaining = h.amount_minor - h.captured_minor
+    const d = reserved.get(h.debit) ?? { debits: 0, credits: 0 }
+    reserved.set(h.debit, { ...d, debits: d.debits + remaining })
+    const c = reserved.get(h.credit) ?? { debits: 0, credits: 0 }
+    reserved.set(h.credit, { ...c, credits: c.credits + remaining })
+  }
+  for (const a of Object.values(ledger.accounts)) {
+    const counters = [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending]
+    if (!counters.every((n) => Number.isSafeInteger(n) && n >= 0)) findings.push(`${bank} account ${a.id} has counters ${counters.join("/")}`)
+    const r = reserved.get(a.id) ?? { debits: 0, credits: 0 }
+    if (a.debitsPending !== r.debits || a.creditsPending !== r.credits) {
+      findings.push(`${bank} account ${a.id} has ${a.debitsPending}/${a.creditsPending} pending, its pending holds reserve ${r.debits}/${r.credits}`)
+    }
+  }
+  for (const e of Object.values(ledger.journal)) {
+    if ((isOwnFunds(e.debit) || isOwnFunds(e.credit)) && !e.id.startsWith("opening:")) findings.push(`${bank} moved its own funds after opening: ${e.id}`)
+  }
+  return findings
+}
+
+/** The amount of an opening entry, or 0. */
+const opening = (ledger: Ledger.Ledger, id: string): number => getOwn(ledger.journal, id)?.amount_minor ?? 0
+
+/** The instructions the clearing house sent to `bank` that the bank posted (its settlement records). */
+const postedBy = (view: SystemView, settlements: Readonly<Record<string, unknown>>) =>
+  Object.keys(settlements).map((key) => ({ key, instruction: getOwn(view.clearing.instructions, key.slice(key.indexOf("/") + 1)) }))
+
+/** Each bank's own record of its settlement account moved by exactly what it posted, and the settlement bank's by exactly what was netted. */
+const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
+  const findings: Array<string> = []
+  const banks = [
+    { id: view.issuer.identity.id, ledger: view.issuer.ledger, settlements: view.issuer.settlements },
+    { id: view.gateway.identity.id, ledger: view.gateway.ledger, settlements: view.gateway.settlements }
+  ]
+  for (const bank of banks) {
+    const received = new Map<string, number>()
+    for (const { key, instruction } of postedBy(view, bank.settlements)) {
+      if (instruction === undefined || instruction.bank !== bank.id) {
+        findings.push(`${bank.id} posted ${key}, which the clearing house never sent it`)
+        continue
+      }
+      received.set(instruction.currency, (received.get(instruction.currency) ?? 0) + instruction.position)
+    }
+    const netted = new Map<string, number>()
+    for (const i of Object.values(view.clearing.instructions)) if (i.bank === bank.id) netted.set(i.currency, (netted.get(i.currency) ?? 0) + i.position)
+    for (const currency of new Set([...received.keys(), ...netted.keys()])) {
+      const own = -Ledger.balance(bank.ledger, `settlement:${currency}`) - opening(bank.ledger, `opening:settlement:${currency}`)
+      if (own !== (received.get(currency) ?? 0)) findings.push(`${bank.id} settlement account moved ${own} ${currency}, its posted instructions say ${received.get(currency) ?? 0}`)
+      const account = `settlement:${bank.id}:${currency}`
+      const atSettlementBank = Ledger.balance(view.clearing.ledger, account) - opening(view.clearing.ledger, `opening:${bank.id}:${currency}`)
+      if (atSettlementBank !== (netted.get(currency) ?? 0)) findings.push(`${account} moved ${atSettlementBank}, the netted positions say ${netted.get(currency) ?? 0}`)
+    }
+  }
+  return findings
+}
+
+/**
+ * Conservation: every bank's ledger balances and reserves exactly what its pending holds reserve;
+ * no bank moves its own funds after opening (so no money is minted or burnt); every cycle's
+ * positions sum to zero per currency and the settlement bank's suspense account is back at zero;
+ * and each bank's record of its settlement account moves by exactly the positions it posted,
+ * while the settlement bank's moves by exactly the positions netted.
+ */
+export const conservation: Checker = (view) => {
+  const findings = [
+    ...ledgerFindings(view.issuer.identity.id, view.issuer.ledger),
+    ...ledgerFindings(view.gateway.identity.id, view.gateway.ledger),
+    ...ledgerFindings(view.clearing.identity.id, view.clearing.ledger),
+    ...mirrorFindings(view)
+  ]
+  for (const cycle of Object.values(view.clearing.cycles)) {
+    const sums = new Map<string, number>()
+    for (const [key, position] of Object.entries(cycle.positions ?? {})) {
+      const currency = key.slice(key.lastIndexOf(":") + 1)
+      sums.set(currency, (sums.get(currency) ?? 0) + position)
+    }
+    for (const [currency, sum] of sums) if (sum !== 0) findings.push(`cycle ${cycle.number} positions sum to ${sum} ${currency}`)
+  }
+  for (const a of Object.values(view.clearing.ledger.accounts)) {
+    if (a.id.startsWith("clearing:") && Ledger.balance(view.clearing.ledger, a.id) !== 0) findings.push(`suspense ${a.id} holds ${Ledger.balance(view.clearing.ledger, a.id)}`)
+  }
+  return findings
+}
+
+/** Every item the clearing house holds, with its cycle. */
+const clearedItems = (view: SystemView): ReadonlyArray<{ readonly item: ClearingItem; readonly cycle: number }> =>
+  Object.values(view.clearing.cycles).flatMap((c) => c.items.map((item) => ({ item, cycle: c.number })))
+
+/** The merchant whose operation an acquirer's item came from. */
+const merchantOf = (view: SystemView, itemId: string): string | undefined => {
+  const key = getOwn(view.gateway.byOperation, itemId)
+  return key === undefined ? undefined : getOwn(view.gateway.operations, key)?.request.from
+}
+
+/** The acquirer's submitted items by key. */
+const submittedItems = (view: SystemView): ReadonlyMap<string, ClearingItem> =>
+  new Map(Object.values(view.gateway.submissions).flatMap((s) => s.items.map((item) => [`${item.acquirer}/${item.id}`, item] as const)))
+
+/**
+ * Settlement exactly once: each capture and refund is cleared in at most one cycle, and only if
+ * the acquirer and the issuer both booked it for that amount; refunds never exceed captures, at
+ * the issuer or at the acquirer; and each merchant's account holds exactly its settled captures,
+ * less its settled refunds, less the acquirer's fee on each settled capture.
+ */
+export const settlementExactlyOnce: Checker = (view) => {
+  const findings: Array<string> = []
+  const seen = new Map<string, number>()
+  for (const { item, cycle } of clearedItems(view)) {
+    const key = `${item.acquirer}/${item.id}`
+    if (seen.has(key)) findings.push(`item ${key} cleared in cycles ${seen.get(key)} and ${cycle}`)
+    seen.set(key, cycle)
+    const gatewayOp = getOwn(view.gateway.byOperation, item.id)
+    const op = gatewayOp === undefined ? undefined : getOwn(view.gateway.operations, gatewayOp)
+    if (op?.state !== "Accepted") findings.push(`item ${key} cleared without an accepted operation at the acquirer`)
+    const entry = getOwn(view.issuer.ledger.journal, `${item.kind}:${key}`)
+    if (entry?.amount_minor !== item.amount.amount_minor) findings.push(`item ${key} cleared for ${item.amount.amount_minor}, the issuer booked ${entry?.amount_minor ?? "nothing"}`)
+  }
+  for (const [key, auth] of Object.entries(view.issuer.authorizations)) {
+    const captured = Ledger.hold(view.issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
+    if (auth.refunded_minor > captured) findings.push(`authorization ${key}: refunded ${auth.refunded_minor} of ${captured} captured`)
+  }
+  for (const [key, p] of Object.entries(view.gateway.payments)) {
+    if (p.refunded_minor > p.captured_minor) findings.push(`payment ${key}: the acquirer refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
+  }
+  const submitted = submittedItems(view)
+  const owed = new Map<string, number>()
+  for (const key of Object.keys(view.gateway.settledItems)) {
+    const item = submitted.get(key)
+    const merchant = item === undefined ? undefined : merchantOf(view, item.id)
+    if (item === undefined || merchant === undefined) {
+      findings.push(`the acquirer settled ${key}, which it never submitted`)
+      continue
+    }
+    const amount = item.amount.amount_minor
+    const account = `merchant:${merchant}:${item.amount.currency}`
+    const net = item.kind === "capture" ? amount - Math.floor((amount * view.gateway.config.feeBps) / 10_000) : -amount
+    owed.set(account, (owed.get(account) ?? 0) + net)
+  }
+  for (const a of Object.values(view.gateway.ledger.accounts)) {
+    if (!a.id.startsWith("merchant:")) continue
+    const paid = Ledger.balance(view.gateway.ledger, a.id)
+    if (paid !== (owed.get(a.id) ?? 0)) findings.push(`${a.id} was paid ${paid}, its settled captures less refunds and fees are ${owed.get(a.id) ?? 0}`)
+  }
+  return findings
+}
+
+/**
+ * Settlement liveness, once the world is quiet: every hold was captured, voided or expired; every
+ * operation is final and every party agrees on what was captured and refunded; nothing waits to be
+ * submitted or cleared; every cycle with items is settled; and every accepted capture and refund
+ * was settled by both the acquirer and the issuer.
+ */
+export const settlementLiveness: Checker = (view) => {
+  const findings: Array<string> = []
+  for (const h of Object.values(view.issuer.ledger.holds)) if (h.status === "pending") findings.push(`hold ${h.id} still pending`)
+  for (const [id, op] of Object.entries(view.merchant.operations)) if (op.state === "Pending") findings.push(`merchant operation ${id} still pending`)
+  for (const [key, op] of Object.entries(view.gateway.operations)) if (op.state === "Forwarding") findings.push(`gateway operation ${key} still forwarding`)
+  for (const payment of Object.values(view.merchant.payments)) {
+    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
+    const auth = atGateway === undefined ? undefined : getOwn(view.issuer.authorizations, `${view.gateway.identity.id}/${atGateway.authorizationId}`)
+    const hold = atGateway === undefined ? undefined : Ledger.hold(view.issuer.ledger, `hold:${view.gateway.identity.id}/${atGateway.authorizationId}`)
+    const captured = [payment.captured_minor, atGateway?.captured_minor ?? 0, hold?.captured_minor ?? 0]
+    const refunded = [payment.refunded_minor, atGateway?.refunded_minor ?? 0, auth?.refunded_minor ?? 0]
+    if (new Set(captured).size > 1 || new Set(refunded).size > 1) {
+      findings.push(`payment ${payment.request.id}: captured ${captured.join("/")}, refunded ${refunded.join("/")} at merchant/gateway/issuer`)
+    }
+  }
+  if (view.gateway.unsubmitted.length > 0) findings.push(`${view.gateway.unsubmitted.length} items never submitted`)
+  for (const [id, s] of Object.entries(view.gateway.submissions)) if (s.cycle === null) findings.push(`submission ${id} never receipted`)
+  for (const cycle of Object.values(view.clearing.cycles)) {
+    if (cycle.items.length > 0 && cycle.state !== "Settled") findings.push(`cycle ${cycle.number} is ${cycle.state}`)
+  }
+  for (const { item } of clearedItems(view)) {
+    const key = `${item.acquirer}/${item.id}`
+    if (getOwn(view.gateway.settledItems, key) === undefined) findings.push(`the acquirer never settled ${key}`)
+    if (getOwn(view.issuer.settledItems, key) === undefined) findings.push(`the issuer never settled ${key}`)
+  }
+  return findings
+}
