@@ -13,6 +13,7 @@ import type { Transition } from "../src/machine/Machine.js"
 /** The files that hold generated blocks, relative to the repository root. */
 export const DOCUMENTS = [
   "README.md",
+  "spec/README.md",
   "spec/04-state-machines.md",
   "spec/07-scenarios.md",
   "spec/08-message-reference.md",

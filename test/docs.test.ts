@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
@@ -229,7 +229,7 @@ describe("documentation site", () => {
     ])
   })
 
-  it("projectDocuments - should reach every numbered spec page and every guide", () => {
+  it("projectDocuments - should reach every spec page and every guide", () => {
     const reached = new Set<string>()
     const visit = (path: string): void => {
       const normalized = new URL(path, "file:///").pathname
@@ -240,9 +240,72 @@ describe("documentation site", () => {
     }
     for (const page of typedoc.projectDocuments) visit(`/${page}`)
     const expected = [
+      "/spec/README.md",
       ...["01-parties-and-keys", "02-messages", "03-signing", "04-state-machines", "05-rejections", "06-money", "07-scenarios", "08-message-reference"].map((p) => `/spec/${p}.md`),
       ...["overview", "story", "questions", "parties", "messages", "machines", "money", "security", "embedding", "testing"].map((p) => `/docs/guides/${p}.md`)
     ]
     expect([...reached].sort()).toEqual(expected.sort())
+  })
+})
+
+describe("Markdown links", () => {
+  /** The pages whose links must resolve, relative to the repository root. */
+  const PAGES: ReadonlyArray<string> = [
+    "README.md",
+    ...readdirSync(join(root, "docs/guides")).map((name) => `docs/guides/${name}`),
+    ...readdirSync(join(root, "spec")).map((name) => `spec/${name}`)
+  ].filter((page) => page.endsWith(".md"))
+
+  /** A page's text without its fenced code blocks, where `#` starts no heading and brackets make no link. */
+  const unfenced = (text: string): string => text.replace(/^```[\s\S]*?^```/gm, "")
+
+  /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
+  const anchorsOf = (text: string): ReadonlySet<string> => {
+    const anchors = new Set<string>()
+    for (const [, heading] of unfenced(text).matchAll(/^#{1,6} (.*)$/gm)) {
+      const slug = (heading ?? "")
+        .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+        .toLowerCase()
+        .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+        .replace(/ /g, "-")
+      let anchor = slug
+      for (let n = 1; anchors.has(anchor); n++) anchor = `${slug}-${n}`
+      anchors.add(anchor)
+    }
+    return anchors
+  }
+
+  /** The targets of a page's inline links that name no scheme: files relative to the page, or `#anchor`s. */
+  const relativeLinks = (text: string): ReadonlyArray<string> =>
+    [...unfenced(text).replace(/`[^`\n]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)].flatMap(([, target]) => (target === undefined || /^[a-z][a-z0-9+.-]*:/i.test(target) ? [] : [target]))
+
+  it("PAGES - should link only to files that exist and, with an anchor, to a heading in them", () => {
+    const broken: Array<string> = []
+    for (const page of PAGES) {
+      for (const link of relativeLinks(read(join(root, page)))) {
+        const [path = "", anchor] = link.split("#")
+        const target = path === "" ? page : join(dirname(page), path)
+        if (!existsSync(join(root, target))) broken.push(`${page}: ${link} (no file ${target})`)
+        else if (anchor !== undefined && target.endsWith(".md") && !anchorsOf(read(join(root, target))).has(anchor)) broken.push(`${page}: ${link} (no heading)`)
+      }
+    }
+    expect(broken).toEqual([])
+  })
+
+  it("relativeLinks - should find the inline links outside code, and no URLs", () => {
+    expect(relativeLinks("[a](./a.md) [b](../b.md#x) [c](#y) [d](https://example.com) `[e](e.md)`\n```\n[f](f.md)\n```")).toEqual([
+      "./a.md",
+      "../b.md#x",
+      "#y"
+    ])
+  })
+
+  it("anchorsOf - should slug headings as GitHub does", () => {
+    expect([...anchorsOf("# 3.4 Opening an envelope\n## `PayNow` & [links](x.md)\n```\n# not a heading\n```\n## Twice\n## Twice")]).toEqual([
+      "34-opening-an-envelope",
+      "paynow--links",
+      "twice",
+      "twice-1"
+    ])
   })
 })
