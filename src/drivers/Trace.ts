@@ -56,6 +56,17 @@ export const lines = (trace: ReadonlyArray<TraceEntry>, options: { readonly even
 const alias = (party: string): string => party.replace(/[^A-Za-z0-9]/g, "_")
 
 /**
+ * The characters Mermaid reads as syntax inside a sequence diagram's text, each with the entity
+ * code that shows it instead: `#` starts a comment (and an entity code), `;` ends a statement, `<`
+ * and `>` make HTML tags, `&` an HTML entity, and `%%{` a directive. A colon needs none: a note's
+ * or an arrow's text is everything after its first `: `.
+ */
+const MERMAID_ENTITY: Readonly<Record<string, string>> = { "#": "#35;", ";": "#59;", "<": "#60;", ">": "#62;", "&": "#38;", "%": "#37;" }
+
+/** `text` as Mermaid shows it verbatim in a label: every syntax character as its entity code, every line break as `<br/>`. */
+const escapeText = (text: string): string => text.replace(/\r\n|[\r\n#;<>&%]/g, (c) => MERMAID_ENTITY[c] ?? "<br/>")
+
+/**
  * A remark a diagram shows at a point of the trace: what the network or a person did there,
  * which the trace itself does not record (a lost packet, a crash).
  *
@@ -72,22 +83,25 @@ export interface DiagramNote {
 
 /**
  * The trace as a Mermaid `sequenceDiagram`: one arrow per packet (annotated with the key id when
- * signed), a note for every rejection, and the given `notes`.
+ * signed), a note for every rejection, and the given `notes`. Participant names, arrow labels and
+ * notes are escaped, so any text (a forged packet's tag, a note with `;` or `#`) shows as written
+ * and cannot break the diagram.
  *
  * @since 0.1.0
  */
 export const mermaid = (trace: ReadonlyArray<TraceEntry>, participants: ReadonlyArray<string>, notes: ReadonlyArray<DiagramNote> = []): string => {
   const out = ["sequenceDiagram"]
-  for (const p of participants) out.push(`  participant ${alias(p)} as ${p}`)
-  const noteLines = (index: number) => notes.filter((n) => n.before === index).map((n) => `  Note over ${alias(n.over)}: ${n.text}`)
+  for (const p of participants) out.push(`  participant ${alias(p)} as ${escapeText(p)}`)
+  const note = (over: string, text: string): string => `  Note over ${alias(over)}: ${escapeText(text)}`
+  const noteLines = (index: number) => notes.filter((n) => n.before === index).map((n) => note(n.over, n.text))
   trace.forEach((entry, index) => {
     out.push(...noteLines(index))
     if (entry._tag === "Sent") {
       const s = summarize(entry.packet)
       const label = s.signer === null ? s.tag : `${s.tag} [signed ${s.signer}]`
-      out.push(`  ${alias(entry.packet.from)}->>${alias(entry.packet.to)}: ${label}`)
+      out.push(`  ${alias(entry.packet.from)}->>${alias(entry.packet.to)}: ${escapeText(label)}`)
     } else if (entry.output._tag === "Rejected") {
-      out.push(`  Note over ${alias(entry.output.party)}: rejected ${entry.output.rejection._tag}`)
+      out.push(note(entry.output.party, `rejected ${entry.output.rejection._tag}`))
     }
   })
   out.push(...noteLines(trace.length))
