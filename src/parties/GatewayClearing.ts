@@ -34,11 +34,11 @@ export interface GatewaySubmission {
   readonly cycle: CycleNumber | null
 }
 
+const SUBMITTED: Transition = { entity: "submission", from: "None", on: "Tick", to: "Submitted" }
+const RECEIPTED: Transition = { entity: "submission", from: "Submitted", on: "SubmissionReceipt", to: "Accepted" }
+
 /** The transitions of clearing submissions. @since 0.2.0 */
-export const clearingTransitions: ReadonlyArray<Transition> = [
-  { entity: "submission", from: "None", on: "Tick", to: "Submitted" },
-  { entity: "submission", from: "Submitted", on: "SubmissionReceipt", to: "Accepted" }
-]
+export const clearingTransitions: ReadonlyArray<Transition> = [SUBMITTED, RECEIPTED]
 
 /** The gateway's fee on a capture of `amount_minor` at `feeBps` basis points, rounded down. @since 0.2.0 */
 export const feeOn = (amount_minor: number, feeBps: number): number => Math.floor((amount_minor * feeBps) / 10_000)
@@ -59,7 +59,7 @@ export const submitDue = (state: GatewayState, now_ms: Timestamp_ms): Effect.Eff
         submissions: { ...state.submissions, [id]: { items, cycle: null } },
         outbox: Outbox.add(state.outbox, id, packet, now_ms)
       },
-      outputs: [transitioned({ party: state.identity.id, id, ...clearingTransitions[0]! }), send(packet)]
+      outputs: [transitioned({ party: state.identity.id, id, ...SUBMITTED }), send(packet)]
     }
   })
 
@@ -75,7 +75,7 @@ export const onSubmissionReceipt = (state: GatewayState, body: SubmissionReceipt
     }
     return {
       state: { ...state, submissions: { ...state.submissions, [body.id]: { ...submission, cycle: body.cycle } }, outbox: Outbox.acknowledge(state.outbox, body.id) },
-      outputs: [transitioned({ party: state.identity.id, id: body.id, ...clearingTransitions[1]! })]
+      outputs: [transitioned({ party: state.identity.id, id: body.id, ...RECEIPTED })]
     }
   })
 

@@ -76,8 +76,11 @@ const apply = (state: IssuerState, key: string, auth: IssuerAuthorization, body:
       return Result.isSuccess(captured) ? { ledger: captured.success, moved: body.amount.amount_minor, refunded: 0 } : refusalOf(captured.failure, hold)
     }
     case "VoidRequest": {
-      const voided = now_ms >= (hold?.expiresAt_ms ?? 0) ? Result.fail(new Ledger.LedgerError({ code: "HoldExpired", detail: holdId })) : Ledger.voidHold(state.ledger, holdId)
-      return Result.isSuccess(voided) && hold !== undefined ? { ledger: voided.success, moved: hold.amount_minor - hold.captured_minor, refunded: 0 } : Result.isFailure(voided) ? refusalOf(voided.failure, hold) : "unknown_payment"
+      if (hold === undefined) return "unknown_payment"
+      // A pending hold past its expiry is released by the issuer's next tick, not by a void.
+      if (hold.status === "pending" && now_ms >= hold.expiresAt_ms) return "hold_expired"
+      const voided = Ledger.voidHold(state.ledger, holdId)
+      return Result.isSuccess(voided) ? { ledger: voided.success, moved: hold.amount_minor - hold.captured_minor, refunded: 0 } : refusalOf(voided.failure, hold)
     }
     case "RefundRequest": {
       if (hold === undefined || hold.captured_minor === 0) return "exceeds_remaining"

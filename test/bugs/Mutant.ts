@@ -21,6 +21,8 @@ export interface Bug {
   readonly name: string
   readonly description: string
   readonly edits: ReadonlyArray<Edit>
+  /** The longest shrunk counterexample allowed, in commands, when not the default of 10 (settlement bugs need a payment captured first: 12). */
+  readonly maxShrunk?: number
 }
 
 const here = dirname(fileURLToPath(import.meta.url))

@@ -10,6 +10,9 @@ const signedFieldsOmitted = (field: string) => ({
   replace: `  const tail = canonicalBytes(tag === "ChallengeApproval" || tag === "ChallengeDecline" ? { ...(fieldsOf(encodedBody) as object), ${field}: null } : fieldsOf(encodedBody))`
 })
 
+/** The longest shrunk counterexample allowed for settlement bugs: a payment must be approved and captured before they can show. */
+const SETTLEMENT_BOUND = 12
+
 /** Every seeded bug. */
 export const BUGS: ReadonlyArray<Bug> = [
   {
@@ -148,6 +151,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "capture-after-void-or-expiry",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "The issuer's ledger captures a hold whatever its status and expiry, so a capture that arrives after a void or the hold's expiry still takes the money.",
     edits: [
       {
@@ -160,6 +164,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "retried-capture-captured-twice",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "The gateway forgets to look up the merchant's operation id, so a retried capture is forwarded again under a new id and captured twice.",
     edits: [
       {
@@ -171,6 +176,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "concurrent-refunds-exceed-capture",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "The gateway checks a refund against completed refunds only, so two refunds in flight together can exceed the capture.",
     edits: [
       {
@@ -182,6 +188,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "submission-counted-twice",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "The clearing house forgets which submissions and items it already took, so a resent submission is cleared twice.",
     edits: [
       { file: "parties/ClearingHouse.ts", find: "const seen = Idempotency.classify(state.submissions, key, encoded)", replace: 'const seen = { _tag: "New" } as Idempotency.Seen' },
@@ -190,11 +197,13 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "netting-wrong-side",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "The clearing house nets a capture as owed by the acquirer too, so both banks pay and nobody receives.",
     edits: [{ file: "parties/ClearingHouse.ts", find: "add(item.acquirer, currency, toAcquirer,", replace: "add(item.acquirer, currency, -toAcquirer," }]
   },
   {
     name: "instruction-applied-twice",
+    maxShrunk: SETTLEMENT_BOUND,
     description: "A bank records each settlement instruction under a key of its arrival and skips the settled-item check, so a resent instruction is posted again.",
     edits: [
       {
