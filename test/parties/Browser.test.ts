@@ -6,8 +6,8 @@
  */
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { accounts, ids, session, skus } from "../../src/drivers/Topology.js"
-import { OrderId, PartyId, PaymentId, type RequestId, type Timestamp_ms } from "../../src/domain/Ids.js"
+import { ids, session } from "../../src/drivers/Topology.js"
+import { PartyId, type RequestId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
@@ -24,24 +24,15 @@ import {
   RequestRefused,
   SelectDelivery,
   SetShippingAddress,
-  ShippingAddress,
   type OrderStatus
 } from "../../src/messages/BrowserMerchant.js"
-import { Payer } from "../../src/messages/Common.js"
 import * as Browser from "../../src/parties/Browser.js"
 import type { BrowserInput, BrowserState, Screen, ShopperAction } from "../../src/parties/Browser.js"
-import { at, Coverage, expectRejected, run, sentOf, standardState, transitionsOf } from "../support/partyHelpers.js"
+import { at, Coverage, expectRejected, expectSent, expectUnchanged, receive as receiveAt, run, sent, sentOne, standardState, tick, transitionsIn } from "../support/fixtures.js"
+import { address, lines, mug, NOW_ms, ORD, P1, payer, SUBTOTAL_minor, tea, TOTAL_minor } from "../support/checkoutScenarios.js"
 
 const coverage = new Coverage(ids.browser, Browser.transitions)
 const step = (state: BrowserState, input: BrowserInput): Step<BrowserState> => coverage.observe(run(Browser.step(state, input)))
-
-const ORD = OrderId.make("ord-1")
-const P1 = PaymentId.make("ord-1.p1")
-const mug = new OrderLine({ sku: skus.mug, quantity: 2 })
-const tea = new OrderLine({ sku: skus.tea, quantity: 1 })
-const address = new ShippingAddress({ name: "Alice Example", line1: "1 Tea Street", city: "Leeds", postalCode: "LS1 1AA", country: "GB" })
-const payer = new Payer({ issuer: ids.issuer, account: accounts.alice })
-const NOW_ms = at(1_000)
 
 const decodeRequest = Schema.decodeUnknownSync(BrowserRequest)
 const encodeResponse = Schema.encodeSync(MerchantResponse)
@@ -59,18 +50,18 @@ const viewFor = (requestId: RequestId, status: OrderStatus): OrderView =>
   new OrderView({
     requestId,
     orderId: ORD,
-    lines: [mug, tea],
-    subtotal: Money.money(3_399, "EUR"),
+    lines,
+    subtotal: Money.money(SUBTOTAL_minor, "EUR"),
     delivery: status === "open" ? null : "standard",
     address: status === "open" ? null : address,
-    total: Money.money(status === "open" ? 3_399 : 3_889, "EUR"),
+    total: Money.money(status === "open" ? SUBTOTAL_minor : TOTAL_minor, "EUR"),
     status,
     payment: PAYMENT_OF[status]
   })
 
 const fromMerchant = (body: MerchantResponse, from: PartyId = ids.merchant): Packet => ({ from, to: ids.browser, channel: "session", payload: encodeResponse(body) })
-const receive = (packet: Packet, now_ms: Timestamp_ms = NOW_ms): BrowserInput => ({ _tag: "Receive", now_ms, packet })
-const tick = (now_ms: Timestamp_ms): BrowserInput => ({ _tag: "Tick", now_ms })
+/** The Receive of `packet`, at NOW_ms unless a test says otherwise. */
+const receive = (packet: Packet, now_ms: number = NOW_ms): BrowserInput => receiveAt(packet, now_ms)
 
 const inFlightId = (state: BrowserState): RequestId => {
   if (state.inFlight === null) throw new Error("no request in flight")
@@ -101,9 +92,7 @@ const ALLOWED: Readonly<Record<ShopperAction["_tag"], ReadonlyArray<Screen>>> = 
 
 /** The one request a step sends, decoded. */
 const requestOf = (result: Step<BrowserState>): BrowserRequest => {
-  const sent = sentOf(result.outputs)
-  expect(sent).toHaveLength(1)
-  const [packet] = sent as [Packet]
+  const packet = sentOne(result)
   expect(packet).toMatchObject({ from: ids.browser, to: ids.merchant, channel: "session" })
   return decodeRequest(packet.payload)
 }
@@ -139,7 +128,7 @@ describe("Browser", () => {
       const result = act(before, addToCart(mug))
       coverage.expect(result, { entity: "checkout", id: session, from: "Shopping", on: "AddToCart", to: "Shopping" })
       expect(result.state.cart).toEqual([mug])
-      expect(sentOf(result.outputs)).toEqual([])
+      expect(sent(result)).toEqual([])
     })
 
     it("step - should refuse a line beyond MAX_ORDER_LINES with OutOfOrder", () => {
@@ -157,7 +146,7 @@ describe("Browser", () => {
       const result = act(before, confirmOrder)
       coverage.expect(result, { entity: "checkout", id: session, from: "Shopping", on: "ConfirmOrder", to: "Confirming" })
       const request = requestOf(result)
-      expect(request).toEqual(new CreateOrder({ requestId: "r1.1" as RequestId, sessionId: session, lines: [mug, tea] }))
+      expect(request).toEqual(new CreateOrder({ requestId: "r1.1" as RequestId, sessionId: session, lines }))
       expect(result.state.inFlight?.requestId).toBe("r1.1")
     })
 
@@ -208,7 +197,7 @@ describe("Browser", () => {
       const result = act(readyToPay(), clickPayNow)
       coverage.expect(result, { entity: "checkout", id: session, from: "ReadyToPay", on: "ClickPayNow", to: "Paying" })
       expect(requestOf(result)).toEqual(
-        new PayNow({ requestId: inFlightId(result.state), sessionId: session, orderId: ORD, total: Money.money(3_889, "EUR"), payer })
+        new PayNow({ requestId: inFlightId(result.state), sessionId: session, orderId: ORD, total: Money.money(TOTAL_minor, "EUR"), payer })
       )
     })
 
@@ -246,7 +235,7 @@ describe("Browser", () => {
       const result = answer(before, "open")
       coverage.expect(result, { entity: "checkout", id: session, from: "Confirming", on: "OrderView (open)", to: "Checkout" })
       expect(result.state).toMatchObject({ screen: "Checkout", cart: [], inFlight: null, order: viewFor(inFlightId(before), "open") })
-      expect(sentOf(result.outputs)).toEqual([])
+      expect(sent(result)).toEqual([])
     })
 
     const LOADED: ReadonlyArray<readonly [OrderStatus, Screen]> = [
@@ -352,7 +341,7 @@ describe("Browser", () => {
     it("step - should go back from Confirming to Shopping with the reason, keeping the cart", () => {
       const result = refuse(confirming(), "unknown product sku-mug")
       coverage.expect(result, { entity: "checkout", id: session, from: "Confirming", on: "RequestRefused", to: "Shopping" })
-      expect(result.state).toMatchObject({ screen: "Shopping", notice: "unknown product sku-mug", inFlight: null, cart: [mug, tea], order: null })
+      expect(result.state).toMatchObject({ screen: "Shopping", notice: "unknown product sku-mug", inFlight: null, cart: lines, order: null })
     })
 
     it("step - should go back from Loading to Shopping with the reason", () => {
@@ -398,17 +387,15 @@ describe("Browser", () => {
 
   describe("Tick", () => {
     it("step - should resend the request in flight, same packet and id, every RETRY_BASE_ms until answered", () => {
-      const sent = act(checkout(), chooseDelivery)
-      const [packet] = sentOf(sent.outputs) as [Packet]
-      const early = step(sent.state, tick((NOW_ms + RETRY_BASE_ms - 1) as Timestamp_ms))
-      expect(early.state).toBe(sent.state)
-      expect(early.outputs).toEqual([])
-      const retried = step(sent.state, tick((NOW_ms + RETRY_BASE_ms) as Timestamp_ms))
-      expect(sentOf(retried.outputs)).toEqual([packet])
-      expect(JSON.stringify(sentOf(retried.outputs)[0])).toBe(JSON.stringify(packet))
-      expect(retried.state.inFlight?.requestId).toBe(sent.state.inFlight?.requestId)
+      const asked = act(checkout(), chooseDelivery)
+      const [packet] = sent(asked) as [Packet]
+      const early = step(asked.state, tick((NOW_ms + RETRY_BASE_ms - 1) as Timestamp_ms))
+      expectUnchanged(early, asked.state)
+      const retried = step(asked.state, tick((NOW_ms + RETRY_BASE_ms) as Timestamp_ms))
+      expectSent(retried, [packet])
+      expect(retried.state.inFlight?.requestId).toBe(asked.state.inFlight?.requestId)
       const again = step(retried.state, tick((NOW_ms + 2 * RETRY_BASE_ms) as Timestamp_ms))
-      expect(sentOf(again.outputs)).toEqual([packet])
+      expect(sent(again)).toEqual([packet])
       const answered = answer(again.state, "open").state
       expect(step(answered, tick(at(60_000))).outputs).toEqual([])
     })
@@ -417,14 +404,13 @@ describe("Browser", () => {
       const before = payingIdle()
       expect(before.nextPoll_ms).toBe(NOW_ms + Browser.POLL_INTERVAL_ms)
       const early = step(before, tick((NOW_ms + Browser.POLL_INTERVAL_ms - 1) as Timestamp_ms))
-      expect(early.state).toBe(before)
-      expect(early.outputs).toEqual([])
+      expectUnchanged(early, before)
       const poll_ms = (NOW_ms + Browser.POLL_INTERVAL_ms) as Timestamp_ms
       const poll = step(before, tick(poll_ms))
       const request = requestOf(poll)
       expect(request).toEqual(new GetOrder({ requestId: inFlightId(poll.state), sessionId: session, orderId: ORD }))
       expect(request.requestId).not.toBe(before.order?.requestId)
-      expect(transitionsOf(poll.outputs)).toEqual([])
+      expect(transitionsIn(poll)).toEqual([])
       // While the poll is unanswered, ticks retry it rather than start another.
       const retry = step(poll.state, tick((poll_ms + RETRY_BASE_ms) as Timestamp_ms))
       expect(requestOf(retry).requestId).toBe(request.requestId)
@@ -475,8 +461,7 @@ describe("Browser", () => {
 
   describe("transitions", () => {
     it("transitions - should all have been exercised by the tests above", () => {
-      expect(coverage.missing()).toEqual([])
-      expect(coverage.exercised).toBe(Browser.transitions.length)
+      expect(coverage.unasserted()).toEqual([])
     })
   })
 })

@@ -7,10 +7,8 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { domainTag } from "../../src/crypto/Envelope.js"
 import { revoke } from "../../src/crypto/KeyRegistry.js"
-import * as Topology from "../../src/drivers/Topology.js"
 import { AuthorizationId, CycleNumber, InstructionId, OperationId, PartyId, SubmissionId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
-import * as Ledger from "../../src/ledger/Ledger.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { OUTBOX_LIMIT, RETRY_BASE_ms, type OutboxEntry } from "../../src/machine/Outbox.js"
 import {
@@ -23,10 +21,14 @@ import {
 } from "../../src/messages/Clearing.js"
 import * as ClearingHouse from "../../src/parties/ClearingHouse.js"
 import {
+  balance,
   bodyOf,
+  Coverage,
   encode,
   envelopeOf,
+  expectBalanced,
   expectRejected,
+  expectUnchanged,
   identity,
   makeParty,
   mutateBody,
@@ -37,19 +39,19 @@ import {
   sealBytes,
   sealWith,
   sent,
+  sentOne,
   swapSignature,
   tick,
-  TransitionCoverage,
   transitionsIn,
   wireBytes,
   type TestParty
 } from "../support/fixtures.js"
+import { CYCLE_1, CYCLE_2, SUB_1, SUB_2, T0 } from "../support/messages.js"
 
 type State = ClearingHouse.ClearingHouseState
 
-const { gateway, issuer } = parties
-/** The clearing house (it also operates the settlement bank). */
-const clearing = makeParty("clearing-1", "clearing")
+/** `clearing` is the clearing house under test (it also operates the settlement bank). */
+const { gateway, issuer, clearing } = parties
 /** A second acquirer, with a EUR settlement account only. */
 const gateway2 = makeParty("gateway-2", "gateway")
 /** A second issuer, with a EUR settlement account only. */
@@ -57,15 +59,10 @@ const issuer2 = makeParty("issuer-2", "issuer")
 /** A gateway key nobody has registered. */
 const rogue = makeParty("gateway-rogue", "gateway")
 
-const T0 = Topology.START_ms
 const OPENING_minor = 1_000_000
 const USD_OPENING_minor = 5_000
-const CYCLE_1 = CycleNumber.make(1)
-const CYCLE_2 = CycleNumber.make(2)
-const SUB_1 = SubmissionId.make("sub-1")
-const SUB_2 = SubmissionId.make("sub-2")
 
-const coverage = new TransitionCoverage(ClearingHouse.transitions)
+const coverage = new Coverage(clearing.id, ClearingHouse.transitions)
 
 const BANKS: ReadonlyArray<{ readonly bank: PartyId; readonly opening: Money.Money }> = [
   { bank: gateway.id, opening: Money.money(OPENING_minor, "EUR") },
@@ -103,7 +100,7 @@ const confirmation = (id: string, from: TestParty, cycle: CycleNumber = CYCLE_1)
 
 const closeCycle = (now_ms: number): ClearingHouse.CloseCycle => ({ _tag: "CloseCycle", now_ms: now_ms as Timestamp_ms })
 
-const stepHouse = (state: State, input: ClearingHouse.ClearingHouseInput): Step<State> => coverage.record(run(ClearingHouse.step(state, input)))
+const stepHouse = (state: State, input: ClearingHouse.ClearingHouseInput): Step<State> => coverage.observe(run(ClearingHouse.step(state, input)))
 
 const deliver = (state: State, packet: Packet, now_ms: number = T0): Step<State> => stepHouse(state, receive(packet, now_ms))
 
@@ -122,8 +119,7 @@ const chain = (state: State, ...steps: ReadonlyArray<(s: State) => Step<State>>)
 const submitted = (): { readonly state: State; readonly receipt: Packet } => {
   const first = deliver(fresh(), seal(gateway, submission(SUB_1, FIRST)))
   const second = deliver(first.state, seal(gateway, submission(SUB_2, SECOND)))
-  const receipt = sent(first)[0]
-  if (receipt === undefined) throw new Error("the clearing house sent no receipt")
+  const receipt = sentOne(first)
   return { state: second.state, receipt }
 }
 
@@ -146,8 +142,6 @@ const settled = (): State =>
     (s) => deliver(s, seal(issuer2, confirmation(ID_ISSUER2, issuer2)), T0 + 2_000)
   ).state
 
-const balance = (state: State, account: string): number => Ledger.balance(state.ledger, account)
-
 describe("ClearingHouse", () => {
   describe("initial", () => {
     it("initial - should fund every bank's settlement account from the central account, and balance", () => {
@@ -156,7 +150,7 @@ describe("ClearingHouse", () => {
       expect(balance(state, ClearingHouse.settlementAccount(issuer.id, "USD"))).toBe(USD_OPENING_minor)
       expect(balance(state, ClearingHouse.centralAccount("EUR"))).toBe(-4 * OPENING_minor)
       expect(balance(state, ClearingHouse.suspenseAccount("EUR"))).toBe(0)
-      expect(Ledger.trialBalance(state.ledger)).toEqual({ EUR: { posted: 0, pending: 0 }, USD: { posted: 0, pending: 0 } })
+      expectBalanced(state, ["EUR", "USD"])
       expect(state.ledger.journal[`opening:${issuer.id}:EUR`]).toMatchObject({ amount_minor: OPENING_minor })
     })
 
@@ -194,17 +188,16 @@ describe("ClearingHouse", () => {
         expect.objectContaining({ party: clearing.id, entity: "cycle", id: "1", from: "Open", on: "ClearingSubmission", to: "Open" }),
         expect.objectContaining({ party: clearing.id, entity: "submission", id: `${gateway.id}/${SUB_1}`, from: "None", on: "ClearingSubmission", to: "Accepted" })
       ])
-      const packets = sent(step)
-      expect(packets).toHaveLength(1)
-      expect(packets[0]).toMatchObject({ from: clearing.id, to: gateway.id, channel: "signed" })
-      expect(envelopeOf(packets[0]!).signer).toBe(clearing.signing.keyId)
-      const receipt = bodyOf(packets[0]!)
+      const packet = sentOne(step)
+      expect(packet).toMatchObject({ from: clearing.id, to: gateway.id, channel: "signed" })
+      expect(envelopeOf(packet).signer).toBe(clearing.signing.keyId)
+      const receipt = bodyOf(packet)
       expect(receipt).toBeInstanceOf(SubmissionReceipt)
       expect(receipt).toMatchObject({ id: SUB_1, from: clearing.id, to: gateway.id, cycle: 1 })
       expect(step.state.cycles["1"]?.items).toEqual(FIRST)
       expect(step.state.cycles["1"]?.submissions).toEqual([`${gateway.id}/${SUB_1}`])
       expect(step.state.cleared).toEqual({ [`${gateway.id}/op-1`]: 1, [`${gateway.id}/op-2`]: 1 })
-      expect(step.state.submissions[`${gateway.id}/${SUB_1}`]?.answer).toEqual(packets[0])
+      expect(step.state.submissions[`${gateway.id}/${SUB_1}`]?.answer).toEqual(packet)
       // Nothing moves before the cycle closes.
       expect(step.state.ledger).toEqual(fresh().ledger)
       expect(step.state.outbox).toEqual({})
@@ -220,24 +213,21 @@ describe("ClearingHouse", () => {
     it("step - should resend the byte-identical receipt on a repeat and change nothing", () => {
       const { state, receipt } = submitted()
       const step = deliver(state, seal(gateway, submission(SUB_1, FIRST)), T0 + 500)
-      expect(step.state).toBe(state)
-      expect(transitionsIn(step)).toEqual([])
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(receipt)])
+      expectUnchanged(step, state, [receipt])
     })
 
     it("step - should resend the receipt naming the original cycle on a repeat after that cycle closed", () => {
       const { receipt } = submitted()
       const { state } = closed()
       const step = deliver(state, seal(gateway, submission(SUB_1, FIRST)), T0 + 5_000)
-      expect(step.state).toBe(state)
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(receipt)])
+      expectUnchanged(step, state, [receipt])
       expect(bodyOf(sent(step)[0]!)).toMatchObject({ cycle: 1 })
     })
 
     it("step - should reject the same submission id with another body with IdempotencyConflict", () => {
       const { state } = submitted()
       const other = seal(gateway, submission(SUB_1, [item("op-9", 1)]))
-      expect(expectRejected(deliver(state, other), state, "IdempotencyConflict").requestId).toBe(SUB_1)
+      expect(expectRejected(deliver(state, other), state, "IdempotencyConflict").rejection.requestId).toBe(SUB_1)
     })
 
     it("step - should keep submission ids of different acquirers apart", () => {
@@ -250,31 +240,31 @@ describe("ClearingHouse", () => {
     it("step - should reject an item already cleared in an earlier cycle, under a new submission id, with IdempotencyConflict", () => {
       const { state } = closed()
       const again = seal(gateway, submission(SubmissionId.make("sub-3"), [item("op-5", 100), item("op-2", 2_500, { issuer: issuer2.id })]))
-      expect(expectRejected(deliver(state, again), state, "IdempotencyConflict").requestId).toBe("op-2")
+      expect(expectRejected(deliver(state, again), state, "IdempotencyConflict").rejection.requestId).toBe("op-2")
     })
 
     it("step - should reject an item already accepted into the open cycle by another submission with IdempotencyConflict", () => {
       const { state } = submitted()
       const again = seal(gateway, submission(SubmissionId.make("sub-3"), [item("op-3", 4_000)]))
-      expect(expectRejected(deliver(state, again), state, "IdempotencyConflict").requestId).toBe("op-3")
+      expect(expectRejected(deliver(state, again), state, "IdempotencyConflict").rejection.requestId).toBe("op-3")
     })
 
     it("step - should reject an item that appears twice in one submission with IdempotencyConflict", () => {
       const before = fresh()
       const twice = seal(gateway, submission(SUB_1, [item("op-1", 100), item("op-2", 200), item("op-1", 100)]))
-      expect(expectRejected(deliver(before, twice), before, "IdempotencyConflict").requestId).toBe("op-1")
+      expect(expectRejected(deliver(before, twice), before, "IdempotencyConflict").rejection.requestId).toBe("op-1")
     })
 
     it("step - should reject an item of another acquirer with Mismatch on the acquirer", () => {
       const before = fresh()
       const foreign = seal(gateway, submission(SUB_1, [item("op-1", 100), item("op-2", 200, { acquirer: gateway2.id })]))
-      expect(expectRejected(deliver(before, foreign), before, "Mismatch")).toMatchObject({ id: "op-2", field: "acquirer" })
+      expect(expectRejected(deliver(before, foreign), before, "Mismatch").rejection).toMatchObject({ id: "op-2", field: "acquirer" })
     })
 
     it("step - should reject an item whose issuer has no settlement account with UnknownReference", () => {
       const before = fresh()
       const packet = seal(gateway, submission(SUB_1, [item("op-1", 100, { issuer: PartyId.make("issuer-nowhere") })]))
-      expect(expectRejected(deliver(before, packet), before, "UnknownReference")).toMatchObject({
+      expect(expectRejected(deliver(before, packet), before, "UnknownReference").rejection).toMatchObject({
         kind: "settlement account",
         id: "settlement:issuer-nowhere:EUR"
       })
@@ -283,7 +273,7 @@ describe("ClearingHouse", () => {
     it("step - should reject an item in a currency its issuer has no settlement account in with UnknownReference", () => {
       const before = fresh()
       const packet = seal(gateway, submission(SUB_1, [item("op-1", 100, { issuer: issuer2.id, amount: Money.money(100, "USD") })]))
-      expect(expectRejected(deliver(before, packet), before, "UnknownReference").id).toBe(`settlement:${issuer2.id}:USD`)
+      expect(expectRejected(deliver(before, packet), before, "UnknownReference").rejection.id).toBe(`settlement:${issuer2.id}:USD`)
     })
 
     it("step - should reject an item in a currency its acquirer has no settlement account in with UnknownReference", () => {
@@ -292,7 +282,7 @@ describe("ClearingHouse", () => {
         gateway2,
         submission(SUB_1, [item("op-1", 100, { acquirer: gateway2.id, amount: Money.money(100, "USD") })], { from: gateway2.id })
       )
-      expect(expectRejected(deliver(before, packet), before, "UnknownReference").id).toBe(`settlement:${gateway2.id}:USD`)
+      expect(expectRejected(deliver(before, packet), before, "UnknownReference").rejection.id).toBe(`settlement:${gateway2.id}:USD`)
     })
 
     it("step - should accept an item in another currency both banks settle in", () => {
@@ -312,7 +302,7 @@ describe("ClearingHouse", () => {
       it("step - should refuse one item more for that bank and currency with InvalidRequest (cycle full), and take its retry in the next cycle", () => {
         const before = fullCycle()
         const extra = seal(gateway, submission(SUB_2, [item("op-extra", 1)]))
-        const rejection = expectRejected(deliver(before, extra), before, "InvalidRequest")
+        const { rejection } = expectRejected(deliver(before, extra), before, "InvalidRequest")
         expect(rejection.detail).toMatch(/^cycle full: in cycle 1, gateway-1 would have 501 EUR items in it, at most 500/)
         const closedStep = close(before)
         const instruction = bodyOf(sent(closedStep).find((p) => p.to === gateway.id)!) as SettlementInstruction
@@ -333,7 +323,7 @@ describe("ClearingHouse", () => {
         const big = Money.MAX_AMOUNT_MINOR
         const first = deliver(fresh(), seal(gateway, submission(SUB_1, [item("op-1", big)])))
         const before = first.state
-        const rejection = expectRejected(deliver(before, seal(gateway, submission(SUB_2, [item("op-2", 1)]))), before, "InvalidRequest")
+        const { rejection } = expectRejected(deliver(before, seal(gateway, submission(SUB_2, [item("op-2", 1)]))), before, "InvalidRequest")
         expect(rejection.detail).toMatch(/^cycle full: .*position of 1000000000001/)
         // A refund nets the position back down: accepted.
         const netted = deliver(before, seal(gateway, submission(SUB_2, [refund("op-2", big), item("op-3", big)])))
@@ -346,8 +336,7 @@ describe("ClearingHouse", () => {
     it("step - should do nothing on an empty cycle: the same state, no outputs", () => {
       const before = fresh()
       const step = close(before)
-      expect(step.state).toBe(before)
-      expect(step.outputs).toEqual([])
+      expectUnchanged(step, before)
     })
 
     it("step - should net the cycle, post it and instruct every bank involved (cycle Open -> Settling, next None -> Open, instructions None -> Sent)", () => {
@@ -389,7 +378,7 @@ describe("ClearingHouse", () => {
       expect(balance(state, ClearingHouse.settlementAccount(gateway2.id, "EUR"))).toBe(OPENING_minor)
       expect(balance(state, ClearingHouse.suspenseAccount("EUR"))).toBe(0)
       expect(balance(state, ClearingHouse.centralAccount("EUR"))).toBe(-4 * OPENING_minor)
-      expect(Ledger.trialBalance(state.ledger)).toEqual({ EUR: { posted: 0, pending: 0 }, USD: { posted: 0, pending: 0 } })
+      expectBalanced(state, ["EUR", "USD"])
       expect(state.ledger.journal[`cycle:1:${issuer.id}:EUR`]).toMatchObject({
         debit: `settlement:${issuer.id}:EUR`,
         credit: "clearing:EUR",
@@ -410,8 +399,7 @@ describe("ClearingHouse", () => {
     it("step - should do nothing on a second close right after: the new cycle is empty", () => {
       const { state } = closed()
       const step = close(state, T0 + 1_500)
-      expect(step.state).toBe(state)
-      expect(step.outputs).toEqual([])
+      expectUnchanged(step, state)
     })
 
     it("step - should instruct a bank whose captures and refunds net to zero, with position 0 and no transfer", () => {
@@ -439,7 +427,7 @@ describe("ClearingHouse", () => {
       ])
       expect(balance(step.state, ClearingHouse.settlementAccount(gateway.id, "USD"))).toBe(300)
       expect(balance(step.state, ClearingHouse.suspenseAccount("USD"))).toBe(0)
-      expect(Ledger.trialBalance(step.state.ledger)).toEqual({ EUR: { posted: 0, pending: 0 }, USD: { posted: 0, pending: 0 } })
+      expectBalanced(step.state, ["EUR", "USD"])
     })
 
     it("step - should let a payer's settlement account go below zero: intraday credit", () => {
@@ -494,7 +482,7 @@ describe("ClearingHouse", () => {
       const { state } = submitted()
       const last = CycleNumber.make(1_000_000_000)
       const before: State = { ...state, cycle: last, cycles: { [String(last)]: { ...state.cycles["1"]!, number: last } } }
-      expect(expectRejected(close(before), before, "InvalidRequest").detail).toContain("last cycle")
+      expect(expectRejected(close(before), before, "InvalidRequest").rejection.detail).toContain("last cycle")
     })
 
     it("step - should refuse to close a cycle when its instructions would overflow the outbox with InvalidRequest", () => {
@@ -502,7 +490,7 @@ describe("ClearingHouse", () => {
       const filler: OutboxEntry = { packet: { from: clearing.id, to: gateway.id, channel: "signed", payload: null }, attempts: 1, nextAttempt_ms: T0 }
       const outbox = Object.fromEntries(Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => [`old-${i}`, filler]))
       const before: State = { ...state, outbox }
-      expect(expectRejected(close(before), before, "InvalidRequest").detail).toMatch(/^outbox full/)
+      expect(expectRejected(close(before), before, "InvalidRequest").rejection.detail).toMatch(/^outbox full/)
     })
   })
 
@@ -539,33 +527,31 @@ describe("ClearingHouse", () => {
     it("step - should ignore a repeated confirmation: the same state, no outputs", () => {
       const once = deliver(closed().state, seal(issuer, confirmation(ID_ISSUER, issuer)), T0 + 2_000).state
       const step = deliver(once, seal(issuer, confirmation(ID_ISSUER, issuer)), T0 + 9_000)
-      expect(step.state).toBe(once)
-      expect(step.outputs).toEqual([])
+      expectUnchanged(step, once)
       const done = settled()
       const after = deliver(done, seal(gateway, confirmation(ID_GATEWAY, gateway)), T0 + 9_000)
-      expect(after.state).toBe(done)
-      expect(after.outputs).toEqual([])
+      expectUnchanged(after, done)
     })
 
     it("step - should reject a confirmation of an unknown instruction with UnknownReference", () => {
       const { state } = closed()
       const packet = seal(issuer, confirmation("cyc9:issuer-1:EUR", issuer))
-      expect(expectRejected(deliver(state, packet), state, "UnknownReference")).toMatchObject({ kind: "instruction", id: "cyc9:issuer-1:EUR" })
+      expect(expectRejected(deliver(state, packet), state, "UnknownReference").rejection).toMatchObject({ kind: "instruction", id: "cyc9:issuer-1:EUR" })
     })
 
     it("step - should reject a confirmation by another bank than the instructed one with Mismatch on the bank", () => {
       const { state } = closed()
       const packet = seal(issuer, confirmation(ID_GATEWAY, issuer))
-      expect(expectRejected(deliver(state, packet), state, "Mismatch")).toMatchObject({ id: ID_GATEWAY, field: "bank" })
+      expect(expectRejected(deliver(state, packet), state, "Mismatch").rejection).toMatchObject({ id: ID_GATEWAY, field: "bank" })
       // Still refused once the instruction is confirmed: a repeat is only a repeat from its own bank.
       const done = settled()
-      expect(expectRejected(deliver(done, packet), done, "Mismatch").field).toBe("bank")
+      expect(expectRejected(deliver(done, packet), done, "Mismatch").rejection.field).toBe("bank")
     })
 
     it("step - should reject a confirmation naming another cycle with Mismatch on the cycle", () => {
       const { state } = closed()
       const packet = seal(issuer, confirmation(ID_ISSUER, issuer, CYCLE_2))
-      expect(expectRejected(deliver(state, packet), state, "Mismatch")).toMatchObject({ id: ID_ISSUER, field: "cycle" })
+      expect(expectRejected(deliver(state, packet), state, "Mismatch").rejection).toMatchObject({ id: ID_ISSUER, field: "cycle" })
     })
   })
 
@@ -573,8 +559,7 @@ describe("ClearingHouse", () => {
     it("step - should send nothing and keep the state before the first retry is due", () => {
       const { state } = closed()
       const step = stepHouse(state, tick(T0 + 1_000 + RETRY_BASE_ms - 1))
-      expect(step.state).toBe(state)
-      expect(step.outputs).toEqual([])
+      expectUnchanged(step, state)
     })
 
     it("step - should resend every unconfirmed instruction byte for byte, backing off", () => {
@@ -586,8 +571,7 @@ describe("ClearingHouse", () => {
       expect(first.state.cycles).toBe(state.cycles)
       // The next retry comes 2 x RETRY_BASE_ms later, not RETRY_BASE_ms.
       const early = stepHouse(first.state, tick(T0 + 1_000 + 3 * RETRY_BASE_ms - 1))
-      expect(early.state).toBe(first.state)
-      expect(early.outputs).toEqual([])
+      expectUnchanged(early, first.state)
       const second = stepHouse(first.state, tick(T0 + 1_000 + 3 * RETRY_BASE_ms))
       expect(sent(second)).toHaveLength(3)
       expect(second.state.outbox[ID_ISSUER]?.attempts).toBe(3)
@@ -603,8 +587,7 @@ describe("ClearingHouse", () => {
     it("step - should resend nothing once every instruction is confirmed", () => {
       const state = settled()
       const step = stepHouse(state, tick(T0 + 100 * RETRY_BASE_ms))
-      expect(step.state).toBe(state)
-      expect(step.outputs).toEqual([])
+      expectUnchanged(step, state)
     })
   })
 
@@ -626,7 +609,7 @@ describe("ClearingHouse", () => {
       const restarted = ClearingHouse.restart(state)
       const again = seal(gateway, submission(SubmissionId.make("sub-9"), [item("op-1", 10_000)]))
       expectRejected(deliver(restarted, again), restarted, "IdempotencyConflict")
-      expect(sent(deliver(restarted, seal(gateway, submission(SUB_1, FIRST)))).map(wireBytes)).toEqual([wireBytes(receipt)])
+      expectUnchanged(deliver(restarted, seal(gateway, submission(SUB_1, FIRST))), restarted, [receipt])
     })
 
     it("restart - should leave a settled house with nothing to resend", () => {
@@ -662,13 +645,13 @@ describe("ClearingHouse", () => {
 
     it("step - should reject a submission with no items with DecodeError", () => {
       const before = fresh()
-      const empty = mutateBody(seal(gateway, body()), (b) => ({ ...b, items: [] }))
+      const empty = mutateBody(seal(gateway, body()), (b) => void (b.items = []))
       expectRejected(deliver(before, empty), before, "DecodeError")
     })
 
     it("step - should reject a submission signed with an unregistered key with UnknownKey", () => {
       const before = fresh()
-      expect(expectRejected(deliver(before, sealWith(rogue.signing, body())), before, "UnknownKey").keyId).toBe(rogue.signing.keyId)
+      expect(expectRejected(deliver(before, sealWith(rogue.signing, body())), before, "UnknownKey").rejection.keyId).toBe(rogue.signing.keyId)
     })
 
     it("step - should reject a submission signed with a revoked key with RevokedKey", () => {
@@ -680,12 +663,12 @@ describe("ClearingHouse", () => {
     it("step - should reject a submission signed by an issuer's key with WrongSigner", () => {
       const before = fresh()
       const forged = sealWith(issuer.signing, submission(SUB_1, [item("op-1", 1, { acquirer: issuer.id })], { from: issuer.id }))
-      expect(expectRejected(deliver(before, forged), before, "WrongSigner").detail).toContain("needs a gateway key")
+      expect(expectRejected(deliver(before, forged), before, "WrongSigner").rejection.detail).toContain("needs a gateway key")
     })
 
     it("step - should reject a submission from one acquirer signed by another acquirer's key with WrongSigner", () => {
       const before = fresh()
-      expect(expectRejected(deliver(before, sealWith(gateway2.signing, body())), before, "WrongSigner").detail).toContain(`cannot speak for ${gateway.id}`)
+      expect(expectRejected(deliver(before, sealWith(gateway2.signing, body())), before, "WrongSigner").rejection.detail).toContain(`cannot speak for ${gateway.id}`)
     })
 
     it("step - should reject a confirmation of one bank signed by another bank's key with WrongSigner", () => {
@@ -695,16 +678,13 @@ describe("ClearingHouse", () => {
 
     it("step - should reject a submission whose item amount was changed in transit with BadSignature", () => {
       const before = fresh()
-      const forged = mutateBody(seal(gateway, body()), (b) => {
-        const items = b["items"] as Array<Record<string, unknown>>
-        return { ...b, items: [{ ...items[0], amount: { amount_minor: 1, currency: "EUR" } }, ...items.slice(1)] }
-      })
+      const forged = mutateBody(seal(gateway, body()), (b) => void (b.items[0].amount.amount_minor = 1))
       expectRejected(deliver(before, forged), before, "BadSignature")
     })
 
     it("step - should reject a confirmation whose cycle was changed in transit with BadSignature", () => {
       const { state } = closed()
-      const forged = mutateBody(seal(issuer, confirmation(ID_ISSUER, issuer, CYCLE_2)), (b) => ({ ...b, cycle: 1 }))
+      const forged = mutateBody(seal(issuer, confirmation(ID_ISSUER, issuer, CYCLE_2)), (b) => void (b.cycle = 1))
       expectRejected(deliver(state, forged), state, "BadSignature")
     })
 
@@ -725,7 +705,7 @@ describe("ClearingHouse", () => {
     it("step - should reject a submission addressed to another party with WrongRecipient", () => {
       const before = fresh()
       const packet = seal(gateway, submission(SUB_1, FIRST, { to: issuer.id }))
-      expect(expectRejected(deliver(before, packet), before, "WrongRecipient")).toMatchObject({ expected: clearing.id, got: issuer.id })
+      expect(expectRejected(deliver(before, packet), before, "WrongRecipient").rejection).toMatchObject({ expected: clearing.id, got: issuer.id })
     })
   })
 
@@ -775,7 +755,7 @@ describe("ClearingHouse", () => {
 
   describe("transitions table", () => {
     it("transitions - should all have been exercised by this file", () => {
-      expect(coverage.missing()).toEqual([])
+      expect(coverage.unobserved()).toEqual([])
     })
   })
 })

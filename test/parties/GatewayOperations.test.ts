@@ -6,22 +6,18 @@
  * Every operation transition of `Gateway.transitions` is exercised, and the last test checks it.
  */
 import { describe, expect, it } from "vitest"
-import { AuthorizationId, OperationId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
+import { AuthorizationId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import * as Accounts from "../../src/ledger/Accounts.js"
-import * as Ledger from "../../src/ledger/Ledger.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
-import { ClearingItem } from "../../src/messages/Clearing.js"
 import type { OperationStatus } from "../../src/messages/Common.js"
-import { AuthorizationResponse, CaptureRequest, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
+import { CaptureRequest, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
 import { OperationResult, type CapturePayment, type RefundPayment, type VoidPayment } from "../../src/messages/MerchantGateway.js"
 import * as Gateway from "../../src/parties/Gateway.js"
-import { bodyOf, expectRejected, mutateBody, parties, run, seal, sealWith, sent, tick, TransitionCoverage, transitionsIn, wireBytes } from "../support/fixtures.js"
+import { balance, bodyOf, Coverage, expectBalanced, expectRejected, expectSent, expectUnchanged, mutateBody, parties, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
 import {
-  AMOUNT_minor,
   ANSWER_ms,
-  AUTH_1,
   AUTHORIZED_ms,
   authorizeBody,
   capturePayment,
@@ -29,62 +25,55 @@ import {
   gatewayScenarios,
   issuer2,
   merchant2,
+  merchantNamed,
   OPERATE_ms,
   OPERATION_EXPIRES_ms,
-  operationResponse,
-  PAY_1,
   refundPayment,
-  T0,
   voidPayment
 } from "../support/gatewayScenarios.js"
+import { AMOUNT_minor, AUTH_1, authorizationResponse, clearingItem, OP, operationResponse, PAY_1, T0 } from "../support/messages.js"
 import { gatewayParts } from "../support/transitionParts.js"
 
 const { merchant, gateway, issuer } = parties
 
 /** This file covers the operations' part of the table; Gateway.test.ts and GatewaySettlement.test.ts the rest. */
-const coverage = new TransitionCoverage(Gateway.transitions, gatewayParts.operations)
-const stepGateway = (state: Gateway.GatewayState, input: Gateway.GatewayInput): Step<Gateway.GatewayState> => coverage.record(run(Gateway.step(state, input)))
+const coverage = new Coverage(gateway.id, Gateway.transitions, gatewayParts.operations)
+const stepGateway = (state: Gateway.GatewayState, input: Gateway.GatewayInput): Step<Gateway.GatewayState> => coverage.observe(run(Gateway.step(state, input)))
 const { deliver, approve, approved, forward, answer, accepted, captured } = gatewayScenarios(stepGateway)
 
 type MerchantOperation = CapturePayment | VoidPayment | RefundPayment
 
 const PAYMENT_KEY = `${merchant.id}/${PAY_1}`
 const keyOf = (body: MerchantOperation): string => `${body.from}/${body.id}`
-const OP = (n: number): OperationId => OperationId.make(`op-${n}`)
 
-const balance = (state: Gateway.GatewayState, account: string): number => Ledger.balance(state.ledger, account)
 const receivable = (state: Gateway.GatewayState): number => balance(state, Accounts.schemeReceivable("EUR"))
 const pending = (state: Gateway.GatewayState, who = merchant.id): number => balance(state, Accounts.merchantPending(who, "EUR"))
-const expectBalanced = (state: Gateway.GatewayState): void => {
-  for (const totals of Object.values(Ledger.trialBalance(state.ledger))) expect(totals).toEqual({ posted: 0, pending: 0 })
-}
 
 /** The one result a step sends to the merchant, decoded. */
 const resultOf = (step: Step<Gateway.GatewayState>, to: string = merchant.id): OperationResult => {
-  const packets = sent(step)
-  expect(packets).toHaveLength(1)
-  expect(packets[0]?.to).toBe(to)
-  const body = bodyOf(packets[0]!)
+  const packet = sentOne(step)
+  expect(packet.to).toBe(to)
+  const body = bodyOf(packet)
   expect(body).toBeInstanceOf(OperationResult)
   return body as OperationResult
 }
 
 /** Asserts the gateway refused `body` itself with `status`: recorded, answered, nothing forwarded. */
 const refusedItself = (before: Gateway.GatewayState, body: MerchantOperation, status: OperationStatus, now_ms: number = OPERATE_ms) => {
-  const signer = body.from === merchant2.id ? merchant2 : merchant
-  const step = deliver(before, seal(signer, body), now_ms)
+  const step = deliver(before, seal(merchantNamed(body.from), body), now_ms)
   expect(transitionsIn(step)).toEqual([
     expect.objectContaining({ party: gateway.id, entity: "operation", id: keyOf(body), from: "None", on: `${body._tag} (refused)`, to: "Refused" })
   ])
   const result = resultOf(step, body.from)
   expect(result).toMatchObject({ id: body.id, from: gateway.id, to: body.from, paymentId: body.paymentId, status, amount: { amount_minor: 0 } })
   expect(step.state.operations[keyOf(body)]).toMatchObject({ state: "Refused", forwardedAs: null })
-  expect(step.state.operationRecords[keyOf(body)]?.answer).toEqual(sent(step)[0])
+  const packet = sentOne(step)
+  expect(step.state.operationRecords[keyOf(body)]?.answer).toEqual(packet)
   expect(step.state.outbox).toEqual(before.outbox)
   expect(step.state.payments).toBe(before.payments)
   expect(step.state.ledger).toBe(before.ledger)
   expect(step.state.operationsIssued).toBe(before.operationsIssued)
-  return { step, result, packet: sent(step)[0]! }
+  return { step, result, packet }
 }
 
 describe("GatewayOperations", () => {
@@ -161,8 +150,7 @@ describe("GatewayOperations", () => {
     it("step - should send nothing and change nothing on a repeat while forwarding", () => {
       const { state } = forward(approved(), capturePayment(1, 1_000))
       const repeat = deliver(state, seal(merchant, capturePayment(1, 1_000)), OPERATE_ms + 500)
-      expect(repeat.state).toBe(state)
-      expect(repeat.outputs).toEqual([])
+      expectUnchanged(repeat, state)
     })
 
     it("step - should resend the forwarded request byte for byte on Tick", () => {
@@ -170,9 +158,9 @@ describe("GatewayOperations", () => {
       expect(stepGateway(state, tick(OPERATE_ms + RETRY_BASE_ms - 1)).outputs).toEqual([])
       const due = stepGateway(state, tick(OPERATE_ms + RETRY_BASE_ms))
       expect(transitionsIn(due)).toEqual([])
-      expect(sent(due).map(wireBytes)).toEqual([wireBytes(packet)])
+      expectSent(due, [packet])
       const restarted = stepGateway(Gateway.restart(state), tick(OPERATE_ms))
-      expect(sent(restarted).map(wireBytes)).toEqual([wireBytes(packet)])
+      expectSent(restarted, [packet])
     })
   })
 
@@ -195,16 +183,7 @@ describe("GatewayOperations", () => {
       const forwarding = deliver(freshGateway(), seal(merchant, authorizeBody()), T0).state
       expect(forwarding.payments[PAYMENT_KEY]?.state).toBe("Forwarding")
       refusedItself(forwarding, capturePayment(1, 100), "unknown_payment")
-      const decline = new AuthorizationResponse({
-        id: AUTH_1,
-        from: issuer.id,
-        to: gateway.id,
-        paymentId: PAY_1,
-        amount: Money.money(AMOUNT_minor, "EUR"),
-        status: "declined_by_shopper",
-        holdExpiresAt_ms: null
-      })
-      const declined = deliver(forwarding, seal(issuer, decline), AUTHORIZED_ms).state
+      const declined = deliver(forwarding, seal(issuer, authorizationResponse("declined_by_shopper")), AUTHORIZED_ms).state
       expect(declined.payments[PAYMENT_KEY]?.state).toBe("Declined")
       refusedItself(declined, voidPayment(1), "unknown_payment")
     })
@@ -253,15 +232,13 @@ describe("GatewayOperations", () => {
       const body = capturePayment(1, 100, { paymentId: PaymentId.make("pay-9") })
       const { step, packet } = refusedItself(approved(), body, "unknown_payment")
       const retry = deliver(step.state, seal(merchant, body), OPERATION_EXPIRES_ms + 3_600_000)
-      expect(retry.state).toBe(step.state)
-      expect(transitionsIn(retry)).toEqual([])
-      expect(sent(retry).map(wireBytes)).toEqual([wireBytes(packet)])
+      expectUnchanged(retry, step.state, [packet])
     })
 
     it("step - should reject a reused operation id with another body with IdempotencyConflict", () => {
       const refusedState = refusedItself(approved(), capturePayment(1, 100, { paymentId: PaymentId.make("pay-9") }), "unknown_payment").step.state
       const conflict = seal(merchant, capturePayment(1, 200, { paymentId: PaymentId.make("pay-9") }))
-      expect(expectRejected(deliver(refusedState, conflict), refusedState, "IdempotencyConflict").requestId).toBe("pay-9.o1")
+      expect(expectRejected(deliver(refusedState, conflict), refusedState, "IdempotencyConflict").rejection.requestId).toBe("pay-9.o1")
       const { state } = forward(approved(), capturePayment(1, 1_000))
       expectRejected(deliver(state, seal(merchant, voidPayment(1, { paymentId: PAY_1 }))), state, "IdempotencyConflict")
       expectRejected(deliver(state, seal(merchant, capturePayment(1, 1_000, { expiresAt_ms: (OPERATION_EXPIRES_ms + 1) as Timestamp_ms }))), state, "IdempotencyConflict")
@@ -270,14 +247,14 @@ describe("GatewayOperations", () => {
     it("step - should reject a request signed by another merchant's key with WrongSigner, and a changed amount with BadSignature", () => {
       const before = approved()
       expectRejected(deliver(before, sealWith(merchant2.signing, capturePayment(1, 100))), before, "WrongSigner")
-      const forged = mutateBody(seal(merchant, capturePayment(1, 100)), (body) => ({ ...body, amount: { amount_minor: 1_250, currency: "EUR" } }))
+      const forged = mutateBody(seal(merchant, capturePayment(1, 100)), (body) => void (body.amount.amount_minor = 1_250))
       expectRejected(deliver(before, forged), before, "BadSignature")
     })
 
     it("step - should reject a refund signed under the capture's domain tag with BadSignature", () => {
       // Capture and refund have the same fields: only the domain tag tells them apart.
       const before = captured()
-      const retagged = mutateBody(seal(merchant, capturePayment(2, 100)), (body) => ({ ...body, _tag: "RefundPayment" }))
+      const retagged = mutateBody(seal(merchant, capturePayment(2, 100)), (body) => void (body._tag = "RefundPayment"))
       expectRejected(deliver(before, retagged), before, "BadSignature")
     })
   })
@@ -303,7 +280,7 @@ describe("GatewayOperations", () => {
       expect(step.state.ledger.journal[`capture:${OP(1)}`]).toMatchObject({ debit: Accounts.schemeReceivable("EUR"), credit: Accounts.merchantPending(merchant.id, "EUR"), amount_minor: 1_000 })
       expectBalanced(step.state)
       expect(step.state.unsubmitted).toEqual([
-        new ClearingItem({ id: OP(1), kind: "capture", acquirer: gateway.id, issuer: issuer.id, authorizationId: AUTH_1, amount: Money.money(1_000, "EUR") })
+        clearingItem(1, "capture", 1_000)
       ])
     })
 
@@ -312,8 +289,7 @@ describe("GatewayOperations", () => {
       const { state, forwarded } = forward(approved(), body)
       const decided = answer(state, forwarded)
       const retry = deliver(decided.state, seal(merchant, body), ANSWER_ms + 1_000)
-      expect(retry.state).toBe(decided.state)
-      expect(sent(retry).map(wireBytes)).toEqual(sent(decided).map(wireBytes))
+      expectUnchanged(retry, decided.state, sent(decided))
     })
 
     it("step - should add a second capture to the first (Captured -> Captured)", () => {
@@ -384,7 +360,7 @@ describe("GatewayOperations", () => {
       expect(step.state.ledger.journal[`refund:${OP(2)}`]).toMatchObject({ debit: Accounts.merchantPending(merchant.id, "EUR"), credit: Accounts.schemeReceivable("EUR") })
       expectBalanced(step.state)
       expect(step.state.unsubmitted.at(-1)).toEqual(
-        new ClearingItem({ id: OP(2), kind: "refund", acquirer: gateway.id, issuer: issuer.id, authorizationId: AUTH_1, amount: Money.money(400, "EUR") })
+        clearingItem(2, "refund", 400)
       )
     })
 
@@ -408,23 +384,22 @@ describe("GatewayOperations", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
       const decided = answer(state, forwarded).state
       const repeat = answer(decided, forwarded)
-      expect(repeat.state).toBe(decided)
-      expect(repeat.outputs).toEqual([])
+      expectUnchanged(repeat, decided)
     })
 
     it("step - should reject a response contradicting the deciding one with OutOfOrder", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
       const decided = answer(state, forwarded).state
-      const rejection = expectRejected(answer(decided, forwarded, "hold_expired"), decided, "OutOfOrder")
+      const { rejection } = expectRejected(answer(decided, forwarded, "hold_expired"), decided, "OutOfOrder")
       expect(rejection).toMatchObject({ entity: `operation ${merchant.id}/pay-1.o1`, state: "Accepted", input: "OperationResponse" })
       const refused = answer(state, forwarded, "hold_closed").state
-      expect(expectRejected(answer(refused, forwarded), refused, "OutOfOrder").state).toBe("Refused")
+      expect(expectRejected(answer(refused, forwarded), refused, "OutOfOrder").rejection.state).toBe("Refused")
     })
 
     it("step - should reject a response to an operation it never forwarded with UnknownReference", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
       const packet = seal(issuer, operationResponse(forwarded, "accepted", undefined, { id: OP(9) }))
-      expect(expectRejected(deliver(state, packet, ANSWER_ms), state, "UnknownReference")).toMatchObject({ kind: "operation", id: OP(9) })
+      expect(expectRejected(deliver(state, packet, ANSWER_ms), state, "UnknownReference").rejection).toMatchObject({ kind: "operation", id: OP(9) })
     })
 
     const mismatches: ReadonlyArray<readonly [string, (f: CaptureRequest) => Packet, string]> = [
@@ -438,7 +413,7 @@ describe("GatewayOperations", () => {
     for (const [what, forge, field] of mismatches) {
       it(`step - should reject a response ${what} with Mismatch (${field})`, () => {
         const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
-        expect(expectRejected(deliver(state, forge(forwarded as CaptureRequest), ANSWER_ms), state, "Mismatch")).toMatchObject({ id: OP(1), field })
+        expect(expectRejected(deliver(state, forge(forwarded as CaptureRequest), ANSWER_ms), state, "Mismatch").rejection).toMatchObject({ id: OP(1), field })
       })
     }
 
@@ -449,11 +424,10 @@ describe("GatewayOperations", () => {
 
     it("step - should reject a refusal turned into an acceptance in transit with BadSignature", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
-      const forged = mutateBody(seal(issuer, operationResponse(forwarded, "hold_expired")), (body) => ({
-        ...body,
-        status: "accepted",
-        amount: { amount_minor: 1_000, currency: "EUR" }
-      }))
+      const forged = mutateBody(seal(issuer, operationResponse(forwarded, "hold_expired")), (body) => {
+        body.status = "accepted"
+        body.amount.amount_minor = 1_000
+      })
       expectRejected(deliver(state, forged, ANSWER_ms), state, "BadSignature")
     })
 
@@ -461,8 +435,7 @@ describe("GatewayOperations", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
       const decided = answer(state, forwarded).state
       const later = stepGateway(decided, tick(ANSWER_ms + 10 * RETRY_BASE_ms))
-      expect(later.state).toBe(decided)
-      expect(later.outputs).toEqual([])
+      expectUnchanged(later, decided)
     })
 
     it("step - should take a response arriving after the request's own expiry: the issuer decided in time", () => {
@@ -474,7 +447,7 @@ describe("GatewayOperations", () => {
 
   describe("transitions table", () => {
     it("transitions - should all of the operations' part have been exercised by this file", () => {
-      expect(coverage.missing()).toEqual([])
+      expect(coverage.unobserved()).toEqual([])
     })
   })
 })

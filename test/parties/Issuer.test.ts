@@ -15,12 +15,16 @@ import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
 import { type AuthorizationStatus, Payee } from "../../src/messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse } from "../../src/messages/GatewayIssuer.js"
-import { Challenge, ChallengeReceipt, challengeAnswer, type ChallengeAnswer, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
+import { Challenge, ChallengeReceipt, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
 import * as Issuer from "../../src/parties/Issuer.js"
 import {
   bodyOf,
+  Coverage,
   encode,
+  expectBalanced,
   expectRejected,
+  expectSent,
+  expectUnchanged,
   identity,
   makeParty,
   mutateBody,
@@ -31,12 +35,12 @@ import {
   sealBytes,
   sealWith,
   sent,
+  sentOne,
   swapSignature,
   tick,
-  TransitionCoverage,
-  transitionsIn,
-  wireBytes
+  transitionsIn
 } from "../support/fixtures.js"
+import { answerTo, AUTH_1, authorizationRequest, PAY_1, REQUEST_EXPIRES_ms, T0 } from "../support/messages.js"
 import { issuerParts } from "../support/transitionParts.js"
 
 const { merchant, gateway, issuer, alicePhone, bobPhone } = parties
@@ -51,17 +55,12 @@ const alice = Topology.accounts.alice
 const bob = Topology.accounts.bob
 const dave = AccountId.make("acct-dave")
 
-const T0 = Topology.START_ms
-const EXPIRES_ms = (T0 + 300_000) as Timestamp_ms
 const CHALLENGE_EXPIRES_ms = T0 + Issuer.CHALLENGE_TTL_ms
-const AUTH_1 = AuthorizationId.make("auth-1")
-const PAY_1 = PaymentId.make("pay-1")
 const AUTH_KEY = `${gateway.id}/${AUTH_1}`
 const CH_1 = ChallengeId.make("ch-1")
-const PAYEE = new Payee({ merchant: merchant.id, name: "Teapot & Co" })
 
 /** This file covers the authorization flow; IssuerOperations.test.ts the rest. */
-const coverage = new TransitionCoverage(Issuer.transitions, issuerParts.rest)
+const coverage = new Coverage(issuer.id, Issuer.transitions, issuerParts.rest)
 
 const fresh = (): Issuer.IssuerState =>
   Issuer.initial(identity(issuer, [gateway, alicePhone, bobPhone, aliceTablet, carolPhone]), [
@@ -70,55 +69,23 @@ const fresh = (): Issuer.IssuerState =>
     { account: dave, opening: Money.money(10_000, "EUR"), devices: [] }
   ])
 
-const request = (over: Partial<ConstructorParameters<typeof AuthorizationRequest>[0]> = {}): AuthorizationRequest =>
-  new AuthorizationRequest({
-    id: AUTH_1,
-    from: gateway.id,
-    to: issuer.id,
-    paymentId: PAY_1,
-    account: alice,
-    amount: Money.money(1_250, "EUR"),
-    payee: PAYEE,
-    expiresAt_ms: EXPIRES_ms,
-    ...over
-  })
-
-/** The answer the challenged phone signs, with `over` changing any field. */
-const answer = (
-  challenge: Challenge,
-  decision: Decision,
-  over: Partial<ChallengeAnswerFields> = {}
-): ChallengeAnswer =>
-  challengeAnswer(decision, {
-    id: challenge.id,
-    from: challenge.to,
-    to: challenge.from,
-    account: challenge.account,
-    paymentId: challenge.paymentId,
-    amount: challenge.amount,
-    payee: challenge.payee,
-    expiresAt_ms: challenge.expiresAt_ms,
-    ...over
-  })
-
 const stepIssuer = (state: Issuer.IssuerState, input: Issuer.IssuerInput): Step<Issuer.IssuerState> =>
-  coverage.record(run(Issuer.step(state, input)))
+  coverage.observe(run(Issuer.step(state, input)))
 
 const deliver = (state: Issuer.IssuerState, packet: Packet, now_ms: number = T0): Step<Issuer.IssuerState> =>
   stepIssuer(state, receive(packet, now_ms))
 
 /** The issuer after challenging Alice's phone for `auth-1`, the pushed packet and its body. */
 const challenging = (): { readonly state: Issuer.IssuerState; readonly push: Packet; readonly challenge: Challenge } => {
-  const step = deliver(fresh(), seal(gateway, request()))
-  const push = sent(step)[0]
-  if (push === undefined) throw new Error("the issuer pushed no challenge")
+  const step = deliver(fresh(), seal(gateway, authorizationRequest()))
+  const push = sentOne(step)
   return { state: step.state, push, challenge: bodyOf(push) as Challenge }
 }
 
 /** The issuer after Alice's phone answered `decision` at `T0 + 1s`, and what it sent. */
 const answered = (decision: Decision) => {
   const { state, challenge } = challenging()
-  const answerPacket = seal(alicePhone, answer(challenge, decision))
+  const answerPacket = seal(alicePhone, answerTo(challenge, decision))
   const step = deliver(state, answerPacket, T0 + 1_000)
   const [response, receipt] = sent(step)
   if (response === undefined || receipt === undefined) throw new Error("the issuer sent no response and receipt")
@@ -127,39 +94,34 @@ const answered = (decision: Decision) => {
 
 const available = (state: Issuer.IssuerState, account: string): number => Ledger.available(state.ledger, account)
 
-const expectBalanced = (state: Issuer.IssuerState): void => {
-  for (const totals of Object.values(Ledger.trialBalance(state.ledger))) expect(totals).toEqual({ posted: 0, pending: 0 })
-}
-
 describe("Issuer", () => {
   describe("initial", () => {
     it("initial - should fund the customers from reserves with a balanced ledger", () => {
       const state = fresh()
       expect(available(state, alice)).toBe(50_000)
       expect(available(state, bob)).toBe(2_000)
-      expect(Ledger.trialBalance(state.ledger)).toEqual({ EUR: { posted: 0, pending: 0 } })
+      expectBalanced(state)
     })
   })
 
   describe("AuthorizationRequest", () => {
     it("step - should never let a challenge outlive the request it serves", () => {
       const soon = (T0 + 30_000) as Timestamp_ms
-      const step = deliver(fresh(), seal(gateway, request({ expiresAt_ms: soon })))
+      const step = deliver(fresh(), seal(gateway, authorizationRequest({ expiresAt_ms: soon })))
       const challenge = bodyOf(sent(step)[0]!) as Challenge
       expect(challenge.expiresAt_ms).toBe(soon)
       expect(soon).toBeLessThan(T0 + Issuer.CHALLENGE_TTL_ms)
     })
 
     it("step - should challenge the account's first enrolled device (None -> Challenging, challenge None -> Pending)", () => {
-      const step = deliver(fresh(), seal(gateway, request()))
+      const step = deliver(fresh(), seal(gateway, authorizationRequest()))
       expect(transitionsIn(step)).toEqual([
         expect.objectContaining({ entity: "authorization", id: AUTH_KEY, from: "None", on: "AuthorizationRequest", to: "Challenging" }),
         expect.objectContaining({ entity: "challenge", id: CH_1, from: "None", on: "AuthorizationRequest", to: "Pending" })
       ])
-      const packets = sent(step)
-      expect(packets).toHaveLength(1)
-      expect(packets[0]?.to).toBe(alicePhone.id)
-      const body = bodyOf(packets[0]!)
+      const packet = sentOne(step)
+      expect(packet.to).toBe(alicePhone.id)
+      const body = bodyOf(packet)
       expect(body).toBeInstanceOf(Challenge)
       expect(body).toMatchObject({
         id: CH_1,
@@ -179,7 +141,7 @@ describe("Issuer", () => {
     })
 
     const refusals: ReadonlyArray<readonly [AuthorizationStatus, Partial<ConstructorParameters<typeof AuthorizationRequest>[0]>, number]> = [
-      ["request_expired", {}, EXPIRES_ms],
+      ["request_expired", {}, REQUEST_EXPIRES_ms],
       ["unknown_account", { account: AccountId.make("acct-nobody") }, T0],
       ["currency_not_supported", { amount: Money.money(1_250, "USD") }, T0],
       ["no_enrolled_device", { account: dave }, T0],
@@ -188,14 +150,13 @@ describe("Issuer", () => {
     for (const [status, over, now_ms] of refusals) {
       it(`step - should refuse with ${status} before any challenge (None -> Declined)`, () => {
         const before = fresh()
-        const step = deliver(before, seal(gateway, request(over)), now_ms)
+        const step = deliver(before, seal(gateway, authorizationRequest(over)), now_ms)
         expect(transitionsIn(step)).toEqual([
           expect.objectContaining({ entity: "authorization", id: AUTH_KEY, from: "None", on: "AuthorizationRequest (refused)", to: "Declined" })
         ])
-        const packets = sent(step)
-        expect(packets).toHaveLength(1)
-        expect(packets[0]?.to).toBe(gateway.id)
-        const body = bodyOf(packets[0]!)
+        const packet = sentOne(step)
+        expect(packet.to).toBe(gateway.id)
+        const body = bodyOf(packet)
         expect(body).toBeInstanceOf(AuthorizationResponse)
         expect(body).toMatchObject({ id: AUTH_1, from: issuer.id, to: gateway.id, paymentId: PAY_1, status, holdExpiresAt_ms: null })
         expect(step.state.authorizations[AUTH_KEY]).toMatchObject({ state: "Declined", status, challengeId: null })
@@ -206,44 +167,40 @@ describe("Issuer", () => {
     }
 
     it("step - should accept an amount exactly equal to the available balance", () => {
-      const step = deliver(fresh(), seal(gateway, request({ account: bob, amount: Money.money(2_000, "EUR") })))
+      const step = deliver(fresh(), seal(gateway, authorizationRequest({ account: bob, amount: Money.money(2_000, "EUR") })))
       expect(transitionsIn(step).map((t) => t.to)).toEqual(["Challenging", "Pending"])
       expect(sent(step)[0]?.to).toBe(bobPhone.id)
     })
 
     it("step - should send nothing and change nothing on a repeat while challenging", () => {
       const { state } = challenging()
-      const step = deliver(state, seal(gateway, request()), T0 + 500)
-      expect(step.state).toBe(state)
-      expect(step.outputs).toEqual([])
+      const step = deliver(state, seal(gateway, authorizationRequest()), T0 + 500)
+      expectUnchanged(step, state)
     })
 
     it("step - should replay the byte-identical recorded response on a repeat after the decision", () => {
       const { state, response } = answered("approve")
-      const step = deliver(state, seal(gateway, request()), T0 + 2_000)
-      expect(step.state).toBe(state)
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(response)])
-      expect(transitionsIn(step)).toEqual([])
+      const step = deliver(state, seal(gateway, authorizationRequest()), T0 + 2_000)
+      expectUnchanged(step, state, [response])
     })
 
     it("step - should replay the recorded refusal on a repeat, even after the request's expiry", () => {
-      const first = deliver(fresh(), seal(gateway, request({ account: dave })))
+      const first = deliver(fresh(), seal(gateway, authorizationRequest({ account: dave })))
       const refusal = sent(first)[0]!
-      const step = deliver(first.state, seal(gateway, request({ account: dave })), EXPIRES_ms + 1)
-      expect(step.state).toBe(first.state)
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(refusal)])
+      const step = deliver(first.state, seal(gateway, authorizationRequest({ account: dave })), REQUEST_EXPIRES_ms + 1)
+      expectUnchanged(step, first.state, [refusal])
     })
 
     it("step - should reject a reused authorization id with another body with IdempotencyConflict", () => {
       const { state } = challenging()
-      const packet = seal(gateway, request({ amount: Money.money(9_999, "EUR") }))
-      const rejection = expectRejected(deliver(state, packet, T0 + 500), state, "IdempotencyConflict")
+      const packet = seal(gateway, authorizationRequest({ amount: Money.money(9_999, "EUR") }))
+      const { rejection } = expectRejected(deliver(state, packet, T0 + 500), state, "IdempotencyConflict")
       expect(rejection.requestId).toBe(AUTH_1)
     })
 
     it("step - should reject a reused authorization id with another body after the decision with IdempotencyConflict", () => {
       const { state } = answered("decline")
-      const packet = seal(gateway, request({ paymentId: PaymentId.make("pay-2") }))
+      const packet = seal(gateway, authorizationRequest({ paymentId: PaymentId.make("pay-2") }))
       expectRejected(deliver(state, packet, T0 + 2_000), state, "IdempotencyConflict")
     })
   })
@@ -256,12 +213,12 @@ describe("Issuer", () => {
 
     it("step - should reject a signed body with an unknown field with DecodeError", () => {
       const before = fresh()
-      expectRejected(deliver(before, sealBytes(gateway.signing, { ...encode(request()), priority: "high" })), before, "DecodeError")
+      expectRejected(deliver(before, sealBytes(gateway.signing, { ...encode(authorizationRequest()), priority: "high" })), before, "DecodeError")
     })
 
     it("step - should reject a session packet with DecodeError", () => {
       const before = fresh()
-      expectRejected(deliver(before, { ...seal(gateway, request()), channel: "session" }), before, "DecodeError")
+      expectRejected(deliver(before, { ...seal(gateway, authorizationRequest()), channel: "session" }), before, "DecodeError")
     })
 
     it("step - should reject a signed message type it does not accept with DecodeError", () => {
@@ -272,7 +229,7 @@ describe("Issuer", () => {
 
     it("step - should reject a request signed with an unregistered key with UnknownKey", () => {
       const before = fresh()
-      expectRejected(deliver(before, sealWith(rogue.signing, request())), before, "UnknownKey")
+      expectRejected(deliver(before, sealWith(rogue.signing, authorizationRequest())), before, "UnknownKey")
     })
 
     it("step - should reject a request signed with a revoked key with RevokedKey", () => {
@@ -281,7 +238,7 @@ describe("Issuer", () => {
         ...base,
         identity: { ...base.identity, registry: revoke(base.identity.registry, gateway.signing.keyId) }
       }
-      expectRejected(deliver(before, seal(gateway, request())), before, "RevokedKey")
+      expectRejected(deliver(before, seal(gateway, authorizationRequest())), before, "RevokedKey")
     })
 
     it("step - should reject an answer signed by a revoked device key with RevokedKey", () => {
@@ -290,24 +247,24 @@ describe("Issuer", () => {
         ...base,
         identity: { ...base.identity, registry: revoke(base.identity.registry, alicePhone.signing.keyId) }
       }
-      expectRejected(deliver(before, seal(alicePhone, answer(challenge, "approve")), T0 + 1_000), before, "RevokedKey")
+      expectRejected(deliver(before, seal(alicePhone, answerTo(challenge, "approve")), T0 + 1_000), before, "RevokedKey")
     })
 
     it("step - should reject an AuthorizationRequest signed by a device key with WrongSigner", () => {
       const before = fresh()
-      const rejection = expectRejected(deliver(before, sealWith(alicePhone.signing, request())), before, "WrongSigner")
+      const { rejection } = expectRejected(deliver(before, sealWith(alicePhone.signing, authorizationRequest())), before, "WrongSigner")
       expect(rejection.detail).toContain("needs a gateway key")
     })
 
     it("step - should reject a ChallengeAnswer signed by the gateway's key with WrongSigner", () => {
       const { state, challenge } = challenging()
-      expectRejected(deliver(state, sealWith(gateway.signing, answer(challenge, "approve")), T0 + 1_000), state, "WrongSigner")
+      expectRejected(deliver(state, sealWith(gateway.signing, answerTo(challenge, "approve")), T0 + 1_000), state, "WrongSigner")
     })
 
     it("step - should reject an answer from one device signed by another device's key with WrongSigner", () => {
       const { state, challenge } = challenging()
-      const rejection = expectRejected(
-        deliver(state, sealWith(carolPhone.signing, answer(challenge, "approve")), T0 + 1_000),
+      const { rejection } = expectRejected(
+        deliver(state, sealWith(carolPhone.signing, answerTo(challenge, "approve")), T0 + 1_000),
         state,
         "WrongSigner"
       )
@@ -316,31 +273,31 @@ describe("Issuer", () => {
 
     it("step - should reject a decline retagged as an approval in transit with BadSignature (the domain tag binds the type)", () => {
       const { state, challenge } = challenging()
-      const forged = mutateBody(seal(alicePhone, answer(challenge, "decline")), (body) => ({ ...body, _tag: "ChallengeApproval" }))
+      const forged = mutateBody(seal(alicePhone, answerTo(challenge, "decline")), (body) => void (body._tag = "ChallengeApproval"))
       expectRejected(deliver(state, forged, T0 + 1_000), state, "BadSignature")
     })
 
     it("step - should reject a request carrying another request's signature with BadSignature", () => {
       const before = fresh()
-      const donor = seal(gateway, request({ id: AuthorizationId.make("auth-2") }))
-      expectRejected(deliver(before, swapSignature(seal(gateway, request()), donor)), before, "BadSignature")
+      const donor = seal(gateway, authorizationRequest({ id: AuthorizationId.make("auth-2") }))
+      expectRejected(deliver(before, swapSignature(seal(gateway, authorizationRequest()), donor)), before, "BadSignature")
     })
 
     it("step - should reject an answer signed without a domain tag with BadSignature", () => {
       const { state, challenge } = challenging()
-      const forged = sealBytes(alicePhone.signing, encode(answer(challenge, "approve")), new Uint8Array())
+      const forged = sealBytes(alicePhone.signing, encode(answerTo(challenge, "approve")), new Uint8Array())
       expectRejected(deliver(state, forged, T0 + 1_000), state, "BadSignature")
     })
 
     it("step - should reject an answer signed under another message type's domain tag with BadSignature", () => {
       const { state, challenge } = challenging()
-      const forged = sealBytes(alicePhone.signing, encode(answer(challenge, "approve")), domainTag("Challenge"))
+      const forged = sealBytes(alicePhone.signing, encode(answerTo(challenge, "approve")), domainTag("Challenge"))
       expectRejected(deliver(state, forged, T0 + 1_000), state, "BadSignature")
     })
 
     it("step - should reject a request addressed to another party with WrongRecipient", () => {
       const before = fresh()
-      const rejection = expectRejected(deliver(before, seal(gateway, request({ to: PartyId.make("issuer-2") }))), before, "WrongRecipient")
+      const { rejection } = expectRejected(deliver(before, seal(gateway, authorizationRequest({ to: PartyId.make("issuer-2") }))), before, "WrongRecipient")
       expect(rejection).toMatchObject({ expected: issuer.id, got: "issuer-2" })
     })
   })
@@ -380,7 +337,7 @@ describe("Issuer", () => {
 
     it("step - should emit the challenge and authorization transitions of an approval", () => {
       const { state, challenge } = challenging()
-      const step = deliver(state, seal(alicePhone, answer(challenge, "approve")), T0 + 1_000)
+      const step = deliver(state, seal(alicePhone, answerTo(challenge, "approve")), T0 + 1_000)
       expect(transitionsIn(step)).toEqual([
         expect.objectContaining({ entity: "challenge", id: CH_1, from: "Pending", on: "ChallengeAnswer (approve)", to: "Approved" }),
         expect.objectContaining({ entity: "authorization", id: AUTH_KEY, from: "Challenging", on: "ChallengeAnswer (approve)", to: "Held" })
@@ -389,7 +346,7 @@ describe("Issuer", () => {
 
     it("step - should decline without touching the ledger (Challenging -> Declined, challenge Pending -> Declined)", () => {
       const { state, challenge } = challenging()
-      const step = deliver(state, seal(alicePhone, answer(challenge, "decline")), T0 + 1_000)
+      const step = deliver(state, seal(alicePhone, answerTo(challenge, "decline")), T0 + 1_000)
       expect(transitionsIn(step)).toEqual([
         expect.objectContaining({ entity: "challenge", from: "Pending", on: "ChallengeAnswer (decline)", to: "Declined" }),
         expect.objectContaining({ entity: "authorization", from: "Challenging", on: "ChallengeAnswer (decline)", to: "Declined" })
@@ -403,15 +360,15 @@ describe("Issuer", () => {
 
     it("step - should decline an approval when another hold took the funds in between (approve, insufficient funds)", () => {
       let state = fresh()
-      const first = request({ account: bob, amount: Money.money(1_500, "EUR") })
-      const second = request({ id: AuthorizationId.make("auth-2"), paymentId: PaymentId.make("pay-2"), account: bob, amount: Money.money(1_500, "EUR") })
+      const first = authorizationRequest({ account: bob, amount: Money.money(1_500, "EUR") })
+      const second = authorizationRequest({ id: AuthorizationId.make("auth-2"), paymentId: PaymentId.make("pay-2"), account: bob, amount: Money.money(1_500, "EUR") })
       const s1 = deliver(state, seal(gateway, first))
       const s2 = deliver(s1.state, seal(gateway, second))
       const ch1 = bodyOf(sent(s1)[0]!) as Challenge
       const ch2 = bodyOf(sent(s2)[0]!) as Challenge
-      state = deliver(s2.state, seal(bobPhone, answer(ch1, "approve")), T0 + 1_000).state
+      state = deliver(s2.state, seal(bobPhone, answerTo(ch1, "approve")), T0 + 1_000).state
       expect(available(state, bob)).toBe(500)
-      const step = deliver(state, seal(bobPhone, answer(ch2, "approve")), T0 + 2_000)
+      const step = deliver(state, seal(bobPhone, answerTo(ch2, "approve")), T0 + 2_000)
       expect(transitionsIn(step)).toEqual([
         expect.objectContaining({ entity: "challenge", id: "ch-2", from: "Pending", on: "ChallengeAnswer (approve)", to: "Approved" }),
         expect.objectContaining({
@@ -432,22 +389,22 @@ describe("Issuer", () => {
 
     it("step - should reject an answer to an unknown challenge with UnknownReference", () => {
       const { state, challenge } = challenging()
-      const packet = seal(alicePhone, answer(challenge, "approve", { id: ChallengeId.make("ch-99") }))
-      const rejection = expectRejected(deliver(state, packet, T0 + 1_000), state, "UnknownReference")
+      const packet = seal(alicePhone, answerTo(challenge, "approve", { id: ChallengeId.make("ch-99") }))
+      const { rejection } = expectRejected(deliver(state, packet, T0 + 1_000), state, "UnknownReference")
       expect(rejection).toMatchObject({ kind: "challenge", id: "ch-99" })
     })
 
     it("step - should reject an answer from a registered device not enrolled for the account with DeviceNotEnrolled", () => {
       const { state, challenge } = challenging()
-      const packet = seal(carolPhone, answer(challenge, "approve", { from: carolPhone.id }))
-      const rejection = expectRejected(deliver(state, packet, T0 + 1_000), state, "DeviceNotEnrolled")
+      const packet = seal(carolPhone, answerTo(challenge, "approve", { from: carolPhone.id }))
+      const { rejection } = expectRejected(deliver(state, packet, T0 + 1_000), state, "DeviceNotEnrolled")
       expect(rejection).toMatchObject({ device: carolPhone.id, account: alice })
     })
 
     it("step - should reject an answer from another enrolled device than the challenged one with Mismatch", () => {
       const { state, challenge } = challenging()
-      const packet = seal(aliceTablet, answer(challenge, "approve", { from: aliceTablet.id }))
-      expect(expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch").field).toBe("device")
+      const packet = seal(aliceTablet, answerTo(challenge, "approve", { from: aliceTablet.id }))
+      expect(expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch").rejection.field).toBe("device")
     })
 
     const linked: ReadonlyArray<readonly [string, Partial<ChallengeAnswerFields>, string]> = [
@@ -462,29 +419,29 @@ describe("Issuer", () => {
     for (const [what, over, field] of linked) {
       it(`step - should reject an approval signed over another ${what} with Mismatch`, () => {
         const { state, challenge } = challenging()
-        const packet = seal(alicePhone, answer(challenge, "approve", over))
-        const rejection = expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch")
+        const packet = seal(alicePhone, answerTo(challenge, "approve", over))
+        const { rejection } = expectRejected(deliver(state, packet, T0 + 1_000), state, "Mismatch")
         expect(rejection).toMatchObject({ id: CH_1, field })
       })
     }
 
     it("step - should reject an answer arriving at the challenge's expiry, before any Tick, with Expired", () => {
       const { state, challenge } = challenging()
-      const packet = seal(alicePhone, answer(challenge, "approve"))
-      const rejection = expectRejected(deliver(state, packet, CHALLENGE_EXPIRES_ms), state, "Expired")
+      const packet = seal(alicePhone, answerTo(challenge, "approve"))
+      const { rejection } = expectRejected(deliver(state, packet, CHALLENGE_EXPIRES_ms), state, "Expired")
       expect(rejection).toMatchObject({ id: CH_1, expiresAt_ms: CHALLENGE_EXPIRES_ms, now_ms: CHALLENGE_EXPIRES_ms })
     })
 
     it("step - should accept an answer one millisecond before the challenge's expiry", () => {
       const { state, challenge } = challenging()
-      const step = deliver(state, seal(alicePhone, answer(challenge, "approve")), CHALLENGE_EXPIRES_ms - 1)
+      const step = deliver(state, seal(alicePhone, answerTo(challenge, "approve")), CHALLENGE_EXPIRES_ms - 1)
       expect(transitionsIn(step).map((t) => t.to)).toEqual(["Approved", "Held"])
     })
 
     it("step - should reject a different answer after the challenge is decided with OutOfOrder", () => {
       const { state, challenge } = answered("approve")
-      const packet = seal(alicePhone, answer(challenge, "decline"))
-      const rejection = expectRejected(deliver(state, packet, T0 + 2_000), state, "OutOfOrder")
+      const packet = seal(alicePhone, answerTo(challenge, "decline"))
+      const { rejection } = expectRejected(deliver(state, packet, T0 + 2_000), state, "OutOfOrder")
       expect(rejection).toMatchObject({ state: "Approved", input: "ChallengeAnswer" })
     })
 
@@ -495,46 +452,41 @@ describe("Issuer", () => {
       const expired = stepIssuer(pending, tick(CHALLENGE_EXPIRES_ms))
       const tickReceipt = sent(expired).find((p) => p.to === alicePhone.id)!
       for (const decision of ["approve", "decline"] as const) {
-        const step = deliver(expired.state, seal(alicePhone, answer(challenge, decision)), CHALLENGE_EXPIRES_ms + 1)
-        expect(step.state).toBe(expired.state)
-        expect(transitionsIn(step)).toEqual([])
-        expect(sent(step).map(wireBytes)).toEqual([wireBytes(tickReceipt)])
+        const step = deliver(expired.state, seal(alicePhone, answerTo(challenge, decision)), CHALLENGE_EXPIRES_ms + 1)
+        expectUnchanged(step, expired.state, [tickReceipt])
       }
     })
 
     it("step - should still reject an answer to an expired challenge from another enrolled device with Mismatch", () => {
       const { state: pending, challenge } = challenging()
       const state = stepIssuer(pending, tick(CHALLENGE_EXPIRES_ms)).state
-      const packet = seal(aliceTablet, answer(challenge, "approve", { from: aliceTablet.id }))
-      expect(expectRejected(deliver(state, packet, CHALLENGE_EXPIRES_ms + 1), state, "Mismatch").field).toBe("device")
+      const packet = seal(aliceTablet, answerTo(challenge, "approve", { from: aliceTablet.id }))
+      expect(expectRejected(deliver(state, packet, CHALLENGE_EXPIRES_ms + 1), state, "Mismatch").rejection.field).toBe("device")
     })
 
     it("step - should reject a different answer after a decline with OutOfOrder", () => {
       const { state, challenge } = answered("decline")
-      const rejection = expectRejected(deliver(state, seal(alicePhone, answer(challenge, "approve")), T0 + 2_000), state, "OutOfOrder")
+      const { rejection } = expectRejected(deliver(state, seal(alicePhone, answerTo(challenge, "approve")), T0 + 2_000), state, "OutOfOrder")
       expect(rejection.state).toBe("Declined")
     })
 
     it("step - should replay the byte-identical recorded receipt for a repeat of the accepted answer", () => {
       const { state, answerPacket, receipt } = answered("approve")
       const step = deliver(state, answerPacket, T0 + 5_000)
-      expect(step.state).toBe(state)
-      expect(transitionsIn(step)).toEqual([])
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(receipt)])
+      expectUnchanged(step, state, [receipt])
     })
 
     it("step - should replay the recorded receipt for a repeat of the accepted answer even after the challenge's expiry", () => {
       const { state, answerPacket, receipt } = answered("decline")
       const step = deliver(state, answerPacket, CHALLENGE_EXPIRES_ms + 1)
-      expect(step.state).toBe(state)
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(receipt)])
+      expectUnchanged(step, state, [receipt])
     })
 
     it("step - should reject an answer whose authorization record is missing with UnknownReference", () => {
       // Defensive path: a challenge whose authorization was lost (an inconsistent state).
       const { state: consistent, challenge } = challenging()
       const before: Issuer.IssuerState = { ...consistent, authorizations: {} }
-      const rejection = expectRejected(deliver(before, seal(alicePhone, answer(challenge, "approve")), T0 + 1_000), before, "UnknownReference")
+      const { rejection } = expectRejected(deliver(before, seal(alicePhone, answerTo(challenge, "approve")), T0 + 1_000), before, "UnknownReference")
       expect(rejection).toMatchObject({ kind: "authorization", id: AUTH_KEY })
     })
   })
@@ -553,7 +505,7 @@ describe("Issuer", () => {
       const { state, push } = challenging()
       const step = stepIssuer(state, tick(T0 + RETRY_BASE_ms))
       expect(transitionsIn(step)).toEqual([])
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(push)])
+      expectSent(step, [push])
       expect(step.state.outbox[CH_1]?.attempts).toBe(2)
     })
 
@@ -576,9 +528,8 @@ describe("Issuer", () => {
     it("step - should replay the challenge_expired response to a repeated request after the expiry", () => {
       const { state: pending } = challenging()
       const expired = stepIssuer(pending, tick(CHALLENGE_EXPIRES_ms))
-      const step = deliver(expired.state, seal(gateway, request()), CHALLENGE_EXPIRES_ms + 1)
-      expect(step.state).toBe(expired.state)
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(sent(expired)[0]!)])
+      const step = deliver(expired.state, seal(gateway, authorizationRequest()), CHALLENGE_EXPIRES_ms + 1)
+      expectUnchanged(step, expired.state, [sent(expired)[0]!])
     })
 
     it("step - should release the funds when a hold expires (Held -> HoldExpired)", () => {
@@ -615,13 +566,13 @@ describe("Issuer", () => {
       expect(restarted.authorizations).toBe(state.authorizations)
       expect(restarted.ledger).toBe(state.ledger)
       const step = stepIssuer(restarted, tick(T0))
-      expect(sent(step).map(wireBytes)).toEqual([wireBytes(push)])
+      expectSent(step, [push])
     })
   })
 
   describe("transitions table", () => {
     it("transitions - should all have been exercised by this file, but for those IssuerOperations.test.ts covers", () => {
-      expect(coverage.missing()).toEqual([])
+      expect(coverage.unobserved()).toEqual([])
     })
   })
 })

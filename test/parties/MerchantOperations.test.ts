@@ -8,14 +8,13 @@
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { open } from "../../src/crypto/Envelope.js"
-import { accounts, ids, session, skus } from "../../src/drivers/Topology.js"
-import { OperationId, OrderId, PartyId, PaymentId, RequestId, type Timestamp_ms } from "../../src/domain/Ids.js"
+import { ids } from "../../src/drivers/Topology.js"
+import { OperationId, PartyId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { OUTBOX_LIMIT, RETRY_BASE_ms } from "../../src/machine/Outbox.js"
-import { BrowserRequest, CreateOrder, OrderLine, PayNow, SelectDelivery, SetShippingAddress, ShippingAddress } from "../../src/messages/BrowserMerchant.js"
-import { Payer, type OperationKind, type OperationStatus } from "../../src/messages/Common.js"
-import { AuthorizationResult, CapturePayment, OperationResult, RefundPayment, VoidPayment } from "../../src/messages/MerchantGateway.js"
+import type { OperationKind, OperationStatus } from "../../src/messages/Common.js"
+import { CapturePayment, OperationResult, RefundPayment, VoidPayment } from "../../src/messages/MerchantGateway.js"
 import { codecOf } from "../../src/messages/Signed.js"
 import * as Merchant from "../../src/parties/Merchant.js"
 import type { MerchantInput, MerchantState } from "../../src/parties/Merchant.js"
@@ -24,73 +23,40 @@ import {
   at,
   Coverage,
   expectRejected,
-  identityOf,
+  expectSent,
+  expectUnchanged,
   impostorOf,
+  mutateBody,
+  receive as receiveAt,
   run,
   seal,
-  sentOf,
-  standardState,
-  transitionsOf,
-  withBody
-} from "../support/partyHelpers.js"
+  sent,
+  sentOne,
+  tick,
+  transitionsIn
+} from "../support/fixtures.js"
+import { checkoutScenarios, gateway, HOLD_UNTIL_ms, P1, TOTAL_minor } from "../support/checkoutScenarios.js"
 import { merchantParts } from "../support/transitionParts.js"
 
 /** This file covers the operations' part of the table; Merchant.test.ts the rest. */
 const coverage = new Coverage(ids.merchant, Merchant.transitions, merchantParts.operations)
 const step = (state: MerchantState, input: MerchantInput): Step<MerchantState> => coverage.observe(run(Merchant.step(state, input)))
 
-const gateway = identityOf(ids.gateway, [ids.merchant, ids.issuer])
+/** Payment ord-1.p1 Authorizing, Authorized for TOTAL_minor (its hold until HOLD_UNTIL_ms) or Declined. */
+const { paying, paid: authorized, declined } = checkoutScenarios(step)
 
-const ORD = OrderId.make("ord-1")
-const P1 = PaymentId.make("ord-1.p1")
 const op = (n: number, payment: PaymentId = P1): OperationId => OperationId.make(`${payment}.o${n}`)
 const O1 = op(1)
 const O2 = op(2)
 const O3 = op(3)
-/** 2 x 12.50 + 8.99 + 4.90 standard delivery. */
-const TOTAL_minor = 3_889
-const AUTHORIZED_ms = at(10_000)
-const HOLD_UNTIL_ms = at(7 * 24 * 3_600_000)
 /** When the back office acts in these tests. */
 const NOW_ms = at(60_000)
-
-const lines = [new OrderLine({ sku: skus.mug, quantity: 2 }), new OrderLine({ sku: skus.tea, quantity: 1 })]
-const address = new ShippingAddress({ name: "Alice Example", line1: "1 Tea Street", city: "Leeds", postalCode: "LS1 1AA", country: "GB" })
-const payer = new Payer({ issuer: ids.issuer, account: accounts.alice })
-const rid = (n: string): RequestId => RequestId.make(`r-${n}`)
-const encodeRequest = Schema.encodeSync(BrowserRequest)
-const fromBrowser = (body: BrowserRequest): Packet => ({ from: ids.browser, to: ids.merchant, channel: "session", payload: encodeRequest(body) })
-const receive = (packet: Packet, now_ms: Timestamp_ms = NOW_ms): MerchantInput => ({ _tag: "Receive", now_ms, packet })
-const tick = (now_ms: number): MerchantInput => ({ _tag: "Tick", now_ms: now_ms as Timestamp_ms })
+/** The Receive of `packet`, at NOW_ms unless a test says otherwise. */
+const receive = (packet: Packet, now_ms: number = NOW_ms): MerchantInput => receiveAt(packet, now_ms)
 
 const capture = (amount_minor: number, now_ms: Timestamp_ms = NOW_ms, paymentId = P1): BackOffice => ({ _tag: "Capture", now_ms, paymentId, amount_minor })
 const voidIt = (now_ms: Timestamp_ms = NOW_ms, paymentId = P1): BackOffice => ({ _tag: "Void", now_ms, paymentId })
 const refund = (amount_minor: number, now_ms: Timestamp_ms = NOW_ms, paymentId = P1): BackOffice => ({ _tag: "Refund", now_ms, paymentId, amount_minor })
-
-/** ord-1 with payment ord-1.p1 Authorizing: the browser's flow up to pay now. */
-const paying = (): MerchantState =>
-  [
-    new CreateOrder({ requestId: rid("c"), sessionId: session, lines }),
-    new SelectDelivery({ requestId: rid("d"), sessionId: session, orderId: ORD, option: "standard" }),
-    new SetShippingAddress({ requestId: rid("a"), sessionId: session, orderId: ORD, address }),
-    new PayNow({ requestId: rid("p"), sessionId: session, orderId: ORD, total: Money.money(TOTAL_minor, "EUR"), payer })
-  ].reduce((s: MerchantState, body) => step(s, receive(fromBrowser(body), at(1_000))).state, standardState<MerchantState>(ids.merchant))
-
-const authorizationResult = (status: "approved" | "insufficient_funds") =>
-  new AuthorizationResult({
-    id: P1,
-    from: ids.gateway,
-    to: ids.merchant,
-    orderId: ORD,
-    amount: Money.money(TOTAL_minor, "EUR"),
-    status,
-    holdExpiresAt_ms: status === "approved" ? HOLD_UNTIL_ms : null
-  })
-
-/** Payment ord-1.p1 Authorized for TOTAL_minor, its hold until HOLD_UNTIL_ms. */
-const authorized = (): MerchantState => step(paying(), receive(seal(gateway, authorizationResult("approved")), AUTHORIZED_ms)).state
-/** Payment ord-1.p1 Declined. */
-const declined = (): MerchantState => step(paying(), receive(seal(gateway, authorizationResult("insufficient_funds")), AUTHORIZED_ms)).state
 
 const resultBody = (
   id: OperationId,
@@ -107,9 +73,7 @@ const withResult = (state: MerchantState, body: OperationResult): Step<MerchantS
 /** The step of a back-office request that was sent, and the one signed packet it sent. */
 const asked = (state: MerchantState, input: BackOffice): { readonly result: Step<MerchantState>; readonly packet: Packet } => {
   const result = step(state, input)
-  const packets = sentOf(result.outputs)
-  expect(packets).toHaveLength(1)
-  return { result, packet: packets[0] as Packet }
+  return { result, packet: sentOne(result) }
 }
 /** The state after a back-office request was sent. */
 const after = (state: MerchantState, input: BackOffice): MerchantState => asked(state, input).result.state
@@ -126,7 +90,7 @@ const refused = (before: MerchantState, input: BackOffice, tag: "InvalidRequest"
   const result = step(before, input)
   const rejected = expectRejected(result, before, tag)
   expect(rejected.input).toBe(input._tag)
-  expect(sentOf(result.outputs)).toEqual([])
+  expect(sent(result)).toEqual([])
   return rejected.rejection
 }
 
@@ -135,7 +99,7 @@ describe("MerchantOperations", () => {
     it("step - should send a signed CapturePayment under operation id <paymentId>.o1 and keep it in the outbox", () => {
       const { result, packet } = asked(authorized(), capture(TOTAL_minor))
       coverage.expect(result, { entity: "operation", id: O1, from: "None", on: "Capture", to: "Pending" })
-      expect(transitionsOf(result.outputs)).toHaveLength(1)
+      expect(transitionsIn(result)).toHaveLength(1)
       expect(packet).toMatchObject({ from: ids.merchant, to: ids.gateway, channel: "signed" })
       const { body, signer } = openRequest(packet)
       expect(signer).toBe("merchant-1.k1")
@@ -224,7 +188,7 @@ describe("MerchantOperations", () => {
 
     it("step - should refuse every operation on a payment that is not authorized with InvalidRequest", () => {
       for (const [before, state] of [
-        [paying(), "authorizing"],
+        [paying().state, "authorizing"],
         [declined(), "declined"]
       ] as const) {
         for (const input of [capture(100), voidIt(), refund(100)]) {
@@ -294,12 +258,10 @@ describe("MerchantOperations", () => {
       const { result, packet } = asked(authorized(), capture(TOTAL_minor))
       const state = result.state
       const early = step(state, tick(NOW_ms + RETRY_BASE_ms - 1))
-      expect(early.state).toBe(state)
-      expect(early.outputs).toEqual([])
+      expectUnchanged(early, state)
       const due = step(state, tick(NOW_ms + RETRY_BASE_ms))
-      expect(sentOf(due.outputs)).toEqual([packet])
-      expect(JSON.stringify(sentOf(due.outputs)[0])).toBe(JSON.stringify(packet))
-      expect(transitionsOf(due.outputs)).toEqual([])
+      expectSent(due, [packet])
+      expect(transitionsIn(due)).toEqual([])
       expect(due.state.operations).toBe(state.operations)
     })
 
@@ -307,8 +269,7 @@ describe("MerchantOperations", () => {
       const refusedVoid = withResult(after(authorized(), voidIt()), resultBody(O1, "void", 0, "hold_expired")).state
       for (const state of [captured(), refusedVoid]) {
         const result = step(state, tick(NOW_ms + 1_000_000))
-        expect(result.state).toBe(state)
-        expect(result.outputs).toEqual([])
+        expectUnchanged(result, state)
       }
     })
 
@@ -316,7 +277,7 @@ describe("MerchantOperations", () => {
       const { result, packet } = asked(authorized(), capture(100))
       const restarted = Merchant.restart(result.state)
       expect(restarted.operations).toBe(result.state.operations)
-      expect(sentOf(step(restarted, tick(NOW_ms)).outputs)).toEqual([packet])
+      expect(sent(step(restarted, tick(NOW_ms)))).toEqual([packet])
     })
   })
 
@@ -326,8 +287,8 @@ describe("MerchantOperations", () => {
       const result = withResult(before, resultBody(O1, "capture", TOTAL_minor))
       coverage.expect(result, { entity: "operation", id: O1, from: "Pending", on: "OperationResult (accepted)", to: "Accepted" })
       coverage.expect(result, { entity: "payment", id: P1, from: "Authorized", on: "OperationResult (capture accepted)", to: "Captured" })
-      expect(transitionsOf(result.outputs)).toHaveLength(2)
-      expect(sentOf(result.outputs)).toEqual([])
+      expect(transitionsIn(result)).toHaveLength(2)
+      expect(sent(result)).toEqual([])
       expect(result.state.operations[O1]).toMatchObject({ state: "Accepted", status: "accepted" })
       expect(result.state.payments[P1]).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 0, voided: false })
       expect(result.state.outbox).toEqual({})
@@ -384,7 +345,7 @@ describe("MerchantOperations", () => {
         const before = after(authorized(), input)
         const result = withResult(before, resultBody(O1, kind, 0, status))
         coverage.expect(result, { entity: "operation", id: O1, from: "Pending", on: "OperationResult (refused)", to: "Refused" })
-        expect(transitionsOf(result.outputs)).toHaveLength(1)
+        expect(transitionsIn(result)).toHaveLength(1)
         expect(result.state.operations[O1]).toMatchObject({ state: "Refused", status })
         expect(result.state.payments).toBe(before.payments)
         expect(result.state.outbox).toEqual({})
@@ -403,8 +364,7 @@ describe("MerchantOperations", () => {
         [refusedState, refusal]
       ] as const) {
         const repeat = withResult(state, body)
-        expect(repeat.state).toBe(state)
-        expect(repeat.outputs).toEqual([])
+        expectUnchanged(repeat, state)
       }
     })
 
@@ -446,7 +406,7 @@ describe("MerchantOperations", () => {
 
     it("step - should refuse a result whose status was changed after signing with BadSignature", () => {
       const before = after(authorized(), capture(TOTAL_minor))
-      const forged = withBody(seal(gateway, resultBody(O1, "capture", 0, "hold_expired")), (body) => {
+      const forged = mutateBody(seal(gateway, resultBody(O1, "capture", 0, "hold_expired")), (body) => {
         body.status = "accepted"
         body.amount.amount_minor = TOTAL_minor
       })
@@ -466,8 +426,7 @@ describe("MerchantOperations", () => {
 
   describe("transitions", () => {
     it("transitions - should all of the operations' part have been exercised by the tests above", () => {
-      expect(coverage.missing()).toEqual([])
-      expect(coverage.exercised).toBe(merchantParts.operations.length)
+      expect(coverage.unasserted()).toEqual([])
     })
   })
 })

@@ -12,8 +12,7 @@ import { ChallengeId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.
 import * as Money from "../../src/domain/Money.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { Payee } from "../../src/messages/Common.js"
-import { Challenge, ChallengeAnswer, ChallengeReceipt, challengeAnswer, type Decision } from "../../src/messages/IssuerPhone.js"
+import { Challenge, ChallengeAnswer, ChallengeReceipt, type Decision } from "../../src/messages/IssuerPhone.js"
 import { codecOf } from "../../src/messages/Signed.js"
 import * as Phone from "../../src/parties/Phone.js"
 import type { PhoneInput, PhoneState } from "../../src/parties/Phone.js"
@@ -23,21 +22,28 @@ import {
   Coverage,
   envelopeOf,
   expectRejected,
-  identityOf,
+  expectSent,
+  expectUnchanged,
+  identity,
   impostorOf,
+  mutateBody,
+  parties,
+  receive as receiveAt,
   run,
   seal,
-  sentOf,
+  sent,
+  sentOne,
   standardState,
-  transitionsOf,
-  withBody,
-  withSignatureOf
-} from "../support/partyHelpers.js"
+  swapSignature,
+  tick,
+  transitionsIn
+} from "../support/fixtures.js"
+import { answerTo, PAYEE } from "../support/messages.js"
 
 const coverage = new Coverage(ids.alicePhone, Phone.transitions)
 const step = (state: PhoneState, input: PhoneInput): Step<PhoneState> => coverage.observe(run(Phone.step(state, input)))
 
-const issuer = identityOf(ids.issuer, [ids.gateway, ids.alicePhone, ids.bobPhone])
+const issuer = identity(parties.issuer, [parties.gateway, parties.alicePhone, parties.bobPhone])
 const CH = ChallengeId.make("ch-1")
 const EXPIRES_ms = at(120_000)
 
@@ -49,22 +55,17 @@ const challengeBody = (fields: Partial<ConstructorParameters<typeof Challenge>[0
     account: accounts.alice,
     paymentId: PaymentId.make("ord-1.p1"),
     amount: Money.money(2_999, "EUR"),
-    payee: new Payee({ merchant: ids.merchant, name: "Teapot & Co" }),
+    payee: PAYEE,
     expiresAt_ms: EXPIRES_ms,
     ...fields
   })
 
-const answerFields = () => {
-  const { id, account, paymentId, amount, payee, expiresAt_ms } = challengeBody()
-  return { id, account, paymentId, amount, payee, expiresAt_ms }
-}
-
 const receiptBody = (status: AuthorizationStatus = "approved", id = CH): ChallengeReceipt =>
   new ChallengeReceipt({ id, from: ids.issuer, to: ids.alicePhone, status })
 
-const receive = (packet: Packet, now_ms: Timestamp_ms = at(1_000)): PhoneInput => ({ _tag: "Receive", now_ms, packet })
+/** The Receive of `packet`, at +1 s unless a test says otherwise. */
+const receive = (packet: Packet, now_ms: number = at(1_000)): PhoneInput => receiveAt(packet, now_ms)
 const answer = (decision: Decision, now_ms: Timestamp_ms = at(5_000), challengeId = CH): PhoneInput => ({ _tag: "Answer", now_ms, challengeId, decision })
-const tick = (now_ms: Timestamp_ms): PhoneInput => ({ _tag: "Tick", now_ms })
 
 const fresh = (): PhoneState => standardState<PhoneState>(ids.alicePhone)
 const challengePacket = seal(issuer, challengeBody())
@@ -73,8 +74,7 @@ const pending = (): PhoneState => step(fresh(), receive(challengePacket)).state
 /** A phone that answered ch-1 at +5 s. */
 const answered = (decision: Decision = "approve"): { readonly state: PhoneState; readonly packet: Packet } => {
   const result = step(pending(), answer(decision))
-  const [packet] = sentOf(result.outputs)
-  if (packet === undefined) throw new Error("the answer was not sent")
+  const packet = sentOne(result)
   return { state: result.state, packet }
 }
 
@@ -86,14 +86,13 @@ describe("Phone", () => {
       const result = step(fresh(), receive(challengePacket))
       coverage.expect(result, { entity: "challenge", id: CH, from: "None", on: "Challenge", to: "Pending" })
       expect(result.state.challenges[CH]).toEqual({ challenge: challengeBody(), state: "Pending", decision: null, outcome: null })
-      expect(sentOf(result.outputs)).toEqual([])
+      expect(sent(result)).toEqual([])
     })
 
     it("step - should change nothing on a duplicate of the same challenge", () => {
       const before = pending()
       const result = step(before, receive(challengePacket, at(2_000)))
-      expect(result.state).toBe(before)
-      expect(result.outputs).toEqual([])
+      expectUnchanged(result, before)
     })
 
     it("step - should refuse the same challenge id with another body with IdempotencyConflict", () => {
@@ -126,7 +125,7 @@ describe("Phone", () => {
 
     it("step - should refuse a challenge whose amount was changed after signing with BadSignature", () => {
       const before = fresh()
-      const forged = withBody(challengePacket, (body) => {
+      const forged = mutateBody(challengePacket, (body) => {
         body.amount.amount_minor = 1
       })
       expectRejected(step(before, receive(forged)), before, "BadSignature")
@@ -135,13 +134,13 @@ describe("Phone", () => {
     it("step - should refuse a challenge carrying another message's signature with BadSignature", () => {
       const before = fresh()
       const donor = seal(issuer, challengeBody({ id: ChallengeId.make("ch-2") }))
-      expectRejected(step(before, receive(withSignatureOf(challengePacket, donor))), before, "BadSignature")
+      expectRejected(step(before, receive(swapSignature(challengePacket, donor))), before, "BadSignature")
     })
 
     it("step - should refuse a challenge signed by a device key with WrongSigner", () => {
       // A phone that also knows the other phone's device key (e.g. a second device on the account).
-      const before = Phone.initial(identityOf(ids.alicePhone, [ids.issuer, ids.bobPhone]))
-      const bob = identityOf(ids.bobPhone, [ids.issuer])
+      const before = Phone.initial(identity(parties.alicePhone, [parties.issuer, parties.bobPhone]))
+      const bob = identity(parties.bobPhone, [parties.issuer])
       const forged = seal(bob, challengeBody({ from: ids.bobPhone }))
       const rejected = expectRejected(step(before, receive(forged)), before, "WrongSigner")
       expect(rejected.rejection).toMatchObject({ keyId: "phone-bob.k1", tag: "Challenge" })
@@ -149,7 +148,7 @@ describe("Phone", () => {
 
     it("step - should refuse a challenge from a device key the phone does not know with UnknownKey", () => {
       const before = fresh()
-      const forged = seal(identityOf(ids.bobPhone, [ids.issuer]), challengeBody({ from: ids.bobPhone }))
+      const forged = seal(identity(parties.bobPhone, [parties.issuer]), challengeBody({ from: ids.bobPhone }))
       expectRejected(step(before, receive(forged)), before, "UnknownKey")
     })
 
@@ -169,8 +168,8 @@ describe("Phone", () => {
     it("step - should refuse garbage, a session packet and a message type it does not accept with DecodeError", () => {
       const before = fresh()
       const answerFromBob = seal(
-        identityOf(ids.bobPhone, [ids.issuer]),
-        challengeAnswer("approve", { ...answerFields(), from: ids.bobPhone, to: ids.alicePhone })
+        identity(parties.bobPhone, [parties.issuer]),
+        answerTo(challengeBody(), "approve", { from: ids.bobPhone, to: ids.alicePhone })
       )
       const inputs: ReadonlyArray<Packet> = [
         { ...challengePacket, payload: "garbage" },
@@ -189,25 +188,11 @@ describe("Phone", () => {
         const result = step(before, answer(decision))
         coverage.expect(result, { entity: "challenge", id: CH, from: "Pending", on: "Answer", to: "Answered" })
         expect(result.state.challenges[CH]).toMatchObject({ state: "Answered", decision, outcome: null })
-        const sent = sentOf(result.outputs)
-        expect(sent).toHaveLength(1)
-        const [packet] = sent as [Packet]
+        const packet = sentOne(result)
         expect(packet).toMatchObject({ from: ids.alicePhone, to: ids.issuer, channel: "signed" })
         const opened = openAnswer(packet)
-        const c = challengeBody()
         expect(opened.signer).toBe("phone-alice.k1")
-        expect(opened.body).toEqual(
-          challengeAnswer(decision, {
-            id: c.id,
-            from: ids.alicePhone,
-            to: ids.issuer,
-            account: c.account,
-            paymentId: c.paymentId,
-            amount: c.amount,
-            payee: c.payee,
-            expiresAt_ms: c.expiresAt_ms
-          })
-        )
+        expect(opened.body).toEqual(answerTo(challengeBody(), decision))
         expect(Object.keys(result.state.outbox)).toEqual([CH])
       })
     }
@@ -223,7 +208,7 @@ describe("Phone", () => {
         (b) => void (b._tag = "ChallengeDecline")
       ]
       for (const change of changes) {
-        const opened = run(Effect.result(open(codecOf(ChallengeAnswer), withBody(packet, change).payload, { me: ids.issuer, registry: issuer.registry })))
+        const opened = run(Effect.result(open(codecOf(ChallengeAnswer), mutateBody(packet, change).payload, { me: ids.issuer, registry: issuer.registry })))
         expect(Result.isFailure(opened) ? opened.failure._tag : "opened").toBe("BadSignature")
       }
     })
@@ -262,9 +247,9 @@ describe("Phone", () => {
       const before = pending()
       const result = step(before, tick(EXPIRES_ms))
       coverage.expect(result, { entity: "challenge", id: CH, from: "Pending", on: "Tick (expired)", to: "Expired" })
-      expect(transitionsOf(result.outputs)).toHaveLength(1)
+      expect(transitionsIn(result)).toHaveLength(1)
       expect(result.state.challenges[CH]).toMatchObject({ state: "Expired", outcome: "challenge_expired", decision: null })
-      expect(sentOf(result.outputs)).toEqual([])
+      expect(sent(result)).toEqual([])
     })
 
     it("step - should leave a Pending challenge alone before its expiry", () => {
@@ -277,23 +262,22 @@ describe("Phone", () => {
     it("step - should not expire an answered challenge", () => {
       const { state: before } = answered()
       const result = step(before, tick(at(500_000)))
-      expect(transitionsOf(result.outputs)).toEqual([])
+      expect(transitionsIn(result)).toEqual([])
       expect(result.state.challenges[CH]?.state).toBe("Answered")
     })
 
     it("step - should resend the answer byte for byte until the receipt arrives", () => {
       const { state: afterAnswer, packet } = answered()
       const early = step(afterAnswer, tick(at(5_000 + RETRY_BASE_ms - 1)))
-      expect(sentOf(early.outputs)).toEqual([])
+      expect(sent(early)).toEqual([])
       const first = step(early.state, tick(at(5_000 + RETRY_BASE_ms)))
-      expect(sentOf(first.outputs)).toEqual([packet])
-      expect(JSON.stringify(sentOf(first.outputs)[0])).toBe(JSON.stringify(packet))
+      expectSent(first, [packet])
       const second = step(first.state, tick(at(60_000)))
-      expect(sentOf(second.outputs)).toEqual([packet])
+      expect(sent(second)).toEqual([packet])
       const receipt = step(second.state, receive(seal(issuer, receiptBody("approved")), at(61_000)))
       expect(receipt.state.outbox).toEqual({})
       const later = step(receipt.state, tick(at(200_000)))
-      expect(sentOf(later.outputs)).toEqual([])
+      expect(sent(later)).toEqual([])
     })
   })
 
@@ -324,8 +308,7 @@ describe("Phone", () => {
       const receipt = seal(issuer, receiptBody("approved"))
       const before = step(answeredState, receive(receipt, at(6_000))).state
       const repeat = step(before, receive(receipt, at(7_000)))
-      expect(repeat.state).toBe(before)
-      expect(repeat.outputs).toEqual([])
+      expectUnchanged(repeat, before)
     })
 
     it("step - should refuse a receipt for a closed challenge that contradicts its outcome with OutOfOrder", () => {
@@ -338,8 +321,7 @@ describe("Phone", () => {
     it("step - should take the issuer's expiry receipt for a challenge the app already expired as a repeat", () => {
       const before = step(pending(), tick(EXPIRES_ms)).state
       const repeat = step(before, receive(seal(issuer, receiptBody("challenge_expired")), EXPIRES_ms))
-      expect(repeat.state).toBe(before)
-      expect(repeat.outputs).toEqual([])
+      expectUnchanged(repeat, before)
     })
 
     it("step - should refuse a receipt for an expired challenge that says anything else with OutOfOrder", () => {
@@ -350,7 +332,7 @@ describe("Phone", () => {
 
     it("step - should refuse a receipt whose status was changed after signing with BadSignature", () => {
       const { state: before } = answered("decline")
-      const forged = withBody(seal(issuer, receiptBody("declined_by_shopper")), (body) => {
+      const forged = mutateBody(seal(issuer, receiptBody("declined_by_shopper")), (body) => {
         body.status = "approved"
       })
       expectRejected(step(before, receive(forged, at(6_000))), before, "BadSignature")
@@ -363,14 +345,13 @@ describe("Phone", () => {
       const restarted = Phone.restart(before)
       expect(restarted.challenges).toBe(before.challenges)
       const result = step(restarted, tick(at(5_001)))
-      expect(sentOf(result.outputs)).toEqual([packet])
+      expect(sent(result)).toEqual([packet])
     })
   })
 
   describe("transitions", () => {
     it("transitions - should all have been exercised by the tests above", () => {
-      expect(coverage.missing()).toEqual([])
-      expect(coverage.exercised).toBe(Phone.transitions.length)
+      expect(coverage.unasserted()).toEqual([])
     })
   })
 })

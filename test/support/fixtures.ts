@@ -1,32 +1,42 @@
 /**
- * Shared fixtures for the party machine tests: deterministic keys, a synchronous runner, packet
- * builders for any party, forgeries, and helpers to read a step's outputs.
+ * The support of the party machine tests (`test/parties/*.test.ts`): deterministic keys, a
+ * synchronous runner, the parties and their identities, inputs, signed packets and forgeries of
+ * them, readers of a step's outputs, the rejection assertion, and transition coverage.
  *
  * API (everything else in this file is private):
  *
- * - `keys`: `Topology.makeKeys(NodeEd25519, "test")`, the standard parties' keys.
- * - `run(effect)`: runs an `Effect<A, never, Ed25519>` synchronously with `NodeEd25519`.
- * - `parties.{merchant, gateway, issuer, alicePhone, bobPhone, clearing}` and `makeParty(id, role)`: a
- *   {@link TestParty} (id, signing key, registered public key). `makeParty` derives a new key for
- *   any extra party (a second merchant, a third phone, ...); nobody trusts it until you put it in
- *   an `identity`.
+ * - `run(effect)`: runs an Effect that needs only `Ed25519` synchronously with `NodeEd25519`.
+ * - `at(offset_ms)`: a time `offset_ms` after the standard topology's start.
+ * - Parties: `parties.{merchant, gateway, issuer, alicePhone, bobPhone, clearing}` (the standard
+ *   topology's, keys derived under the label `"test"`) and `makeParty(id, role)` are
+ *   {@link TestParty}s (id, signing key, registered public key); `makeParty` derives a new key for
+ *   any extra party (a second merchant, a third phone, ...), which nobody trusts until you put it
+ *   in an `identity`. `impostorOf(party, keyId?)` is a {@link Signer} posing as `party` with a key
+ *   nobody registered.
  * - `identity(me, trusts)`: the {@link PartyIdentity} of `me` whose registry holds the keys of
  *   `trusts` (a `TestParty` or a `RegisteredKey`, e.g. a revoked one from `KeyRegistry.revoke`).
- * - `seal(signer, body)`: the packet `signer` sends for `body` (`sealPacket` with its identity).
- * - `receive(packet, now_ms)`, `tick(now_ms)`: machine inputs.
- * - Forgeries: `sealWith(signing, body)` signs with any key (an unregistered one, another
- *   party's); `mutateBody(packet, patch)` changes signed fields and keeps the signature;
- *   `swapSignature(packet, donor)` puts another packet's signature on it; `sealBytes(signing,
- *   encodedBody, prefix)` signs `prefix || canonicalJson(encodedBody)` for any JSON body (e.g. one
- *   with an unknown field, or a prefix without or with another domain tag; `prefix` defaults to
+ *   `standardState(id)`: the state a node of `Topology.standardNodes` starts in.
+ * - Inputs: `receive(packet, now_ms)`, `tick(now_ms)`.
+ * - Packets: `seal(signer, body)` is the packet `signer` sends for `body`; `envelopeOf(packet)` its
+ *   envelope; `encode(body)` a body's JSON-ready form.
+ * - Forgeries: `sealWith(signing, body)` signs with any key and sends as `body.from`;
+ *   `mutateBody(packet, mutate)` changes signed fields (on a copy) and keeps the signature;
+ *   `swapSignature(packet, donor)` puts another packet's signer and signature on it;
+ *   `sealBytes(signing, encodedBody, prefix)` signs `prefix || canonicalJson(fields)` for any
+ *   JSON body (one with an unknown field, or with no or another domain tag; `prefix` defaults to
  *   the correct domain tag).
- * - Reading steps: `sent(step)`, `transitionsIn(step)`, `bodyOf(packet)` (the decoded signed
- *   body), `wireBytes(packet)` (the canonical JSON of the whole envelope, for byte-identical
- *   comparisons), `expectRejected(step, before, tag)` (asserts the state object is unchanged and the
- *   only output is that rejection, and returns it).
- * - `TransitionCoverage`: records the `Transitioned` outputs of the steps it is given and lists the
- *   declared transitions not yet observed; it also fails if a step emits an undeclared one. A file
- *   that covers only its part of a table (see `transitionParts.ts`) passes that part as `covers`.
+ * - Reading steps: `sent(step)`, `sentOne(step)` (the one packet sent), `transitionsIn(step)`,
+ *   `rejectionsIn(step)`, `bodyOf(packet)` (the decoded signed body), `wireBytes(packet)` (the
+ *   canonical JSON of the whole envelope, for byte-identical comparisons).
+ * - Assertions: `expectRejected(step, before, tag)` asserts the guarantee of spec 5.1 and returns
+ *   the `Rejected` output; `expectSent(step, packets)` that a step sent exactly `packets`, byte
+ *   for byte; `expectUnchanged(step, before, replayed?)` that a step changed nothing and sent
+ *   nothing but `replayed` again; `expectBalanced(state, currencies?)` that a party's ledger
+ *   balances, and `balance(state, account)` reads one of its accounts.
+ * - `Coverage`: checks that every transition a step makes is declared, and lists the transitions
+ *   this file covers that no step has made (`unobserved`) or no test has asserted (`unasserted`).
+ *   A file that covers only its part of a table (see `transitionParts.ts`) passes that part as
+ *   `covers`. `transitionKey(t)` is the readable key both name transitions by.
  */
 import { Effect, Schema } from "effect"
 import { expect } from "vitest"
@@ -37,21 +47,30 @@ import { makeRegistry, type RegisteredKey, type Role } from "../../src/crypto/Ke
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import { KeyId, PartyId, type Timestamp_ms } from "../../src/domain/Ids.js"
+import type { Currency } from "../../src/domain/Money.js"
 import type { Rejection } from "../../src/domain/Rejection.js"
-import type { Packet, Receive, Step, Tick, Transition, Transitioned } from "../../src/machine/Machine.js"
+import * as Ledger from "../../src/ledger/Ledger.js"
+import type { Packet, Receive, Rejected, Step, Tick, Transition, Transitioned } from "../../src/machine/Machine.js"
 import { sealPacket, type PartyIdentity } from "../../src/machine/Party.js"
 import { AnySigned, type SignedMessage } from "../../src/messages/Signed.js"
 
 /** The standard topology's keys under the label `"test"`. */
-export const keys: Topology.Keys = Topology.makeKeys(NodeEd25519, "test")
+const keys: Topology.Keys = Topology.makeKeys(NodeEd25519, "test")
 
-/** Runs an Effect that needs only {@link Ed25519}, synchronously, with `NodeEd25519`. */
-export const run = <A>(effect: Effect.Effect<A, never, Ed25519>): A => Effect.runSync(Effect.provide(effect, NodeEd25519))
+/** Runs an Effect that needs only {@link Ed25519}, synchronously, with `NodeEd25519`; a failure throws (and fails the test). */
+export const run = <A, E>(effect: Effect.Effect<A, E, Ed25519>): A => Effect.runSync(Effect.provide(effect, NodeEd25519))
 
-/** A party as the tests see it: its id, the key it signs with, and that key as others register it. */
-export interface TestParty {
+/** `offset_ms` after the standard topology's start. */
+export const at = (offset_ms: number): Timestamp_ms => (Topology.START_ms + offset_ms) as Timestamp_ms
+
+/** Who signs a packet: the party it comes from and the key it signs with. */
+export interface Signer {
   readonly id: PartyId
   readonly signing: SigningIdentity
+}
+
+/** A party as the tests see it: its id, the key it signs with, and that key as others register it. */
+export interface TestParty extends Signer {
   readonly key: RegisteredKey
 }
 
@@ -81,6 +100,16 @@ export const makeParty = (id: string, role: Role): TestParty => {
   return { id: party, signing: { keyId, seed }, key: { keyId, owner: party, role, publicKey, status: "active" } }
 }
 
+/**
+ * An impostor speaking as `party` with a key nobody registered (derived under another seed label).
+ * With `keyId` left out it claims `party`'s registered key id, so its signatures fail to verify;
+ * under another key id, the key is unknown.
+ */
+export const impostorOf = (party: PartyId, keyId: string = `${party}.k1`): Signer => ({
+  id: party,
+  signing: { keyId: KeyId.make(keyId), seed: Topology.seedFor("other", party) }
+})
+
 /** The identity of `me`, trusting the keys of `trusts`. */
 export const identity = (me: TestParty, trusts: ReadonlyArray<TestParty | RegisteredKey>): PartyIdentity => ({
   id: me.id,
@@ -88,14 +117,21 @@ export const identity = (me: TestParty, trusts: ReadonlyArray<TestParty | Regist
   registry: makeRegistry(trusts.map((t) => ("key" in t ? t.key : t)))
 })
 
-/** The packet `signer` sends for `body`, signed with its key. */
-export const seal = (signer: TestParty, body: SignedMessage): Packet => run(sealPacket(identity(signer, []), body))
+/** The state the standard topology's node `party` starts in. */
+export const standardState = <S>(party: PartyId): S => {
+  const found = Topology.standardNodes(keys).find((n) => n.id === party)
+  if (found === undefined) throw new Error(`fixtures: no standard node ${party}`)
+  return found.state as S
+}
 
 /** A `Receive` input. */
 export const receive = (packet: Packet, now_ms: number): Receive => ({ _tag: "Receive", now_ms: now_ms as Timestamp_ms, packet })
 
 /** A `Tick` input. */
 export const tick = (now_ms: number): Tick => ({ _tag: "Tick", now_ms: now_ms as Timestamp_ms })
+
+/** The packet `signer` sends for `body`, signed with its key. */
+export const seal = (signer: Signer, body: SignedMessage): Packet => run(sealPacket({ ...signer, registry: makeRegistry([]) }, body))
 
 /** A signed packet's envelope. */
 export const envelopeOf = (packet: Packet): WireEnvelope => packet.payload as WireEnvelope
@@ -133,10 +169,11 @@ export const sealBytes = (signing: SigningIdentity, encodedBody: Record<string, 
   }
 }
 
-/** Forgery: the packet with its encoded body replaced by `patch(body)`, signature kept. */
-export const mutateBody = (packet: Packet, patch: (body: Record<string, unknown>) => Record<string, unknown>): Packet => {
-  const envelope = envelopeOf(packet)
-  return { ...packet, payload: { ...envelope, body: patch(structuredClone(envelope.body) as Record<string, unknown>) } }
+/** Forgery: the packet with its encoded body changed by `mutate` (on a deep copy) after signing, signature kept. */
+export const mutateBody = (packet: Packet, mutate: (body: Record<string, any>) => void): Packet => {
+  const envelope = structuredClone(envelopeOf(packet))
+  mutate(envelope.body as Record<string, any>)
+  return { ...packet, payload: envelope }
 }
 
 /** Forgery: the packet carrying `donor`'s signature (and signer) instead of its own. */
@@ -149,9 +186,20 @@ export const swapSignature = (packet: Packet, donor: Packet): Packet => {
 export const sent = <S>(step: Step<S>): ReadonlyArray<Packet> =>
   step.outputs.flatMap((o) => (o._tag === "Send" ? [o.packet] : []))
 
+/** The one packet a step sends; fails the test unless it sends exactly one. */
+export const sentOne = <S>(step: Step<S>): Packet => {
+  const packets = sent(step)
+  expect(packets).toHaveLength(1)
+  return packets[0]!
+}
+
 /** The `Transitioned` outputs of a step, in order. */
 export const transitionsIn = <S>(step: Step<S>): ReadonlyArray<Transitioned> =>
   step.outputs.flatMap((o) => (o._tag === "Transitioned" ? [o] : []))
+
+/** The `Rejected` outputs of a step, in order. */
+export const rejectionsIn = <S>(step: Step<S>): ReadonlyArray<Rejected> =>
+  step.outputs.flatMap((o) => (o._tag === "Rejected" ? [o] : []))
 
 /** The decoded body of a signed packet. */
 export const bodyOf = (packet: Packet): SignedMessage =>
@@ -160,51 +208,107 @@ export const bodyOf = (packet: Packet): SignedMessage =>
 /** The canonical JSON of a packet's whole envelope: equal strings mean byte-identical envelopes. */
 export const wireBytes = (packet: Packet): string => canonicalJson(packet.payload)
 
+/** Whether a packet is the one thing a refusal may send: the merchant's `RequestRefused` to the browser. */
+const isRefusal = (packet: Packet): boolean =>
+  packet.channel === "session" && typeof packet.payload === "object" && packet.payload !== null && (packet.payload as { readonly _tag?: unknown })._tag === "RequestRefused"
+
 /**
- * Asserts `step` is a rejection of the given tag: the very same state object as `before` and one
- * `Rejected` output. Returns the rejection.
+ * Asserts that `step` refused its input as spec 5.1 requires: the very same state object as
+ * `before`, exactly one `Rejected` output, with a rejection of the given tag, no transition, and
+ * nothing sent but a `RequestRefused` to the browser. Returns the `Rejected` output.
  */
-export const expectRejected = <S, T extends Rejection["_tag"]>(step: Step<S>, before: S, tag: T): Extract<Rejection, { _tag: T }> => {
+export const expectRejected = <S, T extends Rejection["_tag"]>(
+  step: Step<S>,
+  before: S,
+  tag: T
+): Rejected & { readonly rejection: Extract<Rejection, { readonly _tag: T }> } => {
   expect(step.state).toBe(before)
-  expect(step.outputs).toHaveLength(1)
-  const output = step.outputs[0]
-  if (output?._tag !== "Rejected") throw new Error(`expected a Rejected output, got ${output?._tag}`)
-  expect(output.rejection._tag).toBe(tag)
-  return output.rejection as Extract<Rejection, { _tag: T }>
+  const rejected = rejectionsIn(step)
+  expect(rejected.map((r) => r.rejection._tag)).toEqual([tag])
+  expect(transitionsIn(step)).toEqual([])
+  expect(sent(step).filter((packet) => !isRefusal(packet))).toEqual([])
+  return rejected[0] as Rejected & { readonly rejection: Extract<Rejection, { readonly _tag: T }> }
 }
 
-const transitionKey = (t: Transition): string => `${t.entity}: ${t.from} -[${t.on}]-> ${t.to}`
+/** Asserts that `step` sent exactly `packets`, in order and byte for byte (a retry or a replay of them). */
+export const expectSent = <S>(step: Step<S>, packets: ReadonlyArray<Packet>): void => {
+  expect(sent(step)).toEqual(packets)
+  expect(sent(step).map(wireBytes)).toEqual(packets.map(wireBytes))
+}
 
 /**
- * Collects the transitions the tests of one machine exercise, to check they cover its table, or
- * the part of it (`covers`, by default all of `declared`) that this test file is responsible for.
- * Every recorded transition must be declared, whichever part it belongs to.
+ * Asserts that `step` changed nothing: the very same state object as `before`, no transition or
+ * rejection, and nothing sent but `replayed`, byte for byte (a recorded answer sent again for a
+ * repeat; by default nothing).
  */
-export class TransitionCoverage {
+export const expectUnchanged = <S>(step: Step<S>, before: S, replayed: ReadonlyArray<Packet> = []): void => {
+  expect(step.state).toBe(before)
+  expect(step.outputs.filter((o) => o._tag !== "Send")).toEqual([])
+  expectSent(step, replayed)
+}
+
+/** The balance of `account` on a party's ledger. */
+export const balance = (state: { readonly ledger: Ledger.Ledger }, account: string): number => Ledger.balance(state.ledger, account)
+
+/** Asserts that a party's ledger balances: posted and pending totals of zero in each of `currencies`, and no other. */
+export const expectBalanced = (state: { readonly ledger: Ledger.Ledger }, currencies: ReadonlyArray<Currency> = ["EUR"]): void => {
+  expect(Ledger.trialBalance(state.ledger)).toEqual(Object.fromEntries(currencies.map((c) => [c, { posted: 0, pending: 0 }])))
+}
+
+/** A transition's readable key, `entity: from -[on]-> to`. */
+export const transitionKey = (t: Pick<Transition, "entity" | "from" | "on" | "to">): string => `${t.entity}: ${t.from} -[${t.on}]-> ${t.to}`
+
+/**
+ * A machine's transition coverage over a test file. {@link Coverage.observe} checks that every
+ * transition a step makes is declared and records it as observed; {@link Coverage.expect} asserts
+ * that a step made exactly the given transition and records it as asserted. `covers` (by default
+ * all of `declared`) is the part of the table the file is responsible for: `unobserved` and
+ * `unasserted` list only its transitions, while every transition made must be declared, whichever
+ * part it belongs to.
+ */
+export class Coverage {
   readonly #declared: ReadonlySet<string>
   readonly #covers: ReadonlyArray<string>
-  readonly #seen = new Set<string>()
+  readonly #observed = new Set<string>()
+  readonly #asserted = new Set<string>()
 
   constructor(
-    readonly declared: ReadonlyArray<Transition>,
+    readonly party: PartyId,
+    declared: ReadonlyArray<Transition>,
     covers: ReadonlyArray<Transition> = declared
   ) {
     this.#declared = new Set(declared.map(transitionKey))
     this.#covers = covers.map(transitionKey)
+    const undeclared = this.#covers.filter((key) => !this.#declared.has(key))
+    if (undeclared.length > 0) throw new Error(`Coverage: covers undeclared transitions ${undeclared.join(", ")}`)
   }
 
-  /** Records the step's `Transitioned` outputs (failing on an undeclared one) and returns the step. */
-  record<S>(step: Step<S>): Step<S> {
+  /** Asserts that every transition `step` makes is this party's and declared, records them, and returns `step`. */
+  observe<S>(step: Step<S>): Step<S> {
     for (const t of transitionsIn(step)) {
       const key = transitionKey(t)
+      expect(t.party, `transition ${key}`).toBe(this.party)
       expect(this.#declared.has(key), `undeclared transition ${key}`).toBe(true)
-      this.#seen.add(key)
+      this.#observed.add(key)
     }
     return step
   }
 
-  /** The covered transitions no recorded step has produced yet. */
-  missing(): ReadonlyArray<string> {
-    return this.#covers.filter((key) => !this.#seen.has(key))
+  /** Asserts that `step` made this declared transition, and records it as asserted. */
+  expect<S>(step: Step<S>, t: Omit<Transitioned, "_tag" | "party">): void {
+    const key = transitionKey(t)
+    expect(this.#declared.has(key), `undeclared transition ${key}`).toBe(true)
+    expect(transitionsIn(step)).toContainEqual({ _tag: "Transitioned", party: this.party, ...t })
+    this.#asserted.add(key)
+  }
+
+  /** The covered transitions no observed step has made. */
+  unobserved(): ReadonlyArray<string> {
+    return this.#covers.filter((key) => !this.#observed.has(key))
+  }
+
+  /** The covered transitions no test has asserted. */
+  unasserted(): ReadonlyArray<string> {
+    return this.#covers.filter((key) => !this.#asserted.has(key))
   }
 }

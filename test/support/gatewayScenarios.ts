@@ -1,22 +1,24 @@
 /**
- * Builders shared by the gateway's operation and settlement tests: a gateway with or without a
- * clearing house, merchants' payments approved by the issuer, their captures, voids and refunds
- * forwarded and answered. Every step goes through the `step` a test file passes in, so its
- * transition coverage sees (and checks) every transition the builders make.
+ * Builders shared by the gateway's tests: a gateway with or without a clearing house, merchants'
+ * payments approved by the issuer, their captures, voids and refunds forwarded and answered.
+ * Every step goes through the `step` a test file passes in, so its transition coverage sees (and
+ * checks) every transition the builders make. The payment's values and the issuer's messages are
+ * in `messages.ts`.
  *
- * API: the constants and body builders below, and `gatewayScenarios(step)` for the builders that
- * run steps.
+ * API: the parties, constants and body builders below, and `gatewayScenarios(step)` for the
+ * builders that run steps.
  */
 import { expect } from "vitest"
 import * as Topology from "../../src/drivers/Topology.js"
-import { AuthorizationId, OperationId, OrderId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
+import { OperationId, OrderId, type AuthorizationId, type PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { Payee, Payer, type OperationKind, type OperationStatus } from "../../src/messages/Common.js"
-import { AuthorizationRequest, AuthorizationResponse, CaptureRequest, OperationResponse, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
+import { Payee, Payer, type OperationStatus } from "../../src/messages/Common.js"
+import type { AuthorizationRequest, CaptureRequest, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
 import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../../src/messages/MerchantGateway.js"
 import * as Gateway from "../../src/parties/Gateway.js"
-import { bodyOf, identity, makeParty, parties, receive, seal, sent, type TestParty } from "./fixtures.js"
+import { bodyOf, identity, makeParty, parties, receive, seal, sentOne, type TestParty } from "./fixtures.js"
+import { AMOUNT_minor, authorizationResponse, operationResponse, PAY_1, T0 } from "./messages.js"
 
 const { merchant, gateway, issuer, clearing } = parties
 
@@ -27,7 +29,6 @@ export const issuer2 = makeParty("issuer-2", "issuer")
 /** A second clearing house whose key the gateway holds, though it clears with `clearing-1`. */
 export const clearing2 = makeParty("clearing-2", "clearing")
 
-export const T0 = Topology.START_ms
 /** When payments are authorized. */
 export const AUTHORIZED_ms = T0 + 1_000
 /** When merchants' operations arrive, unless a test says otherwise. */
@@ -36,9 +37,8 @@ export const OPERATE_ms = T0 + 10_000
 export const OPERATION_EXPIRES_ms = (T0 + 300_000) as Timestamp_ms
 /** When issuers' answers arrive. */
 export const ANSWER_ms = T0 + 20_000
-export const PAY_1 = PaymentId.make("pay-1")
-export const AUTH_1 = AuthorizationId.make("auth-1")
-export const AMOUNT_minor = 1_250
+/** When merchants' AuthorizePayment requests expire. */
+export const PAYMENT_EXPIRES_ms = (T0 + 60_000) as Timestamp_ms
 /** What the gateway holds at the settlement bank in the clearing configuration. */
 export const SETTLEMENT_OPENING_minor = 1_000_000
 /** The clearing configuration: clearing-1, 1.5% fees, EUR settlement funds. */
@@ -62,8 +62,8 @@ export interface PaymentSpec {
 
 export const PAYMENT_1: PaymentSpec = { merchant, paymentId: PAY_1, amount_minor: AMOUNT_minor, issuer }
 
-/** The merchant's AuthorizePayment for `p`. */
-export const authorizeBody = (p: PaymentSpec = PAYMENT_1): AuthorizePayment =>
+/** The merchant's AuthorizePayment for `p`, with `over` changing any field. */
+export const authorizeBody = (p: PaymentSpec = PAYMENT_1, over: Partial<ConstructorParameters<typeof AuthorizePayment>[0]> = {}): AuthorizePayment =>
   new AuthorizePayment({
     id: p.paymentId,
     from: p.merchant.id,
@@ -72,7 +72,8 @@ export const authorizeBody = (p: PaymentSpec = PAYMENT_1): AuthorizePayment =>
     amount: Money.money(p.amount_minor, "EUR"),
     payer: new Payer({ issuer: p.issuer.id, account: Topology.accounts.alice }),
     payee: new Payee({ merchant: p.merchant.id, name: "Teapot & Co" }),
-    expiresAt_ms: (T0 + 60_000) as Timestamp_ms
+    expiresAt_ms: PAYMENT_EXPIRES_ms,
+    ...over
   })
 
 /** The merchant's operation `<paymentId>.o<n>`'s common fields. */
@@ -97,30 +98,8 @@ export const voidPayment = (n: number, over: OpOver = {}): VoidPayment => new Vo
 export const refundPayment = (n: number, amount_minor: number, over: OpOver & { readonly currency?: Money.Currency } = {}): RefundPayment =>
   new RefundPayment({ ...opFields(n, over), amount: Money.money(amount_minor, over.currency ?? "EUR") })
 
-/** The issuer's answer to a forwarded operation: `moved_minor` defaults to the request's amount (nothing for a void). */
-export const operationResponse = (
-  forwarded: CaptureRequest | VoidRequest | RefundRequest,
-  status: OperationStatus = "accepted",
-  moved_minor?: number,
-  over: Partial<ConstructorParameters<typeof OperationResponse>[0]> = {}
-): OperationResponse =>
-  new OperationResponse({
-    id: forwarded.id,
-    from: forwarded.to,
-    to: forwarded.from,
-    authorizationId: forwarded.authorizationId,
-    operation: KIND[forwarded._tag],
-    amount: Money.money(moved_minor ?? (status !== "accepted" || forwarded._tag === "VoidRequest" ? 0 : forwarded.amount.amount_minor), "EUR"),
-    status,
-    ...over
-  })
-
-const KIND: { readonly [T in (CaptureRequest | VoidRequest | RefundRequest)["_tag"]]: OperationKind } = {
-  CaptureRequest: "capture",
-  VoidRequest: "void",
-  RefundRequest: "refund"
-}
-
+/** The party that signs as `id`, among the merchants the builders use. */
+export const merchantNamed = (id: string): TestParty => (id === merchant2.id ? merchant2 : merchant)
 /** The party that signs as `id`, among the issuers the builders use. */
 const issuerNamed = (id: string): TestParty => (id === issuer2.id ? issuer2 : issuer)
 
@@ -131,16 +110,8 @@ export const gatewayScenarios = (step: (state: Gateway.GatewayState, input: Gate
   /** `state` with payment `p` approved by its issuer; the authorization id it was forwarded under. */
   const approve = (state: Gateway.GatewayState, p: PaymentSpec = PAYMENT_1): { readonly state: Gateway.GatewayState; readonly authorizationId: AuthorizationId } => {
     const forwarded = deliver(state, seal(p.merchant, authorizeBody(p)), T0)
-    const request = bodyOf(sent(forwarded)[0]!) as AuthorizationRequest
-    const response = new AuthorizationResponse({
-      id: request.id,
-      from: p.issuer.id,
-      to: gateway.id,
-      paymentId: p.paymentId,
-      amount: request.amount,
-      status: "approved",
-      holdExpiresAt_ms: (T0 + 1_000_000) as Timestamp_ms
-    })
+    const request = bodyOf(sentOne(forwarded)) as AuthorizationRequest
+    const response = authorizationResponse("approved", { id: request.id, from: p.issuer.id, paymentId: p.paymentId, amount: request.amount })
     const approved = deliver(forwarded.state, seal(p.issuer, response), AUTHORIZED_ms)
     expect(approved.state.payments[`${p.merchant.id}/${p.paymentId}`]?.state).toBe("Approved")
     return { state: approved.state, authorizationId: request.id }
@@ -151,11 +122,8 @@ export const gatewayScenarios = (step: (state: Gateway.GatewayState, input: Gate
 
   /** Delivers a merchant's operation that the gateway forwards; the step, the packet and the forwarded body. */
   const forward = (state: Gateway.GatewayState, body: CapturePayment | VoidPayment | RefundPayment, now_ms: number = OPERATE_ms) => {
-    const signer = body.from === merchant2.id ? merchant2 : merchant
-    const result = deliver(state, seal(signer, body), now_ms)
-    const packets = sent(result)
-    expect(packets).toHaveLength(1)
-    const packet = packets[0]!
+    const result = deliver(state, seal(merchantNamed(body.from), body), now_ms)
+    const packet = sentOne(result)
     return { result, state: result.state, packet, forwarded: bodyOf(packet) as CaptureRequest | VoidRequest | RefundRequest }
   }
 

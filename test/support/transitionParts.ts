@@ -18,9 +18,9 @@ import * as IssuerOperations from "../../src/parties/IssuerOperations.js"
 import * as Merchant from "../../src/parties/Merchant.js"
 import * as MerchantOperations from "../../src/parties/MerchantOperations.js"
 import { instructionTransition } from "../../src/settlement/Instruction.js"
+import { transitionKey } from "./fixtures.js"
 
-const same = (a: Transition, b: Transition): boolean => a.entity === b.entity && a.from === b.from && a.on === b.on && a.to === b.to
-const show = (t: Transition): string => `${t.entity}: ${t.from} -[${t.on}]-> ${t.to}`
+const same = (a: Transition, b: Transition): boolean => transitionKey(a) === transitionKey(b)
 
 /**
  * `declared` split into the named `parts` and `rest`, the declared transitions no part names.
@@ -33,8 +33,8 @@ export const split = <K extends string>(
   const named: Array<Transition> = []
   for (const part of Object.values<ReadonlyArray<Transition>>(parts)) {
     for (const t of part) {
-      if (!declared.some((d) => same(d, t))) throw new Error(`transitionParts: ${show(t)} is not declared`)
-      if (named.some((n) => same(n, t))) throw new Error(`transitionParts: ${show(t)} is in two parts`)
+      if (!declared.some((d) => same(d, t))) throw new Error(`transitionParts: ${transitionKey(t)} is not declared`)
+      if (named.some((n) => same(n, t))) throw new Error(`transitionParts: ${transitionKey(t)} is in two parts`)
       named.push(t)
     }
   }
