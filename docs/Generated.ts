@@ -2,11 +2,11 @@
  * The generated blocks of the documentation, and how each kind is drawn from the code.
  */
 import { join } from "node:path"
-import { Browser, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
+import { Browser, ClearingHouse, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
 import * as Diagram from "../src/machine/Diagram.js"
 import { bugsByCheck, bugTable } from "./Bugs.js"
 import { renderMessages } from "./MessageReference.js"
-import { ledgerTables, sequenceDiagram } from "./Scenarios.js"
+import { ledgerTables, sequenceDiagram, statements } from "./Scenarios.js"
 import { trustDiagram } from "./Trust.js"
 import type { Transition } from "../src/machine/Machine.js"
 
@@ -14,6 +14,7 @@ import type { Transition } from "../src/machine/Machine.js"
 export const DOCUMENTS = [
   "README.md",
   "spec/README.md",
+  "spec/01-parties-and-keys.md",
   "spec/04-state-machines.md",
   "spec/07-scenarios.md",
   "spec/08-message-reference.md",
@@ -21,23 +22,32 @@ export const DOCUMENTS = [
   "docs/guides/messages.md",
   "docs/guides/money.md",
   "docs/guides/parties.md",
-  "docs/guides/security.md"
+  "docs/guides/security.md",
+  "spec/09-clearing-and-settlement.md"
 ]
 
-const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Transition>; readonly initial?: string }>> = {
-  Browser: { transitions: Browser.transitions, initial: "Shopping" },
+/**
+ * Every machine's transitions, by the name a block uses, with the state an entity starts in
+ * without a transition, where there is one: the browser's first screen, and the clearing house's
+ * first cycle, open from the start.
+ */
+const MACHINES: Readonly<Record<string, { readonly transitions: ReadonlyArray<Transition>; readonly initial?: Readonly<Record<string, string>> }>> = {
+  Browser: { transitions: Browser.transitions, initial: { checkout: "Shopping" } },
   Merchant: { transitions: Merchant.transitions },
   Gateway: { transitions: Gateway.transitions },
   Issuer: { transitions: Issuer.transitions },
-  Phone: { transitions: Phone.transitions }
+  Phone: { transitions: Phone.transitions },
+  ClearingHouse: { transitions: ClearingHouse.transitions, initial: { cycle: "Open" } }
 }
 
 const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED -->/g
 
 /**
  * The content of one block, from its header: `transitions <Machine> <entity>`, `sequence <scenario>`,
- * `messages <summary [page] | envelope | types | hop>` (the message reference, see `MessageReference.ts`),
- * `ledger <scenario>` (the issuer's ledger at the end of a scenario), `trust standard` (who
+ * `messages <summary [page] | envelope | types | accepts | hop>` (the message reference, see `MessageReference.ts`),
+ * `ledger <scenario> [issuer | acquirer | settlement-bank]` (a bank's ledger at the end of a
+ * scenario, the issuer's by default), `statement <scenario>` (every bank's books at the end of a
+ * scenario, as `npm start` prints them), `trust standard` (who
  * registered whose key in the standard topology), or `bugs <catalog | by-check>` (the seeded bugs,
  * and the bugs each harness check caught).
  */
@@ -47,11 +57,12 @@ export const render = (header: string): string => {
     const m = MACHINES[first]
     if (m === undefined) throw new Error(`generated block: unknown machine ${first}`)
     if (Diagram.ofEntity(m.transitions, second).length === 0) throw new Error(`generated block: ${first} has no entity ${second}`)
-    return `${Diagram.table(m.transitions, second)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, second, second === "checkout" ? m.initial : undefined)}\n\`\`\``
+    return `${Diagram.table(m.transitions, second)}\n\n\`\`\`mermaid\n${Diagram.stateDiagram(m.transitions, second, m.initial?.[second])}\n\`\`\``
   }
   if (kind === "sequence" && first !== undefined) return mermaid(sequenceDiagram(first))
   if (kind === "messages" && first !== undefined) return renderMessages(first, second)
-  if (kind === "ledger" && first !== undefined) return ledgerTables(first)
+  if (kind === "ledger" && first !== undefined) return ledgerTables(first, second)
+  if (kind === "statement" && first !== undefined) return `\`\`\`text\n${statements(first)}\n\`\`\``
   if (kind === "bugs" && first === "catalog") return bugTable()
   if (kind === "bugs" && first === "by-check") return bugsByCheck()
   if (kind === "trust" && first !== undefined) return mermaid(trustDiagram(first))

@@ -1,14 +1,17 @@
 /**
  * The message reference (`spec/08-message-reference.md`), drawn from the code.
  *
- * For each message: its hop and direction (from the module that defines it and the unions it
- * belongs to), its signer roles (`SIGNER_ROLES`; browser-merchant messages are unsigned session
- * messages), its domain tag (`Envelope.domainTag`), and its fields with their types and bounds,
- * read from the message's effect Schema AST: every check on a field (`isPattern`, `isBetween`,
- * `isMinLength`, `isMaxLength`, `isInt`, or a custom filter's `expected` text) is rendered from
- * the check itself, so a changed bound changes the page. Type names (`PaymentId`, `Money`, ...)
- * are the names the schemas are exported under. What a Schema cannot say (receiver, purpose,
- * rejections) comes from the data in `docs/MessageFacts.ts`.
+ * For each message: its hop and direction (the sender from the message's signer roles or, for a
+ * session message, the union it belongs to; the receivers of a signed message from the parties'
+ * exported `Accepts` codecs, the very codecs their `step` opens packets with), its signer roles
+ * (`SIGNER_ROLES`; browser-merchant messages are unsigned session messages), its domain tag
+ * (`Envelope.domainTag`), and its fields with their types and bounds, read from the message's
+ * effect Schema AST: every check on a field (`isPattern`, `isBetween`, `isMinLength`,
+ * `isMaxLength`, `isInt`, or a custom filter's `expected` text) is rendered from the check itself,
+ * so a changed bound changes the page. Type names (`PaymentId`, `Money`, ...) are the names the
+ * schemas are exported under. What neither a Schema nor a codec can say (purpose, answer,
+ * rejections, and the receiver of a session message) comes from the data in
+ * `docs/MessageFacts.ts`.
  */
 import { Schema, SchemaAST } from "effect"
 import { domainTag } from "../src/crypto/Envelope.js"
@@ -17,12 +20,18 @@ import * as Money from "../src/domain/Money.js"
 import * as Text from "../src/domain/Text.js"
 import * as BrowserMerchant from "../src/messages/BrowserMerchant.js"
 import * as Common from "../src/messages/Common.js"
+import * as Clearing from "../src/messages/Clearing.js"
 import * as GatewayIssuer from "../src/messages/GatewayIssuer.js"
 import * as IssuerPhone from "../src/messages/IssuerPhone.js"
 import * as MerchantGateway from "../src/messages/MerchantGateway.js"
 import { SIGNER_ROLES, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
 import type { Role } from "../src/crypto/KeyRegistry.js"
-import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
+import * as ClearingHouse from "../src/parties/ClearingHouse.js"
+import * as Gateway from "../src/parties/Gateway.js"
+import * as Issuer from "../src/parties/Issuer.js"
+import * as Merchant from "../src/parties/Merchant.js"
+import * as Phone from "../src/parties/Phone.js"
+import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, PARTY_NAMES, type MessageFacts, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
 
 /** A Schema with the fields of a `Schema.Class` or `Schema.TaggedClass`. */
 type ClassSchema = Schema.Top & { readonly fields: Readonly<Record<string, Schema.Top>> }
@@ -39,19 +48,44 @@ export const HOPS: Readonly<Record<string, Hop>> = {
   "browser-merchant": { title: "browser and merchant", module: BrowserMerchant, channel: "session" },
   "merchant-gateway": { title: "merchant and gateway", module: MerchantGateway, channel: "signed" },
   "gateway-issuer": { title: "gateway and issuer", module: GatewayIssuer, channel: "signed" },
-  "issuer-phone": { title: "issuer and phone", module: IssuerPhone, channel: "signed" }
+  "issuer-phone": { title: "issuer and phone", module: IssuerPhone, channel: "signed" },
+  clearing: { title: "clearing and settlement", module: Clearing, channel: "signed" }
 }
 
 /** The modules whose exported schemas give the type names the reference uses. */
-const NAMED_MODULES: ReadonlyArray<Readonly<Record<string, unknown>>> = [Ids, Money, Text, Common, BrowserMerchant, IssuerPhone]
+const NAMED_MODULES: ReadonlyArray<Readonly<Record<string, unknown>>> = [Ids, Money, Text, Common, BrowserMerchant, IssuerPhone, Clearing]
 
 /** The party whose keys have each role. */
-const ROLE_PARTY: { readonly [R in Role]: string } = {
+const ROLE_PARTY: { readonly [R in Role]: PartyKind } = {
   merchant: "Merchant",
   gateway: "Gateway",
   issuer: "Issuer",
   device: "Phone",
-  clearing: "Clearing house"
+  clearing: "ClearingHouse"
+}
+
+/** What the reference needs of a party's codec: the Schema of the messages it accepts. */
+interface AcceptedCodec {
+  readonly schema: unknown
+}
+
+/** The codec each signing party opens packets with: the signed messages it accepts. The browser accepts no signed message. */
+export const ACCEPTS: { readonly [P in Exclude<PartyKind, "Browser">]: AcceptedCodec } = {
+  Merchant: Merchant.Accepts,
+  Gateway: Gateway.Accepts,
+  Issuer: Issuer.Accepts,
+  Phone: Phone.Accepts,
+  ClearingHouse: ClearingHouse.Accepts
+}
+
+/** The message tags a codec accepts, read from the members of its Schema union. */
+export const tagsOf = (codec: AcceptedCodec): ReadonlyArray<string> => {
+  const members = (codec.schema as { readonly members?: unknown }).members
+  if (!Array.isArray(members)) throw new Error("message reference: a codec whose schema is not a union of messages")
+  return members.map((m: unknown) => {
+    if (!isClass(m)) throw new Error("message reference: a codec member that is not a message class")
+    return tagOf(m)
+  })
 }
 
 const isClass = (value: unknown): value is ClassSchema =>
@@ -114,22 +148,36 @@ const checkEveryMessageListed = (): void => {
 
 const isSigned = (tag: string): tag is SignedTag => Object.hasOwn(SIGNER_ROLES, tag)
 
-const factsOf = (tag: string) => {
-  const facts = (MESSAGE_FACTS as Readonly<Record<string, (typeof MESSAGE_FACTS)[MessageTag] | undefined>>)[tag]
+const factsOf = (tag: string): MessageFacts => {
+  const facts = (MESSAGE_FACTS as Readonly<Record<MessageTag, MessageFacts>> as Readonly<Record<string, MessageFacts | undefined>>)[tag]
   if (facts === undefined) throw new Error(`message reference: no facts for ${tag} in docs/MessageFacts.ts`)
   return facts
 }
 
-/** Who sends a message: the signer role's party, or for a session message the side of the union it is in. */
-const senderOf = (message: ClassSchema): string => {
+/** Who sends a message: the parties whose keys have its signer roles, or for a session message the side of the union it is in. */
+const sendersOf = (message: ClassSchema): ReadonlyArray<PartyKind> => {
   const tag = tagOf(message)
-  if (isSigned(tag)) return SIGNER_ROLES[tag].map((role) => ROLE_PARTY[role]).join(" or ")
-  return (BrowserMerchant.BrowserRequest.members as ReadonlyArray<unknown>).includes(message) ? "Browser" : "Merchant"
+  if (isSigned(tag)) return SIGNER_ROLES[tag].map((role) => ROLE_PARTY[role])
+  return [(BrowserMerchant.BrowserRequest.members as ReadonlyArray<unknown>).includes(message) ? "Browser" : "Merchant"]
 }
 
-const receiverOf = (message: ClassSchema): PartyKind => factsOf(tagOf(message)).receiver
+/**
+ * Who receives a message: for a signed message, every party whose `Accepts` codec lists it, in
+ * the order of {@link ACCEPTS}; for a session message, the side its facts name.
+ */
+export const receiversOf = (tag: string): ReadonlyArray<PartyKind> => {
+  if (!isSigned(tag)) {
+    const { receiver } = factsOf(tag)
+    if (receiver === undefined) throw new Error(`message reference: the session message ${tag} names no receiver in docs/MessageFacts.ts`)
+    return [receiver]
+  }
+  const receivers = (Object.entries(ACCEPTS) as ReadonlyArray<[PartyKind, AcceptedCodec]>).filter(([, codec]) => tagsOf(codec).includes(tag)).map(([party]) => party)
+  if (receivers.length === 0) throw new Error(`message reference: no party accepts ${tag}`)
+  return receivers
+}
 
-const lower = (party: string): string => party.toLowerCase()
+/** Parties as running text: `gateway`, `gateway or issuer`. */
+const named = (parties: ReadonlyArray<PartyKind>, joiner = " or "): string => parties.map((p) => PARTY_NAMES[p]).join(joiner)
 
 // ---------------------------------------------------------------------------------------------
 // Bounds, read from the checks of an AST node
@@ -301,7 +349,7 @@ const fieldTable = (message: ClassSchema): string =>
 // ---------------------------------------------------------------------------------------------
 // The blocks
 
-const arrow = (message: ClassSchema): string => `${lower(senderOf(message))} → ${lower(receiverOf(message))}`
+const arrow = (message: ClassSchema): string => `${named(sendersOf(message))} → ${named(receiversOf(tagOf(message)))}`
 
 /** The domain tag of a message type as text, and its length in bytes with the trailing zero byte. */
 export const domainTagText = (tag: string): { readonly text: string; readonly bytes: number } => {
@@ -322,12 +370,23 @@ const qualified = (c: RejectionCase): string => {
   return `\`${c.rejection}\` (${what} ${c.qualifiers.map((q) => `\`${q}\``).join(", ")})`
 }
 
-const rejectionTable = (cases: ReadonlyArray<RejectionCase>): string =>
-  ["| rejection | when |", "| --- | --- |", ...cases.map((c) => `| ${qualified(c)} | ${cell(c.when)} |`)].join("\n")
+/** The rejections of a message in the order they are checked; with several receivers, a column says which makes each check. */
+const rejectionTable = (cases: ReadonlyArray<RejectionCase>, receivers: ReadonlyArray<PartyKind>): string =>
+  receivers.length === 1
+    ? ["| rejection | when |", "| --- | --- |", ...cases.map((c) => `| ${qualified(c)} | ${cell(c.when)} |`)].join("\n")
+    : [
+        "| rejection | at | when |",
+        "| --- | --- | --- |",
+        ...cases.map((c) => `| ${qualified(c)} | ${c.at === undefined ? (receivers.length === 2 ? "both" : "every receiver") : PARTY_NAMES[c.at]} | ${cell(c.when)} |`)
+      ].join("\n")
 
 const messageSection = (message: ClassSchema): string => {
   const tag = tagOf(message)
   const facts = factsOf(tag)
+  const receivers = receiversOf(tag)
+  for (const c of facts.rejections) {
+    if (c.at !== undefined && !receivers.includes(c.at)) throw new Error(`message reference: a rejection of ${tag} at the ${PARTY_NAMES[c.at]}, which does not receive it`)
+  }
   const signed = isSigned(tag)
   const domain = domainTagText(tag)
   const lines = [
@@ -343,10 +402,10 @@ const messageSection = (message: ClassSchema): string => {
     fieldTable(message),
     "",
     signed
-      ? `**Rejections.** First the envelope checks (see [above](#opening-an-envelope)), then at the ${lower(facts.receiver)}, in this order:`
-      : `**Rejections** at the ${lower(facts.receiver)}, in this order:`,
+      ? `**Rejections.** First the envelope checks (see [above](#opening-an-envelope)), then at the ${named(receivers, " and at the ")}, in this order:`
+      : `**Rejections** at the ${named(receivers)}, in this order:`,
     "",
-    facts.rejections.length === 0 ? "None beyond the envelope checks." : rejectionTable(facts.rejections),
+    facts.rejections.length === 0 ? "None beyond the envelope checks." : rejectionTable(facts.rejections, receivers),
     ...(facts.note === undefined ? [] : ["", facts.note])
   ]
   return lines.join("\n")
@@ -409,15 +468,29 @@ const typesBlock = (): string => {
   return ["| type | is | bounds |", "| --- | --- | --- |", ...rows].join("\n")
 }
 
+/** Which signed messages each party accepts: the members of its `Accepts` codec, in the codec's order. */
+const acceptsBlock = (): string =>
+  [
+    "| party | accepts |",
+    "| --- | --- |",
+    "| Browser | no signed message: only `OrderView` and `RequestRefused`, on its session |",
+    ...(Object.entries(ACCEPTS) as ReadonlyArray<[PartyKind, AcceptedCodec]>).map(
+      ([party, codec]) => `| ${PARTY_NAMES[party].replace(/^./, (c) => c.toUpperCase())} | ${tagsOf(codec).map((t) => `\`${t}\``).join(", ")} |`
+    )
+  ].join("\n")
+
 /**
- * The content of a `messages <what> [page]` block: `summary`, `envelope`, `types`, or a hop's
- * name. A summary shown on another page than the reference names the reference's path as `page`.
+ * The content of a `messages <what> [page]` block: `summary`, `envelope`, `types`, `accepts`, or
+ * a hop's name. A summary shown on another page than the reference names the reference's path as
+ * `page`.
  */
 export const renderMessages = (what: string, page = ""): string => {
   checkEveryMessageListed()
   switch (what) {
     case "summary":
       return summaryBlock(page)
+    case "accepts":
+      return acceptsBlock()
     case "envelope":
       return envelopeBlock()
     case "types":

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { BUG_EVIDENCE, HARNESS_CHECKS } from "../docs/Bugs.js"
 import { DOCUMENTS, generateAll, regenerate, render } from "../docs/Generated.js"
 import { ACTION_ONLY_REJECTIONS, MESSAGE_FACTS, type PartyKind, type RejectionCase } from "../docs/MessageFacts.js"
-import { fieldRows, MESSAGES, tagOf } from "../docs/MessageReference.js"
+import { ACCEPTS, fieldRows, MESSAGES, receiversOf, tagOf } from "../docs/MessageReference.js"
 import * as Invariants from "../model/Invariants.js"
 import * as RejectionModule from "../src/domain/Rejection.js"
 import { MAX_ORDER_LINES, MAX_QUANTITY } from "../src/messages/BrowserMerchant.js"
@@ -18,34 +18,67 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const read = (path: string): string => readFileSync(path, "utf8")
 const block = (header: string): string => `<!-- BEGIN GENERATED: ${header} -->\n${render(header)}\n<!-- END GENERATED -->`
 
-const PARTIES: ReadonlyArray<PartyKind> = ["Browser", "Merchant", "Gateway", "Issuer", "Phone"]
-const sourceOf = (party: PartyKind): string => read(`${root}/src/parties/${party}.ts`)
+const PARTIES: ReadonlyArray<PartyKind> = ["Browser", "Merchant", "Gateway", "Issuer", "Phone", "ClearingHouse"]
+
+/** The `src/` files a module imports values from (type-only imports aside), resolved to paths relative to `src/`. */
+const valueImports = (file: string): ReadonlyArray<string> =>
+  [...read(`${root}/src/${file}`).matchAll(/^import\s+(type\s+)?[^;]*?\s+from\s+"(\.[^"]+)"/gm)].flatMap(([, typeOnly, from]) =>
+    typeOnly !== undefined || from === undefined ? [] : [join(dirname(file), from).replace(/\.js$/, ".ts")]
+  )
+
+/**
+ * A party's source: its module and every module of `src/parties/` and `src/settlement/` it imports
+ * values from, directly or not (the merchant's back office, the gateway's operations and clearing,
+ * the banks' shared handling of settlement instructions).
+ */
+const sourceFilesOf = (party: PartyKind): ReadonlyArray<string> => {
+  const files: Array<string> = []
+  const visit = (file: string): void => {
+    if (files.includes(file)) return
+    files.push(file)
+    for (const next of valueImports(file)) if (next.startsWith("parties/") || next.startsWith("settlement/")) visit(next)
+  }
+  visit(`parties/${party}.ts`)
+  return files
+}
+const sourceOf = (party: PartyKind): string => sourceFilesOf(party).map((file) => read(`${root}/src/${file}`)).join("\n")
 
 /** The rejection tags, from the `Rejection` union: each member is exported under its tag. */
 const REJECTION_TAGS: ReadonlySet<string> = new Set(
   Object.entries(RejectionModule).flatMap(([name, value]) => ((RejectionModule.Rejection.members as ReadonlyArray<unknown>).includes(value) ? [name] : []))
 )
 
-/** A rejection a party's source constructs: its tag, and the literal `field` or `kind` it names, `*` when computed. */
+/**
+ * A rejection a party's source constructs: its tag, and the `field` or `kind` it names: the literal,
+ * a template such as `submitted ${item.kind}` for a computed part of a literal, or `*` when computed.
+ */
 interface Constructed {
   readonly rejection: string
   readonly qualifier: string | undefined
 }
 
-/** Every rejection constructed in a source: `new Tag({ ... })`, and `Expired` through `requireUnexpired(`. */
+/** Every rejection constructed in a source: `new Tag({ ... })`, and `Expired` through `requireUnexpired(`. A `field` or `kind` given by a variable is computed. */
 const constructedIn = (source: string): ReadonlyArray<Constructed> => [
   ...[...source.matchAll(/new ([A-Z][A-Za-z]+)\(\{([^\n]*)/g)].flatMap(([, tag, rest]) => {
     if (tag === undefined || !REJECTION_TAGS.has(tag)) return []
-    const literal = /\b(?:field|kind): "([^"]+)"/.exec(rest ?? "")?.[1]
-    const computed = /\b(?:field|kind)\b(?!:)/.test(rest ?? "")
-    return [{ rejection: tag, qualifier: literal ?? (computed ? "*" : undefined) }]
+    const literal = /\b(?:field|kind): (?:"([^"]+)"|`([^`]+)`)/.exec(rest ?? "")
+    const computed = /\b(?:field|kind)\b(?!:)|\b(?:field|kind): [A-Za-z_$]/.test(rest ?? "")
+    return [{ rejection: tag, qualifier: literal?.[1] ?? literal?.[2] ?? (computed ? "*" : undefined) }]
   }),
   ...[...source.matchAll(/requireUnexpired\(/g)].map(() => ({ rejection: "Expired", qualifier: undefined }))
 ]
 
-/** What the facts list for a party: the rejections of every message it receives, and of its people's actions. */
+/** Whether a listed qualifier is what a constructed one can be: the same literal, or a value its template admits. */
+const admits = (constructed: string, listed: string): boolean =>
+  constructed.includes("${")
+    ? new RegExp(`^${constructed.split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".+")}$`).test(listed)
+    : constructed === listed
+
+/** What the facts list for a party: the rejections of every message it receives (the ones checked there), and of its people's actions. */
 const listedFor = (party: PartyKind): ReadonlyArray<RejectionCase> => [
-  ...Object.values(MESSAGE_FACTS).flatMap((facts) => (facts.receiver === party ? facts.rejections : [])),
+  ...Object.entries(MESSAGE_FACTS).flatMap(([tag, facts]) =>
+    receiversOf(tag).includes(party) ? facts.rejections.filter((c: RejectionCase) => c.at === undefined || c.at === party) : []
+  ),
   ...ACTION_ONLY_REJECTIONS[party]
 ]
 
@@ -135,12 +168,19 @@ describe("message reference", () => {
     for (const tag of Object.keys(SIGNER_ROLES)) expect(tags).toContain(tag)
   })
 
-  it("MESSAGE_FACTS - should name as receiver of each signed message the one party whose codec accepts it", () => {
-    const accepts = (party: PartyKind): ReadonlySet<string> =>
-      new Set([...sourceOf(party).matchAll(/codecOf\(([^\n]*)\)/g)].flatMap(([, args]) => [...(args ?? "").matchAll(/\b[A-Z][A-Za-z]+\b/g)].map(([word]) => word)))
-    for (const tag of Object.keys(SIGNER_ROLES)) {
-      const receivers = PARTIES.filter((party) => accepts(party).has(tag))
-      expect(receivers, tag).toEqual([MESSAGE_FACTS[tag as keyof typeof MESSAGE_FACTS].receiver])
+  it("receiversOf - should read the receivers of every signed message from the codecs the parties open packets with", () => {
+    for (const party of Object.keys(ACCEPTS)) expect(sourceOf(party as PartyKind), party).toMatch(/openPacket\(Accepts, /)
+    for (const tag of Object.keys(SIGNER_ROLES)) expect(receiversOf(tag).length, tag).toBeGreaterThan(0)
+    expect(receiversOf("SettlementInstruction")).toEqual(["Gateway", "Issuer"])
+    expect(receiversOf("SettlementConfirmation")).toEqual(["ClearingHouse"])
+    expect(receiversOf("CapturePayment")).toEqual(["Gateway"])
+  })
+
+  it("MESSAGE_FACTS - should restrict a rejection to one receiver only on a message with several", () => {
+    for (const [tag, facts] of Object.entries(MESSAGE_FACTS)) {
+      for (const c of facts.rejections as ReadonlyArray<RejectionCase>) {
+        if (c.at !== undefined) expect(receiversOf(tag).length > 1 && receiversOf(tag).includes(c.at), `${tag}: ${c.rejection} at ${c.at}`).toBe(true)
+      }
     }
   })
 
@@ -151,7 +191,7 @@ describe("message reference", () => {
         const same = constructed.filter((c) => c.rejection === listed.rejection)
         expect(same.length, `${party} never constructs ${listed.rejection}`).toBeGreaterThan(0)
         for (const q of listed.qualifiers ?? []) {
-          const found = same.some((c) => c.qualifier === q || (c.qualifier === "*" && sourceOf(party).includes(`"${q}"`)))
+          const found = same.some((c) => (c.qualifier !== undefined && admits(c.qualifier, q)) || (c.qualifier === "*" && sourceOf(party).includes(`"${q}"`)))
           expect(found, `${party} never constructs ${listed.rejection} with ${q}`).toBe(true)
         }
       }
@@ -165,7 +205,8 @@ describe("message reference", () => {
         const found = listed.some(
           (l) =>
             l.rejection === c.rejection &&
-            (c.qualifier === undefined || (c.qualifier === "*" ? (l.qualifiers?.length ?? 0) > 0 : (l.qualifiers ?? []).includes(c.qualifier)))
+            (c.qualifier === undefined ||
+              (c.qualifier === "*" ? (l.qualifiers?.length ?? 0) > 0 : (l.qualifiers ?? []).some((q) => admits(c.qualifier ?? "", q))))
         )
         expect(found, `${party} constructs ${c.rejection}${c.qualifier === undefined ? "" : ` (${c.qualifier})`}, which docs/MessageFacts.ts does not list`).toBe(true)
       }
@@ -176,16 +217,34 @@ describe("message reference", () => {
     const source = [
       'if (a) return yield* new Mismatch({ id: body.id, field: "amount" })',
       "return Effect.fail(new Mismatch({ id: challenge.id, field }))",
+      "if (item[side] !== me) return yield* new Mismatch({ id: item.id, field: side })",
       "yield* requireUnexpired(challenge, now_ms)",
       'return yield* new OutOfOrder({ entity: `payment ${body.id}`, state: "Paid", input: "PayNow" })',
+      "return new UnknownReference({ kind: `cleared ${item.kind}`, id: item.id })",
       "const r = new RequestRefused({ requestId, reason })"
     ].join("\n")
     expect(constructedIn(source)).toEqual([
       { rejection: "Mismatch", qualifier: "amount" },
       { rejection: "Mismatch", qualifier: "*" },
+      { rejection: "Mismatch", qualifier: "*" },
       { rejection: "OutOfOrder", qualifier: undefined },
+      { rejection: "UnknownReference", qualifier: "cleared ${item.kind}" },
       { rejection: "Expired", qualifier: undefined }
     ])
+  })
+
+  it("admits - should match a literal exactly and a template on its fixed parts", () => {
+    expect(admits("amount", "amount")).toBe(true)
+    expect(admits("amount", "amounts")).toBe(false)
+    expect(admits("cleared ${item.kind}", "cleared capture")).toBe(true)
+    expect(admits("cleared ${item.kind}", "submitted capture")).toBe(false)
+  })
+
+  it("sourceFilesOf - should take in the modules a party imports values from, and no other party", () => {
+    expect(sourceFilesOf("Gateway")).toEqual(expect.arrayContaining(["parties/Gateway.ts", "parties/GatewayOperations.ts", "parties/GatewayClearing.ts", "settlement/Instruction.ts"]))
+    expect(sourceFilesOf("Issuer")).toEqual(expect.arrayContaining(["parties/Issuer.ts", "parties/IssuerOperations.ts", "settlement/Instruction.ts"]))
+    expect(sourceFilesOf("Merchant")).toEqual(expect.arrayContaining(["parties/Merchant.ts", "parties/MerchantOperations.ts"]))
+    for (const party of PARTIES) for (const other of PARTIES.filter((p) => p !== party)) expect(sourceFilesOf(party), party).not.toContain(`parties/${other}.ts`)
   })
 })
 
@@ -241,7 +300,17 @@ describe("documentation site", () => {
     for (const page of typedoc.projectDocuments) visit(`/${page}`)
     const expected = [
       "/spec/README.md",
-      ...["01-parties-and-keys", "02-messages", "03-signing", "04-state-machines", "05-rejections", "06-money", "07-scenarios", "08-message-reference"].map((p) => `/spec/${p}.md`),
+      ...[
+        "01-parties-and-keys",
+        "02-messages",
+        "03-signing",
+        "04-state-machines",
+        "05-rejections",
+        "06-money",
+        "07-scenarios",
+        "08-message-reference",
+        "09-clearing-and-settlement"
+      ].map((p) => `/spec/${p}.md`),
       ...["overview", "story", "questions", "parties", "messages", "machines", "money", "security", "embedding", "testing"].map((p) => `/docs/guides/${p}.md`)
     ]
     expect([...reached].sort()).toEqual(expected.sort())

@@ -65,7 +65,8 @@ export const transitions: ReadonlyArray<Transition> = [
   { entity: "challenge", from: "Answered", on: "ChallengeReceipt", to: "Closed" }
 ]
 
-const Accepts = codecOf(Schema.Union([Challenge, ChallengeReceipt]))
+/** The signed messages the phone accepts: the issuer's challenges and receipts. @since 0.2.0 */
+export const Accepts = codecOf(Schema.Union([Challenge, ChallengeReceipt]))
 
 
 const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): Effect.Effect<Step<PhoneState>, Rejection> =>
