@@ -2,8 +2,9 @@
  * A short adversarial check for the demo: after a completed checkout, an attacker who recorded
  * every signed message replays each one to every party, tampers with each (a changed amount or
  * id), swaps signatures between messages, and signs each again with a key of its own under the
- * real key ids. The check counts the rejections by kind and confirms nothing moved: still one
- * hold of the same amount, the same available balance, one payment, the order still paid.
+ * real key ids. The check counts the rejections by kind and confirms nothing moved: every account
+ * of every bank (issuer, acquirer, settlement bank) has the same balance, the hold is as it was,
+ * the merchant still has one payment and the order is still paid.
  */
 import { Effect, Schema } from "effect"
 import { Envelope, Ledger, Signed, Topology } from "../src/index.js"
@@ -11,6 +12,8 @@ import type { Ed25519 } from "../src/crypto/Ed25519.js"
 import type { KeyId, PartyId } from "../src/domain/Ids.js"
 import type { InMemoryNetwork } from "../src/drivers/InMemoryNetwork.js"
 import type { Packet } from "../src/machine/Machine.js"
+import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
+import type { GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantState } from "../src/parties/Merchant.js"
 import type { Layer } from "effect"
@@ -24,12 +27,15 @@ export interface AdversaryReport {
   readonly unchanged: boolean
 }
 
+/** Every account's posted balance and pending debits, in a ledger. */
+const balances = (ledger: Ledger.Ledger) => Object.values(ledger.accounts).map((a) => [a.id, Ledger.balance(ledger, a.id), a.debitsPending])
+
 const snapshot = (net: InMemoryNetwork) => {
   const issuer = net.state<IssuerState>(Topology.ids.issuer)
   const merchant = net.state<MerchantState>(Topology.ids.merchant)
   return JSON.stringify({
-    holds: Object.values(issuer.ledger.holds).map((h) => [h.id, h.amount_minor, h.status]),
-    available: Ledger.available(issuer.ledger, Topology.accounts.alice),
+    holds: Object.values(issuer.ledger.holds).map((h) => [h.id, h.amount_minor, h.captured_minor, h.status]),
+    books: [issuer.ledger, net.state<GatewayState>(Topology.ids.gateway).ledger, net.state<ClearingHouseState>(Topology.ids.clearing).ledger].map(balances),
     payments: Object.values(merchant.payments).map((p) => [p.request.id, p.state]),
     orders: Object.values(merchant.orders).map((o) => [o.id, o.state])
   })
@@ -60,7 +66,7 @@ const resignWithAttackerKey = (packet: Packet): Effect.Effect<Packet, never, Ed2
 /** Replays, tampers with, swaps signatures on and forges every signed packet of `net`'s trace. */
 export const attack = (net: InMemoryNetwork, crypto: Layer.Layer<Ed25519>): AdversaryReport => {
   const recorded = net.trace.flatMap((e) => (e._tag === "Sent" && e.packet.channel === "signed" ? [e.packet] : []))
-  const parties: ReadonlyArray<PartyId> = [Topology.ids.merchant, Topology.ids.gateway, Topology.ids.issuer, Topology.ids.alicePhone]
+  const parties: ReadonlyArray<PartyId> = [Topology.ids.merchant, Topology.ids.gateway, Topology.ids.issuer, Topology.ids.alicePhone, Topology.ids.clearing]
   const before = snapshot(net)
   const rejectedByKind: Record<string, number> = {}
   let attempts = 0

@@ -79,14 +79,14 @@ const report = attack(approved, crypto)
 const kinds = Object.entries(report.rejectedByKind)
   .map(([kind, n]) => `${n} ${kind}`)
   .join(", ")
-console.log("\n== Adversarial check on the approved checkout")
+console.log("\n== Adversarial check on the approved and settled checkout")
 console.log(
   `An attacker who recorded all ${report.recorded} signed messages ` +
     `made ${report.attempts} attempts: each message replayed to every signing party, tampered with, given another message's ` +
     `signature, and re-signed with the attacker's own key under the real key id. Rejected: ${kinds}. ` +
     `${report.accepted} exact replays to their own recipient were answered from the idempotency records. ` +
     (report.unchanged
-      ? "Nothing moved: still one hold of the same amount, the same balance, one payment, and the order still paid."
+      ? "Nothing moved: every account of every bank has the same balance, the hold is as it was, one payment, and the order still paid."
       : "STATE CHANGED: this is a protocol bug.")
 )
 if (!report.unchanged) process.exitCode = 1
