@@ -3,10 +3,10 @@
  * `npm run check` and by the bug-injection runner.
  */
 import fc from "fast-check"
-import type { HarnessCommand } from "./Commands.js"
 import { checksMade } from "./Invariants.js"
-import type { Swarm } from "./World.js"
-import { failureReport, harnessProperty, type HarnessSettings, type RunSummary } from "./Run.js"
+import { remembered } from "./Remembered.js"
+import { failureReport } from "./Report.js"
+import { harnessProperty, type HarnessSettings, type RunSummary } from "./Run.js"
 
 /** What a campaign did and found. */
 export interface CampaignSummary {
@@ -41,8 +41,12 @@ export interface CampaignOptions {
   readonly onProgress?: (runsDone: number) => void
 }
 
-/** Runs a campaign and summarizes it; it never throws on a violation, it reports it. */
-export const campaign = (settings: HarnessSettings, options: CampaignOptions): CampaignSummary => {
+/**
+ * Runs a campaign and summarizes it; it never throws on a violation, it reports it. Its runs
+ * share one {@link remembered} copy of the crypto layer.
+ */
+export const campaign = (given: HarnessSettings, options: CampaignOptions): CampaignSummary => {
+  const settings = { ...given, crypto: remembered(given.crypto) }
   checksMade.clear()
   const summaries: Array<RunSummary> = []
   const started = performance.now()
@@ -68,7 +72,7 @@ export const campaign = (settings: HarnessSettings, options: CampaignOptions): C
   }
   const steps = summaries.reduce((sum, s) => sum + s.steps, 0)
   const commands = summaries.reduce((sum, s) => sum + s.commands, 0)
-  const failure = details.failed ? failureReport(settings, details as fc.RunDetails<[Swarm, Iterable<HarnessCommand>]>) : null
+  const failure = details.failed ? failureReport(settings, details) : null
   return {
     runs: summaries.length + (details.failed ? 1 : 0),
     steps,

@@ -41,16 +41,19 @@ export interface HarnessModel {
   readonly world: World
 }
 
-/** A harness command; `simpler()` offers simpler commands the minimizer may try in its place. */
+/**
+ * A harness command; `simpler(world)` offers simpler commands the minimizer may try in its place,
+ * `world` being the world just before the command runs.
+ */
 export interface HarnessCommand extends fc.Command<HarnessModel, World> {
-  simpler(): ReadonlyArray<HarnessCommand>
+  simpler(world: World): ReadonlyArray<HarnessCommand>
 }
 
 abstract class Base implements HarnessCommand {
   check(_m: Readonly<HarnessModel>): boolean {
     return true
   }
-  simpler(): ReadonlyArray<HarnessCommand> {
+  simpler(_world: World): ReadonlyArray<HarnessCommand> {
     return []
   }
   run(_m: HarnessModel, world: World): void {
@@ -88,8 +91,11 @@ export const tagOf = (packet: Packet): string => {
   return String(p.body?._tag ?? p._tag ?? "?")
 }
 
+/** Delivers `packet` to its recipient. */
+const deliver = (world: World, packet: Packet): void => void world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+
 /** Delivers the `index`-th packet in flight, unless the run's swarm rates turn it into a drop, a duplicate or a replay. */
-class Deliver extends Base {
+export class Deliver extends Base {
   constructor(
     readonly index: number,
     readonly roll: number,
@@ -104,21 +110,19 @@ class Deliver extends Base {
     const packet = takeInFlight(world, this.index)
     if (packet === undefined) return
     const { dropRate, duplicateRate, replayRate } = world.swarm
-    if (this.roll < dropRate) {
-      world.count("drop")
-      world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
-      return
-    }
+    if (this.roll < dropRate) return befall(world, "drop", packet)
     if (this.roll < dropRate + duplicateRate) {
       world.count("duplicate")
       world.net.inFlight.push(packet)
     }
     if (this.index % world.net.inFlight.length !== 0) world.count("reorder")
-    world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+    deliver(world, packet)
     if (this.extra < replayRate) replayRecorded(world, this.index, Math.floor(this.roll * 8), 0, "swarm")
   }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return [new Flush([1]), ...(this.index === 0 && this.roll === 1 && this.extra === 1 ? [] : [new Deliver(0, 1, 1)])]
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const packet = pick(world.net.inFlight, this.index)
+    const dropped = packet !== undefined && this.roll < world.swarm.dropRate ? [aimedAt("drop", packet)] : []
+    return [new Flush([1]), ...dropped, ...deliveriesByKind(world)]
   }
   toString(): string {
     return `Deliver(${this.index}, ${this.roll.toFixed(3)}, ${this.extra.toFixed(3)})`
@@ -130,7 +134,7 @@ class Deliver extends Base {
  * until the network is quiet (at most {@link FLUSH_LIMIT} deliveries), each subject to the swarm's
  * drop and duplicate rates.
  */
-class Flush extends Base {
+export class Flush extends Base {
   constructor(readonly rolls: ReadonlyArray<number>) {
     super()
   }
@@ -143,19 +147,18 @@ class Flush extends Base {
       if (packet === undefined) return
       const roll = this.rolls[i % this.rolls.length] ?? 1
       if (roll < world.swarm.dropRate) {
-        world.count("drop")
-        world.lines.push({ command: `drop ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+        befall(world, "drop", packet)
         continue
       }
       if (roll < world.swarm.dropRate + world.swarm.duplicateRate) {
         world.count("duplicate")
         world.net.inFlight.push(packet)
       }
-      world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+      deliver(world, packet)
     }
   }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.rolls.length === 1 && this.rolls[0] === 1 ? [] : [new Flush([1])]
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    return [...(this.rolls.length === 1 && this.rolls[0] === 1 ? [] : [new Flush([1])]), ...deliveriesByKind(world)]
   }
   toString(): string {
     return `Flush([${this.rolls.map((r) => r.toFixed(3)).join(", ")}])`
@@ -177,7 +180,7 @@ const checkoutOnReliableSession = (world: World): void => {
     for (let i = 0; i < 2; i++) {
       const at = world.net.inFlight.findIndex((p) => p.channel === "session")
       const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
-      if (packet !== undefined) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+      if (packet !== undefined) deliver(world, packet)
     }
   }
   const now_ms = world.net.now_ms
@@ -199,7 +202,7 @@ const FAULTS = {
 } as const
 
 /** Drops, duplicates or delays the `index`-th packet in flight. */
-class Fault extends Base {
+export class Fault extends Base {
   constructor(
     readonly kind: keyof typeof FAULTS,
     readonly index: number
@@ -211,18 +214,77 @@ class Fault extends Base {
   }
   act(world: World): void {
     const packet = takeInFlight(world, this.index)
-    if (packet === undefined) return
-    world.count(this.kind)
-    FAULTS[this.kind](world, packet)
-    world.lines.push({ command: `${this.kind} ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+    if (packet !== undefined) befall(world, this.kind, packet)
+  }
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const packet = pick(world.net.inFlight, this.index)
+    return packet === undefined ? [] : [aimedAt(this.kind, packet)]
   }
   toString(): string {
     return `Fault(${JSON.stringify(this.kind)}, ${this.index})`
   }
 }
 
+/** What an {@link Aimed} command does to its packet: delivers it, or one of the {@link FAULTS}. */
+type Fate = "deliver" | keyof typeof FAULTS
+
+/** Does `fate` to `packet`, already taken off the wire; a fault gets its own line in the trace. */
+const befall = (world: World, fate: Fate, packet: Packet): void => {
+  if (fate === "deliver") return deliver(world, packet)
+  world.count(fate)
+  FAULTS[fate](world, packet)
+  world.lines.push({ command: `${fate} ${tagOf(packet)} ${packet.from} -> ${packet.to}`, outputs: [] })
+}
+
+/**
+ * Delivers, drops, duplicates or delays the oldest packet in flight of one message type from one
+ * party to another. Never generated: the minimizer tries it in place of a {@link Deliver}, a
+ * {@link Flush} or a {@link Fault}, because it still takes the same packet after other commands
+ * are removed, where those aim by position in flight or stop after {@link FLUSH_LIMIT} deliveries.
+ */
+export class Aimed extends Base {
+  constructor(
+    readonly fate: Fate,
+    readonly tag: string,
+    readonly from: PartyId,
+    readonly to: PartyId
+  ) {
+    super()
+  }
+  #at(world: World): number {
+    return world.net.inFlight.findIndex((p) => p.from === this.from && p.to === this.to && tagOf(p) === this.tag)
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return this.#at(m.world) >= 0
+  }
+  act(world: World): void {
+    const at = this.#at(world)
+    const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
+    if (packet !== undefined) befall(world, this.fate, packet)
+  }
+  toString(): string {
+    return `Aimed(${[this.fate, this.tag, this.from, this.to].map((s) => JSON.stringify(s)).join(", ")})`
+  }
+}
+
+/** An {@link Aimed} command doing `fate` to packets of the kind of `packet`: its type, sender and recipient. */
+const aimedAt = (fate: Fate, packet: Packet): Aimed => new Aimed(fate, tagOf(packet), packet.from, packet.to)
+
+/**
+ * Delivering each kind of packet in flight, oldest first, as {@link Aimed} commands. There are a
+ * few dozen kinds at most, however many packets are in flight.
+ */
+const deliveriesByKind = (world: World): ReadonlyArray<HarnessCommand> => {
+  const kinds = new Map<string, Aimed>()
+  for (const packet of world.net.inFlight) {
+    const aimed = aimedAt("deliver", packet)
+    if (!kinds.has(aimed.toString())) kinds.set(aimed.toString(), aimed)
+  }
+  return [...kinds.values()]
+}
+
 /** Replays a recorded packet to its own recipient or to another party. */
-class Replay extends Base {
+export class Replay extends Base {
   constructor(
     readonly tagIndex: number,
     readonly recordIndex: number,
@@ -254,7 +316,7 @@ export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort
 const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrder", "OrderView", "PayNow", "RequestRefused", "SelectDelivery", "SetShippingAddress"]
 
 /** Forges a packet from a recorded signed one and sends it to the original's recipient. */
-class Forge extends Base {
+export class Forge extends Base {
   constructor(
     readonly kind: ForgeryKind,
     readonly tagIndex: number,
@@ -284,7 +346,7 @@ class Forge extends Base {
  * A man in the middle: takes a signed packet off the wire and puts a forgery of it in its place,
  * to be delivered like any other packet.
  */
-class Intercept extends Base {
+export class Intercept extends Base {
   constructor(
     readonly kind: ForgeryKind,
     readonly tagIndex: number,
@@ -315,7 +377,7 @@ class Intercept extends Base {
 }
 
 /** Crashes and restarts a party: volatile state lost, unanswered requests due again. */
-class Crash extends Base {
+export class Crash extends Base {
   constructor(readonly partyIndex: number) {
     super()
   }
@@ -331,8 +393,11 @@ class Crash extends Base {
   }
 }
 
+/** The clock moves the generator draws: short ones (retries), long ones (past a challenge's deadline), and a week (past a hold's). */
+const CLOCK_MOVES_ms = { short: { min: 100, max: 20_000 }, long: { min: 60_000, max: 200_000 }, week: 7 * 24 * 3_600_000 } as const
+
 /** Moves the clock forward; every party ticks. */
-class Advance extends Base {
+export class Advance extends Base {
   constructor(readonly delta_ms: number) {
     super()
   }
@@ -340,15 +405,21 @@ class Advance extends Base {
     world.count(this.delta_ms >= 60_000 ? "clock:expiry" : "clock")
     world.advance(`clock +${this.delta_ms} ms`, this.delta_ms)
   }
+  /** The longest clock move of each shorter band the generator draws from. */
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return [CLOCK_MOVES_ms.short.max, CLOCK_MOVES_ms.long.max].filter((d) => d < this.delta_ms).map((d) => new Advance(d))
+  }
   toString(): string {
     return `Advance(${this.delta_ms})`
   }
 }
 
 const PAYERS = ["alice", "bob"] as const
+/** The payer the minimizer prefers: Alice, whose balance covers any order. */
+const FIRST_PAYER = PAYERS[0]
 
 /** The shopper takes the next step the page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
-class Shop extends Base {
+export class Shop extends Base {
   constructor(
     readonly payer: (typeof PAYERS)[number],
     readonly slowly: boolean
@@ -398,12 +469,12 @@ class Shop extends Base {
     return `Shop(${JSON.stringify(this.payer)}, ${this.slowly})`
   }
   override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.slowly ? [new Shop(this.payer, false)] : []
+    return [...(this.slowly ? [new Shop(this.payer, false)] : []), ...(this.payer === FIRST_PAYER ? [] : [new Shop(FIRST_PAYER, this.slowly)])]
   }
 }
 
 /** A second tab (or a racing double click past the disabled button): another PayNow with a new request id, straight to the merchant. */
-class SecondTab extends Base {
+export class SecondTab extends Base {
   constructor(readonly payer: (typeof PAYERS)[number]) {
     super()
   }
@@ -427,6 +498,9 @@ class SecondTab extends Base {
     const packet: Packet = { from: ids.browser, to: ids.merchant, channel: "session", payload: Schema.encodeSync(core.BrowserMerchant.BrowserRequest)(body) }
     world.receive(`shopper: pay now again from a second tab (${this.payer} pays)`, ids.merchant, packet)
   }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.payer === FIRST_PAYER ? [] : [new SecondTab(FIRST_PAYER)]
+  }
   toString(): string {
     return `SecondTab(${JSON.stringify(this.payer)})`
   }
@@ -443,7 +517,7 @@ const shownChallenge = (world: World, phone: PartyId) =>
   Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
 
 /** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
-class Answer extends Base {
+export class Answer extends Base {
   constructor(
     readonly phoneIndex: number,
     readonly how: "approve" | "decline" | "approveTwice" | "approveLate"
@@ -491,7 +565,7 @@ class Answer extends Base {
 }
 
 /** The shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
-class Abandon extends Base {
+export class Abandon extends Base {
   act(world: World): void {
     world.count("abandon")
     world.net.restart(world.ids.browser)
@@ -503,7 +577,7 @@ class Abandon extends Base {
 }
 
 /** The shopper refreshes the page and reopens the order they were on. */
-class Refresh extends Base {
+export class Refresh extends Base {
   act(world: World): void {
     const orderId = world.net.state<BrowserState>(world.ids.browser).order?.orderId
     world.count("refresh")
@@ -607,9 +681,9 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
       weight: 4,
       arbitrary: fc
         .oneof(
-          { weight: 6, arbitrary: fc.integer({ min: 100, max: 20_000 }) },
-          { weight: 2, arbitrary: fc.integer({ min: 60_000, max: 200_000 }) },
-          { weight: 1, arbitrary: fc.constant(7 * 24 * 3_600_000) }
+          { weight: 6, arbitrary: fc.integer(CLOCK_MOVES_ms.short) },
+          { weight: 2, arbitrary: fc.integer(CLOCK_MOVES_ms.long) },
+          { weight: 1, arbitrary: fc.constant(CLOCK_MOVES_ms.week) }
         )
         .map((d) => new Advance(d))
     },

@@ -31,5 +31,8 @@ const runChecks = (world: World, after: string, checkers: Readonly<Record<string
 /** Checks every safety invariant; throws on the first broken one. */
 export const checkSafety = (world: World, after: string): void => runChecks(world, after, Invariants.safety)
 
+/** Every invariant, the safety ones and those checked once the world is quiet. */
+const quiescentCheckers = { ...Invariants.safety, ...Invariants.atQuiescence }
+
 /** Checks liveness and agreement once the world is quiet. */
-export const checkQuiescent = (world: World, after: string): void => runChecks(world, after, { ...Invariants.safety, ...Invariants.atQuiescence })
+export const checkQuiescent = (world: World, after: string): void => runChecks(world, after, quiescentCheckers)

@@ -1,0 +1,53 @@
+/**
+ * A harness failure made readable: its seed, path and replayPath, the fast-check counterexample,
+ * the minimized script, and the minimized run's trace as numbered lines and as a Mermaid
+ * sequence diagram.
+ */
+import type fc from "fast-check"
+import type { HarnessCommand } from "./Commands.js"
+import { minimize } from "./Minimize.js"
+import { failureKind, play, type HarnessInput, type HarnessSettings } from "./Run.js"
+
+/** The commands of a fast-check counterexample that actually ran, unwrapped. */
+export const ranCommands = (commands: Iterable<HarnessCommand>): ReadonlyArray<HarnessCommand> =>
+  [...commands].flatMap((c) => {
+    const wrapper = c as HarnessCommand & { readonly hasRan?: boolean; readonly cmd?: HarnessCommand }
+    return wrapper.cmd === undefined ? [c] : wrapper.hasRan === true ? [wrapper.cmd] : []
+  })
+
+/** A failure, minimized and made readable. */
+export interface FailureReport {
+  readonly text: string
+  readonly minimizedCommands: number
+  /** What broke, as {@link failureKind} names it. */
+  readonly kind: string
+}
+
+/**
+ * A readable failure report: how to replay it, the fast-check counterexample, its minimized
+ * script, and the minimized run's trace as numbered lines and as Mermaid.
+ */
+export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[HarnessInput]>): FailureReport => {
+  if (!details.failed || details.counterexample === null) return { text: "no failure", minimizedCommands: 0, kind: "none" }
+  const [[swarm, commands]] = details.counterexample
+  const kind = failureKind(details.errorInstance)
+  const script = String(commands)
+  const replayPath = /replayPath="([^"]*)"/.exec(script)?.[1] ?? ""
+  const minimal = minimize(settings, swarm, ranCommands(commands), kind)
+  const { world, error } = play(settings, minimal.swarm, minimal.commands)
+  const text = [
+    `Harness failure: ${String(error?.thrown ?? details.errorInstance)}`,
+    `Replay with: seed=${details.seed} path="${details.counterexamplePath}" replayPath="${replayPath}"`,
+    `  npm run check -- --seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
+    `Swarm: ${JSON.stringify(swarm)}`,
+    `Counterexample (fast-check): ${script}`,
+    `Minimized (${minimal.commands.length} commands, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
+    "Trace of the minimized run:",
+    ...world.traceLines(),
+    "",
+    "```mermaid",
+    settings.core.Trace.mermaid(world.net.trace, world.parties),
+    "```"
+  ].join("\n")
+  return { text, minimizedCommands: minimal.commands.length, kind }
+}
