@@ -2,8 +2,8 @@
  * The seeded bugs of `test/bugs/catalog.ts` as the security guide shows them: each bug's name and
  * description come from the catalog; the guarantee it breaks and the invariants that caught it
  * are recorded here. `caughtBy` is what the bug runner reported in its "caught by" column
- * (`npx tsx test/bugs/bugs.ts --only <bug> --seeds 3 --json`, the harness's default budget, seeds
- * 1 to 3): every check that caught the bug on one of those seeds. It is a measurement, too slow
+ * (`npm run bugs -- --seeds 20 --json`, the harness's default budget, seeds 1 to 20): every
+ * check that caught the bug on one of those seeds. It is a measurement, too slow
  * to repeat on every test run, so it is data; `test/docs.test.ts` checks
  * that every catalogued bug has an entry and every entry a bug, and that each name in `caughtBy`
  * is a check the harness makes.
@@ -30,23 +30,23 @@ export const HARNESS_CHECKS = [
   "declaredTransitions"
 ] as const
 
-/** Recorded from the bug runner (`npx tsx test/bugs/bugs.ts --seeds 3 --json`), seeds 1 to 3, on 2026-11-24, every bug caught on all three seeds. */
+/** Recorded from the bug runner (`npm run bugs -- --seeds 20 --json`), seeds 1 to 20, on 2026-11-24: every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
-  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["noDoubleCharge"] },
+  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["authenticity", "liveness", "noDoubleCharge"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
-  "device-signature-not-verified": { breaks: "authenticity of the shopper's answer", caughtBy: ["authenticity"] },
+  "device-signature-not-verified": { breaks: "authenticity of the shopper's answer", caughtBy: ["authenticity", "noUnapprovedDebit"] },
   "approval-not-bound-to-amount": { breaks: "dynamic linking: the amount", caughtBy: ["authenticity"] },
   "approval-not-bound-to-payee": { breaks: "dynamic linking: the payee", caughtBy: ["authenticity"] },
-  "approval-reusable": { breaks: "an approval is used once", caughtBy: ["agreement"] },
+  "approval-reusable": { breaks: "an approval is used once", caughtBy: ["agreement", "liveness"] },
   "challenge-expiry-ignored": { breaks: "an approval counts only before its deadline", caughtBy: ["noUnapprovedDebit"] },
   "domain-tag-missing": { breaks: "domain separation: a decline passes for an approval", caughtBy: ["authenticity", "noUnapprovedDebit"] },
   "merchant-trusts-unverified-result": { breaks: "the merchant trusts only a gateway-signed result", caughtBy: ["authenticity"] },
   "hold-before-approval": { breaks: "no hold without the shopper's approval", caughtBy: ["noUnapprovedDebit"] },
   "two-live-payments": { breaks: "an order has at most one live payment", caughtBy: ["declaredTransitions"] },
   "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
-  "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["liveness", "noDoubleCharge"] },
+  "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["agreement", "authenticity", "liveness", "noDoubleCharge"] },
   "capture-after-void-or-expiry": { breaks: "a closed or expired hold captures nothing", caughtBy: ["declaredTransitions"] },
-  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["settlementExactlyOnce"] },
+  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["declaredTransitions", "liveness", "noDoubleCharge", "settlementExactlyOnce"] },
   "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["settlementExactlyOnce"] },
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },
