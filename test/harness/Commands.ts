@@ -14,7 +14,7 @@ import * as ModelOps from "../../model/Model.js"
 import { SIGNER_ROLES } from "../../src/messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
-import type { World } from "./World.js"
+import type { Swarm, World } from "./World.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
 export const PEOPLE_ACTIONS = [
@@ -77,8 +77,8 @@ const takeInFlight = (world: World, index: number): Packet | undefined => {
 const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded().filter((p) => p.channel === "signed")
 
 /** Replays a recorded packet, aimed by message type and age, to its own recipient (`partyIndex` 0) or to another party. */
-const replayRecorded = (world: World, tagIndex: number, recordIndex: number, partyIndex: number, label: string): void => {
-  const packet = aim(world.recorded(), ALL_TAGS, tagIndex, recordIndex)
+const replayRecorded = (world: World, target: Target, recordIndex: number, partyIndex: number, label: string): void => {
+  const packet = aim(world.recorded(), ALL_TAGS, target, recordIndex)
   const to = packet === undefined || partyIndex === 0 ? packet?.to : pick(world.parties, partyIndex - 1)
   if (packet === undefined || to === undefined) return
   world.count("replay")
@@ -109,20 +109,30 @@ export class Deliver extends Base {
   act(world: World): void {
     const packet = takeInFlight(world, this.index)
     if (packet === undefined) return
-    const { dropRate, duplicateRate, replayRate } = world.swarm
-    if (this.roll < dropRate) return befall(world, "drop", packet)
-    if (this.roll < dropRate + duplicateRate) {
+    const fate = swarmFate(world.swarm, this.roll)
+    if (fate === "drop") return befall(world, "drop", packet)
+    if (fate === "duplicate") {
       world.count("duplicate")
       world.net.inFlight.push(packet)
     }
     if (this.index % world.net.inFlight.length !== 0) world.count("reorder")
     deliver(world, packet)
-    if (this.extra < replayRate) replayRecorded(world, this.index, Math.floor(this.roll * 8), 0, "swarm")
+    if (swarmReplays(world.swarm, this.extra)) replayRecorded(world, this.index, Math.floor(this.roll * 8), 0, "swarm")
   }
+  /**
+   * A calm flush; this delivery without its drop or duplicate, or without its replay; the drop
+   * as its own command; and delivering each kind of packet in flight.
+   */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
     const packet = pick(world.net.inFlight, this.index)
-    const dropped = packet !== undefined && this.roll < world.swarm.dropRate ? [aimedAt("drop", packet)] : []
-    return [new Flush([1]), ...dropped, ...deliveriesByKind(world)]
+    const fate = swarmFate(world.swarm, this.roll)
+    return [
+      CALM_FLUSH,
+      ...(fate === "deliver" ? [] : [new Deliver(this.index, CALM_ROLL, this.extra)]),
+      ...(swarmReplays(world.swarm, this.extra) ? [new Deliver(this.index, this.roll, CALM_ROLL)] : []),
+      ...(packet !== undefined && fate === "drop" ? [aimedAt("drop", packet)] : []),
+      ...deliveriesByKind(world)
+    ]
   }
   toString(): string {
     return `Deliver(${this.index}, ${this.roll.toFixed(3)}, ${this.extra.toFixed(3)})`
@@ -145,12 +155,12 @@ export class Flush extends Base {
     for (let i = 0; i < FLUSH_LIMIT && world.net.inFlight.length > 0; i++) {
       const packet = world.net.inFlight.shift()
       if (packet === undefined) return
-      const roll = this.rolls[i % this.rolls.length] ?? 1
-      if (roll < world.swarm.dropRate) {
+      const fate = swarmFate(world.swarm, this.rolls[i % this.rolls.length] ?? CALM_ROLL)
+      if (fate === "drop") {
         befall(world, "drop", packet)
         continue
       }
-      if (roll < world.swarm.dropRate + world.swarm.duplicateRate) {
+      if (fate === "duplicate") {
         world.count("duplicate")
         world.net.inFlight.push(packet)
       }
@@ -158,7 +168,7 @@ export class Flush extends Base {
     }
   }
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    return [...(this.rolls.length === 1 && this.rolls[0] === 1 ? [] : [new Flush([1])]), ...deliveriesByKind(world)]
+    return [...(this.rolls.every((roll) => roll === CALM_ROLL) ? [] : [CALM_FLUSH]), ...deliveriesByKind(world)]
   }
   toString(): string {
     return `Flush([${this.rolls.map((r) => r.toFixed(3)).join(", ")}])`
@@ -168,6 +178,26 @@ export class Flush extends Base {
 
 /** The most deliveries one {@link Flush} makes. */
 export const FLUSH_LIMIT = 64
+
+/**
+ * A roll that no swarm turns into a fault. Faults live at the top of a roll's range (see
+ * {@link swarmFate}), so a roll that fast-check shrinks towards 0 shrinks towards a calm network.
+ */
+const CALM_ROLL = 0
+
+/**
+ * What the swarm's fault rates make of a delivery whose roll (in [0, 1]) is `roll`: a drop if
+ * the roll lands in the top `dropRate` of the range, a duplicate in the `duplicateRate` below
+ * that, and otherwise a plain delivery.
+ */
+const swarmFate = (swarm: Swarm, roll: number): "drop" | "duplicate" | "deliver" =>
+  roll > 1 - swarm.dropRate ? "drop" : roll > 1 - swarm.dropRate - swarm.duplicateRate ? "duplicate" : "deliver"
+
+/** Whether a delivery whose second roll is `roll` is followed by a replay: the roll lands in the top `replayRate` of its range. */
+const swarmReplays = (swarm: Swarm, roll: number): boolean => roll > 1 - swarm.replayRate
+
+/** A flush that delivers everything in order, whatever the swarm's rates. */
+export const CALM_FLUSH: HarnessCommand = new Flush([CALM_ROLL])
 
 /**
  * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
@@ -286,30 +316,54 @@ const deliveriesByKind = (world: World): ReadonlyArray<HarnessCommand> => {
 /** Replays a recorded packet to its own recipient or to another party. */
 export class Replay extends Base {
   constructor(
-    readonly tagIndex: number,
+    readonly target: Target,
     readonly recordIndex: number,
     readonly partyIndex: number
   ) {
     super()
   }
   act(world: World): void {
-    replayRecorded(world, this.tagIndex, this.recordIndex, this.partyIndex, "attacker")
+    replayRecorded(world, this.target, this.recordIndex, this.partyIndex, "attacker")
+  }
+  /** The same replay with its message type named, then to the message's own recipient. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const tag = targetTag(world.recorded(), ALL_TAGS, this.target)
+    if (tag === undefined) return []
+    return [...(tag === this.target ? [] : [new Replay(tag, this.recordIndex, this.partyIndex)]), ...(this.partyIndex === 0 ? [] : [new Replay(tag, this.recordIndex, 0)])]
   }
   toString(): string {
-    return `Replay(${this.tagIndex}, ${this.recordIndex}, ${this.partyIndex})`
+    return `Replay(${JSON.stringify(this.target)}, ${this.recordIndex}, ${this.partyIndex})`
   }
 }
 
 /**
- * Picks a recorded packet the way an attacker aims: first a message type among those recorded,
- * then one message of that type, newest first.
+ * The message type a command aims at. Generated commands give a position among the types of
+ * the packets there are when they run (recorded, or in flight), so that they always find a
+ * target however far the run got; the minimizer names the type instead (see `simpler`), so that
+ * removing other commands never retargets it.
  */
-const aim = (recorded: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, tagIndex: number, index: number): Packet | undefined => {
-  const tag = pick(tags, tagIndex)
-  return pick(recorded.filter((p) => tagOf(p) === tag).reverse(), index)
+type Target = number | string
+
+/** The message type `target` stands for among `packets`, listed in the order of `tags`. */
+const targetTag = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target: Target): string | undefined => {
+  if (typeof target === "string") return target
+  const present = new Set(packets.map(tagOf))
+  return pick(
+    tags.filter((tag) => present.has(tag)),
+    target
+  )
 }
 
-/** Every signed message type, in a fixed order: a command names its target by position here, so shrinking other commands never retargets it. */
+/**
+ * Picks a packet the way an attacker aims: first a message type (see {@link Target}), then one
+ * message of that type, newest first.
+ */
+const aim = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target: Target, index: number): Packet | undefined => {
+  const tag = targetTag(packets, tags, target)
+  return pick(packets.filter((p) => tagOf(p) === tag).reverse(), index)
+}
+
+/** Every signed message type, in a fixed order. */
 export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
 
 /** Every message type, signed or not. */
@@ -319,7 +373,7 @@ const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrde
 export class Forge extends Base {
   constructor(
     readonly kind: ForgeryKind,
-    readonly tagIndex: number,
+    readonly target: Target,
     readonly recordIndex: number,
     readonly variant: number
   ) {
@@ -327,19 +381,28 @@ export class Forge extends Base {
   }
   act(world: World): void {
     const recorded = signedRecorded(world)
-    const packet = aim(recorded, SIGNED_TAGS, this.tagIndex, this.recordIndex)
+    const packet = aim(recorded, SIGNED_TAGS, this.target, this.recordIndex)
     const donor = pick(recorded, this.variant)
     if (packet === undefined || donor === undefined) return
-    world.count(`forge:${this.kind}`)
+    countAttack(world, "forge", this.kind, packet)
     const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
     world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
   }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.recordIndex === 0 ? [] : [new Forge(this.kind, this.tagIndex, 0, this.variant)]
+  /** The same forgery with its message type named, then of the newest message of that type. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const tag = targetTag(signedRecorded(world), SIGNED_TAGS, this.target)
+    if (tag === undefined) return []
+    return [...(tag === this.target ? [] : [new Forge(this.kind, tag, this.recordIndex, this.variant)]), ...(this.recordIndex === 0 ? [] : [new Forge(this.kind, tag, 0, this.variant)])]
   }
   toString(): string {
-    return `Forge(${JSON.stringify(this.kind)}, ${this.tagIndex}, ${this.recordIndex}, ${this.variant})`
+    return `Forge(${[this.kind, this.target, this.recordIndex, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
   }
+}
+
+/** Counts an attack by its kind, and by the message type it aimed at. */
+const countAttack = (world: World, how: "forge" | "intercept", kind: ForgeryKind, packet: Packet): void => {
+  world.count(`${how}:${kind}`)
+  world.count(`attack:${tagOf(packet)}`)
 }
 
 /**
@@ -349,7 +412,7 @@ export class Forge extends Base {
 export class Intercept extends Base {
   constructor(
     readonly kind: ForgeryKind,
-    readonly tagIndex: number,
+    readonly target: Target,
     readonly index: number,
     readonly variant: number
   ) {
@@ -359,20 +422,23 @@ export class Intercept extends Base {
     return m.world.net.inFlight.some((p) => p.channel === "signed")
   }
   act(world: World): void {
-    const packet = aim(world.net.inFlight, SIGNED_TAGS, this.tagIndex, this.index)
+    const packet = aim(world.net.inFlight, SIGNED_TAGS, this.target, this.index)
     const donor = pick(signedRecorded(world), this.variant)
     if (packet === undefined || donor === undefined) return
-    world.count(`intercept:${this.kind}`)
+    countAttack(world, "intercept", this.kind, packet)
     const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
     world.markForged(forged)
     world.net.inFlight.splice(world.net.inFlight.indexOf(packet), 1, forged)
     world.lines.push({ command: `attacker in the middle: replace ${tagOf(packet)} ${packet.from} -> ${packet.to} with a forgery (${this.kind})`, outputs: [] })
   }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.index === 0 ? [] : [new Intercept(this.kind, this.tagIndex, 0, this.variant)]
+  /** The same interception with its message type named, then of the newest packet of that type in flight. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const tag = targetTag(world.net.inFlight, SIGNED_TAGS, this.target)
+    if (tag === undefined) return []
+    return [...(tag === this.target ? [] : [new Intercept(this.kind, tag, this.index, this.variant)]), ...(this.index === 0 ? [] : [new Intercept(this.kind, tag, 0, this.variant)])]
   }
   toString(): string {
-    return `Intercept(${JSON.stringify(this.kind)}, ${this.tagIndex}, ${this.index}, ${this.variant})`
+    return `Intercept(${[this.kind, this.target, this.index, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
   }
 }
 
@@ -636,8 +702,9 @@ class Staff extends Base {
       if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { operation: this.operation, paymentId, amount_minor })
     }
   }
+  /** The first live payment; all of what is left (a void takes no portion at all). */
   override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.paymentIndex === 0 ? [] : [new Staff(this.operation, 0, this.portion)]
+    return [...(this.paymentIndex === 0 ? [] : [new Staff(this.operation, 0, this.portion)]), ...(this.portion === "all" ? [] : [new Staff(this.operation, this.paymentIndex, "all")])]
   }
   toString(): string {
     return `Staff(${JSON.stringify(this.operation)}, ${this.paymentIndex}, ${JSON.stringify(this.portion)})`
@@ -673,9 +740,9 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
     { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
-    { weight: 3, arbitrary: fc.tuple(fc.nat({ max: 15 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
-    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), small, small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
+    { weight: 3, arbitrary: fc.tuple(fc.nat({ max: ALL_TAGS.length - 1 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
+    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     {
       weight: 4,

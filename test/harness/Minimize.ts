@@ -1,23 +1,26 @@
 /**
  * Minimizing a failing script after fast-check's shrinking, the way delta debugging does: remove
- * chunks of commands, widest first, for as long as the script still fails the same way; then
- * try each command's simpler variants. Every re-run is a whole harness run, so the minimizer
- * keeps only what ran of a failing candidate (commands after the one that broke, and commands
- * whose `check` did not hold, change nothing), never runs a candidate twice, and stops after
- * {@link MINIMIZE_BUDGET} re-runs. Deterministic: the same counterexample always minimizes to the
- * same script.
+ * chunks of commands, widest first, for as long as the script still fails the same way; fold
+ * short windows of commands into one flush; then try each command's simpler variants. Every
+ * re-run is a whole harness run, so the minimizer keeps only what ran of a failing candidate
+ * (commands after the one that broke, and commands whose `check` did not hold, change nothing),
+ * never runs a candidate twice, and stops after {@link MINIMIZE_BUDGET} re-runs per search.
+ * Deterministic: the same counterexample always minimizes to the same script.
  */
-import type { HarnessCommand } from "./Commands.js"
+import { CALM_FLUSH, type HarnessCommand } from "./Commands.js"
 import { failureKind, play, type HarnessSettings } from "./Run.js"
 import type { Swarm } from "./World.js"
 
-/** The most re-runs {@link minimize} makes. */
-export const MINIMIZE_BUDGET = 1_000
+/** The most re-runs each of the two searches of {@link minimize} makes. */
+export const MINIMIZE_BUDGET = 5_000
 
 type Script = ReadonlyArray<HarnessCommand>
 
 /** No faults from the swarm: every Deliver and Flush just delivers. */
 const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
+
+/** The swarm's fault rates, each of which the minimizer tries to set to zero. */
+const RATES = ["dropRate", "duplicateRate", "replayRate"] as const
 
 /**
  * Whether a failure of kind `found` (see {@link failureKind}) is the same way of failing as
@@ -28,7 +31,7 @@ const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
  */
 const sameWay = (found: string, wanted: string): boolean => (found === "crash") === (wanted === "crash")
 
-/** Runs candidate scripts for the minimizer, within its budget, each at most once. */
+/** One search of the minimizer: runs its candidate scripts, within its budget, each at most once. */
 class Trials {
   #budget = MINIMIZE_BUDGET
   readonly #ids = new Map<HarnessCommand, number>()
@@ -38,8 +41,14 @@ class Trials {
     readonly settings: HarnessSettings,
     /** The swarm's fault rates the candidates run with. */
     public swarm: Swarm,
-    readonly kind: string
+    readonly kind: string,
+    readonly order: Order
   ) {}
+
+  /** The re-runs made so far. */
+  get reruns(): number {
+    return MINIMIZE_BUDGET - this.#budget
+  }
 
   /** Whether the budget is spent. */
   get exhausted(): boolean {
@@ -59,12 +68,21 @@ class Trials {
     return result
   }
 
-  /** `script`, or what ran of it with the swarm's fault rates dropped if it still fails without them (then they stay dropped). */
+  /**
+   * `script`, or what ran of it with the swarm's fault rates set to zero if it still fails without
+   * them: all of them at once, else each one it fails without (those stay at zero).
+   */
   calmed(script: Script): Script {
-    const ran = this.swarm === CALM ? null : this.failing(script, CALM)
-    if (ran === null) return script
-    this.swarm = CALM
-    return ran
+    let current = script
+    for (const zeroed of ["all", ...RATES] as const) {
+      const calmer: Swarm = zeroed === "all" ? CALM : { ...this.swarm, [zeroed]: 0 }
+      if (RATES.every((rate) => calmer[rate] === this.swarm[rate])) continue
+      const ran = this.failing(current, calmer)
+      if (ran === null) continue
+      this.swarm = calmer
+      current = ran
+    }
+    return current
   }
 
   /** What each command of `script` offers in its place (see `HarnessCommand.simpler`), from one run of it. */
@@ -95,20 +113,44 @@ const chunks = (length: number): ReadonlyArray<{ readonly width: number; readonl
   return [...wide, { width: 3, stride: 1 }, { width: 2, stride: 1 }, { width: 1, stride: 1 }]
 }
 
-/** Removes chunks, newest first, for as long as the script still fails, until no single command can go. */
+/** Which end of a script a search works from: the two fall into different local minima. */
+type Order = "newestFirst" | "oldestFirst"
+
+/**
+ * Tries `change` at each position of a window of `width` commands, `stride` apart, in the
+ * search's order, and keeps each change that still fails and is shorter.
+ */
+const sweep = (trials: Trials, script: Script, width: number, stride: number, change: (script: Script, at: number) => Script): Script => {
+  const newestFirst = trials.order === "newestFirst"
+  let current = script
+  for (let i = newestFirst ? current.length - width : 0; i >= 0 && i + width <= current.length && !trials.exhausted; i += newestFirst ? -stride : stride) {
+    const ran = trials.failing(change(current, i))
+    if (ran === null || ran.length >= current.length) continue
+    current = ran
+    // Newest first, the script may have lost its tail too; oldest first, the next commands now stand at `i`.
+    i = newestFirst ? Math.min(i, current.length - width + stride) : i - stride
+  }
+  return current
+}
+
+/** The widest window of commands {@link deletions} tries as one flush. */
+const WIDEST_COMPRESSED = 4
+
+/**
+ * Removes chunks for as long as the script still fails, until no single command can go; then
+ * tries each window of two to {@link WIDEST_COMPRESSED} commands as one calm flush (several
+ * deliveries and faults often only move the messages along, which a flush does in one command),
+ * and starts over if one could.
+ */
 const deletions = (trials: Trials, start: Script): Script => {
   let current = start
   for (let changed = true; changed && !trials.exhausted; ) {
-    changed = false
-    for (const { width, stride } of chunks(current.length)) {
-      for (let i = current.length - width; i >= 0 && !trials.exhausted; i -= stride) {
-        const ran = trials.failing([...current.slice(0, i), ...current.slice(i + width)])
-        if (ran === null) continue
-        current = ran
-        changed = true
-        i = Math.min(i, current.length - width + stride)
-      }
+    const before = current
+    for (const { width, stride } of chunks(current.length)) current = sweep(trials, current, width, stride, (s, at) => [...s.slice(0, at), ...s.slice(at + width)])
+    if (current === before) {
+      for (let width = WIDEST_COMPRESSED; width >= 2; width--) current = sweep(trials, current, width, 1, (s, at) => [...s.slice(0, at), CALM_FLUSH, ...s.slice(at + width)])
     }
+    changed = current !== before
   }
   return current
 }
@@ -117,10 +159,12 @@ const deletions = (trials: Trials, start: Script): Script => {
 export interface Minimized {
   readonly swarm: Swarm
   readonly commands: Script
+  /** The harness runs minimizing took, at most {@link MINIMIZE_BUDGET} for each of its two searches. */
+  readonly reruns: number
 }
 
 /**
- * Makes a failing script 1-minimal, keeping only candidates that fail the same way (see
+ * One search for a 1-minimal script, keeping only candidates that fail the same way (see
  * {@link sameWay}). It drops the swarm's fault rates whenever the script fails without them (a
  * fault the failure needs is then one of its own commands), removes chunks of commands, then
  * tries each command's simpler variants (`HarnessCommand.simpler`), in the world as it is just
@@ -128,8 +172,7 @@ export interface Minimized {
  * got shorter, the search starts over; if not, the command is simpler now (every variant is
  * simpler than the command offering it, so this ends), and what it offers is tried in turn.
  */
-export const minimize = (settings: HarnessSettings, swarm: Swarm, commands: Script, kind: string): Minimized => {
-  const trials = new Trials(settings, swarm, kind)
+const search = (trials: Trials, commands: Script): Minimized => {
   let current = deletions(trials, trials.calmed(commands))
   let offered = trials.offers(current)
   for (let i = 0; i < current.length && !trials.exhausted; i++) {
@@ -143,5 +186,19 @@ export const minimize = (settings: HarnessSettings, swarm: Swarm, commands: Scri
       break
     }
   }
-  return { swarm: trials.swarm, commands: current }
+  return { swarm: trials.swarm, commands: current, reruns: trials.reruns }
+}
+
+/**
+ * Makes a failing script 1-minimal: two searches (see {@link search}), one working from the
+ * newest commands and one from the oldest, each within {@link MINIMIZE_BUDGET}; the shorter
+ * result wins. A search only ever makes its script shorter or simpler, so it can end in a local
+ * minimum that the other order of removals walks around. Deterministic: the same counterexample
+ * always minimizes to the same script.
+ */
+export const minimize = (settings: HarnessSettings, swarm: Swarm, commands: Script, kind: string): Minimized => {
+  const newest = search(new Trials(settings, swarm, kind, "newestFirst"), commands)
+  const oldest = search(new Trials(settings, swarm, kind, "oldestFirst"), commands)
+  const best = oldest.commands.length < newest.commands.length ? oldest : newest
+  return { ...best, reruns: newest.reruns + oldest.reruns }
 }

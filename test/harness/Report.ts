@@ -41,7 +41,7 @@ export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<
     `  npm run check -- --seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
     `Swarm: ${JSON.stringify(swarm)}`,
     `Counterexample (fast-check): ${script}`,
-    `Minimized (${minimal.commands.length} commands, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
+    `Minimized (${minimal.commands.length} commands, ${minimal.reruns} re-runs, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
     "Trace of the minimized run:",
     ...world.traceLines(),
     "",

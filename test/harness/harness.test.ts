@@ -4,7 +4,7 @@ import { campaign, type CampaignSummary } from "./Campaign.js"
 import { DEFAULT_BUDGET } from "./cli.js"
 import { runOnce, swarmArbitrary } from "./Run.js"
 import fc from "fast-check"
-import { PEOPLE_ACTIONS, scripts } from "./Commands.js"
+import { PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "./Commands.js"
 import { FORGERY_KINDS } from "./Forgery.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
@@ -18,7 +18,9 @@ const MUST_EXERCISE = [
   "crash",
   "clock",
   "clock:expiry",
-  ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`])
+  ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`]),
+  // Every signed message type is forged or intercepted: a bug in any hop's checks is within reach.
+  ...SIGNED_TAGS.map((tag) => `attack:${tag}`)
 ]
 
 const describeSummary = (label: string, s: CampaignSummary): string =>

@@ -1,0 +1,85 @@
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { BUGS } from "../bugs/catalog.js"
+import { loadMutant } from "../bugs/Mutant.js"
+import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refresh, Replay, Shop, type HarnessCommand } from "./Commands.js"
+import type { Core as HarnessCore } from "./Core.js"
+import { minimize } from "./Minimize.js"
+import { failureKind, play, type HarnessSettings } from "./Run.js"
+import type { Swarm } from "./World.js"
+
+const STORMY: Swarm = { dropRate: 0.2, duplicateRate: 0.3, replayRate: 0.4 }
+const ids = Core.Topology.ids
+
+const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
+
+/** The harness settings for a seeded bug, planted under a name of its own so that `npm run bugs` running at the same time never shares its copy. */
+const mutantSettings = async (name: string): Promise<HarnessSettings> => {
+  const bug = BUGS.find((b) => b.name === name)
+  if (bug === undefined) throw new Error(`the catalog lost ${name}`)
+  const core: HarnessCore = await loadMutant({ ...bug, name: `minimizer-test-${name}` })
+  return { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+}
+
+/** The issuer places the hold before the shopper approves: the shortest failure is a checkout. */
+let holdBeforeApproval: HarnessSettings
+/** The approval's signature does not cover the amount: a man in the middle changes it. */
+let approvalNotBoundToAmount: HarnessSettings
+
+beforeAll(async () => {
+  holdBeforeApproval = await mutantSettings("hold-before-approval")
+  approvalNotBoundToAmount = await mutantSettings("approval-not-bound-to-amount")
+})
+
+const failsWith = (settings: HarnessSettings, swarm: Swarm, script: ReadonlyArray<HarnessCommand>): string | null => {
+  const { error } = play(settings, swarm, script)
+  return error === null ? null : failureKind(error.thrown)
+}
+
+describe("minimize", () => {
+  it("should drop noise and the swarm's fault rates, and keep a script that fails the same way", () => {
+    const noise = [new Advance(5_000), new Replay(3, 1, 2), new Forge("tamper", 2, 0, 7), new Advance(70_000)]
+    // The last delivery is followed by one of the swarm's replays (its second roll lands in the top 40%).
+    const script = [new Refresh(), ...noise, new Shop("alice", false), ...noise, new Shop("alice", false), new Flush([0.1, 0.2]), new Deliver(0, 0.1, 0.95), ...noise, new Abandon()]
+    expect(failsWith(holdBeforeApproval, STORMY, script)).toBe("noUnapprovedDebit")
+
+    const minimal = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
+
+    // Quiescence delivers the payment request: filling the cart and clicking pay now is enough.
+    expect(minimal.commands.map(String)).toEqual(['Shop("alice", false)', 'Shop("alice", false)'])
+    expect(minimal.swarm).toEqual(CALM)
+    expect(failsWith(holdBeforeApproval, minimal.swarm, minimal.commands)).toBe("noUnapprovedDebit")
+    expect(minimal.reruns).toBeGreaterThan(0)
+  })
+
+  it("should turn a window of deliveries that only move the messages along into one flush", () => {
+    const deliveries = [
+      new Aimed("deliver", "PayNow", ids.browser, ids.merchant),
+      new Aimed("deliver", "AuthorizePayment", ids.merchant, ids.gateway),
+      new Aimed("deliver", "AuthorizationRequest", ids.gateway, ids.issuer),
+      new Aimed("deliver", "Challenge", ids.issuer, ids.alicePhone)
+    ]
+    // Variant 0 of a tampering changes the amount.
+    const script = [new Shop("alice", false), new Shop("alice", false), ...deliveries, new Answer(0, "approve"), new Intercept("tamper", "ChallengeApproval", 0, 0)]
+    expect(failsWith(approvalNotBoundToAmount, CALM, script)).toBe("authenticity")
+
+    const minimal = minimize(approvalNotBoundToAmount, CALM, script, "authenticity")
+
+    // Each delivery is needed (the phone shows no challenge without them), but one flush does them all.
+    expect(minimal.commands.map(String)).toEqual([
+      'Shop("alice", false)',
+      'Shop("alice", false)',
+      "Flush([0.000])",
+      'Answer(0, "approve")',
+      'Intercept("tamper", "ChallengeApproval", 0, 0)'
+    ])
+  })
+
+  it("should minimize the same counterexample to the same script every time", () => {
+    const script = [new Advance(5_000), new Shop("alice", false), new Refresh(), new Shop("alice", false), new Shop("alice", false), new Flush([0.5, 0.99])]
+    const first = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
+    const second = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
+    expect(second.commands.map(String)).toEqual(first.commands.map(String))
+    expect(second.swarm).toEqual(first.swarm)
+  })
+})
