@@ -51,7 +51,7 @@ const runBug = async (bug: (typeof BUGS)[number]): Promise<Row> => {
   let example: string | null = null
   const caughtBy = new Set<string>()
   for (let seed = 1; seed <= seeds; seed++) {
-    const summary = campaign({ core, crypto: NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: DEFAULT_BUDGET.numRuns, seed })
+    const summary = campaign({ core, crypto: NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }, { numRuns: DEFAULT_BUDGET.numRuns, seed })
     // Caught means an invariant caught it: a mutant that makes the harness crash proves nothing.
     if (summary.failedAtRun !== null && summary.broken !== null && summary.broken !== "crash") {
       runsToCatch.push(summary.failedAtRun)

@@ -20,6 +20,8 @@ export interface HarnessSettings {
   readonly maxCommands: number
   /** A replayPath printed by an earlier failure, to replay it exactly. */
   readonly replayPath?: string
+  /** The seeded bug planted in `core`, if any: a failure's replay command names it. */
+  readonly bug?: string
 }
 
 /** What one run exercised. */

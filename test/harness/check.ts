@@ -1,17 +1,29 @@
 /**
  * `npm run check -- --runs N --seed S [--backend node|tweetnacl] [--json] [--max-commands M]
- * [--path P --replay-path R]`: an adversarial campaign of any size against the real core.
+ * [--path P --replay-path R] [--bug NAME]`: an adversarial campaign of any size against the real
+ * core, or against a copy with one seeded bug of `test/bugs/catalog.ts` planted (to replay what
+ * `npm run bugs` found).
  * Prints runs, steps, faults by kind, invariant checks, violations, wall time and steps per
  * second; with `--json`, the same as one JSON object. Exits 1 on a violation, after printing the
  * replayable report.
  */
 import * as Core from "../../src/index.js"
+import { BUGS } from "../bugs/catalog.js"
+import { loadMutant } from "../bugs/Mutant.js"
 import { campaign } from "./Campaign.js"
 import { parseCli, progressBar } from "./cli.js"
 
 const options = parseCli({ runs: 1_000 })
+const bug = BUGS.find((b) => b.name === options.bug)
+if (options.bug !== undefined && bug === undefined) throw new Error(`--bug: no bug named ${options.bug}; known: ${BUGS.map((b) => b.name).join(", ")}`)
 const summary = campaign(
-  { core: Core, crypto: options.crypto, maxCommands: options.maxCommands, ...(options.replayPath === undefined ? {} : { replayPath: options.replayPath }) },
+  {
+    core: bug === undefined ? Core : await loadMutant(bug),
+    crypto: options.crypto,
+    maxCommands: options.maxCommands,
+    ...(options.replayPath === undefined ? {} : { replayPath: options.replayPath }),
+    ...(bug === undefined ? {} : { bug: bug.name })
+  },
   {
     numRuns: options.runs,
     seed: options.seed,

@@ -21,6 +21,8 @@ export interface CliOptions {
   readonly maxCommands: number
   readonly path: string | undefined
   readonly replayPath: string | undefined
+  /** A seeded bug of `test/bugs/catalog.ts` to plant in a copy of the core, to replay its failure. */
+  readonly bug: string | undefined
   readonly seeds: number
 }
 
@@ -35,7 +37,8 @@ export const parseCli = (defaults: { readonly runs: number; readonly seeds?: num
       json: { type: "boolean" },
       "max-commands": { type: "string" },
       path: { type: "string" },
-      "replay-path": { type: "string" }
+      "replay-path": { type: "string" },
+      bug: { type: "string" }
     }
   })
   const int = (name: string, raw: string | undefined, fallback: number): number => {
@@ -55,7 +58,8 @@ export const parseCli = (defaults: { readonly runs: number; readonly seeds?: num
     json: values.json === true,
     maxCommands: int("max-commands", values["max-commands"], DEFAULT_BUDGET.maxCommands),
     path: values.path,
-    replayPath: values["replay-path"]
+    replayPath: values["replay-path"],
+    bug: values.bug
   }
 }
 

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { BUGS } from "../bugs/catalog.js"
+import { loadMutant } from "../bugs/Mutant.js"
+import { campaign } from "./Campaign.js"
+import { DEFAULT_BUDGET } from "./cli.js"
+import type { HarnessSettings } from "./Run.js"
+
+const REPLAY_LINE = /Replay with: seed=(-?\d+) path="([^"]*)" replayPath="([^"]*)"\n {2}(npm run check -- .*)/
+
+describe("failure reports", () => {
+  it("should replay a seeded bug's failure from the printed seed, path and replayPath to the identical report", async () => {
+    const bug = BUGS.find((b) => b.name === "approval-reusable")
+    if (bug === undefined) throw new Error("the catalog lost approval-reusable")
+    // Planted under a name of its own, so `npm run bugs` running at the same time never shares its copy.
+    const core = await loadMutant({ ...bug, name: "report-test-approval-reusable" })
+    const settings: HarnessSettings = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }
+
+    const found = campaign(settings, { numRuns: DEFAULT_BUDGET.numRuns, seed: 1 })
+    expect(found.report).not.toBeNull()
+    const [, seed, path, replayPath, command] = REPLAY_LINE.exec(found.report ?? "") ?? []
+    if (seed === undefined || path === undefined || replayPath === undefined) throw new Error(`no replay line in:\n${found.report}`)
+    expect(command).toBe(`npm run check -- --bug approval-reusable --seed ${seed} --path "${path}" --replay-path "${replayPath}"`)
+
+    const replayed = campaign({ ...settings, replayPath }, { numRuns: DEFAULT_BUDGET.numRuns, seed: Number(seed), path })
+
+    expect(replayed.report).toBe(found.report)
+    expect(replayed.failedAtRun).toBe(1)
+  })
+})
