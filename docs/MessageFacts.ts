@@ -346,7 +346,7 @@ export const MESSAGE_FACTS: { readonly [T in SessionTag]: SessionFacts } & { rea
       "The clearing house tells bank `to` its net `position` in `currency` for cycle `cycle`, already moved on its account at the settlement bank, with every item it nets. The bank reconciles every item with its own books, posts the position once, and confirms.",
     answer: "SettlementConfirmation",
     rejections: [
-      { rejection: "Mismatch", qualifiers: ["clearingHouse"], at: "Gateway", when: "`from` is not the gateway's configured clearing house" },
+      { rejection: "Mismatch", qualifiers: ["clearingHouse"], when: "`from` is not the clearing house the bank settles through (its `clearingHouse`)" },
       { rejection: "IdempotencyConflict", when: "`from/id` was already received with another body (not answered)" },
       { rejection: "Mismatch", qualifiers: ["acquirer"], at: "Gateway", when: "an item's `acquirer` is not this gateway" },
       { rejection: "Mismatch", qualifiers: ["issuer"], at: "Issuer", when: "an item's `issuer` is not this issuer" },

@@ -124,6 +124,9 @@ const postSettlement = (state: GatewayState, body: SettlementInstruction, key: s
 
 /** The gateway posts a settlement instruction from its clearing house as the acquirer and pays its merchants. @since 0.2.0 */
 export const onInstruction = (state: GatewayState, body: SettlementInstruction): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
-  body.from !== state.config.clearingHouse
-    ? Effect.fail(new Mismatch({ id: body.id, field: "clearingHouse" }))
-    : receiveInstruction(state, body, "acquirer", submittedItem(state), (s, key) => Result.map(postSettlement(s, body, key), (ledger) => ({ ...s, ledger })))
+  receiveInstruction(state, body, {
+    side: "acquirer",
+    clearingHouse: state.config.clearingHouse,
+    recorded: submittedItem(state),
+    post: (s, key) => Result.map(postSettlement(s, body, key), (ledger) => ({ ...s, ledger }))
+  })

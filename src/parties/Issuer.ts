@@ -87,23 +87,29 @@ export interface IssuerState extends SettlingBank {
   readonly outbox: Outbox.Outbox
   /** How many challenges have been issued. */
   readonly issued: number
+  /** The clearing house the issuer settles through: the only one whose instructions it takes (`null`: none). */
+  readonly clearingHouse: PartyId | null
 }
 
 /** The issuer's inputs. @category inputs @since 0.1.0 */
 export type IssuerInput = Receive | Tick
 
 
+/** An issuer that settles through no clearing house, so takes no settlement instruction. @since 0.2.0 */
+export const NO_SETTLEMENT = { clearingHouse: null, settlement: [] } as const
+
 /**
  * An issuer whose customers hold the given opening balances, funded from the bank's reserves so
- * the ledger balances from the start, and which holds `settlement` at the settlement bank (one
- * amount per currency, matching the clearing house's opening balances for it).
+ * the ledger balances from the start, and which settles through `clearingHouse`, holding
+ * `settlement` at its settlement bank (one amount per currency, matching the clearing house's
+ * opening balances for it).
  *
  * @since 0.1.0
  */
 export const initial = (
   identity: PartyIdentity,
   customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>,
-  settlement: ReadonlyArray<Money.Money> = []
+  { clearingHouse, settlement }: { readonly clearingHouse: PartyId | null; readonly settlement: ReadonlyArray<Money.Money> } = NO_SETTLEMENT
 ): IssuerState => {
   const currencies = [...new Set([...customers.map((c) => c.opening.currency), ...settlement.map((m) => m.currency)])]
   let ledger = Ledger.empty
@@ -128,9 +134,11 @@ export const initial = (
     settlements: {},
     settledItems: {},
     outbox: Outbox.empty,
-    issued: 0
+    issued: 0,
+    clearingHouse
   }
 }
+
 
 /** The issuer's transitions, as data. @since 0.1.0 */
 export const transitions: ReadonlyArray<Transition> = [

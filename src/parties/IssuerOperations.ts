@@ -161,9 +161,14 @@ const recordedItem =
  * @since 0.2.0
  */
 export const onInstruction = (state: IssuerState, body: SettlementInstruction): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
-  receiveInstruction(state, body, "issuer", recordedItem(state), (s, key) => {
-    const pays = -body.position
-    if (pays === 0) return Result.succeed(s)
-    const [debit, credit] = pays > 0 ? [schemePayable(body.currency), nostro(body.currency)] : [nostro(body.currency), schemePayable(body.currency)]
-    return Result.map(Ledger.transfer(s.ledger, { id: `settle:${key}`, debit, credit, amount: Money.money(Math.abs(pays), body.currency) }), (ledger) => ({ ...s, ledger }))
+  receiveInstruction(state, body, {
+    side: "issuer",
+    clearingHouse: state.clearingHouse,
+    recorded: recordedItem(state),
+    post: (s, key) => {
+      const pays = -body.position
+      if (pays === 0) return Result.succeed(s)
+      const [debit, credit] = pays > 0 ? [schemePayable(body.currency), nostro(body.currency)] : [nostro(body.currency), schemePayable(body.currency)]
+      return Result.map(Ledger.transfer(s.ledger, { id: `settle:${key}`, debit, credit, amount: Money.money(Math.abs(pays), body.currency) }), (ledger) => ({ ...s, ledger }))
+    }
   })

@@ -2,7 +2,8 @@
  * How a bank takes a settlement instruction from the clearing house: the part that is the same
  * for an issuer and an acquirer.
  *
- * A bank posts an instruction once, and only if it agrees with its own books: every item must be
+ * A bank takes instructions only from the clearing house it settles through. It posts an
+ * instruction once, and only if it agrees with its own books: every item must be
  * on the bank's side, in the instruction's currency, something the bank itself recorded (an
  * issuer's posted capture or refund, an acquirer's submitted item), and not settled before; and
  * the position must be exactly what the items net to for this bank. Then the bank posts the
@@ -52,21 +53,32 @@ export const movementFor = (item: ClearingItem, bank: PartyId): number => {
 /** The transition every bank declares for instructions. @since 0.2.0 */
 export const instructionTransition: Transition = { entity: "instruction", from: "None", on: "SettlementInstruction", to: "Posted" }
 
+/** How a bank checks and posts an instruction: see {@link receiveInstruction}. @since 0.2.0 */
+export interface InstructionPolicy<S extends SettlingBank> {
+  /** Which side of its items the bank is on. */
+  readonly side: Side
+  /** The clearing house the bank settles through (`null`: none, so it takes no instruction). */
+  readonly clearingHouse: PartyId | null
+  /** The bank's own evidence for an item: `null` if it has it, else the rejection. */
+  readonly recorded: (item: ClearingItem) => Rejection | null
+  /** The ledger entries that post the instruction's position, under `key`. */
+  readonly post: (state: S, key: string) => Result.Result<S, LedgerError>
+}
+
 /**
- * Applies a settlement instruction to a bank's state: checks it against the bank's books with
- * `recorded` (the bank's own evidence for an item, or the rejection if it has none), posts it with
- * `post` (the ledger entries for the position), and confirms it.
+ * Applies a settlement instruction to a bank's state: checks that it comes from the bank's
+ * clearing house (else `Mismatch`, field `clearingHouse`), checks it against the bank's books,
+ * posts it, and confirms it (see {@link InstructionPolicy}).
  *
  * @since 0.2.0
  */
 export const receiveInstruction = <S extends SettlingBank>(
   state: S,
   body: SettlementInstruction,
-  side: Side,
-  recorded: (item: ClearingItem) => Rejection | null,
-  post: (state: S, key: string) => Result.Result<S, LedgerError>
+  { side, clearingHouse, recorded, post }: InstructionPolicy<S>
 ): Effect.Effect<Step<S>, Rejection, Ed25519> =>
   Effect.gen(function* () {
+    if (body.from !== clearingHouse) return yield* new Mismatch({ id: body.id, field: "clearingHouse" })
     const me = state.identity.id
     const key = `${body.from}/${body.id}`
     const seen = Idempotency.classify(state.settlements, key, encodeSigned(body))

@@ -25,6 +25,8 @@ import { issuerParts } from "../support/transitionParts.js"
 const { gateway, issuer, alicePhone, clearing } = parties
 /** A second gateway the issuer has registered. */
 const gateway2 = makeParty("gateway-2", "gateway")
+/** A second clearing house whose key the issuer holds, though it settles through `clearing-1`. */
+const clearing2 = makeParty("clearing-2", "clearing")
 
 const alice = Topology.accounts.alice
 const APPROVED_ms = T0 + 1_000
@@ -45,9 +47,9 @@ const deliver = (state: Issuer.IssuerState, packet: Packet, now_ms: number = OPE
 
 const fresh = (): Issuer.IssuerState =>
   Issuer.initial(
-    identity(issuer, [gateway, gateway2, alicePhone, clearing]),
+    identity(issuer, [gateway, gateway2, alicePhone, clearing, clearing2]),
     [{ account: alice, opening: Money.money(OPENING_minor, "EUR"), devices: [alicePhone.id] }],
-    [Money.money(SETTLEMENT_OPENING_minor, "EUR")]
+    { clearingHouse: clearing.id, settlement: [Money.money(SETTLEMENT_OPENING_minor, "EUR")] }
   )
 
 /** The step of the issuer challenging Alice's phone for `auth-1`. */
@@ -348,7 +350,7 @@ describe("IssuerOperations", () => {
     /** auth-1 captured in full (op-1) and 250 of it refunded (op-2). */
     const posted = (): Issuer.IssuerState => after(after(held(), captureRequest(1, AMOUNT_minor)), refundRequest(2, 250))
     const ITEMS = [clearingItem(1, "capture", AMOUNT_minor), clearingItem(2, "refund", 250)]
-    const settle = (state: Issuer.IssuerState, body: SettlementInstruction) => deliver(state, seal(clearing, body), SETTLE_ms)
+    const settle = (state: Issuer.IssuerState, body: SettlementInstruction, by = clearing) => deliver(state, seal(by, body), SETTLE_ms)
 
     it("step - should post its net position from scheme-payable to its settlement account and confirm (None -> Posted)", () => {
       const before = posted()
@@ -440,6 +442,17 @@ describe("IssuerOperations", () => {
       for (const position of [1_000, -999, -1_500, 0]) {
         expect(expectRejected(settle(before, instruction(ITEMS, { position })), before, "Mismatch").rejection).toMatchObject({ id: INS_1, field: "position" })
       }
+    })
+
+    it("step - should reject an instruction from a clearing house it does not settle through with Mismatch (clearingHouse)", () => {
+      const before = posted()
+      const body = instruction(ITEMS, { from: clearing2.id })
+      expect(expectRejected(settle(before, body, clearing2), before, "Mismatch").rejection).toMatchObject({ id: INS_1, field: "clearingHouse" })
+    })
+
+    it("step - should take no instruction at all when it settles through no clearing house", () => {
+      const before = { ...posted(), clearingHouse: null }
+      expect(expectRejected(settle(before, instruction(ITEMS)), before, "Mismatch").rejection).toMatchObject({ id: INS_1, field: "clearingHouse" })
     })
 
     it("step - should reject an instruction signed by the gateway's key with WrongSigner, and a changed position with BadSignature", () => {
