@@ -327,9 +327,7 @@ export class Replay extends Base {
   }
   /** The same replay with its message type named, then to the message's own recipient. */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    const tag = targetTag(world.recorded(), ALL_TAGS, this.target)
-    if (tag === undefined) return []
-    return [...(tag === this.target ? [] : [new Replay(tag, this.recordIndex, this.partyIndex)]), ...(this.partyIndex === 0 ? [] : [new Replay(tag, this.recordIndex, 0)])]
+    return named(targetTag(world.recorded(), ALL_TAGS, this.target), this.target, this.partyIndex, (tag, partyIndex) => new Replay(tag, this.recordIndex, partyIndex))
   }
   toString(): string {
     return `Replay(${JSON.stringify(this.target)}, ${this.recordIndex}, ${this.partyIndex})`
@@ -353,6 +351,13 @@ const targetTag = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, 
     target
   )
 }
+
+/**
+ * The simpler variants of an attack on `target`, which stands for `tag` now: the same attack
+ * with the type named, then with `choice` (which message, or which recipient) at its first.
+ */
+const named = (tag: string | undefined, target: Target, choice: number, attack: (tag: string, choice: number) => HarnessCommand): ReadonlyArray<HarnessCommand> =>
+  tag === undefined ? [] : [...(tag === target ? [] : [attack(tag, choice)]), ...(choice === 0 ? [] : [attack(tag, 0)])]
 
 /**
  * Picks a packet the way an attacker aims: first a message type (see {@link Target}), then one
@@ -390,9 +395,7 @@ export class Forge extends Base {
   }
   /** The same forgery with its message type named, then of the newest message of that type. */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    const tag = targetTag(signedRecorded(world), SIGNED_TAGS, this.target)
-    if (tag === undefined) return []
-    return [...(tag === this.target ? [] : [new Forge(this.kind, tag, this.recordIndex, this.variant)]), ...(this.recordIndex === 0 ? [] : [new Forge(this.kind, tag, 0, this.variant)])]
+    return named(targetTag(signedRecorded(world), SIGNED_TAGS, this.target), this.target, this.recordIndex, (tag, index) => new Forge(this.kind, tag, index, this.variant))
   }
   toString(): string {
     return `Forge(${[this.kind, this.target, this.recordIndex, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
@@ -433,9 +436,7 @@ export class Intercept extends Base {
   }
   /** The same interception with its message type named, then of the newest packet of that type in flight. */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    const tag = targetTag(world.net.inFlight, SIGNED_TAGS, this.target)
-    if (tag === undefined) return []
-    return [...(tag === this.target ? [] : [new Intercept(this.kind, tag, this.index, this.variant)]), ...(this.index === 0 ? [] : [new Intercept(this.kind, tag, 0, this.variant)])]
+    return named(targetTag(world.net.inFlight, SIGNED_TAGS, this.target), this.target, this.index, (tag, index) => new Intercept(this.kind, tag, index, this.variant))
   }
   toString(): string {
     return `Intercept(${[this.kind, this.target, this.index, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
