@@ -108,6 +108,18 @@ const endOfDaySubmission = (run: Run): void => {
   run.net.runUntilQuiet()
 }
 
+/**
+ * A payment captured and partly refunded, then the gateway's end-of-day submission; the trace
+ * drawn starts at the checkout (`"checkout"`) or at the submission (`"submission"`).
+ */
+const submittedDay = (drawnFrom: "checkout" | "submission"): Run => {
+  const run = fresh()
+  paidCapturedAndRefunded(run)
+  if (drawnFrom === "submission") run.from = run.net.trace.length
+  endOfDaySubmission(run)
+  return run
+}
+
 /** The operator closes the open cycle; the instructions go out but are not delivered yet. */
 const closeCycle = (run: Run): void => {
   note(run, ids.clearing, "the operator closes cycle 1: positions netted and posted at the settlement bank")
@@ -116,9 +128,7 @@ const closeCycle = (run: Run): void => {
 
 /** The settled story, to the point where the operator has closed the cycle and the banks have confirmed. */
 const settled = (): Run => {
-  const run = fresh()
-  paidCapturedAndRefunded(run)
-  endOfDaySubmission(run)
+  const run = submittedDay("checkout")
   closeCycle(run)
   run.net.runUntilQuiet()
   note(run, ids.clearing, "both banks confirmed: cycle 1 is settled")
@@ -212,10 +222,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
     title: "A settlement instruction is lost, and its retry is posted once",
     participants: BANKS,
     run: () => {
-      const run = fresh()
-      paidCapturedAndRefunded(run)
-      run.from = run.net.trace.length
-      endOfDaySubmission(run)
+      const run = submittedDay("submission")
       closeCycle(run)
       takeOffTo(run.net, "SettlementInstruction", ids.issuer)
       note(run, ids.issuer, "the network loses the issuer's SettlementInstruction")
@@ -230,10 +237,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
     title: "A replayed clearing submission is answered from the records",
     participants: BANKS,
     run: () => {
-      const run = fresh()
-      paidCapturedAndRefunded(run)
-      run.from = run.net.trace.length
-      endOfDaySubmission(run)
+      const run = submittedDay("submission")
       const recorded = run.net.trace.find((e) => e._tag === "Sent" && summarize(e.packet).tag === "ClearingSubmission")
       if (recorded === undefined || recorded._tag !== "Sent") throw new Error("scenario: no ClearingSubmission sent")
       closeCycle(run)

@@ -26,7 +26,7 @@ import * as Idempotency from "../machine/Idempotency.js"
 import { guard, send, transitioned, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
-import { instructionTransition, type SettlingBank } from "../settlement/Instruction.js"
+import { instructionTransition, NO_SETTLEMENT, type SettlementTerms, type SettlingBank } from "../settlement/Instruction.js"
 import { clearingTransitions, onInstruction, onSubmissionReceipt, submitDue, type GatewaySubmission } from "./GatewayClearing.js"
 import { acquirerBooks, onMerchantOperation, onOperationResponse, operationTransitions, type GatewayOperation } from "./GatewayOperations.js"
 
@@ -48,18 +48,14 @@ export interface GatewayPayment {
   readonly refundsInFlight_minor: number
 }
 
-/** How the gateway clears and what it charges. @category models @since 0.2.0 */
-export interface GatewayConfig {
-  /** The clearing house it submits captures and refunds to; `null` for a gateway that does not clear. */
-  readonly clearingHouse: PartyId | null
+/** How the gateway clears (it submits captures and refunds to its clearing house) and what it charges. @category models @since 0.2.0 */
+export interface GatewayConfig extends SettlementTerms {
   /** Its fee on each settled capture, in basis points (150 is 1.5%), rounded down to the minor unit. */
   readonly feeBps: number
-  /** What it holds at the settlement bank, one amount per currency. */
-  readonly settlement: ReadonlyArray<Money.Money>
 }
 
 /** A gateway that does not clear and charges nothing. @since 0.2.0 */
-export const NO_CLEARING: GatewayConfig = { clearingHouse: null, feeBps: 0, settlement: [] }
+export const NO_CLEARING: GatewayConfig = { ...NO_SETTLEMENT, feeBps: 0 }
 
 /** The gateway's state. All of it is durable. @category models @since 0.1.0 */
 export interface GatewayState extends SettlingBank {

@@ -30,7 +30,7 @@ import { AuthorizationRequest, AuthorizationResponse, CaptureRequest, RefundRequ
 import { Challenge, ChallengeApproval, ChallengeDecline, ChallengeReceipt, decisionOf, type ChallengeAnswer } from "../messages/IssuerPhone.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
-import { instructionTransition, type SettlingBank } from "../settlement/Instruction.js"
+import { instructionTransition, NO_SETTLEMENT, type SettlementTerms, type SettlingBank } from "../settlement/Instruction.js"
 import { holdOf, onInstruction, onOperation, operationTransitions } from "./IssuerOperations.js"
 import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
@@ -94,10 +94,6 @@ export interface IssuerState extends SettlingBank {
 /** The issuer's inputs. @category inputs @since 0.1.0 */
 export type IssuerInput = Receive | Tick
 
-
-/** An issuer that settles through no clearing house, so takes no settlement instruction. @since 0.2.0 */
-export const NO_SETTLEMENT = { clearingHouse: null, settlement: [] } as const
-
 /**
  * An issuer whose customers hold the given opening balances, funded from the bank's reserves so
  * the ledger balances from the start, and which settles through `clearingHouse`, holding
@@ -109,7 +105,7 @@ export const NO_SETTLEMENT = { clearingHouse: null, settlement: [] } as const
 export const initial = (
   identity: PartyIdentity,
   customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>,
-  { clearingHouse, settlement }: { readonly clearingHouse: PartyId | null; readonly settlement: ReadonlyArray<Money.Money> } = NO_SETTLEMENT
+  { clearingHouse, settlement }: SettlementTerms = NO_SETTLEMENT
 ): IssuerState => {
   const currencies = [...new Set([...customers.map((c) => c.opening.currency), ...settlement.map((m) => m.currency)])]
   let ledger = Ledger.empty
@@ -138,7 +134,6 @@ export const initial = (
     clearingHouse
   }
 }
-
 
 /** The issuer's transitions, as data. @since 0.1.0 */
 export const transitions: ReadonlyArray<Transition> = [

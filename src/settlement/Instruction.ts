@@ -16,6 +16,7 @@
 import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId } from "../domain/Ids.js"
+import type { Money } from "../domain/Money.js"
 import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, InvalidRequest, Mismatch, type Rejection } from "../domain/Rejection.js"
 import type { LedgerError } from "../ledger/Ledger.js"
@@ -23,6 +24,17 @@ import { SettlementConfirmation, type ClearingItem, type SettlementInstruction }
 import * as Idempotency from "../machine/Idempotency.js"
 import { send, transitioned, type Step, type Transition } from "../machine/Machine.js"
 import { encodeSigned, sealPacket, type PartyIdentity } from "../machine/Party.js"
+
+/** Where a bank settles: its clearing house and what it holds at the settlement bank. @category models @since 0.2.0 */
+export interface SettlementTerms {
+  /** The clearing house the bank clears and settles through, the only one whose instructions it takes; `null` for a bank that does not clear. */
+  readonly clearingHouse: PartyId | null
+  /** What the bank holds at the settlement bank, one amount per currency (matching the clearing house's opening balances for it). */
+  readonly settlement: ReadonlyArray<Money>
+}
+
+/** A bank that does not clear: no clearing house, nothing at the settlement bank. @since 0.2.0 */
+export const NO_SETTLEMENT: SettlementTerms = { clearingHouse: null, settlement: [] }
 
 /** Which side of its items a bank is on. @since 0.2.0 */
 export type Side = "issuer" | "acquirer"

@@ -9,7 +9,7 @@
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { campaign } from "../harness/Campaign.js"
 import { DEFAULT_BUDGET } from "../harness/cli.js"
-import { BUGS } from "./catalog.js"
+import { BUGS, bugNamed } from "./catalog.js"
 import { loadMutant } from "./Mutant.js"
 import { spawn } from "node:child_process"
 import { availableParallelism } from "node:os"
@@ -21,8 +21,7 @@ export const MAX_SHRUNK_COMMANDS = 10
 
 const { values } = parseArgs({ options: { json: { type: "boolean" }, seeds: { type: "string" }, only: { type: "string" }, row: { type: "boolean" } } })
 const seeds = Number(values.seeds ?? 20)
-const selected = BUGS.filter((b) => values.only === undefined || b.name === values.only)
-if (selected.length === 0) throw new Error(`no bug named ${values.only}; known: ${BUGS.map((b) => b.name).join(", ")}`)
+const selected = values.only === undefined ? BUGS : [bugNamed(values.only)]
 
 interface Row {
   readonly bug: string
@@ -128,7 +127,7 @@ if (values.json) {
   console.log("| --- | --- | --- | --- | --- |")
   for (const r of rows) console.log(`| ${r.bug} | ${r.caught}/${r.seeds} | ${r.medianRuns ?? "-"} | ${r.shrunkSteps ?? "-"} | ${r.caughtBy.join(", ")} |`)
 }
-const boundOf = (bug: string): number => BUGS.find((b) => b.name === bug)?.maxShrunk ?? MAX_SHRUNK_COMMANDS
+const boundOf = (bug: string): number => bugNamed(bug).maxShrunk ?? MAX_SHRUNK_COMMANDS
 const failed = rows.filter((r) => r.caught < r.seeds || (r.shrunkSteps ?? Infinity) > boundOf(r.bug))
 if (failed.length > 0) {
   process.stderr.write(`\nNot caught on every seed, or shrunk beyond its bound: ${failed.map((r) => `${r.bug} (at most ${boundOf(r.bug)} commands)`).join(", ")}\n`)

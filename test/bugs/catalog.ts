@@ -215,3 +215,10 @@ export const BUGS: ReadonlyArray<Bug> = [
     ]
   }
 ]
+
+/** The seeded bug called `name`; throws, naming every known bug, if there is none. */
+export const bugNamed = (name: string): Bug => {
+  const bug = BUGS.find((b) => b.name === name)
+  if (bug === undefined) throw new Error(`no bug named ${name}; known: ${BUGS.map((b) => b.name).join(", ")}`)
+  return bug
+}

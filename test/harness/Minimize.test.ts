@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { BUGS } from "../bugs/catalog.js"
+import { bugNamed } from "../bugs/catalog.js"
 import { loadMutant } from "../bugs/Mutant.js"
 import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refresh, Replay, Shop, type HarnessCommand } from "./Commands.js"
 import type { Core as HarnessCore } from "./Core.js"
@@ -15,9 +15,7 @@ const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
 
 /** The harness settings for a seeded bug, planted under a name of its own so that `npm run bugs` running at the same time never shares its copy. */
 const mutantSettings = async (name: string): Promise<HarnessSettings> => {
-  const bug = BUGS.find((b) => b.name === name)
-  if (bug === undefined) throw new Error(`the catalog lost ${name}`)
-  const core: HarnessCore = await loadMutant({ ...bug, name: `minimizer-test-${name}` })
+  const core: HarnessCore = await loadMutant({ ...bugNamed(name), name: `minimizer-test-${name}` })
   return { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { BUGS } from "../bugs/catalog.js"
+import { bugNamed } from "../bugs/catalog.js"
 import { loadMutant } from "../bugs/Mutant.js"
 import { campaign } from "./Campaign.js"
 import { DEFAULT_BUDGET } from "./cli.js"
@@ -10,8 +10,7 @@ const REPLAY_LINE = /Replay with: seed=(-?\d+) path="([^"]*)" replayPath="([^"]*
 
 describe("failure reports", () => {
   it("should replay a seeded bug's failure from the printed seed, path and replayPath to the identical report", async () => {
-    const bug = BUGS.find((b) => b.name === "approval-reusable")
-    if (bug === undefined) throw new Error("the catalog lost approval-reusable")
+    const bug = bugNamed("approval-reusable")
     // Planted under a name of its own, so `npm run bugs` running at the same time never shares its copy.
     const core = await loadMutant({ ...bug, name: "report-test-approval-reusable" })
     const settings: HarnessSettings = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }

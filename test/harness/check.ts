@@ -8,14 +8,13 @@
  * replayable report.
  */
 import * as Core from "../../src/index.js"
-import { BUGS } from "../bugs/catalog.js"
+import { bugNamed } from "../bugs/catalog.js"
 import { loadMutant } from "../bugs/Mutant.js"
 import { campaign } from "./Campaign.js"
 import { parseCli, progressBar } from "./cli.js"
 
 const options = parseCli({ runs: 1_000 })
-const bug = BUGS.find((b) => b.name === options.bug)
-if (options.bug !== undefined && bug === undefined) throw new Error(`--bug: no bug named ${options.bug}; known: ${BUGS.map((b) => b.name).join(", ")}`)
+const bug = options.bug === undefined ? undefined : bugNamed(options.bug)
 const summary = campaign(
   {
     core: bug === undefined ? Core : await loadMutant(bug),

@@ -10,10 +10,10 @@ import { AuthorizationId, CycleNumber, InstructionId, PartyId, SubmissionId } fr
 import * as Accounts from "../../src/ledger/Accounts.js"
 import type { Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
-import { ClearingItem, ClearingSubmission, MAX_CLEARING_ITEMS, SettlementConfirmation, SettlementInstruction, SubmissionReceipt } from "../../src/messages/Clearing.js"
+import { ClearingItem, ClearingSubmission, MAX_CLEARING_ITEMS, SettlementInstruction, SubmissionReceipt } from "../../src/messages/Clearing.js"
 import * as Gateway from "../../src/parties/Gateway.js"
 import { feeOn } from "../../src/parties/GatewayClearing.js"
-import { balance, bodyOf, Coverage, expectBalanced, expectRejected, expectSent, expectUnchanged, mutateBody, parties, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
+import { balance, bodyOf, Coverage, expectBalanced, expectPostedAndConfirmed, expectRejected, expectSent, expectUnchanged, mutateBody, parties, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
 import { capturePayment, CLEARING, clearing2, gatewayScenarios, issuer2, merchant2, refundPayment, SETTLEMENT_OPENING_minor } from "../support/gatewayScenarios.js"
 import { AMOUNT_minor, clearingItem, CYCLE_1, CYCLE_2, OP, PAY_1, settlementInstruction, SUB_1, SUB_2, T0 } from "../support/messages.js"
 import { gatewayParts } from "../support/transitionParts.js"
@@ -177,12 +177,7 @@ describe("GatewaySettlement", () => {
       const body = instruction([clearingItem(1, "capture", AMOUNT_minor), clearingItem(2, "refund", 250)])
       expect(body.position).toBe(1_000)
       const step = settle(before, body)
-      expect(transitionsIn(step)).toEqual([
-        expect.objectContaining({ party: gateway.id, entity: "instruction", id: `${clearing.id}/${INS_1}`, from: "None", on: "SettlementInstruction", to: "Posted" })
-      ])
-      const packet = sentOne(step)
-      expect(packet).toMatchObject({ from: gateway.id, to: clearing.id })
-      expect(bodyOf(packet)).toEqual(new SettlementConfirmation({ id: INS_1, from: gateway.id, to: clearing.id, cycle: CYCLE_1 }))
+      expectPostedAndConfirmed(step, gateway.id, body)
       expect(FEE_minor).toBe(18)
       expect(books(step.state)).toEqual({
         settlement: -SETTLEMENT_OPENING_minor - 1_000,
@@ -193,7 +188,7 @@ describe("GatewaySettlement", () => {
       })
       expectBalanced(step.state)
       expect(step.state.settledItems).toEqual({ [`${gateway.id}/${OP(1)}`]: INS_1, [`${gateway.id}/${OP(2)}`]: INS_1 })
-      expect(step.state.settlements[`${clearing.id}/${INS_1}`]?.answer).toEqual(packet)
+      expect(step.state.settlements[`${clearing.id}/${INS_1}`]?.answer).toEqual(sentOne(step))
     })
 
     it("step - should pay each merchant its own captures less its fees", () => {

@@ -13,13 +13,13 @@ import * as Money from "../../src/domain/Money.js"
 import * as Accounts from "../../src/ledger/Accounts.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { ClearingItem, SettlementConfirmation, SettlementInstruction } from "../../src/messages/Clearing.js"
+import { ClearingItem, SettlementInstruction } from "../../src/messages/Clearing.js"
 import type { OperationStatus } from "../../src/messages/Common.js"
 import { CaptureRequest, OperationResponse, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
 import type { Challenge } from "../../src/messages/IssuerPhone.js"
 import * as Issuer from "../../src/parties/Issuer.js"
-import { balance, bodyOf, Coverage, expectBalanced, expectRejected, expectUnchanged, identity, makeParty, mutateBody, parties, receive, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
-import { AMOUNT_minor, answerTo, AUTH_1, authorizationRequest, clearingItem, CYCLE_1, CYCLE_2, OP, operationResponse, PAY_1, settlementInstruction, T0 } from "../support/messages.js"
+import { balance, bodyOf, Coverage, expectBalanced, expectPostedAndConfirmed, expectRejected, expectUnchanged, identity, makeParty, mutateBody, parties, receive, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
+import { AMOUNT_minor, answerTo, AUTH_1, authorizationRequest, clearingItem, CYCLE_2, OP, operationResponse, PAY_1, settlementInstruction, T0 } from "../support/messages.js"
 import { issuerParts } from "../support/transitionParts.js"
 
 const { gateway, issuer, alicePhone, clearing } = parties
@@ -359,12 +359,7 @@ describe("IssuerOperations", () => {
       const body = instruction(ITEMS)
       expect(body.position).toBe(-1_000)
       const step = settle(before, body)
-      expect(transitionsIn(step)).toEqual([
-        expect.objectContaining({ party: issuer.id, entity: "instruction", id: `${clearing.id}/${INS_1}`, from: "None", on: "SettlementInstruction", to: "Posted" })
-      ])
-      const packet = sentOne(step)
-      expect(packet).toMatchObject({ from: issuer.id, to: clearing.id })
-      expect(bodyOf(packet)).toEqual(new SettlementConfirmation({ id: INS_1, from: issuer.id, to: clearing.id, cycle: CYCLE_1 }))
+      expectPostedAndConfirmed(step, issuer.id, body)
       expect(schemePayable(step.state)).toBe(0)
       expect(balance(step.state, Accounts.nostro("EUR"))).toBe(-SETTLEMENT_OPENING_minor + 1_000)
       expect(balance(step.state, alice)).toBe(OPENING_minor - 1_000)

@@ -52,6 +52,7 @@ import type { Rejection } from "../../src/domain/Rejection.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
 import type { Packet, Receive, Rejected, Step, Tick, Transition, Transitioned } from "../../src/machine/Machine.js"
 import { sealPacket, type PartyIdentity } from "../../src/machine/Party.js"
+import { SettlementConfirmation, type SettlementInstruction } from "../../src/messages/Clearing.js"
 import { AnySigned, type SignedMessage } from "../../src/messages/Signed.js"
 
 /** The standard topology's keys under the label `"test"`. */
@@ -228,6 +229,16 @@ export const expectRejected = <S, T extends Rejection["_tag"]>(
   expect(transitionsIn(step)).toEqual([])
   expect(sent(step).filter((packet) => !isRefusal(packet))).toEqual([])
   return rejected[0] as Rejected & { readonly rejection: Extract<Rejection, { readonly _tag: T }> }
+}
+
+/** Asserts that `bank`'s `step` posted settlement instruction `body` (None -> Posted) and confirmed it, signed, to the clearing house. */
+export const expectPostedAndConfirmed = <S>(step: Step<S>, bank: PartyId, body: SettlementInstruction): void => {
+  expect(transitionsIn(step)).toEqual([
+    expect.objectContaining({ party: bank, entity: "instruction", id: `${body.from}/${body.id}`, from: "None", on: "SettlementInstruction", to: "Posted" })
+  ])
+  const packet = sentOne(step)
+  expect(packet).toMatchObject({ from: bank, to: body.from })
+  expect(bodyOf(packet)).toEqual(new SettlementConfirmation({ id: body.id, from: bank, to: body.from, cycle: body.cycle }))
 }
 
 /** Asserts that `step` sent exactly `packets`, in order and byte for byte (a retry or a replay of them). */
