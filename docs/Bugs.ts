@@ -1,5 +1,5 @@
 /**
- * The seeded bugs of `test/bugs/catalog.ts` as the security guide shows them: each bug's name and
+ * The seeded bugs of `src/bugs/Catalog.ts` as the security guide shows them: each bug's name and
  * description come from the catalog; the guarantee it breaks and the invariants that caught it
  * are recorded here. `caughtBy` is what the bug runner reported in its "caught by" column
  * (`npm run bugs -- --seeds 20 --json`, the harness's default budget, seeds 1 to 20): every
@@ -8,7 +8,7 @@
  * that every catalogued bug has an entry and every entry a bug, and that each name in `caughtBy`
  * is a check the harness makes.
  */
-import { BUGS } from "../test/bugs/catalog.js"
+import { BUGS } from "../src/bugs/Catalog.js"
 
 /** What the guide says about one seeded bug. */
 export interface BugEvidence {
@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts` and the declared-transitions check of `test/harness/World.ts`. */
+/** The checks the harness makes: the invariants of `model/Invariants.ts` and the declared-transitions check of `src/harness/World.ts`. */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",

@@ -12,7 +12,7 @@ import * as RejectionModule from "../src/domain/Rejection.js"
 import { MAX_ORDER_LINES, MAX_QUANTITY } from "../src/messages/BrowserMerchant.js"
 import { SIGNER_ROLES } from "../src/messages/Signed.js"
 import * as Merchant from "../src/parties/Merchant.js"
-import { BUGS } from "./bugs/catalog.js"
+import { BUGS } from "../src/bugs/Catalog.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const read = (path: string): string => readFileSync(path, "utf8")
@@ -254,7 +254,7 @@ describe("security guide", () => {
   })
 
   it("HARNESS_CHECKS - should be the checks the harness makes, and every bug caught by one of them", () => {
-    const harnessWorld = read(`${root}/test/harness/World.ts`)
+    const harnessWorld = read(`${root}/src/harness/World.ts`)
     expect([...HARNESS_CHECKS].sort()).toEqual([...Object.keys(Invariants.safety), ...Object.keys(Invariants.atQuiescence), "declaredTransitions"].sort())
     expect(harnessWorld).toContain('new InvariantViolation("declaredTransitions"')
     for (const [bug, evidence] of Object.entries(BUG_EVIDENCE)) {

@@ -24,6 +24,7 @@ import {
   Gateway,
   Ids,
   InMemoryNetwork,
+  Issuer,
   IssuerPhone,
   KeyRegistry,
   Ledger,
@@ -34,6 +35,10 @@ import {
   Signed,
   Topology
 } from "../src/index.js"
+
+import * as HarnessEntry from "../src/harness/index.js"
+import { Campaign } from "../src/harness/index.js"
+import * as Reference from "../src/index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -102,7 +107,8 @@ describe("documentation examples", () => {
   it("every example - should import only what the package and effect export", () => {
     const wrong = EXAMPLES.flatMap((e) =>
       imported(e.code).flatMap(({ names, from }) => {
-        const module: object | undefined = from === "checkout-protocol" ? Core : from === "effect" ? EffectModule : undefined
+        const module: object | undefined =
+          from === "checkout-protocol" ? Core : from === "checkout-protocol/harness" ? HarnessEntry : from === "effect" ? EffectModule : undefined
         return names.filter((name) => module === undefined || !Object.hasOwn(module, name)).map((name) => `${e.where}: ${name} from ${from}`)
       })
     )
@@ -122,6 +128,28 @@ describe("documentation examples", () => {
 })
 
 describe("src examples", () => {
+  it("harness - should run a campaign against the reference parties and against an own build of one party", () => {
+    // The reference parties: 20 generated adversarial runs of up to 100 commands each.
+    const reference = Campaign.campaign({ core: Reference, crypto: Ed25519Backends.NodeEd25519, maxCommands: 100 }, { numRuns: 20, seed: 1 })
+    reference.violations // 0
+    expect(reference.violations).toBe(0)
+    // Your own build of one party, matched by its kind: here the reference issuer, wrapped to count its steps.
+    let issuerSteps = 0
+    const myIssuer: typeof Issuer.Issuer = {
+      ...Issuer.Issuer,
+      step: (state, input) => {
+        issuerSteps++
+        return Issuer.Issuer.step(state, input)
+      }
+    }
+    const mine = Campaign.campaign({ core: Reference, crypto: Ed25519Backends.NodeEd25519, maxCommands: 100, machines: [myIssuer] }, { numRuns: 20, seed: 1 })
+    mine.violations // 0
+    issuerSteps > 0 // true
+    expect(mine.violations).toBe(0)
+    expect(issuerSteps).toBeGreaterThan(0)
+    expect(mine.steps).toBe(reference.steps)
+  })
+
   it("Money - should format an amount in minor units", () => {
     const price = Money.money(1999, "EUR")
     Money.format(price) // "EUR 19.99"

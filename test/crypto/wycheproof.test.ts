@@ -1,5 +1,5 @@
 /**
- * Project Wycheproof's Ed25519 verification vectors (151 cases, read from /work/shared/vectors),
+ * Project Wycheproof's Ed25519 verification vectors (151 cases, vendored under `test/vectors/`),
  * run through the strict service of each backend, and the strict policy rule by rule.
  *
  * Result values: `valid` must verify and `invalid` must not. A case marked `acceptable` (the
@@ -31,7 +31,7 @@ interface WycheproofFile {
 }
 
 const file = JSON.parse(
-  readFileSync(new URL("../../../shared/vectors/wycheproof-ed25519_test.json", import.meta.url), "utf8")
+  readFileSync(new URL("../vectors/wycheproof-ed25519_test.json", import.meta.url), "utf8")
 ) as WycheproofFile
 
 const cases = file.testGroups.flatMap((group) => group.tests.map((test) => ({ ...test, pk: group.publicKey.pk })))

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { bugNamed } from "../bugs/catalog.js"
-import { loadMutant } from "../bugs/Mutant.js"
-import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refresh, Replay, Shop, type HarnessCommand } from "./Commands.js"
-import type { Core as HarnessCore } from "./Core.js"
-import { minimize } from "./Minimize.js"
-import { failureKind, play, type HarnessSettings } from "./Run.js"
-import type { Swarm } from "./World.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refresh, Replay, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { minimize } from "../../src/harness/Minimize.js"
+import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
+import type { Swarm } from "../../src/harness/World.js"
 
 const STORMY: Swarm = { dropRate: 0.2, duplicateRate: 0.3, replayRate: 0.4 }
 const ids = Core.Topology.ids

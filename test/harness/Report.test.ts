@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { bugNamed } from "../bugs/catalog.js"
-import { loadMutant } from "../bugs/Mutant.js"
-import { campaign } from "./Campaign.js"
-import { DEFAULT_BUDGET } from "./cli.js"
-import type { HarnessSettings } from "./Run.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { campaign } from "../../src/harness/Campaign.js"
+import { DEFAULT_BUDGET } from "../../src/harness/Campaign.js"
+import type { HarnessSettings } from "../../src/harness/Run.js"
 
-const REPLAY_LINE = /Replay with: seed=(-?\d+) path="([^"]*)" replayPath="([^"]*)"\n {2}(npm run check -- .*)/
+const REPLAY_LINE = /Replay with: seed=(-?\d+) path="([^"]*)" replayPath="([^"]*)"\n {2}(checkout-protocol check .*)/
 
 describe("failure reports", () => {
   it("should replay a seeded bug's failure from the printed seed, path and replayPath to the identical report", async () => {
@@ -19,7 +19,7 @@ describe("failure reports", () => {
     expect(found.report).not.toBeNull()
     const [, seed, path, replayPath, command] = REPLAY_LINE.exec(found.report ?? "") ?? []
     if (seed === undefined || path === undefined || replayPath === undefined) throw new Error(`no replay line in:\n${found.report}`)
-    expect(command).toBe(`npm run check -- --bug approval-reusable --seed ${seed} --path "${path}" --replay-path "${replayPath}"`)
+    expect(command).toBe(`checkout-protocol check --bug approval-reusable --seed ${seed} --path "${path}" --replay-path "${replayPath}"`)
 
     const replayed = campaign({ ...settings, replayPath }, { numRuns: DEFAULT_BUDGET.numRuns, seed: Number(seed), path })
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { campaign, type CampaignSummary } from "./Campaign.js"
-import { DEFAULT_BUDGET } from "./cli.js"
-import { runOnce, swarmArbitrary } from "./Run.js"
+import { campaign, type CampaignSummary } from "../../src/harness/Campaign.js"
+import { DEFAULT_BUDGET } from "../../src/harness/Campaign.js"
+import { runOnce, swarmArbitrary } from "../../src/harness/Run.js"
 import fc from "fast-check"
-import { PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "./Commands.js"
-import { FORGERY_KINDS } from "./Forgery.js"
+import { PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "../../src/harness/Commands.js"
+import { FORGERY_KINDS } from "../../src/harness/Forgery.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
 const MUST_EXERCISE = [

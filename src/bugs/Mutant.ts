@@ -4,8 +4,9 @@
  * of text replacements applied to the copy, and a replacement that no longer finds its text fails
  * loudly, so a refactor of the core cannot silently disarm a bug.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join, relative } from "node:path"
+import { register } from "tsx/esm/api"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { Core } from "../harness/Core.js"
 
@@ -25,18 +26,31 @@ export interface Bug {
   readonly maxShrunk?: number
 }
 
-const here = dirname(fileURLToPath(import.meta.url))
-const source = join(here, "..", "..", "src")
-// Under node_modules/.cache: ignored by git, the type checker and the test runner, and still inside the
-// project so the mutant resolves `effect` and the other dependencies from its node_modules.
-const mutants = join(here, "..", "..", "node_modules", ".cache", "checkout-protocol-mutants")
+/** The folders of `src/` that are tooling, not core: a mutant copies only the core. */
+const TOOLING = new Set(["harness", "bugs", "cli", "demo", "prove"])
+
+/** The package's root folder, found from this module's place in `src/` (sources) or `dist/src/` (built). */
+const packageRoot = (): string => {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error("checkout-protocol: no package.json above the bug catalog")
+    dir = parent
+  }
+  return dir
+}
 
 /** Writes the mutant's copy of `src/` and returns its directory. Throws if an edit does not apply exactly once. */
 export const plant = (bug: Bug): string => {
-  const root = join(mutants, bug.name)
+  const project = packageRoot()
+  const source = join(project, "src")
+  // Under the package's node_modules/.cache: ignored by git, the type checker and the test runner,
+  // and still inside the package, so the mutant resolves `effect` and the other dependencies from
+  // the same node_modules as the harness (in an installed package, the project's).
+  const root = join(project, "node_modules", ".cache", "checkout-protocol-mutants", bug.name)
   rmSync(root, { recursive: true, force: true })
   mkdirSync(root, { recursive: true })
-  cpSync(source, join(root, "src"), { recursive: true })
+  cpSync(source, join(root, "src"), { recursive: true, filter: (path) => !TOOLING.has(relative(source, path)) })
   // Inside node_modules a file belongs to no package unless one says so: without this the copy
   // would load as CommonJS, with a second instance of effect that the harness's Schema does not know.
   writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module", private: true }))
@@ -52,8 +66,19 @@ export const plant = (bug: Bug): string => {
   return root
 }
 
-/** Plants `bug` and imports the mutant core. */
+/** Whether this process can import TypeScript already: run by tsx, or by vitest's module runner. */
+let typeScriptLoads = process.execArgv.some((arg) => arg.includes("tsx")) || process.env["VITEST"] !== undefined
+
+/**
+ * Plants `bug` and imports the mutant core. The copy is TypeScript source: from the built package,
+ * tsx's loader is registered for the whole process first (not namespaced: a namespaced import
+ * would load a second copy of `effect`, whose Schemas the harness's would not know).
+ */
 export const loadMutant = async (bug: Bug): Promise<Core> => {
   const root = plant(bug)
+  if (!typeScriptLoads) {
+    register()
+    typeScriptLoads = true
+  }
   return (await import(pathToFileURL(join(root, "src", "index.ts")).href)) as Core
 }

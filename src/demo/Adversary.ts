@@ -7,15 +7,15 @@
  * the merchant still has one payment and the order is still paid.
  */
 import { Effect, Schema } from "effect"
-import { Envelope, Ledger, Signed, Topology } from "../src/index.js"
-import type { Ed25519 } from "../src/crypto/Ed25519.js"
-import type { KeyId, PartyId } from "../src/domain/Ids.js"
-import type { InMemoryNetwork } from "../src/drivers/InMemoryNetwork.js"
-import type { Packet } from "../src/machine/Machine.js"
-import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
-import type { GatewayState } from "../src/parties/Gateway.js"
-import type { IssuerState } from "../src/parties/Issuer.js"
-import type { MerchantState } from "../src/parties/Merchant.js"
+import { Envelope, Ledger, Signed, Topology } from "../index.js"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import type { KeyId, PartyId } from "../domain/Ids.js"
+import type { InMemoryNetwork } from "../drivers/InMemoryNetwork.js"
+import type { Packet } from "../machine/Machine.js"
+import type { ClearingHouseState } from "../parties/ClearingHouse.js"
+import type { GatewayState } from "../parties/Gateway.js"
+import type { IssuerState } from "../parties/Issuer.js"
+import type { MerchantState } from "../parties/Merchant.js"
 import type { Layer } from "effect"
 
 /** What the attacker tried and what it achieved. */

@@ -14,7 +14,8 @@ import type { Swarm } from "./World.js"
 /** The most re-runs each of the two searches of {@link minimize} makes. */
 export const MINIMIZE_BUDGET = 5_000
 
-type Script = ReadonlyArray<HarnessCommand>
+/** A harness script: the commands of one run, in order. */
+export type Script = ReadonlyArray<HarnessCommand>
 
 /** No faults from the swarm: every Deliver and Flush just delivers. */
 const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
@@ -190,7 +191,7 @@ const search = (trials: Trials, commands: Script): Minimized => {
 }
 
 /**
- * Makes a failing script 1-minimal: two searches (see {@link search}), one working from the
+ * Makes a failing script 1-minimal: two searches (see `search`), one working from the
  * newest commands and one from the oldest, each within {@link MINIMIZE_BUDGET}; the shorter
  * result wins. A search only ever makes its script shorter or simpler, so it can end in a local
  * minimum that the other order of removals walks around. Deterministic: the same counterexample

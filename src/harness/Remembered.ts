@@ -8,7 +8,7 @@
  */
 import { Buffer } from "node:buffer"
 import { Effect, Layer } from "effect"
-import { Ed25519, type Ed25519Backend } from "../../src/crypto/Ed25519.js"
+import { Ed25519, type Ed25519Backend } from "../crypto/Ed25519.js"
 
 /** The most signatures, and the most verdicts, kept; when one memory is full it starts again empty. */
 export const REMEMBERED_BOUND = 50_000

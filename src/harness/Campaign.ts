@@ -8,6 +8,9 @@ import { remembered } from "./Remembered.js"
 import { failureReport } from "./Report.js"
 import { harnessProperty, type HarnessSettings, type RunSummary } from "./Run.js"
 
+/** The default harness budget: runs per campaign and commands per run, as `npm test` uses them. */
+export const DEFAULT_BUDGET = { numRuns: 400, maxCommands: 300 } as const
+
 /** What a campaign did and found. */
 export interface CampaignSummary {
   readonly runs: number
@@ -43,7 +46,7 @@ export interface CampaignOptions {
 
 /**
  * Runs a campaign and summarizes it; it never throws on a violation, it reports it. Its runs
- * share one {@link remembered} copy of the crypto layer.
+ * share one `remembered` (`Remembered.ts`) copy of the crypto layer.
  */
 export const campaign = (given: HarnessSettings, options: CampaignOptions): CampaignSummary => {
   const settings = { ...given, crypto: remembered(given.crypto) }

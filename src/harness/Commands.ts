@@ -5,13 +5,13 @@
  */
 import { Schema } from "effect"
 import fc from "fast-check"
-import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
-import type { Packet } from "../../src/machine/Machine.js"
-import type { BrowserState } from "../../src/parties/Browser.js"
-import type { MerchantPayment, MerchantState } from "../../src/parties/Merchant.js"
-import type { PhoneState } from "../../src/parties/Phone.js"
+import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { Packet } from "../machine/Machine.js"
+import type { BrowserState } from "../parties/Browser.js"
+import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
+import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
-import { SIGNER_ROLES } from "../../src/messages/Signed.js"
+import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
 import type { Swarm, World } from "./World.js"
@@ -222,7 +222,7 @@ const checkoutOnReliableSession = (world: World): void => {
 }
 
 /** What a single-packet fault does to the `index`-th packet in flight. */
-const FAULTS = {
+const FAULTS: Record<Exclude<Fate, "deliver">, (world: World, packet: Packet) => void> = {
   /** The packet is lost. */
   drop: (_world: World, _packet: Packet) => undefined,
   /** The packet arrives twice: a copy joins the back of the queue. */
@@ -255,8 +255,8 @@ export class Fault extends Base {
   }
 }
 
-/** What an {@link Aimed} command does to its packet: delivers it, or one of the {@link FAULTS}. */
-type Fate = "deliver" | keyof typeof FAULTS
+/** What an {@link Aimed} command does to its packet: delivers it, or one of the network faults. */
+export type Fate = "deliver" | "drop" | "duplicate" | "delay"
 
 /** Does `fate` to `packet`, already taken off the wire; a fault gets its own line in the trace. */
 const befall = (world: World, fate: Fate, packet: Packet): void => {
@@ -340,7 +340,8 @@ export class Replay extends Base {
  * target however far the run got; the minimizer names the type instead (see `simpler`), so that
  * removing other commands never retargets it.
  */
-type Target = number | string
+/** An attack's target: a message type by its position among those recorded, or by name. */
+export type Target = number | string
 
 /** The message type `target` stands for among `packets`, listed in the order of `tags`. */
 const targetTag = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target: Target): string | undefined => {

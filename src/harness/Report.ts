@@ -38,7 +38,7 @@ export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<
   const text = [
     `Harness failure: ${String(error?.thrown ?? details.errorInstance)}`,
     `Replay with: seed=${details.seed} path="${details.counterexamplePath}" replayPath="${replayPath}"`,
-    `  npm run check -- ${settings.bug === undefined ? "" : `--bug ${settings.bug} `}--seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
+    `  checkout-protocol check ${settings.bug === undefined ? "" : `--bug ${settings.bug} `}--seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
     `Swarm: ${JSON.stringify(swarm)}`,
     `Counterexample (fast-check): ${script}`,
     `Minimized (${minimal.commands.length} commands, ${minimal.reruns} re-runs, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,

@@ -7,8 +7,8 @@
  * message whose type tag (and so its domain tag) was changed: a decline passed off as an approval.
  */
 import { Effect } from "effect"
-import type { Ed25519 } from "../../src/crypto/Ed25519.js"
-import type { Packet } from "../../src/machine/Machine.js"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
 
 /** The kinds of forgery. */

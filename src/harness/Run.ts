@@ -5,11 +5,12 @@
  */
 import fc from "fast-check"
 import type { Layer } from "effect"
-import type { Ed25519 } from "../../src/crypto/Ed25519.js"
+import type { Ed25519 } from "../crypto/Ed25519.js"
 import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
-import type { ClearingHouseState } from "../../src/parties/ClearingHouse.js"
+import type { ClearingHouseState } from "../parties/ClearingHouse.js"
+import type { Machine } from "../machine/Machine.js"
 import { runnerFor, World, type Swarm } from "./World.js"
 
 /** Settings of a harness run. */
@@ -22,6 +23,12 @@ export interface HarnessSettings {
   readonly replayPath?: string
   /** The seeded bug planted in `core`, if any: a failure's replay command names it. */
   readonly bug?: string
+  /**
+   * Machines of your own to run in place of the core's, matched by `kind` (`"Issuer"`, `"Gateway"`,
+   * ...): the harness then proves the invariants of your build of those parties, starting from the
+   * core's initial states.
+   */
+  readonly machines?: ReadonlyArray<Machine<any, any>>
 }
 
 /** What one run exercised. */
@@ -41,7 +48,7 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
 /** How far the clock moves in each round of quiescence: RETRY_MAX_ms, so every outbox entry falls due in each round. */
 const QUIESCENCE_STEP_ms = 16_000
 
-/** The longest the world may take to quiesce: rounds of delivering everything, then {@link QUIESCENCE_STEP_ms} passing. */
+/** The longest the world may take to quiesce: rounds of delivering everything, then `QUIESCENCE_STEP_ms` (16 s) passing. */
 export const QUIESCENCE_ROUNDS = 20
 
 /** Faults stop: delivers every packet in flight, including the ones the deliveries cause. */
@@ -62,7 +69,7 @@ const cycleToClose = (world: World): boolean => {
 
 /**
  * Rounds of delivering everything in flight, closing the clearing cycle if it has items, and
- * letting {@link QUIESCENCE_STEP_ms} pass, until the world is at rest or {@link QUIESCENCE_ROUNDS}
+ * letting `QUIESCENCE_STEP_ms` (16 s) pass, until the world is at rest or {@link QUIESCENCE_ROUNDS}
  * rounds have passed. At rest means nothing is in flight after the clock moved and no cycle waits
  * to be closed: every outbox entry falls due in each round and a waiting browser polls, so an
  * empty network then means every outbox is empty and nobody waits; further rounds would only tick
@@ -107,7 +114,7 @@ export const play = (
   commands: Iterable<HarnessCommand>,
   before?: (command: HarnessCommand, world: World) => void
 ): Played => {
-  const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm)
+  const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm, settings.machines)
   const model = { world }
   const ran: Array<HarnessCommand> = []
   try {

@@ -4,10 +4,10 @@
  * (what an attacker has recorded); the reference model; and counters of what was exercised.
  */
 import { Effect, Layer } from "effect"
-import type { Ed25519 } from "../../src/crypto/Ed25519.js"
-import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
-import type { InMemoryNetwork, TraceEntry } from "../../src/drivers/InMemoryNetwork.js"
-import type { Output, Packet } from "../../src/machine/Machine.js"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
+import type { Machine, Output, Packet } from "../machine/Machine.js"
 import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
@@ -60,11 +60,12 @@ export class World {
     readonly core: Core,
     readonly crypto: Layer.Layer<Ed25519>,
     readonly run: Runner,
-    readonly swarm: Swarm
+    readonly swarm: Swarm,
+    machines: ReadonlyArray<Machine<any, any>> = []
   ) {
     this.ids = core.Topology.ids
     const keys = core.Topology.makeKeys(crypto, "harness")
-    const nodes = core.Topology.standardNodes(keys)
+    const nodes = core.Topology.standardNodes(keys).map((n) => ({ ...n, machine: machines.find((m) => m.kind === n.machine.kind) ?? n.machine }))
     this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, nodes, core.Topology.START_ms)
     this.declared = new Map(nodes.map((n) => [n.id, new Set(n.machine.transitions.map(transitionKey))]))
   }
