@@ -3,6 +3,7 @@
  * sans-I/O state machines per party with Schema-typed, Ed25519-signed messages on every hop.
  *
  * @packageDocumentation
+ * @module checkout-protocol
  * @since 0.1.0
  */
 export * as Ids from "./domain/Ids.js"

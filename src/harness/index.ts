@@ -33,6 +33,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module checkout-protocol/harness
  * @since 0.3.0
  */
 export * as Campaign from "./Campaign.js"
