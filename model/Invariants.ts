@@ -9,10 +9,11 @@ import * as Money from "../src/domain/Money.js"
 import type { BrowserState } from "../src/parties/Browser.js"
 import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
 import type { GatewayPaymentState, GatewayState } from "../src/parties/Gateway.js"
-import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
+import type { IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantPaymentState, MerchantState } from "../src/parties/Merchant.js"
 import type { PhoneState } from "../src/parties/Phone.js"
-import type { Model } from "./Model.js"
+import { chains, holds, issuerById, issuerHolds, merchantById, paymentKey } from "./Links.js"
+import { decisionKeyOf, type Model } from "./Model.js"
 import { conservation, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
 export { conservation, settlementExactlyOnce, settlementLiveness }
@@ -21,9 +22,9 @@ export { conservation, settlementExactlyOnce, settlementLiveness }
 export interface SystemView {
   readonly now_ms: number
   readonly browsers: ReadonlyArray<BrowserState>
-  readonly merchant: MerchantState
-  readonly gateway: GatewayState
-  readonly issuer: IssuerState
+  readonly merchants: ReadonlyArray<MerchantState>
+  readonly gateways: ReadonlyArray<GatewayState>
+  readonly issuers: ReadonlyArray<IssuerState>
   readonly phones: ReadonlyArray<PhoneState>
   readonly clearing: ClearingHouseState
 }
@@ -31,64 +32,60 @@ export interface SystemView {
 /** A checker: the violations of one invariant in a view. */
 export type Checker = (view: SystemView, model: Model) => ReadonlyArray<string>
 
-
 /** Whether the merchant's payment was authorized, whatever happened to it since. */
 const merchantApproved = (state: MerchantPaymentState): boolean => state === "Authorized" || state === "Captured" || state === "Voided"
 
 /** Whether the gateway's payment was approved, whatever happened to it since. */
 const gatewayApproved = (state: GatewayPaymentState): boolean => state === "Approved" || state === "Captured" || state === "Voided"
 
-/** The issuer's holds with the authorization each belongs to. */
-const holdsWithAuthorization = (issuer: IssuerState): ReadonlyArray<{ readonly hold: Ledger.Hold; readonly auth: IssuerAuthorization | undefined }> =>
-  Object.values(issuer.ledger.holds).map((hold) => ({ hold, auth: getOwn(issuer.authorizations, hold.id.replace(/^hold:/, "")) }))
-
-/** The issuer's authorizations for a payment id. */
-const authorizationsFor = (issuer: IssuerState, paymentId: string): ReadonlyArray<IssuerAuthorization> =>
-  Object.values(issuer.authorizations).filter((a) => a.request.paymentId === paymentId)
+/** Adds one to the count of `key`. */
+const bump = (counts: Map<string, number>, key: string, by = 1): void => void counts.set(key, (counts.get(key) ?? 0) + by)
 
 /**
  * No double charge: at most one hold per payment, never capturing beyond a hold nor beyond what
  * the merchant's staff asked to capture, at most one held payment per order, and never more held
- * for an order than its total.
+ * for an order than its total. Payments and orders are told apart by their merchant: every
+ * merchant numbers its own from 1.
  */
 export const noDoubleCharge: Checker = (view, model) => {
   const violations: Array<string> = []
   const heldPerOrder = new Map<string, Array<string>>()
   const perPayment = new Map<string, number>()
-  for (const { hold, auth } of holdsWithAuthorization(view.issuer)) {
-    if (hold.captured_minor > hold.amount_minor) violations.push(`hold ${hold.id} captured ${hold.captured_minor} of ${hold.amount_minor}`)
+  for (const { issuer, hold, auth } of holds(view)) {
+    const at = `${issuer.identity.id} hold ${hold.id}`
+    if (hold.captured_minor > hold.amount_minor) violations.push(`${at} captured ${hold.captured_minor} of ${hold.amount_minor}`)
     if (auth === undefined) {
-      violations.push(`hold ${hold.id} belongs to no authorization`)
+      violations.push(`${at} belongs to no authorization`)
       continue
     }
-    const paymentId = auth.request.paymentId
-    perPayment.set(paymentId, (perPayment.get(paymentId) ?? 0) + 1)
+    const merchantId = auth.request.payee.merchant
+    const key = paymentKey(merchantId, auth.request.paymentId)
+    bump(perPayment, key)
     if (hold.status === "voided" || hold.status === "expired") continue
-    const payment = getOwn(view.merchant.payments, paymentId)
+    const payment = getOwn(merchantById(view, merchantId)?.payments ?? {}, auth.request.paymentId)
     if (payment === undefined) {
-      violations.push(`hold ${hold.id} for payment ${paymentId}, which the merchant never requested`)
+      violations.push(`${at} for payment ${key}, which the merchant never requested`)
       continue
     }
-    const orderId = payment.request.orderId
-    heldPerOrder.set(orderId, [...(heldPerOrder.get(orderId) ?? []), hold.id])
-    const order = getOwn(view.merchant.orders, orderId)
-    if (order !== undefined && hold.amount_minor > payment.request.amount.amount_minor) {
-      violations.push(`hold ${hold.id} of ${hold.amount_minor} exceeds payment ${paymentId} of ${payment.request.amount.amount_minor}`)
+    const orderKey = paymentKey(merchantId, payment.request.orderId)
+    heldPerOrder.set(orderKey, [...(heldPerOrder.get(orderKey) ?? []), hold.id])
+    if (hold.amount_minor > payment.request.amount.amount_minor) {
+      violations.push(`${at} of ${hold.amount_minor} exceeds payment ${key} of ${payment.request.amount.amount_minor}`)
     }
   }
-  for (const [paymentId, n] of perPayment) if (n > 1) violations.push(`payment ${paymentId} has ${n} holds`)
+  for (const [key, n] of perPayment) if (n > 1) violations.push(`payment ${key} has ${n} holds`)
   violations.push(...capturedBeyondAsked(view, model))
-  for (const [orderId, holds] of heldPerOrder) if (holds.length > 1) violations.push(`order ${orderId} has ${holds.length} live holds: ${holds.join(", ")}`)
+  for (const [orderKey, held] of heldPerOrder) if (held.length > 1) violations.push(`order ${orderKey} has ${held.length} live holds: ${held.join(", ")}`)
   return violations
 }
 
 /** Payments whose hold was captured beyond what the merchant's staff asked to capture on them. */
 const capturedBeyondAsked = (view: SystemView, model: Model): ReadonlyArray<string> => {
   const asked = new Map<string, number>()
-  for (const r of Object.values(model.staffRequests)) if (r.operation === "capture") asked.set(r.paymentId, (asked.get(r.paymentId) ?? 0) + r.amount_minor)
-  return holdsWithAuthorization(view.issuer).flatMap(({ hold, auth }) => {
-    const paymentId = auth?.request.paymentId ?? ""
-    return hold.captured_minor > (asked.get(paymentId) ?? 0) ? [`payment ${paymentId} captured ${hold.captured_minor}, the merchant asked for ${asked.get(paymentId) ?? 0}`] : []
+  for (const r of Object.values(model.staffRequests)) if (r.operation === "capture") bump(asked, paymentKey(r.merchant, r.paymentId), r.amount_minor)
+  return holds(view).flatMap(({ hold, auth }) => {
+    const key = auth === undefined ? "" : paymentKey(auth.request.payee.merchant, auth.request.paymentId)
+    return hold.captured_minor > (asked.get(key) ?? 0) ? [`payment ${key} captured ${hold.captured_minor}, the merchant asked for ${asked.get(key) ?? 0}`] : []
   })
 }
 
@@ -101,19 +98,22 @@ const answeredInTime = (issuer: IssuerState, challengeId: string): boolean => {
 /**
  * No unapproved debit: every hold matches a decision of the shopper to approve, on a device
  * enrolled for the account, for the same payment, account, amount, currency and payee, made
- * before the challenge expired, and each approval backs at most one hold.
+ * before the challenge expired, and each approval backs at most one hold. Decisions are told apart
+ * by issuer: every issuer numbers its own challenges.
  */
 export const noUnapprovedDebit: Checker = (view, model) => {
   const violations: Array<string> = []
   const used = new Map<string, number>()
-  for (const { hold, auth } of holdsWithAuthorization(view.issuer)) {
+  for (const { issuer, hold, auth } of holds(view)) {
+    const at = `${issuer.identity.id} hold ${hold.id}`
     const challengeId = auth?.challengeId ?? null
-    const decision = challengeId === null ? undefined : getOwn(model.decisions, challengeId)
+    const decisionKey = challengeId === null ? "" : decisionKeyOf(issuer.identity.id, challengeId)
+    const decision = challengeId === null ? undefined : getOwn(model.decisions, decisionKey)
     if (auth === undefined || challengeId === null || decision === undefined || decision.decision !== "approve") {
-      violations.push(`hold ${hold.id} without the shopper's approval`)
+      violations.push(`${at} without the shopper's approval`)
       continue
     }
-    used.set(challengeId, (used.get(challengeId) ?? 0) + 1)
+    bump(used, decisionKey)
     const r = auth.request
     const mismatch =
       decision.paymentId !== r.paymentId
@@ -124,66 +124,72 @@ export const noUnapprovedDebit: Checker = (view, model) => {
             ? "amount"
             : decision.payeeMerchant !== r.payee.merchant || decision.payeeName !== r.payee.name
               ? "payee"
-              : decision.decidedAt_ms >= decision.expiresAt_ms || !answeredInTime(view.issuer, challengeId)
+              : decision.decidedAt_ms >= decision.expiresAt_ms || !answeredInTime(issuer, challengeId)
                 ? "deadline"
-                : !(getOwn(view.issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
+                : !(getOwn(issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
                   ? "device"
                   : null
-    if (mismatch !== null) violations.push(`hold ${hold.id} does not match what the shopper approved: ${mismatch}`)
+    if (mismatch !== null) violations.push(`${at} does not match what the shopper approved: ${mismatch}`)
   }
-  for (const [challengeId, n] of used) if (n > 1) violations.push(`approval ${challengeId} backs ${n} holds`)
+  for (const [key, n] of used) if (n > 1) violations.push(`approval ${key} backs ${n} holds`)
   return violations
 }
 
 /**
- * Authenticity: no forged packet was ever accepted, and the merchant marks an order paid only on
- * a gateway result approving that payment for that amount.
+ * Authenticity: no forged packet was ever accepted, and a merchant marks an order paid only on a
+ * result of its own gateway approving that payment for that amount.
  */
 export const authenticity: Checker = (view, model) => {
   const violations: Array<string> = model.forgeriesAccepted.map((what) => `a party accepted a forgery: ${what}`)
-  for (const payment of Object.values(view.merchant.payments)) {
+  for (const { merchant, payment, atGateway } of chains(view)) {
     if (!merchantApproved(payment.state)) continue
-    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
     if (atGateway === undefined || !gatewayApproved(atGateway.state) || !Money.equals(atGateway.request.amount, payment.request.amount)) {
-      violations.push(`merchant authorized ${payment.request.id} without the gateway approving it for that amount`)
+      violations.push(`${merchant.identity.id} authorized ${payment.request.id} without its gateway approving it for that amount`)
     }
   }
   return violations
 }
 
 /**
- * Agreement: a paid order has a payment the issuer holds (or held until it lapsed), a gateway
- * approval has an issuer hold, no party counts more captured or refunded than the issuer does,
- * and a browser shows "approved" only for an order the merchant has paid.
+ * Agreement: a paid order has a payment the payer's issuer holds (or held until it lapsed), a
+ * gateway approval has an issuer hold, no party counts more captured or refunded than the issuer
+ * does, and a browser shows "approved" only for an order its merchant has paid.
  */
 export const agreement: Checker = (view) => {
   const violations: Array<string> = []
-  const issuerHolds = (paymentId: string) => authorizationsFor(view.issuer, paymentId).some((a) => a.state !== "Challenging" && a.state !== "Declined")
-  for (const order of Object.values(view.merchant.orders)) {
-    if (order.state !== "Paid") continue
-    const paymentId = order.payments.at(-1)
-    if (paymentId === undefined || !issuerHolds(paymentId)) violations.push(`order ${order.id} is paid but the issuer holds no payment for it`)
+  for (const merchant of view.merchants) {
+    const me = merchant.identity.id
+    for (const order of Object.values(merchant.orders)) {
+      if (order.state !== "Paid") continue
+      const payment = getOwn(merchant.payments, order.payments.at(-1) ?? "")
+      if (payment === undefined || !issuerHolds(issuerById(view, payment.request.payer.issuer), me, payment.request.id)) {
+        violations.push(`${me} order ${order.id} is paid but the issuer holds no payment for it`)
+      }
+    }
   }
-  for (const [key, payment] of Object.entries(view.gateway.payments)) {
-    if (gatewayApproved(payment.state) && !issuerHolds(payment.request.id)) violations.push(`gateway approved ${key} but the issuer holds nothing`)
+  for (const gateway of view.gateways) {
+    for (const [key, payment] of Object.entries(gateway.payments)) {
+      if (gatewayApproved(payment.state) && !issuerHolds(issuerById(view, payment.request.payer.issuer), payment.request.from, payment.request.id)) {
+        violations.push(`${gateway.identity.id} approved ${key} but the issuer holds nothing`)
+      }
+    }
   }
-  for (const payment of Object.values(view.merchant.payments)) {
+  for (const { merchant, payment, atGateway, auth, hold } of chains(view)) {
     // Each party learns of a capture or refund after the one before it: none may count more than the issuer did.
-    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
-    const auth = atGateway === undefined ? undefined : getOwn(view.issuer.authorizations, `${view.gateway.identity.id}/${atGateway.authorizationId}`)
-    const issuerCaptured = atGateway === undefined ? 0 : (Ledger.hold(view.issuer.ledger, `hold:${view.gateway.identity.id}/${atGateway.authorizationId}`)?.captured_minor ?? 0)
+    const id = `${merchant.identity.id}/${payment.request.id}`
     const gatewayCaptured = atGateway?.captured_minor ?? 0
+    const issuerCaptured = hold?.captured_minor ?? 0
     if (payment.captured_minor > gatewayCaptured || gatewayCaptured > issuerCaptured) {
-      violations.push(`payment ${payment.request.id}: captured ${payment.captured_minor}/${gatewayCaptured}/${issuerCaptured} at merchant/gateway/issuer`)
+      violations.push(`payment ${id}: captured ${payment.captured_minor}/${gatewayCaptured}/${issuerCaptured} at merchant/gateway/issuer`)
     }
     const gatewayRefunded = atGateway?.refunded_minor ?? 0
     if (payment.refunded_minor > gatewayRefunded || gatewayRefunded > (auth?.refunded_minor ?? 0)) {
-      violations.push(`payment ${payment.request.id}: refunded ${payment.refunded_minor}/${gatewayRefunded}/${auth?.refunded_minor ?? 0} at merchant/gateway/issuer`)
+      violations.push(`payment ${id}: refunded ${payment.refunded_minor}/${gatewayRefunded}/${auth?.refunded_minor ?? 0} at merchant/gateway/issuer`)
     }
   }
   for (const browser of view.browsers) {
     if (browser.screen !== "Approved") continue
-    const order = browser.order === null ? undefined : getOwn(view.merchant.orders, browser.order.orderId)
+    const order = browser.order === null ? undefined : getOwn(merchantById(view, browser.merchant)?.orders ?? {}, browser.order.orderId)
     if (order?.state !== "Paid") violations.push(`browser ${browser.me} shows approved for an order that is not paid`)
   }
   return violations
@@ -195,29 +201,35 @@ export const agreement: Checker = (view) => {
  */
 export const paymentLiveness: Checker = (view) => {
   const violations: Array<string> = []
-  for (const payment of Object.values(view.merchant.payments)) {
-    const id = payment.request.id
+  for (const { merchant, payment, gateway, atGateway, issuer } of chains(view)) {
+    const id = `${merchant.identity.id}/${payment.request.id}`
     if (payment.state === "Authorizing") {
       violations.push(`payment ${id} is still authorizing`)
       continue
     }
-    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${id}`)
-    const atIssuer = authorizationsFor(view.issuer, id)
     if (atGateway === undefined || gatewayApproved(atGateway.state) !== merchantApproved(payment.state)) {
       violations.push(`payment ${id}: merchant ${payment.state}, gateway ${atGateway?.state ?? "unaware"}`)
     }
+    const atIssuer =
+      issuer === undefined || gateway === undefined
+        ? []
+        : Object.entries(issuer.authorizations)
+            .filter(([key, a]) => key.startsWith(`${gateway.identity.id}/`) && a.request.payee.merchant === merchant.identity.id && a.request.paymentId === payment.request.id)
+            .map(([, a]) => a)
     const issuerApproved = atIssuer.some((a) => a.status === "approved")
     if (atIssuer.length > 0 && issuerApproved !== merchantApproved(payment.state)) {
       violations.push(`payment ${id}: merchant ${payment.state}, issuer ${atIssuer.map((a) => a.state).join("/")}`)
     }
   }
-  for (const c of Object.values(view.issuer.challenges)) if (c.state === "Pending") violations.push(`issuer challenge ${c.challenge.id} still pending`)
+  for (const issuer of view.issuers) {
+    for (const c of Object.values(issuer.challenges)) if (c.state === "Pending") violations.push(`${issuer.identity.id} challenge ${c.challenge.id} still pending`)
+    for (const h of Ledger.expiredHolds(issuer.ledger, view.now_ms)) violations.push(`${issuer.identity.id} hold ${h.id} outlived its expiry`)
+  }
   for (const phone of view.phones) {
     for (const c of Object.values(phone.challenges)) {
       if (c.state === "Pending" || c.state === "Answered") violations.push(`phone ${phone.identity.id} challenge ${c.challenge.id} still ${c.state}`)
     }
   }
-  for (const h of Ledger.expiredHolds(view.issuer.ledger, view.now_ms)) violations.push(`hold ${h.id} outlived its expiry`)
   return violations
 }
 

@@ -15,6 +15,8 @@ import type { Challenge } from "../src/messages/IssuerPhone.js"
 /** What the shopper saw and decided on the phone for one challenge. */
 export interface ShopperDecision {
   readonly challengeId: string
+  /** The issuer that sent the challenge: challenge ids are per issuer. */
+  readonly issuer: string
   readonly device: string
   readonly decision: "approve" | "decline"
   readonly paymentId: string
@@ -28,16 +30,24 @@ export interface ShopperDecision {
 
 /** What the merchant's staff asked for on one payment: a capture or refund of an amount, or a void. */
 export interface StaffRequest {
+  /** The merchant whose staff asked: payment ids are per merchant. */
+  readonly merchant: string
   readonly operation: "capture" | "void" | "refund"
   readonly paymentId: string
   readonly amount_minor: number
 }
 
-/** The model: the shopper's decisions by challenge, the totals they agreed to pay per order, the merchant's staff's requests, and forgeries that got through. */
+/**
+ * The model: the shoppers' decisions by challenge, the totals they agreed to pay per order, the
+ * merchants' staff's requests, and forgeries that got through. Every key names the party whose
+ * numbering its id follows (`issuer-2/ch-1`, `merchant-1/ord-3`), since ids collide across parties.
+ */
 export interface Model {
+  /** By {@link decisionKeyOf}: issuer and challenge id. */
   readonly decisions: Readonly<Record<string, ShopperDecision>>
+  /** By merchant and order id. */
   readonly orderTotals: Readonly<Record<string, Money>>
-  /** The merchant staff's captures, voids and refunds, by the operation id the merchant gave them. */
+  /** The merchants' staff's captures, voids and refunds, by merchant and the operation id the merchant gave them. */
   readonly staffRequests: Readonly<Record<string, StaffRequest>>
   /** Forged or tampered packets a party accepted (changed state on): must stay zero. */
   readonly forgeriesAccepted: ReadonlyArray<string>
@@ -46,16 +56,20 @@ export interface Model {
 /** The model before anything happened. */
 export const empty: Model = { decisions: {}, orderTotals: {}, staffRequests: {}, forgeriesAccepted: [] }
 
-/** The model after the shopper decided on challenge `challenge` shown on `device` at `now_ms`. */
-export const decide = (model: Model, device: string, challenge: Challenge, decision: "approve" | "decline", now_ms: number): Model =>
-  Object.hasOwn(model.decisions, challenge.id)
+/** The key of a decision: the issuer that numbered the challenge, and its id. */
+export const decisionKeyOf = (issuer: string, challengeId: string): string => `${issuer}/${challengeId}`
+
+/** The model after the shopper decided on challenge `challenge` from `issuer`, shown on `device` at `now_ms`. */
+export const decide = (model: Model, device: string, issuer: string, challenge: Challenge, decision: "approve" | "decline", now_ms: number): Model =>
+  Object.hasOwn(model.decisions, decisionKeyOf(issuer, challenge.id))
     ? model
     : {
         ...model,
         decisions: {
           ...model.decisions,
-          [challenge.id]: {
+          [decisionKeyOf(issuer, challenge.id)]: {
             challengeId: challenge.id,
+            issuer,
             device,
             decision,
             paymentId: challenge.paymentId,
@@ -69,12 +83,17 @@ export const decide = (model: Model, device: string, challenge: Challenge, decis
         }
       }
 
-/** The model after the shopper clicked "pay now" on `orderId` showing `total`. */
-export const payClicked = (model: Model, orderId: string, total: Money): Model =>
-  Object.hasOwn(model.orderTotals, orderId) ? model : { ...model, orderTotals: { ...model.orderTotals, [orderId]: total } }
+/** The model after the shopper clicked "pay now" on order `orderId` of `merchant` showing `total`. */
+export const payClicked = (model: Model, merchant: string, orderId: string, total: Money): Model => {
+  const key = `${merchant}/${orderId}`
+  return Object.hasOwn(model.orderTotals, key) ? model : { ...model, orderTotals: { ...model.orderTotals, [key]: total } }
+}
 
 /** The model after a forged packet was accepted by a party: a violation of authenticity. */
 export const forgeryAccepted = (model: Model, what: string): Model => ({ ...model, forgeriesAccepted: [...model.forgeriesAccepted, what] })
 
-/** The model after the merchant's staff asked for `request`, which the merchant sent as operation `id`. */
-export const staffAsked = (model: Model, id: string, request: StaffRequest): Model => ({ ...model, staffRequests: { ...model.staffRequests, [id]: request } })
+/** The model after a merchant's staff asked for `request`, which the merchant sent as operation `id`. */
+export const staffAsked = (model: Model, id: string, request: StaffRequest): Model => ({
+  ...model,
+  staffRequests: { ...model.staffRequests, [`${request.merchant}/${id}`]: request }
+})

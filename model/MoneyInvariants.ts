@@ -7,7 +7,9 @@
 import { getOwn } from "../src/domain/Records.js"
 import * as Ledger from "../src/ledger/Ledger.js"
 import type { ClearingItem } from "../src/messages/Clearing.js"
+import type { GatewayState } from "../src/parties/Gateway.js"
 import type { Checker, SystemView } from "./Invariants.js"
+import { chains, gatewayById, issuerById } from "./Links.js"
 
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
@@ -51,10 +53,7 @@ const postedBy = (view: SystemView, settlements: Readonly<Record<string, unknown
 /** Each bank's own record of its settlement account moved by exactly what it posted, and the settlement bank's by exactly what was netted. */
 const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
   const findings: Array<string> = []
-  const banks = [
-    { id: view.issuer.identity.id, ledger: view.issuer.ledger, settlements: view.issuer.settlements },
-    { id: view.gateway.identity.id, ledger: view.gateway.ledger, settlements: view.gateway.settlements }
-  ]
+  const banks = [...view.issuers, ...view.gateways].map((b) => ({ id: b.identity.id, ledger: b.ledger, settlements: b.settlements }))
   for (const bank of banks) {
     const received = new Map<string, number>()
     for (const { key, instruction } of postedBy(view, bank.settlements)) {
@@ -86,9 +85,7 @@ const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
  */
 export const conservation: Checker = (view) => {
   const findings = [
-    ...ledgerFindings(view.issuer.identity.id, view.issuer.ledger),
-    ...ledgerFindings(view.gateway.identity.id, view.gateway.ledger),
-    ...ledgerFindings(view.clearing.identity.id, view.clearing.ledger),
+    ...[...view.issuers, ...view.gateways, view.clearing].flatMap((bank) => ledgerFindings(bank.identity.id, bank.ledger)),
     ...mirrorFindings(view)
   ]
   for (const cycle of Object.values(view.clearing.cycles)) {
@@ -110,20 +107,45 @@ const clearedItems = (view: SystemView): ReadonlyArray<{ readonly item: Clearing
   Object.values(view.clearing.cycles).flatMap((c) => c.items.map((item) => ({ item, cycle: c.number })))
 
 /** The merchant whose operation an acquirer's item came from. */
-const merchantOf = (view: SystemView, itemId: string): string | undefined => {
-  const key = getOwn(view.gateway.byOperation, itemId)
-  return key === undefined ? undefined : getOwn(view.gateway.operations, key)?.request.from
+const merchantOf = (gateway: GatewayState, itemId: string): string | undefined => {
+  const key = getOwn(gateway.byOperation, itemId)
+  return key === undefined ? undefined : getOwn(gateway.operations, key)?.request.from
 }
 
-/** The acquirer's submitted items by key. */
-const submittedItems = (view: SystemView): ReadonlyMap<string, ClearingItem> =>
-  new Map(Object.values(view.gateway.submissions).flatMap((s) => s.items.map((item) => [`${item.acquirer}/${item.id}`, item] as const)))
+/** An acquirer's submitted items by key. */
+const submittedItems = (gateway: GatewayState): ReadonlyMap<string, ClearingItem> =>
+  new Map(Object.values(gateway.submissions).flatMap((s) => s.items.map((item) => [`${item.acquirer}/${item.id}`, item] as const)))
+
+/** Each merchant's payout at one acquirer, as its settled captures less refunds and fees say it should be. */
+const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
+  const findings: Array<string> = []
+  const submitted = submittedItems(gateway)
+  const owed = new Map<string, number>()
+  for (const key of Object.keys(gateway.settledItems)) {
+    const item = submitted.get(key)
+    const merchant = item === undefined ? undefined : merchantOf(gateway, item.id)
+    if (item === undefined || merchant === undefined) {
+      findings.push(`${gateway.identity.id} settled ${key}, which it never submitted`)
+      continue
+    }
+    const amount = item.amount.amount_minor
+    const account = `merchant:${merchant}:${item.amount.currency}`
+    const net = item.kind === "capture" ? amount - Math.floor((amount * gateway.config.feeBps) / 10_000) : -amount
+    owed.set(account, (owed.get(account) ?? 0) + net)
+  }
+  for (const a of Object.values(gateway.ledger.accounts)) {
+    if (!a.id.startsWith("merchant:")) continue
+    const paid = Ledger.balance(gateway.ledger, a.id)
+    if (paid !== (owed.get(a.id) ?? 0)) findings.push(`${gateway.identity.id} ${a.id} was paid ${paid}, its settled captures less refunds and fees are ${owed.get(a.id) ?? 0}`)
+  }
+  return findings
+}
 
 /**
  * Settlement exactly once: each capture and refund is cleared in at most one cycle, and only if
- * the acquirer and the issuer both booked it for that amount; refunds never exceed captures, at
- * the issuer or at the acquirer; and each merchant's account holds exactly its settled captures,
- * less its settled refunds, less the acquirer's fee on each settled capture.
+ * its acquirer and its issuer both booked it for that amount; refunds never exceed captures, at
+ * any issuer or acquirer; and each merchant's account at its acquirer holds exactly its settled
+ * captures, less its settled refunds, less the acquirer's fee on each settled capture.
  */
 export const settlementExactlyOnce: Checker = (view) => {
   const findings: Array<string> = []
@@ -132,37 +154,24 @@ export const settlementExactlyOnce: Checker = (view) => {
     const key = `${item.acquirer}/${item.id}`
     if (seen.has(key)) findings.push(`item ${key} cleared in cycles ${seen.get(key)} and ${cycle}`)
     seen.set(key, cycle)
-    const gatewayOp = getOwn(view.gateway.byOperation, item.id)
-    const op = gatewayOp === undefined ? undefined : getOwn(view.gateway.operations, gatewayOp)
+    const gateway = gatewayById(view, item.acquirer)
+    const gatewayOp = gateway === undefined ? undefined : getOwn(gateway.byOperation, item.id)
+    const op = gateway === undefined || gatewayOp === undefined ? undefined : getOwn(gateway.operations, gatewayOp)
     if (op?.state !== "Accepted") findings.push(`item ${key} cleared without an accepted operation at the acquirer`)
-    const entry = getOwn(view.issuer.ledger.journal, `${item.kind}:${key}`)
-    if (entry?.amount_minor !== item.amount.amount_minor) findings.push(`item ${key} cleared for ${item.amount.amount_minor}, the issuer booked ${entry?.amount_minor ?? "nothing"}`)
+    const entry = getOwn(issuerById(view, item.issuer)?.ledger.journal ?? {}, `${item.kind}:${key}`)
+    if (entry?.amount_minor !== item.amount.amount_minor) findings.push(`item ${key} cleared for ${item.amount.amount_minor}, ${item.issuer} booked ${entry?.amount_minor ?? "nothing"}`)
   }
-  for (const [key, auth] of Object.entries(view.issuer.authorizations)) {
-    const captured = Ledger.hold(view.issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
-    if (auth.refunded_minor > captured) findings.push(`authorization ${key}: refunded ${auth.refunded_minor} of ${captured} captured`)
-  }
-  for (const [key, p] of Object.entries(view.gateway.payments)) {
-    if (p.refunded_minor > p.captured_minor) findings.push(`payment ${key}: the acquirer refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
-  }
-  const submitted = submittedItems(view)
-  const owed = new Map<string, number>()
-  for (const key of Object.keys(view.gateway.settledItems)) {
-    const item = submitted.get(key)
-    const merchant = item === undefined ? undefined : merchantOf(view, item.id)
-    if (item === undefined || merchant === undefined) {
-      findings.push(`the acquirer settled ${key}, which it never submitted`)
-      continue
+  for (const issuer of view.issuers) {
+    for (const [key, auth] of Object.entries(issuer.authorizations)) {
+      const captured = Ledger.hold(issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
+      if (auth.refunded_minor > captured) findings.push(`${issuer.identity.id} authorization ${key}: refunded ${auth.refunded_minor} of ${captured} captured`)
     }
-    const amount = item.amount.amount_minor
-    const account = `merchant:${merchant}:${item.amount.currency}`
-    const net = item.kind === "capture" ? amount - Math.floor((amount * view.gateway.config.feeBps) / 10_000) : -amount
-    owed.set(account, (owed.get(account) ?? 0) + net)
   }
-  for (const a of Object.values(view.gateway.ledger.accounts)) {
-    if (!a.id.startsWith("merchant:")) continue
-    const paid = Ledger.balance(view.gateway.ledger, a.id)
-    if (paid !== (owed.get(a.id) ?? 0)) findings.push(`${a.id} was paid ${paid}, its settled captures less refunds and fees are ${owed.get(a.id) ?? 0}`)
+  for (const gateway of view.gateways) {
+    for (const [key, p] of Object.entries(gateway.payments)) {
+      if (p.refunded_minor > p.captured_minor) findings.push(`${gateway.identity.id} payment ${key}: refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
+    }
+    findings.push(...payoutFindings(gateway))
   }
   return findings
 }
@@ -175,28 +184,30 @@ export const settlementExactlyOnce: Checker = (view) => {
  */
 export const settlementLiveness: Checker = (view) => {
   const findings: Array<string> = []
-  for (const h of Object.values(view.issuer.ledger.holds)) if (h.status === "pending") findings.push(`hold ${h.id} still pending`)
-  for (const [id, op] of Object.entries(view.merchant.operations)) if (op.state === "Pending") findings.push(`merchant operation ${id} still pending`)
-  for (const [key, op] of Object.entries(view.gateway.operations)) if (op.state === "Forwarding") findings.push(`gateway operation ${key} still forwarding`)
-  for (const payment of Object.values(view.merchant.payments)) {
-    const atGateway = getOwn(view.gateway.payments, `${view.merchant.identity.id}/${payment.request.id}`)
-    const auth = atGateway === undefined ? undefined : getOwn(view.issuer.authorizations, `${view.gateway.identity.id}/${atGateway.authorizationId}`)
-    const hold = atGateway === undefined ? undefined : Ledger.hold(view.issuer.ledger, `hold:${view.gateway.identity.id}/${atGateway.authorizationId}`)
+  for (const issuer of view.issuers) for (const h of Object.values(issuer.ledger.holds)) if (h.status === "pending") findings.push(`${issuer.identity.id} hold ${h.id} still pending`)
+  for (const merchant of view.merchants) {
+    for (const [id, op] of Object.entries(merchant.operations)) if (op.state === "Pending") findings.push(`${merchant.identity.id} operation ${id} still pending`)
+  }
+  for (const gateway of view.gateways) {
+    const me = gateway.identity.id
+    for (const [key, op] of Object.entries(gateway.operations)) if (op.state === "Forwarding") findings.push(`${me} operation ${key} still forwarding`)
+    if (gateway.unsubmitted.length > 0) findings.push(`${me}: ${gateway.unsubmitted.length} items never submitted`)
+    for (const [id, s] of Object.entries(gateway.submissions)) if (s.cycle === null) findings.push(`${me} submission ${id} never receipted`)
+  }
+  for (const { merchant, payment, atGateway, auth, hold } of chains(view)) {
     const captured = [payment.captured_minor, atGateway?.captured_minor ?? 0, hold?.captured_minor ?? 0]
     const refunded = [payment.refunded_minor, atGateway?.refunded_minor ?? 0, auth?.refunded_minor ?? 0]
     if (new Set(captured).size > 1 || new Set(refunded).size > 1) {
-      findings.push(`payment ${payment.request.id}: captured ${captured.join("/")}, refunded ${refunded.join("/")} at merchant/gateway/issuer`)
+      findings.push(`payment ${merchant.identity.id}/${payment.request.id}: captured ${captured.join("/")}, refunded ${refunded.join("/")} at merchant/gateway/issuer`)
     }
   }
-  if (view.gateway.unsubmitted.length > 0) findings.push(`${view.gateway.unsubmitted.length} items never submitted`)
-  for (const [id, s] of Object.entries(view.gateway.submissions)) if (s.cycle === null) findings.push(`submission ${id} never receipted`)
   for (const cycle of Object.values(view.clearing.cycles)) {
     if (cycle.items.length > 0 && cycle.state !== "Settled") findings.push(`cycle ${cycle.number} is ${cycle.state}`)
   }
   for (const { item } of clearedItems(view)) {
     const key = `${item.acquirer}/${item.id}`
-    if (getOwn(view.gateway.settledItems, key) === undefined) findings.push(`the acquirer never settled ${key}`)
-    if (getOwn(view.issuer.settledItems, key) === undefined) findings.push(`the issuer never settled ${key}`)
+    if (getOwn(gatewayById(view, item.acquirer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.acquirer} never settled ${key}`)
+    if (getOwn(issuerById(view, item.issuer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.issuer} never settled ${key}`)
   }
   return findings
 }

@@ -1,6 +1,6 @@
 /**
- * Reading every party's real state off a network running the standard topology, as the
- * invariant checkers take it.
+ * Reading every party's real state off a network, as the invariant checkers take it: the parties
+ * of a world's directory, by role.
  */
 import type { PartyId } from "../src/domain/Ids.js"
 import * as Topology from "../src/drivers/Topology.js"
@@ -18,16 +18,33 @@ export interface Observable {
   state<S>(id: PartyId): S
 }
 
-/** Every party's state on `net` now (the standard topology's parties). */
-export const systemView = (net: Observable): SystemView => {
-  const { ids } = Topology
-  return {
-    now_ms: net.now_ms,
-    browsers: [net.state<BrowserState>(ids.browser)],
-    merchant: net.state<MerchantState>(ids.merchant),
-    gateway: net.state<GatewayState>(ids.gateway),
-    issuer: net.state<IssuerState>(ids.issuer),
-    phones: [net.state<PhoneState>(ids.alicePhone), net.state<PhoneState>(ids.bobPhone)],
-    clearing: net.state<ClearingHouseState>(ids.clearing)
-  }
+/** Who plays which role: the parties a view reads, by role. */
+export interface Roles {
+  readonly browsers: ReadonlyArray<PartyId>
+  readonly merchants: ReadonlyArray<PartyId>
+  readonly gateways: ReadonlyArray<PartyId>
+  readonly issuers: ReadonlyArray<PartyId>
+  readonly phones: ReadonlyArray<PartyId>
+  readonly clearing: PartyId
+}
+
+/** Every party's state on `net` now. */
+export const systemView = (net: Observable, roles: Roles): SystemView => ({
+  now_ms: net.now_ms,
+  browsers: roles.browsers.map((id) => net.state<BrowserState>(id)),
+  merchants: roles.merchants.map((id) => net.state<MerchantState>(id)),
+  gateways: roles.gateways.map((id) => net.state<GatewayState>(id)),
+  issuers: roles.issuers.map((id) => net.state<IssuerState>(id)),
+  phones: roles.phones.map((id) => net.state<PhoneState>(id)),
+  clearing: net.state<ClearingHouseState>(roles.clearing)
+})
+
+/** The roles of the standard topology (`Topology.standardNodes`): the demo's, the docs' and the drivers' tests' world. */
+export const STANDARD_ROLES: Roles = {
+  browsers: [Topology.ids.browser],
+  merchants: [Topology.ids.merchant],
+  gateways: [Topology.ids.gateway],
+  issuers: [Topology.ids.issuer],
+  phones: [Topology.ids.alicePhone, Topology.ids.bobPhone],
+  clearing: Topology.ids.clearing
 }

@@ -14,6 +14,7 @@ import * as ModelOps from "../../model/Model.js"
 import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { checkSafety } from "./Invariants.js"
+import type { Customer } from "./Scope.js"
 import type { Swarm, World } from "./World.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
@@ -203,10 +204,11 @@ export const CALM_FLUSH: HarnessCommand = new Flush([CALM_ROLL])
  * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
  * (nothing on that stretch touches money, so it is not where the faults are aimed).
  */
-const checkoutOnReliableSession = (world: World): void => {
-  const { ids, core } = world
+const checkoutOnReliableSession = (world: World, shopper: Customer): void => {
+  const { core } = world
+  const browser = shopper.browser
   const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
-    world.input(label, ids.browser, input)
+    world.input(label, browser, input)
     for (let i = 0; i < 2; i++) {
       const at = world.net.inFlight.findIndex((p) => p.channel === "session")
       const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
@@ -215,7 +217,7 @@ const checkoutOnReliableSession = (world: World): void => {
   }
   const now_ms = world.net.now_ms
   world.count("checkout")
-  world.input("shopper: add a kettle to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
+  world.input(`shopper ${shopper.name}: add a kettle to the cart`, browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
   exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
   exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
   exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
@@ -482,104 +484,116 @@ export class Advance extends Base {
   }
 }
 
-const PAYERS = ["alice", "bob"] as const
-/** The payer the minimizer prefers: Alice, whose balance covers any order. */
-const FIRST_PAYER = PAYERS[0]
+/** The `index`-th shopper of the world (a customer with their browser), counting round. */
+const shopperAt = (world: World, index: number): Customer => {
+  const customers = world.directory.customers
+  const customer = customers[index % customers.length]
+  if (customer === undefined) throw new Error("a world has at least one customer")
+  return customer
+}
 
-/** The shopper takes the next step the page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
+/** The payer of a shopper: their own account at their issuer. */
+const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
+
+/** A shopper takes the next step their page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
 export class Shop extends Base {
   constructor(
-    readonly payer: (typeof PAYERS)[number],
+    readonly shopper: number,
     readonly slowly: boolean
   ) {
     super()
   }
   act(world: World): void {
-    const { ids } = world
     const core = world.core
-    const browser = world.net.state<BrowserState>(ids.browser)
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
     const now_ms = world.net.now_ms
+    const who = `shopper ${shopper.name}`
     switch (browser.screen) {
       case "Shopping":
         if (this.slowly) {
           world.count("shop")
-          world.input("shopper: add a mug to the cart", ids.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
-          world.input("shopper: confirm the order", ids.browser, { _tag: "ConfirmOrder", now_ms })
+          world.input(`${who}: add a mug to the cart`, shopper.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
+          world.input(`${who}: confirm the order`, shopper.browser, { _tag: "ConfirmOrder", now_ms })
         } else {
-          checkoutOnReliableSession(world)
+          checkoutOnReliableSession(world, shopper)
         }
         return
       case "Checkout":
         world.count("shop")
-        if (browser.order?.delivery === null) world.input("shopper: choose standard delivery", ids.browser, { _tag: "ChooseDelivery", now_ms, option: "standard" })
-        else world.input("shopper: enter the address", ids.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+        if (browser.order?.delivery === null) world.input(`${who}: choose standard delivery`, shopper.browser, { _tag: "ChooseDelivery", now_ms, option: "standard" })
+        else world.input(`${who}: enter the address`, shopper.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
         return
       case "ReadyToPay":
       case "Declined": {
         const order = browser.order
         if (order === null) return
         world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
-        world.model = ModelOps.payClicked(world.model, order.orderId, order.total)
-        const payer = new core.Common.Payer({ issuer: ids.issuer, account: core.Topology.accounts[this.payer] })
-        world.input(`shopper: click pay now (${this.payer} pays)`, ids.browser, { _tag: "ClickPayNow", now_ms, payer })
+        world.model = ModelOps.payClicked(world.model, shopper.merchant, order.orderId, order.total)
+        world.input(`${who}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer: payerOf(world, shopper) })
         return
       }
       case "Approved":
         world.count("shop")
-        world.net.restart(ids.browser)
-        world.lines.push({ command: "shopper: done, back to the shop for another order", outputs: [] })
+        world.net.restart(shopper.browser)
+        world.lines.push({ command: `${who}: done, back to the shop for another order`, outputs: [] })
         return
       default:
         return
     }
   }
   toString(): string {
-    return `Shop(${JSON.stringify(this.payer)}, ${this.slowly})`
+    return `Shop(${this.shopper}, ${this.slowly})`
   }
+  /** The quick checkout; the first shopper, whose balance covers any order. */
   override simpler(): ReadonlyArray<HarnessCommand> {
-    return [...(this.slowly ? [new Shop(this.payer, false)] : []), ...(this.payer === FIRST_PAYER ? [] : [new Shop(FIRST_PAYER, this.slowly)])]
+    return [...(this.slowly ? [new Shop(this.shopper, false)] : []), ...(this.shopper === 0 ? [] : [new Shop(0, this.slowly)])]
   }
 }
 
-/** A second tab (or a racing double click past the disabled button): another PayNow with a new request id, straight to the merchant. */
+/** A second tab (or a racing double click past the disabled button): another PayNow with a new request id, straight to the shopper's merchant. */
 export class SecondTab extends Base {
-  constructor(readonly payer: (typeof PAYERS)[number]) {
+  constructor(readonly shopper: number) {
     super()
   }
   override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.state<BrowserState>(m.world.ids.browser).order !== null
+    return m.world.net.state<BrowserState>(shopperAt(m.world, this.shopper).browser).order !== null
   }
   act(world: World): void {
-    const { ids, core } = world
-    const browser = world.net.state<BrowserState>(ids.browser)
+    const { core } = world
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
     const order = browser.order
     if (order === null) return
     world.count("payTwice")
-    world.model = ModelOps.payClicked(world.model, order.orderId, order.total)
+    world.model = ModelOps.payClicked(world.model, shopper.merchant, order.orderId, order.total)
     const body = new core.BrowserMerchant.PayNow({
       requestId: core.Ids.RequestId.make(`tab2.${world.steps}`),
       sessionId: browser.sessionId,
       orderId: order.orderId,
       total: order.total,
-      payer: new core.Common.Payer({ issuer: ids.issuer, account: core.Topology.accounts[this.payer] })
+      payer: payerOf(world, shopper)
     })
-    const packet: Packet = { from: ids.browser, to: ids.merchant, channel: "session", payload: Schema.encodeSync(core.BrowserMerchant.BrowserRequest)(body) }
-    world.receive(`shopper: pay now again from a second tab (${this.payer} pays)`, ids.merchant, packet)
+    const packet: Packet = { from: shopper.browser, to: shopper.merchant, channel: "session", payload: Schema.encodeSync(core.BrowserMerchant.BrowserRequest)(body) }
+    world.receive(`shopper ${shopper.name}: pay now again from a second tab`, shopper.merchant, packet)
   }
   override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.payer === FIRST_PAYER ? [] : [new SecondTab(FIRST_PAYER)]
+    return this.shopper === 0 ? [] : [new SecondTab(0)]
   }
   toString(): string {
-    return `SecondTab(${JSON.stringify(this.payer)})`
+    return `SecondTab(${this.shopper})`
   }
 }
 
 /** The `phoneIndex`-th of the phones showing a challenge now (so the command follows whoever was asked to pay). */
 const phoneOf = (world: World, phoneIndex: number): PartyId | undefined =>
   pick(
-    [world.ids.alicePhone, world.ids.bobPhone].filter((phone) => shownChallenge(world, phone) !== undefined),
+    world.directory.phones.filter((phone) => shownChallenge(world, phone) !== undefined),
     phoneIndex
   )
+
+/** The issuer a phone is enrolled with. */
+const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
 
 const shownChallenge = (world: World, phone: PartyId) =>
   Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
@@ -602,7 +616,7 @@ export class Answer extends Base {
     if (challenge === undefined) return
     const decision = this.how === "decline" ? "decline" : "approve"
     world.count(this.how)
-    world.model = ModelOps.decide(world.model, phone, challenge, decision, world.net.now_ms)
+    world.model = ModelOps.decide(world.model, phone, issuerOfPhone(world, phone), challenge, decision, world.net.now_ms)
     const answer = (label: string) =>
       world.input(`shopper on ${phone}: ${label} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
         _tag: "Answer",
@@ -632,37 +646,49 @@ export class Answer extends Base {
   }
 }
 
-/** The shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
+/** A shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
 export class Abandon extends Base {
+  constructor(readonly shopper: number) {
+    super()
+  }
   act(world: World): void {
+    const shopper = shopperAt(world, this.shopper)
     world.count("abandon")
-    world.net.restart(world.ids.browser)
-    world.lines.push({ command: "shopper: close the tab", outputs: [] })
+    world.net.restart(shopper.browser)
+    world.lines.push({ command: `shopper ${shopper.name}: close the tab`, outputs: [] })
   }
   toString(): string {
-    return "Abandon()"
+    return `Abandon(${this.shopper})`
   }
 }
 
-/** The shopper refreshes the page and reopens the order they were on. */
+/** A shopper refreshes the page and reopens the order they were on. */
 export class Refresh extends Base {
+  constructor(readonly shopper: number) {
+    super()
+  }
   act(world: World): void {
-    const orderId = world.net.state<BrowserState>(world.ids.browser).order?.orderId
+    const shopper = shopperAt(world, this.shopper)
+    const orderId = world.net.state<BrowserState>(shopper.browser).order?.orderId
     world.count("refresh")
-    world.net.restart(world.ids.browser)
-    world.lines.push({ command: "shopper: refresh the page", outputs: [] })
+    world.net.restart(shopper.browser)
+    world.lines.push({ command: `shopper ${shopper.name}: refresh the page`, outputs: [] })
     if (orderId !== undefined) {
-      world.input(`shopper: reopen order ${orderId}`, world.ids.browser, { _tag: "OpenOrder", now_ms: world.net.now_ms as Timestamp_ms, orderId: orderId as OrderId })
+      world.input(`shopper ${shopper.name}: reopen order ${orderId}`, shopper.browser, { _tag: "OpenOrder", now_ms: world.net.now_ms as Timestamp_ms, orderId: orderId as OrderId })
     }
   }
   toString(): string {
-    return "Refresh()"
+    return `Refresh(${this.shopper})`
   }
 }
 
-/** The merchant's payments its staff can still act on: authorized, partly or wholly captured. */
-const livePayments = (world: World): ReadonlyArray<MerchantPayment> =>
-  Object.values(world.net.state<MerchantState>(world.ids.merchant).payments).filter((p) => p.state === "Authorized" || p.state === "Captured")
+/** The merchants' payments their staff can still act on: authorized, partly or wholly captured. */
+const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId; readonly payment: MerchantPayment }> =>
+  world.directory.merchants.flatMap((merchant) =>
+    Object.values(world.net.state<MerchantState>(merchant).payments)
+      .filter((p) => p.state === "Authorized" || p.state === "Captured")
+      .map((payment) => ({ merchant, payment }))
+  )
 
 /** How much of a payment the staff's capture or refund takes. */
 type Portion = "all" | "half" | "one"
@@ -687,8 +713,9 @@ class Staff extends Base {
     return livePayments(m.world).length > 0
   }
   act(world: World): void {
-    const payment = pick(livePayments(world), this.paymentIndex)
-    if (payment === undefined) return
+    const live = pick(livePayments(world), this.paymentIndex)
+    if (live === undefined) return
+    const { merchant, payment } = live
     const paymentId = payment.request.id
     const amount_minor =
       this.operation === "capture"
@@ -699,9 +726,9 @@ class Staff extends Base {
     world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
     const now_ms = world.net.now_ms
     const input = this.operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: this.operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }
-    const outputs = world.input(`merchant staff: ${this.operation} ${this.operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, world.ids.merchant, input)
+    const outputs = world.input(`${merchant} staff: ${this.operation} ${this.operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, merchant, input)
     for (const o of outputs) {
-      if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { operation: this.operation, paymentId, amount_minor })
+      if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { merchant, operation: this.operation, paymentId, amount_minor })
     }
   }
   /** The first live payment; all of what is left (a void takes no portion at all). */
@@ -717,7 +744,7 @@ class Staff extends Base {
 class CloseCycle extends Base {
   act(world: World): void {
     world.count("closeCycle")
-    world.input("clearing house: close the cycle", world.ids.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+    world.input("clearing house: close the cycle", world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
   }
   toString(): string {
     return "CloseCycle()"
@@ -725,6 +752,8 @@ class CloseCycle extends Base {
 }
 
 const index = fc.nat({ max: 1_000 })
+/** A shopper, counted round the world's customers (at most 9): shrinks towards the first. */
+const shopper = fc.nat({ max: 8 })
 /** Small indexes shrink towards the newest messages. */
 const small = fc.nat({ max: 8 })
 
@@ -740,7 +769,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
-    { weight: 14, arbitrary: fc.tuple(fc.constantFrom(...PAYERS), fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
+    { weight: 14, arbitrary: fc.tuple(shopper, fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(fc.nat({ max: ALL_TAGS.length - 1 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
@@ -757,9 +786,9 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
         .map((d) => new Advance(d))
     },
     { weight: 6, arbitrary: fc.tuple(small, HOW).map(([p, h]) => new Answer(p, h)) },
-    { weight: 1, arbitrary: fc.constantFrom(...PAYERS).map((p) => new SecondTab(p)) },
-    { weight: 1, arbitrary: fc.constant(new Abandon()) },
-    { weight: 1, arbitrary: fc.constant(new Refresh()) },
+    { weight: 1, arbitrary: shopper.map((p) => new SecondTab(p)) },
+    { weight: 1, arbitrary: shopper.map((p) => new Abandon(p)) },
+    { weight: 1, arbitrary: shopper.map((p) => new Refresh(p)) },
     {
       weight: 6,
       arbitrary: fc

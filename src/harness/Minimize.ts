@@ -9,6 +9,7 @@
  */
 import { CALM_FLUSH, type HarnessCommand } from "./Commands.js"
 import { failureKind, play, type HarnessSettings } from "./Run.js"
+import { SCOPE_REDUCTIONS } from "./Scope.js"
 import type { Swarm } from "./World.js"
 
 /** The most re-runs each of the two searches of {@link minimize} makes. */
@@ -17,8 +18,8 @@ export const MINIMIZE_BUDGET = 5_000
 /** A harness script: the commands of one run, in order. */
 export type Script = ReadonlyArray<HarnessCommand>
 
-/** No faults from the swarm: every Deliver and Flush just delivers. */
-const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
+/** The swarm's rates, all zero: every Deliver and Flush just delivers. */
+const CALM_RATES = { dropRate: 0, duplicateRate: 0, replayRate: 0 } as const
 
 /** The swarm's fault rates, each of which the minimizer tries to set to zero. */
 const RATES = ["dropRate", "duplicateRate", "replayRate"] as const
@@ -70,13 +71,22 @@ class Trials {
   }
 
   /**
-   * `script`, or what ran of it with the swarm's fault rates set to zero if it still fails without
-   * them: all of them at once, else each one it fails without (those stay at zero).
+   * `script`, or what ran of it in a smaller world (see `SCOPE_REDUCTIONS`) and with the swarm's
+   * fault rates set to zero, if it still fails there: the smallest world it fails in, then all the
+   * rates at once, else each one it fails without (those stay at zero).
    */
   calmed(script: Script): Script {
     let current = script
+    for (const reduce of SCOPE_REDUCTIONS) {
+      const scope = reduce(this.swarm.scope)
+      if (JSON.stringify(scope) === JSON.stringify(this.swarm.scope)) continue
+      const ran = this.failing(current, { ...this.swarm, scope })
+      if (ran === null) continue
+      this.swarm = { ...this.swarm, scope }
+      current = ran
+    }
     for (const zeroed of ["all", ...RATES] as const) {
-      const calmer: Swarm = zeroed === "all" ? CALM : { ...this.swarm, [zeroed]: 0 }
+      const calmer: Swarm = zeroed === "all" ? { ...this.swarm, ...CALM_RATES } : { ...this.swarm, [zeroed]: 0 }
       if (RATES.every((rate) => calmer[rate] === this.swarm[rate])) continue
       const ran = this.failing(current, calmer)
       if (ran === null) continue

@@ -11,6 +11,7 @@ import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
 import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { Machine } from "../machine/Machine.js"
+import { scopeArbitrary } from "./Scope.js"
 import { runnerFor, World, type Swarm } from "./World.js"
 
 /** Settings of a harness run. */
@@ -38,8 +39,9 @@ export interface RunSummary {
   readonly exercised: ReadonlyMap<string, number>
 }
 
-/** Swarm testing: each run draws its own fault rates. */
+/** Swarm testing: each run draws its own world and fault rates. */
 export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
+  scope: scopeArbitrary,
   dropRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
   duplicateRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
   replayRate: fc.double({ min: 0, max: 0.5, noNaN: true })
@@ -63,7 +65,7 @@ const deliverAll = (world: World): void => {
 
 /** Whether the clearing house's open cycle has items to close. */
 const cycleToClose = (world: World): boolean => {
-  const clearing = world.net.state<ClearingHouseState>(world.ids.clearing)
+  const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
   return (clearing.cycles[String(clearing.cycle)]?.items.length ?? 0) > 0
 }
 
@@ -78,7 +80,7 @@ const cycleToClose = (world: World): boolean => {
 const quiescenceRounds = (world: World): void => {
   for (let round = 0; round < QUIESCENCE_ROUNDS; round++) {
     deliverAll(world)
-    if (cycleToClose(world)) world.input("quiescence: the clearing house closes the cycle", world.ids.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+    if (cycleToClose(world)) world.input("quiescence: the clearing house closes the cycle", world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
     world.advance(`quiescence: ${QUIESCENCE_STEP_ms / 1000} s pass`, QUIESCENCE_STEP_ms)
     if (world.net.inFlight.length === 0 && !cycleToClose(world)) return
   }

@@ -13,10 +13,13 @@ import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
 import { systemView } from "../../model/View.js"
 import type { Core } from "./Core.js"
+import { buildWorld, scopeFeatures, type Directory, type Scope } from "./Scope.js"
 import { InvariantViolation } from "./Invariants.js"
 
-/** Per-run fault rates (swarm testing): each run draws its own. */
+/** Per-run conditions (swarm testing): each run draws its own world and fault rates. */
 export interface Swarm {
+  /** The world's topology: how many merchants, gateways, issuers, customers, phones and currencies. */
+  readonly scope: Scope
   /** Chance that delivering a packet drops it instead (up to 0.3). */
   readonly dropRate: number
   /** Chance that a delivered packet is also left in flight as a duplicate (up to 0.5). */
@@ -46,7 +49,8 @@ export const runnerFor = (crypto: Layer.Layer<Ed25519>): Runner => {
 /** The harness's world. */
 export class World {
   readonly net: InMemoryNetwork
-  readonly ids: Core["Topology"]["ids"]
+  /** Who is who in this run's world. */
+  readonly directory: Directory
   model: Model = ModelOps.empty
   readonly lines: Array<Line> = []
   /** How often each fault and each people's action was exercised in this run. */
@@ -63,24 +67,30 @@ export class World {
     readonly swarm: Swarm,
     machines: ReadonlyArray<Machine<any, any>> = []
   ) {
-    this.ids = core.Topology.ids
-    const keys = core.Topology.makeKeys(crypto, "harness")
-    const nodes = core.Topology.standardNodes(keys).map((n) => ({ ...n, machine: machines.find((m) => m.kind === n.machine.kind) ?? n.machine }))
+    const built = buildWorld(core, crypto, swarm.scope)
+    this.directory = built.directory
+    const nodes = built.nodes.map((n) => ({ ...n, machine: machines.find((m) => m.kind === n.machine.kind) ?? n.machine }))
     this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, nodes, core.Topology.START_ms)
     this.declared = new Map(nodes.map((n) => [n.id, new Set(n.machine.transitions.map(transitionKey))]))
+    this.kinds = new Map(nodes.map((n) => [n.id, n.machine.kind]))
+    for (const feature of scopeFeatures(swarm.scope)) this.count(feature)
   }
+
+  /** Each party's machine kind, such as `"Issuer"`. */
+  readonly kinds: ReadonlyMap<string, string>
 
   /** Each party's declared transitions, as keys. */
   readonly declared: ReadonlyMap<string, ReadonlySet<string>>
 
   /** The parties that hold keys and accept signed packets. */
   get signingParties(): ReadonlyArray<PartyId> {
-    return [this.ids.merchant, this.ids.gateway, this.ids.issuer, this.ids.alicePhone, this.ids.bobPhone, this.ids.clearing]
+    const d = this.directory
+    return [...d.merchants, ...d.gateways, ...d.issuers, ...d.phones, d.clearing]
   }
 
   /** Every party. */
   get parties(): ReadonlyArray<PartyId> {
-    return [this.ids.browser, ...this.signingParties]
+    return [...this.directory.browsers, ...this.signingParties]
   }
 
   /**
@@ -172,6 +182,7 @@ export class World {
     for (const o of outputs) {
       if (o._tag !== "Transitioned") continue
       const key = transitionKey(o)
+      this.count(transitionCounter(this.kinds.get(party) ?? "?", key))
       if (!declared.has(key)) {
         this.lines.push({ command, outputs: outputs.map(describe) })
         throw new InvariantViolation("declaredTransitions", command, [`${party} made an undeclared transition: ${key}`])
@@ -182,7 +193,7 @@ export class World {
 
   /** Every party's real state now. */
   view(): SystemView {
-    return systemView(this.net)
+    return systemView(this.net, this.directory)
   }
 
   /** The readable trace: numbered lines, each command followed by what it caused. */
@@ -191,8 +202,11 @@ export class World {
   }
 }
 
+/** The counter of a declared transition taken by a machine of `kind`, in a run's exercised counts. */
+export const transitionCounter = (kind: string, key: string): string => `transition:${kind}: ${key}`
+
 /** A transition as one comparable string. */
-const transitionKey = (t: { readonly entity: string; readonly from: string; readonly on: string; readonly to: string }): string =>
+export const transitionKey = (t: { readonly entity: string; readonly from: string; readonly on: string; readonly to: string }): string =>
   `${t.entity}: ${t.from} -> ${t.to} on ${t.on}`
 
 /** One output as a short line. */

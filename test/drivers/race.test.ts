@@ -8,7 +8,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Invariants from "../../model/Invariants.js"
 import * as ModelOps from "../../model/Model.js"
-import { systemView } from "../../model/View.js"
+import { STANDARD_ROLES, systemView } from "../../model/View.js"
 import type { Model } from "../../model/Model.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { AsyncNetwork } from "../../src/drivers/AsyncNetwork.js"
@@ -27,7 +27,7 @@ const keys = Topology.makeKeys(NodeEd25519, "race")
 
 
 const violations = (net: AsyncNetwork, model: Model, checkers: Readonly<Record<string, Invariants.Checker>>): ReadonlyArray<string> =>
-  Object.entries(checkers).flatMap(([name, check]) => check(systemView(net), model).map((v) => `${name}: ${v}`))
+  Object.entries(checkers).flatMap(([name, check]) => check(systemView(net, STANDARD_ROLES), model).map((v) => `${name}: ${v}`))
 
 /** One raced checkout; returns the delivery order the scheduler chose, for the replay check. */
 const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Promise<ReadonlyArray<string>> => {
@@ -59,7 +59,7 @@ const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Pr
   const approve = s.schedule(Promise.resolve("shopper approves"), "approve").then(() => {
     const shown = Object.values(net.state<PhoneState>(ids.alicePhone).challenges).find((c) => c.state === "Pending")
     if (shown === undefined) return
-    model = ModelOps.decide(model, ids.alicePhone, shown.challenge, "approve", net.now_ms)
+    model = ModelOps.decide(model, ids.alicePhone, ids.issuer, shown.challenge, "approve", net.now_ms)
     net.input(ids.alicePhone, { _tag: "Answer", now_ms: net.now_ms, challengeId: shown.challenge.id, decision: "approve" })
   })
   const retry = s.schedule(Promise.resolve("retries fire"), "retry").then(() => net.advanceTo(at(3_000)))

@@ -6,12 +6,14 @@ import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refr
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { minimize } from "../../src/harness/Minimize.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
+import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
 
-const STORMY: Swarm = { dropRate: 0.2, duplicateRate: 0.3, replayRate: 0.4 }
-const ids = Core.Topology.ids
-
-const CALM: Swarm = { dropRate: 0, duplicateRate: 0, replayRate: 0 }
+const STORMY: Swarm = { scope: STANDARD, dropRate: 0.2, duplicateRate: 0.3, replayRate: 0.4 }
+const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
+/** The parties of the standard scope the deliveries below are aimed at. */
+const party = Core.Ids.PartyId.make
+const ids = { browser: party("browser-1.1"), merchant: party("merchant-1"), gateway: party("gateway-1"), issuer: party("issuer-1"), phone: party("phone-1.1.1") }
 
 /** The harness settings for a seeded bug, planted under a name of its own so that `npm run bugs` running at the same time never shares its copy. */
 const mutantSettings = async (name: string): Promise<HarnessSettings> => {
@@ -38,13 +40,13 @@ describe("minimize", () => {
   it("should drop noise and the swarm's fault rates, and keep a script that fails the same way", () => {
     const noise = [new Advance(5_000), new Replay(3, 1, 2), new Forge("tamper", 2, 0, 7), new Advance(70_000)]
     // The last delivery is followed by one of the swarm's replays (its second roll lands in the top 40%).
-    const script = [new Refresh(), ...noise, new Shop("alice", false), ...noise, new Shop("alice", false), new Flush([0.1, 0.2]), new Deliver(0, 0.1, 0.95), ...noise, new Abandon()]
+    const script = [new Refresh(0), ...noise, new Shop(0, false), ...noise, new Shop(0, false), new Flush([0.1, 0.2]), new Deliver(0, 0.1, 0.95), ...noise, new Abandon(0)]
     expect(failsWith(holdBeforeApproval, STORMY, script)).toBe("noUnapprovedDebit")
 
     const minimal = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
 
     // Quiescence delivers the payment request: filling the cart and clicking pay now is enough.
-    expect(minimal.commands.map(String)).toEqual(['Shop("alice", false)', 'Shop("alice", false)'])
+    expect(minimal.commands.map(String)).toEqual(['Shop(0, false)', 'Shop(0, false)'])
     expect(minimal.swarm).toEqual(CALM)
     expect(failsWith(holdBeforeApproval, minimal.swarm, minimal.commands)).toBe("noUnapprovedDebit")
     expect(minimal.reruns).toBeGreaterThan(0)
@@ -55,18 +57,18 @@ describe("minimize", () => {
       new Aimed("deliver", "PayNow", ids.browser, ids.merchant),
       new Aimed("deliver", "AuthorizePayment", ids.merchant, ids.gateway),
       new Aimed("deliver", "AuthorizationRequest", ids.gateway, ids.issuer),
-      new Aimed("deliver", "Challenge", ids.issuer, ids.alicePhone)
+      new Aimed("deliver", "Challenge", ids.issuer, ids.phone)
     ]
     // Variant 0 of a tampering changes the amount.
-    const script = [new Shop("alice", false), new Shop("alice", false), ...deliveries, new Answer(0, "approve"), new Intercept("tamper", "ChallengeApproval", 0, 0)]
+    const script = [new Shop(0, false), new Shop(0, false), ...deliveries, new Answer(0, "approve"), new Intercept("tamper", "ChallengeApproval", 0, 0)]
     expect(failsWith(approvalNotBoundToAmount, CALM, script)).toBe("authenticity")
 
     const minimal = minimize(approvalNotBoundToAmount, CALM, script, "authenticity")
 
     // Each delivery is needed (the phone shows no challenge without them), but one flush does them all.
     expect(minimal.commands.map(String)).toEqual([
-      'Shop("alice", false)',
-      'Shop("alice", false)',
+      'Shop(0, false)',
+      'Shop(0, false)',
       "Flush([0.000])",
       'Answer(0, "approve")',
       'Intercept("tamper", "ChallengeApproval", 0, 0)'
@@ -74,7 +76,7 @@ describe("minimize", () => {
   })
 
   it("should minimize the same counterexample to the same script every time", () => {
-    const script = [new Advance(5_000), new Shop("alice", false), new Refresh(), new Shop("alice", false), new Shop("alice", false), new Flush([0.5, 0.99])]
+    const script = [new Advance(5_000), new Shop(0, false), new Refresh(0), new Shop(0, false), new Shop(0, false), new Flush([0.5, 0.99])]
     const first = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
     const second = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
     expect(second.commands.map(String)).toEqual(first.commands.map(String))

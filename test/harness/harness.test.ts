@@ -42,7 +42,7 @@ describe("harness", () => {
   })
 
   it("campaign - should hold every invariant with the tweetnacl backend too", () => {
-    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.TweetnaclEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: 25, seed: 2 })
+    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.TweetnaclEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: 10, seed: 2 })
     console.log(describeSummary("harness (tweetnacl)", summary))
     expect(summary.violations, summary.report ?? "").toBe(0)
   })

@@ -7,7 +7,7 @@ import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Invariants from "../../model/Invariants.js"
 import * as ModelOps from "../../model/Model.js"
-import { systemView } from "../../model/View.js"
+import { STANDARD_ROLES, systemView } from "../../model/View.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { InMemoryNetwork } from "../../src/drivers/InMemoryNetwork.js"
 import * as BackOffice from "../../src/drivers/BackOffice.js"
@@ -28,20 +28,27 @@ const approvedCheckout = () => {
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
   const challenge = Object.values(net.state<PhoneState>(ids.alicePhone).challenges)[0]?.challenge
   if (challenge === undefined) throw new Error("no challenge reached the phone")
-  let model = ModelOps.decide(ModelOps.empty, ids.alicePhone, challenge, "approve", net.now_ms + 1_500)
+  let model = ModelOps.decide(ModelOps.empty, ids.alicePhone, ids.issuer, challenge, "approve", net.now_ms + 1_500)
   Shopper.answerOnPhone(net, ids.alicePhone, "approve")
   Shopper.wait(net, 5_000)
   const paymentId = BackOffice.lastPayment(net)
   BackOffice.capture(net, paymentId, challenge.amount.amount_minor)
   BackOffice.refund(net, paymentId, REFUND_minor)
-  model = ModelOps.staffAsked(model, `${paymentId}.o1`, { operation: "capture", paymentId, amount_minor: challenge.amount.amount_minor })
-  model = ModelOps.staffAsked(model, `${paymentId}.o2`, { operation: "refund", paymentId, amount_minor: REFUND_minor })
+  model = ModelOps.staffAsked(model, `${paymentId}.o1`, { merchant: ids.merchant, operation: "capture", paymentId, amount_minor: challenge.amount.amount_minor })
+  model = ModelOps.staffAsked(model, `${paymentId}.o2`, { merchant: ids.merchant, operation: "refund", paymentId, amount_minor: REFUND_minor })
   BackOffice.endOfDay(net)
-  const view = systemView(net)
+  const view = systemView(net, STANDARD_ROLES)
   return { view, model }
 }
 
 const REFUND_minor = 500
+
+/** The one party of a role in the standard topology. */
+const first = <T>(states: ReadonlyArray<T>): T => {
+  const state = states[0]
+  if (state === undefined) throw new Error("the standard topology has one party of each role")
+  return state
+}
 
 /** A transfer posted straight into a view's ledger, as a buggy bank would. */
 const posted = (ledger: Ledger.Ledger, id: string, debit: string, credit: string, amount_minor: number): Ledger.Ledger =>
@@ -58,14 +65,14 @@ describe("invariant checkers", () => {
 
   it("noDoubleCharge - should fail when one payment holds funds twice", () => {
     const { view, model } = approvedCheckout()
-    const [key, auth] = Object.entries(view.issuer.authorizations)[0] ?? []
+    const [key, auth] = Object.entries(first(view.issuers).authorizations)[0] ?? []
     if (key === undefined || auth === undefined) throw new Error("no authorization")
     const twice = `${key}-again`
     const ledger = Result.getOrThrow(
-      Ledger.placeHold(view.issuer.ledger, { id: `hold:${twice}`, debit: accounts.alice, credit: "scheme-payable:EUR", amount: auth.request.amount, expiresAt_ms: view.now_ms + 1_000_000 })
+      Ledger.placeHold(first(view.issuers).ledger, { id: `hold:${twice}`, debit: accounts.alice, credit: "scheme-payable:EUR", amount: auth.request.amount, expiresAt_ms: view.now_ms + 1_000_000 })
     )
-    const issuer = { ...view.issuer, ledger, authorizations: { ...view.issuer.authorizations, [twice]: auth } }
-    expect(Invariants.noDoubleCharge({ ...view, issuer }, model).join()).toMatch(/has 2 holds/)
+    const issuer = { ...first(view.issuers), ledger, authorizations: { ...first(view.issuers).authorizations, [twice]: auth } }
+    expect(Invariants.noDoubleCharge({ ...view, issuers: [issuer] }, model).join()).toMatch(/has 2 holds/)
   })
 
   it("noUnapprovedDebit - should fail on a hold the shopper never approved", () => {
@@ -84,23 +91,23 @@ describe("invariant checkers", () => {
   it("authenticity - should fail when a forgery was accepted, or the merchant took a result the gateway never approved", () => {
     const { view, model } = approvedCheckout()
     expect(Invariants.authenticity(view, ModelOps.forgeryAccepted(model, "a forged result")).join()).toMatch(/accepted a forgery/)
-    const gateway = { ...view.gateway, payments: Object.fromEntries(Object.entries(view.gateway.payments).map(([k, p]) => [k, { ...p, state: "Declined" as const }])) }
-    expect(Invariants.authenticity({ ...view, gateway }, model).join()).toMatch(/without the gateway approving it/)
+    const gateway = { ...first(view.gateways), payments: Object.fromEntries(Object.entries(first(view.gateways).payments).map(([k, p]) => [k, { ...p, state: "Declined" as const }])) }
+    expect(Invariants.authenticity({ ...view, gateways: [gateway] }, model).join()).toMatch(/without its gateway approving it/)
   })
 
   it("agreement - should fail when the merchant says paid but the issuer holds nothing", () => {
     const { view, model } = approvedCheckout()
-    const authorizations = Object.fromEntries(Object.entries(view.issuer.authorizations).map(([k, a]) => [k, { ...a, state: "Declined" as const }]))
-    expect(Invariants.agreement({ ...view, issuer: { ...view.issuer, authorizations } }, model).join()).toMatch(/paid but the issuer holds no payment/)
+    const authorizations = Object.fromEntries(Object.entries(first(view.issuers).authorizations).map(([k, a]) => [k, { ...a, state: "Declined" as const }]))
+    expect(Invariants.agreement({ ...view, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).toMatch(/paid but the issuer holds no payment/)
   })
 
   it("every checker - should have seen money settle: the merchant paid, the shopper debited, the books balanced", () => {
     const { view } = approvedCheckout()
-    const payment = Object.values(view.merchant.payments)[0]
+    const payment = Object.values(first(view.merchants).payments)[0]
     if (payment === undefined) throw new Error("no payment")
     const net = payment.captured_minor - REFUND_minor
-    expect(Ledger.balance(view.gateway.ledger, `merchant:${ids.merchant}:EUR`)).toBe(net - Math.floor((payment.captured_minor * Topology.FEE_BPS) / 10_000))
-    expect(Ledger.balance(view.issuer.ledger, accounts.alice)).toBe(50_000 - net)
+    expect(Ledger.balance(first(view.gateways).ledger, `merchant:${ids.merchant}:EUR`)).toBe(net - Math.floor((payment.captured_minor * Topology.FEE_BPS) / 10_000))
+    expect(Ledger.balance(first(view.issuers).ledger, accounts.alice)).toBe(50_000 - net)
     expect(Object.values(view.clearing.cycles).map((c) => c.state)).toEqual(["Settled", "Open"])
   })
 
@@ -112,22 +119,22 @@ describe("invariant checkers", () => {
 
   it("agreement - should fail when the merchant counts more captured than the issuer", () => {
     const { view, model } = approvedCheckout()
-    const payments = Object.fromEntries(Object.entries(view.merchant.payments).map(([k, p]) => [k, { ...p, captured_minor: p.captured_minor + 1 }]))
-    expect(Invariants.agreement({ ...view, merchant: { ...view.merchant, payments } }, model).join()).toMatch(/captured .* at merchant\/gateway\/issuer/)
+    const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, captured_minor: p.captured_minor + 1 }]))
+    expect(Invariants.agreement({ ...view, merchants: [{ ...first(view.merchants), payments }] }, model).join()).toMatch(/captured .* at merchant\/gateway\/issuer/)
   })
 
   it("conservation - should fail when a bank mints money out of its own funds", () => {
     const { view, model } = approvedCheckout()
-    const ledger = posted(view.issuer.ledger, "gift", "reserves:EUR", accounts.alice, 100)
-    expect(Invariants.conservation({ ...view, issuer: { ...view.issuer, ledger } }, model).join()).toMatch(/moved its own funds after opening: gift/)
+    const ledger = posted(first(view.issuers).ledger, "gift", "reserves:EUR", accounts.alice, 100)
+    expect(Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger }] }, model).join()).toMatch(/moved its own funds after opening: gift/)
   })
 
   it("conservation - should fail when a ledger is off balance or its pending counters disagree with its holds", () => {
     const { view, model } = approvedCheckout()
-    const alice = view.issuer.ledger.accounts[accounts.alice]
+    const alice = first(view.issuers).ledger.accounts[accounts.alice]
     if (alice === undefined) throw new Error("no account")
-    const accountsOff = { ...view.issuer.ledger.accounts, [accounts.alice]: { ...alice, creditsPosted: alice.creditsPosted + 7, debitsPending: 3 } }
-    const found = Invariants.conservation({ ...view, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, accounts: accountsOff } } }, model).join()
+    const accountsOff = { ...first(view.issuers).ledger.accounts, [accounts.alice]: { ...alice, creditsPosted: alice.creditsPosted + 7, debitsPending: 3 } }
+    const found = Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, accounts: accountsOff } }] }, model).join()
     expect(found).toMatch(/off balance in EUR/)
     expect(found).toMatch(/its pending holds reserve 0\/0/)
   })
@@ -138,8 +145,8 @@ describe("invariant checkers", () => {
       Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, positions: c.positions === null ? null : { ...c.positions, [`${ids.gateway}:EUR`]: -1 } }])
     )
     expect(Invariants.conservation({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/positions sum to/)
-    const ledger = posted(view.gateway.ledger, "settle-again", "settlement:EUR", "scheme-receivable:EUR", 100)
-    expect(Invariants.conservation({ ...view, gateway: { ...view.gateway, ledger } }, model).join()).toMatch(/settlement account moved .*, its posted instructions say/)
+    const ledger = posted(first(view.gateways).ledger, "settle-again", "settlement:EUR", "scheme-receivable:EUR", 100)
+    expect(Invariants.conservation({ ...view, gateways: [{ ...first(view.gateways), ledger }] }, model).join()).toMatch(/settlement account moved .*, its posted instructions say/)
   })
 
   it("settlementExactlyOnce - should fail when an item is cleared twice", () => {
@@ -150,28 +157,28 @@ describe("invariant checkers", () => {
 
   it("settlementExactlyOnce - should fail when refunds exceed captures, or a merchant is paid other than its settled captures less refunds and fees", () => {
     const { view, model } = approvedCheckout()
-    const authorizations = Object.fromEntries(Object.entries(view.issuer.authorizations).map(([k, a]) => [k, { ...a, refunded_minor: 1_000_000 }]))
-    expect(Invariants.settlementExactlyOnce({ ...view, issuer: { ...view.issuer, authorizations } }, model).join()).toMatch(/refunded 1000000 of/)
-    const ledger = posted(view.gateway.ledger, "payout-again", `merchant-pending:${ids.merchant}:EUR`, `merchant:${ids.merchant}:EUR`, 100)
-    expect(Invariants.settlementExactlyOnce({ ...view, gateway: { ...view.gateway, ledger } }, model).join()).toMatch(/was paid .*, its settled captures less refunds and fees are/)
+    const authorizations = Object.fromEntries(Object.entries(first(view.issuers).authorizations).map(([k, a]) => [k, { ...a, refunded_minor: 1_000_000 }]))
+    expect(Invariants.settlementExactlyOnce({ ...view, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).toMatch(/refunded 1000000 of/)
+    const ledger = posted(first(view.gateways).ledger, "payout-again", `merchant-pending:${ids.merchant}:EUR`, `merchant:${ids.merchant}:EUR`, 100)
+    expect(Invariants.settlementExactlyOnce({ ...view, gateways: [{ ...first(view.gateways), ledger }] }, model).join()).toMatch(/was paid .*, its settled captures less refunds and fees are/)
   })
 
   it("liveness - should fail while a hold is pending, an operation is in flight, or a cycle is unsettled", () => {
     const { view, model } = approvedCheckout()
-    const holds = Object.fromEntries(Object.entries(view.issuer.ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
-    expect(Invariants.liveness({ ...view, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, holds } } }, model).join()).toMatch(/still pending/)
-    const operations = Object.fromEntries(Object.entries(view.merchant.operations).map(([k, o]) => [k, { ...o, state: "Pending" as const }]))
-    expect(Invariants.liveness({ ...view, merchant: { ...view.merchant, operations } }, model).join()).toMatch(/merchant operation .* still pending/)
+    const holds = Object.fromEntries(Object.entries(first(view.issuers).ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    expect(Invariants.liveness({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, holds } }] }, model).join()).toMatch(/still pending/)
+    const operations = Object.fromEntries(Object.entries(first(view.merchants).operations).map(([k, o]) => [k, { ...o, state: "Pending" as const }]))
+    expect(Invariants.liveness({ ...view, merchants: [{ ...first(view.merchants), operations }] }, model).join()).toMatch(/merchant-1 operation .* still pending/)
     const cycles = Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, state: c.items.length > 0 ? ("Settling" as const) : c.state }]))
     expect(Invariants.liveness({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 is Settling/)
   })
 
   it("liveness - should fail while a payment is still authorizing, or a hold outlived its expiry", () => {
     const { view, model } = approvedCheckout()
-    const payments = Object.fromEntries(Object.entries(view.merchant.payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
-    expect(Invariants.liveness({ ...view, merchant: { ...view.merchant, payments } }, model).join()).toMatch(/still authorizing/)
-    const holds = Object.fromEntries(Object.entries(view.issuer.ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
-    const lapsed = { ...view, now_ms: view.now_ms + 8 * 24 * 3_600_000, issuer: { ...view.issuer, ledger: { ...view.issuer.ledger, holds } } }
+    const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
+    expect(Invariants.liveness({ ...view, merchants: [{ ...first(view.merchants), payments }] }, model).join()).toMatch(/still authorizing/)
+    const holds = Object.fromEntries(Object.entries(first(view.issuers).ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    const lapsed = { ...view, now_ms: view.now_ms + 8 * 24 * 3_600_000, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, holds } }] }
     expect(Invariants.liveness(lapsed, model).join()).toMatch(/outlived its expiry/)
   })
 })

@@ -1,0 +1,69 @@
+/**
+ * How the parties' records of one payment refer to each other, in a world of many merchants,
+ * gateways and issuers whose ids collide: a merchant's payment `pay-1` is the gateway's
+ * `merchant-1/pay-1`, which the gateway forwarded as authorization `auth-1`, which the payer's
+ * issuer keeps as `gateway-1/auth-1` with hold `hold:gateway-1/auth-1`. The checkers follow
+ * these links and never compare bare ids across parties.
+ */
+import { getOwn } from "../src/domain/Records.js"
+import * as Ledger from "../src/ledger/Ledger.js"
+import type { GatewayPayment, GatewayState } from "../src/parties/Gateway.js"
+import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
+import type { MerchantPayment, MerchantState } from "../src/parties/Merchant.js"
+import type { SystemView } from "./Invariants.js"
+
+/** A merchant's payment with its records at its gateway and at the payer's issuer, where they exist. */
+export interface PaymentChain {
+  readonly merchant: MerchantState
+  readonly payment: MerchantPayment
+  readonly gateway: GatewayState | undefined
+  readonly atGateway: GatewayPayment | undefined
+  readonly issuer: IssuerState | undefined
+  /** The issuer's key of the authorization: `gateway/authorizationId`. */
+  readonly authKey: string | undefined
+  readonly auth: IssuerAuthorization | undefined
+  readonly hold: Ledger.Hold | undefined
+}
+
+/** The party's state with id `id` among `states`. */
+const byId = <S extends { readonly identity: { readonly id: string } }>(states: ReadonlyArray<S>, id: string): S | undefined => states.find((s) => s.identity.id === id)
+
+/** The merchant with id `id`. */
+export const merchantById = (view: SystemView, id: string): MerchantState | undefined => byId(view.merchants, id)
+
+/** The gateway with id `id`. */
+export const gatewayById = (view: SystemView, id: string): GatewayState | undefined => byId(view.gateways, id)
+
+/** The issuer with id `id`. */
+export const issuerById = (view: SystemView, id: string): IssuerState | undefined => byId(view.issuers, id)
+
+/** Follows one merchant payment through its gateway to the payer's issuer. */
+export const chainOf = (view: SystemView, merchant: MerchantState, payment: MerchantPayment): PaymentChain => {
+  const gateway = gatewayById(view, merchant.config.gateway)
+  const atGateway = gateway === undefined ? undefined : getOwn(gateway.payments, `${merchant.identity.id}/${payment.request.id}`)
+  const issuer = issuerById(view, payment.request.payer.issuer)
+  const authKey = gateway === undefined || atGateway === undefined ? undefined : `${gateway.identity.id}/${atGateway.authorizationId}`
+  const auth = issuer === undefined || authKey === undefined ? undefined : getOwn(issuer.authorizations, authKey)
+  const hold = issuer === undefined || authKey === undefined ? undefined : Ledger.hold(issuer.ledger, `hold:${authKey}`)
+  return { merchant, payment, gateway, atGateway, issuer, authKey, auth, hold }
+}
+
+/** Every merchant payment of the world, followed through. */
+export const chains = (view: SystemView): ReadonlyArray<PaymentChain> =>
+  view.merchants.flatMap((merchant) => Object.values(merchant.payments).map((payment) => chainOf(view, merchant, payment)))
+
+/** A payment's world-wide key: its payee merchant and its id. */
+export const paymentKey = (merchant: string, paymentId: string): string => `${merchant}/${paymentId}`
+
+/** Every hold of every issuer, with its issuer and the authorization it belongs to. */
+export const holds = (
+  view: SystemView
+): ReadonlyArray<{ readonly issuer: IssuerState; readonly hold: Ledger.Hold; readonly auth: IssuerAuthorization | undefined }> =>
+  view.issuers.flatMap((issuer) => Object.values(issuer.ledger.holds).map((hold) => ({ issuer, hold, auth: getOwn(issuer.authorizations, hold.id.replace(/^hold:/, "")) })))
+
+/** Whether an issuer holds (or held) the payment `paymentId` of `merchant`: an authorization past its challenge and not declined. */
+export const issuerHolds = (issuer: IssuerState | undefined, merchant: string, paymentId: string): boolean =>
+  issuer !== undefined &&
+  Object.values(issuer.authorizations).some(
+    (a) => a.request.payee.merchant === merchant && a.request.paymentId === paymentId && a.state !== "Challenging" && a.state !== "Declined"
+  )

@@ -1,0 +1,302 @@
+/**
+ * The world's topology, drawn per run within bounds (swarm style): 1 to 3 merchants, 1 to 2
+ * gateways (acquirers, each with its own merchants), 1 to 3 issuers with 1 to 3 customers each,
+ * 1 to 2 enrolled phones per customer, 1 to 2 currencies, and one clearing house netting across
+ * every bank. Ids are numbered per party, so two merchants both have `ord-1`, two gateways both
+ * have `auth-1` and two issuers both have `acct-1` and `chal-1`: the collisions are the point.
+ *
+ * A {@link Scope} is plain data, part of a run's generated input like its fault rates, so a seed
+ * and a path replay the same world. {@link buildWorld} turns it into the parties' initial states,
+ * wired with each other's keys, and a {@link Directory} of who is who.
+ *
+ * @since 0.3.0
+ */
+import { Effect, type Layer } from "effect"
+import fc from "fast-check"
+import { Ed25519 } from "../crypto/Ed25519.js"
+import type { RegisteredKey, Role } from "../crypto/KeyRegistry.js"
+import type { AccountId, PartyId } from "../domain/Ids.js"
+import type { Currency } from "../domain/Money.js"
+import type { Node } from "../drivers/InMemoryNetwork.js"
+import type { PartyIdentity } from "../machine/Party.js"
+import type { Core } from "./Core.js"
+
+/**
+ * A world's size: how many of each party, and in how many currencies.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export interface Scope {
+  readonly merchants: number
+  readonly gateways: number
+  readonly issuers: number
+  /** Per issuer, per customer: how many phones that customer has enrolled. */
+  readonly customers: ReadonlyArray<ReadonlyArray<number>>
+  readonly currencies: number
+}
+
+/**
+ * The bounds scopes are drawn within.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssuer: 3, phonesPerCustomer: 2, currencies: 2 } as const
+
+/**
+ * The standard scope of the demo and the docs: one merchant, gateway and issuer, two customers
+ * (a rich one and one with EUR 20) with one phone each, in euros.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1 }
+
+/**
+ * Drawn scopes. They shrink towards the standard scope's size.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const scopeArbitrary: fc.Arbitrary<Scope> = fc
+  .record({
+    merchants: fc.integer({ min: 1, max: BOUNDS.merchants }),
+    gateways: fc.integer({ min: 1, max: BOUNDS.gateways }),
+    issuers: fc.integer({ min: 1, max: BOUNDS.issuers }),
+    phones: fc.array(fc.array(fc.integer({ min: 1, max: BOUNDS.phonesPerCustomer }), { minLength: 1, maxLength: BOUNDS.customersPerIssuer }), {
+      minLength: BOUNDS.issuers,
+      maxLength: BOUNDS.issuers
+    }),
+    currencies: fc.integer({ min: 1, max: BOUNDS.currencies })
+  })
+  .map(({ merchants, gateways, issuers, phones, currencies }) => ({
+    merchants,
+    gateways: Math.min(gateways, merchants),
+    issuers,
+    customers: phones.slice(0, issuers),
+    currencies
+  }))
+
+/** The currencies worlds are drawn in, in order. */
+const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
+
+/** A customer's opening balance in minor units: the second customer of each issuer is poor, so payments get refused for funds. */
+const balanceOf = (customerIndex: number): number => (customerIndex === 1 ? 2_000 : 50_000)
+
+/**
+ * A customer: the account at their issuer, its currency, their phones, and the browser they shop
+ * with at one merchant.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export interface Customer {
+  /** A readable name, such as `c2.1` (issuer 2, customer 1). */
+  readonly name: string
+  readonly issuer: PartyId
+  readonly account: AccountId
+  readonly currency: Currency
+  readonly phones: ReadonlyArray<PartyId>
+  readonly browser: PartyId
+  readonly merchant: PartyId
+}
+
+/**
+ * Who is who in a world: every party by role, each merchant's gateway and currency, and the
+ * customers.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export interface Directory {
+  readonly browsers: ReadonlyArray<PartyId>
+  readonly merchants: ReadonlyArray<PartyId>
+  readonly gateways: ReadonlyArray<PartyId>
+  readonly issuers: ReadonlyArray<PartyId>
+  readonly phones: ReadonlyArray<PartyId>
+  readonly clearing: PartyId
+  readonly customers: ReadonlyArray<Customer>
+  /** Each merchant's gateway (acquirer). */
+  readonly gatewayOf: Readonly<Record<string, PartyId>>
+  /** Each merchant's currency. */
+  readonly currencyOf: Readonly<Record<string, Currency>>
+  /** Each party's key, by party: what an attacker who compromised it holds. */
+  readonly keys: Readonly<Record<string, { readonly keyId: string; readonly seed: Uint8Array }>>
+}
+
+/**
+ * A world ready to run: the parties' initial states and the directory.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export interface BuiltWorld {
+  readonly nodes: ReadonlyArray<Node>
+  readonly directory: Directory
+}
+
+/** The merchant a customer shops at: the first, from their own position, that prices in their currency (else the one at their position). */
+const merchantFor = (merchantCurrencies: ReadonlyArray<Currency>, position: number, currency: Currency): number => {
+  const n = merchantCurrencies.length
+  for (let k = 0; k < n; k++) if (merchantCurrencies[(position + k) % n] === currency) return (position + k) % n
+  return position % n
+}
+
+/**
+ * Builds the parties of `scope` with `core`'s machines and initial states, keys derived from
+ * `seedLabel` with the `crypto` layer, and the directory.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scope, seedLabel = "harness"): BuiltWorld => {
+  const { PartyId, AccountId, KeyId, SessionId } = core.Ids
+  const { Topology, Money } = core
+  const currencies = CURRENCIES.slice(0, scope.currencies)
+  const currencyAt = (i: number): Currency => currencies[i % currencies.length] ?? "EUR"
+  const merchants = Array.from({ length: scope.merchants }, (_, m) => PartyId.make(`merchant-${m + 1}`))
+  const gateways = Array.from({ length: scope.gateways }, (_, g) => PartyId.make(`gateway-${g + 1}`))
+  const issuers = Array.from({ length: scope.issuers }, (_, i) => PartyId.make(`issuer-${i + 1}`))
+  const clearing = PartyId.make("clearing-1")
+  const merchantCurrencies = merchants.map((_, m) => currencyAt(m))
+  const gatewayOf = Object.fromEntries(merchants.map((m, i) => [m, gateways[i % gateways.length] ?? gateways[0]])) as Record<string, PartyId>
+  const customers: Array<Customer> = []
+  let position = 0
+  scope.customers.forEach((phoneCounts, i) => {
+    phoneCounts.forEach((phoneCount, c) => {
+      const currency = currencyAt(i + c)
+      customers.push({
+        name: `c${i + 1}.${c + 1}`,
+        issuer: issuers[i] ?? clearing,
+        account: AccountId.make(`acct-${c + 1}`),
+        currency,
+        phones: Array.from({ length: phoneCount }, (_, p) => PartyId.make(`phone-${i + 1}.${c + 1}.${p + 1}`)),
+        browser: PartyId.make(`browser-${i + 1}.${c + 1}`),
+        merchant: merchants[merchantFor(merchantCurrencies, position++, currency)] ?? merchants[0] ?? clearing
+      })
+    })
+  })
+  const phones = customers.flatMap((c) => c.phones)
+
+  const ed = Effect.runSync(Effect.provide(Effect.gen(function* () { return yield* Ed25519 }), crypto))
+  const roles: ReadonlyArray<readonly [PartyId, Role]> = [
+    ...merchants.map((p) => [p, "merchant"] as const),
+    ...gateways.map((p) => [p, "gateway"] as const),
+    ...issuers.map((p) => [p, "issuer"] as const),
+    ...phones.map((p) => [p, "device"] as const),
+    [clearing, "clearing"]
+  ]
+  const signing: Record<string, { keyId: ReturnType<typeof KeyId.make>; seed: Uint8Array }> = {}
+  const registered: Record<string, RegisteredKey> = {}
+  for (const [party, role] of roles) {
+    const seed = Topology.seedFor(seedLabel, party)
+    const keyId = KeyId.make(`${party}.k1`)
+    signing[party] = { keyId, seed }
+    registered[party] = { keyId, owner: party, role, publicKey: ed.publicKeyFromSeed(seed), status: "active" }
+  }
+  const identity = (party: PartyId, trusts: ReadonlyArray<PartyId>): PartyIdentity => ({
+    id: party,
+    signing: signing[party] ?? { keyId: KeyId.make(`${party}.k1`), seed: new Uint8Array(32) },
+    registry: core.KeyRegistry.makeRegistry(trusts.flatMap((p) => (registered[p] === undefined ? [] : [registered[p]])))
+  })
+  const settlement = currencies.map((currency) => Money.money(Topology.SETTLEMENT_OPENING.amount_minor, currency))
+  const node = core.InMemoryNetwork.node
+
+  const nodes: Array<Node> = [
+    ...customers.map((c, i) => node(c.browser, core.Browser.Browser, core.Browser.initial(c.browser, c.merchant, SessionId.make(`sess-${i + 1}`)))),
+    ...merchants.map((m, i) =>
+      node(
+        m,
+        core.Merchant.Merchant,
+        core.Merchant.initial(identity(m, [gatewayOf[m] ?? clearing]), {
+          gateway: gatewayOf[m] ?? clearing,
+          payeeName: core.Text.DisplayName.make(`Shop ${i + 1}`),
+          currency: merchantCurrencies[i] ?? "EUR",
+          catalog: Topology.catalog,
+          deliveryFees: { standard: 490, express: 1_290 }
+        })
+      )
+    ),
+    ...gateways.map((g) =>
+      node(
+        g,
+        core.Gateway.Gateway,
+        core.Gateway.initial(identity(g, [...merchants.filter((m) => gatewayOf[m] === g), ...issuers, clearing]), {
+          clearingHouse: clearing,
+          feeBps: Topology.FEE_BPS,
+          settlement
+        })
+      )
+    ),
+    ...issuers.map((issuer) => {
+      const own = customers.filter((c) => c.issuer === issuer)
+      return node(
+        issuer,
+        core.Issuer.Issuer,
+        core.Issuer.initial(
+          identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
+          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k), c.currency), devices: c.phones })),
+          { clearingHouse: clearing, settlement }
+        )
+      )
+    }),
+    ...customers.flatMap((c) => c.phones.map((p) => node(p, core.Phone.Phone, core.Phone.initial(identity(p, [c.issuer]))))),
+    node(
+      clearing,
+      core.ClearingHouse.ClearingHouse,
+      core.ClearingHouse.initial(
+        identity(clearing, [...gateways, ...issuers]),
+        [...issuers, ...gateways].flatMap((bank) => settlement.map((opening) => ({ bank, opening })))
+      )
+    )
+  ]
+  return {
+    nodes,
+    directory: {
+      browsers: customers.map((c) => c.browser),
+      merchants,
+      gateways,
+      issuers,
+      phones,
+      clearing,
+      customers,
+      gatewayOf,
+      currencyOf: Object.fromEntries(merchants.map((m, i) => [m, merchantCurrencies[i] ?? "EUR"])),
+      keys: signing
+    }
+  }
+}
+
+/**
+ * What a scope has beyond the standard one, as counters a campaign reports: how many runs had 2+
+ * merchants, 2 gateways, 2+ issuers, 2 currencies, a customer with 2 phones.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const scopeFeatures = (scope: Scope): ReadonlyArray<string> => [
+  ...(scope.merchants >= 2 ? ["scope:2+ merchants"] : []),
+  ...(scope.gateways >= 2 ? ["scope:2 gateways"] : []),
+  ...(scope.issuers >= 2 ? ["scope:2+ issuers"] : []),
+  ...(scope.currencies >= 2 ? ["scope:2 currencies"] : []),
+  ...(scope.customers.some((phones) => phones.some((n) => n >= 2)) ? ["scope:2 phones for one customer"] : []),
+  ...(scope.customers.flat().length >= 4 ? ["scope:4+ customers"] : [])
+]
+
+/**
+ * Ways to make a scope smaller, to try in turn when minimizing a failure: the standard scope
+ * outright, else one knob turned down at a time (one merchant and gateway, one issuer, one
+ * currency, one phone each). Commands name shoppers and phones by position, counted round, so a
+ * script runs in any scope.
+ *
+ * @category scopes
+ * @since 0.3.0
+ */
+export const SCOPE_REDUCTIONS: ReadonlyArray<(scope: Scope) => Scope> = [
+  () => STANDARD,
+  (scope) => ({ ...scope, merchants: 1, gateways: 1 }),
+  (scope) => ({ ...scope, issuers: 1, customers: scope.customers.slice(0, 1) }),
+  (scope) => ({ ...scope, currencies: 1 }),
+  (scope) => ({ ...scope, customers: scope.customers.map((phones) => phones.map(() => 1)) })
+]
