@@ -12,11 +12,13 @@ import type { GatewayPaymentState, GatewayState } from "../src/parties/Gateway.j
 import type { IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantPaymentState, MerchantState } from "../src/parties/Merchant.js"
 import type { PhoneState } from "../src/parties/Phone.js"
-import { chains, holds, issuerById, issuerHolds, merchantById, paymentKey } from "./Links.js"
+import { chains, gatewayOfKey, holds, issuerById, issuerHolds, merchantById, outOfScope, paymentKey } from "./Links.js"
 import { decisionKeyOf, type Model } from "./Model.js"
 import { conservation, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
-export { conservation, settlementExactlyOnce, settlementLiveness }
+import { isolation } from "./Isolation.js"
+
+export { conservation, isolation, settlementExactlyOnce, settlementLiveness }
 
 /** Every party's real state at one instant. */
 export interface SystemView {
@@ -27,6 +29,8 @@ export interface SystemView {
   readonly issuers: ReadonlyArray<IssuerState>
   readonly phones: ReadonlyArray<PhoneState>
   readonly clearing: ClearingHouseState
+  /** The party whose keys the attacker holds, if any (DESIGN.md section 8); the checkers speak for the honest parties. */
+  readonly compromised: string | null
 }
 
 /** A checker: the violations of one invariant in a view. */
@@ -59,6 +63,8 @@ export const noDoubleCharge: Checker = (view, model) => {
       continue
     }
     const merchantId = auth.request.payee.merchant
+    // A compromised merchant, or a compromised gateway, may ask for what it likes: the isolation checker keeps that to its own payments.
+    if (merchantId === view.compromised || gatewayOfKey(hold.id) === view.compromised) continue
     const key = paymentKey(merchantId, auth.request.paymentId)
     bump(perPayment, key)
     if (hold.status === "voided" || hold.status === "expired") continue
@@ -84,7 +90,8 @@ const capturedBeyondAsked = (view: SystemView, model: Model): ReadonlyArray<stri
   const asked = new Map<string, number>()
   for (const r of Object.values(model.staffRequests)) if (r.operation === "capture") bump(asked, paymentKey(r.merchant, r.paymentId), r.amount_minor)
   return holds(view).flatMap(({ hold, auth }) => {
-    const key = auth === undefined ? "" : paymentKey(auth.request.payee.merchant, auth.request.paymentId)
+    if (auth === undefined || auth.request.payee.merchant === view.compromised || gatewayOfKey(hold.id) === view.compromised) return []
+    const key = paymentKey(auth.request.payee.merchant, auth.request.paymentId)
     return hold.captured_minor > (asked.get(key) ?? 0) ? [`payment ${key} captured ${hold.captured_minor}, the merchant asked for ${asked.get(key) ?? 0}`] : []
   })
 }
@@ -107,6 +114,8 @@ export const noUnapprovedDebit: Checker = (view, model) => {
   for (const { issuer, hold, auth } of holds(view)) {
     const at = `${issuer.identity.id} hold ${hold.id}`
     const challengeId = auth?.challengeId ?? null
+    // What a compromised phone approves for its own customer is out of scope; for anyone else's challenge it must be refused.
+    if (challengeId !== null && getOwn(issuer.challenges, challengeId)?.challenge.to === view.compromised) continue
     const decisionKey = challengeId === null ? "" : decisionKeyOf(issuer.identity.id, challengeId)
     const decision = challengeId === null ? undefined : getOwn(model.decisions, decisionKey)
     if (auth === undefined || challengeId === null || decision === undefined || decision.decision !== "approve") {
@@ -141,8 +150,9 @@ export const noUnapprovedDebit: Checker = (view, model) => {
  */
 export const authenticity: Checker = (view, model) => {
   const violations: Array<string> = model.forgeriesAccepted.map((what) => `a party accepted a forgery: ${what}`)
-  for (const { merchant, payment, atGateway } of chains(view)) {
-    if (!merchantApproved(payment.state)) continue
+  for (const chain of chains(view)) {
+    const { merchant, payment, atGateway } = chain
+    if (!merchantApproved(payment.state) || outOfScope(view, chain)) continue
     if (atGateway === undefined || !gatewayApproved(atGateway.state) || !Money.equals(atGateway.request.amount, payment.request.amount)) {
       violations.push(`${merchant.identity.id} authorized ${payment.request.id} without its gateway approving it for that amount`)
     }
@@ -159,6 +169,7 @@ export const agreement: Checker = (view) => {
   const violations: Array<string> = []
   for (const merchant of view.merchants) {
     const me = merchant.identity.id
+    if (outOfScope(view, { merchant })) continue
     for (const order of Object.values(merchant.orders)) {
       if (order.state !== "Paid") continue
       const payment = getOwn(merchant.payments, order.payments.at(-1) ?? "")
@@ -168,13 +179,17 @@ export const agreement: Checker = (view) => {
     }
   }
   for (const gateway of view.gateways) {
+    if (gateway.identity.id === view.compromised) continue
     for (const [key, payment] of Object.entries(gateway.payments)) {
+      if (payment.request.from === view.compromised) continue
       if (gatewayApproved(payment.state) && !issuerHolds(issuerById(view, payment.request.payer.issuer), payment.request.from, payment.request.id)) {
         violations.push(`${gateway.identity.id} approved ${key} but the issuer holds nothing`)
       }
     }
   }
-  for (const { merchant, payment, atGateway, auth, hold } of chains(view)) {
+  for (const chain of chains(view)) {
+    const { merchant, payment, atGateway, auth, hold } = chain
+    if (outOfScope(view, chain)) continue
     // Each party learns of a capture or refund after the one before it: none may count more than the issuer did.
     const id = `${merchant.identity.id}/${payment.request.id}`
     const gatewayCaptured = atGateway?.captured_minor ?? 0
@@ -201,7 +216,9 @@ export const agreement: Checker = (view) => {
  */
 export const paymentLiveness: Checker = (view) => {
   const violations: Array<string> = []
-  for (const { merchant, payment, gateway, atGateway, issuer } of chains(view)) {
+  for (const chain of chains(view)) {
+    const { merchant, payment, gateway, atGateway, issuer } = chain
+    if (outOfScope(view, chain)) continue
     const id = `${merchant.identity.id}/${payment.request.id}`
     if (payment.state === "Authorizing") {
       violations.push(`payment ${id} is still authorizing`)
@@ -234,7 +251,7 @@ export const paymentLiveness: Checker = (view) => {
 }
 
 /** The invariants checked after every command, by name. */
-export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, conservation, settlementExactlyOnce } as const
+export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, isolation, conservation, settlementExactlyOnce } as const
 
 /** Liveness, with settlement: see {@link paymentLiveness} and {@link settlementLiveness}. */
 export const liveness: Checker = (view, model) => [...paymentLiveness(view, model), ...settlementLiveness(view, model)]

@@ -67,3 +67,14 @@ export const issuerHolds = (issuer: IssuerState | undefined, merchant: string, p
   Object.values(issuer.authorizations).some(
     (a) => a.request.payee.merchant === merchant && a.request.paymentId === paymentId && a.state !== "Challenging" && a.state !== "Declined"
   )
+
+/**
+ * Whether DESIGN.md section 8 puts a payment out of the guarantees: its merchant is the
+ * compromised party, or its merchant's gateway is (what a compromised gateway does to its own
+ * merchants is out of scope).
+ */
+export const outOfScope = (view: SystemView, chain: Pick<PaymentChain, "merchant">): boolean =>
+  view.compromised !== null && (chain.merchant.identity.id === view.compromised || chain.merchant.config.gateway === view.compromised)
+
+/** The gateway an issuer's authorization key (`gateway/authorizationId`) or hold id (`hold:gateway/authorizationId`) names. */
+export const gatewayOfKey = (key: string): string => key.replace(/^hold:/, "").split("/")[0] ?? ""

@@ -9,7 +9,7 @@ import * as Ledger from "../src/ledger/Ledger.js"
 import type { ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import type { Checker, SystemView } from "./Invariants.js"
-import { chains, gatewayById, issuerById } from "./Links.js"
+import { chains, gatewayById, issuerById, outOfScope } from "./Links.js"
 
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
@@ -186,15 +186,19 @@ export const settlementLiveness: Checker = (view) => {
   const findings: Array<string> = []
   for (const issuer of view.issuers) for (const h of Object.values(issuer.ledger.holds)) if (h.status === "pending") findings.push(`${issuer.identity.id} hold ${h.id} still pending`)
   for (const merchant of view.merchants) {
+    if (outOfScope(view, { merchant })) continue
     for (const [id, op] of Object.entries(merchant.operations)) if (op.state === "Pending") findings.push(`${merchant.identity.id} operation ${id} still pending`)
   }
   for (const gateway of view.gateways) {
     const me = gateway.identity.id
+    if (me === view.compromised) continue
     for (const [key, op] of Object.entries(gateway.operations)) if (op.state === "Forwarding") findings.push(`${me} operation ${key} still forwarding`)
     if (gateway.unsubmitted.length > 0) findings.push(`${me}: ${gateway.unsubmitted.length} items never submitted`)
     for (const [id, s] of Object.entries(gateway.submissions)) if (s.cycle === null) findings.push(`${me} submission ${id} never receipted`)
   }
-  for (const { merchant, payment, atGateway, auth, hold } of chains(view)) {
+  for (const chain of chains(view)) {
+    const { merchant, payment, atGateway, auth, hold } = chain
+    if (outOfScope(view, chain)) continue
     const captured = [payment.captured_minor, atGateway?.captured_minor ?? 0, hold?.captured_minor ?? 0]
     const refunded = [payment.refunded_minor, atGateway?.refunded_minor ?? 0, auth?.refunded_minor ?? 0]
     if (new Set(captured).size > 1 || new Set(refunded).size > 1) {

@@ -26,6 +26,8 @@ export interface Roles {
   readonly issuers: ReadonlyArray<PartyId>
   readonly phones: ReadonlyArray<PartyId>
   readonly clearing: PartyId
+  /** The party whose keys the attacker holds, if any: the invariants speak for the honest parties. */
+  readonly compromised?: { readonly id: PartyId } | null
 }
 
 /** Every party's state on `net` now. */
@@ -36,7 +38,8 @@ export const systemView = (net: Observable, roles: Roles): SystemView => ({
   gateways: roles.gateways.map((id) => net.state<GatewayState>(id)),
   issuers: roles.issuers.map((id) => net.state<IssuerState>(id)),
   phones: roles.phones.map((id) => net.state<PhoneState>(id)),
-  clearing: net.state<ClearingHouseState>(roles.clearing)
+  clearing: net.state<ClearingHouseState>(roles.clearing),
+  compromised: roles.compromised?.id ?? null
 })
 
 /** The roles of the standard topology (`Topology.standardNodes`): the demo's, the docs' and the drivers' tests' world. */

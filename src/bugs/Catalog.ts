@@ -213,6 +213,34 @@ export const BUGS: ReadonlyArray<Bug> = [
       },
       { file: "settlement/Instruction.ts", find: " || getOwn(state.settledItems, itemKey(item)) !== undefined", replace: "" }
     ]
+  },
+  {
+    name: "approval-from-any-enrolled-device",
+    description: "Insider phone: the issuer takes a challenge answer from any device enrolled at the bank, not only the one the challenge went to, so a compromised phone approves another customer's payment.",
+    edits: [
+      {
+        file: "parties/Issuer.ts",
+        find: `    yield* ensure(customer?.devices.includes(body.from) === true, () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))
+    yield* ensure(body.from === challenge.to, () => new Mismatch({ id: body.id, field: "device" }))`,
+        replace: `    yield* ensure(customer !== undefined && Object.values(state.customers).some((c) => c.devices.includes(body.from)), () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))`
+      }
+    ]
+  },
+  {
+    name: "gateway-trusts-merchant-payee",
+    description: "Insider merchant: the gateway forwards a payment whose payee is another of its merchants, so a compromised merchant charges customers in another merchant's name.",
+    edits: [{ file: "parties/Gateway.ts", find: `    if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })\n`, replace: "" }]
+  },
+  {
+    name: "issuer-trusts-gateway-payee",
+    description: "Insider gateway: the issuer takes any payee a gateway names, not only the merchants it acquires, so a compromised acquirer takes another acquirer's merchant's payments.",
+    edits: [
+      {
+        file: "parties/Issuer.ts",
+        find: `    if (state.acquirers !== null && getOwn(state.acquirers, body.payee.merchant) !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })\n`,
+        replace: ""
+      }
+    ]
   }
 ]
 

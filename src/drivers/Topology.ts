@@ -135,7 +135,7 @@ export const standardNodes = (k: Keys, options: TopologyOptions = {}): ReadonlyA
         { account: accounts.alice, opening: Money.money(options.aliceBalance_minor ?? 50_000, "EUR"), devices: [ids.alicePhone] },
         { account: accounts.bob, opening: Money.money(options.bobBalance_minor ?? 2_000, "EUR"), devices: [ids.bobPhone] }
       ],
-      { clearingHouse: ids.clearing, settlement: [SETTLEMENT_OPENING] }
+      { clearingHouse: ids.clearing, settlement: [SETTLEMENT_OPENING], acquirers: { [ids.merchant]: ids.gateway } }
     )
   ),
   node(ids.alicePhone, Phone.Phone, Phone.initial(identity(k, ids.alicePhone, [ids.issuer]))),

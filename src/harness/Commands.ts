@@ -13,6 +13,7 @@ import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
+import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
 import { checkSafety } from "./Invariants.js"
 import type { Customer } from "./Scope.js"
 import type { Swarm, World } from "./World.js"
@@ -405,6 +406,56 @@ export class Forge extends Base {
   }
 }
 
+/**
+ * The insider at work: the attacker takes a recorded message of a type the compromised party may
+ * sign (or, for a phone, a challenge it saw), makes it the insider's own, signs it with the
+ * insider's real key and sends it to the original recipient or to another party of that role.
+ */
+export class Impersonate extends Base {
+  constructor(
+    readonly target: Target,
+    readonly recordIndex: number,
+    readonly recipientIndex: number
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.directory.compromised !== null
+  }
+  act(world: World): void {
+    const insider = world.directory.compromised
+    if (insider === null) return
+    const tags = sourceTags(insider.kind)
+    const packet = aim(signedRecorded(world), tags, this.target, this.recordIndex)
+    if (packet === undefined) return
+    const recorded = (packet.payload as { readonly body: Readonly<Record<string, unknown>> }).body
+    const to = this.recipientIndex === 0 ? packet.to : pick(sameRole(world, packet.to), this.recipientIndex - 1)
+    if (to === undefined) return
+    world.count(`insider:${insider.kind}:${tagOf(packet)}`)
+    const signed = world.run(insiderPacket(world.core, insider, insiderBody(recorded, insider.id, to)))
+    world.receive(`insider ${insider.id}: sign a ${String(insiderBody(recorded, insider.id, to)["_tag"])} as its own, from a recorded ${tagOf(packet)}, to ${signed.to}`, signed.to, signed)
+  }
+  /** The same with the message type named, then of the newest message of that type, then to the original recipient. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const insider = world.directory.compromised
+    if (insider === null) return []
+    const tag = targetTag(signedRecorded(world), sourceTags(insider.kind), this.target)
+    return [
+      ...named(tag, this.target, this.recordIndex, (t, index) => new Impersonate(t, index, this.recipientIndex)),
+      ...(this.recipientIndex === 0 ? [] : [new Impersonate(this.target, this.recordIndex, 0)])
+    ]
+  }
+  toString(): string {
+    return `Impersonate(${JSON.stringify(this.target)}, ${this.recordIndex}, ${this.recipientIndex})`
+  }
+}
+
+/** The parties of the same role as `party` (itself included). */
+const sameRole = (world: World, party: PartyId): ReadonlyArray<PartyId> => {
+  const d = world.directory
+  return [d.browsers, d.merchants, d.gateways, d.issuers, d.phones, [d.clearing]].find((parties) => parties.includes(party)) ?? [party]
+}
+
 /** Counts an attack by its kind, and by the message type it aimed at. */
 const countAttack = (world: World, how: "forge" | "intercept", kind: ForgeryKind, packet: Packet): void => {
   world.count(`${how}:${kind}`)
@@ -775,6 +826,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
+    { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) },
     {
       weight: 4,
       arbitrary: fc

@@ -20,6 +20,7 @@ import type { Currency } from "../domain/Money.js"
 import type { Node } from "../drivers/InMemoryNetwork.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { Core } from "./Core.js"
+import { INSIDER_KINDS, type Compromised, type Insider, type InsiderKind } from "./Insider.js"
 
 /**
  * A world's size: how many of each party, and in how many currencies.
@@ -34,6 +35,8 @@ export interface Scope {
   /** Per issuer, per customer: how many phones that customer has enrolled. */
   readonly customers: ReadonlyArray<ReadonlyArray<number>>
   readonly currencies: number
+  /** The party whose keys the attacker holds, if any. */
+  readonly insider: Insider | null
 }
 
 /**
@@ -51,7 +54,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
  * @category scopes
  * @since 0.3.0
  */
-export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1 }
+export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1, insider: null }
 
 /**
  * Drawn scopes. They shrink towards the standard scope's size.
@@ -68,14 +71,16 @@ export const scopeArbitrary: fc.Arbitrary<Scope> = fc
       minLength: BOUNDS.issuers,
       maxLength: BOUNDS.issuers
     }),
-    currencies: fc.integer({ min: 1, max: BOUNDS.currencies })
+    currencies: fc.integer({ min: 1, max: BOUNDS.currencies }),
+    insider: fc.option(fc.record({ kind: fc.constantFrom(...INSIDER_KINDS), index: fc.nat({ max: 8 }) }), { freq: 2 })
   })
-  .map(({ merchants, gateways, issuers, phones, currencies }) => ({
+  .map(({ merchants, gateways, issuers, phones, currencies, insider }) => ({
     merchants,
     gateways: Math.min(gateways, merchants),
     issuers,
     customers: phones.slice(0, issuers),
-    currencies
+    currencies,
+    insider
   }))
 
 /** The currencies worlds are drawn in, in order. */
@@ -121,8 +126,8 @@ export interface Directory {
   readonly gatewayOf: Readonly<Record<string, PartyId>>
   /** Each merchant's currency. */
   readonly currencyOf: Readonly<Record<string, Currency>>
-  /** Each party's key, by party: what an attacker who compromised it holds. */
-  readonly keys: Readonly<Record<string, { readonly keyId: string; readonly seed: Uint8Array }>>
+  /** The party whose keys the attacker holds, with its key, if any. */
+  readonly compromised: Compromised | null
 }
 
 /**
@@ -134,6 +139,19 @@ export interface Directory {
 export interface BuiltWorld {
   readonly nodes: ReadonlyArray<Node>
   readonly directory: Directory
+}
+
+/** The insider's party and key, or `null`. */
+const compromisedOf = (
+  insider: Insider | null,
+  parties: Readonly<Record<InsiderKind, ReadonlyArray<PartyId>>>,
+  keys: Readonly<Record<string, { readonly keyId: string; readonly seed: Uint8Array }>>
+): Compromised | null => {
+  if (insider === null) return null
+  const candidates = parties[insider.kind]
+  const id = candidates[insider.index % candidates.length]
+  const key = id === undefined ? undefined : keys[id]
+  return id === undefined || key === undefined ? null : { kind: insider.kind, id, keyId: key.keyId, seed: key.seed }
 }
 
 /** The merchant a customer shops at: the first, from their own position, that prices in their currency (else the one at their position). */
@@ -237,7 +255,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Issuer.initial(
           identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
           own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k), c.currency), devices: c.phones })),
-          { clearingHouse: clearing, settlement }
+          { clearingHouse: clearing, settlement, acquirers: gatewayOf }
         )
       )
     }),
@@ -263,7 +281,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
       customers,
       gatewayOf,
       currencyOf: Object.fromEntries(merchants.map((m, i) => [m, merchantCurrencies[i] ?? "EUR"])),
-      keys: signing
+      compromised: compromisedOf(scope.insider, { merchant: merchants, phone: phones, gateway: gateways }, signing)
     }
   }
 }
@@ -281,7 +299,8 @@ export const scopeFeatures = (scope: Scope): ReadonlyArray<string> => [
   ...(scope.issuers >= 2 ? ["scope:2+ issuers"] : []),
   ...(scope.currencies >= 2 ? ["scope:2 currencies"] : []),
   ...(scope.customers.some((phones) => phones.some((n) => n >= 2)) ? ["scope:2 phones for one customer"] : []),
-  ...(scope.customers.flat().length >= 4 ? ["scope:4+ customers"] : [])
+  ...(scope.customers.flat().length >= 4 ? ["scope:4+ customers"] : []),
+  ...(scope.insider === null ? [] : [`insider:${scope.insider.kind}`])
 ]
 
 /**
@@ -295,6 +314,7 @@ export const scopeFeatures = (scope: Scope): ReadonlyArray<string> => [
  */
 export const SCOPE_REDUCTIONS: ReadonlyArray<(scope: Scope) => Scope> = [
   () => STANDARD,
+  (scope) => ({ ...STANDARD, insider: scope.insider }),
   (scope) => ({ ...scope, merchants: 1, gateways: 1 }),
   (scope) => ({ ...scope, issuers: 1, customers: scope.customers.slice(0, 1) }),
   (scope) => ({ ...scope, currencies: 1 }),

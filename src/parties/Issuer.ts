@@ -89,6 +89,24 @@ export interface IssuerState extends SettlingBank {
   readonly issued: number
   /** The clearing house the issuer settles through: the only one whose instructions it takes (`null`: none). */
   readonly clearingHouse: PartyId | null
+  /**
+   * The scheme's merchant directory: each merchant's acquirer. A gateway's request naming a payee
+   * merchant that this directory gives to another acquirer (or does not list) is refused, so a
+   * gateway cannot claim another acquirer's merchant. `null`: no directory, every payee is taken
+   * on the gateway's word (tests of single-acquirer worlds only).
+   */
+  readonly acquirers: Readonly<Record<string, PartyId>> | null
+}
+
+/**
+ * What an issuer is configured with: where it settles, and the scheme's merchant directory.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface IssuerTerms extends SettlementTerms {
+  /** Each merchant's acquirer (see {@link IssuerState.acquirers}); omit for none. */
+  readonly acquirers?: Readonly<Record<string, PartyId>>
 }
 
 /** The issuer's inputs. @category inputs @since 0.1.0 */
@@ -105,7 +123,7 @@ export type IssuerInput = Receive | Tick
 export const initial = (
   identity: PartyIdentity,
   customers: ReadonlyArray<{ readonly account: AccountId; readonly opening: Money.Money; readonly devices: ReadonlyArray<PartyId> }>,
-  { clearingHouse, settlement }: SettlementTerms = NO_SETTLEMENT
+  { clearingHouse, settlement, acquirers }: IssuerTerms = NO_SETTLEMENT
 ): IssuerState => {
   const currencies = [...new Set([...customers.map((c) => c.opening.currency), ...settlement.map((m) => m.currency)])]
   let ledger = Ledger.empty
@@ -131,7 +149,8 @@ export const initial = (
     settledItems: {},
     outbox: Outbox.empty,
     issued: 0,
-    clearingHouse
+    clearingHouse,
+    acquirers: acquirers ?? null
   }
 }
 
@@ -197,6 +216,8 @@ const onAuthorizationRequest = (
     const seen = Idempotency.classify(state.records, key, encoded)
     if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
+    // A gateway speaks only for the merchants it acquires: claiming another acquirer's merchant as payee is refused outright.
+    if (state.acquirers !== null && getOwn(state.acquirers, body.payee.merchant) !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
     const me = state.identity.id
     const refused = refusal(state, body, now_ms)
     if (refused !== null) {

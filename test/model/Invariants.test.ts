@@ -101,6 +101,17 @@ describe("invariant checkers", () => {
     expect(Invariants.agreement({ ...view, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).toMatch(/paid but the issuer holds no payment/)
   })
 
+  it("isolation - should fail when an issuer pays a merchant through another gateway, or a gateway holds another merchant's payment", () => {
+    const { view, model } = approvedCheckout()
+    const issuer = first(view.issuers)
+    const authorizations = Object.fromEntries(Object.entries(issuer.authorizations).map(([k, a]) => [k.replace(`${ids.gateway}/`, "gateway-9/"), a]))
+    expect(Invariants.isolation({ ...view, issuers: [{ ...issuer, authorizations }] }, model).join()).toMatch(/pays merchant-1, whose gateway is gateway-1, through gateway-9/)
+    const gateway = first(view.gateways)
+    const payments = Object.fromEntries(Object.entries(gateway.payments).map(([k, p]) => [k.replace(`${ids.merchant}/`, "merchant-9/"), p]))
+    expect(Invariants.isolation({ ...view, gateways: [{ ...gateway, payments }] }, model).join()).toMatch(/payment merchant-9\/.* was asked for by merchant-1 for payee merchant-1/)
+    expect(Invariants.isolation({ ...view, compromised: ids.gateway, gateways: [{ ...gateway, payments }] }, model)).toEqual([])
+  })
+
   it("every checker - should have seen money settle: the merchant paid, the shopper debited, the books balanced", () => {
     const { view } = approvedCheckout()
     const payment = Object.values(first(view.merchants).payments)[0]

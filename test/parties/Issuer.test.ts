@@ -17,6 +17,7 @@ import { type AuthorizationStatus, Payee } from "../../src/messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse } from "../../src/messages/GatewayIssuer.js"
 import { Challenge, ChallengeReceipt, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
 import * as Issuer from "../../src/parties/Issuer.js"
+import { NO_SETTLEMENT } from "../../src/settlement/Instruction.js"
 import {
   bodyOf,
   Coverage,
@@ -189,6 +190,25 @@ describe("Issuer", () => {
       const refusal = sent(first)[0]!
       const step = deliver(first.state, seal(gateway, authorizationRequest({ account: dave })), REQUEST_EXPIRES_ms + 1)
       expectUnchanged(step, first.state, [refusal])
+    })
+
+    it("step - should reject a gateway naming a payee the scheme's directory gives to another acquirer, or does not list, with Mismatch (payee)", () => {
+      const other = makeParty("gateway-2", "gateway")
+      const withDirectory = (acquirers: Readonly<Record<string, PartyId>>) =>
+        Issuer.initial(identity(issuer, [gateway, other, alicePhone]), [{ account: alice, opening: Money.money(50_000, "EUR"), devices: [alicePhone.id] }], {
+          ...NO_SETTLEMENT,
+          acquirers
+        })
+      const request = authorizationRequest()
+      // The directory gives merchant-1 to gateway-2: gateway-1 may not speak for it.
+      const elsewhere = withDirectory({ [merchant.id]: other.id })
+      const { rejection } = expectRejected(deliver(elsewhere, seal(gateway, request)), elsewhere, "Mismatch")
+      expect(rejection).toMatchObject({ id: AUTH_1, field: "payee" })
+      const unlisted = withDirectory({})
+      expectRejected(deliver(unlisted, seal(gateway, request)), unlisted, "Mismatch")
+      // Its own acquirer is heard as usual: the shopper's phone is challenged.
+      const own = withDirectory({ [merchant.id]: gateway.id })
+      expect(bodyOf(sentOne(deliver(own, seal(gateway, request))))._tag).toBe("Challenge")
     })
 
     it("step - should reject a reused authorization id with another body with IdempotencyConflict", () => {

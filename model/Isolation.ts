@@ -1,0 +1,50 @@
+/**
+ * Isolation (DESIGN.md section 8, guarantee 2): no merchant's payment, capture, void or refund is
+ * made, changed or redirected by anyone else, whoever the attacker holds the keys of.
+ */
+import * as Ledger from "../src/ledger/Ledger.js"
+import type { Checker } from "./Invariants.js"
+import { gatewayOfKey, merchantById } from "./Links.js"
+
+/**
+ * Isolation: at every honest gateway, each payment is the payee merchant's own request and every
+ * operation on it comes from that merchant; at every issuer, an honest merchant's payments are
+ * authorized only through that merchant's own gateway (a gateway cannot claim another acquirer's
+ * merchant as payee); and no gateway holds money for a merchant it does not acquire.
+ */
+export const isolation: Checker = (view) => {
+  const violations: Array<string> = []
+  for (const gateway of view.gateways) {
+    const me = gateway.identity.id
+    if (me === view.compromised) continue
+    for (const [key, payment] of Object.entries(gateway.payments)) {
+      const owner = key.slice(0, key.indexOf("/"))
+      if (payment.request.from !== owner || payment.request.payee.merchant !== owner) {
+        violations.push(`${me} payment ${key} was asked for by ${payment.request.from} for payee ${payment.request.payee.merchant}`)
+      }
+    }
+    for (const [key, operation] of Object.entries(gateway.operations)) {
+      const owner = key.slice(0, key.indexOf("/"))
+      if (operation.request.from !== owner) violations.push(`${me} operation ${key} was asked for by ${operation.request.from}`)
+    }
+    for (const account of Object.values(gateway.ledger.accounts)) {
+      const merchant = /^merchant(?:-pending)?:(.+):[A-Z]{3}$/.exec(account.id)?.[1]
+      if (merchant === undefined) continue
+      const served = merchantById(view, merchant)?.config.gateway
+      if (served !== undefined && served !== me && Ledger.balance(gateway.ledger, account.id) !== 0) {
+        violations.push(`${me} holds ${Ledger.balance(gateway.ledger, account.id)} in ${account.id} for a merchant of ${served}`)
+      }
+    }
+  }
+  for (const issuer of view.issuers) {
+    for (const [key, auth] of Object.entries(issuer.authorizations)) {
+      const payee = merchantById(view, auth.request.payee.merchant)
+      if (payee === undefined || payee.identity.id === view.compromised) continue
+      const through = gatewayOfKey(key)
+      if (payee.config.gateway !== through) {
+        violations.push(`${issuer.identity.id} authorization ${key} pays ${payee.identity.id}, whose gateway is ${payee.config.gateway}, through ${through}`)
+      }
+    }
+  }
+  return violations
+}
