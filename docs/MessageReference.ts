@@ -23,7 +23,7 @@ import * as MerchantGateway from "../src/messages/MerchantGateway.js"
 import { CLASSES, identifierOf, isClass, isMessage, literalsOf, membersOf, NAMES, nameOf, tagOf, tagsOf, type ClassSchema } from "../src/messages/Reflection.js"
 import { SIGNER_ROLES, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
 import type { Role } from "../src/crypto/KeyRegistry.js"
-import { ACCEPTS, type AcceptedCodec } from "../src/parties/Accepts.js"
+import { ACCEPTS, acceptedBy, type AcceptedCodec } from "../src/parties/Accepts.js"
 import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, PARTY_NAMES, type MessageFacts, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
 
 /** The codecs the receivers are read from, and a message's tag: shared with the ProVerif model's generator (`src/prove/`). */
@@ -101,7 +101,7 @@ export const receiversOf = (tag: string): ReadonlyArray<PartyKind> => {
     if (receiver === undefined) throw new Error(`message reference: the session message ${tag} names no receiver in docs/MessageFacts.ts`)
     return [receiver]
   }
-  const receivers = (Object.entries(ACCEPTS) as ReadonlyArray<[PartyKind, AcceptedCodec]>).filter(([, codec]) => tagsOf(codec).includes(tag)).map(([party]) => party)
+  const receivers = acceptedBy(tag)
   if (receivers.length === 0) throw new Error(`message reference: no party accepts ${tag}`)
   return receivers
 }

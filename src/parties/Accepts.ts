@@ -5,6 +5,7 @@
  *
  * @since 0.3.0
  */
+import { tagsOf } from "../messages/Reflection.js"
 import * as ClearingHouse from "./ClearingHouse.js"
 import * as Gateway from "./Gateway.js"
 import * as Issuer from "./Issuer.js"
@@ -42,3 +43,12 @@ export const ACCEPTS: { readonly [P in SigningPartyKind]: AcceptedCodec } = {
   Phone: Phone.Accepts,
   ClearingHouse: ClearingHouse.Accepts
 }
+
+/**
+ * The parties that accept a signed message type: every party whose codec lists it, in the order
+ * of {@link ACCEPTS}.
+ *
+ * @since 0.3.0
+ */
+export const acceptedBy = (tag: string): ReadonlyArray<SigningPartyKind> =>
+  (Object.entries(ACCEPTS) as ReadonlyArray<[SigningPartyKind, AcceptedCodec]>).filter(([, codec]) => tagsOf(codec).includes(tag)).map(([party]) => party)
