@@ -120,6 +120,10 @@ export const guaranteeTable = (page?: string): string => {
   ].join("\n")
 }
 
+/** Every model, with what it covers. */
+export const modelTable = (): string =>
+  ["| model | covers |", "| --- | --- |", ...MODELS.map(({ name, covers }) => `| [\`${name}.pv\`](./proverif/${name}.pv) | ${cell(covers)} |`)].join("\n")
+
 /** Every query of every model, with what it says (its `QUERY` comment). */
 export const queryTable = (): string =>
   [

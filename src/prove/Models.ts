@@ -41,16 +41,31 @@ export type ModelFile = "crypto.pvl" | "messages.pvl" | `${ModelName}.pv`
 export type ModelName = "challenge" | "authorization" | "operations" | "settlement" | "signatures"
 
 /**
- * Every model, in the order the runner verifies them, with what it covers.
+ * Every model, in the order the runner verifies them, with what it covers and the code its processes mirror.
  *
  * @since 0.3.0
  */
 export const MODELS: ReadonlyArray<{ readonly name: ModelName; readonly covers: string }> = [
-  { name: "challenge", covers: "the issuer's challenge on the shopper's phone and the hold it places" },
-  { name: "authorization", covers: "merchant, gateway and issuer, from AuthorizePayment to AuthorizationResult" },
-  { name: "operations", covers: "captures, voids and refunds, from the merchant through its gateway to the issuer" },
-  { name: "settlement", covers: "the clearing house's settlement instructions and the banks that post them" },
-  { name: "signatures", covers: "every signed type at once: no body passes for another type's" }
+  {
+    name: "challenge",
+    covers:
+      "the issuer's challenge on the shopper's phone and the hold it places: issuers (`Issuer.onAuthorizationRequest`, `onChallengeAnswer`, the challenge's expiry) and phones (`Phone.onChallenge`, `onAnswer`); every gateway is the attacker's"
+  },
+  {
+    name: "authorization",
+    covers:
+      "from `AuthorizePayment` to `AuthorizationResult`: merchants (`Merchant.onPayNow`, `onResult`), gateways (`Gateway.onAuthorizePayment`, `onAuthorizationResponse`) and issuers, the shopper's answer abstracted to a choice made once"
+  },
+  {
+    name: "operations",
+    covers:
+      "captures, voids and refunds of approved payments: merchants (`MerchantOperations.onBackOffice`), gateways (`GatewayOperations.onMerchantOperation`) and issuers (`IssuerOperations.onOperation`)"
+  },
+  { name: "settlement", covers: "settlement instructions: clearing houses (`ClearingHouse.onCloseCycle`) and banks (`Instruction.receiveInstruction`)" },
+  {
+    name: "signatures",
+    covers: "every signed type at once: every party seals any body its role may sign (`Envelope.seal`) and opens any envelope sent to it (`Envelope.open`)"
+  }
 ]
 
 /**

@@ -3,8 +3,10 @@
  * only its query, every variant's edits find their text exactly once (so a change to a model that
  * would disarm a variant fails here), and every variant names a real query and a real seeded bug.
  */
+import { readdirSync, readFileSync } from "node:fs"
+import { basename, join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { filesOf, MODELS, onlyQuery, queriesOf } from "../../src/prove/Models.js"
+import { filesOf, MODEL_DIRECTORY, MODELS, onlyQuery, queriesOf } from "../../src/prove/Models.js"
 import { plan } from "../../src/prove/Prove.js"
 import { applyEdits, VARIANTS } from "../../src/prove/Variants.js"
 import { BUGS } from "../bugs/catalog.js"
@@ -93,3 +95,24 @@ describe("plan", () => {
 })
 
 const queriesOfAll = (): number => MODELS.reduce((n, { name }) => n + queriesOf(name, modelText(name)).length, 0)
+
+describe("models' comments", () => {
+  const sources = (dir: string): ReadonlyArray<string> =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []))
+  const src = sources(join(MODEL_DIRECTORY, "..", "..", "src")).map((path) => ({ module: basename(path, ".ts"), text: readFileSync(path, "utf8") }))
+  /** `Module.name` is a function or constant of module `Module`, or a field of an interface `Module`. */
+  const exists = (module: string, name: string): boolean =>
+    src.some(
+      (file) =>
+        (file.module === module && new RegExp(`\\b(?:const|function) ${name}\\b`).test(file.text)) ||
+        new RegExp(`interface ${module}\\b[^{]*\\{[^}]*\\breadonly ${name}\\b`).test(file.text)
+    )
+
+  it("models - should name only code that exists, where a hand-written comment says which code a process mirrors", () => {
+    const named = readdirSync(MODEL_DIRECTORY)
+      .filter((f) => f.endsWith(".pv") || f === "crypto.pvl")
+      .flatMap((f) => [...readFileSync(join(MODEL_DIRECTORY, f), "utf8").matchAll(/\b([A-Z][A-Za-z]+)\.([a-z][A-Za-z]+)\b/g)].flatMap(([, m, n]) => (n === "ts" ? [] : [`${m}.${n}`])))
+    expect(named.length).toBeGreaterThan(15)
+    expect([...new Set(named)].filter((ref) => !exists(ref.split(".")[0] ?? "", ref.split(".")[1] ?? ""))).toEqual([])
+  })
+})
