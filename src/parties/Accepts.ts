@@ -16,6 +16,7 @@ import * as Phone from "./Phone.js"
  * The kinds of party that open signed envelopes, named as their machines are (`Machine.kind`);
  * the browser speaks only on its unsigned session.
  *
+ * @category models
  * @since 0.3.0
  */
 export type SigningPartyKind = "Merchant" | "Gateway" | "Issuer" | "Phone" | "ClearingHouse"
@@ -34,6 +35,7 @@ export interface AcceptedCodec {
  * The codec each signing party opens packets with, in the order the message reference lists
  * receivers.
  *
+ * @category codecs
  * @since 0.3.0
  */
 export const ACCEPTS: { readonly [P in SigningPartyKind]: AcceptedCodec } = {
@@ -48,6 +50,7 @@ export const ACCEPTS: { readonly [P in SigningPartyKind]: AcceptedCodec } = {
  * The parties that accept a signed message type: every party whose codec lists it, in the order
  * of {@link ACCEPTS}.
  *
+ * @category codecs
  * @since 0.3.0
  */
 export const acceptedBy = (tag: string): ReadonlyArray<SigningPartyKind> =>

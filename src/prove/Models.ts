@@ -15,6 +15,7 @@ import { messageLibrary } from "./MessageLibrary.js"
 /**
  * The directory of the models, `spec/proverif/` in the package.
  *
+ * @category files
  * @since 0.3.0
  */
 export const MODEL_DIRECTORY = fileURLToPath(new URL("../../spec/proverif/", import.meta.url))
@@ -22,6 +23,7 @@ export const MODEL_DIRECTORY = fileURLToPath(new URL("../../spec/proverif/", imp
 /**
  * The generated message part's path, which `src/prove/generate.ts` writes.
  *
+ * @category files
  * @since 0.3.0
  */
 export const MESSAGE_LIBRARY = `${MODEL_DIRECTORY}messages.pvl`
@@ -29,6 +31,7 @@ export const MESSAGE_LIBRARY = `${MODEL_DIRECTORY}messages.pvl`
 /**
  * The files a model run is made of, in the order ProVerif reads them.
  *
+ * @category models
  * @since 0.3.0
  */
 export type ModelFile = "crypto.pvl" | "messages.pvl" | `${ModelName}.pv`
@@ -36,6 +39,7 @@ export type ModelFile = "crypto.pvl" | "messages.pvl" | `${ModelName}.pv`
 /**
  * The models, by name: each one file `spec/proverif/<name>.pv`.
  *
+ * @category models
  * @since 0.3.0
  */
 export type ModelName = "challenge" | "authorization" | "operations" | "settlement" | "signatures"
@@ -43,6 +47,7 @@ export type ModelName = "challenge" | "authorization" | "operations" | "settleme
 /**
  * Every model, in the order the runner verifies them, with what it covers and the code its processes mirror.
  *
+ * @category models
  * @since 0.3.0
  */
 export const MODELS: ReadonlyArray<{ readonly name: ModelName; readonly covers: string }> = [

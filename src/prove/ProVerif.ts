@@ -61,6 +61,7 @@ const isExecutable = (path: string): boolean => {
  * The path of the `proverif` binary to run, or `ProVerifNotFound` naming what was searched. An
  * explicit path or `PROVERIF` that is not an executable file is not skipped: it fails.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const locate = ({ path, env = process.env }: Locate = {}): Effect.Effect<string, ProVerifNotFound> => {
@@ -80,6 +81,7 @@ const RUN_TIMEOUT_ms = 120_000
  * ProVerif's verdict on the one query of its output: the first `RESULT` line (an injective query's
  * second line, in parentheses, says what the non-injective query would give, and is ignored).
  *
+ * @category runner
  * @since 0.3.0
  */
 export const verdictOf = (output: string): Verdict | undefined => {
@@ -106,6 +108,7 @@ export interface Outcome {
  * Runs `proverif` on a model's text (written to a temporary file, removed after) with one query
  * in it, and reads the verdict; `run` names the run in errors.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const verify = (proverif: string, run: string, text: string): Effect.Effect<Outcome, ProVerifFailed> =>

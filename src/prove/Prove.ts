@@ -80,6 +80,7 @@ export const plan = (): ReadonlyArray<{ readonly model: ModelName; readonly quer
  * Finds ProVerif (see `locate`) and runs every query of every model and every variant, one after
  * the other.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const run = (where: Locate = {}): Effect.Effect<ProofReport, ProVerifNotFound | ProVerifFailed> =>
@@ -96,6 +97,7 @@ export const run = (where: Locate = {}): Effect.Effect<ProofReport, ProVerifNotF
 /**
  * The rows whose result is not the one expected.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const unexpected = (report: ProofReport): ReadonlyArray<ProofRow> => report.rows.filter((r) => r.result !== r.expected)
@@ -107,6 +109,7 @@ const MEANING: { readonly [V in Verdict]: string } = { true: "proved", false: "a
  * The report as a plain-text table (query, model or model/variant, expected, result, seconds),
  * with a last line of totals.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const table = (report: ProofReport): string => {
@@ -136,6 +139,7 @@ export const table = (report: ProofReport): string => {
  * The exit codes of the symbolic proof: every result as expected; an unexpected result or a run
  * with no verdict; a usage error (for a command line); ProVerif not found.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, notFound: 3 } as const
@@ -145,6 +149,7 @@ export const EXIT = { ok: 0, unexpected: 1, usage: 2, notFound: 3 } as const
  * ProVerif: how to install it), and returns the exit code (see {@link EXIT}). This is what
  * `npm run prove` and `checkout-protocol prove` do.
  *
+ * @category runner
  * @since 0.3.0
  */
 export const runAndPrint = (where: Locate = {}): Effect.Effect<number> =>

@@ -30,6 +30,7 @@ export interface Declarations {
 /**
  * No declarations yet.
  *
+ * @category generator
  * @since 0.3.0
  */
 export const emptyDeclarations = (): Declarations => ({ types: new Map(), constants: new Map(), classes: new Map() })
@@ -38,6 +39,7 @@ export const emptyDeclarations = (): Declarations => ({ types: new Map(), consta
  * A ProVerif identifier made of a name and a value: characters other than letters, digits and
  * `_` become `_`.
  *
+ * @category generator
  * @since 0.3.0
  */
 export const identifier = (...parts: ReadonlyArray<string>): string => parts.join("_").replace(/[^A-Za-z0-9_]/g, "_")

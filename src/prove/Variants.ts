@@ -25,6 +25,7 @@ export interface Edit {
 /**
  * What ProVerif answers on a query: proved, an attack found (with a trace), or neither.
  *
+ * @category models
  * @since 0.3.0
  */
 export type Verdict = "true" | "false" | "cannot be proved"
@@ -83,6 +84,7 @@ const phoneTrustsAnyChallenge: Edit = {
 /**
  * Every variant, grouped by model and query in the order of the models.
  *
+ * @category variants
  * @since 0.3.0
  */
 export const VARIANTS: ReadonlyArray<Variant> = [
@@ -278,7 +280,7 @@ export const VARIANTS: ReadonlyArray<Variant> = [
  * A model's files with a variant's edits made. Throws, naming the variant, the file and the text,
  * when an edit does not find its text exactly once.
  *
- * @category models
+ * @category variants
  * @since 0.3.0
  */
 export const applyEdits = (variant: Pick<Variant, "name" | "model" | "edits">, files: ReadonlyMap<ModelFile, string>): ReadonlyMap<ModelFile, string> => {
