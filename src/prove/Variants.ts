@@ -54,25 +54,25 @@ const noDomainTag: Edit = {
   replace: "fun signingBytes(Tag, bitstring): bitstring.\nequation forall t: Tag, f: bitstring; signingBytes(t, f) = f."
 }
 
-/** The approval's signature covers no amount, and the issuer does not compare it (the seeded bug `approval-not-bound-to-amount`). */
-const approvalWithoutAmount: ReadonlyArray<Edit> = [
-  { file: "messages.pvl", find: "type Tag.", replace: "type Tag.\nconst null_Money: Money." },
-  {
-    file: "messages.pvl",
-    find: "signingBytes(tag_ChallengeApproval, canonical_Challenge_ChallengeApproval_ChallengeDecline(account, amount, expiresAt_ms, from, id, payee, paymentId, to))",
-    replace: "signingBytes(tag_ChallengeApproval, canonical_Challenge_ChallengeApproval_ChallengeDecline(account, null_Money, expiresAt_ms, from, id, payee, paymentId, to))"
-  },
-  {
-    file: "challenge.pv",
-    find: "envelope(ChallengeApproval(=c, d2, =i, =acct, =p, =amount, =payee, =ce), s2)",
-    replace: "envelope(ChallengeApproval(=c, d2, =i, =acct, =p, amount2, =payee, =ce), s2)"
-  },
-  {
-    file: "challenge.pv",
-    find: "opens(ChallengeApproval(c, d2, i, acct, p, amount, payee, ce), r2, k2, s2)",
-    replace: "opens(ChallengeApproval(c, d2, i, acct, p, amount2, payee, ce), r2, k2, s2)"
-  }
-]
+/**
+ * The approval's signature covers no `amount` (or no `payee`), and the issuer does not compare it
+ * (the seeded bugs `approval-not-bound-to-amount` and `approval-not-bound-to-payee`).
+ */
+const approvalWithout = (field: "amount" | "payee", type: "Money" | "Payee"): ReadonlyArray<Edit> => {
+  const signed = "account, amount, expiresAt_ms, from, id, payee, paymentId, to"
+  const fields = "=c, d2, =i, =acct, =p, =amount, =payee, =ce"
+  const opened = "c, d2, i, acct, p, amount, payee, ce"
+  return [
+    { file: "messages.pvl", find: "type Tag.", replace: `type Tag.\nconst null_${type}: ${type}.` },
+    {
+      file: "messages.pvl",
+      find: `signingBytes(tag_ChallengeApproval, canonical_Challenge_ChallengeApproval_ChallengeDecline(${signed}))`,
+      replace: `signingBytes(tag_ChallengeApproval, canonical_Challenge_ChallengeApproval_ChallengeDecline(${signed.replace(field, `null_${type}`)}))`
+    },
+    { file: "challenge.pv", find: `envelope(ChallengeApproval(${fields}), s2)`, replace: `envelope(ChallengeApproval(${fields.replace(`=${field}`, `${field}2`)}), s2)` },
+    { file: "challenge.pv", find: `opens(ChallengeApproval(${opened}), r2, k2, s2)`, replace: `opens(ChallengeApproval(${opened.replace(field, `${field}2`)}), r2, k2, s2)` }
+  ]
+}
 
 /** The phone shows a challenge without checking the issuer's signature on it. */
 const phoneTrustsAnyChallenge: Edit = {
@@ -120,16 +120,25 @@ export const VARIANTS: ReadonlyArray<Variant> = [
     model: "challenge",
     query: "hold-approved",
     expected: "true",
-    drops: "the amount from the approval's signature and the issuer's comparison: still proved, as the issuer-signed challenge and its id bind the amount",
+    drops: "the amount from the approval's signature and the issuer's comparison: still proved, as the issuer-signed challenge and its fresh id bind the amount",
     seededBug: "approval-not-bound-to-amount",
-    edits: approvalWithoutAmount
+    edits: approvalWithout("amount", "Money")
+  },
+  {
+    name: "approval-without-payee",
+    model: "challenge",
+    query: "hold-approved",
+    expected: "true",
+    drops: "the payee from the approval's signature and the issuer's comparison: still proved, for the same reason",
+    seededBug: "approval-not-bound-to-payee",
+    edits: approvalWithout("payee", "Payee")
   },
   {
     name: "phone-trusts-any-challenge",
     model: "challenge",
     query: "hold-approved",
     expected: "true",
-    drops: "the phone's check of the issuer's signature on a challenge: still proved, as the approval names the amount the issuer compares",
+    drops: "the phone's check of the issuer's signature on a challenge: still proved, as the approval names the amount and payee the issuer compares",
     seededBug: null,
     edits: [phoneTrustsAnyChallenge]
   },
@@ -138,9 +147,18 @@ export const VARIANTS: ReadonlyArray<Variant> = [
     model: "challenge",
     query: "hold-approved",
     expected: "false",
-    drops: "both: the phone approves a forged challenge for another amount, and the approval holds the real one",
+    drops: "both the amount binding and the phone's check: the phone approves a forged challenge for another amount, and the approval holds the real one",
     seededBug: null,
-    edits: [...approvalWithoutAmount, phoneTrustsAnyChallenge]
+    edits: [...approvalWithout("amount", "Money"), phoneTrustsAnyChallenge]
+  },
+  {
+    name: "approval-without-payee-any-challenge",
+    model: "challenge",
+    query: "hold-approved",
+    expected: "false",
+    drops: "both the payee binding and the phone's check: the phone approves a forged challenge for another payee, and the approval holds for the real one",
+    seededBug: null,
+    edits: [...approvalWithout("payee", "Payee"), phoneTrustsAnyChallenge]
   },
   {
     name: "challenge-expiry-ignored",
