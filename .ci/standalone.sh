@@ -3,6 +3,8 @@
 # (no shared/, no node_modules), then run the README's two quick-start commands there.
 # Usage: bash .ci/standalone.sh
 set -euo pipefail
+# Nothing from the workplace: not even the ProVerif path .ci/run may have found beside it.
+unset PROVERIF
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"

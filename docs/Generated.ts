@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { Browser, ClearingHouse, Gateway, Issuer, Merchant, Phone } from "../src/index.js"
 import * as Diagram from "../src/machine/Diagram.js"
 import { bugsByCheck, bugTable } from "./Bugs.js"
+import { guaranteeTable, modelTable, queryTable, variantTable } from "./Proof.js"
 import { renderMessages } from "./MessageReference.js"
 import { ledgerTables, sequenceDiagram, statements } from "./Scenarios.js"
 import { trustDiagram } from "./Trust.js"
@@ -23,7 +24,8 @@ export const DOCUMENTS = [
   "docs/guides/money.md",
   "docs/guides/parties.md",
   "docs/guides/security.md",
-  "spec/09-clearing-and-settlement.md"
+  "spec/09-clearing-and-settlement.md",
+  "spec/10-symbolic-proof.md"
 ]
 
 /**
@@ -48,8 +50,9 @@ const BLOCK = /<!-- BEGIN GENERATED: ([^>]*?) -->\n[\s\S]*?<!-- END GENERATED --
  * `ledger <scenario> [issuer | acquirer | settlement-bank]` (a bank's ledger at the end of a
  * scenario, the issuer's by default), `statement <scenario>` (every bank's books at the end of a
  * scenario, as `npm start` prints them), `trust standard` (who
- * registered whose key in the standard topology), or `bugs <catalog | by-check>` (the seeded bugs,
- * and the bugs each harness check caught).
+ * registered whose key in the standard topology), `bugs <catalog | by-check>` (the seeded bugs,
+ * and the bugs each harness check caught), or `proof <guarantees [spec | guide] | models | queries | variants>`
+ * (the symbolic proof: see `Proof.ts`).
  */
 export const render = (header: string): string => {
   const [kind, first, second] = header.trim().split(/\s+/)
@@ -66,6 +69,10 @@ export const render = (header: string): string => {
   if (kind === "bugs" && first === "catalog") return bugTable()
   if (kind === "bugs" && first === "by-check") return bugsByCheck()
   if (kind === "trust" && first !== undefined) return mermaid(trustDiagram(first))
+  if (kind === "proof" && first === "guarantees") return guaranteeTable(second)
+  if (kind === "proof" && first === "models") return modelTable()
+  if (kind === "proof" && first === "queries") return queryTable()
+  if (kind === "proof" && first === "variants") return variantTable()
   throw new Error(`generated block: unknown kind "${header}"`)
 }
 

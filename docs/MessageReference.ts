@@ -15,26 +15,19 @@
  */
 import { Schema, SchemaAST } from "effect"
 import { domainTag } from "../src/crypto/Envelope.js"
-import * as Ids from "../src/domain/Ids.js"
-import * as Money from "../src/domain/Money.js"
-import * as Text from "../src/domain/Text.js"
 import * as BrowserMerchant from "../src/messages/BrowserMerchant.js"
-import * as Common from "../src/messages/Common.js"
 import * as Clearing from "../src/messages/Clearing.js"
 import * as GatewayIssuer from "../src/messages/GatewayIssuer.js"
 import * as IssuerPhone from "../src/messages/IssuerPhone.js"
 import * as MerchantGateway from "../src/messages/MerchantGateway.js"
+import { CLASSES, identifierOf, isClass, isMessage, literalsOf, membersOf, NAMES, nameOf, tagOf, tagsOf, type ClassSchema } from "../src/messages/Reflection.js"
 import { SIGNER_ROLES, SignedMessage, type SignedTag } from "../src/messages/Signed.js"
 import type { Role } from "../src/crypto/KeyRegistry.js"
-import * as ClearingHouse from "../src/parties/ClearingHouse.js"
-import * as Gateway from "../src/parties/Gateway.js"
-import * as Issuer from "../src/parties/Issuer.js"
-import * as Merchant from "../src/parties/Merchant.js"
-import * as Phone from "../src/parties/Phone.js"
+import { ACCEPTS, acceptedBy, type AcceptedCodec } from "../src/parties/Accepts.js"
 import { ENVELOPE_REJECTIONS, MESSAGE_FACTS, PARTY_NAMES, type MessageFacts, type MessageTag, type PartyKind, type RejectionCase } from "./MessageFacts.js"
 
-/** A Schema with the fields of a `Schema.Class` or `Schema.TaggedClass`. */
-type ClassSchema = Schema.Top & { readonly fields: Readonly<Record<string, Schema.Top>> }
+/** The codecs the receivers are read from, and a message's tag: shared with the ProVerif model's generator (`src/prove/`). */
+export { ACCEPTS, tagOf }
 
 /** One hop of the protocol and the module that defines its messages. */
 interface Hop {
@@ -52,9 +45,6 @@ export const HOPS: Readonly<Record<string, Hop>> = {
   clearing: { title: "clearing and settlement", module: Clearing, channel: "signed" }
 }
 
-/** The modules whose exported schemas give the type names the reference uses. */
-const NAMED_MODULES: ReadonlyArray<Readonly<Record<string, unknown>>> = [Ids, Money, Text, Common, BrowserMerchant, IssuerPhone, Clearing]
-
 /** The party whose keys have each role. */
 const ROLE_PARTY: { readonly [R in Role]: PartyKind } = {
   merchant: "Merchant",
@@ -62,66 +52,6 @@ const ROLE_PARTY: { readonly [R in Role]: PartyKind } = {
   issuer: "Issuer",
   device: "Phone",
   clearing: "ClearingHouse"
-}
-
-/** What the reference needs of a party's codec: the Schema of the messages it accepts. */
-interface AcceptedCodec {
-  readonly schema: unknown
-}
-
-/** The codec each signing party opens packets with: the signed messages it accepts. The browser accepts no signed message. */
-export const ACCEPTS: { readonly [P in Exclude<PartyKind, "Browser">]: AcceptedCodec } = {
-  Merchant: Merchant.Accepts,
-  Gateway: Gateway.Accepts,
-  Issuer: Issuer.Accepts,
-  Phone: Phone.Accepts,
-  ClearingHouse: ClearingHouse.Accepts
-}
-
-/** The message tags a codec accepts, read from the members of its Schema union. */
-export const tagsOf = (codec: AcceptedCodec): ReadonlyArray<string> => {
-  const members = (codec.schema as { readonly members?: unknown }).members
-  if (!Array.isArray(members)) throw new Error("message reference: a codec whose schema is not a union of messages")
-  return members.map((m: unknown) => {
-    if (!isClass(m)) throw new Error("message reference: a codec member that is not a message class")
-    return tagOf(m)
-  })
-}
-
-const isClass = (value: unknown): value is ClassSchema =>
-  Schema.isSchema(value) && SchemaAST.isDeclaration(value.ast) && typeof (value as { fields?: unknown }).fields === "object"
-
-const isMessage = (value: unknown): boolean => isClass(value) && Object.hasOwn(value.fields, "_tag")
-
-/** The `_tag` of a message class. */
-export const tagOf = (message: ClassSchema): string => {
-  const tag = message.fields["_tag"]?.ast
-  if (tag === undefined || !SchemaAST.isLiteral(tag) || typeof tag.literal !== "string") throw new Error("message reference: a message without a string _tag")
-  return tag.literal
-}
-
-/** A module's exports sorted by name: namespace objects list their keys in different orders under tsx and vitest. */
-const exportsOf = (module: Readonly<Record<string, unknown>>): ReadonlyArray<readonly [string, unknown]> =>
-  Object.entries(module).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-
-/** Exported schema objects by identity, with the name they are exported under (the first, by module and name). */
-const NAMES: ReadonlyMap<unknown, string> = (() => {
-  const names = new Map<unknown, string>()
-  for (const module of NAMED_MODULES) {
-    for (const [name, value] of exportsOf(module)) if (Schema.isSchema(value) && !isMessage(value) && !names.has(value)) names.set(value, name)
-  }
-  return names
-})()
-
-/** Every class schema a field can be, by the identifier its AST carries. */
-const CLASSES: ReadonlyMap<string, ClassSchema> = new Map(
-  NAMED_MODULES.flatMap((module) => exportsOf(module).flatMap(([, value]) => (isClass(value) && !isMessage(value) ? [[identifierOf(value.ast), value] as const] : [])))
-)
-
-function identifierOf(ast: SchemaAST.AST): string {
-  const id = ast.annotations?.["identifier"]
-  if (typeof id !== "string") throw new Error(`message reference: a ${ast._tag} without an identifier`)
-  return id
 }
 
 /** Every message of v1, in the order of the unions that list them. */
@@ -171,7 +101,7 @@ export const receiversOf = (tag: string): ReadonlyArray<PartyKind> => {
     if (receiver === undefined) throw new Error(`message reference: the session message ${tag} names no receiver in docs/MessageFacts.ts`)
     return [receiver]
   }
-  const receivers = (Object.entries(ACCEPTS) as ReadonlyArray<[PartyKind, AcceptedCodec]>).filter(([, codec]) => tagsOf(codec).includes(tag)).map(([party]) => party)
+  const receivers = acceptedBy(tag)
   if (receivers.length === 0) throw new Error(`message reference: no party accepts ${tag}`)
   return receivers
 }
@@ -253,24 +183,6 @@ export interface FieldRow {
   readonly path: string
   readonly type: string
   readonly bounds: string
-}
-
-const literalsOf = (ast: SchemaAST.AST): ReadonlyArray<SchemaAST.LiteralValue> | undefined => {
-  if (SchemaAST.isLiteral(ast)) return [ast.literal]
-  if (!SchemaAST.isUnion(ast)) return undefined
-  const nested = ast.types.map(literalsOf)
-  return nested.every((l) => l !== undefined) ? nested.flat() : undefined
-}
-
-const membersOf = (schema: Schema.Top | undefined): ReadonlyArray<Schema.Top> => {
-  const members = (schema as { readonly members?: unknown } | undefined)?.members
-  return Array.isArray(members) ? members.filter(Schema.isSchema) : []
-}
-
-const nameOf = (schema: Schema.Top | undefined, ast: SchemaAST.AST): string | undefined => {
-  const named = schema === undefined ? undefined : NAMES.get(schema)
-  if (named !== undefined) return named
-  return SchemaAST.isDeclaration(ast) ? identifierOf(ast) : undefined
 }
 
 /** The short label of a type: its exported name, or its structure. */

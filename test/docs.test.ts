@@ -5,12 +5,14 @@ import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { BUG_EVIDENCE, HARNESS_CHECKS } from "../docs/Bugs.js"
 import { DOCUMENTS, generateAll, regenerate, render } from "../docs/Generated.js"
+import { GUARANTEES } from "../docs/Proof.js"
 import { ACTION_ONLY_REJECTIONS, MESSAGE_FACTS, type PartyKind, type RejectionCase } from "../docs/MessageFacts.js"
 import { ACCEPTS, fieldRows, MESSAGES, receiversOf, tagOf } from "../docs/MessageReference.js"
 import * as Invariants from "../model/Invariants.js"
 import * as RejectionModule from "../src/domain/Rejection.js"
 import { MAX_ORDER_LINES, MAX_QUANTITY } from "../src/messages/BrowserMerchant.js"
 import { SIGNER_ROLES } from "../src/messages/Signed.js"
+import { filesOf, MODELS, queriesOf } from "../src/prove/Models.js"
 import * as Merchant from "../src/parties/Merchant.js"
 import { BUGS } from "../src/bugs/Catalog.js"
 
@@ -260,6 +262,19 @@ describe("security guide", () => {
     for (const [bug, evidence] of Object.entries(BUG_EVIDENCE)) {
       expect(evidence.caughtBy.length, bug).toBeGreaterThan(0)
       for (const check of evidence.caughtBy) expect(HARNESS_CHECKS, bug).toContain(check)
+    }
+  })
+})
+
+describe("symbolic proof", () => {
+  it("GUARANTEES - should name only queries of the models, checks of the harness and catalogued bugs, and every query once", () => {
+    const queries = MODELS.flatMap(({ name }) => queriesOf(name, filesOf(name).get(`${name}.pv`) ?? "").map((q) => `${name}/${q.name}`))
+    const named = GUARANTEES.flatMap((g) => g.queries.map((q) => `${q.model}/${q.query}`))
+    expect(named.sort()).toEqual([...queries].sort())
+    const bugs = BUGS.map((b) => b.name)
+    for (const g of GUARANTEES) {
+      for (const check of g.checks) expect(HARNESS_CHECKS, g.guarantee).toContain(check)
+      for (const bug of g.bugs) expect(bugs, g.guarantee).toContain(bug)
     }
   })
 })

@@ -1,7 +1,8 @@
 /**
  * The pure core stays pure: no clock, no randomness, no timers, no process, no CommonJS and no I/O
  * modules anywhere under `src/` except the drivers, which are the only place allowed to loop, wait
- * or do I/O. `node:crypto` is allowed in exactly one file, the fast Ed25519 backend layer.
+ * or do I/O, and the symbolic proof's tools (`src/prove/`), which read the models and run ProVerif.
+ * `node:crypto` is allowed in exactly one file, the fast Ed25519 backend layer.
  *
  * The scanner strips comments first (with the TypeScript printer), so documentation may talk
  * about `Date.now` freely, then matches each rule against the code that is left. String literals

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `checkout-protocol` command-line tool: `demo`, `check`, `bugs` and `merge`. Built with
+ * The `checkout-protocol` command-line tool: `demo`, `check`, `merge`, `bugs` and `prove`. Built with
  * `effect/cli`; a wrong flag, value or subcommand prints one line naming it on standard error
  * and exits 2, never a stack trace; `--help` on any subcommand says what it takes.
  *
@@ -13,6 +13,7 @@ import { bugsCommand } from "./Bugs.js"
 import { checkCommand } from "./Check.js"
 import { demoCommand } from "./Demo.js"
 import { mergeCommand } from "./Merge.js"
+import { proveCommand } from "./Prove.js"
 
 /** The exit code of a command line the tool cannot run as given. */
 const USAGE_EXIT_CODE = 2
@@ -25,7 +26,7 @@ const root = Command.make("checkout-protocol").pipe(
     "A checkout-to-settlement payment protocol as pure, Ed25519-signed state machines, with its adversarial proof. " +
       "Run a subcommand with --help to see its flags."
   ),
-  Command.withSubcommands([demoCommand, checkCommand, bugsCommand, mergeCommand])
+  Command.withSubcommands([demoCommand, checkCommand, mergeCommand, bugsCommand, proveCommand])
 )
 
 /** An error message on one line. */
