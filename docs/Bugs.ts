@@ -52,6 +52,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },
   "instruction-applied-twice": { breaks: "a bank posts each instruction once", caughtBy: ["conservation"] },
+  "challenge-deadline-inclusive": { breaks: "a deadline is exclusive: nothing counts at its instant", caughtBy: ["noUnapprovedDebit"] },
   "approval-from-any-enrolled-device": { breaks: "only the challenged account's device approves (insider phone)", caughtBy: ["noUnapprovedDebit"] },
   "gateway-trusts-merchant-payee": { breaks: "a merchant is paid only for its own payments (insider merchant)", caughtBy: ["isolation"] },
   "issuer-trusts-gateway-payee": { breaks: "a gateway speaks only for the merchants it acquires (insider gateway)", caughtBy: ["isolation"] }

@@ -14,11 +14,11 @@ import type { MerchantPaymentState, MerchantState } from "../src/parties/Merchan
 import type { PhoneState } from "../src/parties/Phone.js"
 import { chains, gatewayOfKey, holds, issuerById, issuerHolds, merchantById, outOfScope, paymentKey } from "./Links.js"
 import { decisionKeyOf, type Model } from "./Model.js"
-import { conservation, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
+import { conservation, noOverdraft, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
 import { isolation } from "./Isolation.js"
 
-export { conservation, isolation, settlementExactlyOnce, settlementLiveness }
+export { conservation, isolation, noOverdraft, settlementExactlyOnce, settlementLiveness }
 
 /** Every party's real state at one instant. */
 export interface SystemView {
@@ -163,9 +163,10 @@ export const authenticity: Checker = (view, model) => {
 /**
  * Agreement: a paid order has a payment the payer's issuer holds (or held until it lapsed), a
  * gateway approval has an issuer hold, no party counts more captured or refunded than the issuer
- * does, and a browser shows "approved" only for an order its merchant has paid.
+ * does, and a browser shows "approved" only for the order its shopper paid, once its merchant has
+ * it paid.
  */
-export const agreement: Checker = (view) => {
+export const agreement: Checker = (view, model) => {
   const violations: Array<string> = []
   for (const merchant of view.merchants) {
     const me = merchant.identity.id
@@ -202,13 +203,33 @@ export const agreement: Checker = (view) => {
       violations.push(`payment ${id}: refunded ${payment.refunded_minor}/${gatewayRefunded}/${auth?.refunded_minor ?? 0} at merchant/gateway/issuer`)
     }
   }
-  for (const browser of view.browsers) {
-    if (browser.screen !== "Approved") continue
-    const order = browser.order === null ? undefined : getOwn(merchantById(view, browser.merchant)?.orders ?? {}, browser.order.orderId)
-    if (order?.state !== "Paid") violations.push(`browser ${browser.me} shows approved for an order that is not paid`)
-  }
+  violations.push(...browserAgreement(view, model))
   return violations
 }
+
+/**
+ * A browser shows "approved" only for the order its shopper last clicked "pay now" on, as the
+ * model recorded it (not as the browser remembers it), at the total the shopper saw, and only once
+ * that order's merchant has it paid.
+ */
+const browserAgreement = (view: SystemView, model: Model): ReadonlyArray<string> =>
+  view.browsers.flatMap((browser) => {
+    if (browser.screen !== "Approved") return []
+    const paying = getOwn(model.shoppersPaying, browser.me)
+    if (paying === undefined) return [`browser ${browser.me} shows approved, but its shopper never clicked pay now`]
+    if (browser.merchant === view.compromised) return []
+    const merchant = merchantById(view, paying.merchant)
+    const order = getOwn(merchant?.orders ?? {}, paying.orderId)
+    const charged = getOwn(merchant?.payments ?? {}, order?.payments.at(-1) ?? "")?.request.amount
+    if (browser.order?.orderId !== paying.orderId || browser.merchant !== paying.merchant) {
+      return [`browser ${browser.me} shows approved for ${browser.merchant}/${browser.order?.orderId ?? "no order"}, its shopper paid ${paying.merchant}/${paying.orderId}`]
+    }
+    if (order?.state !== "Paid") return [`browser ${browser.me} shows approved for ${paying.merchant}/${paying.orderId}, which is not paid`]
+    if (charged === undefined || !Money.equals(charged, paying.total)) {
+      return [`browser ${browser.me} shows approved for a payment of ${charged === undefined ? "nothing" : Money.format(charged)}, its shopper agreed to ${Money.format(paying.total)}`]
+    }
+    return []
+  })
 
 /**
  * Liveness, checked once the world is quiet after faults stopped: every payment is final and all
@@ -243,6 +264,7 @@ export const paymentLiveness: Checker = (view) => {
     for (const h of Ledger.expiredHolds(issuer.ledger, view.now_ms)) violations.push(`${issuer.identity.id} hold ${h.id} outlived its expiry`)
   }
   for (const phone of view.phones) {
+    if (phone.identity.id === view.compromised) continue
     for (const c of Object.values(phone.challenges)) {
       if (c.state === "Pending" || c.state === "Answered") violations.push(`phone ${phone.identity.id} challenge ${c.challenge.id} still ${c.state}`)
     }
@@ -251,7 +273,7 @@ export const paymentLiveness: Checker = (view) => {
 }
 
 /** The invariants checked after every command, by name. */
-export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, isolation, conservation, settlementExactlyOnce } as const
+export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, isolation, noOverdraft, conservation, settlementExactlyOnce } as const
 
 /** Liveness, with settlement: see {@link paymentLiveness} and {@link settlementLiveness}. */
 export const liveness: Checker = (view, model) => [...paymentLiveness(view, model), ...settlementLiveness(view, model)]

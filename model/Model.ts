@@ -47,6 +47,8 @@ export interface Model {
   readonly decisions: Readonly<Record<string, ShopperDecision>>
   /** By merchant and order id. */
   readonly orderTotals: Readonly<Record<string, Money>>
+  /** The order each shopper last clicked "pay now" on, by browser: what an "approved" screen must be about. */
+  readonly shoppersPaying: Readonly<Record<string, { readonly merchant: string; readonly orderId: string; readonly total: Money }>>
   /** The merchants' staff's captures, voids and refunds, by merchant and the operation id the merchant gave them. */
   readonly staffRequests: Readonly<Record<string, StaffRequest>>
   /** Forged or tampered packets a party accepted (changed state on): must stay zero. */
@@ -54,7 +56,7 @@ export interface Model {
 }
 
 /** The model before anything happened. */
-export const empty: Model = { decisions: {}, orderTotals: {}, staffRequests: {}, forgeriesAccepted: [] }
+export const empty: Model = { decisions: {}, orderTotals: {}, shoppersPaying: {}, staffRequests: {}, forgeriesAccepted: [] }
 
 /** The key of a decision: the issuer that numbered the challenge, and its id. */
 export const decisionKeyOf = (issuer: string, challengeId: string): string => `${issuer}/${challengeId}`
@@ -83,10 +85,14 @@ export const decide = (model: Model, device: string, issuer: string, challenge: 
         }
       }
 
-/** The model after the shopper clicked "pay now" on order `orderId` of `merchant` showing `total`. */
-export const payClicked = (model: Model, merchant: string, orderId: string, total: Money): Model => {
+/** The model after the shopper on `browser` clicked "pay now" on order `orderId` of `merchant` showing `total`. */
+export const payClicked = (model: Model, browser: string, merchant: string, orderId: string, total: Money): Model => {
   const key = `${merchant}/${orderId}`
-  return Object.hasOwn(model.orderTotals, key) ? model : { ...model, orderTotals: { ...model.orderTotals, [key]: total } }
+  return {
+    ...model,
+    orderTotals: Object.hasOwn(model.orderTotals, key) ? model.orderTotals : { ...model.orderTotals, [key]: total },
+    shoppersPaying: { ...model.shoppersPaying, [browser]: { merchant, orderId, total } }
+  }
 }
 
 /** The model after a forged packet was accepted by a party: a violation of authenticity. */

@@ -79,14 +79,16 @@ const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
 /**
  * Conservation: every bank's ledger balances and reserves exactly what its pending holds reserve;
  * no bank moves its own funds after opening (so no money is minted or burnt); every cycle's
- * positions sum to zero per currency and the settlement bank's suspense account is back at zero;
+ * positions are what its items net to per bank and currency (see {@link nettingFindings}), they
+ * sum to zero per currency, and the settlement bank's suspense account is back at zero;
  * and each bank's record of its settlement account moves by exactly the positions it posted,
  * while the settlement bank's moves by exactly the positions netted.
  */
 export const conservation: Checker = (view) => {
   const findings = [
     ...[...view.issuers, ...view.gateways, view.clearing].flatMap((bank) => ledgerFindings(bank.identity.id, bank.ledger)),
-    ...mirrorFindings(view)
+    ...mirrorFindings(view),
+    ...nettingFindings(view)
   ]
   for (const cycle of Object.values(view.clearing.cycles)) {
     const sums = new Map<string, number>()
@@ -101,6 +103,54 @@ export const conservation: Checker = (view) => {
   }
   return findings
 }
+
+/** What a cycle's items net to per `bank:CUR`, recomputed here: a capture of X is -X for its issuer and +X for its acquirer, a refund the other way round. */
+const nettedFromItems = (items: ReadonlyArray<ClearingItem>): ReadonlyMap<string, number> => {
+  const net = new Map<string, number>()
+  for (const item of items) {
+    const toAcquirer = item.kind === "capture" ? item.amount.amount_minor : -item.amount.amount_minor
+    for (const [bank, amount] of [[item.issuer, -toAcquirer], [item.acquirer, toAcquirer]] as const) {
+      const key = `${bank}:${item.amount.currency}`
+      net.set(key, (net.get(key) ?? 0) + amount)
+    }
+  }
+  return net
+}
+
+/**
+ * Netting, per currency: every closed cycle's positions are exactly what its items net to, bank
+ * by bank and currency by currency (no item counted in another currency or on another bank's
+ * side), and every instruction sent for the cycle carries its bank's position.
+ */
+export const nettingFindings = (view: SystemView): ReadonlyArray<string> => {
+  const findings: Array<string> = []
+  for (const cycle of Object.values(view.clearing.cycles)) {
+    if (cycle.positions === null) continue
+    const expected = nettedFromItems(cycle.items)
+    for (const key of new Set([...expected.keys(), ...Object.keys(cycle.positions)])) {
+      const position = getOwn(cycle.positions, key) ?? 0
+      if (position !== (expected.get(key) ?? 0)) findings.push(`cycle ${cycle.number} nets ${key} to ${position}, its items to ${expected.get(key) ?? 0}`)
+    }
+  }
+  for (const [id, instruction] of Object.entries(view.clearing.instructions)) {
+    const cycle = getOwn(view.clearing.cycles, String(instruction.cycle))
+    const position = cycle?.positions === null || cycle === undefined ? undefined : getOwn(cycle.positions, `${instruction.bank}:${instruction.currency}`)
+    if (position !== instruction.position) findings.push(`instruction ${id} tells ${instruction.bank} ${instruction.position} ${instruction.currency}, its cycle's position is ${position ?? "none"}`)
+  }
+  return findings
+}
+
+/**
+ * No overdraft: every account opened with debits-must-not-exceed-credits (a customer's deposit
+ * account) keeps its posted credits minus posted debits minus pending debits at zero or above, in
+ * every bank, at every step.
+ */
+export const noOverdraft: Checker = (view) =>
+  [...view.issuers, ...view.gateways, view.clearing].flatMap((bank) =>
+    Object.values(bank.ledger.accounts)
+      .filter((a) => a.debitsMustNotExceedCredits && Ledger.available(bank.ledger, a.id) < 0)
+      .map((a) => `${bank.identity.id} account ${a.id} is overdrawn: ${Ledger.available(bank.ledger, a.id)} available`)
+  )
 
 /** Every item the clearing house holds, with its cycle. */
 const clearedItems = (view: SystemView): ReadonlyArray<{ readonly item: ClearingItem; readonly cycle: number }> =>

@@ -232,6 +232,11 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/Gateway.ts", find: `    if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })\n`, replace: "" }]
   },
   {
+    name: "challenge-deadline-inclusive",
+    description: "Deadline: a request or answer arriving exactly at its expiry still counts (the check is <= instead of <), so an approval at the challenge's deadline holds the money.",
+    edits: [{ file: "crypto/Envelope.ts", find: "  now_ms < request.expiresAt_ms", replace: "  now_ms <= request.expiresAt_ms" }]
+  },
+  {
     name: "issuer-trusts-gateway-payee",
     description: "Insider gateway: the issuer takes any payee a gateway names, not only the merchants it acquires, so a compromised acquirer takes another acquirer's merchant's payments.",
     edits: [
@@ -244,9 +249,41 @@ export const BUGS: ReadonlyArray<Bug> = [
   }
 ]
 
+/**
+ * Seeded bugs the harness catches, but not yet on every seed within its default budget and bound:
+ * each needs a deep or rare path (two payments held at once on a nearly empty account, an old
+ * order view arriving while the shopper pays a new order, a capture in the second currency settled
+ * in a cycle that opened with the first). They are the harness's known reach gaps: `npm run bugs
+ * -- --only NAME` runs one, and a bug moves into {@link BUGS} once it is caught 20 of 20.
+ */
+export const REACH_GAPS: ReadonlyArray<Bug> = [
+  {
+    name: "pending-debits-ignored",
+    description: "Overdraft: the ledger's available balance forgets the debits still held, so a customer with one payment held can be held again for more than is left.",
+    edits: [{ file: "ledger/Ledger.ts", find: "a.creditsPosted - a.debitsPosted - a.debitsPending", replace: "a.creditsPosted - a.debitsPosted" }]
+  },
+  {
+    name: "browser-takes-any-order-view",
+    description: "Browser confusion: the browser takes any order view from its merchant, not only the answer to its request in flight, so an old order's \"paid\" shows as the new order's approval.",
+    edits: [
+      {
+        file: "parties/Browser.ts",
+        find: "if (packet.from !== state.merchant || state.inFlight === null || body.requestId !== state.inFlight.requestId) {",
+        replace: "if (packet.from !== state.merchant || state.inFlight === null) {"
+      }
+    ]
+  },
+  {
+    name: "netting-ignores-currency",
+    maxShrunk: SETTLEMENT_BOUND,
+    description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "  for (const item of items) {\n    const { amount_minor, currency } = item.amount", replace: "  for (const item of items.filter((i) => i.amount.currency === items[0]?.amount.currency)) {\n    const { amount_minor, currency } = item.amount" }]
+  }
+]
+
 /** The seeded bug called `name`; throws, naming every known bug, if there is none. */
 export const bugNamed = (name: string): Bug => {
-  const bug = BUGS.find((b) => b.name === name)
-  if (bug === undefined) throw new Error(`no bug named ${name}; known: ${BUGS.map((b) => b.name).join(", ")}`)
+  const bug = [...BUGS, ...REACH_GAPS].find((b) => b.name === name)
+  if (bug === undefined) throw new Error(`no bug named ${name}; known: ${[...BUGS, ...REACH_GAPS].map((b) => b.name).join(", ")}`)
   return bug
 }

@@ -12,7 +12,9 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { blocksOf, parseShard, shardOf, combine, type Block, type Shard } from "../harness/Blocks.js"
+import * as Reference from "../index.js"
 import { DEFAULT_BUDGET } from "../harness/Campaign.js"
+import { declaredCounters, untaken } from "../harness/Coverage.js"
 import type { CampaignJob } from "../harness/Job.js"
 import { runBlocksHere, runBlocksInWorkers } from "../harness/Parallel.js"
 import type { CampaignReport } from "../harness/Summary.js"
@@ -112,7 +114,11 @@ export const printReport = (report: CampaignReport): void => {
   console.log(`commands:          ${summary.commands} (mean ${summary.meanCommands.toFixed(1)} per run, max ${summary.maxCommands})`)
   console.log(`party steps:       ${summary.steps}`)
   console.log(`exercised (times, runs):`)
-  for (const [kind, e] of Object.entries(summary.exercised).sort()) console.log(`  ${kind.padEnd(24)} ${String(e.times).padStart(9)} ${String(e.runs).padStart(7)}`)
+  const exercised = Object.entries(summary.exercised).filter(([kind]) => !kind.startsWith("transition:"))
+  for (const [kind, e] of exercised.sort()) console.log(`  ${kind.padEnd(24)} ${String(e.times).padStart(9)} ${String(e.runs).padStart(7)}`)
+  const notTaken = untaken(Reference, summary.exercised)
+  console.log(`declared transitions taken: ${declaredCounters(Reference).length - notTaken.length} of ${declaredCounters(Reference).length} (counts per transition in --json)`)
+  for (const counter of notTaken) console.log(`  never: ${counter.slice("transition:".length)}`)
   console.log(`invariant checks:`)
   for (const [name, n] of Object.entries(summary.invariants)) console.log(`  ${name.padEnd(24)} ${String(n).padStart(9)}`)
   console.log(`violations:        ${summary.violations}`)

@@ -8,6 +8,7 @@ import fc from "fast-check"
 import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserState } from "../parties/Browser.js"
+import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
@@ -535,6 +536,65 @@ export class Advance extends Base {
   }
 }
 
+/** The kinds of deadline a {@link Deadline} command moves the clock to. */
+export const DEADLINE_KINDS = ["challenge", "hold", "request"] as const
+
+/** One kind of deadline. */
+export type DeadlineKind = (typeof DEADLINE_KINDS)[number]
+
+/** The deadlines of `kind` pending now, soonest first, each with the party it binds. */
+const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ readonly at_ms: number; readonly owner: PartyId }> => {
+  const found: Array<{ at_ms: number; owner: PartyId }> = []
+  for (const issuer of world.directory.issuers) {
+    const state = world.net.state<IssuerState>(issuer)
+    if (kind === "challenge") for (const c of Object.values(state.challenges)) if (c.state === "Pending") found.push({ at_ms: c.challenge.expiresAt_ms, owner: issuer })
+    if (kind === "hold") for (const h of Object.values(state.ledger.holds)) if (h.status === "pending") found.push({ at_ms: h.expiresAt_ms, owner: issuer })
+  }
+  if (kind === "request") {
+    for (const packet of world.net.inFlight) {
+      const expires = (packet.payload as { readonly body?: { readonly expiresAt_ms?: unknown } }).body?.expiresAt_ms
+      if (typeof expires === "number") found.push({ at_ms: expires, owner: packet.to })
+    }
+  }
+  return found.sort((a, b) => a.at_ms - b.at_ms)
+}
+
+/**
+ * Every deadline, exactly: moves the clock to a pending deadline (a challenge's or a hold's expiry
+ * at an issuer, or the expiry of a request in flight) plus `offset_ms` (-1, 0 or +1), delivers the
+ * packets in flight to the party the deadline binds at that instant, before anyone's clock ticks,
+ * then lets every party tick. A deadline already past is left alone.
+ */
+export class Deadline extends Base {
+  constructor(
+    readonly kind: DeadlineKind,
+    readonly index: number,
+    readonly offset_ms: -1 | 0 | 1
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return pendingDeadlines(m.world, this.kind).length > 0
+  }
+  act(world: World): void {
+    const deadline = pick(pendingDeadlines(world, this.kind), this.index)
+    if (deadline === undefined || deadline.at_ms + this.offset_ms < world.net.now_ms) return
+    world.count(`deadline:${this.kind}:${this.offset_ms}`)
+    world.net.now_ms = (deadline.at_ms + this.offset_ms) as Timestamp_ms
+    const held = world.net.inFlight.filter((p) => p.to === deadline.owner)
+    world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.to !== deadline.owner))
+    for (const packet of held) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to} at the ${this.kind} deadline ${this.offset_ms >= 0 ? "+" : ""}${this.offset_ms} ms`, packet.to, packet)
+    world.advance(`clock at the ${this.kind} deadline ${this.offset_ms >= 0 ? "+" : ""}${this.offset_ms} ms: every party ticks`, 0)
+  }
+  /** The soonest deadline of the kind; exactly at it. */
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return [...(this.index === 0 ? [] : [new Deadline(this.kind, 0, this.offset_ms)]), ...(this.offset_ms === 0 ? [] : [new Deadline(this.kind, this.index, 0)])]
+  }
+  toString(): string {
+    return `Deadline(${JSON.stringify(this.kind)}, ${this.index}, ${this.offset_ms})`
+  }
+}
+
 /** The `index`-th shopper of the world (a customer with their browser), counting round. */
 const shopperAt = (world: World, index: number): Customer => {
   const customers = world.directory.customers
@@ -580,7 +640,7 @@ export class Shop extends Base {
         const order = browser.order
         if (order === null) return
         world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
-        world.model = ModelOps.payClicked(world.model, shopper.merchant, order.orderId, order.total)
+        world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
         world.input(`${who}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer: payerOf(world, shopper) })
         return
       }
@@ -617,7 +677,7 @@ export class SecondTab extends Base {
     const order = browser.order
     if (order === null) return
     world.count("payTwice")
-    world.model = ModelOps.payClicked(world.model, shopper.merchant, order.orderId, order.total)
+    world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
     const body = new core.BrowserMerchant.PayNow({
       requestId: core.Ids.RequestId.make(`tab2.${world.steps}`),
       sessionId: browser.sessionId,
@@ -827,6 +887,10 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(fc.constantFrom(...DEADLINE_KINDS), small, fc.constantFrom(0 as const, -1 as const, 1 as const)).map(([k, i, o]) => new Deadline(k, i, o))
+    },
     {
       weight: 4,
       arbitrary: fc

@@ -49,7 +49,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
 
 /**
  * The standard scope of the demo and the docs: one merchant, gateway and issuer, two customers
- * (a rich one and one with EUR 20) with one phone each, in euros.
+ * (a rich one and one with EUR 80) with one phone each, in euros.
  *
  * @category scopes
  * @since 0.3.0
@@ -86,8 +86,8 @@ export const scopeArbitrary: fc.Arbitrary<Scope> = fc
 /** The currencies worlds are drawn in, in order. */
 const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
 
-/** A customer's opening balance in minor units: the second customer of each issuer is poor, so payments get refused for funds. */
-const balanceOf = (customerIndex: number): number => (customerIndex === 1 ? 2_000 : 50_000)
+/** A customer's opening balance in minor units: the second customer of each issuer has enough for one quick checkout (EUR 61.90) but not two, so payments get refused for funds. */
+const balanceOf = (customerIndex: number): number => (customerIndex === 1 ? 8_000 : 50_000)
 
 /**
  * A customer: the account at their issuer, its currency, their phones, and the browser they shop

@@ -54,6 +54,8 @@ const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Pr
   await tap({ _tag: "ChooseDelivery", now_ms: net.now_ms, option: "standard" })
   await tap({ _tag: "EnterAddress", now_ms: net.now_ms, address: Shopper.address })
   expect(net.state<BrowserState>(ids.browser).screen).toBe("ReadyToPay")
+  const paying = net.state<BrowserState>(ids.browser).order
+  if (paying !== null) model = ModelOps.payClicked(model, ids.browser, ids.merchant, paying.orderId, paying.total)
   net.input(ids.browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer({ issuer: ids.issuer, account: accounts.alice }) })
   // Three things race with the packets in flight: the shopper's approval, retries, and the clock passing the challenge's expiry.
   const approve = s.schedule(Promise.resolve("shopper approves"), "approve").then(() => {

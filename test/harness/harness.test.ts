@@ -4,7 +4,8 @@ import { campaign, type CampaignSummary } from "../../src/harness/Campaign.js"
 import { DEFAULT_BUDGET } from "../../src/harness/Campaign.js"
 import { runOnce, swarmArbitrary } from "../../src/harness/Run.js"
 import fc from "fast-check"
-import { PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "../../src/harness/Commands.js"
+import { DEADLINE_KINDS, PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "../../src/harness/Commands.js"
+import { untaken } from "../../src/harness/Coverage.js"
 import { FORGERY_KINDS } from "../../src/harness/Forgery.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
@@ -18,10 +19,49 @@ const MUST_EXERCISE = [
   "crash",
   "clock",
   "clock:expiry",
+  ...DEADLINE_KINDS.flatMap((kind) => [-1, 0, 1].map((offset) => `deadline:${kind}:${offset}`)),
   ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`]),
   // Every signed message type is forged or intercepted: a bug in any hop's checks is within reach.
   ...SIGNED_TAGS.map((tag) => `attack:${tag}`)
 ]
+
+/**
+ * Declared transitions the default campaign does not reach yet, each with why: the guard below
+ * fails on any other untaken transition, and on any of these once it is taken (then it leaves
+ * this list). Reach gaps to close, not transitions that cannot happen.
+ */
+const NOT_YET_REACHED: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    [
+      "ReadyToPay -> ReadyToPay on ChooseDelivery",
+      "ReadyToPay -> ReadyToPay on EnterAddress",
+      "Confirming -> Shopping on RequestRefused",
+      "Loading -> Shopping on RequestRefused",
+      "Paying -> ReadyToPay on RequestRefused",
+      "Paying -> Declined on RequestRefused",
+      "Confirming -> ReadyToPay on OrderView (ready)",
+      "Confirming -> Paying on OrderView (paying)",
+      "Confirming -> Approved on OrderView (paid)",
+      "Confirming -> Declined on OrderView (declined)",
+      "Checkout -> Paying on OrderView (paying)",
+      "Checkout -> Approved on OrderView (paid)",
+      "Checkout -> Declined on OrderView (declined)",
+      "ReadyToPay -> Checkout on OrderView (open)",
+      "ReadyToPay -> ReadyToPay on OrderView (ready)",
+      "ReadyToPay -> Paying on OrderView (paying)",
+      "ReadyToPay -> Approved on OrderView (paid)",
+      "ReadyToPay -> Declined on OrderView (declined)",
+      "Paying -> Checkout on OrderView (open)",
+      "Paying -> ReadyToPay on OrderView (ready)"
+    ].map((t) => [
+      `transition:Browser: checkout: ${t}`,
+      "the shopper's pages before pay now run on a reliable session, and no command sends a browser an order view or refusal it did not wait for in that state"
+    ])
+  ),
+  "transition:Gateway: payment: None -> Declined on AuthorizePayment (no route to issuer)": "every drawn gateway is connected to every issuer",
+  "transition:Gateway: payment: Voided -> Captured on OperationResponse (capture accepted)":
+    "a capture's response reaching the gateway after the void's needs the two in flight at once with the void answered first"
+}
 
 const describeSummary = (label: string, s: CampaignSummary): string =>
   `${label}: ${s.runs} runs, mean ${s.meanCommands.toFixed(1)} commands per run (max ${s.maxCommands}), ` +
@@ -36,8 +76,21 @@ describe("harness", () => {
     expect(summary.meanCommands).toBeGreaterThanOrEqual(50)
     const rare = MUST_EXERCISE.filter((kind) => (summary.exercised[kind]?.runs ?? 0) < summary.runs * 0.01)
     expect(rare, `exercised in fewer than 1% of runs: ${rare.join(", ")}`).toEqual([])
-    for (const name of ["noDoubleCharge", "noUnapprovedDebit", "authenticity", "agreement", "liveness"]) {
+    for (const name of ["noDoubleCharge", "noUnapprovedDebit", "authenticity", "agreement", "isolation", "noOverdraft", "liveness"]) {
       expect(summary.invariants[name] ?? 0).toBeGreaterThanOrEqual(summary.runs)
+    }
+    // Every declared transition is taken, but for the known reach gaps, which stay untaken.
+    const notTaken = untaken(Core, summary.exercised)
+    expect(notTaken.filter((t) => !Object.hasOwn(NOT_YET_REACHED, t)), "declared transitions never taken").toEqual([])
+    expect(Object.keys(NOT_YET_REACHED).filter((t) => !notTaken.includes(t)), "reached now: take them off NOT_YET_REACHED").toEqual([])
+    // Money paths are common: approvals, captures and refunds in most runs, and settled cycles.
+    const perRun = (kind: string) => (summary.exercised[kind]?.times ?? 0) / summary.runs
+    expect(perRun("approve")).toBeGreaterThan(0.5)
+    expect(perRun("capture") + perRun("captureAll")).toBeGreaterThan(0.5)
+    expect(perRun("refund")).toBeGreaterThan(0.5)
+    // The world is drawn: bigger topologies, a second currency and each kind of insider in many runs.
+    for (const feature of ["scope:2+ merchants", "scope:2 gateways", "scope:2+ issuers", "scope:2 currencies", "insider:merchant", "insider:phone", "insider:gateway"]) {
+      expect(summary.exercised[feature]?.runs ?? 0, feature).toBeGreaterThan(summary.runs * 0.1)
     }
   })
 

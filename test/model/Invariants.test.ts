@@ -15,6 +15,7 @@ import * as Shopper from "../../src/drivers/Shopper.js"
 import * as Money from "../../src/domain/Money.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
+import type { BrowserState } from "../../src/parties/Browser.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
@@ -28,7 +29,10 @@ const approvedCheckout = () => {
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
   const challenge = Object.values(net.state<PhoneState>(ids.alicePhone).challenges)[0]?.challenge
   if (challenge === undefined) throw new Error("no challenge reached the phone")
-  let model = ModelOps.decide(ModelOps.empty, ids.alicePhone, ids.issuer, challenge, "approve", net.now_ms + 1_500)
+  const paying = net.state<BrowserState>(ids.browser).order
+  if (paying === null) throw new Error("the shopper is on no order")
+  let model = ModelOps.payClicked(ModelOps.empty, ids.browser, ids.merchant, paying.orderId, paying.total)
+  model = ModelOps.decide(model, ids.alicePhone, ids.issuer, challenge, "approve", net.now_ms + 1_500)
   Shopper.answerOnPhone(net, ids.alicePhone, "approve")
   Shopper.wait(net, 5_000)
   const paymentId = BackOffice.lastPayment(net)
@@ -73,6 +77,31 @@ describe("invariant checkers", () => {
     )
     const issuer = { ...first(view.issuers), ledger, authorizations: { ...first(view.issuers).authorizations, [twice]: auth } }
     expect(Invariants.noDoubleCharge({ ...view, issuers: [issuer] }, model).join()).toMatch(/has 2 holds/)
+  })
+
+  it("agreement - should fail when a browser shows approved for another order than its shopper paid, or one its shopper never paid", () => {
+    const { view, model } = approvedCheckout()
+    const elsewhere = { ...model, shoppersPaying: Object.fromEntries(Object.entries(model.shoppersPaying).map(([b, p]) => [b, { ...p, orderId: "ord-9" }])) }
+    expect(Invariants.agreement(view, elsewhere).join()).toMatch(/shows approved for merchant-1\/ord-1, its shopper paid merchant-1\/ord-9/)
+    expect(Invariants.agreement(view, { ...model, shoppersPaying: {} }).join()).toMatch(/its shopper never clicked pay now/)
+  })
+
+  it("noOverdraft - should fail when a customer's account has more debited and held than credited", () => {
+    const { view, model } = approvedCheckout()
+    const before = first(view.issuers).ledger
+    const alice = before.accounts[accounts.alice]
+    if (alice === undefined) throw new Error("no account")
+    // As a buggy bank would leave it: a debit posted past the balance, which the ledger itself refuses.
+    const ledger = { ...before, accounts: { ...before.accounts, [accounts.alice]: { ...alice, debitsPosted: alice.creditsPosted + 1 } } }
+    expect(Invariants.noOverdraft({ ...view, issuers: [{ ...first(view.issuers), ledger }] }, model).join()).toMatch(/acct-alice is overdrawn/)
+  })
+
+  it("conservation - should fail when a cycle nets an item in another currency or on another bank's side", () => {
+    const { view, model } = approvedCheckout()
+    const cycles = Object.fromEntries(
+      Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, items: c.items.map((item) => ({ ...item, amount: { ...item.amount, currency: "USD" as const } })) }])
+    )
+    expect(Invariants.conservation({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 nets issuer-1:EUR to .*, its items to 0/)
   })
 
   it("noUnapprovedDebit - should fail on a hold the shopper never approved", () => {
