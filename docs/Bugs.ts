@@ -25,6 +25,7 @@ export const HARNESS_CHECKS = [
   "authenticity",
   "agreement",
   "isolation",
+  "noOverdraft",
   "conservation",
   "settlementExactlyOnce",
   "liveness",
