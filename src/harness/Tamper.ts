@@ -27,13 +27,13 @@
  * import * as Core from "checkout-protocol"
  * import { Tamper } from "checkout-protocol/harness"
  *
- * const { Ids, Money, Clearing } = Core
+ * const { Ids, Clearing } = Core
  * const receipt = new Clearing.SubmissionReceipt({ id: Ids.SubmissionId.make("sub-1"), from: Ids.PartyId.make("clearing-1"), to: Ids.PartyId.make("gateway-1"), cycle: Ids.CycleNumber.make(3) })
  * const body = Schema.encodeSync(Core.Signed.SignedMessage)(receipt)
  * const names = Tamper.tamperings(Core.Signed.SignedMessage, body, Tamper.plausibleFrom([body])).map((t) => t.name)
  * names.includes("SubmissionReceipt.cycle: +1") // true
  * names.includes("SubmissionReceipt.cycle: -1") // true
- * names.includes("SubmissionReceipt.id: -> \"sub-2\"") // true
+ * names.includes('SubmissionReceipt.id: -> "sub-2"') // true
  * ```
  *
  * @since 0.3.0
@@ -393,6 +393,16 @@ export const tamperings = (schema: Schema.Top, body: unknown, plausible: Plausib
   return found.paths.flat().flatMap((c) => apply(schema, found.tag, found.body, c) ?? [])
 }
 
+/** The first candidate of `options`, from `start` on and round, whose tampered body still decodes. */
+const firstDecoding = (schema: Schema.Top, tag: string, body: Record<string, unknown>, options: ReadonlyArray<Candidate>, start: number): Tampering | undefined => {
+  for (let j = 0; j < options.length; j++) {
+    const candidate = options[(start + j) % options.length]
+    const tampering = candidate === undefined ? undefined : apply(schema, tag, body, candidate)
+    if (tampering !== undefined) return tampering
+  }
+  return undefined
+}
+
 /**
  * The tampering `variant` picks: the field at `variant` modulo the number of fields, then its
  * change at the quotient modulo the number of its changes, moving on to the next change and the
@@ -405,23 +415,48 @@ export const pickTampering = (schema: Schema.Top, body: unknown, plausible: Plau
   const found = candidatesByPath(schema, body, plausible)
   if (found === undefined || found.paths.length === 0) return undefined
   const fields = found.paths.length
-  const first = variant % fields
-  const choice = Math.floor(variant / fields)
   for (let i = 0; i < fields; i++) {
-    const options = found.paths[(first + i) % fields] ?? []
-    for (let j = 0; j < options.length; j++) {
-      const candidate = options[(choice + j) % options.length]
-      const tampering = candidate === undefined ? undefined : apply(schema, found.tag, found.body, candidate)
-      if (tampering !== undefined) return tampering
-    }
+    const tampering = firstDecoding(schema, found.tag, found.body, found.paths[(variant + i) % fields] ?? [], Math.floor(variant / fields))
+    if (tampering !== undefined) return tampering
   }
   return undefined
+}
+
+/**
+ * One tampering per field of `body` (each path, array items included), its change picked by
+ * `variant` modulo the number of that field's changes, skipping those that no longer decode: what
+ * {@link sweepPacket} sends, so that one attack tests the binding of every field at once.
+ *
+ * @since 0.3.0
+ */
+export const sweep = (schema: Schema.Top, body: unknown, plausible: Plausible, variant: number): ReadonlyArray<Tampering> => {
+  const found = candidatesByPath(schema, body, plausible)
+  return found === undefined ? [] : found.paths.flatMap((options) => firstDecoding(schema, found.tag, found.body, options, variant) ?? [])
 }
 
 interface Wire {
   readonly body: unknown
   readonly signer: string
   readonly signature: string
+}
+
+/** `packet` with its body replaced by the tampered one, under its original signature (no `key`) or signed by `key`. */
+const signed = (core: Core, packet: Packet, tampering: Tampering, key: AttackerKey | undefined): Effect.Effect<TamperedPacket, never, Ed25519> => {
+  const wire = packet.payload as Wire
+  if (key === undefined) return Effect.succeed({ packet: { ...packet, payload: { ...wire, body: tampering.body } }, tampering, resignedBy: null })
+  const bytes = core.Envelope.signingBytes(tampering.tag, tampering.body)
+  return core.Ed25519.Ed25519.useSync((ed) => {
+    const signature = Buffer.from(ed.sign(key.seed, bytes)).toString("base64url")
+    return { packet: { ...packet, payload: { body: tampering.body, signer: key.keyId, signature } }, tampering, resignedBy: key.keyId }
+  })
+}
+
+/** What the attacker brings to a tampering: the values it has seen and the keys it holds. @category models @since 0.3.0 */
+export interface TamperOptions {
+  /** The values seen in the run (see {@link plausibleFrom}). */
+  readonly plausible: Plausible
+  /** The keys the attacker holds: its own, and a compromised party's. */
+  readonly keys: ReadonlyArray<AttackerKey>
 }
 
 /**
@@ -433,21 +468,19 @@ interface Wire {
  *
  * @since 0.3.0
  */
-export const tamperPacket = (
-  core: Core,
-  packet: Packet,
-  variant: number,
-  options: { readonly plausible: Plausible; readonly keys: ReadonlyArray<AttackerKey> }
-): Effect.Effect<TamperedPacket | undefined, never, Ed25519> => {
-  const wire = packet.payload as Wire
+export const tamperPacket = (core: Core, packet: Packet, variant: number, options: TamperOptions): Effect.Effect<TamperedPacket | undefined, never, Ed25519> => {
   const signers = options.keys.length + 1
-  const key = options.keys[(variant % signers) - 1]
-  const tampering = pickTampering(core.Signed.SignedMessage, wire.body, options.plausible, Math.floor(variant / signers))
-  if (tampering === undefined) return Effect.succeed(undefined)
-  if (key === undefined) return Effect.succeed({ packet: { ...packet, payload: { ...wire, body: tampering.body } }, tampering, resignedBy: null })
-  const bytes = core.Envelope.signingBytes(tampering.tag, tampering.body)
-  return core.Ed25519.Ed25519.useSync((ed) => {
-    const signature = Buffer.from(ed.sign(key.seed, bytes)).toString("base64url")
-    return { packet: { ...packet, payload: { body: tampering.body, signer: key.keyId, signature } }, tampering, resignedBy: key.keyId }
-  })
+  const tampering = pickTampering(core.Signed.SignedMessage, (packet.payload as Wire).body, options.plausible, Math.floor(variant / signers))
+  return tampering === undefined ? Effect.succeed(undefined) : signed(core, packet, tampering, options.keys[(variant % signers) - 1])
 }
+
+/**
+ * Every field of a signed packet tampered with (see {@link sweep}), each under the original
+ * signature and then signed by each of `keys`: at most `(keys + 1) x fields` packets, in field order.
+ *
+ * @since 0.3.0
+ */
+export const sweepPacket = (core: Core, packet: Packet, variant: number, options: TamperOptions): Effect.Effect<ReadonlyArray<TamperedPacket>, never, Ed25519> =>
+  Effect.forEach(sweep(core.Signed.SignedMessage, (packet.payload as Wire).body, options.plausible, variant), (tampering) =>
+    Effect.forEach([undefined, ...options.keys], (key) => signed(core, packet, tampering, key))
+  ).pipe(Effect.map((perField) => perField.flat()))
