@@ -18,6 +18,7 @@ const MUST_EXERCISE = [
   "crash",
   "clock",
   "clock:expiry",
+  "sweep",
   ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`]),
   // Every signed message type is forged or intercepted: a bug in any hop's checks is within reach.
   ...SIGNED_TAGS.map((tag) => `attack:${tag}`)
