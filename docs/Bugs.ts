@@ -50,7 +50,11 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["settlementExactlyOnce"] },
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },
-  "instruction-applied-twice": { breaks: "a bank posts each instruction once", caughtBy: ["conservation"] }
+  "instruction-applied-twice": { breaks: "a bank posts each instruction once", caughtBy: ["conservation"] },
+  "operation-expiry-not-signed": { breaks: "a signature binds every field: a request's expiry", caughtBy: ["authenticity"] },
+  "approval-not-bound-to-account": { breaks: "dynamic linking: the account", caughtBy: ["authenticity"] },
+  "clearing-items-not-signed": { breaks: "a signature binds every field: what each cleared item says", caughtBy: ["authenticity"] },
+  "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")
