@@ -56,7 +56,11 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "challenge-deadline-inclusive": { breaks: "a deadline is exclusive: nothing counts at its instant", caughtBy: ["noUnapprovedDebit"] },
   "approval-from-any-enrolled-device": { breaks: "only the challenged account's device approves (insider phone)", caughtBy: ["noUnapprovedDebit"] },
   "gateway-trusts-merchant-payee": { breaks: "a merchant is paid only for its own payments (insider merchant)", caughtBy: ["isolation"] },
-  "issuer-trusts-gateway-payee": { breaks: "a gateway speaks only for the merchants it acquires (insider gateway)", caughtBy: ["isolation"] }
+  "issuer-trusts-gateway-payee": { breaks: "a gateway speaks only for the merchants it acquires (insider gateway)", caughtBy: ["isolation"] },
+  "operation-expiry-not-signed": { breaks: "a signature binds every field: a request's expiry", caughtBy: ["authenticity"] },
+  "approval-not-bound-to-account": { breaks: "dynamic linking: the account", caughtBy: ["authenticity"] },
+  "clearing-items-not-signed": { breaks: "a signature binds every field: what each cleared item says", caughtBy: ["authenticity"] },
+  "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as EffectModule from "effect"
-import { Effect, Result } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Core from "../src/index.js"
 import {
@@ -37,7 +37,7 @@ import {
 } from "../src/index.js"
 
 import * as HarnessEntry from "../src/harness/index.js"
-import { Campaign } from "../src/harness/index.js"
+import { Campaign, Tamper } from "../src/harness/index.js"
 import * as Reference from "../src/index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -148,6 +148,19 @@ describe("src examples", () => {
     expect(mine.violations).toBe(0)
     expect(issuerSteps).toBeGreaterThan(0)
     expect(mine.steps).toBe(reference.steps)
+  })
+
+  it("Tamper - should change each field of a signed body to a plausible value that still decodes", () => {
+    const { Ids, Clearing } = Core
+    const receipt = new Clearing.SubmissionReceipt({ id: Ids.SubmissionId.make("sub-1"), from: Ids.PartyId.make("clearing-1"), to: Ids.PartyId.make("gateway-1"), cycle: Ids.CycleNumber.make(3) })
+    const body = Schema.encodeSync(Core.Signed.SignedMessage)(receipt)
+    const names = Tamper.tamperings(Core.Signed.SignedMessage, body, Tamper.plausibleFrom([body])).map((t) => t.name)
+    names.includes("SubmissionReceipt.cycle: +1") // true
+    expect(names.includes("SubmissionReceipt.cycle: +1")).toBe(true)
+    names.includes("SubmissionReceipt.cycle: -1") // true
+    expect(names.includes("SubmissionReceipt.cycle: -1")).toBe(true)
+    names.includes('SubmissionReceipt.id: -> "sub-2"') // true
+    expect(names.includes('SubmissionReceipt.id: -> "sub-2"')).toBe(true)
   })
 
   it("Money - should format an amount in minor units", () => {

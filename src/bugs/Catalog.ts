@@ -4,11 +4,21 @@
  */
 import type { Bug } from "./Mutant.js"
 
-const signedFieldsOmitted = (field: string) => ({
+/**
+ * Signatures on messages of `tags` leave out part of the body: `omit` (JavaScript source of a
+ * function from the encoded body's fields to what is signed instead) runs before canonicalization,
+ * on the sender's side and on the receiver's alike, so the part it leaves out can be changed freely.
+ */
+const signatureOmits = (tags: ReadonlyArray<string>, omit: string) => ({
   file: "crypto/Envelope.ts",
   find: "  const tail = canonicalBytes(fieldsOf(encodedBody))",
-  replace: `  const tail = canonicalBytes(tag === "ChallengeApproval" || tag === "ChallengeDecline" ? { ...(fieldsOf(encodedBody) as object), ${field}: null } : fieldsOf(encodedBody))`
+  replace: `  const tail = canonicalBytes(${JSON.stringify(tags)}.includes(tag) ? (${omit})(fieldsOf(encodedBody) as Record<string, unknown>) : fieldsOf(encodedBody))`
 })
+
+/** Signatures on messages of `tag` leave out the top-level `field`. */
+const fieldUnsigned = (tags: ReadonlyArray<string>, field: string) => signatureOmits(tags, `(f: Record<string, unknown>) => ({ ...f, ${field}: null })`)
+
+const signedFieldsOmitted = (field: string) => fieldUnsigned(["ChallengeApproval", "ChallengeDecline"], field)
 
 /** The longest shrunk counterexample allowed for settlement bugs: a payment must be approved and captured before they can show. */
 const SETTLEMENT_BOUND = 12
@@ -200,6 +210,28 @@ export const BUGS: ReadonlyArray<Bug> = [
     maxShrunk: SETTLEMENT_BOUND,
     description: "The clearing house nets a capture as owed by the acquirer too, so both banks pay and nobody receives.",
     edits: [{ file: "parties/ClearingHouse.ts", find: "add(item.acquirer, currency, toAcquirer,", replace: "add(item.acquirer, currency, -toAcquirer," }]
+  },
+  {
+    name: "operation-expiry-not-signed",
+    description: "The merchant's signature on captures, voids and refunds leaves out their expiry, so an attacker can move the deadline of a request on its way to the gateway (which passes it on to the issuer).",
+    edits: [fieldUnsigned(["CapturePayment", "VoidPayment", "RefundPayment"], "expiresAt_ms")]
+  },
+  {
+    name: "approval-not-bound-to-account",
+    description: "The device's signature does not cover the account and the issuer does not compare it with the challenge, so an approval can name another account than the one challenged.",
+    edits: [signedFieldsOmitted("account"), { file: "parties/Issuer.ts", find: '    answer.account !== challenge.account\n      ? "account"\n      : answer.paymentId', replace: "    answer.paymentId" }]
+  },
+  {
+    name: "clearing-items-not-signed",
+    maxShrunk: SETTLEMENT_BOUND,
+    description: "The acquirer's signature on a clearing submission covers the ids of its items but not what they say (kind, banks, authorization, amount), so an attacker can change what a capture clears for.",
+    edits: [signatureOmits(["ClearingSubmission"], "(f: Record<string, unknown>) => ({ ...f, items: (f.items as Array<{ id: string }>).map((item) => item.id) })")]
+  },
+  {
+    name: "instruction-cycle-not-signed",
+    maxShrunk: SETTLEMENT_BOUND,
+    description: "The clearing house's signature on a settlement instruction leaves out its cycle, so a bank can post an instruction under a cycle it was not sent for.",
+    edits: [fieldUnsigned(["SettlementInstruction"], "cycle")]
   },
   {
     name: "instruction-applied-twice",

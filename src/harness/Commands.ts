@@ -17,6 +17,7 @@ import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
 import { checkSafety } from "./Invariants.js"
 import type { Customer } from "./Scope.js"
+import { sweepArbitrary } from "./Sweep.js"
 import type { Swarm, World } from "./World.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
@@ -885,6 +886,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 3, arbitrary: fc.tuple(fc.nat({ max: ALL_TAGS.length - 1 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
+    { weight: 3, arbitrary: sweepArbitrary },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) },
     {

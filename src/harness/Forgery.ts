@@ -3,16 +3,19 @@
  *
  * Each takes a recorded signed packet and returns a packet that differs from it, so an honest
  * party must reject it: a tampered field, another message's signature, a re-signature with the
- * attacker's own key (under a key id nobody registered, or under the victim's real key id), or a
- * message whose type tag (and so its domain tag) was changed: a decline passed off as an approval.
+ * attacker's own key (under a key id nobody registered, or under the victim's real key id), a
+ * message whose type tag (and so its domain tag) was changed: a decline passed off as an approval,
+ * or any field of the message changed as its Schema allows and signed again by a key the attacker
+ * holds, or not at all (`field`, see `Tamper.ts`).
  */
 import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
+import { plausibleFrom, tamperPacket, type AttackerKey, type Plausible, type Tampering } from "./Tamper.js"
 
 /** The kinds of forgery. */
-export const FORGERY_KINDS = ["tamper", "swapSignature", "unregisteredKey", "stolenKeyId", "retag"] as const
+export const FORGERY_KINDS = ["tamper", "field", "swapSignature", "unregisteredKey", "stolenKeyId", "retag"] as const
 /** One kind of forgery. */
 export type ForgeryKind = (typeof FORGERY_KINDS)[number]
 
@@ -57,18 +60,46 @@ const tamper = (packet: Packet, variant: number): Packet => {
 
 const flipFirstCharacter = (signature: string): string => `${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`
 
+/** The attacker's own key number `n` (0 to 2), which no party registered. */
+const ownKey = (core: Core, n: number): AttackerKey => ({ keyId: `attacker-${n}.k1`, seed: core.Topology.seedFor("attacker", String(n)) })
+
+/**
+ * What the attacker brings to a `field` forgery besides the two packets; each has a default.
+ *
+ * - `plausible`: the values seen in the run to tamper with (default: those of the packet and the
+ *   donor). Build it with `Tamper.plausibleFrom` from the bodies of the recorded packets.
+ * - `keys`: the keys the attacker holds, each signing under its own key id (default: the
+ *   attacker's own unregistered key). Add a compromised party's keys here.
+ * - `tampered`: called with each tampering made, e.g. to count `tamper:<Tag>.<field>`.
+ */
+export interface ForgeryContext {
+  readonly plausible?: Plausible
+  readonly keys?: ReadonlyArray<AttackerKey>
+  readonly tampered?: (tampering: Tampering, resignedBy: string | null) => void
+}
+
 /** Builds a forged packet of `kind` from `packet`, using `donor` where another message is needed. */
 export const forge = (
   core: Core,
   kind: ForgeryKind,
   packet: Packet,
   donor: Packet,
-  variant: number
+  variant: number,
+  context: ForgeryContext = {}
 ): Effect.Effect<Packet, never, Ed25519> => {
   const wire = wireOf(packet)
   switch (kind) {
     case "tamper":
       return Effect.succeed(tamper(packet, variant))
+    case "field": {
+      const plausible = context.plausible ?? plausibleFrom([wire.body, wireOf(donor).body])
+      const keys = context.keys ?? [ownKey(core, variant % 3)]
+      return Effect.map(tamperPacket(core, packet, variant, { plausible, keys }), (made) => {
+        if (made === undefined) return tamper(packet, variant)
+        context.tampered?.(made.tampering, made.resignedBy)
+        return made.packet
+      })
+    }
     case "swapSignature": {
       const donorSignature = wireOf(donor).signature
       // A donor with the very same signature (a retry of the same message) gives way to a signature with one bit of R flipped.
@@ -80,10 +111,11 @@ export const forge = (
     case "unregisteredKey":
     case "stolenKeyId": {
       // The attacker signs whatever bytes it likes with its own key, even a body no party would decode.
-      const keyId = kind === "stolenKeyId" ? wire.signer : `attacker-${variant % 3}.k1`
+      const own = ownKey(core, variant % 3)
+      const keyId = kind === "stolenKeyId" ? wire.signer : own.keyId
       const bytes = core.Envelope.signingBytes(String(wire.body["_tag"]), wire.body)
       return core.Ed25519.Ed25519.useSync((ed) => {
-        const signature = Buffer.from(ed.sign(core.Topology.seedFor("attacker", String(variant % 3)), bytes)).toString("base64url")
+        const signature = Buffer.from(ed.sign(own.seed, bytes)).toString("base64url")
         return { ...packet, payload: { body: wire.body, signer: keyId, signature } }
       })
     }

@@ -20,6 +20,7 @@ const MUST_EXERCISE = [
   "clock",
   "clock:expiry",
   ...DEADLINE_KINDS.flatMap((kind) => [-1, 0, 1].map((offset) => `deadline:${kind}:${offset}`)),
+  "sweep",
   ...FORGERY_KINDS.flatMap((kind) => [`forge:${kind}`, `intercept:${kind}`]),
   // Every signed message type is forged or intercepted: a bug in any hop's checks is within reach.
   ...SIGNED_TAGS.map((tag) => `attack:${tag}`)

@@ -1,0 +1,94 @@
+/**
+ * The attacker in the middle tries every field at once: it takes a signed packet in flight and,
+ * before the packet arrives, sends its recipient one tampered copy per field of the message (see
+ * `Tamper.sweep`), each under the original signature and then signed by each key the attacker
+ * holds (see {@link Sweep.keys}). An honest recipient rejects every one and changes nothing; a recipient whose signatures
+ * leave one field out takes the copy that changed it.
+ *
+ * A single forgery tests one field of a message while it is in flight, a window of a command or
+ * two; a message has ten fields or more, so a signature that forgets one of them would be found
+ * by single forgeries only after hundreds of runs. The sweep finds it in the first window.
+ */
+import fc from "fast-check"
+import type { Packet } from "../machine/Machine.js"
+import { SIGNER_ROLES } from "../messages/Signed.js"
+import type { HarnessCommand, HarnessModel, Target } from "./Commands.js"
+import { checkSafety } from "./Invariants.js"
+import { plausibleFrom, sweepPacket, type AttackerKey } from "./Tamper.js"
+import type { World } from "./World.js"
+
+/** How many of the newest recorded packets the sweep takes plausible values from. */
+export const PLAUSIBLE_WINDOW = 256
+
+const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
+
+const bodyOf = (packet: Packet): unknown => (packet.payload as { readonly body?: unknown }).body
+
+const tagOf = (packet: Packet): string => String((bodyOf(packet) as { readonly _tag?: unknown } | undefined)?._tag ?? "?")
+
+/** The message type `target` stands for among the signed packets in flight, in the order of the signed tags. */
+const targetTag = (inFlight: ReadonlyArray<Packet>, target: Target): string | undefined => {
+  if (typeof target === "string") return target
+  const present = SIGNED_TAGS.filter((tag) => inFlight.some((p) => tagOf(p) === tag))
+  return present.length === 0 ? undefined : present[target % present.length]
+}
+
+/** Sweeps the `index`-th newest signed packet in flight of the message type `target` stands for. */
+export class Sweep implements HarnessCommand {
+  constructor(
+    readonly target: Target,
+    readonly index: number,
+    readonly variant: number,
+    /**
+     * The keys that sign the tampered copies besides the original signature. None by default: the
+     * attacker's own key is registered nowhere, so every copy it signs fails as `UnknownKey` before
+     * any field is looked at (the `unregisteredKey` and `field` forgeries test that), and signing
+     * costs most of a sweep. A compromised party's keys belong here.
+     */
+    readonly keys: ReadonlyArray<AttackerKey> = []
+  ) {}
+  check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.some((p) => p.channel === "signed")
+  }
+  run(_m: HarnessModel, world: World): void {
+    world.commands++
+    this.act(world)
+    world.trimNetwork()
+    checkSafety(world, this.toString())
+  }
+  #aim(world: World): Packet | undefined {
+    const signed = world.net.inFlight.filter((p) => p.channel === "signed")
+    const tag = targetTag(signed, this.target)
+    const packets = signed.filter((p) => tagOf(p) === tag).reverse()
+    return packets.length === 0 ? undefined : packets[this.index % packets.length]
+  }
+  act(world: World): void {
+    const packet = this.#aim(world)
+    if (packet === undefined) return
+    const recorded = world.recorded()
+    const plausible = plausibleFrom(recorded.slice(-PLAUSIBLE_WINDOW).filter((p) => p.channel === "signed").map(bodyOf))
+    const made = world.run(sweepPacket(world.core, packet, this.variant, { plausible, keys: this.keys }))
+    world.count("sweep")
+    const model = world.model
+    for (const { tampering, resignedBy, packet: forged } of made) {
+      world.count(`tamper:${tampering.tag}.${tampering.field}`)
+      world.injectForgery(`attacker: ${tampering.name}${resignedBy === null ? "" : `, signed by ${resignedBy}`} -> ${packet.to}`, packet.to, forged)
+      // The first forgery taken is the finding; the rest would only bury it.
+      if (world.model !== model) return
+    }
+  }
+  /** The same sweep with its message type named, then of the newest packet of that type. */
+  simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const tag = targetTag(world.net.inFlight.filter((p) => p.channel === "signed"), this.target)
+    if (tag === undefined) return []
+    return [...(tag === this.target ? [] : [new Sweep(tag, this.index, this.variant, this.keys)]), ...(this.index === 0 ? [] : [new Sweep(tag, 0, this.variant, this.keys)])]
+  }
+  toString(): string {
+    return `Sweep(${[this.target, this.index, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
+  }
+}
+
+/** Sweeps of a signed packet in flight: its type, which one (newest first) and the changes' variant. */
+export const sweepArbitrary: fc.Arbitrary<HarnessCommand> = fc
+  .tuple(fc.nat({ max: SIGNED_TAGS.length - 1 }), fc.nat({ max: 8 }), fc.nat({ max: 1_000 }))
+  .map(([target, index, variant]) => new Sweep(target, index, variant))
