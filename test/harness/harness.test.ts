@@ -61,7 +61,8 @@ const NOT_YET_REACHED: Readonly<Record<string, string>> = {
   ),
   "transition:Gateway: payment: None -> Declined on AuthorizePayment (no route to issuer)": "every drawn gateway is connected to every issuer",
   "transition:Gateway: payment: Voided -> Captured on OperationResponse (capture accepted)":
-    "a capture's response reaching the gateway after the void's needs the two in flight at once with the void answered first"
+    "a capture's response reaching the gateway after the void's needs the two in flight at once with the void answered first",
+  "transition:Merchant: payment: Voided -> Captured on OperationResult (capture accepted)": "the same race, one hop later: the capture's result reaching the merchant after the void's"
 }
 
 const describeSummary = (label: string, s: CampaignSummary): string =>
@@ -96,7 +97,7 @@ describe("harness", () => {
   })
 
   it("campaign - should hold every invariant with the tweetnacl backend too", () => {
-    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.TweetnaclEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: 10, seed: 2 })
+    const summary = campaign({ core: Core, crypto: Core.Ed25519Backends.TweetnaclEd25519, maxCommands: DEFAULT_BUDGET.maxCommands }, { numRuns: 6, seed: 2 })
     console.log(describeSummary("harness (tweetnacl)", summary))
     expect(summary.violations, summary.report ?? "").toBe(0)
   })
