@@ -326,7 +326,7 @@ describe("documentation site", () => {
         "08-message-reference",
         "09-clearing-and-settlement"
       ].map((p) => `/spec/${p}.md`),
-      ...["overview", "story", "questions", "parties", "messages", "machines", "money", "security", "embedding", "testing"].map((p) => `/docs/guides/${p}.md`)
+      ...["overview", "story", "questions", "parties", "messages", "machines", "money", "security", "embedding", "testing", "mutation"].map((p) => `/docs/guides/${p}.md`)
     ]
     expect([...reached].sort()).toEqual(expected.sort())
   })

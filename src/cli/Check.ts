@@ -48,7 +48,11 @@ const flags = {
   shard: shardFlag,
   path: optionalText("path", "replay: the fast-check path a failure printed (runs the first block only)"),
   replayPath: optionalText("replay-path", "replay: the replayPath a failure printed"),
-  bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first"))
+  bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first")),
+  failFast: Flag.Boolean("fail-fast").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("stop at the first violation and report it as it ran, without shrinking or minimizing it (the mutation campaign's verdict)")
+  )
 }
 
 /** The options `check` runs with, once parsed. */
@@ -63,6 +67,7 @@ interface CheckOptions {
   readonly path: Option.Option<string>
   readonly replayPath: Option.Option<string>
   readonly bug: Option.Option<string>
+  readonly failFast: boolean
 }
 
 /** The blocks this invocation runs: one shard of the campaign, or only the first block to replay a path. */
@@ -82,6 +87,7 @@ export const runCheck = async (options: CheckOptions): Promise<CampaignReport> =
   const job: CampaignJob = {
     backend: options.backend,
     maxCommands: options.maxCommands,
+    ...(options.failFast ? { failFast: true } : {}),
     ...Option.match(options.bug, { onNone: () => ({}), onSome: (bug) => ({ bug }) }),
     ...Option.match(options.path, { onNone: () => ({}), onSome: (path) => ({ path }) }),
     ...Option.match(options.replayPath, { onNone: () => ({}), onSome: (replayPath) => ({ replayPath }) })

@@ -40,6 +40,12 @@ export interface CampaignOptions {
   readonly numRuns: number
   readonly seed: number
   readonly path?: string
+  /**
+   * Stop at the first failure without shrinking or minimizing it: the report then shows the
+   * failing run as generated. For verdicts that need only know whether a run fails (the mutation
+   * campaign, `mutation/run.ts`), where shrinking would cost more than finding.
+   */
+  readonly failFast?: boolean
   /** Called after each run counted in the summary (not the shrinking re-runs). */
   readonly onProgress?: (runsDone: number) => void
 }
@@ -61,6 +67,7 @@ export const campaign = (given: HarnessSettings, options: CampaignOptions): Camp
     {
       numRuns: options.numRuns,
       seed: options.seed,
+      endOnFailure: options.failFast === true,
       ...(options.path === undefined ? {} : { path: options.path })
     }
   )
@@ -75,7 +82,7 @@ export const campaign = (given: HarnessSettings, options: CampaignOptions): Camp
   }
   const steps = summaries.reduce((sum, s) => sum + s.steps, 0)
   const commands = summaries.reduce((sum, s) => sum + s.commands, 0)
-  const failure = details.failed ? failureReport(settings, details) : null
+  const failure = details.failed ? failureReport(settings, details, options.failFast !== true) : null
   return {
     runs: summaries.length + (details.failed ? 1 : 0),
     steps,

@@ -46,6 +46,8 @@ export interface CampaignJob {
   readonly replayPath?: string
   /** A fast-check path printed by an earlier failure: replays that run of the first block. */
   readonly path?: string
+  /** Stop at the first failure, unshrunk (see `CampaignOptions.failFast`). */
+  readonly failFast?: boolean
 }
 
 /**
@@ -69,4 +71,9 @@ export const settingsFor = async (job: CampaignJob): Promise<HarnessSettings> =>
  * @since 0.3.0
  */
 export const runBlock = (settings: HarnessSettings, job: CampaignJob, block: Block): CampaignSummary =>
-  campaign(settings, { numRuns: block.runs, seed: block.seed, ...(job.path === undefined ? {} : { path: job.path }) })
+  campaign(settings, {
+    numRuns: block.runs,
+    seed: block.seed,
+    ...(job.path === undefined ? {} : { path: job.path }),
+    ...(job.failFast === true ? { failFast: true } : {})
+  })

@@ -25,15 +25,16 @@ export interface FailureReport {
 
 /**
  * A readable failure report: how to replay it, the fast-check counterexample, its minimized
- * script, and the minimized run's trace as numbered lines and as Mermaid.
+ * script, and the minimized run's trace as numbered lines and as Mermaid. With `minimizing`
+ * false, the script is the counterexample's as it ran, not minimized.
  */
-export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[HarnessInput]>): FailureReport => {
+export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<[HarnessInput]>, minimizing = true): FailureReport => {
   if (!details.failed || details.counterexample === null) return { text: "no failure", minimizedCommands: 0, kind: "none" }
   const [[swarm, commands]] = details.counterexample
   const kind = failureKind(details.errorInstance)
   const script = String(commands)
   const replayPath = /replayPath="([^"]*)"/.exec(script)?.[1] ?? ""
-  const minimal = minimize(settings, swarm, ranCommands(commands), kind)
+  const minimal = minimizing ? minimize(settings, swarm, ranCommands(commands), kind) : { swarm, commands: ranCommands(commands), reruns: 0 }
   const { world, error } = play(settings, minimal.swarm, minimal.commands)
   const text = [
     `Harness failure: ${String(error?.thrown ?? details.errorInstance)}`,
@@ -41,8 +42,8 @@ export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<
     `  checkout-protocol check ${settings.bug === undefined ? "" : `--bug ${settings.bug} `}--seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"`,
     `Swarm: ${JSON.stringify(swarm)}`,
     `Counterexample (fast-check): ${script}`,
-    `Minimized (${minimal.commands.length} commands, ${minimal.reruns} re-runs, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
-    "Trace of the minimized run:",
+    `${minimizing ? "Minimized" : "Not minimized"} (${minimal.commands.length} commands, ${minimal.reruns} re-runs, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
+    `Trace of the ${minimizing ? "minimized" : "failing"} run:`,
     ...world.traceLines(),
     "",
     "```mermaid",

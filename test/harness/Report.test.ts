@@ -26,4 +26,16 @@ describe("failure reports", () => {
     expect(replayed.report).toBe(found.report)
     expect(replayed.failedAtRun).toBe(1)
   })
+
+  it("campaign - should stop at the first failure without shrinking it when failFast is set", async () => {
+    const bug = bugNamed("approval-reusable")
+    const core = await loadMutant({ ...bug, name: "report-test-fail-fast-approval-reusable" })
+    const settings: HarnessSettings = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }
+
+    const found = campaign(settings, { numRuns: DEFAULT_BUDGET.numRuns, seed: 1, failFast: true })
+
+    expect(found.violations).toBe(1)
+    expect(found.report).toContain("Not minimized (")
+    expect(found.report).toMatch(REPLAY_LINE)
+  })
 })
