@@ -32,7 +32,7 @@ export const HARNESS_CHECKS = [
   "declaredTransitions"
 ] as const
 
-/** Recorded from the bug runner (`npm run bugs -- --seeds 20 --json`), seeds 1 to 20, on 2026-11-24: every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: for the first 19 bugs, seeds 1 to 20 on 2026-11-24 (`npm run bugs -- --seeds 20 --json`, standard world); for the bugs added since, seeds 1 to 5 on 2026-12-03 with drawn worlds. Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["authenticity", "liveness", "noDoubleCharge"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -79,7 +79,7 @@ export const bugTable = (): string => {
 export const bugsByCheck = (): string => {
   const rows = HARNESS_CHECKS.map((check) => {
     const bugs = BUGS.filter((bug) => BUG_EVIDENCE[bug.name]?.caughtBy.includes(check) === true).map((bug) => `\`${bug.name}\``)
-    return `| \`${check}\` | ${bugs.length === 0 ? "none on seeds 1 to 20" : bugs.join(", ")} |`
+    return `| \`${check}\` | ${bugs.length === 0 ? "none yet (its seeded bug `pending-debits-ignored` is a reach gap)" : bugs.join(", ")} |`
   })
   return ["| check | seeded bugs it caught |", "| --- | --- |", ...rows].join("\n")
 }

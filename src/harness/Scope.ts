@@ -19,6 +19,7 @@ import type { AccountId, PartyId } from "../domain/Ids.js"
 import type { Currency } from "../domain/Money.js"
 import type { Node } from "../drivers/InMemoryNetwork.js"
 import type { PartyIdentity } from "../machine/Party.js"
+import type { Roles } from "../../model/View.js"
 import type { Core } from "./Core.js"
 import { INSIDER_KINDS, type Compromised, type Insider, type InsiderKind } from "./Insider.js"
 
@@ -114,13 +115,7 @@ export interface Customer {
  * @category scopes
  * @since 0.3.0
  */
-export interface Directory {
-  readonly browsers: ReadonlyArray<PartyId>
-  readonly merchants: ReadonlyArray<PartyId>
-  readonly gateways: ReadonlyArray<PartyId>
-  readonly issuers: ReadonlyArray<PartyId>
-  readonly phones: ReadonlyArray<PartyId>
-  readonly clearing: PartyId
+export interface Directory extends Roles {
   readonly customers: ReadonlyArray<Customer>
   /** Each merchant's gateway (acquirer). */
   readonly gatewayOf: Readonly<Record<string, PartyId>>
