@@ -109,8 +109,8 @@ export interface Customer {
 }
 
 /**
- * Who is who in a world: every party by role, each merchant's gateway and currency, and the
- * customers.
+ * Who is who in a world: every party by role, each merchant's gateway, the customers, and the
+ * insider.
  *
  * @category scopes
  * @since 0.3.0
@@ -119,8 +119,6 @@ export interface Directory extends Roles {
   readonly customers: ReadonlyArray<Customer>
   /** Each merchant's gateway (acquirer). */
   readonly gatewayOf: Readonly<Record<string, PartyId>>
-  /** Each merchant's currency. */
-  readonly currencyOf: Readonly<Record<string, Currency>>
   /** The party whose keys the attacker holds, with its key, if any. */
   readonly compromised: Compromised | null
 }
@@ -275,7 +273,6 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
       clearing,
       customers,
       gatewayOf,
-      currencyOf: Object.fromEntries(merchants.map((m, i) => [m, merchantCurrencies[i] ?? "EUR"])),
       compromised: compromisedOf(scope.insider, { merchant: merchants, phone: phones, gateway: gateways }, signing)
     }
   }
