@@ -12,7 +12,7 @@ import type { GatewayPaymentState, GatewayState } from "../src/parties/Gateway.j
 import type { IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantPaymentState, MerchantState } from "../src/parties/Merchant.js"
 import type { PhoneState } from "../src/parties/Phone.js"
-import { chains, gatewayOfKey, holds, issuerById, issuerHolds, merchantById, outOfScope, paymentKey } from "./Links.js"
+import { chains, heldForInsider, holds, issuerById, issuerHolds, merchantById, outOfScope, paymentKey } from "./Links.js"
 import { decisionKeyOf, type Model } from "./Model.js"
 import { conservation, noOverdraft, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
@@ -63,8 +63,7 @@ export const noDoubleCharge: Checker = (view, model) => {
       continue
     }
     const merchantId = auth.request.payee.merchant
-    // A compromised merchant, or a compromised gateway, may ask for what it likes: the isolation checker keeps that to its own payments.
-    if (merchantId === view.compromised || gatewayOfKey(hold.id) === view.compromised) continue
+    if (heldForInsider(view, hold.id, merchantId)) continue
     const key = paymentKey(merchantId, auth.request.paymentId)
     bump(perPayment, key)
     if (hold.status === "voided" || hold.status === "expired") continue
@@ -90,7 +89,7 @@ const capturedBeyondAsked = (view: SystemView, model: Model): ReadonlyArray<stri
   const asked = new Map<string, number>()
   for (const r of Object.values(model.staffRequests)) if (r.operation === "capture") bump(asked, paymentKey(r.merchant, r.paymentId), r.amount_minor)
   return holds(view).flatMap(({ hold, auth }) => {
-    if (auth === undefined || auth.request.payee.merchant === view.compromised || gatewayOfKey(hold.id) === view.compromised) return []
+    if (auth === undefined || heldForInsider(view, hold.id, auth.request.payee.merchant)) return []
     const key = paymentKey(auth.request.payee.merchant, auth.request.paymentId)
     return hold.captured_minor > (asked.get(key) ?? 0) ? [`payment ${key} captured ${hold.captured_minor}, the merchant asked for ${asked.get(key) ?? 0}`] : []
   })

@@ -78,3 +78,11 @@ export const outOfScope = (view: SystemView, chain: Pick<PaymentChain, "merchant
 
 /** The gateway an issuer's authorization key (`gateway/authorizationId`) or hold id (`hold:gateway/authorizationId`) names. */
 export const gatewayOfKey = (key: string): string => key.replace(/^hold:/, "").split("/")[0] ?? ""
+
+/**
+ * Whether a hold was asked for by the insider: its payee merchant is the compromised party, or the
+ * gateway it came through is. What such a hold does to the insider's own payments is out of scope;
+ * the isolation checker keeps it to them.
+ */
+export const heldForInsider = (view: SystemView, holdId: string, payeeMerchant: string): boolean =>
+  view.compromised !== null && (payeeMerchant === view.compromised || gatewayOfKey(holdId) === view.compromised)

@@ -12,6 +12,7 @@ import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
+import { signWire } from "./Signing.js"
 import { plausibleFrom, tamperPacket, type AttackerKey, type Plausible, type Tampering } from "./Tamper.js"
 
 /** The kinds of forgery. */
@@ -113,11 +114,7 @@ export const forge = (
       // The attacker signs whatever bytes it likes with its own key, even a body no party would decode.
       const own = ownKey(core, variant % 3)
       const keyId = kind === "stolenKeyId" ? wire.signer : own.keyId
-      const bytes = core.Envelope.signingBytes(String(wire.body["_tag"]), wire.body)
-      return core.Ed25519.Ed25519.useSync((ed) => {
-        const signature = Buffer.from(ed.sign(own.seed, bytes)).toString("base64url")
-        return { ...packet, payload: { body: wire.body, signer: keyId, signature } }
-      })
+      return Effect.map(signWire(core, String(wire.body["_tag"]), wire.body, own.seed, keyId), (payload) => ({ ...packet, payload }))
     }
   }
 }

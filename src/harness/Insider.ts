@@ -15,6 +15,7 @@ import type { PartyId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import { SIGNER_ROLES } from "../messages/Signed.js"
 import type { Core } from "./Core.js"
+import { signWire } from "./Signing.js"
 
 /**
  * The kinds of party an attacker may hold the keys of.
@@ -94,8 +95,9 @@ export const insiderBody = (recorded: Readonly<Record<string, unknown>>, insider
  * @since 0.3.0
  */
 export const insiderPacket = (core: Core, compromised: Compromised, body: Record<string, unknown>): Effect.Effect<Packet, never, Ed25519> =>
-  core.Ed25519.Ed25519.useSync((ed) => {
-    const bytes = core.Envelope.signingBytes(String(body["_tag"]), body)
-    const signature = Buffer.from(ed.sign(compromised.seed, bytes)).toString("base64url")
-    return { from: compromised.id, to: String(body["to"]) as PartyId, channel: "signed" as const, payload: { body, signer: compromised.keyId, signature } }
-  })
+  Effect.map(signWire(core, String(body["_tag"]), body, compromised.seed, compromised.keyId), (payload) => ({
+    from: compromised.id,
+    to: String(body["to"]) as PartyId,
+    channel: "signed" as const,
+    payload
+  }))

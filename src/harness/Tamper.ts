@@ -42,6 +42,7 @@ import { Effect, Exit, Schema, SchemaAST } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
+import { signWire, type AttackerWire } from "./Signing.js"
 
 /** Where a field sits in an encoded body: property names and array indexes. @since 0.3.0 */
 export type Path = ReadonlyArray<string | number>
@@ -434,21 +435,11 @@ export const sweep = (schema: Schema.Top, body: unknown, plausible: Plausible, v
   return found === undefined ? [] : found.paths.flatMap((options) => firstDecoding(schema, found.tag, found.body, options, variant) ?? [])
 }
 
-interface Wire {
-  readonly body: unknown
-  readonly signer: string
-  readonly signature: string
-}
-
 /** `packet` with its body replaced by the tampered one, under its original signature (no `key`) or signed by `key`. */
 const signed = (core: Core, packet: Packet, tampering: Tampering, key: AttackerKey | undefined): Effect.Effect<TamperedPacket, never, Ed25519> => {
-  const wire = packet.payload as Wire
+  const wire = packet.payload as AttackerWire
   if (key === undefined) return Effect.succeed({ packet: { ...packet, payload: { ...wire, body: tampering.body } }, tampering, resignedBy: null })
-  const bytes = core.Envelope.signingBytes(tampering.tag, tampering.body)
-  return core.Ed25519.Ed25519.useSync((ed) => {
-    const signature = Buffer.from(ed.sign(key.seed, bytes)).toString("base64url")
-    return { packet: { ...packet, payload: { body: tampering.body, signer: key.keyId, signature } }, tampering, resignedBy: key.keyId }
-  })
+  return Effect.map(signWire(core, tampering.tag, tampering.body, key.seed, key.keyId), (payload) => ({ packet: { ...packet, payload }, tampering, resignedBy: key.keyId }))
 }
 
 /** What the attacker brings to a tampering: the values it has seen and the keys it holds. @category models @since 0.3.0 */
@@ -470,7 +461,7 @@ export interface TamperOptions {
  */
 export const tamperPacket = (core: Core, packet: Packet, variant: number, options: TamperOptions): Effect.Effect<TamperedPacket | undefined, never, Ed25519> => {
   const signers = options.keys.length + 1
-  const tampering = pickTampering(core.Signed.SignedMessage, (packet.payload as Wire).body, options.plausible, Math.floor(variant / signers))
+  const tampering = pickTampering(core.Signed.SignedMessage, (packet.payload as AttackerWire).body, options.plausible, Math.floor(variant / signers))
   return tampering === undefined ? Effect.succeed(undefined) : signed(core, packet, tampering, options.keys[(variant % signers) - 1])
 }
 
@@ -481,6 +472,6 @@ export const tamperPacket = (core: Core, packet: Packet, variant: number, option
  * @since 0.3.0
  */
 export const sweepPacket = (core: Core, packet: Packet, variant: number, options: TamperOptions): Effect.Effect<ReadonlyArray<TamperedPacket>, never, Ed25519> =>
-  Effect.forEach(sweep(core.Signed.SignedMessage, (packet.payload as Wire).body, options.plausible, variant), (tampering) =>
+  Effect.forEach(sweep(core.Signed.SignedMessage, (packet.payload as AttackerWire).body, options.plausible, variant), (tampering) =>
     Effect.forEach([undefined, ...options.keys], (key) => signed(core, packet, tampering, key))
   ).pipe(Effect.map((perField) => perField.flat()))
