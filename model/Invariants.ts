@@ -213,10 +213,10 @@ export const agreement: Checker = (view, model) => {
  */
 const browserAgreement = (view: SystemView, model: Model): ReadonlyArray<string> =>
   view.browsers.flatMap((browser) => {
-    if (browser.screen !== "Approved") return []
+    // A compromised merchant's pages show what it says (section 8: its own customers are out of scope).
+    if (browser.screen !== "Approved" || browser.merchant === view.compromised) return []
     const paying = getOwn(model.shoppersPaying, browser.me)
     if (paying === undefined) return [`browser ${browser.me} shows approved, but its shopper never clicked pay now`]
-    if (browser.merchant === view.compromised) return []
     const merchant = merchantById(view, paying.merchant)
     const order = getOwn(merchant?.orders ?? {}, paying.orderId)
     const charged = getOwn(merchant?.payments ?? {}, order?.payments.at(-1) ?? "")?.request.amount

@@ -3,22 +3,23 @@
  * the people's actions. One class per command, each with a readable `toString()` so a shrunk
  * counterexample reads as a script. After every command the safety invariants are checked.
  */
-import { Schema } from "effect"
 import fc from "fast-check"
-import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
-import type { BrowserState } from "../parties/Browser.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
-import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
-import { checkSafety } from "./Invariants.js"
-import type { Customer } from "./Scope.js"
+import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import { Abandon, Answer, LateAnswer, Mislead, MISLEADING_ANSWERS, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
 import type { Swarm, World } from "./World.js"
+
+export type { HarnessCommand, HarnessModel } from "./Command.js"
+export { tagOf } from "./Command.js"
+export { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
 export const PEOPLE_ACTIONS = [
@@ -27,6 +28,9 @@ export const PEOPLE_ACTIONS = [
   "payNow",
   "payAgain",
   "payTwice",
+  "changeInSecondTab",
+  "mistake",
+  "openOtherOrder",
   "approve",
   "decline",
   "approveLate",
@@ -36,41 +40,10 @@ export const PEOPLE_ACTIONS = [
   "capture",
   "captureAll",
   "void",
+  "shipPart",
   "refund",
   "closeCycle"
 ] as const
-
-/** The fast-check model: the world itself, read by `check` to skip commands that cannot apply. */
-export interface HarnessModel {
-  readonly world: World
-}
-
-/**
- * A harness command; `simpler(world)` offers simpler commands the minimizer may try in its place,
- * `world` being the world just before the command runs.
- */
-export interface HarnessCommand extends fc.Command<HarnessModel, World> {
-  simpler(world: World): ReadonlyArray<HarnessCommand>
-}
-
-abstract class Base implements HarnessCommand {
-  check(_m: Readonly<HarnessModel>): boolean {
-    return true
-  }
-  simpler(_world: World): ReadonlyArray<HarnessCommand> {
-    return []
-  }
-  run(_m: HarnessModel, world: World): void {
-    world.commands++
-    this.act(world)
-    world.trimNetwork()
-    checkSafety(world, this.toString())
-  }
-  abstract act(world: World): void
-  abstract toString(): string
-}
-
-const pick = <T>(items: ReadonlyArray<T>, index: number): T | undefined => (items.length === 0 ? undefined : items[index % items.length])
 
 const takeInFlight = (world: World, index: number): Packet | undefined => {
   const inFlight = world.net.inFlight
@@ -88,15 +61,6 @@ const replayRecorded = (world: World, target: Target, recordIndex: number, party
   world.count("replay")
   world.receive(`${label}: replay a recorded ${tagOf(packet)} to ${to}`, to, packet)
 }
-
-/** The message tag of a packet, for trace lines. */
-export const tagOf = (packet: Packet): string => {
-  const p = packet.payload as { _tag?: unknown; body?: { _tag?: unknown } }
-  return String(p.body?._tag ?? p._tag ?? "?")
-}
-
-/** Delivers `packet` to its recipient. */
-const deliver = (world: World, packet: Packet): void => void world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
 
 /** Delivers the `index`-th packet in flight, unless the run's swarm rates turn it into a drop, a duplicate or a replay. */
 export class Deliver extends Base {
@@ -202,29 +166,6 @@ const swarmReplays = (swarm: Swarm, roll: number): boolean => roll > 1 - swarm.r
 
 /** A flush that delivers everything in order, whatever the swarm's rates. */
 export const CALM_FLUSH: HarnessCommand = new Flush([CALM_ROLL])
-
-/**
- * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
- * (nothing on that stretch touches money, so it is not where the faults are aimed).
- */
-const checkoutOnReliableSession = (world: World, shopper: Customer): void => {
-  const { core } = world
-  const browser = shopper.browser
-  const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
-    world.input(label, browser, input)
-    for (let i = 0; i < 2; i++) {
-      const at = world.net.inFlight.findIndex((p) => p.channel === "session")
-      const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
-      if (packet !== undefined) deliver(world, packet)
-    }
-  }
-  const now_ms = world.net.now_ms
-  world.count("checkout")
-  world.input(`shopper ${shopper.name}: add a kettle to the cart`, browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
-  exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
-  exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
-  exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
-}
 
 /** What a single-packet fault does to the `index`-th packet in flight. */
 const FAULTS: Record<Exclude<Fate, "deliver">, (world: World, packet: Packet) => void> = {
@@ -597,203 +538,6 @@ export class Deadline extends Base {
 }
 
 /** The `index`-th shopper of the world (a customer with their browser), counting round. */
-const shopperAt = (world: World, index: number): Customer => {
-  const customers = world.directory.customers
-  const customer = customers[index % customers.length]
-  if (customer === undefined) throw new Error("a world has at least one customer")
-  return customer
-}
-
-/** The payer of a shopper: their own account at their issuer. */
-const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
-
-/** A shopper takes the next step their page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
-export class Shop extends Base {
-  constructor(
-    readonly shopper: number,
-    readonly slowly: boolean
-  ) {
-    super()
-  }
-  act(world: World): void {
-    const core = world.core
-    const shopper = shopperAt(world, this.shopper)
-    const browser = world.net.state<BrowserState>(shopper.browser)
-    const now_ms = world.net.now_ms
-    const who = `shopper ${shopper.name}`
-    switch (browser.screen) {
-      case "Shopping":
-        if (this.slowly) {
-          world.count("shop")
-          world.input(`${who}: add a mug to the cart`, shopper.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
-          world.input(`${who}: confirm the order`, shopper.browser, { _tag: "ConfirmOrder", now_ms })
-        } else {
-          checkoutOnReliableSession(world, shopper)
-        }
-        return
-      case "Checkout":
-        world.count("shop")
-        if (browser.order?.delivery === null) world.input(`${who}: choose standard delivery`, shopper.browser, { _tag: "ChooseDelivery", now_ms, option: "standard" })
-        else world.input(`${who}: enter the address`, shopper.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
-        return
-      case "ReadyToPay":
-      case "Declined": {
-        const order = browser.order
-        if (order === null) return
-        world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
-        world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
-        world.input(`${who}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer: payerOf(world, shopper) })
-        return
-      }
-      case "Approved":
-        world.count("shop")
-        world.net.restart(shopper.browser)
-        world.lines.push({ command: `${who}: done, back to the shop for another order`, outputs: [] })
-        return
-      default:
-        return
-    }
-  }
-  toString(): string {
-    return `Shop(${this.shopper}, ${this.slowly})`
-  }
-  /** The quick checkout; the first shopper, whose balance covers any order. */
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return [...(this.slowly ? [new Shop(this.shopper, false)] : []), ...(this.shopper === 0 ? [] : [new Shop(0, this.slowly)])]
-  }
-}
-
-/** A second tab (or a racing double click past the disabled button): another PayNow with a new request id, straight to the shopper's merchant. */
-export class SecondTab extends Base {
-  constructor(readonly shopper: number) {
-    super()
-  }
-  override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.state<BrowserState>(shopperAt(m.world, this.shopper).browser).order !== null
-  }
-  act(world: World): void {
-    const { core } = world
-    const shopper = shopperAt(world, this.shopper)
-    const browser = world.net.state<BrowserState>(shopper.browser)
-    const order = browser.order
-    if (order === null) return
-    world.count("payTwice")
-    world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
-    const body = new core.BrowserMerchant.PayNow({
-      requestId: core.Ids.RequestId.make(`tab2.${world.steps}`),
-      sessionId: browser.sessionId,
-      orderId: order.orderId,
-      total: order.total,
-      payer: payerOf(world, shopper)
-    })
-    const packet: Packet = { from: shopper.browser, to: shopper.merchant, channel: "session", payload: Schema.encodeSync(core.BrowserMerchant.BrowserRequest)(body) }
-    world.receive(`shopper ${shopper.name}: pay now again from a second tab`, shopper.merchant, packet)
-  }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.shopper === 0 ? [] : [new SecondTab(0)]
-  }
-  toString(): string {
-    return `SecondTab(${this.shopper})`
-  }
-}
-
-/** The `phoneIndex`-th of the phones showing a challenge now (so the command follows whoever was asked to pay). */
-const phoneOf = (world: World, phoneIndex: number): PartyId | undefined =>
-  pick(
-    world.directory.phones.filter((phone) => shownChallenge(world, phone) !== undefined),
-    phoneIndex
-  )
-
-/** The issuer a phone is enrolled with. */
-const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
-
-const shownChallenge = (world: World, phone: PartyId) =>
-  Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
-
-/** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
-export class Answer extends Base {
-  constructor(
-    readonly phoneIndex: number,
-    readonly how: "approve" | "decline" | "approveTwice" | "approveLate"
-  ) {
-    super()
-  }
-  override check(m: Readonly<HarnessModel>): boolean {
-    return phoneOf(m.world, this.phoneIndex) !== undefined
-  }
-  act(world: World): void {
-    const phone = phoneOf(world, this.phoneIndex)
-    if (phone === undefined) return
-    const challenge = shownChallenge(world, phone)
-    if (challenge === undefined) return
-    const decision = this.how === "decline" ? "decline" : "approve"
-    world.count(this.how)
-    world.model = ModelOps.decide(world.model, phone, issuerOfPhone(world, phone), challenge, decision, world.net.now_ms)
-    const answer = (label: string) =>
-      world.input(`shopper on ${phone}: ${label} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
-        _tag: "Answer",
-        now_ms: world.net.now_ms,
-        challengeId: challenge.id as ChallengeId,
-        decision
-      })
-    answer(decision)
-    if (this.how === "approveTwice") answer("approve again")
-    if (this.how === "approveLate") {
-      // The answer is held up in the network and reaches the issuer at the challenge's deadline,
-      // before the issuer's own clock has ticked past it.
-      const held = world.net.inFlight.filter((p) => p.from === phone)
-      world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.from !== phone))
-      world.net.now_ms = Math.max(world.net.now_ms, challenge.expiresAt_ms) as Timestamp_ms
-      for (const packet of held) world.receive(`deliver the held-up answer at ${world.net.now_ms}`, packet.to, packet)
-    }
-  }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return [
-      ...(this.how === "approve" || this.how === "decline" ? [] : [new Answer(this.phoneIndex, "approve")]),
-      ...(this.phoneIndex === 0 ? [] : [new Answer(0, this.how)])
-    ]
-  }
-  toString(): string {
-    return `Answer(${this.phoneIndex}, ${JSON.stringify(this.how)})`
-  }
-}
-
-/** A shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
-export class Abandon extends Base {
-  constructor(readonly shopper: number) {
-    super()
-  }
-  act(world: World): void {
-    const shopper = shopperAt(world, this.shopper)
-    world.count("abandon")
-    world.net.restart(shopper.browser)
-    world.lines.push({ command: `shopper ${shopper.name}: close the tab`, outputs: [] })
-  }
-  toString(): string {
-    return `Abandon(${this.shopper})`
-  }
-}
-
-/** A shopper refreshes the page and reopens the order they were on. */
-export class Refresh extends Base {
-  constructor(readonly shopper: number) {
-    super()
-  }
-  act(world: World): void {
-    const shopper = shopperAt(world, this.shopper)
-    const orderId = world.net.state<BrowserState>(shopper.browser).order?.orderId
-    world.count("refresh")
-    world.net.restart(shopper.browser)
-    world.lines.push({ command: `shopper ${shopper.name}: refresh the page`, outputs: [] })
-    if (orderId !== undefined) {
-      world.input(`shopper ${shopper.name}: reopen order ${orderId}`, shopper.browser, { _tag: "OpenOrder", now_ms: world.net.now_ms as Timestamp_ms, orderId: orderId as OrderId })
-    }
-  }
-  toString(): string {
-    return `Refresh(${this.shopper})`
-  }
-}
-
 /** The merchants' payments their staff can still act on: authorized, partly or wholly captured. */
 const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId; readonly payment: MerchantPayment }> =>
   world.directory.merchants.flatMap((merchant) =>
@@ -807,15 +551,27 @@ type Portion = "all" | "half" | "one"
 
 const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
 
+/** The merchant's staff ask for one operation on a payment; the model records what they asked. */
+const staffAsk = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number): void => {
+  const paymentId = payment.request.id
+  const now_ms = world.net.now_ms
+  const input = operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }
+  const outputs = world.input(`${merchant} staff: ${operation} ${operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, merchant, input)
+  for (const o of outputs) {
+    if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { merchant, operation, paymentId, amount_minor })
+  }
+}
+
 /**
  * The merchant's staff capture, void or refund a payment, as its back office allows: a capture takes
  * a portion of what the hold has left, a refund a portion of what was captured and not refunded,
- * as the merchant last heard from the gateway. Requests are not serialized: a second one may go
- * out while the first is in flight.
+ * as the merchant last heard from the gateway; or they ship part of the order and cancel the rest
+ * (a capture and a void at once). Requests are not serialized: a second one may go out while the
+ * first is in flight.
  */
 class Staff extends Base {
   constructor(
-    readonly operation: "capture" | "void" | "refund",
+    readonly operation: "capture" | "void" | "refund" | "shipPart",
     readonly paymentIndex: number,
     readonly portion: Portion
   ) {
@@ -827,21 +583,18 @@ class Staff extends Base {
   act(world: World): void {
     const live = pick(livePayments(world), this.paymentIndex)
     if (live === undefined) return
-    const { merchant, payment } = live
-    const paymentId = payment.request.id
-    const amount_minor =
-      this.operation === "capture"
-        ? portionOf(payment.request.amount.amount_minor - payment.captured_minor, this.portion)
-        : this.operation === "refund"
-          ? portionOf(payment.captured_minor - payment.refunded_minor, this.portion)
-          : 0
-    world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
-    const now_ms = world.net.now_ms
-    const input = this.operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: this.operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }
-    const outputs = world.input(`${merchant} staff: ${this.operation} ${this.operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, merchant, input)
-    for (const o of outputs) {
-      if (o._tag === "Transitioned" && o.entity === "operation") world.model = ModelOps.staffAsked(world.model, o.id, { merchant, operation: this.operation, paymentId, amount_minor })
+    const { payment } = live
+    const left = payment.request.amount.amount_minor - payment.captured_minor
+    if (this.operation === "shipPart") {
+      // Part of the order ships and the rest is cancelled: a capture and a void in flight at once.
+      world.count("shipPart")
+      staffAsk(world, live.merchant, payment, "capture", portionOf(left, this.portion))
+      staffAsk(world, live.merchant, payment, "void", 0)
+      return
     }
+    const amount_minor = this.operation === "capture" ? portionOf(left, this.portion) : this.operation === "refund" ? portionOf(payment.captured_minor - payment.refunded_minor, this.portion) : 0
+    world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
+    staffAsk(world, live.merchant, payment, this.operation, amount_minor)
   }
   /** The first live payment; all of what is left (a void takes no portion at all). */
   override simpler(): ReadonlyArray<HarnessCommand> {
@@ -864,8 +617,8 @@ class CloseCycle extends Base {
 }
 
 const index = fc.nat({ max: 1_000 })
-/** A shopper, counted round the world's customers (at most 9): shrinks towards the first. */
-const shopper = fc.nat({ max: 8 })
+/** A shopper, counted round the world's customers (at most 12 browsers): shrinks towards the first. */
+const shopper = fc.nat({ max: 11 })
 /** Small indexes shrink towards the newest messages. */
 const small = fc.nat({ max: 8 })
 
@@ -881,7 +634,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
-    { weight: 14, arbitrary: fc.tuple(shopper, fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
+    { weight: 14, arbitrary: fc.tuple(shopper, fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(fc.nat({ max: ALL_TAGS.length - 1 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
@@ -904,14 +657,22 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
         .map((d) => new Advance(d))
     },
     { weight: 6, arbitrary: fc.tuple(small, HOW).map(([p, h]) => new Answer(p, h)) },
-    { weight: 1, arbitrary: shopper.map((p) => new SecondTab(p)) },
+    { weight: 1, arbitrary: fc.tuple(shopper, fc.constantFrom("pay" as const, "delivery" as const)).map(([p, what]) => new SecondTab(p, what)) },
     { weight: 1, arbitrary: shopper.map((p) => new Abandon(p)) },
-    { weight: 1, arbitrary: shopper.map((p) => new Refresh(p)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(shopper, fc.oneof({ weight: 3, arbitrary: fc.constant("own" as const) }, { weight: 1, arbitrary: fc.constant("other" as const) }))
+        .map(([p, link]) => new Refresh(p, link))
+    },
+    { weight: 1, arbitrary: shopper.map((p) => new Mistake(p)) },
+    { weight: 2, arbitrary: fc.tuple(shopper, small).map(([p, age]) => new LateAnswer(p, age)) },
+    { weight: 8, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
     {
       weight: 6,
       arbitrary: fc
         .tuple(
-          fc.constantFrom("capture", "capture", "void", "refund", "refund") as fc.Arbitrary<"capture" | "void" | "refund">,
+          fc.constantFrom("capture", "capture", "void", "refund", "refund", "shipPart") as fc.Arbitrary<"capture" | "void" | "refund" | "shipPart">,
           small,
           fc.constantFrom("all", "half", "half", "one") as fc.Arbitrary<Portion>
         )

@@ -36,6 +36,12 @@ export interface Scope {
   /** Per issuer, per customer: how many phones that customer has enrolled. */
   readonly customers: ReadonlyArray<ReadonlyArray<number>>
   readonly currencies: number
+  /**
+   * Whether the second customer of each issuer (the one with little money) also shops in a second
+   * browser, with an order of its own (at the next merchant in the account's currency, if there is
+   * one): two payments from one account at once, the race an overdraft check must win.
+   */
+  readonly twoBrowsers: boolean
   /** The party whose keys the attacker holds, if any. */
   readonly insider: Insider | null
 }
@@ -55,7 +61,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
  * @category scopes
  * @since 0.3.0
  */
-export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1, insider: null }
+export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1, twoBrowsers: false, insider: null }
 
 /**
  * Drawn scopes. They shrink towards the standard scope's size.
@@ -73,32 +79,38 @@ export const scopeArbitrary: fc.Arbitrary<Scope> = fc
       maxLength: BOUNDS.issuers
     }),
     currencies: fc.integer({ min: 1, max: BOUNDS.currencies }),
+    twoBrowsers: fc.boolean(),
     insider: fc.option(fc.record({ kind: fc.constantFrom(...INSIDER_KINDS), index: fc.nat({ max: 8 }) }), { freq: 2 })
   })
-  .map(({ merchants, gateways, issuers, phones, currencies, insider }) => ({
+  .map(({ merchants, gateways, issuers, phones, currencies, twoBrowsers, insider }) => ({
     merchants,
     gateways: Math.min(gateways, merchants),
     issuers,
     customers: phones.slice(0, issuers),
     currencies,
+    twoBrowsers,
     insider
   }))
 
 /** The currencies worlds are drawn in, in order. */
 const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
 
+/** The position among an issuer's customers of the one with little money. */
+const POOR_CUSTOMER = 1
+
 /** A customer's opening balance in minor units: the second customer of each issuer has enough for one quick checkout (EUR 61.90) but not two, so payments get refused for funds. */
-const balanceOf = (customerIndex: number): number => (customerIndex === 1 ? 8_000 : 50_000)
+const balanceOf = (customerIndex: number): number => (customerIndex === POOR_CUSTOMER ? 8_000 : 50_000)
 
 /**
- * A customer: the account at their issuer, its currency, their phones, and the browser they shop
- * with at one merchant.
+ * A customer in one browser: the account at their issuer, its currency, their phones, and the
+ * browser they shop with at one merchant. A customer who shops in two browsers at once appears
+ * twice, with the same account and phones and a browser (and perhaps a merchant) each.
  *
  * @category scopes
  * @since 0.3.0
  */
 export interface Customer {
-  /** A readable name, such as `c2.1` (issuer 2, customer 1). */
+  /** A readable name, such as `c2.1` (issuer 2, customer 1), or `c2.2b` for their second browser. */
   readonly name: string
   readonly issuer: PartyId
   readonly account: AccountId
@@ -173,22 +185,27 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
   const merchantCurrencies = merchants.map((_, m) => currencyAt(m))
   const gatewayOf = Object.fromEntries(merchants.map((m, i) => [m, gateways[i % gateways.length] ?? gateways[0]])) as Record<string, PartyId>
   const customers: Array<Customer> = []
+  /** Each customer once, in their first browser: the accounts and phones of the world. */
+  const holders: Array<Customer> = []
   let position = 0
   scope.customers.forEach((phoneCounts, i) => {
     phoneCounts.forEach((phoneCount, c) => {
       const currency = currencyAt(i + c)
-      customers.push({
-        name: `c${i + 1}.${c + 1}`,
+      const inBrowser = (suffix: string): Customer => ({
+        name: `c${i + 1}.${c + 1}${suffix}`,
         issuer: issuers[i] ?? clearing,
         account: AccountId.make(`acct-${c + 1}`),
         currency,
         phones: Array.from({ length: phoneCount }, (_, p) => PartyId.make(`phone-${i + 1}.${c + 1}.${p + 1}`)),
-        browser: PartyId.make(`browser-${i + 1}.${c + 1}`),
+        browser: PartyId.make(`browser-${i + 1}.${c + 1}${suffix}`),
         merchant: merchants[merchantFor(merchantCurrencies, position++, currency)] ?? merchants[0] ?? clearing
       })
+      const holder = inBrowser("")
+      holders.push(holder)
+      customers.push(holder, ...(scope.twoBrowsers && c === POOR_CUSTOMER ? [inBrowser("b")] : []))
     })
   })
-  const phones = customers.flatMap((c) => c.phones)
+  const phones = holders.flatMap((c) => c.phones)
 
   const ed = Effect.runSync(Effect.provide(Effect.gen(function* () { return yield* Ed25519 }), crypto))
   const roles: ReadonlyArray<readonly [PartyId, Role]> = [
@@ -241,7 +258,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
       )
     ),
     ...issuers.map((issuer) => {
-      const own = customers.filter((c) => c.issuer === issuer)
+      const own = holders.filter((c) => c.issuer === issuer)
       return node(
         issuer,
         core.Issuer.Issuer,
@@ -252,7 +269,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         )
       )
     }),
-    ...customers.flatMap((c) => c.phones.map((p) => node(p, core.Phone.Phone, core.Phone.initial(identity(p, [c.issuer]))))),
+    ...holders.flatMap((c) => c.phones.map((p) => node(p, core.Phone.Phone, core.Phone.initial(identity(p, [c.issuer]))))),
     node(
       clearing,
       core.ClearingHouse.ClearingHouse,
@@ -280,7 +297,8 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
 
 /**
  * What a scope has beyond the standard one, as counters a campaign reports: how many runs had 2+
- * merchants, 2 gateways, 2+ issuers, 2 currencies, a customer with 2 phones.
+ * merchants, 2 gateways, 2+ issuers, 2 currencies, a customer with 2 phones, an account in two
+ * browsers.
  *
  * @category scopes
  * @since 0.3.0
@@ -292,13 +310,14 @@ export const scopeFeatures = (scope: Scope): ReadonlyArray<string> => [
   ...(scope.currencies >= 2 ? ["scope:2 currencies"] : []),
   ...(scope.customers.some((phones) => phones.some((n) => n >= 2)) ? ["scope:2 phones for one customer"] : []),
   ...(scope.customers.flat().length >= 4 ? ["scope:4+ customers"] : []),
+  ...(scope.twoBrowsers && scope.customers.some((c) => c.length > POOR_CUSTOMER) ? ["scope:one account in two browsers"] : []),
   ...(scope.insider === null ? [] : [`insider:${scope.insider.kind}`])
 ]
 
 /**
  * Ways to make a scope smaller, to try in turn when minimizing a failure: the standard scope
  * outright, else one knob turned down at a time (one merchant and gateway, one issuer, one
- * currency, one phone each). Commands name shoppers and phones by position, counted round, so a
+ * currency, one browser per account, one phone each). Commands name shoppers and phones by position, counted round, so a
  * script runs in any scope.
  *
  * @category scopes
@@ -310,5 +329,6 @@ export const SCOPE_REDUCTIONS: ReadonlyArray<(scope: Scope) => Scope> = [
   (scope) => ({ ...scope, merchants: 1, gateways: 1 }),
   (scope) => ({ ...scope, issuers: 1, customers: scope.customers.slice(0, 1) }),
   (scope) => ({ ...scope, currencies: 1 }),
+  (scope) => ({ ...scope, twoBrowsers: false }),
   (scope) => ({ ...scope, customers: scope.customers.map((phones) => phones.map(() => 1)) })
 ]

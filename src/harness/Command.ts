@@ -1,0 +1,58 @@
+/**
+ * What every harness command is: a fast-check command over the {@link World}, with a readable
+ * line and simpler variants for the minimizer; and the small helpers commands share.
+ */
+import type fc from "fast-check"
+import type { Packet } from "../machine/Machine.js"
+import { checkSafety } from "./Invariants.js"
+import type { World } from "./World.js"
+
+/** The fast-check model: the world itself, read by `check` to skip commands that cannot apply. */
+export interface HarnessModel {
+  readonly world: World
+}
+
+/**
+ * A harness command; `simpler(world)` offers simpler commands the minimizer may try in its place,
+ * `world` being the world just before the command runs.
+ */
+export interface HarnessCommand extends fc.Command<HarnessModel, World> {
+  simpler(world: World): ReadonlyArray<HarnessCommand>
+}
+
+/**
+ * What every command shares: it may always run unless it says otherwise, offers no simpler
+ * command unless it says otherwise, and after acting trims the network and checks the safety
+ * invariants.
+ */
+export abstract class Base implements HarnessCommand {
+  check(_m: Readonly<HarnessModel>): boolean {
+    return true
+  }
+  simpler(_world: World): ReadonlyArray<HarnessCommand> {
+    return []
+  }
+  run(_m: HarnessModel, world: World): void {
+    world.commands++
+    this.act(world)
+    world.trimNetwork()
+    checkSafety(world, this.toString())
+  }
+  /** What the command does to the world. */
+  abstract act(world: World): void
+  /** The command as a line of a script. */
+  abstract toString(): string
+}
+
+/** The `index`-th of `items`, counted round; `undefined` when there are none. */
+export const pick = <T>(items: ReadonlyArray<T>, index: number): T | undefined => (items.length === 0 ? undefined : items[index % items.length])
+
+/** The message tag of a packet, for trace lines. */
+export const tagOf = (packet: Packet): string => {
+  const p = packet.payload as { _tag?: unknown; body?: { _tag?: unknown } }
+  return String(p.body?._tag ?? p._tag ?? "?")
+}
+
+/** Delivers `packet` to its recipient. */
+export const deliver = (world: World, packet: Packet): void => void world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+

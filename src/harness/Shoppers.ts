@@ -1,0 +1,399 @@
+/**
+ * The people's commands: shoppers at their pages (shop, a second tab, refresh, a mistake,
+ * closing the tab), their answers on the phone, a late answer reaching a page, and a compromised
+ * merchant lying to its own shoppers' pages.
+ */
+import { Schema } from "effect"
+import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { Packet } from "../machine/Machine.js"
+import type { BrowserRequest } from "../messages/BrowserMerchant.js"
+import type { BrowserState } from "../parties/Browser.js"
+import type { MerchantState } from "../parties/Merchant.js"
+import type { PhoneState } from "../parties/Phone.js"
+import * as ModelOps from "../../model/Model.js"
+import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import type { Customer } from "./Scope.js"
+import type { World } from "./World.js"
+
+/**
+ * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
+ * (nothing on that stretch touches money, so it is not where the faults are aimed).
+ */
+const checkoutOnReliableSession = (world: World, shopper: Customer): void => {
+  const { core } = world
+  const browser = shopper.browser
+  const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
+    world.input(label, browser, input)
+    for (let i = 0; i < 2; i++) {
+      const at = world.net.inFlight.findIndex((p) => p.channel === "session")
+      const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
+      if (packet !== undefined) deliver(world, packet)
+    }
+  }
+  const now_ms = world.net.now_ms
+  world.count("checkout")
+  world.input(`shopper ${shopper.name}: add a kettle to the cart`, browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.kettle, quantity: 1 }) })
+  exchange("shopper: confirm the order", { _tag: "ConfirmOrder", now_ms })
+  exchange("shopper: choose express delivery", { _tag: "ChooseDelivery", now_ms, option: "express" })
+  exchange("shopper: enter the address", { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+}
+
+
+/** The `index`-th shopper, counted round the world's customers. */
+const shopperAt = (world: World, index: number): Customer => {
+  const customers = world.directory.customers
+  const customer = customers[index % customers.length]
+  if (customer === undefined) throw new Error("a world has at least one customer")
+  return customer
+}
+
+/** The payer of a shopper: their own account at their issuer. */
+const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
+
+/** A shopper takes the next step their page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
+export class Shop extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly slowly: boolean
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const core = world.core
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
+    const now_ms = world.net.now_ms
+    const who = `shopper ${shopper.name}`
+    switch (browser.screen) {
+      case "Shopping":
+        if (this.slowly) {
+          world.count("shop")
+          world.input(`${who}: add a mug to the cart`, shopper.browser, { _tag: "AddToCart", now_ms, line: new core.BrowserMerchant.OrderLine({ sku: core.Topology.skus.mug, quantity: 1 }) })
+          world.input(`${who}: confirm the order`, shopper.browser, { _tag: "ConfirmOrder", now_ms })
+        } else {
+          checkoutOnReliableSession(world, shopper)
+        }
+        return
+      case "Checkout":
+        world.count("shop")
+        if (browser.order?.delivery === null) world.input(`${who}: choose standard delivery`, shopper.browser, { _tag: "ChooseDelivery", now_ms, option: "standard" })
+        else world.input(`${who}: enter the address`, shopper.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+        return
+      case "ReadyToPay":
+      case "Declined": {
+        const order = browser.order
+        if (order === null) return
+        if (this.slowly && browser.screen === "ReadyToPay") {
+          // A slow shopper has second thoughts before paying: other delivery, or the address again.
+          world.count("shop")
+          if (order.delivery === "standard") world.input(`${who}: switch to express delivery`, shopper.browser, { _tag: "ChooseDelivery", now_ms, option: "express" })
+          else world.input(`${who}: enter the address again`, shopper.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
+          return
+        }
+        world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
+        world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
+        world.input(`${who}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer: payerOf(world, shopper) })
+        return
+      }
+      case "Approved":
+        world.count("shop")
+        world.net.restart(shopper.browser)
+        world.lines.push({ command: `${who}: done, back to the shop for another order`, outputs: [] })
+        return
+      default:
+        return
+    }
+  }
+  toString(): string {
+    return `Shop(${this.shopper}, ${this.slowly})`
+  }
+  /** The quick checkout; the first shopper, whose balance covers any order. */
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return [...(this.slowly ? [new Shop(this.shopper, false)] : []), ...(this.shopper === 0 ? [] : [new Shop(0, this.slowly)])]
+  }
+}
+
+/**
+ * A second tab on the same session, straight to the shopper's merchant: another "pay now" (or a
+ * racing double click past the disabled button) with a new request id, or a change of delivery
+ * option behind the first tab's back, so that tab's "pay now" carries a total that is no longer
+ * the order's.
+ */
+export class SecondTab extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly what: "pay" | "delivery" = "pay"
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.state<BrowserState>(shopperAt(m.world, this.shopper).browser).order !== null
+  }
+  act(world: World): void {
+    const { core } = world
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
+    const order = browser.order
+    if (order === null) return
+    const ids = { requestId: core.Ids.RequestId.make(`tab2.${world.steps}`), sessionId: browser.sessionId, orderId: order.orderId }
+    if (this.what === "delivery") {
+      world.count("changeInSecondTab")
+      const option = order.delivery === "express" ? "standard" : "express"
+      const body = new core.BrowserMerchant.SelectDelivery({ ...ids, option })
+      return sendFromSecondTab(world, shopper, `shopper ${shopper.name}: choose ${option} delivery in a second tab`, body)
+    }
+    world.count("payTwice")
+    world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
+    const body = new core.BrowserMerchant.PayNow({ ...ids, total: order.total, payer: payerOf(world, shopper) })
+    sendFromSecondTab(world, shopper, `shopper ${shopper.name}: pay now again from a second tab`, body)
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.shopper === 0 ? [] : [new SecondTab(0, this.what)]
+  }
+  toString(): string {
+    return this.what === "pay" ? `SecondTab(${this.shopper})` : `SecondTab(${this.shopper}, ${JSON.stringify(this.what)})`
+  }
+}
+
+/** A request from a second tab reaches the merchant at once; its answer goes to the shopper's browser, which did not ask. */
+const sendFromSecondTab = (world: World, shopper: Customer, label: string, body: BrowserRequest): void => {
+  const packet: Packet = { from: shopper.browser, to: shopper.merchant, channel: "session", payload: Schema.encodeSync(world.core.BrowserMerchant.BrowserRequest)(body) }
+  world.receive(label, shopper.merchant, packet)
+}
+
+/** The `phoneIndex`-th of the phones showing a challenge now (so the command follows whoever was asked to pay). */
+const phoneOf = (world: World, phoneIndex: number): PartyId | undefined =>
+  pick(
+    world.directory.phones.filter((phone) => shownChallenge(world, phone) !== undefined),
+    phoneIndex
+  )
+
+/** The issuer a phone is enrolled with. */
+const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
+
+const shownChallenge = (world: World, phone: PartyId) =>
+  Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
+
+/** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
+export class Answer extends Base {
+  constructor(
+    readonly phoneIndex: number,
+    readonly how: "approve" | "decline" | "approveTwice" | "approveLate"
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return phoneOf(m.world, this.phoneIndex) !== undefined
+  }
+  act(world: World): void {
+    const phone = phoneOf(world, this.phoneIndex)
+    if (phone === undefined) return
+    const challenge = shownChallenge(world, phone)
+    if (challenge === undefined) return
+    const decision = this.how === "decline" ? "decline" : "approve"
+    world.count(this.how)
+    world.model = ModelOps.decide(world.model, phone, issuerOfPhone(world, phone), challenge, decision, world.net.now_ms)
+    const answer = (label: string) =>
+      world.input(`shopper on ${phone}: ${label} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
+        _tag: "Answer",
+        now_ms: world.net.now_ms,
+        challengeId: challenge.id as ChallengeId,
+        decision
+      })
+    answer(decision)
+    if (this.how === "approveTwice") answer("approve again")
+    if (this.how === "approveLate") {
+      // The answer is held up in the network and reaches the issuer at the challenge's deadline,
+      // before the issuer's own clock has ticked past it.
+      const held = world.net.inFlight.filter((p) => p.from === phone)
+      world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.from !== phone))
+      world.net.now_ms = Math.max(world.net.now_ms, challenge.expiresAt_ms) as Timestamp_ms
+      for (const packet of held) world.receive(`deliver the held-up answer at ${world.net.now_ms}`, packet.to, packet)
+    }
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return [
+      ...(this.how === "approve" || this.how === "decline" ? [] : [new Answer(this.phoneIndex, "approve")]),
+      ...(this.phoneIndex === 0 ? [] : [new Answer(0, this.how)])
+    ]
+  }
+  toString(): string {
+    return `Answer(${this.phoneIndex}, ${JSON.stringify(this.how)})`
+  }
+}
+
+/** A shopper abandons the checkout: closes the tab (the browser loses everything but the session). */
+export class Abandon extends Base {
+  constructor(readonly shopper: number) {
+    super()
+  }
+  act(world: World): void {
+    const shopper = shopperAt(world, this.shopper)
+    world.count("abandon")
+    world.net.restart(shopper.browser)
+    world.lines.push({ command: `shopper ${shopper.name}: close the tab`, outputs: [] })
+  }
+  toString(): string {
+    return `Abandon(${this.shopper})`
+  }
+}
+
+/**
+ * A shopper refreshes the page and reopens the order they were on, or opens the confirmation link
+ * of an order that is not theirs (another session's, shared or guessed): the merchant must answer
+ * that one as unknown.
+ */
+export class Refresh extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly link: "own" | "other" = "own"
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
+    const orderId = this.link === "own" ? browser.order?.orderId : foreignOrder(world, shopper.merchant, browser.sessionId)
+    world.count(this.link === "own" ? "refresh" : "openOtherOrder")
+    world.net.restart(shopper.browser)
+    world.lines.push({ command: `shopper ${shopper.name}: refresh the page`, outputs: [] })
+    if (orderId !== undefined) {
+      const whose = this.link === "own" ? "" : " (a link to another shopper's order)"
+      world.input(`shopper ${shopper.name}: open order ${orderId}${whose}`, shopper.browser, { _tag: "OpenOrder", now_ms: world.net.now_ms as Timestamp_ms, orderId: orderId as OrderId })
+    }
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.shopper === 0 ? [] : [new Refresh(0, this.link)]
+  }
+  toString(): string {
+    return this.link === "own" ? `Refresh(${this.shopper})` : `Refresh(${this.shopper}, ${JSON.stringify(this.link)})`
+  }
+}
+
+/** An order of `merchant`'s that another session made, or an id it never gave out. */
+const foreignOrder = (world: World, merchant: PartyId, sessionId: string): string =>
+  Object.values(world.net.state<MerchantState>(merchant).orders).find((o) => o.sessionId !== sessionId)?.id ?? "ord-0"
+
+/**
+ * A shopper's honest mistake, as their page allows: on the shop, an order from a stale product
+ * page (a product the merchant no longer sells), which the merchant refuses; ready to pay (or
+ * after a decline), "pay now" with an account at a bank no acquirer reaches, which the gateway
+ * declines.
+ */
+export class Mistake extends Base {
+  constructor(readonly shopper: number) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    const browser = m.world.net.state<BrowserState>(shopperAt(m.world, this.shopper).browser)
+    return browser.inFlight === null && (browser.screen === "Shopping" ? browser.cart.length === 0 : browser.screen === "ReadyToPay" || browser.screen === "Declined")
+  }
+  act(world: World): void {
+    const { core } = world
+    const shopper = shopperAt(world, this.shopper)
+    const browser = world.net.state<BrowserState>(shopper.browser)
+    const now_ms = world.net.now_ms
+    const who = `shopper ${shopper.name}`
+    if (browser.inFlight !== null) return
+    if (browser.screen === "Shopping" && browser.cart.length === 0) {
+      world.count("mistake")
+      const line = new core.BrowserMerchant.OrderLine({ sku: core.Ids.Sku.make("sku-discontinued-teapot"), quantity: 1 })
+      world.input(`${who}: add a discontinued teapot to the cart (a stale page)`, shopper.browser, { _tag: "AddToCart", now_ms, line })
+      world.input(`${who}: confirm the order`, shopper.browser, { _tag: "ConfirmOrder", now_ms })
+      return
+    }
+    const order = browser.order
+    if ((browser.screen !== "ReadyToPay" && browser.screen !== "Declined") || order === null) return
+    world.count("mistake")
+    world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
+    const payer = new core.Common.Payer({ issuer: core.Ids.PartyId.make("issuer-unknown"), account: shopper.account })
+    world.input(`${who}: click pay now with an account at a bank no acquirer reaches`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer })
+  }
+  toString(): string {
+    return `Mistake(${this.shopper})`
+  }
+}
+
+/**
+ * An old answer from the merchant reaches the shopper's browser late (a response held up in a
+ * proxy, or a retried request answered twice): the `age`-th newest answer the merchant ever sent
+ * that browser. The browser must take only the answer to the request it has in flight.
+ */
+export class LateAnswer extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly age: number
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const shopper = shopperAt(world, this.shopper)
+    const answers = world.recorded().filter((p) => p.to === shopper.browser)
+    const packet = answers[answers.length - 1 - (this.age % Math.max(1, answers.length))]
+    if (packet === undefined) return
+    world.count("lateAnswer")
+    world.receive(`network: a late ${tagOf(packet)} reaches ${shopper.browser}`, shopper.browser, packet)
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.shopper === 0 ? [] : [new LateAnswer(0, this.age)]
+  }
+  toString(): string {
+    return `LateAnswer(${this.shopper}, ${this.age})`
+  }
+}
+
+/** What a compromised merchant may tell a shopper's page: any status of the order, or a refusal. */
+export const MISLEADING_ANSWERS = ["open", "ready", "paying", "paid", "declined", "refused"] as const
+
+/**
+ * A compromised merchant lies to a shopper of its own: it answers the request the shopper's page
+ * has in flight with any status of the order, or refuses it. What the page then shows is out of
+ * the guarantees' scope (DESIGN.md section 8: the merchant's own customers); what must still hold
+ * is that nobody's bank moves money without an approval on their phone.
+ */
+export class Mislead extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly answer: (typeof MISLEADING_ANSWERS)[number]
+  ) {
+    super()
+  }
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.directory.compromised?.kind === "merchant"
+  }
+  act(world: World): void {
+    const insider = world.directory.compromised
+    if (insider?.kind !== "merchant") return
+    const { core } = world
+    const waiting = world.directory.customers.filter((c) => c.merchant === insider.id && world.net.state<BrowserState>(c.browser).inFlight !== null)
+    // Pages waiting on a step before "pay now" are the rarer targets: lie to those first.
+    const beforePaying = waiting.filter((c) => world.net.state<BrowserState>(c.browser).screen !== "Paying")
+    const shopper = pick(beforePaying.length > 0 ? beforePaying : waiting, this.shopper)
+    if (shopper === undefined) return
+    const browser = world.net.state<BrowserState>(shopper.browser)
+    const requestId = browser.inFlight?.requestId
+    if (requestId === undefined) return
+    const { OrderView, RequestRefused, MerchantResponse } = core.BrowserMerchant
+    const nothing = core.Money.money(0, shopper.currency)
+    const body =
+      this.answer === "refused"
+        ? new RequestRefused({ requestId, reason: "refused by a lying merchant" })
+        : new OrderView({
+            requestId,
+            orderId: browser.order?.orderId ?? core.Ids.OrderId.make("ord-0"),
+            lines: browser.order?.lines ?? browser.cart,
+            subtotal: browser.order?.subtotal ?? nothing,
+            delivery: browser.order?.delivery ?? null,
+            address: browser.order?.address ?? null,
+            total: browser.order?.total ?? nothing,
+            status: this.answer,
+            payment: null
+          })
+    world.count(`insider:merchant:mislead`)
+    const packet: Packet = { from: insider.id, to: shopper.browser, channel: "session", payload: Schema.encodeSync(MerchantResponse)(body) }
+    world.receive(`insider ${insider.id}: tell ${shopper.browser} "${this.answer}"`, shopper.browser, packet)
+  }
+  toString(): string {
+    return `Mislead(${this.shopper}, ${JSON.stringify(this.answer)})`
+  }
+}
