@@ -3,7 +3,9 @@
  * line and simpler variants for the minimizer; and the small helpers commands share.
  */
 import type fc from "fast-check"
+import type { RequestId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
+import { isLyingAnswer, tellLie } from "./Lies.js"
 import { checkSafety } from "./Invariants.js"
 import type { World } from "./World.js"
 
@@ -53,6 +55,10 @@ export const tagOf = (packet: Packet): string => {
   return String(p.body?._tag ?? p._tag ?? "?")
 }
 
-/** Delivers `packet` to its recipient. */
-export const deliver = (world: World, packet: Packet): void => void world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+/** Delivers `packet` to its recipient; a lying merchant's answer to a page arrives as its next lie instead. */
+export const deliver = (world: World, packet: Packet): void => {
+  const requestId = (packet.payload as { readonly requestId?: RequestId }).requestId
+  if (isLyingAnswer(world, packet) && requestId !== undefined) return tellLie(world, packet.from, packet.to, requestId)
+  world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
+}
 

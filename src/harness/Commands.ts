@@ -13,7 +13,8 @@ import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
 import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
-import { Abandon, Answer, LateAnswer, Mislead, MISLEADING_ANSWERS, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
+import { MISLEADING_ANSWERS } from "./Lies.js"
+import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
 import type { Swarm, World } from "./World.js"
 
@@ -634,7 +635,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
-    { weight: 14, arbitrary: fc.tuple(shopper, fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
+    { weight: 14, arbitrary: fc.tuple(shopper, fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })).map(([p, slowly]) => new Shop(p, slowly)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom("drop", "duplicate", "delay") as fc.Arbitrary<keyof typeof FAULTS>, index).map(([k, i]) => new Fault(k, i)) },
     { weight: 3, arbitrary: fc.tuple(fc.nat({ max: ALL_TAGS.length - 1 }), small, small).map(([t, r, p]) => new Replay(t, r, p)) },
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, r, v]) => new Forge(k, t, r, v)) },
@@ -667,7 +668,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     },
     { weight: 1, arbitrary: shopper.map((p) => new Mistake(p)) },
     { weight: 2, arbitrary: fc.tuple(shopper, small).map(([p, age]) => new LateAnswer(p, age)) },
-    { weight: 8, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
+    { weight: 3, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
     {
       weight: 6,
       arbitrary: fc

@@ -56,7 +56,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
 
 /**
  * The standard scope of the demo and the docs: one merchant, gateway and issuer, two customers
- * (a rich one and one with EUR 80) with one phone each, in euros.
+ * (a rich one and one with EUR 70) with one phone each, in euros.
  *
  * @category scopes
  * @since 0.3.0
@@ -98,8 +98,8 @@ const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
 /** The position among an issuer's customers of the one with little money. */
 const POOR_CUSTOMER = 1
 
-/** A customer's opening balance in minor units: the second customer of each issuer has enough for one quick checkout (EUR 61.90) but not two, so payments get refused for funds. */
-const balanceOf = (customerIndex: number): number => (customerIndex === POOR_CUSTOMER ? 8_000 : 50_000)
+/** A customer's opening balance in minor units: the second customer of each issuer has enough for one quick checkout (EUR 61.90) but not for it and any other order, so payments get refused for funds and two at once race for the money. */
+const balanceOf = (customerIndex: number): number => (customerIndex === POOR_CUSTOMER ? 7_000 : 50_000)
 
 /**
  * A customer in one browser: the account at their issuer, its currency, their phones, and the

@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { Money } from "../domain/Money.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserRequest } from "../messages/BrowserMerchant.js"
 import type { BrowserState } from "../parties/Browser.js"
@@ -12,6 +13,7 @@ import type { MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import { MISLEADING_ANSWERS, tellLie, type MisleadingAnswer } from "./Lies.js"
 import type { Customer } from "./Scope.js"
 import type { World } from "./World.js"
 
@@ -50,7 +52,23 @@ const shopperAt = (world: World, index: number): Customer => {
 /** The payer of a shopper: their own account at their issuer. */
 const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
 
-/** A shopper takes the next step their page allows: fill the cart, confirm, delivery, address, pay now, or start over after a result. */
+/** The shopper clicks "pay now" for `order` with their own account; the model records which order and total they agreed to. */
+const payNow = (world: World, shopper: Customer, order: { readonly orderId: OrderId; readonly total: Money }, count: "payNow" | "payAgain"): void => {
+  world.count(count)
+  world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
+  world.input(`shopper ${shopper.name}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, {
+    _tag: "ClickPayNow",
+    now_ms: world.net.now_ms,
+    payer: payerOf(world, shopper)
+  })
+}
+
+/**
+ * A shopper takes the next step their page allows. A quick shopper checks out and pays in one go;
+ * a slow one fills the cart, confirms, chooses delivery, enters the address, has second thoughts
+ * (other delivery, the address again) and pays only when told to go quickly. After a decline they
+ * pay again; after an approval they start over.
+ */
 export class Shop extends Base {
   constructor(
     readonly shopper: number,
@@ -72,6 +90,8 @@ export class Shop extends Base {
           world.input(`${who}: confirm the order`, shopper.browser, { _tag: "ConfirmOrder", now_ms })
         } else {
           checkoutOnReliableSession(world, shopper)
+          const ready = world.net.state<BrowserState>(shopper.browser)
+          if (ready.screen === "ReadyToPay" && ready.order !== null) payNow(world, shopper, ready.order, "payNow")
         }
         return
       case "Checkout":
@@ -90,9 +110,7 @@ export class Shop extends Base {
           else world.input(`${who}: enter the address again`, shopper.browser, { _tag: "EnterAddress", now_ms, address: core.Shopper.address })
           return
         }
-        world.count(browser.screen === "Declined" ? "payAgain" : "payNow")
-        world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
-        world.input(`${who}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer: payerOf(world, shopper) })
+        payNow(world, shopper, order, browser.screen === "Declined" ? "payAgain" : "payNow")
         return
       }
       case "Approved":
@@ -317,44 +335,60 @@ export class Mistake extends Base {
 /**
  * An old answer from the merchant reaches the shopper's browser late (a response held up in a
  * proxy, or a retried request answered twice): the `age`-th newest answer the merchant ever sent
- * that browser. The browser must take only the answer to the request it has in flight.
+ * that browser, or, once the minimizer has named it, the newest answer of that kind (an order
+ * status such as `"paid"`, or `"refused"`). The browser must take only the answer to the request
+ * it has in flight.
  */
 export class LateAnswer extends Base {
   constructor(
     readonly shopper: number,
-    readonly age: number
+    readonly age: number | string
   ) {
     super()
   }
   act(world: World): void {
     const shopper = shopperAt(world, this.shopper)
-    const answers = world.recorded().filter((p) => p.to === shopper.browser)
-    const packet = answers[answers.length - 1 - (this.age % Math.max(1, answers.length))]
+    const packet = lateAnswer(world, shopper, this.age)
     if (packet === undefined) return
     world.count("lateAnswer")
-    world.receive(`network: a late ${tagOf(packet)} reaches ${shopper.browser}`, shopper.browser, packet)
+    world.receive(`network: a late ${answerKind(packet)} ${tagOf(packet)} reaches ${shopper.browser}`, shopper.browser, packet)
   }
-  override simpler(): ReadonlyArray<HarnessCommand> {
-    return this.shopper === 0 ? [] : [new LateAnswer(0, this.age)]
+  /** The same with the kind of answer named, so removing other commands never changes which answer comes late; then for the first shopper. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const packet = lateAnswer(world, shopperAt(world, this.shopper), this.age)
+    return [
+      ...(packet === undefined || typeof this.age === "string" ? [] : [new LateAnswer(this.shopper, answerKind(packet))]),
+      ...(this.shopper === 0 ? [] : [new LateAnswer(0, this.age)])
+    ]
   }
   toString(): string {
-    return `LateAnswer(${this.shopper}, ${this.age})`
+    return `LateAnswer(${this.shopper}, ${JSON.stringify(this.age)})`
   }
 }
 
-/** What a compromised merchant may tell a shopper's page: any status of the order, or a refusal. */
-export const MISLEADING_ANSWERS = ["open", "ready", "paying", "paid", "declined", "refused"] as const
+/** What a merchant's answer says: the order's status, or `"refused"`. */
+const answerKind = (packet: Packet): string => {
+  const payload = packet.payload as { readonly _tag?: string; readonly status?: string }
+  return payload._tag === "RequestRefused" ? "refused" : String(payload.status)
+}
+
+/** The answer {@link LateAnswer} delivers: the `age`-th newest to the shopper's browser, or the newest of a named kind. */
+const lateAnswer = (world: World, shopper: Customer, age: number | string): Packet | undefined => {
+  const answers = world.recorded().filter((p) => p.to === shopper.browser && (typeof age === "number" || answerKind(p) === age))
+  return answers[answers.length - 1 - (typeof age === "number" ? age % Math.max(1, answers.length) : 0)]
+}
 
 /**
- * A compromised merchant lies to a shopper of its own: it answers the request the shopper's page
- * has in flight with any status of the order, or refuses it. What the page then shows is out of
+ * A compromised merchant starts lying to its own shoppers' pages: from now on, every answer it
+ * sends a page arrives as another status of the order or a refusal (`answer` first, then the
+ * others in turn), and a page waiting now is lied to at once. What the pages then show is out of
  * the guarantees' scope (DESIGN.md section 8: the merchant's own customers); what must still hold
  * is that nobody's bank moves money without an approval on their phone.
  */
 export class Mislead extends Base {
   constructor(
     readonly shopper: number,
-    readonly answer: (typeof MISLEADING_ANSWERS)[number]
+    readonly answer: MisleadingAnswer
   ) {
     super()
   }
@@ -364,34 +398,12 @@ export class Mislead extends Base {
   act(world: World): void {
     const insider = world.directory.compromised
     if (insider?.kind !== "merchant") return
-    const { core } = world
+    world.lies ??= MISLEADING_ANSWERS.indexOf(this.answer)
     const waiting = world.directory.customers.filter((c) => c.merchant === insider.id && world.net.state<BrowserState>(c.browser).inFlight !== null)
-    // Pages waiting on a step before "pay now" are the rarer targets: lie to those first.
-    const beforePaying = waiting.filter((c) => world.net.state<BrowserState>(c.browser).screen !== "Paying")
-    const shopper = pick(beforePaying.length > 0 ? beforePaying : waiting, this.shopper)
-    if (shopper === undefined) return
-    const browser = world.net.state<BrowserState>(shopper.browser)
-    const requestId = browser.inFlight?.requestId
-    if (requestId === undefined) return
-    const { OrderView, RequestRefused, MerchantResponse } = core.BrowserMerchant
-    const nothing = core.Money.money(0, shopper.currency)
-    const body =
-      this.answer === "refused"
-        ? new RequestRefused({ requestId, reason: "refused by a lying merchant" })
-        : new OrderView({
-            requestId,
-            orderId: browser.order?.orderId ?? core.Ids.OrderId.make("ord-0"),
-            lines: browser.order?.lines ?? browser.cart,
-            subtotal: browser.order?.subtotal ?? nothing,
-            delivery: browser.order?.delivery ?? null,
-            address: browser.order?.address ?? null,
-            total: browser.order?.total ?? nothing,
-            status: this.answer,
-            payment: null
-          })
-    world.count(`insider:merchant:mislead`)
-    const packet: Packet = { from: insider.id, to: shopper.browser, channel: "session", payload: Schema.encodeSync(MerchantResponse)(body) }
-    world.receive(`insider ${insider.id}: tell ${shopper.browser} "${this.answer}"`, shopper.browser, packet)
+    const shopper = pick(waiting, this.shopper)
+    const requestId = shopper === undefined ? undefined : world.net.state<BrowserState>(shopper.browser).inFlight?.requestId
+    if (shopper !== undefined && requestId !== undefined) tellLie(world, insider.id, shopper.browser, requestId)
+    else world.lines.push({ command: `insider ${insider.id}: lie to its shoppers from now on`, outputs: [] })
   }
   toString(): string {
     return `Mislead(${this.shopper}, ${JSON.stringify(this.answer)})`

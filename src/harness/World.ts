@@ -59,6 +59,8 @@ export class World {
   steps = 0
   /** Harness commands run. */
   commands = 0
+  /** How many lies a compromised merchant has told its shoppers' pages, once it started lying (`null`: it has not). */
+  lies: number | null = null
 
   constructor(
     readonly core: Core,
