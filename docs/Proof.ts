@@ -36,7 +36,8 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
       "domain-tag-missing",
       "hold-before-approval",
       "approval-not-bound-to-amount",
-      "approval-not-bound-to-payee"
+      "approval-not-bound-to-payee",
+      "approval-from-any-enrolled-device"
     ]
   },
   {
@@ -44,11 +45,20 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
     queries: [
       { model: "authorization", query: "challenge-requested" },
       { model: "authorization", query: "request-asked" },
+      { model: "authorization", query: "hold-acquirer-requested" },
       { model: "operations", query: "operation-asked" }
     ],
-    tolerates: "other merchants (stolen keys, and the attacker's own registered merchants) and other gateways; not the merchant's own gateway",
-    checks: ["authenticity", "noDoubleCharge", "settlementExactlyOnce"],
-    bugs: ["no-idempotency-check", "crash-loses-idempotency-records", "retried-capture-captured-twice", "domain-tag-missing"]
+    tolerates:
+      "other merchants (stolen keys, and the attacker's own registered merchants) and any number of other gateways (insider acquirers among them: the issuer's merchant directory refuses their requests for the merchant's payments); not the merchant's own gateway",
+    checks: ["authenticity", "isolation", "noDoubleCharge", "settlementExactlyOnce"],
+    bugs: [
+      "no-idempotency-check",
+      "crash-loses-idempotency-records",
+      "retried-capture-captured-twice",
+      "domain-tag-missing",
+      "gateway-trusts-merchant-payee",
+      "issuer-trusts-gateway-payee"
+    ]
   },
   {
     guarantee: "3. No honest bank posts a settlement position its clearing house did not instruct, or posts one twice",

@@ -13,6 +13,7 @@ import * as RejectionModule from "../src/domain/Rejection.js"
 import { MAX_ORDER_LINES, MAX_QUANTITY } from "../src/messages/BrowserMerchant.js"
 import { SIGNER_ROLES } from "../src/messages/Signed.js"
 import { filesOf, MODELS, queriesOf } from "../src/prove/Models.js"
+import { VARIANTS } from "../src/prove/Variants.js"
 import * as Merchant from "../src/parties/Merchant.js"
 import { BUGS } from "../src/bugs/Catalog.js"
 
@@ -275,6 +276,17 @@ describe("symbolic proof", () => {
     for (const g of GUARANTEES) {
       for (const check of g.checks) expect(HARNESS_CHECKS, g.guarantee).toContain(check)
       for (const bug of g.bugs) expect(bugs, g.guarantee).toContain(bug)
+    }
+  })
+
+  it("GUARANTEES - should list, under the guarantee of each query, the seeded bug of every variant of that query, and a check that caught each of its bugs", () => {
+    for (const variant of VARIANTS) {
+      if (variant.seededBug === null) continue
+      const guarantee = GUARANTEES.find((g) => g.queries.some((q) => q.model === variant.model && q.query === variant.query))
+      expect(guarantee?.bugs, `${variant.model}/${variant.name}`).toContain(variant.seededBug)
+    }
+    for (const g of GUARANTEES) {
+      for (const bug of g.bugs) expect(BUG_EVIDENCE[bug]?.caughtBy.some((check) => (g.checks as ReadonlyArray<string>).includes(check)), `${g.guarantee}: ${bug}`).toBe(true)
     }
   })
 })

@@ -59,7 +59,7 @@ export const MODELS: ReadonlyArray<{ readonly name: ModelName; readonly covers: 
   {
     name: "authorization",
     covers:
-      "from `AuthorizePayment` to `AuthorizationResult`: merchants (`Merchant.onPayNow`, `onResult`), gateways (`Gateway.onAuthorizePayment`, `onAuthorizationResponse`) and issuers, the shopper's answer abstracted to a choice made once"
+      "from `AuthorizePayment` to `AuthorizationResult`: merchants (`Merchant.onPayNow`, `onResult`), gateways (`Gateway.onAuthorizePayment`, `onAuthorizationResponse`) and issuers with the scheme's merchant directory (`IssuerState.acquirers`), the shopper's answer abstracted to a choice made once"
   },
   {
     name: "operations",

@@ -82,6 +82,23 @@ const phoneTrustsAnyChallenge: Edit = {
 }
 
 /**
+ * The issuer's request check without its role check: any registered key of the party named as the
+ * sender verifies an AuthorizationRequest, whatever that party's role.
+ */
+const issuerIgnoresSignerRole: Edit = {
+  file: "authorization.pv",
+  find: "suchthat opens(AuthorizationRequest(a, g, i, p, acct, amount, payee, e), r, k, s) in",
+  replace: "suchthat verify(s, k, signingBytesOf(AuthorizationRequest(a, g, i, p, acct, amount, payee, e))) in"
+}
+
+/** The issuer without the merchant directory: it takes any payee the signing gateway names (the seeded bug `issuer-trusts-gateway-payee`). */
+const noDirectory: Edit = {
+  file: "authorization.pv",
+  find: "  let mkPayee(pm, pname) = payee in get acquirers(=pm, =g) in (* the payee merchant's acquirer is the signer *)\n",
+  replace: ""
+}
+
+/**
  * Every variant, grouped by model and query in the order of the models.
  *
  * @category variants
@@ -174,15 +191,18 @@ export const VARIANTS: ReadonlyArray<Variant> = [
     model: "authorization",
     query: "challenge-requested",
     expected: "false",
-    drops: "the signer role check: a merchant's key signs an AuthorizationRequest in its own name",
+    drops: "the signer role check, and the merchant directory, which alone refuses a merchant as the signer: a merchant's key signs an AuthorizationRequest in its own name",
     seededBug: null,
-    edits: [
-      {
-        file: "authorization.pv",
-        find: "suchthat opens(AuthorizationRequest(a, g, i, p, acct, amount, payee, e), r, k, s) in",
-        replace: "suchthat verify(s, k, signingBytesOf(AuthorizationRequest(a, g, i, p, acct, amount, payee, e))) in"
-      }
-    ]
+    edits: [issuerIgnoresSignerRole, noDirectory]
+  },
+  {
+    name: "issuer-ignores-signer-role-directory-kept",
+    model: "authorization",
+    query: "challenge-requested",
+    expected: "true",
+    drops: "the signer role check alone: still proved, as the directory takes a request only from the payee merchant's acquirer, and no merchant is one",
+    seededBug: null,
+    edits: [issuerIgnoresSignerRole]
   },
   {
     name: "gateway-forwards-any-payee",
@@ -231,6 +251,15 @@ export const VARIANTS: ReadonlyArray<Variant> = [
         replace: "in(net, envelope(AuthorizationResult(=p, g2, =m, =o, =amount, status, hold), s));\n  get registry(=g2, r, k) suchthat opens(AuthorizationResult(p, g2, m, o, amount, status, hold), r, k, s) in"
       }
     ]
+  },
+  {
+    name: "issuer-takes-any-payee",
+    model: "authorization",
+    query: "hold-acquirer-requested",
+    expected: "false",
+    drops: "the issuer's merchant directory: a compromised gateway re-signs a request for another acquirer's merchant as its own, and the issuer holds the money for it",
+    seededBug: "issuer-trusts-gateway-payee",
+    edits: [noDirectory]
   },
   {
     name: "domain-tag-dropped",

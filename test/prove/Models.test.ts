@@ -17,7 +17,7 @@ describe("queriesOf", () => {
   it("queriesOf - should find the named queries of every model", () => {
     expect(Object.fromEntries(MODELS.map(({ name }) => [name, queriesOf(name, modelText(name)).map((q) => q.name)]))).toEqual({
       challenge: ["hold-approved", "hold-before-deadline"],
-      authorization: ["challenge-requested", "request-asked", "paid-held"],
+      authorization: ["challenge-requested", "request-asked", "paid-held", "hold-acquirer-requested"],
       operations: ["operation-asked"],
       settlement: ["settlement-instructed"],
       signatures: ["no-cross-type"]
@@ -78,6 +78,14 @@ describe("VARIANTS", () => {
         expect(VARIANTS.some((v) => v.model === name && v.query === query.name && v.expected === "false")).toBe(true)
       }
     }
+  })
+
+  it("VARIANTS - should drop the issuer's merchant directory where the seeded bug issuer-trusts-gateway-payee drops it from the issuer", () => {
+    const bug = BUGS.find((b) => b.name === "issuer-trusts-gateway-payee")
+    const variants = VARIANTS.filter((v) => v.seededBug === "issuer-trusts-gateway-payee")
+    expect(bug?.edits.map((e) => [e.file, e.find.includes("state.acquirers"), e.replace])).toEqual([["parties/Issuer.ts", true, ""]])
+    expect(variants.map((v) => [v.model, v.query, v.expected])).toEqual([["authorization", "hold-acquirer-requested", "false"]])
+    expect(variants[0]?.edits.map((e) => [e.file, e.find.includes("get acquirers("), e.replace])).toEqual([["authorization.pv", true, ""]])
   })
 
   it("VARIANTS - should have unique names within a model", () => {
