@@ -60,7 +60,10 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "operation-expiry-not-signed": { breaks: "a signature binds every field: a request's expiry", caughtBy: ["authenticity"] },
   "approval-not-bound-to-account": { breaks: "dynamic linking: the account", caughtBy: ["authenticity"] },
   "clearing-items-not-signed": { breaks: "a signature binds every field: what each cleared item says", caughtBy: ["authenticity"] },
-  "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] }
+  "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] },
+  "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
+  "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },
+  "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")
@@ -79,7 +82,7 @@ export const bugTable = (): string => {
 export const bugsByCheck = (): string => {
   const rows = HARNESS_CHECKS.map((check) => {
     const bugs = BUGS.filter((bug) => BUG_EVIDENCE[bug.name]?.caughtBy.includes(check) === true).map((bug) => `\`${bug.name}\``)
-    return `| \`${check}\` | ${bugs.length === 0 ? "none yet in the catalog (see its reach gaps, `REACH_GAPS`)" : bugs.join(", ")} |`
+    return `| \`${check}\` | ${bugs.length === 0 ? "none yet in the catalog" : bugs.join(", ")} |`
   })
   return ["| check | seeded bugs it caught |", "| --- | --- |", ...rows].join("\n")
 }

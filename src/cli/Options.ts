@@ -5,7 +5,7 @@
  * @since 0.3.0
  */
 import { Flag } from "effect/cli"
-import { BUGS, REACH_GAPS } from "../bugs/Catalog.js"
+import { BUGS } from "../bugs/Catalog.js"
 import { BACKENDS, type BackendName } from "../harness/Job.js"
 
 /**
@@ -50,8 +50,8 @@ export const countFlag = (name: string, fallback: number, least: number, descrip
  * @since 0.3.0
  */
 export const knownBug = Flag.filter<string>(
-  (name) => [...BUGS, ...REACH_GAPS].some((b) => b.name === name),
-  (name) => `no seeded bug named ${JSON.stringify(name)}; known: ${[...BUGS, ...REACH_GAPS].map((b) => b.name).join(", ")}`
+  (name) => BUGS.some((b) => b.name === name),
+  (name) => `no seeded bug named ${JSON.stringify(name)}; known: ${BUGS.map((b) => b.name).join(", ")}`
 )
 
 /**

@@ -670,10 +670,10 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 2, arbitrary: fc.tuple(shopper, small).map(([p, age]) => new LateAnswer(p, age)) },
     { weight: 3, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
     {
-      weight: 6,
+      weight: 10,
       arbitrary: fc
         .tuple(
-          fc.constantFrom("capture", "capture", "void", "refund", "refund", "shipPart") as fc.Arbitrary<"capture" | "void" | "refund" | "shipPart">,
+          fc.constantFrom("capture", "capture", "capture", "void", "refund", "refund", "shipPart") as fc.Arbitrary<"capture" | "void" | "refund" | "shipPart">,
           small,
           fc.constantFrom("all", "half", "half", "one") as fc.Arbitrary<Portion>
         )

@@ -2,8 +2,10 @@
  * The attacker in the middle tries every field at once: it takes a signed packet in flight and,
  * before the packet arrives, sends its recipient one tampered copy per field of the message (see
  * `Tamper.sweep`), each under the original signature and then signed by each key the attacker
- * holds (see {@link Sweep.keys}). An honest recipient rejects every one and changes nothing; a recipient whose signatures
- * leave one field out takes the copy that changed it.
+ * holds (see {@link Sweep.keys}), the insider's among them. An honest recipient rejects every
+ * forged copy and changes nothing; a recipient whose signatures leave one field out takes the copy
+ * that changed it. A copy the insider signs in its own name is its own message, judged by what it
+ * does to the honest parties.
  *
  * A single forgery tests one field of a message while it is in flight, a window of a command or
  * two; a message has ten fields or more, so a signature that forgets one of them would be found
@@ -43,7 +45,7 @@ export class Sweep implements HarnessCommand {
      * The keys that sign the tampered copies besides the original signature. None by default: the
      * attacker's own key is registered nowhere, so every copy it signs fails as `UnknownKey` before
      * any field is looked at (the `unregisteredKey` and `field` forgeries test that), and signing
-     * costs most of a sweep. A compromised party's keys belong here.
+     * costs most of a sweep. A run's compromised party's key is added when the sweep runs.
      */
     readonly keys: ReadonlyArray<AttackerKey> = []
   ) {}
@@ -67,12 +69,20 @@ export class Sweep implements HarnessCommand {
     if (packet === undefined) return
     const recorded = world.recorded()
     const plausible = plausibleFrom(recorded.slice(-PLAUSIBLE_WINDOW).filter((p) => p.channel === "signed").map(bodyOf))
-    const made = world.run(sweepPacket(world.core, packet, this.variant, { plausible, keys: this.keys }))
+    const insider = world.directory.compromised
+    const keys = insider === null ? this.keys : [...this.keys, insider]
+    const made = world.run(sweepPacket(world.core, packet, this.variant, { plausible, keys }))
     world.count("sweep")
     const model = world.model
     for (const { tampering, resignedBy, packet: forged } of made) {
       world.count(`tamper:${tampering.tag}.${tampering.field}`)
-      world.injectForgery(`attacker: ${tampering.name}${resignedBy === null ? "" : `, signed by ${resignedBy}`} -> ${packet.to}`, packet.to, forged)
+      const label = `attacker: ${tampering.name}${resignedBy === null ? "" : `, signed by ${resignedBy}`} -> ${packet.to}`
+      // A copy the insider signs as itself is its own message, which it may send (DESIGN.md section 8):
+      // the invariants judge what it does to others. Signed by it in another party's name, it is a forgery.
+      if (insider !== null && resignedBy === insider.keyId && (bodyOf(forged) as { readonly from?: unknown }).from === insider.id) {
+        world.count(`insider:${insider.kind}:sweep`)
+        world.receive(label, packet.to, forged)
+      } else world.injectForgery(label, packet.to, forged)
       // The first forgery taken is the finding; the rest would only bury it.
       if (world.model !== model) return
     }
