@@ -441,21 +441,37 @@ export class Intercept extends Base {
   }
 }
 
-/** Crashes and restarts a party: volatile state lost, unanswered requests due again. */
+/**
+ * A party crashes and restarts from its durable state. An even `target` crashes a party with work
+ * in its outbox when there is one (a request it still waits on, an answer it must resend), where a
+ * crash that loses state shows; an odd one any party. Minimized, the party is named.
+ */
 export class Crash extends Base {
-  constructor(readonly partyIndex: number) {
+  constructor(readonly target: number | string) {
     super()
   }
   act(world: World): void {
-    const party = pick(world.parties, this.partyIndex)
+    const party = crashed(world, this.target)
     if (party === undefined) return
     world.count("crash")
     world.net.restart(party)
     world.lines.push({ command: `crash and restart ${party}`, outputs: [] })
   }
-  toString(): string {
-    return `Crash(${this.partyIndex})`
+  /** The same crash with the party named, so removing other commands never changes who crashes. */
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const party = crashed(world, this.target)
+    return party === undefined || party === this.target ? [] : [new Crash(party)]
   }
+  toString(): string {
+    return `Crash(${JSON.stringify(this.target)})`
+  }
+}
+
+/** The party a {@link Crash} of `target` crashes now. */
+const crashed = (world: World, target: number | string): PartyId | undefined => {
+  if (typeof target === "string") return world.parties.find((p) => p === target)
+  const busy = world.parties.filter((p) => Object.keys(world.net.state<{ readonly outbox?: object }>(p).outbox ?? {}).length > 0)
+  return pick(target % 2 === 0 && busy.length > 0 ? busy : world.parties, Math.floor(target / 2))
 }
 
 /** The clock moves the generator draws: short ones (retries), long ones (past a challenge's deadline), and a week (past a hold's). */
