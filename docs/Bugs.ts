@@ -63,7 +63,9 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] },
   "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
   "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },
-  "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] }
+  "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
+  "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
+  "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")

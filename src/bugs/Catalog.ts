@@ -240,6 +240,16 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [fieldUnsigned(["SettlementInstruction"], "cycle")]
   },
   {
+    name: "payment-currency-not-signed",
+    description: "The merchant's and the gateway's signatures on a payment request leave out the amount's currency, so an attacker in the middle turns EUR 61.90 into USD 61.90.",
+    edits: [signatureOmits(["AuthorizePayment", "AuthorizationRequest"], "(f: Record<string, unknown>) => ({ ...f, amount: { ...(f.amount as object), currency: null } })")]
+  },
+  {
+    name: "order-id-not-signed",
+    description: "The merchant's signature on a payment request leaves out the order it pays for, so an attacker in the middle moves the payment to another of the merchant's orders.",
+    edits: [fieldUnsigned(["AuthorizePayment"], "orderId")]
+  },
+  {
     name: "instruction-applied-twice",
     maxShrunk: SETTLEMENT_BOUND,
     description: "A bank records each settlement instruction under a key of its arrival and skips the settled-item check, so a resent instruction is posted again.",
