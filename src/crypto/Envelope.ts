@@ -73,10 +73,16 @@ export interface SigningIdentity {
   readonly seed: Uint8Array
 }
 
-/** An opened envelope: the decoded body and the registry entry of the key that signed it. @category models @since 0.1.0 */
+/** An opened envelope: the decoded body, the key id that signed it, and its verified signature. @category models @since 0.1.0 */
 export interface Opened<B> {
   readonly body: B
   readonly signer: KeyId
+  /**
+   * The verified signature, in canonical unpadded base64url: with `signer`, the sender's evidence
+   * that it signed this very body, which a receiver can keep and show a third party (the gateway
+   * puts an issuer's on the clearing item of an accepted operation).
+   */
+  readonly signature: string
 }
 
 const EnvelopeShape = Schema.Struct({
@@ -237,7 +243,7 @@ export const open = <B extends SignedBody>(
       return yield* new BadSignature({ keyId: signer, tag: body._tag })
     }
     if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })
-    return { body, signer }
+    return { body, signer, signature: base64url(signature) }
   })
 
 /**

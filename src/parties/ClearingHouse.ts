@@ -26,15 +26,25 @@
  *
  * @since 0.2.0
  */
-import { Effect, Result, Schema } from "effect"
+import { Effect, Exit, Result, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
+import { open } from "../crypto/Envelope.js"
 import { CycleNumber, InstructionId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import { MAX_AMOUNT_MINOR, type Currency } from "../domain/Money.js"
 import * as Money from "../domain/Money.js"
 import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, InvalidRequest, Mismatch, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import * as Ledger from "../ledger/Ledger.js"
-import { ClearingItem, ClearingSubmission, MAX_CLEARING_ITEMS, SettlementConfirmation, SettlementInstruction, SubmissionReceipt } from "../messages/Clearing.js"
+import {
+  acceptanceOf,
+  ClearingItem,
+  ClearingSubmission,
+  MAX_CLEARING_ITEMS,
+  SettlementConfirmation,
+  SettlementInstruction,
+  SubmissionReceipt
+} from "../messages/Clearing.js"
+import { OperationResponse } from "../messages/GatewayIssuer.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
 import {
@@ -284,6 +294,29 @@ const checkAccounts = (state: ClearingHouseState, body: ClearingSubmission): Eff
   return Effect.void
 }
 
+/** The one message an item's evidence signs. */
+const Acceptance = codecOf(Schema.Union([OperationResponse]))
+
+/**
+ * Every item carries its issuer's signature on its acceptance of that very operation: opened as
+ * an envelope of {@link acceptanceOf} the item, the issuer's answer rebuilt from the item's fields,
+ * with the clearing house's registry. So the key must be registered and active, an issuer's key,
+ * the key of the item's `issuer`, and the signature must verify over the bytes the issuer signed
+ * when it accepted exactly that operation id, kind, authorization and amount, to that acquirer.
+ * Any failure refuses the submission as a `Mismatch` on the item's `issuerSignature`: an
+ * acquirer cannot clear what no issuer accepted, and the clearing house cannot check the issuer's
+ * books, only its signature.
+ */
+const checkIssuerSignatures = (state: ClearingHouseState, body: ClearingSubmission): Effect.Effect<void, Mismatch, Ed25519> =>
+  Effect.gen(function* () {
+    for (const item of body.items) {
+      const acceptance = Schema.encodeSync(OperationResponse)(acceptanceOf(item))
+      const wire = { body: { ...acceptance, _tag: "OperationResponse" }, signer: item.issuerSignature.keyId, signature: item.issuerSignature.signature }
+      const opened = yield* Effect.exit(open(Acceptance, wire, { me: item.acquirer, registry: state.identity.registry }))
+      if (Exit.isFailure(opened)) return yield* new Mismatch({ id: item.id, field: "issuerSignature" })
+    }
+  })
+
 const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effect.Effect<Step<ClearingHouseState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
     const key = submissionKey(body.from, body.id)
@@ -294,6 +327,7 @@ const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effe
     yield* checkAcquirer(body)
     yield* checkNotCleared(state, body)
     yield* checkAccounts(state, body)
+    yield* checkIssuerSignatures(state, body)
     const n = state.cycle
     const cycle = getOwn(state.cycles, cycleKey(n))
     if (cycle === undefined) return yield* new UnknownReference({ kind: "cycle", id: cycleKey(n) })

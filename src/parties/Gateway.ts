@@ -18,7 +18,7 @@ import * as Money from "../domain/Money.js"
 import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
 import * as Ledger from "../ledger/Ledger.js"
-import { SettlementInstruction, SubmissionReceipt, type ClearingItem } from "../messages/Clearing.js"
+import { IssuerSignature, SettlementInstruction, SubmissionReceipt, type ClearingItem } from "../messages/Clearing.js"
 import { AuthorizationRequest, AuthorizationResponse, OperationResponse } from "../messages/GatewayIssuer.js"
 import { AuthorizationResult, AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
@@ -265,14 +265,14 @@ export const step = (state: GatewayState, input: GatewayInput): Effect.Effect<St
     state.identity.id,
     state,
     input._tag,
-    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body }) => {
+    Effect.flatMap(openPacket(Accepts, state.identity, input.packet), ({ body, signer, signature }) => {
       switch (body._tag) {
         case "AuthorizePayment":
           return onAuthorizePayment(state, body, input.now_ms)
         case "AuthorizationResponse":
           return onAuthorizationResponse(state, body)
         case "OperationResponse":
-          return onOperationResponse(state, body)
+          return onOperationResponse(state, body, new IssuerSignature({ keyId: signer, signature }))
         case "SubmissionReceipt":
           return onSubmissionReceipt(state, body)
         case "SettlementInstruction":

@@ -23,7 +23,7 @@ import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { fees, merchantAccount, merchantPending, openBankBooks, schemeReceivable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
-import { ClearingItem } from "../messages/Clearing.js"
+import { ClearingItem, type IssuerSignature } from "../messages/Clearing.js"
 import type { OperationStatus } from "../messages/Common.js"
 import { CaptureRequest, RefundRequest, VoidRequest, type OperationResponse } from "../messages/GatewayIssuer.js"
 import { OperationResult, operationKindOf, type PaymentOperation } from "../messages/MerchantGateway.js"
@@ -168,8 +168,17 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
     }
   })
 
-/** The acquirer's entries for an accepted capture or refund, and the clearing item it becomes. */
-const book = (state: GatewayState, op: GatewayOperation, payment: GatewayPayment, body: OperationResponse): Result.Result<{ readonly ledger: Ledger.Ledger; readonly item: ClearingItem }, Ledger.LedgerError> => {
+/**
+ * The acquirer's entries for an accepted capture or refund, and the clearing item it becomes,
+ * carrying the issuer's signature on the response that accepted it.
+ */
+const book = (
+  state: GatewayState,
+  op: GatewayOperation,
+  payment: GatewayPayment,
+  body: OperationResponse,
+  issuerSignature: IssuerSignature
+): Result.Result<{ readonly ledger: Ledger.Ledger; readonly item: ClearingItem }, Ledger.LedgerError> => {
   const merchant = op.request.from
   const currency = body.amount.currency
   const ledger = withMerchantAccounts(state.ledger, merchant, currency)
@@ -181,7 +190,8 @@ const book = (state: GatewayState, op: GatewayOperation, payment: GatewayPayment
     acquirer: state.identity.id,
     issuer: payment.request.payer.issuer,
     authorizationId: payment.authorizationId,
-    amount: body.amount
+    amount: body.amount,
+    issuerSignature
   })
   return Result.map(Ledger.transfer(ledger, { id: `${item.kind}:${body.id}`, debit, credit, amount: body.amount }), (booked) => ({ ledger: booked, item }))
 }
@@ -201,8 +211,15 @@ const paymentAfter = (payment: GatewayPayment, op: GatewayOperation, body: Opera
   }
 }
 
-/** The gateway takes the issuer's answer to an operation and relays it to the merchant. @since 0.2.0 */
-export const onOperationResponse = (state: GatewayState, body: OperationResponse): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
+/**
+ * The gateway takes the issuer's answer to an operation and relays it to the merchant.
+ * `issuerSignature` is the key id and signature of the envelope the answer came in, verified on
+ * opening it: an accepted capture or refund is booked for clearing with it, the issuer's evidence
+ * that it accepted that very operation (see `Clearing.acceptanceOf`).
+ *
+ * @since 0.2.0
+ */
+export const onOperationResponse = (state: GatewayState, body: OperationResponse, issuerSignature: IssuerSignature): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
     const key = getOwn(state.byOperation, body.id)
     const op = key === undefined ? undefined : getOwn(state.operations, key)
@@ -222,7 +239,7 @@ export const onOperationResponse = (state: GatewayState, body: OperationResponse
       if (response === op.decidedBy) return { state, outputs: [] }
       return yield* new OutOfOrder({ entity: `operation ${key}`, state: op.state, input: "OperationResponse" })
     }
-    const booking = accepted && body.operation !== "void" ? book(state, op, payment, body) : undefined
+    const booking = accepted && body.operation !== "void" ? book(state, op, payment, body, issuerSignature) : undefined
     if (booking !== undefined && Result.isFailure(booking)) return yield* new Mismatch({ id: body.id, field: "ledger" })
     const booked = booking === undefined || Result.isFailure(booking) ? undefined : booking.success
     const result = yield* sealPacket(state.identity, resultFor(state, op.request, body.amount.currency, body.amount.amount_minor, body.status))

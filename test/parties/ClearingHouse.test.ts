@@ -30,6 +30,7 @@ import {
   expectRejected,
   expectUnchanged,
   identity,
+  issuerSignatureOn,
   makeParty,
   mutateBody,
   parties,
@@ -73,18 +74,41 @@ const BANKS: ReadonlyArray<{ readonly bank: PartyId; readonly opening: Money.Mon
   { bank: issuer.id, opening: Money.money(USD_OPENING_minor, "USD") }
 ]
 
-const fresh = (): State => ClearingHouse.initial(identity(clearing, [gateway, gateway2, issuer, issuer2]), BANKS)
+/** gateway-1 as an issuer too (a bank on both sides of an item): its issuing key, registered beside its gateway key. */
+const gatewayAsIssuer: TestParty = (() => {
+  const issuing = makeParty("gateway-1-issuing", "issuer")
+  return { ...issuing, id: gateway.id, key: { ...issuing.key, owner: gateway.id } }
+})()
 
-const item = (id: string, amount_minor: number, over: Partial<ConstructorParameters<typeof ClearingItem>[0]> = {}): ClearingItem =>
-  new ClearingItem({
+const fresh = (): State => ClearingHouse.initial(identity(clearing, [gateway, gateway2, issuer, issuer2, gatewayAsIssuer]), BANKS)
+
+/** Who signs the issuer's acceptance of an item: its issuer's issuing key (for a bank outside the fixtures, a key derived from its id, `<id>.k1`). */
+const issuingKeys = new Map<string, TestParty>([
+  [issuer.id, issuer],
+  [issuer2.id, issuer2],
+  [gateway.id, gatewayAsIssuer]
+])
+const issuingKeyOf = (bank: PartyId): TestParty => {
+  const known = issuingKeys.get(bank)
+  if (known !== undefined) return known
+  const made = makeParty(bank, "issuer")
+  issuingKeys.set(bank, made)
+  return made
+}
+
+/** A capture, with its issuer's signature on its acceptance unless `over` gives another `issuerSignature`. */
+const item = (id: string, amount_minor: number, over: Partial<ConstructorParameters<typeof ClearingItem>[0]> = {}): ClearingItem => {
+  const fields = {
     id: OperationId.make(id),
-    kind: "capture",
+    kind: "capture" as const,
     acquirer: gateway.id,
     issuer: issuer.id,
     authorizationId: AuthorizationId.make(`auth-${id}`),
     amount: Money.money(amount_minor, "EUR"),
     ...over
-  })
+  }
+  return new ClearingItem({ issuerSignature: issuerSignatureOn(issuingKeyOf(fields.issuer), fields), ...fields })
+}
 
 const refund = (id: string, amount_minor: number, over: Partial<ConstructorParameters<typeof ClearingItem>[0]> = {}): ClearingItem =>
   item(id, amount_minor, { kind: "refund", ...over })
@@ -466,7 +490,7 @@ describe("ClearingHouse", () => {
 
     it("step - should fit the longest bank id in the instruction id of the last cycle that can be closed", () => {
       const long = PartyId.make("b".repeat(47))
-      const base = ClearingHouse.initial(identity(clearing, [gateway]), [
+      const base = ClearingHouse.initial(identity(clearing, [gateway, makeParty(long, "issuer")]), [
         { bank: gateway.id, opening: Money.money(0, "EUR") },
         { bank: long, opening: Money.money(0, "EUR") }
       ])

@@ -19,6 +19,10 @@
  * - Inputs: `receive(packet, now_ms)`, `tick(now_ms)`.
  * - Packets: `seal(signer, body)` is the packet `signer` sends for `body`; `envelopeOf(packet)` its
  *   envelope; `encode(body)` a body's JSON-ready form.
+ * - `issuerSignatureOn(signer, item)`: the {@link IssuerSignature} `signer` puts on its acceptance
+ *   of the operation a clearing item names (the key id and signature of the `OperationResponse`
+ *   `Clearing.acceptanceOf(item)` it would send); with the item's issuer as `signer`, the genuine
+ *   evidence a gateway books.
  * - Forgeries: `sealWith(signing, body)` signs with any key and sends as `body.from`;
  *   `mutateBody(packet, mutate)` changes signed fields (on a copy) and keeps the signature;
  *   `swapSignature(packet, donor)` puts another packet's signer and signature on it;
@@ -52,7 +56,7 @@ import type { Rejection } from "../../src/domain/Rejection.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
 import type { Packet, Receive, Rejected, Step, Tick, Transition, Transitioned } from "../../src/machine/Machine.js"
 import { sealPacket, type PartyIdentity } from "../../src/machine/Party.js"
-import { SettlementConfirmation, type SettlementInstruction } from "../../src/messages/Clearing.js"
+import { acceptanceOf, IssuerSignature, SettlementConfirmation, type ClearingItem, type SettlementInstruction } from "../../src/messages/Clearing.js"
 import { AnySigned, type SignedMessage } from "../../src/messages/Signed.js"
 
 /** The standard topology's keys under the label `"test"`. */
@@ -136,6 +140,12 @@ export const seal = (signer: Signer, body: SignedMessage): Packet => run(sealPac
 
 /** A signed packet's envelope. */
 export const envelopeOf = (packet: Packet): WireEnvelope => packet.payload as WireEnvelope
+
+/** The key id and signature `signer` puts on its acceptance of the operation `item` names: the evidence a clearing item carries. */
+export const issuerSignatureOn = (signer: Signer, item: Pick<ClearingItem, "id" | "kind" | "acquirer" | "issuer" | "authorizationId" | "amount">): IssuerSignature => {
+  const wire = envelopeOf(seal(signer, acceptanceOf(item)))
+  return new IssuerSignature({ keyId: KeyId.make(wire.signer), signature: wire.signature })
+}
 
 /** Forgery: `body` sealed with any signing key, sent as if from `body.from`. */
 export const sealWith = (signing: SigningIdentity, body: SignedMessage): Packet => ({

@@ -7,7 +7,8 @@
  * API: the constants below, `authorizationRequest(over)` (gateway to issuer),
  * `authorizationResponse(status, over)` and `operationResponse(request, status, moved_minor,
  * over)` (issuer to gateway), `answerTo(challenge, decision, over)`
- * (the challenged phone's answer), `clearingItem(n, kind, amount_minor, over)` and
+ * (the challenged phone's answer), `clearingItem(n, kind, amount_minor, over)` (signed by
+ * issuer-1 as accepted) and
  * `settlementInstruction(bank, items, over)` (clearing house to bank, with the position the items
  * net to for that bank).
  */
@@ -18,7 +19,7 @@ import { ClearingItem, SettlementInstruction } from "../../src/messages/Clearing
 import { Payee, type AuthorizationStatus, type OperationKind, type OperationStatus } from "../../src/messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse, CaptureRequest, OperationResponse, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
 import { challengeAnswer, type Challenge, type ChallengeAnswer, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
-import { parties } from "./fixtures.js"
+import { issuerSignatureOn, parties } from "./fixtures.js"
 
 const { merchant, gateway, issuer, clearing } = parties
 
@@ -106,9 +107,11 @@ export const answerTo = (challenge: Challenge, decision: Decision, over: Partial
     ...over
   })
 
-/** The gateway's clearing item for its operation `op-<n>` on `auth-1`. */
-export const clearingItem = (n: number, kind: "capture" | "refund", amount_minor: number, over: Partial<ConstructorParameters<typeof ClearingItem>[0]> = {}): ClearingItem =>
-  new ClearingItem({ id: OP(n), kind, acquirer: gateway.id, issuer: issuer.id, authorizationId: AUTH_1, amount: Money.money(amount_minor, "EUR"), ...over })
+/** The gateway's clearing item for its operation `op-<n>` on `auth-1`, with issuer-1's signature on its acceptance of it (unless `over` gives another). */
+export const clearingItem = (n: number, kind: "capture" | "refund", amount_minor: number, over: Partial<ConstructorParameters<typeof ClearingItem>[0]> = {}): ClearingItem => {
+  const fields = { id: OP(n), kind, acquirer: gateway.id, issuer: issuer.id, authorizationId: AUTH_1, amount: Money.money(amount_minor, "EUR"), ...over }
+  return new ClearingItem({ issuerSignature: issuerSignatureOn(issuer, fields), ...fields })
+}
 
 /** What `items` net to for `bank`: an acquirer is owed its captures and owes its refunds, an issuer the other way. */
 const positionOf = (bank: PartyId, items: ReadonlyArray<ClearingItem>): number =>
