@@ -14,11 +14,13 @@ import { OUTBOX_LIMIT, RETRY_BASE_ms, type OutboxEntry } from "../../src/machine
 import {
   ClearingItem,
   ClearingSubmission,
+  IssuerSignature,
   MAX_CLEARING_ITEMS,
   SettlementConfirmation,
   SettlementInstruction,
   SubmissionReceipt
 } from "../../src/messages/Clearing.js"
+import { OperationResponse } from "../../src/messages/GatewayIssuer.js"
 import * as ClearingHouse from "../../src/parties/ClearingHouse.js"
 import {
   balance,
@@ -30,6 +32,7 @@ import {
   expectRejected,
   expectUnchanged,
   identity,
+  impostorOf,
   issuerSignatureOn,
   makeParty,
   mutateBody,
@@ -639,6 +642,97 @@ describe("ClearingHouse", () => {
     it("restart - should leave a settled house with nothing to resend", () => {
       const step = stepHouse(ClearingHouse.restart(settled()), tick(T0))
       expect(step.outputs).toEqual([])
+    })
+  })
+
+  describe("issuer signatures", () => {
+    /** The fabricated item of the insider acquirer stall the harness found: op-2 for 61.90 against issuer-1, which never accepted it. */
+    const FABRICATED = { id: OperationId.make("op-2"), kind: "capture" as const, acquirer: gateway.id, issuer: issuer.id, authorizationId: AuthorizationId.make("auth-op-1"), amount: Money.money(6_190, "EUR") }
+    /** What issuer-1 really accepted: op-1, a capture of 100.00 on auth-op-1. */
+    const GENUINE = item("op-1", 10_000)
+    const genuineRefund = refund("op-9", 2_000)
+
+    /** Submits `fabricated` (after a genuine item) signed by the compromised acquirer, and asserts the whole submission is refused on its `issuerSignature`, changing nothing. */
+    const refused = (fabricated: ClearingItem, before: State = fresh()): void => {
+      const step = deliver(before, seal(gateway, submission(SUB_1, [GENUINE, fabricated])))
+      expect(expectRejected(step, before, "Mismatch").rejection).toMatchObject({ id: fabricated.id, field: "issuerSignature" })
+    }
+    const withEvidence = (fields: typeof FABRICATED, issuerSignature: ClearingItem["issuerSignature"]): ClearingItem => new ClearingItem({ ...fields, issuerSignature })
+
+    it("step - should refuse an item signed by no registered issuer (an unregistered key, or the issuer's key id with another key)", () => {
+      refused(withEvidence(FABRICATED, issuerSignatureOn(makeParty("issuer-rogue", "issuer"), FABRICATED)))
+      refused(withEvidence(FABRICATED, issuerSignatureOn(impostorOf(issuer.id), FABRICATED)))
+    })
+
+    it("step - should refuse an item whose acceptance the acquirer signed itself, with its gateway key", () => {
+      refused(withEvidence(FABRICATED, issuerSignatureOn(gateway, FABRICATED)))
+    })
+
+    it("step - should refuse an item signed by another issuer than the one it names", () => {
+      refused(withEvidence(FABRICATED, issuerSignatureOn(issuer2, FABRICATED)))
+    })
+
+    it("step - should refuse an item whose issuer's key is revoked", () => {
+      const base = fresh()
+      const before: State = { ...base, identity: { ...base.identity, registry: revoke(base.identity.registry, issuer.signing.keyId) } }
+      const step = deliver(before, seal(gateway, submission(SUB_1, [GENUINE])))
+      expect(expectRejected(step, before, "Mismatch").rejection).toMatchObject({ id: GENUINE.id, field: "issuerSignature" })
+    })
+
+    it("step - should refuse the issuer's genuine signature on another amount", () => {
+      refused(withEvidence(FABRICATED, issuerSignatureOn(issuer, { ...FABRICATED, amount: Money.money(619, "EUR") })))
+      refused(withEvidence(FABRICATED, issuerSignatureOn(issuer, { ...FABRICATED, amount: Money.money(6_190, "USD") })))
+      // The genuine op-1 inflated: its own signature no longer covers it.
+      refused(new ClearingItem({ ...GENUINE, id: OperationId.make("op-1b"), amount: Money.money(10_001, "EUR") }))
+    })
+
+    it("step - should refuse the issuer's genuine signature on another operation id, authorization or acquirer", () => {
+      refused(withEvidence(FABRICATED, GENUINE.issuerSignature))
+      refused(withEvidence(FABRICATED, issuerSignatureOn(issuer, { ...FABRICATED, authorizationId: AuthorizationId.make("auth-other") })))
+      refused(withEvidence(FABRICATED, issuerSignatureOn(issuer, { ...FABRICATED, acquirer: gateway2.id })))
+    })
+
+    it("step - should refuse a refund's signature on a capture item, and a capture's on a refund item", () => {
+      refused(new ClearingItem({ ...genuineRefund, id: OperationId.make("op-9"), kind: "capture" }))
+      refused(withEvidence({ ...FABRICATED, amount: Money.money(10_000, "EUR") }, issuerSignatureOn(issuer, { ...FABRICATED, kind: "refund", amount: Money.money(10_000, "EUR") })))
+      const capture = item("op-7", 500)
+      refused(new ClearingItem({ ...capture, kind: "refund" }))
+    })
+
+    it("step - should refuse the issuer's signature on a refusal or a void (only an acceptance of that capture or refund counts)", () => {
+      const answer = (status: "accepted" | "exceeds_remaining", operation: "capture" | "void") =>
+        new OperationResponse({ id: FABRICATED.id, from: issuer.id, to: gateway.id, authorizationId: FABRICATED.authorizationId, operation, amount: FABRICATED.amount, status })
+      for (const response of [answer("exceeds_remaining", "capture"), answer("accepted", "void")]) {
+        const wire = envelopeOf(seal(issuer, response))
+        refused(withEvidence(FABRICATED, new IssuerSignature({ keyId: issuer.signing.keyId, signature: wire.signature })))
+      }
+      // Control: the acceptance itself is the evidence.
+      const wire = envelopeOf(seal(issuer, answer("accepted", "capture")))
+      const accepted = deliver(fresh(), seal(gateway, submission(SUB_1, [GENUINE, withEvidence(FABRICATED, new IssuerSignature({ keyId: issuer.signing.keyId, signature: wire.signature }))])))
+      expect(transitionsIn(accepted).map((t) => t.to)).toEqual(["Open", "Accepted"])
+    })
+
+    it("step - should refuse another message's signature by the issuer in the evidence (domain separation)", () => {
+      const receipt = new SettlementConfirmation({ id: InstructionId.make("cyc1:issuer-1:EUR"), from: issuer.id, to: clearing.id, cycle: CYCLE_1 })
+      const wire = envelopeOf(seal(issuer, receipt))
+      refused(withEvidence(FABRICATED, new IssuerSignature({ keyId: issuer.signing.keyId, signature: wire.signature })))
+    })
+
+    it("step - should keep the open cycle settling: the stall the harness found is refused, the genuine items clear and settle", () => {
+      const insider = seal(gateway, submission(SUB_1, [withEvidence(FABRICATED, issuerSignatureOn(gateway, FABRICATED))]))
+      const before = fresh()
+      expectRejected(deliver(before, insider), before, "Mismatch")
+      const genuine = deliver(before, seal(gateway, submission(SUB_2, [GENUINE, genuineRefund])))
+      expect(transitionsIn(genuine).map((t) => t.to)).toEqual(["Open", "Accepted"])
+      const closedCycle = close(genuine.state)
+      expect(closedCycle.state.cycles["1"]?.positions).toEqual({ "gateway-1:EUR": 8_000, "issuer-1:EUR": -8_000 })
+      const done = chain(
+        closedCycle.state,
+        (s) => deliver(s, seal(gateway, confirmation(ID_GATEWAY, gateway)), T0 + 2_000),
+        (s) => deliver(s, seal(issuer, confirmation(ID_ISSUER, issuer)), T0 + 2_000)
+      )
+      expect(done.state.cycles["1"]?.state).toBe("Settled")
+      expect(balance(done.state, ClearingHouse.settlementAccount(issuer.id, "EUR"))).toBe(OPENING_minor - 8_000)
     })
   })
 

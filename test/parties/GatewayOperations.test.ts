@@ -5,17 +5,42 @@
  * (and every mismatch of them), the acquirer's ledger entries and the clearing items they queue.
  * Every operation transition of `Gateway.transitions` is exercised, and the last test checks it.
  */
+import { Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
 import { describe, expect, it } from "vitest"
+import { canonicalJson } from "../../src/crypto/Canonical.js"
+import { Ed25519 } from "../../src/crypto/Ed25519.js"
+import { signingBytes } from "../../src/crypto/Envelope.js"
 import { AuthorizationId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import * as Accounts from "../../src/ledger/Accounts.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
+import { acceptanceOf, IssuerSignature } from "../../src/messages/Clearing.js"
 import type { OperationStatus } from "../../src/messages/Common.js"
 import { CaptureRequest, RefundRequest, VoidRequest } from "../../src/messages/GatewayIssuer.js"
 import { OperationResult, type CapturePayment, type RefundPayment, type VoidPayment } from "../../src/messages/MerchantGateway.js"
+import { AnySigned } from "../../src/messages/Signed.js"
 import * as Gateway from "../../src/parties/Gateway.js"
-import { balance, bodyOf, Coverage, expectBalanced, expectRejected, expectSent, expectUnchanged, mutateBody, parties, run, seal, sealWith, sent, sentOne, tick, transitionsIn } from "../support/fixtures.js"
+import {
+  balance,
+  bodyOf,
+  Coverage,
+  envelopeOf,
+  expectBalanced,
+  expectRejected,
+  expectSent,
+  expectUnchanged,
+  mutateBody,
+  parties,
+  run,
+  seal,
+  sealWith,
+  sent,
+  sentOne,
+  tick,
+  transitionsIn
+} from "../support/fixtures.js"
 import {
   ANSWER_ms,
   AUTHORIZED_ms,
@@ -282,6 +307,34 @@ describe("GatewayOperations", () => {
       expect(step.state.unsubmitted).toEqual([
         clearingItem(1, "capture", 1_000)
       ])
+    })
+
+    it("step - should book each accepted capture and refund with the issuer's signature on the response that accepted it, over the bytes the item rebuilds", () => {
+      const capturing = forward(approved(), capturePayment(1, 1_000))
+      const captureResponse = seal(issuer, operationResponse(capturing.forwarded))
+      const afterCapture = deliver(capturing.state, captureResponse, ANSWER_ms)
+      const refunding = forward(afterCapture.state, refundPayment(2, 400))
+      const refundResponse = seal(issuer, operationResponse(refunding.forwarded))
+      const afterRefund = deliver(refunding.state, refundResponse, ANSWER_ms)
+      const items = afterRefund.state.unsubmitted
+      expect(items.map((i) => [i.id, i.kind])).toEqual([
+        [OP(1), "capture"],
+        [OP(2), "refund"]
+      ])
+      for (const [item, response] of [
+        [items[0]!, captureResponse],
+        [items[1]!, refundResponse]
+      ] as const) {
+        const wire = envelopeOf(response)
+        // The evidence is the envelope's own key id and signature, kept as they were verified.
+        expect(item.issuerSignature).toEqual(new IssuerSignature({ keyId: issuer.signing.keyId, signature: wire.signature }))
+        // The body the clearing house rebuilds from the item is byte for byte the one the issuer signed.
+        const rebuilt = Schema.encodeSync(AnySigned.schema)(acceptanceOf(item))
+        expect(canonicalJson(rebuilt)).toBe(canonicalJson(wire.body))
+        expect(signingBytes("OperationResponse", rebuilt)).toEqual(signingBytes("OperationResponse", wire.body))
+        const verified = run(Ed25519.useSync((ed) => ed.verify(issuer.key.publicKey, signingBytes("OperationResponse", rebuilt), Result.getOrThrow(Base64Url.decode(item.issuerSignature.signature)))))
+        expect(verified).toBe(true)
+      }
     })
 
     it("step - should answer a merchant's retry after the decision with the byte-identical relayed result", () => {
