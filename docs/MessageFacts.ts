@@ -318,13 +318,18 @@ export const MESSAGE_FACTS: { readonly [T in SessionTag]: SessionFacts } & { rea
   },
   ClearingSubmission: {
     purpose:
-      "The acquirer submits captures and refunds the issuers accepted, for clearing in the cycle that is open when the submission first arrives. Each item is cleared in exactly one cycle.",
+      "The acquirer submits captures and refunds the issuers accepted, for clearing in the cycle that is open when the submission first arrives, each item with its issuer's signature on its acceptance of that operation. Each item is cleared in exactly one cycle.",
     answer: "SubmissionReceipt",
     rejections: [
       { rejection: "IdempotencyConflict", when: "`from/id` was already received with another body (not answered)" },
       { rejection: "Mismatch", qualifiers: ["acquirer"], when: "an item's `acquirer` is not `from`: an acquirer submits only its own items" },
       { rejection: "IdempotencyConflict", when: "an item was cleared before, in any cycle and under any submission id, or appears twice in the submission" },
       { rejection: "UnknownReference", qualifiers: ["settlement account"], when: "an item's issuer or acquirer holds no settlement account in the item's currency at the settlement bank" },
+      {
+        rejection: "Mismatch",
+        qualifiers: ["issuerSignature"],
+        when: "an item's `issuerSignature` is not its issuer's signature on its acceptance of that very operation: opened as an envelope of the `OperationResponse` rebuilt from the item (`Clearing.acceptanceOf`), its key is unknown, revoked, not an `issuer`-role key of the item's `issuer`, or its signature does not verify; the whole submission is refused"
+      },
       { rejection: "UnknownReference", qualifiers: ["cycle"], when: "the open cycle is missing (cannot happen in a consistent state)" },
       {
         rejection: "InvalidRequest",

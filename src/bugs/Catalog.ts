@@ -317,6 +317,13 @@ export const BUGS: ReadonlyArray<Bug> = [
     maxShrunk: SETTLEMENT_BOUND,
     description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",
     edits: [{ file: "parties/ClearingHouse.ts", find: "  for (const item of items) {\n    const { amount_minor, currency } = item.amount", replace: "  for (const item of items.filter((i) => i.amount.currency === items[0]?.amount.currency)) {\n    const { amount_minor, currency } = item.amount" }]
+  },
+  {
+    name: "clearing-trusts-acquirer-items",
+    maxShrunk: SETTLEMENT_BOUND,
+    description:
+      "Insider gateway: the clearing house takes any item an acquirer submits, without the issuer's signature on its acceptance, so a compromised acquirer stalls a cycle with an item the issuer never booked.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "    yield* checkIssuerSignatures(state, body)\n", replace: "" }]
   }
 ]
 
