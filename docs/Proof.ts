@@ -61,11 +61,14 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
     ]
   },
   {
-    guarantee: "3. No honest bank posts a settlement position its clearing house did not instruct, or posts one twice",
-    queries: [{ model: "settlement", query: "settlement-instructed" }],
-    tolerates: "any merchants, devices and gateways (other banks among them)",
-    checks: ["conservation", "settlementExactlyOnce"],
-    bugs: ["instruction-applied-twice"]
+    guarantee: "3. No honest bank posts a settlement position its clearing house did not instruct, or posts one twice; and a clearing house clears only what the issuer accepted",
+    queries: [
+      { model: "settlement", query: "settlement-instructed" },
+      { model: "settlement", query: "item-accepted" }
+    ],
+    tolerates: "any merchants, devices and gateways (other banks among them, the acquirer of the items too: an insider acquirer cannot clear an item its issuer did not sign as accepted)",
+    checks: ["conservation", "settlementExactlyOnce", "liveness"],
+    bugs: ["instruction-applied-twice", "clearing-trusts-acquirer-items"]
   },
   {
     guarantee: "4. An honest merchant marks an order paid only on its own gateway's result for that payment and amount",

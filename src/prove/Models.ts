@@ -66,7 +66,7 @@ export const MODELS: ReadonlyArray<{ readonly name: ModelName; readonly covers: 
     covers:
       "captures, voids and refunds of approved payments: merchants (`MerchantOperations.onBackOffice`), gateways (`GatewayOperations.onMerchantOperation`) and issuers (`IssuerOperations.onOperation`)"
   },
-  { name: "settlement", covers: "settlement instructions: clearing houses (`ClearingHouse.onCloseCycle`) and banks (`Instruction.receiveInstruction`)" },
+  { name: "settlement", covers: "clearing and settlement: clearing houses clearing an acquirer's item only with its issuer's signature on its acceptance (`ClearingHouse.onSubmission`, one item per submission) and instructing (`ClearingHouse.onCloseCycle`), issuers signing their answers to operations, and banks (`Instruction.receiveInstruction`)" },
   {
     name: "signatures",
     covers: "every signed type at once: every party seals any body its role may sign (`Envelope.seal`) and opens any envelope sent to it (`Envelope.open`)"

@@ -313,6 +313,36 @@ export const VARIANTS: ReadonlyArray<Variant> = [
     edits: [{ file: "settlement.pv", find: "  if c2 = c then (* from the bank's own clearing house *)\n", replace: "" }]
   },
   {
+    name: "clearing-trusts-acquirer-items",
+    model: "settlement",
+    query: "item-accepted",
+    expected: "false",
+    drops: "the clearing house's check of each item's evidence: an acquirer's item clears without its issuer's signature on its acceptance",
+    seededBug: "clearing-trusts-acquirer-items",
+    edits: [
+      {
+        file: "settlement.pv",
+        find: "  if opens(OperationResponse(o, i, g, a, op, amount, OperationStatus_accepted), role_issuer, ki, s) then (* the issuer's signature on its acceptance *)\n",
+        replace: ""
+      }
+    ]
+  },
+  {
+    name: "refusal-as-evidence",
+    model: "settlement",
+    query: "item-accepted",
+    expected: "false",
+    drops: "the status in the rebuilt acceptance: the issuer's signature on a refusal of the operation passes for evidence that it accepted it",
+    seededBug: null,
+    edits: [
+      {
+        file: "settlement.pv",
+        find: "  if opens(OperationResponse(o, i, g, a, op, amount, OperationStatus_accepted), role_issuer, ki, s) then (* the issuer's signature on its acceptance *)\n",
+        replace: "  in(net, anyStatus: OperationStatus);\n  if opens(OperationResponse(o, i, g, a, op, amount, anyStatus), role_issuer, ki, s) then\n"
+      }
+    ]
+  },
+  {
     name: "domain-tag-dropped",
     model: "signatures",
     query: "no-cross-type",

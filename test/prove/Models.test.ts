@@ -19,7 +19,7 @@ describe("queriesOf", () => {
       challenge: ["hold-approved", "hold-before-deadline"],
       authorization: ["challenge-requested", "request-asked", "paid-held", "hold-acquirer-requested"],
       operations: ["operation-asked"],
-      settlement: ["settlement-instructed"],
+      settlement: ["settlement-instructed", "item-accepted"],
       signatures: ["no-cross-type"]
     })
   })
