@@ -79,7 +79,9 @@ describe("Tamper", () => {
         "items[].issuer",
         "items[].authorizationId",
         "items[].amount.amount_minor",
-        "items[].amount.currency"
+        "items[].amount.currency",
+        "items[].issuerSignature.keyId",
+        "items[].issuerSignature.signature"
       ])
     })
 
