@@ -59,7 +59,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "issuer-trusts-gateway-payee": { breaks: "a gateway speaks only for the merchants it acquires (insider gateway)", caughtBy: ["isolation"] },
   "operation-expiry-not-signed": { breaks: "a signature binds every field: a request's expiry", caughtBy: ["authenticity"] },
   "approval-not-bound-to-account": { breaks: "dynamic linking: the account", caughtBy: ["authenticity"] },
-  "clearing-items-not-signed": { breaks: "a signature binds every field: what each cleared item says", caughtBy: ["authenticity"] },
+  "clearing-items-not-signed": { breaks: "a signature binds every field: what each cleared item says", caughtBy: ["authenticity", "settlementExactlyOnce"] },
   "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] },
   "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
   "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },

@@ -230,7 +230,9 @@ export const settlementExactlyOnce: Checker = (view) => {
  * Settlement liveness, once the world is quiet: every hold was captured, voided or expired; every
  * operation is final and every party agrees on what was captured and refunded; nothing waits to be
  * submitted or cleared; every cycle with items is settled; and every accepted capture and refund
- * was settled by both the acquirer and the issuer.
+ * was settled by both the acquirer and the issuer. What a compromised acquirer does to its own
+ * settlement is out of scope: a cycle waiting only on its confirmation counts as settled for the
+ * honest banks, and its own items need not be settled on its side.
  */
 export const settlementLiveness: Checker = (view) => {
   const findings: Array<string> = []
@@ -256,11 +258,13 @@ export const settlementLiveness: Checker = (view) => {
     }
   }
   for (const cycle of Object.values(view.clearing.cycles)) {
-    if (cycle.items.length > 0 && cycle.state !== "Settled") findings.push(`cycle ${cycle.number} is ${cycle.state}`)
+    // A cycle that waits only on a compromised bank's confirmation has settled for every honest one (section 8).
+    const waitsOnInsiderOnly = cycle.state === "Settling" && cycle.unconfirmed.every((id) => getOwn(view.clearing.instructions, id)?.bank === view.compromised)
+    if (cycle.items.length > 0 && cycle.state !== "Settled" && !waitsOnInsiderOnly) findings.push(`cycle ${cycle.number} is ${cycle.state}`)
   }
   for (const { item } of clearedItems(view)) {
     const key = `${item.acquirer}/${item.id}`
-    if (getOwn(gatewayById(view, item.acquirer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.acquirer} never settled ${key}`)
+    if (item.acquirer !== view.compromised && getOwn(gatewayById(view, item.acquirer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.acquirer} never settled ${key}`)
     if (getOwn(issuerById(view, item.issuer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.issuer} never settled ${key}`)
   }
   return findings

@@ -230,8 +230,12 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "clearing-items-not-signed",
     maxShrunk: SETTLEMENT_BOUND,
-    description: "The acquirer's signature on a clearing submission covers the ids of its items but not what they say (kind, banks, authorization, amount), so an attacker can change what a capture clears for.",
-    edits: [signatureOmits(["ClearingSubmission"], "(f: Record<string, unknown>) => ({ ...f, items: (f.items as Array<{ id: string }>).map((item) => item.id) })")]
+    description:
+      "The acquirer's signature on a clearing submission covers the ids of its items but not what they say (kind, banks, authorization, amount), and the clearing house does not check the issuer's signature on each item either, so an attacker can change what a capture clears for.",
+    edits: [
+      signatureOmits(["ClearingSubmission"], "(f: Record<string, unknown>) => ({ ...f, items: (f.items as Array<{ id: string }>).map((item) => item.id) })"),
+      { file: "parties/ClearingHouse.ts", find: "    yield* checkIssuerSignatures(state, body)\n", replace: "" }
+    ]
   },
   {
     name: "instruction-cycle-not-signed",

@@ -77,15 +77,21 @@ export const sourceTags = (kind: InsiderKind): ReadonlyArray<string> => [
 /**
  * The body the insider signs from a recorded one: the same fields as the insider's own, addressed
  * to `to`. A recorded challenge becomes the insider phone's approval of it, addressed back to the
- * issuer that sent it.
+ * issuer that sent it; a recorded clearing submission becomes the insider acquirer's submission
+ * of the same items again, under new ids and as its own.
  *
  * @category insiders
  * @since 0.3.0
  */
-export const insiderBody = (recorded: Readonly<Record<string, unknown>>, insider: PartyId, to: PartyId): Record<string, unknown> =>
-  recorded["_tag"] === "Challenge"
-    ? { ...recorded, _tag: "ChallengeApproval", from: insider, to: recorded["from"] }
-    : { ...recorded, from: insider, to }
+export const insiderBody = (recorded: Readonly<Record<string, unknown>>, insider: PartyId, to: PartyId): Record<string, unknown> => {
+  if (recorded["_tag"] === "Challenge") return { ...recorded, _tag: "ChallengeApproval", from: insider, to: recorded["from"] }
+  if (recorded["_tag"] === "ClearingSubmission") {
+    // The acquirer's oldest fraud: clear the same captures again, under new operation ids, as its own.
+    const items = (recorded["items"] as ReadonlyArray<Readonly<Record<string, unknown>>>).map((item) => ({ ...item, id: `${String(item["id"])}-again`, acquirer: insider }))
+    return { ...recorded, id: `${String(recorded["id"])}-again`, from: insider, to, items }
+  }
+  return { ...recorded, from: insider, to }
+}
 
 /**
  * Signs `body` as the compromised party, with its real key under its real key id, into a packet
