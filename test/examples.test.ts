@@ -33,6 +33,7 @@ import {
   Phone,
   Shopper,
   Signed,
+  State,
   Topology
 } from "../src/index.js"
 
@@ -290,6 +291,22 @@ describe("src examples", () => {
     net.state<Browser.BrowserState>(Topology.ids.browser).screen // "Checkout"
     expect(net.state<Browser.BrowserState>(Topology.ids.browser).screen).toBe("Checkout")
     expect(net.travelling).toBe(0)
+  })
+
+  it("State - should encode an issuer's state without its identity, decode it back, and refuse a foreign row", () => {
+    const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+    const net = new InMemoryNetwork.InMemoryNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
+    const issuer = net.state<Issuer.IssuerState>(Topology.ids.issuer)
+    const text = JSON.stringify(State.encodeState("Issuer", issuer)) // no seed, no registry in it
+    expect(text).not.toMatch(/seed|registry/)
+    const restored = Effect.runSync(State.stateFromJson("Issuer", text, issuer.identity))
+    restored.ledger.accounts["acct-alice"]?.creditsPosted // 50000
+    expect(restored.ledger.accounts["acct-alice"]?.creditsPosted).toBe(50000)
+    expect(restored).toEqual(issuer)
+    // A row of the gateway's payments table is refused in the issuer's authorizations table.
+    const refused = Effect.runSync(Effect.flip(State.decodeRow("Issuer", "authorizations", "gw/a-1", { of: "Gateway.payments", row: {} })))
+    refused.message // 'Issuer authorizations["gw/a-1"]: a foreign row: it belongs to Gateway.payments, not Issuer.authorizations'
+    expect(refused.message).toBe('Issuer authorizations["gw/a-1"]: a foreign row: it belongs to Gateway.payments, not Issuer.authorizations')
   })
 })
 

@@ -80,7 +80,8 @@ export const PARTY_KINDS: ReadonlyArray<PartyKind> = ["Browser", "Merchant", "Ga
 /** Whether `kind` names a party kind (a machine's `kind` is a plain string). @since 0.3.0 */
 export const isPartyKind = (kind: string): kind is PartyKind => Object.hasOwn(CODECS, kind)
 
-type CodecOf<K extends PartyKind> = (typeof CODECS)[K]
+/** The codec of party kind `K`. @since 0.3.0 */
+export type CodecOf<K extends PartyKind> = (typeof CODECS)[K]
 
 /** The state of a party of kind `K`, as its machine keeps it. @since 0.3.0 */
 export type StateOf<K extends PartyKind> = CodecOf<K> extends PartyCodec<infer S, any, any, any> ? S : never
