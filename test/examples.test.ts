@@ -322,6 +322,25 @@ describe("guide examples", () => {
     expect(next.outputs).toEqual([])
   })
 
+  it("embedding.md - should save an issuer's state, load it with its identity from configuration, and refuse a foreign row", () => {
+    const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+    const net = new InMemoryNetwork.InMemoryNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
+    const issuer = net.state<Issuer.IssuerState>(Topology.ids.issuer)
+    const identity = issuer.identity // in a service: from your configuration and key store
+    const saved = JSON.stringify(State.encodeState("Issuer", issuer))
+    const loaded = State.stateFromJson("Issuer", saved, identity).pipe(
+      Effect.map(Issuer.Issuer.restart), // after a crash, as a driver must
+      Effect.catchTag("StateDecodeError", (error) => Effect.die(`cannot load: ${error.message}`))
+    )
+    Effect.runSync(loaded).issued // 0
+    expect(Effect.runSync(loaded).issued).toBe(0)
+    expect(Effect.runSync(loaded)).toEqual(Issuer.Issuer.restart(issuer))
+    // A row from another party kind's store is refused, whatever its fields.
+    const foreign = State.rowFromJson("Gateway", "outbox", "auth-1", '{"of":"Issuer.outbox","row":{}}')
+    Effect.runSync(Effect.flip(foreign)).detail // "a foreign row: it belongs to Issuer.outbox, not Gateway.outbox"
+    expect(Effect.runSync(Effect.flip(foreign)).detail).toBe("a foreign row: it belongs to Issuer.outbox, not Gateway.outbox")
+  })
+
   it("embedding.md - should run a gateway step with runSync", () => {
     const runGateway = (state: Gateway.GatewayState, packet: Machine.Packet, now_ms: Ids.Timestamp_ms) =>
       Effect.runSync(Effect.provide(Gateway.step(state, { _tag: "Receive", now_ms, packet }), Ed25519Backends.NodeEd25519))
