@@ -11,9 +11,8 @@
 import { Schema } from "effect"
 
 /**
- * Where in a stored state a {@link StateDecodeError} was found: `"document"` for the envelope
- * around the state (its kind, version, party and list of tables), `"header"` for the party's
- * header, or the name of one of its tables.
+ * The place name, in a {@link StateDecodeError}, of the document around a state: its kind,
+ * format version, party and list of tables (and its text, when it is not JSON).
  *
  * @since 0.3.0
  */
