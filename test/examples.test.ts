@@ -33,6 +33,7 @@ import {
   Phone,
   Shopper,
   Signed,
+  State,
   Topology
 } from "../src/index.js"
 
@@ -291,6 +292,22 @@ describe("src examples", () => {
     expect(net.state<Browser.BrowserState>(Topology.ids.browser).screen).toBe("Checkout")
     expect(net.travelling).toBe(0)
   })
+
+  it("State - should encode an issuer's state without its identity, decode it back, and refuse a foreign row", () => {
+    const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+    const net = new InMemoryNetwork.InMemoryNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
+    const issuer = net.state<Issuer.IssuerState>(Topology.ids.issuer)
+    const text = JSON.stringify(State.encodeState("Issuer", issuer)) // no seed, no registry in it
+    expect(text).not.toMatch(/seed|registry/)
+    const restored = Effect.runSync(State.stateFromJson("Issuer", text, issuer.identity))
+    restored.ledger.accounts["acct-alice"]?.creditsPosted // 50000
+    expect(restored.ledger.accounts["acct-alice"]?.creditsPosted).toBe(50000)
+    expect(restored).toEqual(issuer)
+    // A row of the gateway's payments table is refused in the issuer's authorizations table.
+    const refused = Effect.runSync(Effect.flip(State.decodeRow("Issuer", "authorizations", "gw/a-1", { of: "Gateway.payments", row: {} })))
+    refused.message // 'Issuer authorizations["gw/a-1"]: a foreign row: it belongs to Gateway.payments, not Issuer.authorizations'
+    expect(refused.message).toBe('Issuer authorizations["gw/a-1"]: a foreign row: it belongs to Gateway.payments, not Issuer.authorizations')
+  })
 })
 
 describe("guide examples", () => {
@@ -303,6 +320,25 @@ describe("guide examples", () => {
     next.state === gateway // true: nothing was due, so nothing changed
     expect(next.state).toBe(gateway)
     expect(next.outputs).toEqual([])
+  })
+
+  it("embedding.md - should save an issuer's state, load it with its identity from configuration, and refuse a foreign row", () => {
+    const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "example")
+    const net = new InMemoryNetwork.InMemoryNetwork(Ed25519Backends.NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
+    const issuer = net.state<Issuer.IssuerState>(Topology.ids.issuer)
+    const identity = issuer.identity // in a service: from your configuration and key store
+    const saved = JSON.stringify(State.encodeState("Issuer", issuer))
+    const loaded = State.stateFromJson("Issuer", saved, identity).pipe(
+      Effect.map(Issuer.Issuer.restart), // after a crash, as a driver must
+      Effect.catchTag("StateDecodeError", (error) => Effect.die(`cannot load: ${error.message}`))
+    )
+    Effect.runSync(loaded).issued // 0
+    expect(Effect.runSync(loaded).issued).toBe(0)
+    expect(Effect.runSync(loaded)).toEqual(Issuer.Issuer.restart(issuer))
+    // A row from another party kind's store is refused, whatever its fields.
+    const foreign = State.rowFromJson("Gateway", "outbox", "auth-1", '{"of":"Issuer.outbox","row":{}}')
+    Effect.runSync(Effect.flip(foreign)).detail // "a foreign row: it belongs to Issuer.outbox, not Gateway.outbox"
+    expect(Effect.runSync(Effect.flip(foreign)).detail).toBe("a foreign row: it belongs to Issuer.outbox, not Gateway.outbox")
   })
 
   it("embedding.md - should run a gateway step with runSync", () => {

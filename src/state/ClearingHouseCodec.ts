@@ -1,0 +1,73 @@
+/**
+ * The clearing house's stored state: the open cycle's number in the header; its cycles,
+ * submissions, cleared items, instructions, outbox and the settlement bank's ledger as tables.
+ *
+ * | table | key | row |
+ * | --- | --- | --- |
+ * | `cycles` | cycle number | {@link ClearingCycleRow} |
+ * | `submissions` | `acquirer/submissionId` | {@link IdempotencyRecordRow} |
+ * | `cleared` | `acquirer/itemId` | the cycle it was cleared in |
+ * | `instructions` | instruction id | {@link InstructionRecordRow} |
+ * | `outbox` | instruction id | {@link OutboxEntryRow} |
+ * | `accounts`, `holds`, `journal` | id | the settlement bank's ledger ({@link ledgerTables}) |
+ *
+ * @since 0.3.0
+ */
+import { Schema } from "effect"
+import { CycleNumber, InstructionId, PartyId } from "../domain/Ids.js"
+import { Currency } from "../domain/Money.js"
+import { ClearingItem } from "../messages/Clearing.js"
+import type { PartyIdentity } from "../machine/Party.js"
+import type { ClearingCycle, ClearingHouseState, InstructionRecord } from "../parties/ClearingHouse.js"
+import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow } from "./Rows.js"
+import type { PartyCodec } from "./Table.js"
+
+/** The clearing house's header: the number of the open cycle. @since 0.3.0 */
+export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber })
+
+/** One clearing cycle. @since 0.3.0 */
+export const ClearingCycleRow = exactly<ClearingCycle>()(
+  Schema.Struct({
+    number: CycleNumber,
+    state: Schema.Literals(["Open", "Settling", "Settled"]),
+    items: Schema.Array(ClearingItem),
+    submissions: Schema.Array(Schema.String),
+    positions: Schema.NullOr(Schema.Record(Schema.String, Int)),
+    unconfirmed: Schema.Array(InstructionId)
+  })
+)
+
+/** One settlement instruction sent. @since 0.3.0 */
+export const InstructionRecordRow = exactly<InstructionRecord>()(
+  Schema.Struct({
+    bank: PartyId,
+    cycle: CycleNumber,
+    currency: Currency,
+    position: Int,
+    confirmed: Schema.Boolean
+  })
+)
+
+/** The clearing house's tables and their rows. @since 0.3.0 */
+export const clearingHouseTables = {
+  cycles: ClearingCycleRow,
+  submissions: IdempotencyRecordRow,
+  cleared: CycleNumber,
+  instructions: InstructionRecordRow,
+  outbox: OutboxEntryRow,
+  ...ledgerTables
+}
+
+/** The clearing house's codec. @since 0.3.0 */
+export const codec: PartyCodec<
+  ClearingHouseState,
+  PartyIdentity,
+  typeof ClearingHouseHeader.Type,
+  { readonly [N in keyof typeof clearingHouseTables]: (typeof clearingHouseTables)[N]["Type"] }
+> = {
+  kind: "ClearingHouse",
+  header: ClearingHouseHeader,
+  tables: clearingHouseTables,
+  split: ({ identity, cycle, ledger, ...tables }) => ({ party: identity.id, header: { cycle }, tables: { ...tables, ...ledger } }),
+  join: ({ header, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal } })
+}

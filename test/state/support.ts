@@ -1,0 +1,25 @@
+/** Round-tripping a party's state through the state codec, as a store would: encode, JSON text, parse, decode. */
+import { Cause, Effect, Exit } from "effect"
+import { expect } from "vitest"
+import { Canonical, State } from "../../src/index.js"
+
+/** The identity a party of `kind` is loaded with: its own, from configuration (the browser has none). */
+export const identityOf = (kind: State.PartyKind, state: unknown): never =>
+  (kind === "Browser" ? null : (state as { readonly identity: unknown }).identity) as never
+
+/**
+ * Encodes `state`, writes it as JSON text, parses it and decodes it with the party's identity, and
+ * checks the result equals the original, both structurally and as the canonical JSON of its
+ * encoding; the text holds no key material. Returns the text.
+ */
+export const roundTrip = (kind: State.PartyKind, state: unknown, where: string): string => {
+  const encoded = State.encodeState(kind, state as never)
+  const text = JSON.stringify(encoded)
+  expect(text, `${where}: no identity in the stored state`).not.toMatch(/"(seed|registry|signing|identity)"/)
+  const exit = Effect.runSyncExit(State.decodeState(kind, JSON.parse(text), identityOf(kind, state)))
+  if (Exit.isFailure(exit)) throw new Error(`${where}: ${String(Cause.squash(exit.cause))}`)
+  const decoded = exit.value
+  expect(decoded, where).toEqual(state)
+  expect(Canonical.canonicalJson(State.encodeState(kind, decoded as never)), where).toBe(Canonical.canonicalJson(encoded))
+  return text
+}
