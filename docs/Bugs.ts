@@ -66,7 +66,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
   "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] },
-  "clearing-trusts-acquirer-items": { breaks: "an item clears only with its issuer's signature on its acceptance (insider gateway)", caughtBy: ["liveness", "settlementExactlyOnce"] }
+  "clearing-trusts-acquirer-items": { breaks: "an item clears only with its issuer's signature on its acceptance (insider gateway)", caughtBy: ["settlementExactlyOnce"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")

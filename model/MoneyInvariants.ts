@@ -259,7 +259,11 @@ export const settlementLiveness: Checker = (view) => {
   }
   for (const cycle of Object.values(view.clearing.cycles)) {
     // A cycle that waits only on a compromised bank's confirmation has settled for every honest one (section 8).
-    const waitsOnInsiderOnly = cycle.state === "Settling" && cycle.unconfirmed.every((id) => getOwn(view.clearing.instructions, id)?.bank === view.compromised)
+    const waitsOnInsiderOnly =
+      view.compromised !== null &&
+      cycle.state === "Settling" &&
+      cycle.unconfirmed.length > 0 &&
+      cycle.unconfirmed.every((id) => getOwn(view.clearing.instructions, id)?.bank === view.compromised)
     if (cycle.items.length > 0 && cycle.state !== "Settled" && !waitsOnInsiderOnly) findings.push(`cycle ${cycle.number} is ${cycle.state}`)
   }
   for (const { item } of clearedItems(view)) {

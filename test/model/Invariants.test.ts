@@ -213,6 +213,19 @@ describe("invariant checkers", () => {
     expect(Invariants.liveness({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 is Settling/)
   })
 
+  it("liveness - should leave out a cycle that waits only on a compromised acquirer's confirmation, and no other", () => {
+    const { view, model } = approvedCheckout()
+    const [id, instruction] = Object.entries(view.clearing.instructions).find(([, i]) => i.bank === ids.gateway) ?? []
+    if (id === undefined || instruction === undefined) throw new Error("the settled checkout sent the acquirer an instruction")
+    const waiting = (unconfirmed: ReadonlyArray<string>) =>
+      Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, c.items.length > 0 ? { ...c, state: "Settling" as const, unconfirmed: unconfirmed as typeof c.unconfirmed } : c]))
+    const onAcquirer = { ...view, clearing: { ...view.clearing, cycles: waiting([id]) } }
+    expect(Invariants.liveness(onAcquirer, model).join()).toMatch(/cycle 1 is Settling/)
+    expect(Invariants.liveness({ ...onAcquirer, compromised: ids.gateway }, model).join()).not.toMatch(/cycle 1/)
+    const onIssuerToo = Object.keys(view.clearing.instructions)
+    expect(Invariants.liveness({ ...view, compromised: ids.gateway, clearing: { ...view.clearing, cycles: waiting(onIssuerToo) } }, model).join()).toMatch(/cycle 1 is Settling/)
+  })
+
   it("liveness - should fail while a payment is still authorizing, or a hold outlived its expiry", () => {
     const { view, model } = approvedCheckout()
     const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
