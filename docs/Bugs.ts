@@ -32,7 +32,7 @@ export const HARNESS_CHECKS = [
   "declaredTransitions"
 ] as const
 
-/** Recorded from the bug runner: for the first 19 bugs, seeds 1 to 20 on 2026-11-24 (`npm run bugs -- --seeds 20 --json`, standard world); for the bugs added since, seeds 1 to 5 on 2026-12-03 with drawn worlds (`clearing-trusts-acquirer-items`: seeds 1 to 3, caught on seeds 2 and 3 only, a reach gap of the insider sweep). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`, commit ef38a87). Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["authenticity", "liveness", "noDoubleCharge"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },

@@ -29,6 +29,9 @@ const SETTLEMENT_BOUND = 12
  */
 const TWO_ORDERS_BOUND = 18
 
+/** The longest shrunk counterexample allowed for an overdraft: two payments from one account, each checked out, challenged and approved. */
+const TWO_PAYMENTS_BOUND = 12
+
 /** Every seeded bug. */
 export const BUGS: ReadonlyArray<Bug> = [
   {
@@ -301,6 +304,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "pending-debits-ignored",
+    maxShrunk: TWO_PAYMENTS_BOUND,
     description: "Overdraft: the ledger's available balance forgets the debits still held, so a customer with one payment held can be held again for more than is left.",
     edits: [{ file: "ledger/Ledger.ts", find: "a.creditsPosted - a.debitsPosted - a.debitsPending", replace: "a.creditsPosted - a.debitsPosted" }]
   },
