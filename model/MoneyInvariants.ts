@@ -9,7 +9,7 @@ import * as Ledger from "../src/ledger/Ledger.js"
 import type { ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import type { Checker, SystemView } from "./Invariants.js"
-import { chains, gatewayById, issuerById, outOfScope } from "./Links.js"
+import { chains, gatewayById, gatewayOfKey, issuerById, outOfScope } from "./Links.js"
 
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
@@ -194,7 +194,8 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
 /**
  * Settlement exactly once: each capture and refund is cleared in at most one cycle, and only if
  * its acquirer and its issuer both booked it for that amount; refunds never exceed captures, at
- * any issuer or acquirer; and each merchant's account at its acquirer holds exactly its settled
+ * any issuer or acquirer (but for a compromised acquirer's own payments, whose refunds it pays);
+ * and each merchant's account at its acquirer holds exactly its settled
  * captures, less its settled refunds, less the acquirer's fee on each settled capture.
  */
 export const settlementExactlyOnce: Checker = (view) => {
@@ -213,13 +214,16 @@ export const settlementExactlyOnce: Checker = (view) => {
   }
   for (const issuer of view.issuers) {
     for (const [key, auth] of Object.entries(issuer.authorizations)) {
+      // The acquirer pays for refunds: a compromised one refunding its own payments beyond their
+      // captures gives its own money to the customer, and the settlement bank debits it (section 8).
+      if (gatewayOfKey(key) === view.compromised) continue
       const captured = Ledger.hold(issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
       if (auth.refunded_minor > captured) findings.push(`${issuer.identity.id} authorization ${key}: refunded ${auth.refunded_minor} of ${captured} captured`)
     }
   }
   for (const gateway of view.gateways) {
     for (const [key, p] of Object.entries(gateway.payments)) {
-      if (p.refunded_minor > p.captured_minor) findings.push(`${gateway.identity.id} payment ${key}: refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
+      if (gateway.identity.id !== view.compromised && p.refunded_minor > p.captured_minor) findings.push(`${gateway.identity.id} payment ${key}: refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
     }
     findings.push(...payoutFindings(gateway))
   }
