@@ -5,6 +5,7 @@
 import type fc from "fast-check"
 import type { RequestId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
+import { SIGNER_ROLES } from "../messages/Signed.js"
 import { isLyingAnswer, tellLie } from "./Lies.js"
 import { checkSafety } from "./Invariants.js"
 import type { World } from "./World.js"
@@ -62,3 +63,31 @@ export const deliver = (world: World, packet: Packet): void => {
   world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to}`, packet.to, packet)
 }
 
+
+/** Every signed message type, in a fixed order. */
+export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
+
+/**
+ * The message type an attack aims at: a position among the types of the packets there are when
+ * it runs (recorded, or in flight), so that it always finds a target however far the run got; or,
+ * once the minimizer has named it (see `simpler`), the type itself, so that removing other
+ * commands never retargets it.
+ */
+export type Target = number | string
+
+/** The message type `target` stands for among `packets`, listed in the order of `tags`. */
+export const targetTag = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target: Target): string | undefined => {
+  if (typeof target === "string") return target
+  const present = new Set(packets.map(tagOf))
+  return pick(
+    tags.filter((tag) => present.has(tag)),
+    target
+  )
+}
+
+/**
+ * The simpler variants of an attack on `target`, which stands for `tag` now: the same attack
+ * with the type named, then with `choice` (which message, or which recipient) at its first.
+ */
+export const named = (tag: string | undefined, target: Target, choice: number, attack: (tag: string, choice: number) => HarnessCommand): ReadonlyArray<HarnessCommand> =>
+  tag === undefined ? [] : [...(tag === target ? [] : [attack(tag, choice)]), ...(choice === 0 ? [] : [attack(tag, 0)])]

@@ -9,17 +9,16 @@ import type { Packet } from "../machine/Machine.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import * as ModelOps from "../../model/Model.js"
-import { SIGNER_ROLES } from "../messages/Signed.js"
 import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
-import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
 import type { Swarm, World } from "./World.js"
 
-export type { HarnessCommand, HarnessModel } from "./Command.js"
-export { tagOf } from "./Command.js"
+export type { HarnessCommand, HarnessModel, Target } from "./Command.js"
+export { SIGNED_TAGS, tagOf } from "./Command.js"
 export { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
@@ -286,32 +285,6 @@ export class Replay extends Base {
 }
 
 /**
- * The message type a command aims at. Generated commands give a position among the types of
- * the packets there are when they run (recorded, or in flight), so that they always find a
- * target however far the run got; the minimizer names the type instead (see `simpler`), so that
- * removing other commands never retargets it.
- */
-/** An attack's target: a message type by its position among those recorded, or by name. */
-export type Target = number | string
-
-/** The message type `target` stands for among `packets`, listed in the order of `tags`. */
-const targetTag = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target: Target): string | undefined => {
-  if (typeof target === "string") return target
-  const present = new Set(packets.map(tagOf))
-  return pick(
-    tags.filter((tag) => present.has(tag)),
-    target
-  )
-}
-
-/**
- * The simpler variants of an attack on `target`, which stands for `tag` now: the same attack
- * with the type named, then with `choice` (which message, or which recipient) at its first.
- */
-const named = (tag: string | undefined, target: Target, choice: number, attack: (tag: string, choice: number) => HarnessCommand): ReadonlyArray<HarnessCommand> =>
-  tag === undefined ? [] : [...(tag === target ? [] : [attack(tag, choice)]), ...(choice === 0 ? [] : [attack(tag, 0)])]
-
-/**
  * Picks a packet the way an attacker aims: first a message type (see {@link Target}), then one
  * message of that type, newest first.
  */
@@ -319,9 +292,6 @@ const aim = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target
   const tag = targetTag(packets, tags, target)
   return pick(packets.filter((p) => tagOf(p) === tag).reverse(), index)
 }
-
-/** Every signed message type, in a fixed order. */
-export const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
 
 /** Every message type, signed or not. */
 const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrder", "OrderView", "PayNow", "RequestRefused", "SelectDelivery", "SetShippingAddress"]

@@ -8,6 +8,7 @@ import type { ChallengeId, OrderId, PartyId, Timestamp_ms } from "../domain/Ids.
 import type { Money } from "../domain/Money.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserRequest } from "../messages/BrowserMerchant.js"
+import type { Payer } from "../messages/Common.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
@@ -52,14 +53,20 @@ const shopperAt = (world: World, index: number): Customer => {
 /** The payer of a shopper: their own account at their issuer. */
 const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
 
-/** The shopper clicks "pay now" for `order` with their own account; the model records which order and total they agreed to. */
-const payNow = (world: World, shopper: Customer, order: { readonly orderId: OrderId; readonly total: Money }, count: "payNow" | "payAgain"): void => {
+/** The shopper clicks "pay now" for `order` with `payer` (their own account unless they mistype it); the model records which order and total they agreed to. */
+const payNow = (
+  world: World,
+  shopper: Customer,
+  order: { readonly orderId: OrderId; readonly total: Money },
+  count: "payNow" | "payAgain" | "mistake",
+  payer: Payer = payerOf(world, shopper)
+): void => {
   world.count(count)
   world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
-  world.input(`shopper ${shopper.name}: click pay now (${shopper.account} at ${shopper.issuer} pays ${shopper.merchant})`, shopper.browser, {
+  world.input(`shopper ${shopper.name}: click pay now (${payer.account} at ${payer.issuer} pays ${shopper.merchant})`, shopper.browser, {
     _tag: "ClickPayNow",
     now_ms: world.net.now_ms,
-    payer: payerOf(world, shopper)
+    payer
   })
 }
 
@@ -322,10 +329,7 @@ export class Mistake extends Base {
     }
     const order = browser.order
     if ((browser.screen !== "ReadyToPay" && browser.screen !== "Declined") || order === null) return
-    world.count("mistake")
-    world.model = ModelOps.payClicked(world.model, shopper.browser, shopper.merchant, order.orderId, order.total)
-    const payer = new core.Common.Payer({ issuer: core.Ids.PartyId.make("issuer-unknown"), account: shopper.account })
-    world.input(`${who}: click pay now with an account at a bank no acquirer reaches`, shopper.browser, { _tag: "ClickPayNow", now_ms, payer })
+    payNow(world, shopper, order, "mistake", new core.Common.Payer({ issuer: core.Ids.PartyId.make("issuer-unknown"), account: shopper.account }))
   }
   toString(): string {
     return `Mistake(${this.shopper})`

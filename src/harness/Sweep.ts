@@ -13,30 +13,17 @@
  */
 import fc from "fast-check"
 import type { Packet } from "../machine/Machine.js"
-import { SIGNER_ROLES } from "../messages/Signed.js"
-import type { HarnessCommand, HarnessModel, Target } from "./Commands.js"
-import { checkSafety } from "./Invariants.js"
+import { Base, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { plausibleFrom, sweepPacket, type AttackerKey } from "./Tamper.js"
 import type { World } from "./World.js"
 
 /** How many of the newest recorded packets the sweep takes plausible values from. */
 export const PLAUSIBLE_WINDOW = 256
 
-const SIGNED_TAGS: ReadonlyArray<string> = Object.keys(SIGNER_ROLES).sort()
-
 const bodyOf = (packet: Packet): unknown => (packet.payload as { readonly body?: unknown }).body
 
-const tagOf = (packet: Packet): string => String((bodyOf(packet) as { readonly _tag?: unknown } | undefined)?._tag ?? "?")
-
-/** The message type `target` stands for among the signed packets in flight, in the order of the signed tags. */
-const targetTag = (inFlight: ReadonlyArray<Packet>, target: Target): string | undefined => {
-  if (typeof target === "string") return target
-  const present = SIGNED_TAGS.filter((tag) => inFlight.some((p) => tagOf(p) === tag))
-  return present.length === 0 ? undefined : present[target % present.length]
-}
-
 /** Sweeps the `index`-th newest signed packet in flight of the message type `target` stands for. */
-export class Sweep implements HarnessCommand {
+export class Sweep extends Base {
   constructor(
     readonly target: Target,
     readonly index: number,
@@ -48,19 +35,15 @@ export class Sweep implements HarnessCommand {
      * costs most of a sweep. A run's compromised party's key is added when the sweep runs.
      */
     readonly keys: ReadonlyArray<AttackerKey> = []
-  ) {}
-  check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.inFlight.some((p) => p.channel === "signed")
+  ) {
+    super()
   }
-  run(_m: HarnessModel, world: World): void {
-    world.commands++
-    this.act(world)
-    world.trimNetwork()
-    checkSafety(world, this.toString())
+  override check(m: Readonly<HarnessModel>): boolean {
+    return m.world.net.inFlight.some((p) => p.channel === "signed")
   }
   #aim(world: World): Packet | undefined {
     const signed = world.net.inFlight.filter((p) => p.channel === "signed")
-    const tag = targetTag(signed, this.target)
+    const tag = targetTag(signed, SIGNED_TAGS, this.target)
     const packets = signed.filter((p) => tagOf(p) === tag).reverse()
     return packets.length === 0 ? undefined : packets[this.index % packets.length]
   }
@@ -88,8 +71,8 @@ export class Sweep implements HarnessCommand {
     }
   }
   /** The same sweep with its message type named, then of the newest packet of that type. */
-  simpler(world: World): ReadonlyArray<HarnessCommand> {
-    const tag = targetTag(world.net.inFlight.filter((p) => p.channel === "signed"), this.target)
+  override simpler(world: World): ReadonlyArray<HarnessCommand> {
+    const tag = targetTag(world.net.inFlight.filter((p) => p.channel === "signed"), SIGNED_TAGS, this.target)
     if (tag === undefined) return []
     return [...(tag === this.target ? [] : [new Sweep(tag, this.index, this.variant, this.keys)]), ...(this.index === 0 ? [] : [new Sweep(tag, 0, this.variant, this.keys)])]
   }

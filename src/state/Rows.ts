@@ -99,14 +99,13 @@ export const AccountRow = exactly<Account>()(
   })
 )
 
+/** What a hold and a journal entry both say: which account pays which, in what currency, how much. */
+const movement = { id: Schema.String, debit: Schema.String, credit: Schema.String, currency: Currency, amount_minor: Int }
+
 /** One two-phase hold on a ledger. @since 0.3.0 */
 export const HoldRow = exactly<Hold>()(
   Schema.Struct({
-    id: Schema.String,
-    debit: Schema.String,
-    credit: Schema.String,
-    currency: Currency,
-    amount_minor: Int,
+    ...movement,
     captured_minor: Int,
     expiresAt_ms: Int,
     status: Schema.Literals(["pending", "voided", "expired", "closed"])
@@ -116,11 +115,7 @@ export const HoldRow = exactly<Hold>()(
 /** One posted entry of a ledger's journal. @since 0.3.0 */
 export const EntryRow = exactly<Entry>()(
   Schema.Struct({
-    id: Schema.String,
-    debit: Schema.String,
-    credit: Schema.String,
-    currency: Currency,
-    amount_minor: Int,
+    ...movement,
     kind: Schema.Literals(["transfer", "capture"])
   })
 )
