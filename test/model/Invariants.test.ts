@@ -86,6 +86,13 @@ describe("invariant checkers", () => {
     expect(Invariants.agreement(view, { ...model, shoppersPaying: {} }).join()).toMatch(/its shopper never clicked pay now/)
   })
 
+  it("agreement - should leave out the pages of a compromised merchant, which show what it says, and no other merchant's", () => {
+    const { view, model } = approvedCheckout()
+    const neverPaid = { ...model, shoppersPaying: {} }
+    expect(Invariants.agreement({ ...view, compromised: ids.merchant }, neverPaid).join()).not.toMatch(/never clicked pay now/)
+    expect(Invariants.agreement({ ...view, compromised: ids.gateway }, neverPaid).join()).toMatch(/its shopper never clicked pay now/)
+  })
+
   it("noOverdraft - should fail when a customer's account has more debited and held than credited", () => {
     const { view, model } = approvedCheckout()
     const before = first(view.issuers).ledger
