@@ -150,7 +150,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "two-live-payments",
     description: "The merchant starts a new payment for an order whose payment is still under way.",
-    edits: [{ file: "parties/Merchant.ts", find: '    if (order.state === "Paying" || order.state === "Paid") {\n      // A double click', replace: '    if (order.state === "Paid") {\n      // A double click' }]
+    edits: [{ file: "parties/Merchant.ts", find: '    if (repeat || order.state === "Paying" || order.state === "Paid") {\n      // A double click', replace: '    if (repeat || order.state === "Paid") {\n      // A double click' }]
   },
   {
     name: "crash-loses-outbox",

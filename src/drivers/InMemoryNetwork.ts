@@ -10,10 +10,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+import type { Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Input, Machine, Output, Packet, Step } from "../machine/Machine.js"
+import { syncRunner, type SyncRunner } from "./Runner.js"
 
 /** One party on the network: its machine and its current state. @category models @since 0.1.0 */
 export interface Node<S = any, I extends Input = any> {
@@ -55,7 +56,7 @@ export class InMemoryNetwork {
   /** Everything that happened, in order. */
   readonly trace: Array<TraceEntry> = []
   readonly #nodes = new Map<string, Node>()
-  readonly #run: <A>(effect: Effect.Effect<A, never, Ed25519>) => A
+  readonly #run: SyncRunner
 
   /** A network over the given nodes, stepping them with `crypto`, starting at `now_ms`. */
   constructor(
@@ -63,8 +64,7 @@ export class InMemoryNetwork {
     nodes: ReadonlyArray<Node>,
     public now_ms: Timestamp_ms
   ) {
-    const context = Effect.runSync(Layer.build(crypto).pipe(Effect.scoped))
-    this.#run = (effect) => Effect.runSync(Effect.provideContext(effect, context))
+    this.#run = syncRunner(crypto)
     for (const n of nodes) this.#nodes.set(n.id, n)
   }
 
@@ -77,6 +77,7 @@ export class InMemoryNetwork {
   input<I extends Input>(id: PartyId, input: I): ReadonlyArray<Output> {
     const n = this.#node(id)
     const result: Step<unknown> = this.#run(n.machine.step(n.state, input))
+    this.stepped(id, n.machine.kind, n.state, result.state)
     n.state = result.state
     for (const output of result.outputs) {
       if (output._tag === "Send") {
@@ -96,6 +97,13 @@ export class InMemoryNetwork {
     this.receive(packet)
     return true
   }
+
+  /**
+   * Called after every step with the party's states before and after it, before its packets are
+   * sent: here, nothing. A driver that keeps the parties' state durable commits the step's
+   * writes here (see `checkout-protocol/sqlite`).
+   */
+  protected stepped(_id: PartyId, _kind: string, _before: unknown, _after: unknown): void {}
 
   /** What happens to a packet a step sends: here, it joins the queue of packets in flight. */
   protected dispatch(packet: Packet): void {

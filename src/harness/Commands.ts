@@ -9,7 +9,7 @@ import type { Packet } from "../machine/Machine.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import * as ModelOps from "../../model/Model.js"
-import { FORGERY_KINDS, forge, type ForgeryKind } from "./Forgery.js"
+import { FORGERY_KINDS, forge, forgeNamedField, namedField, type ForgeryKind, type NamedField } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
 import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { MISLEADING_ANSWERS } from "./Lies.js"
@@ -315,12 +315,52 @@ export class Forge extends Base {
     const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
     world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
   }
-  /** The same forgery with its message type named, then of the newest message of that type. */
+  /**
+   * A field forgery named exactly (which field, changed to what, signed by whom), so that removing
+   * other commands no longer changes the donor it took its values from; then the same forgery with
+   * its message type named, then of the newest message of that type.
+   */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    return named(targetTag(signedRecorded(world), SIGNED_TAGS, this.target), this.target, this.recordIndex, (tag, index) => new Forge(this.kind, tag, index, this.variant))
+    const recorded = signedRecorded(world)
+    const tag = targetTag(recorded, SIGNED_TAGS, this.target)
+    const byType = named(tag, this.target, this.recordIndex, (t, index) => new Forge(this.kind, t, index, this.variant))
+    const packet = aim(recorded, SIGNED_TAGS, this.target, this.recordIndex)
+    const donor = pick(recorded, this.variant)
+    if (this.kind !== "field" || tag === undefined || packet === undefined || donor === undefined) return byType
+    const field = world.run(namedField(world.core, packet, donor, this.variant))
+    return field === undefined ? byType : [new ForgeField(tag, this.recordIndex, field), ...byType]
   }
   toString(): string {
     return `Forge(${[this.kind, this.target, this.recordIndex, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
+  }
+}
+
+/**
+ * A field forgery named exactly, as the minimizer offers it for a {@link Forge}: the recorded
+ * message of type `tag` at `recordIndex` (newest first), with the change of `field` made to it
+ * and signed as `field` says, sent to that message's recipient.
+ */
+export class ForgeField extends Base {
+  constructor(
+    readonly tag: string,
+    readonly recordIndex: number,
+    readonly field: NamedField
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const packet = aim(signedRecorded(world), SIGNED_TAGS, this.tag, this.recordIndex)
+    const forged = packet === undefined ? undefined : world.run(forgeNamedField(world.core, packet, this.field))
+    if (packet === undefined || forged === undefined) return
+    countAttack(world, "forge", "field", packet)
+    world.injectForgery(`attacker: forge (field) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
+  }
+  /** The same forgery of the newest message of its type. */
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.recordIndex === 0 ? [] : [new ForgeField(this.tag, 0, this.field)]
+  }
+  toString(): string {
+    return `ForgeField(${[this.tag, this.recordIndex, this.field.tweak, this.field.signer].map((a) => JSON.stringify(a)).join(", ")})`
   }
 }
 

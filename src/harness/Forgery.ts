@@ -13,7 +13,7 @@ import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
 import { signWire } from "./Signing.js"
-import { plausibleFrom, tamperPacket, type AttackerKey, type Plausible, type Tampering } from "./Tamper.js"
+import { plausibleFrom, retamperPacket, tamperPacket, tweakOf, type AttackerKey, type Plausible, type Tampering, type TamperOptions, type Tweak } from "./Tamper.js"
 
 /** The kinds of forgery. */
 export const FORGERY_KINDS = ["tamper", "field", "swapSignature", "unregisteredKey", "stolenKeyId", "retag"] as const
@@ -79,6 +79,38 @@ export interface ForgeryContext {
   readonly tampered?: (tampering: Tampering, resignedBy: string | null) => void
 }
 
+/** What a `field` forgery tampers with and who signs it: the values of `packet` and `donor`, and the attacker's own key, unless `context` names others. */
+const fieldOptions = (core: Core, packet: Packet, donor: Packet, variant: number, context: ForgeryContext): TamperOptions => ({
+  plausible: context.plausible ?? plausibleFrom([wireOf(packet).body, wireOf(donor).body]),
+  keys: context.keys ?? [ownKey(core, variant % 3)]
+})
+
+/**
+ * A `field` forgery named exactly: the change made to the body ({@link Tweak}) and who signs the
+ * result (0: the original signature is kept; n: the attacker's own key n - 1).
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface NamedField {
+  readonly tweak: Tweak
+  readonly signer: number
+}
+
+/**
+ * The `field` forgery {@link forge} makes of `packet` with `donor` and `variant` (and no
+ * context), named, so that it can be made again once the donor is gone; `undefined` when the
+ * packet offers no field to tamper with.
+ */
+export const namedField = (core: Core, packet: Packet, donor: Packet, variant: number): Effect.Effect<NamedField | undefined, never, Ed25519> =>
+  Effect.map(tamperPacket(core, packet, variant, fieldOptions(core, packet, donor, variant, {})), (made) =>
+    made === undefined ? undefined : { tweak: tweakOf(made.tampering), signer: made.resignedBy === null ? 0 : (variant % 3) + 1 }
+  )
+
+/** Makes a {@link NamedField} forgery again on `packet`; `undefined` when the packet has no such field or the result no longer decodes. */
+export const forgeNamedField = (core: Core, packet: Packet, named: NamedField): Effect.Effect<Packet | undefined, never, Ed25519> =>
+  Effect.map(retamperPacket(core, packet, named.tweak, named.signer === 0 ? undefined : ownKey(core, named.signer - 1)), (made) => made?.packet)
+
 /** Builds a forged packet of `kind` from `packet`, using `donor` where another message is needed. */
 export const forge = (
   core: Core,
@@ -93,9 +125,7 @@ export const forge = (
     case "tamper":
       return Effect.succeed(tamper(packet, variant))
     case "field": {
-      const plausible = context.plausible ?? plausibleFrom([wire.body, wireOf(donor).body])
-      const keys = context.keys ?? [ownKey(core, variant % 3)]
-      return Effect.map(tamperPacket(core, packet, variant, { plausible, keys }), (made) => {
+      return Effect.map(tamperPacket(core, packet, variant, fieldOptions(core, packet, donor, variant, context)), (made) => {
         if (made === undefined) return tamper(packet, variant)
         context.tampered?.(made.tampering, made.resignedBy)
         return made.packet

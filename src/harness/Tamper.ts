@@ -367,6 +367,30 @@ const apply = (schema: Schema.Top, tag: string, body: Record<string, unknown>, c
   return { tag, path: candidate.path, field: fieldOf(candidate.path), change: candidate.change, name: `${tag}.${pathString(candidate.path)}: ${candidate.change}`, body: tampered }
 }
 
+/**
+ * What a tampering does, named so that it can be done again to another copy of the same message:
+ * the leaf at `path` set to a value, or the array item at `path` dropped.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export type Tweak = { readonly path: Path; readonly set: unknown } | { readonly path: Path; readonly drop: true }
+
+/** The {@link Tweak} a tampering made: its path, and the value its body has there (or the item it dropped). @since 0.3.0 */
+export const tweakOf = (tampering: Tampering): Tweak => {
+  if (tampering.change === "drop") return { path: tampering.path, drop: true }
+  let at: unknown = tampering.body
+  for (const segment of tampering.path) at = (at as Record<string | number, unknown>)[segment]
+  return { path: tampering.path, set: at }
+}
+
+/** The tampering `tweak` makes to an encoded signed `body`; `undefined` if the body is not a message of `schema`, or the result no longer decodes. @since 0.3.0 */
+export const tamperingOf = (schema: Schema.Top, body: unknown, tweak: Tweak): Tampering | undefined => {
+  if (!isRecord(body) || typeof body["_tag"] !== "string") return undefined
+  const candidate = "drop" in tweak ? { path: tweak.path, change: "drop", value: DROP } : { path: tweak.path, change: show(tweak.set), value: tweak.set }
+  return apply(schema, body["_tag"], body, candidate)
+}
+
 /** The candidates for `body`, grouped by path in the Schema's field order. */
 const candidatesByPath = (schema: Schema.Top, body: unknown, plausible: Plausible): { readonly tag: string; readonly body: Record<string, unknown>; readonly paths: ReadonlyArray<ReadonlyArray<Candidate>> } | undefined => {
   if (!isRecord(body) || typeof body["_tag"] !== "string") return undefined
@@ -463,6 +487,18 @@ export const tamperPacket = (core: Core, packet: Packet, variant: number, option
   const signers = options.keys.length + 1
   const tampering = pickTampering(core.Signed.SignedMessage, (packet.payload as AttackerWire).body, options.plausible, Math.floor(variant / signers))
   return tampering === undefined ? Effect.succeed(undefined) : signed(core, packet, tampering, options.keys[(variant % signers) - 1])
+}
+
+/**
+ * Makes a named tampering again ({@link tweakOf}) to a recorded signed packet and signs the
+ * result with `key` (none: the original signature is kept). `undefined` when the packet's body
+ * has no such field, or the result no longer decodes.
+ *
+ * @since 0.3.0
+ */
+export const retamperPacket = (core: Core, packet: Packet, tweak: Tweak, key: AttackerKey | undefined): Effect.Effect<TamperedPacket | undefined, never, Ed25519> => {
+  const tampering = tamperingOf(core.Signed.SignedMessage, (packet.payload as AttackerWire).body, tweak)
+  return tampering === undefined ? Effect.succeed(undefined) : signed(core, packet, tampering, key)
 }
 
 /**

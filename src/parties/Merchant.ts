@@ -82,6 +82,12 @@ export type MerchantPaymentState = "Authorizing" | "Authorized" | "Declined" | "
 /** One payment attempt. @category models @since 0.1.0 */
 export interface MerchantPayment {
   readonly request: AuthorizePayment
+  /**
+   * The browser's id for the `PayNow` that started this attempt. A late copy of that request
+   * (a duplicate, or a retry that arrives after the attempt was declined) starts nothing: it gets
+   * the order's view, as any repeat does.
+   */
+  readonly payNowRequestId: RequestId
   readonly state: MerchantPaymentState
   readonly status: AuthorizationStatus | null
   readonly holdExpiresAt_ms: Timestamp_ms | null
@@ -255,8 +261,10 @@ const onUpdate = (
 const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Timestamp_ms): Effect.Effect<Step<MerchantState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
     const order = yield* orderFor(state, body.sessionId, body.orderId)
-    if (order.state === "Paying" || order.state === "Paid") {
-      // A double click, a retry or a second tab: the order keeps its one live payment.
+    const repeat = order.payments.some((id) => getOwn(state.payments, id)?.payNowRequestId === body.requestId)
+    if (repeat || order.state === "Paying" || order.state === "Paid") {
+      // A double click, a retry or a second tab: the order keeps its one live payment. A late
+      // copy of the click that started an earlier attempt must not start another after a decline.
       return { state, outputs: [send(reply(state, from, viewOf(state, order, body.requestId)))] }
     }
     if (order.state === "Open") return yield* new OutOfOrder({ entity: `order ${order.id}`, state: order.state, input: "PayNow" })
@@ -277,7 +285,7 @@ const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Tim
       expiresAt_ms: (now_ms + AUTHORIZATION_TTL_ms) as Timestamp_ms
     })
     const packet = yield* sealPacket(state.identity, request)
-    const payments = { ...state.payments, [paymentId]: { request, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] } }
+    const payments = { ...state.payments, [paymentId]: { request, payNowRequestId: body.requestId, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] } }
     const paying: MerchantOrder = { ...order, state: "Paying", payments: [...order.payments, paymentId] }
     const next = { ...withOrder(state, paying), payments, outbox: Outbox.add(state.outbox, paymentId, packet, now_ms) }
     return {

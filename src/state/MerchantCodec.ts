@@ -13,7 +13,7 @@
  * @since 0.3.0
  */
 import { Schema } from "effect"
-import { OperationId, OrderId, PartyId, PaymentId, SessionId, Timestamp_ms } from "../domain/Ids.js"
+import { OperationId, OrderId, PartyId, PaymentId, RequestId, SessionId, Timestamp_ms } from "../domain/Ids.js"
 import { Currency } from "../domain/Money.js"
 import { DisplayName } from "../domain/Text.js"
 import { DeliveryOption, OrderLine, ShippingAddress } from "../messages/BrowserMerchant.js"
@@ -57,6 +57,7 @@ export const MerchantOrderRow = exactly<MerchantOrder>()(
 export const MerchantPaymentRow = exactly<MerchantPayment>()(
   Schema.Struct({
     request: AuthorizePayment,
+    payNowRequestId: RequestId,
     state: Schema.Literals(["Authorizing", "Authorized", "Declined", "Captured", "Voided"]),
     status: Schema.NullOr(AuthorizationStatus),
     holdExpiresAt_ms: Schema.NullOr(Timestamp_ms),

@@ -52,7 +52,7 @@ import * as Table from "./Table.js"
 import type { Parts, PartyCodec } from "./Table.js"
 
 export { DOCUMENT, HEADER, StateDecodeError } from "./Errors.js"
-export { FORMAT_VERSION, type EncodedDocument, type EncodedRow, type Parts, type PartyCodec } from "./Table.js"
+export { FORMAT_VERSION, type AnyPartyCodec, type EncodedDocument, type EncodedRow, type Parts, type PartyCodec } from "./Table.js"
 export * as Rows from "./Rows.js"
 export * as BrowserCodec from "./BrowserCodec.js"
 export * as MerchantCodec from "./MerchantCodec.js"
@@ -95,7 +95,8 @@ export type TablesOf<K extends PartyKind> = CodecOf<K> extends PartyCodec<any, a
 /** The header of a party of kind `K`. @since 0.3.0 */
 export type HeaderOf<K extends PartyKind> = CodecOf<K> extends PartyCodec<any, any, infer H, any> ? H : never
 
-const codecOf = (kind: PartyKind): Table.AnyPartyCodec => CODECS[kind] as Table.AnyPartyCodec
+/** The codec of party kind `kind`, as the untyped codec functions take it. @since 0.3.0 */
+export const codecOf = (kind: PartyKind): Table.AnyPartyCodec => CODECS[kind] as Table.AnyPartyCodec
 
 /** The names of the tables a party of kind `kind` keeps. @since 0.3.0 */
 export const tableNames = <K extends PartyKind>(kind: K): ReadonlyArray<keyof TablesOf<K> & string> =>

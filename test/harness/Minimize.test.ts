@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant } from "../../src/bugs/Mutant.js"
-import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, Intercept, Refresh, Replay, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Abandon, Advance, Aimed, Answer, Deliver, Flush, Forge, ForgeField, Intercept, Refresh, Replay, SecondTab, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { minimize } from "../../src/harness/Minimize.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
@@ -21,6 +21,8 @@ const mutantSettings = async (name: string): Promise<HarnessSettings> => {
   return { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 }
 
+/** The merchant reads the gateway's result without verifying its signature: a forged result gets through. */
+let merchantTrustsUnverifiedResult: HarnessSettings
 /** The issuer places the hold before the shopper approves: the shortest failure is a checkout. */
 let holdBeforeApproval: HarnessSettings
 /** The approval's signature does not cover the amount: a man in the middle changes it. */
@@ -29,6 +31,7 @@ let approvalNotBoundToAmount: HarnessSettings
 beforeAll(async () => {
   holdBeforeApproval = await mutantSettings("hold-before-approval")
   approvalNotBoundToAmount = await mutantSettings("approval-not-bound-to-amount")
+  merchantTrustsUnverifiedResult = await mutantSettings("merchant-trusts-unverified-result")
 })
 
 const failsWith = (settings: HarnessSettings, swarm: Swarm, script: ReadonlyArray<HarnessCommand>): string | null => {
@@ -80,5 +83,24 @@ describe("minimize", () => {
     const second = minimize(holdBeforeApproval, STORMY, script, "noUnapprovedDebit")
     expect(second.commands.map(String)).toEqual(first.commands.map(String))
     expect(second.swarm).toEqual(first.swarm)
+  })
+
+  it("Forge - should offer its field forgery named exactly, which forges the same without the donor it drew its value from", () => {
+    // One paid order, a second payment started from a second tab, then a forged result.
+    const before = [new Shop(0, false), new Flush([0]), new Advance(195_372), new Flush([0]), new SecondTab(0)]
+    for (const variant of [945, 946, 947, 948]) {
+      const forge = new Forge("field", "AuthorizationResult", 0, variant)
+      const offered: Array<ReadonlyArray<HarnessCommand>> = []
+      play(merchantTrustsUnverifiedResult, CALM, [...before, forge], (command, world) => offered.push(command.simpler(world)))
+      const named = offered.at(-1)?.[0]
+      expect(named).toBeInstanceOf(ForgeField)
+      expect(String(named)).toMatch(/^ForgeField\("AuthorizationResult", 0, \{"path":\[/)
+      expect(failsWith(merchantTrustsUnverifiedResult, CALM, [...before, named as HarnessCommand])).toBe(failsWith(merchantTrustsUnverifiedResult, CALM, [...before, forge]))
+    }
+    // Seed 10's counterexample: the paid order's result, made to name the second payment and signed with the attacker's own key.
+    const script = [...before, new ForgeField("AuthorizationResult", 0, { tweak: { path: ["id"], set: "ord-1.p2" }, signer: 1 })]
+    expect(failsWith(merchantTrustsUnverifiedResult, CALM, script)).toBe("authenticity")
+    // The reference merchant verifies the result's signature: the same forgery is refused.
+    expect(failsWith({ ...merchantTrustsUnverifiedResult, core: Core }, CALM, script)).toBeNull()
   })
 })

@@ -143,6 +143,38 @@ describe("Tamper", () => {
     })
   })
 
+  describe("tweakOf and tamperingOf", () => {
+    it("tamperingOf - should make the very tampering a tweak names again", () => {
+      let made = 0
+      for (const { packet } of firsts.values()) {
+        for (const tampering of Tamper.tamperings(Signed, bodyOf(packet), plausible)) {
+          expect(Tamper.tamperingOf(Signed, bodyOf(packet), Tamper.tweakOf(tampering))?.body, tampering.name).toEqual(tampering.body)
+          made++
+        }
+      }
+      expect(made).toBeGreaterThan(SIGNED_TAGS.length)
+    })
+
+    it("tamperingOf - should drop an array item, and refuse the drop when the array may not be empty", () => {
+      const recorded = firsts.get("ClearingSubmission")
+      expect(recorded).toBeDefined()
+      const body = bodyOf(recorded?.packet as Packet)
+      const items = body["items"] as ReadonlyArray<unknown>
+      const dropped = Tamper.tamperingOf(Signed, body, { path: ["items", 0], drop: true })
+      if (dropped === undefined) expect(items).toHaveLength(1)
+      else expect(dropped.body["items"]).toEqual(items.slice(1))
+    })
+
+    it("tamperingOf - should make nothing of a tweak whose result does not decode, or of a body that is not a message", () => {
+      const recorded = firsts.get("AuthorizationResult")
+      expect(recorded).toBeDefined()
+      const body = bodyOf(recorded?.packet as Packet)
+      expect(Tamper.tamperingOf(Signed, body, { path: ["id"], set: 42 })).toBeUndefined()
+      expect(Tamper.tamperingOf(Signed, { notAMessage: true }, { path: ["id"], set: "x" })).toBeUndefined()
+      expect(Tamper.tamperingOf(Signed, body, { path: ["id"], set: "ord-9.p1" })?.body["id"]).toBe("ord-9.p1")
+    })
+  })
+
   describe("sweep", () => {
     it("sweep - should give one decoding tampering per field", () => {
       for (const [tag, { packet }] of firsts) {

@@ -73,4 +73,22 @@ if (summary.runs !== 5 || summary.violations !== 0) throw new Error(`harness ent
 console.log(`imported both entries; ${summary.runs} runs, ${summary.steps} steps, no violation`)
 JS
 node use.mjs
+
+say "import the sqlite entry: run the issuer from a file, stop it, start it again"
+cat >sqlite.mjs <<'JS'
+import { Effect } from "effect"
+import { Ed25519Backends, Issuer, Topology } from "checkout-protocol"
+import { StoredParty } from "checkout-protocol/sqlite"
+const keys = Topology.makeKeys(Ed25519Backends.NodeEd25519, "installed")
+const configured = Topology.standardNodes(keys).find((n) => n.id === Topology.ids.issuer).state
+const options = { path: "issuer.sqlite", kind: "Issuer", machine: Issuer.Issuer, identity: configured.identity, initial: () => configured, crypto: Ed25519Backends.NodeEd25519 }
+const first = Effect.runSync(StoredParty.StoredParty.open(options))
+first.step({ _tag: "Tick", now_ms: Topology.START_ms })
+first.close()
+const again = Effect.runSync(StoredParty.StoredParty.open(options))
+if (again.state.ledger.accounts["acct-alice"]?.creditsPosted !== 50000) throw new Error("sqlite entry: the state did not come back")
+again.close()
+console.log("ran the issuer from issuer.sqlite and loaded it back")
+JS
+node --disable-warning=ExperimentalWarning sqlite.mjs
 say "the installed package works"

@@ -350,6 +350,15 @@ describe("Merchant", () => {
       expect(viewOf(result)).toMatchObject({ status: "paying", payment: { paymentId: P2, status: "pending" } })
     })
 
+    it("step - should start nothing on a late copy of the pay-now that started the declined attempt, and answer with the order's view", () => {
+      const before = declined()
+      const result = step(before, receive(fromBrowser(payNow(rid("p"))), at(20_000)))
+      expect(result.state).toBe(before)
+      expect(toGateway(result)).toEqual([])
+      expect(viewOf(result)).toMatchObject({ status: "declined", payment: { paymentId: P1 } })
+      expect(before.payments[P1]?.payNowRequestId).toBe(rid("p"))
+    })
+
     it("step - should refuse to pay an order whose total is zero with InvalidRequest", () => {
       const base = ready()
       const before = { ...base, config: { ...base.config, catalog: { ...base.config.catalog, [skus.mug]: 0, [skus.tea]: 0 }, deliveryFees: { standard: 0, express: 0 } } }

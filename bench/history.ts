@@ -1,0 +1,140 @@
+/**
+ * What a checkout costs as history grows, in memory and on SQLite: one network keeps serving
+ * checkouts (a fresh browser session each) while every party already holds `held` finished
+ * payments, and every step of every party is committed to its own SQLite file in the durable
+ * variant. Also the heap each held payment takes.
+ *
+ * The held payments are copies of one real finished checkout (approved and fully captured): each
+ * row of every per-payment table (orders, payments, records, challenges, holds, journal entries,
+ * ...) copied under new keys, so each party's tables hold `held` times what one checkout leaves.
+ * Accounts, customers and outboxes are not copied. For the timings the copies share their row
+ * objects (what a step costs depends on how many rows a table has, not on what is in them); for
+ * the memory figure every copy is a real one, decoded from its own encoding.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { Effect, type Layer } from "effect"
+import type { Ed25519 } from "../src/crypto/Ed25519.js"
+import type { Node } from "../src/drivers/InMemoryNetwork.js"
+import { StoredNetwork } from "../src/drivers/StoredNetwork.js"
+import { BackOffice, Browser, InMemoryNetwork, Shopper, State, Topology, type Ids } from "../src/index.js"
+
+/** Tables whose rows are not per payment, and so are not copied. */
+const NOT_PER_PAYMENT: ReadonlySet<string> = new Set(["outbox", "accounts", "customers"])
+
+/** Alice's balance: enough for every checkout of the benchmark. */
+const RICH_minor = 100_000_000_000
+
+/** One row of the history table. */
+export interface HistoryRow {
+  readonly held: number
+  readonly inMemory_ms: number
+  readonly sqlite_ms: number | null
+}
+
+/** The parties after one real checkout, approved and fully captured. */
+const finishedCheckout = (layer: Layer.Layer<Ed25519>, keys: Topology.Keys): ReadonlyArray<Node> => {
+  const nodes = Topology.standardNodes(keys, { aliceBalance_minor: RICH_minor })
+  const net = new InMemoryNetwork.InMemoryNetwork(layer, nodes, Topology.START_ms)
+  Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+  Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+  Shopper.wait(net, 2_000)
+  const payment = BackOffice.lastPayment(net)
+  const total = net.state<Browser.BrowserState>(Topology.ids.browser).order?.total.amount_minor ?? 0
+  BackOffice.capture(net, payment, total)
+  Shopper.wait(net, 20_000)
+  return nodes.map((n) => ({ ...n, state: net.state(n.id) }))
+}
+
+/** `state` with every per-payment row copied `held - 1` more times, each copy made by `copy`. */
+const withHistory = (kind: State.PartyKind, state: unknown, held: number, copy: (table: string, row: unknown) => unknown): unknown => {
+  const codec = State.codecOf(kind)
+  const parts = codec.split(state)
+  const tables = Object.fromEntries(
+    Object.entries(parts.tables as Readonly<Record<string, Readonly<Record<string, unknown>>>>).map(([table, rows]) => {
+      if (NOT_PER_PAYMENT.has(table)) return [table, rows]
+      const entries: Array<readonly [string, unknown]> = []
+      for (const [key, row] of Object.entries(rows)) {
+        entries.push([key, row])
+        for (let i = 1; i < held; i++) entries.push([`${key}#${i}`, copy(table, row)])
+      }
+      return [table, Object.fromEntries(entries)]
+    })
+  )
+  return codec.join({ ...parts, tables }, kind === "Browser" ? null : (state as { readonly identity: unknown }).identity)
+}
+
+/** The template's parties, each holding `held` payments, rows shared. */
+const nodesHolding = (template: ReadonlyArray<Node>, held: number): ReadonlyArray<Node> =>
+  template.map((n) => ({ ...n, state: withHistory(n.machine.kind as State.PartyKind, n.state, held, (_table, row) => row) }))
+
+/** Runs `count` approved checkouts, each from a fresh browser session; returns the mean milliseconds per checkout. */
+const checkouts = (net: InMemoryNetwork.InMemoryNetwork, browser: Node, count: number, first: number): number => {
+  const start_ms = performance.now()
+  for (let n = first; n < first + count; n++) {
+    browser.state = Browser.initial(Topology.ids.browser, Topology.ids.merchant, `bench-${n}` as Ids.SessionId)
+    Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+    Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+    Shopper.wait(net, 2_000)
+    const screen = net.state<Browser.BrowserState>(Topology.ids.browser).screen
+    if (screen !== "Approved") throw new Error(`bench: checkout ${n} ended on "${screen}"`)
+  }
+  return (performance.now() - start_ms) / count
+}
+
+/** Mean milliseconds per checkout on a network of `nodes`, after `warmup` unmeasured checkouts. */
+const perCheckout = (net: InMemoryNetwork.InMemoryNetwork, nodes: ReadonlyArray<Node>, warmup: number, count: number): number => {
+  const browser = nodes.find((n) => n.id === Topology.ids.browser)
+  if (browser === undefined) throw new Error("bench: no browser")
+  checkouts(net, browser, warmup, 1)
+  return checkouts(net, browser, count, 1 + warmup)
+}
+
+/**
+ * Per-checkout time with each number of payments held, in memory and (up to `sqliteUpTo` held)
+ * with every party on its own SQLite file (`synchronous = FULL`, in a temporary folder).
+ */
+export const benchHistory = (
+  layer: Layer.Layer<Ed25519>,
+  sizes: ReadonlyArray<number>,
+  options: { readonly checkouts: number; readonly sqliteUpTo: number }
+): ReadonlyArray<HistoryRow> => {
+  const keys = Topology.makeKeys(layer, "bench-history")
+  const template = finishedCheckout(layer, keys)
+  return sizes.map((held) => {
+    const memoryNodes = nodesHolding(template, held)
+    const inMemory_ms = perCheckout(new InMemoryNetwork.InMemoryNetwork(layer, memoryNodes, Topology.START_ms), memoryNodes, 2, options.checkouts)
+    if (held > options.sqliteUpTo) return { held, inMemory_ms, sqlite_ms: null }
+    const folder = mkdtempSync(join(tmpdir(), "checkout-bench-"))
+    try {
+      const storedNodes = nodesHolding(template, held)
+      const net = new StoredNetwork(layer, storedNodes, Topology.START_ms, folder)
+      const sqlite_ms = perCheckout(net, storedNodes, 2, options.checkouts)
+      net.close()
+      return { held, inMemory_ms, sqlite_ms }
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+}
+
+/** Heap bytes per finished payment held, over `held` real copies (each decoded from its own encoding); needs `--expose-gc`, else `null`. */
+export const heapPerPayment = (layer: Layer.Layer<Ed25519>, held: number): number | null => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) return null
+  const template = finishedCheckout(layer, Topology.makeKeys(layer, "bench-memory"))
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const copies = template.map((n) => {
+    const kind = n.machine.kind as State.PartyKind
+    return withHistory(kind, n.state, held, (table, row) =>
+      Effect.runSync(State.decodeRow(kind, table as never, "copy", State.encodeRow(kind, table as never, row as never)))
+    )
+  })
+  gc()
+  const bytes = process.memoryUsage().heapUsed - before
+  if (copies.length === 0) throw new Error("bench: no parties")
+  return bytes / held
+}

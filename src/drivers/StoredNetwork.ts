@@ -1,0 +1,51 @@
+/**
+ * An in-memory network whose parties each keep their state in their own SQLite file: every step's
+ * writes are committed to the stepping party's file before its packets are sent, as
+ * {@link StoredParty} does for a party on its own. The benchmarks measure the cost of durability
+ * with it.
+ *
+ * @since 0.3.0
+ */
+import type { Layer } from "effect"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
+import { changesOf, isEmpty } from "../state/Changes.js"
+import { codecOf, isPartyKind, type PartyKind } from "../state/State.js"
+import { InMemoryNetwork, type Node } from "./InMemoryNetwork.js"
+import { SqliteStore, type Synchronous } from "./SqliteStore.js"
+
+/**
+ * The network, with one store per party in `folder` (`<party id>.sqlite`, created with the
+ * party's state as given).
+ *
+ * @category drivers
+ * @since 0.3.0
+ */
+export class StoredNetwork extends InMemoryNetwork {
+  readonly #stores = new Map<string, SqliteStore<PartyKind>>()
+
+  /** A network over `nodes` whose states are written to new files in `folder`. */
+  constructor(crypto: Layer.Layer<Ed25519>, nodes: ReadonlyArray<Node>, now_ms: Timestamp_ms, folder: string, synchronous: Synchronous = "FULL") {
+    super(crypto, nodes, now_ms)
+    for (const n of nodes) {
+      const kind = n.machine.kind
+      if (!isPartyKind(kind)) throw new Error(`StoredNetwork: no codec for a ${kind}`)
+      const store = SqliteStore.open(`${folder}/${n.id}.sqlite`, kind, synchronous)
+      store.create(n.state as never)
+      this.#stores.set(n.id, store)
+    }
+  }
+
+  /** Commits the step's writes to the party's file. */
+  protected override stepped(id: PartyId, kind: string, before: unknown, after: unknown): void {
+    const store = this.#stores.get(id)
+    if (store === undefined || !isPartyKind(kind)) return
+    const changes = changesOf(codecOf(kind), before, after)
+    if (!isEmpty(changes)) store.commit(changes)
+  }
+
+  /** Closes every file. */
+  close(): void {
+    for (const store of this.#stores.values()) store.close()
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The durable store: a step's writes are exactly the difference between its states; a state
+ * committed to SQLite loads back equal; a bad or foreign file is a typed error; and a party run
+ * from its file through a whole checkout, reopened halfway, ends where the in-memory one does.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { Cause, Effect, Exit } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { SqliteStore } from "../../src/drivers/SqliteStore.js"
+import { StoredParty } from "../../src/drivers/StoredParty.js"
+import {
+  BackOffice,
+  Browser,
+  Changes,
+  Ed25519Backends,
+  InMemoryNetwork,
+  Issuer,
+  Shopper,
+  State,
+  Topology,
+  type Ids,
+  type Machine
+} from "../../src/index.js"
+import { identityOf } from "../state/support.js"
+
+const crypto = Ed25519Backends.NodeEd25519
+const keys = Topology.makeKeys(crypto, "store")
+const folder = mkdtempSync(join(tmpdir(), "checkout-store-"))
+afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+/** One step of one party: its kind and its states before and after. */
+interface Stepped {
+  readonly kind: State.PartyKind
+  readonly before: unknown
+  readonly after: unknown
+}
+
+/** An in-memory network that records every step's states. */
+class RecordingNetwork extends InMemoryNetwork.InMemoryNetwork {
+  readonly steps: Array<Stepped> = []
+
+  protected override stepped(_id: Ids.PartyId, kind: string, before: unknown, after: unknown): void {
+    if (State.isPartyKind(kind)) this.steps.push({ kind, before, after })
+  }
+}
+
+/** A checkout, approved, captured, partly refunded and settled. */
+const settledCheckout = (): RecordingNetwork => {
+  const net = new RecordingNetwork(crypto, Topology.standardNodes(keys), Topology.START_ms)
+  Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+  Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+  Shopper.wait(net, 2_000)
+  const payment = BackOffice.lastPayment(net)
+  BackOffice.capture(net, payment, 1_000)
+  BackOffice.refund(net, payment, 100)
+  BackOffice.endOfDay(net)
+  return net
+}
+
+const failureOf = <A, E>(effect: Effect.Effect<A, E>): E => {
+  const exit = Effect.runSyncExit(effect)
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  return Cause.squash(exit.cause) as E
+}
+
+const issuerInitial = (): Issuer.IssuerState =>
+  Topology.standardNodes(keys).find((n) => n.id === Topology.ids.issuer)?.state as Issuer.IssuerState
+
+describe("Changes", () => {
+  const net = settledCheckout()
+
+  it("changesOf - should be, for every step of a settled checkout, exactly what turns the stored state before into the one after", () => {
+    expect(net.steps.length).toBeGreaterThan(50)
+    let written = 0
+    for (const [index, { kind, before, after }] of net.steps.entries()) {
+      const changes = Changes.changesOf(State.codecOf(kind), before, after)
+      written += changes.rows.length
+      const applied = Changes.applyChanges(State.encodeState(kind, before as never), changes)
+      expect(applied, `step ${index} of the ${kind}`).toEqual(State.encodeState(kind, after as never))
+    }
+    expect(written).toBeGreaterThan(0)
+  })
+
+  it("changesOf - should write nothing for a step that changes nothing, and only the rows a step touched", () => {
+    const idle = net.steps.filter((s) => s.before === s.after)
+    expect(idle.length).toBeGreaterThan(0)
+    for (const { kind, before, after } of idle) expect(Changes.isEmpty(Changes.changesOf(State.codecOf(kind), before, after))).toBe(true)
+    const issuerRows = State.encodeState("Issuer", net.state<Issuer.IssuerState>(Topology.ids.issuer)).tables
+    const total = Object.values(issuerRows).reduce((n, rows) => n + Object.keys(rows).length, 0)
+    const largest = Math.max(...net.steps.filter((s) => s.kind === "Issuer").map((s) => Changes.changesOf(State.codecOf("Issuer"), s.before, s.after).rows.length))
+    expect(largest).toBeLessThan(total)
+  })
+})
+
+describe("SqliteStore", () => {
+  const issuer = settledCheckout().state<Issuer.IssuerState>(Topology.ids.issuer)
+
+  it("create and load - should give back the state it was given, on a file", () => {
+    const store = SqliteStore.open(join(folder, "issuer-roundtrip.sqlite"), "Issuer")
+    expect(store.isEmpty()).toBe(true)
+    store.create(issuer)
+    store.close()
+    const reopened = SqliteStore.open(join(folder, "issuer-roundtrip.sqlite"), "Issuer")
+    expect(reopened.isEmpty()).toBe(false)
+    expect(Effect.runSync(reopened.load(issuer.identity))).toEqual(issuer)
+    reopened.close()
+  })
+
+  it("commit - should apply a step's writes, deletions included", () => {
+    const store = SqliteStore.open(":memory:", "Issuer")
+    const initial = issuerInitial()
+    store.create(initial)
+    store.commit(Changes.changesOf(State.codecOf("Issuer"), initial, issuer))
+    expect(Effect.runSync(store.load(issuer.identity))).toEqual(issuer)
+    // Back to the initial state: every row added since is deleted.
+    store.commit(Changes.changesOf(State.codecOf("Issuer"), issuer, initial))
+    expect(Effect.runSync(store.load(issuer.identity))).toEqual(initial)
+    store.close()
+  })
+
+  it("load - should refuse a corrupted row, a foreign row, another kind's file and an empty file with a typed error", () => {
+    const path = join(folder, "issuer-bad.sqlite")
+    const store = SqliteStore.open(path, "Issuer")
+    store.create(issuer)
+    const db = new DatabaseSync(path)
+    const key = Object.keys(issuer.authorizations)[0] ?? ""
+    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Issuer.authorizations","row":', key)
+    expect(failureOf(store.load(issuer.identity))).toMatchObject({ _tag: "StateDecodeError", table: "authorizations", key })
+    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', key)
+    expect(failureOf(store.load(issuer.identity)).detail).toBe("a foreign row: it belongs to Gateway.payments, not Issuer.authorizations")
+    db.close()
+    store.close()
+    const asGateway = SqliteStore.open(path, "Gateway")
+    const gatewayIdentity = Topology.standardNodes(keys).find((n) => n.id === Topology.ids.gateway)?.state.identity
+    expect(failureOf(asGateway.load(gatewayIdentity)).detail).toBe("a foreign state: it is a Issuer's, not a Gateway's")
+    asGateway.close()
+    const empty = SqliteStore.open(":memory:", "Issuer")
+    expect(failureOf(empty.load(issuer.identity)).detail).toMatch(/no state was ever created/)
+    empty.close()
+  })
+})
+
+describe("StoredParty", () => {
+  it("open, step, reopen - should run the issuer from its file through a checkout, restarted halfway, to the same end as in memory", () => {
+    const path = join(folder, "issuer-run.sqlite")
+    const options = {
+      path,
+      kind: "Issuer" as const,
+      machine: Issuer.Issuer,
+      identity: issuerInitial().identity,
+      initial: issuerInitial,
+      crypto
+    }
+    let party = Effect.runSync(StoredParty.open(options))
+    // The network runs every party but the issuer in memory and hands the issuer's packets to its stored copy.
+    const nodes = Topology.standardNodes(keys).filter((n) => n.id !== Topology.ids.issuer)
+    const net = new (class extends InMemoryNetwork.InMemoryNetwork {
+      protected override receive(packet: Machine.Packet): void {
+        if (packet.to !== Topology.ids.issuer) return super.receive(packet)
+        for (const output of party.step({ _tag: "Receive", now_ms: this.now_ms, packet })) if (output._tag === "Send") this.inFlight.push(output.packet)
+      }
+    })(crypto, nodes, Topology.START_ms)
+    Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+    expect(Object.keys(party.state.challenges)).toHaveLength(1)
+    // The issuer's process stops and starts again: its state comes back from the file.
+    party.close()
+    party = Effect.runSync(StoredParty.open(options))
+    expect(Object.keys(party.state.challenges)).toHaveLength(1)
+    Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+    Shopper.wait(net, 2_000)
+    expect(net.state<Browser.BrowserState>(Topology.ids.browser).screen).toBe("Approved")
+    const stored = SqliteStore.open(path, "Issuer")
+    expect(Effect.runSync(stored.load(identityOf("Issuer", party.state)))).toEqual(party.state)
+    stored.close()
+    party.close()
+  })
+})
