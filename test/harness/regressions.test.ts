@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import type { Bug } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
+import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import { Advance, Aimed, Answer, Flush, Replay, SecondTab, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
@@ -34,7 +33,7 @@ describe("regressions", () => {
       new Flush([0]),
       new SecondTab(0, "delivery"),
       new Advance(14_216),
-      new Aimed("deliver", "GetOrder", "browser-1.1", "merchant-1"),
+      new Aimed("deliver", "GetOrder", Core.Ids.PartyId.make("browser-1.1"), Core.Ids.PartyId.make("merchant-1")),
       new Replay("SelectDelivery", 7, 0),
       new Replay("PayNow", 5, 0),
       new Flush([0]),
