@@ -50,6 +50,8 @@ class Child {
     const args = [SCRIPT, party, file, label, ...(flaw === null ? [] : [flaw])]
     this.#process = spawn(process.execPath, ["--import", "tsx", "--disable-warning=ExperimentalWarning", ...args], { cwd: ROOT })
     this.#process.stderr.on("data", (chunk: Buffer) => process.stderr.write(chunk))
+    // A write to a child that has just died fails with EPIPE: the death is seen on its exit.
+    this.#process.stdin.on("error", () => undefined)
     this.#lines = createInterface({ input: this.#process.stdout })
     this.#exited = new Promise((resolve) => this.#process.once("exit", () => resolve("died")))
   }
@@ -58,7 +60,11 @@ class Child {
   async request(input: Input, kill: Kill | null): Promise<ReadonlyArray<Packet> | "died"> {
     const answer = new Promise<ReadonlyArray<Packet>>((resolve) => this.#lines.once("line", (line) => resolve((JSON.parse(line) as { sent: Array<Packet> }).sent)))
     this.#process.stdin.write(`${JSON.stringify({ input, die: kill === "outside" ? null : kill })}\n`)
-    if (kill === "outside") this.#process.kill("SIGKILL")
+    if (kill === "outside") {
+      // Killed the moment the request is written: whatever it did of it, its answer is lost.
+      this.#process.kill("SIGKILL")
+      return this.#exited
+    }
     return Promise.race([answer, this.#exited])
   }
 
