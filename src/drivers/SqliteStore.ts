@@ -22,9 +22,9 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite"
 import { Effect } from "effect"
 import type { PartyId } from "../domain/Ids.js"
-import { changesOf, type Changes } from "../state/Changes.js"
+import { changesOf, isEmpty, type Changes } from "../state/Changes.js"
 import { DOCUMENT, HEADER, StateDecodeError } from "../state/Errors.js"
-import { CODECS, codecOf, decodeState, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
+import { codecOf, decodeState, tableNames, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
 import { FORMAT_VERSION, parseJson, type EncodedRow } from "../state/Table.js"
 
 /** How hard a commit waits for the disk. @category models @since 0.3.0 */
@@ -75,7 +75,7 @@ export class SqliteStore<K extends PartyKind> {
     const db = new DatabaseSync(path)
     db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous};`)
     db.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
-    for (const table of Object.keys(CODECS[kind].tables)) {
+    for (const table of tableNames(kind)) {
       db.exec(`CREATE TABLE IF NOT EXISTS ${sqlTable(table)} (key TEXT PRIMARY KEY, row TEXT NOT NULL) WITHOUT ROWID`)
     }
     return new SqliteStore(kind, db)
@@ -104,6 +104,12 @@ export class SqliteStore<K extends PartyKind> {
     this.#transaction(() => this.#write(changes))
   }
 
+  /** Commits the writes that turn the party's state `before` into `after` (a step's, or a restart's), if there are any. */
+  commitStep(before: StateOf<K>, after: StateOf<K>): void {
+    const changes = changesOf(codecOf(this.kind), before, after)
+    if (!isEmpty(changes)) this.commit(changes)
+  }
+
   /**
    * Loads the stored state of the party `identity` names: every row decoded through the codec.
    * Fails with a {@link StateDecodeError} on a row or header that does not decode, or a file of
@@ -120,7 +126,7 @@ export class SqliteStore<K extends PartyKind> {
       if (missing !== undefined) return yield* new StateDecodeError({ kind, table: DOCUMENT, key: null, detail: `the store holds no ${missing}: no state was ever created in it` })
       const header = yield* parseJson(kind, HEADER, null, meta.get("header") ?? "")
       const tables: Record<string, Record<string, EncodedRow>> = {}
-      for (const table of Object.keys(CODECS[kind].tables)) {
+      for (const table of tableNames(kind)) {
         const rows: Array<readonly [string, EncodedRow]> = []
         for (const { key, row } of db.prepare(`SELECT key, row FROM ${sqlTable(table)} ORDER BY key`).all() as Array<{ key: string; row: string }>) {
           rows.push([key, (yield* parseJson(kind, table, key, row)) as EncodedRow])

@@ -9,8 +9,7 @@
 import type { Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
-import { changesOf, isEmpty } from "../state/Changes.js"
-import { codecOf, isPartyKind, type PartyKind } from "../state/State.js"
+import { isPartyKind, type PartyKind } from "../state/State.js"
 import { InMemoryNetwork, type Node } from "./InMemoryNetwork.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -37,11 +36,8 @@ export class StoredNetwork extends InMemoryNetwork {
   }
 
   /** Commits the step's writes to the party's file. */
-  protected override stepped(id: PartyId, kind: string, before: unknown, after: unknown): void {
-    const store = this.#stores.get(id)
-    if (store === undefined || !isPartyKind(kind)) return
-    const changes = changesOf(codecOf(kind), before, after)
-    if (!isEmpty(changes)) store.commit(changes)
+  protected override stepped(id: PartyId, _kind: string, before: unknown, after: unknown): void {
+    this.#stores.get(id)?.commitStep(before as never, after as never)
   }
 
   /** Closes every file. */

@@ -4,7 +4,7 @@
  * Each input goes through four phases, in this order:
  *
  * 1. **step**: the pure machine decides the next state and outputs, in memory;
- * 2. **commit**: the step's writes ({@link Changes.changesOf}: the rows it changed, its outbox
+ * 2. **commit**: the step's writes (`Changes.changesOf`: the rows it changed, its outbox
  *    among them) go to the file in one transaction;
  * 3. **send**: only then are the step's packets handed back to the caller to send;
  * 4. the new state replaces the old one in memory.
@@ -25,9 +25,8 @@
 import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Input, Machine, Output } from "../machine/Machine.js"
-import { changesOf, isEmpty } from "../state/Changes.js"
 import type { StateDecodeError } from "../state/Errors.js"
-import { codecOf, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
+import type { IdentityOf, PartyKind, StateOf } from "../state/State.js"
 import { syncRunner, type SyncRunner } from "./Runner.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -88,8 +87,7 @@ export class StoredParty<K extends PartyKind, I extends Input> {
     return store.load(options.identity).pipe(
       Effect.map((loaded) => {
         const restarted = options.machine.restart(loaded)
-        const changes = changesOf(codecOf(options.kind), loaded, restarted)
-        if (!isEmpty(changes)) store.commit(changes)
+        store.commitStep(loaded, restarted)
         return new StoredParty(options, store, restarted)
       }),
       Effect.tapError(() => Effect.sync(() => store.close()))
@@ -105,8 +103,7 @@ export class StoredParty<K extends PartyKind, I extends Input> {
   step(input: I): ReadonlyArray<Output> {
     const { state, outputs } = this.#run(this.#options.machine.step(this.#state, input))
     this.#options.observe?.("stepped")
-    const changes = changesOf(codecOf(this.#options.kind), this.#state, state)
-    if (!isEmpty(changes)) this.#store.commit(changes)
+    this.#store.commitStep(this.#state, state)
     this.#state = state
     this.#options.observe?.("committed")
     return outputs

@@ -296,6 +296,12 @@ const aim = (packets: ReadonlyArray<Packet>, tags: ReadonlyArray<string>, target
 /** Every message type, signed or not. */
 const ALL_TAGS: ReadonlyArray<string> = [...SIGNED_TAGS, "CreateOrder", "GetOrder", "OrderView", "PayNow", "RequestRefused", "SelectDelivery", "SetShippingAddress"]
 
+/** Counts a forgery of kind `kind` made from `original`, and sends it to the original's recipient. */
+const injectForged = (world: World, kind: ForgeryKind, original: Packet, forged: Packet): void => {
+  countAttack(world, "forge", kind, original)
+  world.injectForgery(`attacker: forge (${kind}) a ${tagOf(original)} to ${original.to}`, original.to, forged)
+}
+
 /** Forges a packet from a recorded signed one and sends it to the original's recipient. */
 export class Forge extends Base {
   constructor(
@@ -311,9 +317,7 @@ export class Forge extends Base {
     const packet = aim(recorded, SIGNED_TAGS, this.target, this.recordIndex)
     const donor = pick(recorded, this.variant)
     if (packet === undefined || donor === undefined) return
-    countAttack(world, "forge", this.kind, packet)
-    const forged = world.run(forge(world.core, this.kind, packet, donor, this.variant))
-    world.injectForgery(`attacker: forge (${this.kind}) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
+    injectForged(world, this.kind, packet, world.run(forge(world.core, this.kind, packet, donor, this.variant)))
   }
   /**
    * A field forgery named exactly (which field, changed to what, signed by whom), so that removing
@@ -352,8 +356,7 @@ export class ForgeField extends Base {
     const packet = aim(signedRecorded(world), SIGNED_TAGS, this.tag, this.recordIndex)
     const forged = packet === undefined ? undefined : world.run(forgeNamedField(world.core, packet, this.field))
     if (packet === undefined || forged === undefined) return
-    countAttack(world, "forge", "field", packet)
-    world.injectForgery(`attacker: forge (field) a ${tagOf(packet)} to ${packet.to}`, packet.to, forged)
+    injectForged(world, "field", packet, forged)
   }
   /** The same forgery of the newest message of its type. */
   override simpler(): ReadonlyArray<HarnessCommand> {
