@@ -29,6 +29,8 @@ export const BugRow = Schema.Struct({
   bug: Schema.String,
   caught: Schema.Int,
   seeds: Schema.Int,
+  /** The seeds on which no invariant caught it within the budget: the ones to replay. */
+  escapedOn: Schema.Array(Schema.Int),
   /** The median number of runs until the first failure, over the seeds that caught it. */
   medianRuns: Schema.NullOr(Schema.Int),
   /** The longest shrunk counterexample, in commands. */
@@ -64,6 +66,7 @@ export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
   const core = await loadMutant(bug)
   const started = performance.now()
   const runsToCatch: Array<number> = []
+  const escapedOn: Array<number> = []
   const shrunk: Array<number> = []
   let example: string | null = null
   const caughtBy = new Set<string>()
@@ -73,6 +76,8 @@ export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
     if (summary.failedAtRun !== null && summary.broken !== null && summary.broken !== "crash") {
       runsToCatch.push(summary.failedAtRun)
       caughtBy.add(summary.broken)
+    } else {
+      escapedOn.push(seed)
     }
     if (summary.shrunkCommands !== null && summary.report !== null && summary.shrunkCommands >= Math.max(0, ...shrunk)) example = summary.report
     if (summary.shrunkCommands !== null) shrunk.push(summary.shrunkCommands)
@@ -81,6 +86,7 @@ export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
     bug: bug.name,
     caught: runsToCatch.length,
     seeds,
+    escapedOn,
     medianRuns: median(runsToCatch),
     shrunkSteps: shrunk.length === 0 ? null : Math.max(...shrunk),
     caughtBy: [...caughtBy].sort(),

@@ -40,7 +40,7 @@ const proveInChild = (bug: Bug, seeds: number): Promise<BugRow> =>
         resolve(Schema.decodeUnknownSync(BugRow)(JSON.parse(out)))
       } catch {
         // A mutant that crashes the harness itself counts as not caught, with the crash as its example.
-        resolve({ bug: bug.name, caught: 0, seeds, medianRuns: null, shrunkSteps: null, caughtBy: [], wall_s: 0, example: `the bug's process exited with ${code}:\n${err.slice(-3000)}` })
+        resolve({ bug: bug.name, caught: 0, seeds, escapedOn: Array.from({ length: seeds }, (_, i) => i + 1), medianRuns: null, shrunkSteps: null, caughtBy: [], wall_s: 0, example: `the bug's process exited with ${code}:\n${err.slice(-3000)}` })
       }
     })
   })
@@ -63,7 +63,7 @@ const inParallel = async <T, R>(items: ReadonlyArray<T>, width: number, f: (item
 /** Prints the rows as a Markdown table, or as JSON, and the failures' examples on standard error. */
 const printRows = (rows: ReadonlyArray<BugRow>, json: boolean): void => {
   if (json) {
-    console.log(JSON.stringify(rows.map(({ bug, caught, seeds, medianRuns, shrunkSteps, caughtBy }) => ({ bug, caught, seeds, medianRuns, shrunkSteps, caughtBy }))))
+    console.log(JSON.stringify(rows.map(({ bug, caught, seeds, escapedOn, medianRuns, shrunkSteps, caughtBy }) => ({ bug, caught, seeds, escapedOn, medianRuns, shrunkSteps, caughtBy }))))
   } else {
     console.log("| bug | caught | median runs to catch | longest shrunk counterexample (commands) | caught by |")
     console.log("| --- | --- | --- | --- | --- |")
@@ -71,7 +71,7 @@ const printRows = (rows: ReadonlyArray<BugRow>, json: boolean): void => {
   }
   const failed = rows.filter(rowFails)
   if (failed.length === 0) return
-  process.stderr.write(`\nNot caught on every seed, or shrunk beyond its bound: ${failed.map((r) => `${r.bug} (at most ${boundOf(r.bug)} commands)`).join(", ")}\n`)
+  process.stderr.write(`\nNot caught on every seed, or shrunk beyond its bound: ${failed.map((r) => `${r.bug} (at most ${boundOf(r.bug)} commands${r.escapedOn.length === 0 ? "" : `; escaped on seed${r.escapedOn.length === 1 ? "" : "s"} ${r.escapedOn.join(", ")}`})`).join(", ")}\n`)
   for (const r of failed) if (r.example !== null) process.stderr.write(`\n--- ${r.bug}\n${r.example.slice(0, 4000)}\n`)
   process.exitCode = 1
 }
