@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts` and the declared-transitions check of `src/harness/World.ts`. */
+/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts` and the declared-transitions check of `src/harness/World.ts`. */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",
@@ -29,6 +29,7 @@ export const HARNESS_CHECKS = [
   "conservation",
   "settlementExactlyOnce",
   "liveness",
+  "canary",
   "declaredTransitions"
 ] as const
 
@@ -63,6 +64,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "instruction-cycle-not-signed": { breaks: "a signature binds every field: an instruction's cycle", caughtBy: ["authenticity"] },
   "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
   "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },
+  "hold-expiry-in-seconds": { breaks: "a checkout on a calm network succeeds: approved, captured, settled", caughtBy: ["canary"] },
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
   "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] },

@@ -321,6 +321,12 @@ export const BUGS: ReadonlyArray<Bug> = [
     ]
   },
   {
+    name: "hold-expiry-in-seconds",
+    description:
+      "Nothing succeeds: the issuer's ledger compares a capture's time in milliseconds with the hold's expiry read as seconds, so every capture is refused as expired. Every party agrees and nothing is lost; only the canary, a checkout that must succeed, notices.",
+    edits: [{ file: "ledger/Ledger.ts", find: "    if (now_ms >= h.expiresAt_ms) return refuse(\"HoldExpired\"", replace: "    if (now_ms >= h.expiresAt_ms / 1000) return refuse(\"HoldExpired\"" }]
+  },
+  {
     name: "netting-ignores-currency",
     maxShrunk: SETTLEMENT_BOUND,
     description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",

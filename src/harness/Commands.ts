@@ -586,7 +586,7 @@ type Portion = "all" | "half" | "one"
 const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
 
 /** The merchant's staff ask for one operation on a payment; the model records what they asked. */
-const staffAsk = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number): void => {
+export const staffAsk = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number): void => {
   const paymentId = payment.request.id
   const now_ms = world.net.now_ms
   const input = operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }

@@ -9,7 +9,8 @@ import type { Ed25519 } from "../crypto/Ed25519.js"
 import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
-import type { ClearingHouseState } from "../parties/ClearingHouse.js"
+import { canary } from "./Canary.js"
+import { quiescenceRounds } from "./Quiescence.js"
 import type { Machine } from "../machine/Machine.js"
 import { scopeArbitrary } from "./Scope.js"
 import { runnerFor, World, type Swarm } from "./World.js"
@@ -47,54 +48,18 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
   replayRate: fc.double({ min: 0, max: 0.5, noNaN: true })
 })
 
-/** How far the clock moves in each round of quiescence: RETRY_MAX_ms, so every outbox entry falls due in each round. */
-const QUIESCENCE_STEP_ms = 16_000
-
-/** The longest the world may take to quiesce: rounds of delivering everything, then `QUIESCENCE_STEP_ms` (16 s) passing. */
-export const QUIESCENCE_ROUNDS = 20
-
-/** Faults stop: delivers every packet in flight, including the ones the deliveries cause. */
-const deliverAll = (world: World): void => {
-  for (let delivered = 0; world.net.inFlight.length > 0 && delivered < 2_000; delivered++) {
-    const packet = world.net.inFlight.shift()
-    if (packet === undefined) return
-    world.receive(`fair delivery of a packet ${packet.from} -> ${packet.to}`, packet.to, packet)
-    world.trimNetwork()
-  }
-}
-
-/** Whether the clearing house's open cycle has items to close. */
-const cycleToClose = (world: World): boolean => {
-  const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
-  return (clearing.cycles[String(clearing.cycle)]?.items.length ?? 0) > 0
-}
-
-/**
- * Rounds of delivering everything in flight, closing the clearing cycle if it has items, and
- * letting `QUIESCENCE_STEP_ms` (16 s) pass, until the world is at rest or {@link QUIESCENCE_ROUNDS}
- * rounds have passed. At rest means nothing is in flight after the clock moved and no cycle waits
- * to be closed: every outbox entry falls due in each round and a waiting browser polls, so an
- * empty network then means every outbox is empty and nobody waits; further rounds would only tick
- * idle parties.
- */
-const quiescenceRounds = (world: World): void => {
-  for (let round = 0; round < QUIESCENCE_ROUNDS; round++) {
-    deliverAll(world)
-    if (cycleToClose(world)) world.input("quiescence: the clearing house closes the cycle", world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
-    world.advance(`quiescence: ${QUIESCENCE_STEP_ms / 1000} s pass`, QUIESCENCE_STEP_ms)
-    if (world.net.inFlight.length === 0 && !cycleToClose(world)) return
-  }
-}
-
 /**
  * Faults stop: deliver everything in flight and let time pass so retries, expiries and clearing
  * cycles happen; then let every hold reach its expiry, and do it all again; then check liveness.
+ * Last, the canary (`Canary.ts`): one honest checkout on the calm network must succeed and settle, and
+ * every invariant must still hold after it.
  */
 export const settle = (world: World): void => {
   quiescenceRounds(world)
   world.advance("quiescence: every hold reaches its expiry", world.core.Issuer.HOLD_TTL_ms)
   quiescenceRounds(world)
   checkQuiescent(world, "the world quiesced")
+  if (canary(world)) checkQuiescent(world, "the canary's checkout settled")
 }
 
 /** A script's run: the world it left, the commands that ran, and what broke (`null` if nothing did). */

@@ -20,15 +20,18 @@ import type { World } from "./World.js"
 
 /**
  * The shopper fills a cart and goes through checkout up to "pay now" on a reliable session
- * (nothing on that stretch touches money, so it is not where the faults are aimed).
+ * (nothing on that stretch touches money, so it is not where the faults are aimed). Each request
+ * is followed by two deliveries of session packets, the oldest in flight, or with `ownOnly` the
+ * oldest to or from this shopper's page (the canary's checkout, which other pages' polling must
+ * not hold up).
  */
-const checkoutOnReliableSession = (world: World, shopper: Customer): void => {
+export const checkoutOnReliableSession = (world: World, shopper: Customer, ownOnly = false): void => {
   const { core } = world
   const browser = shopper.browser
   const exchange = (label: string, input: { readonly _tag: string; readonly now_ms: Timestamp_ms } & Record<string, unknown>) => {
     world.input(label, browser, input)
     for (let i = 0; i < 2; i++) {
-      const at = world.net.inFlight.findIndex((p) => p.channel === "session")
+      const at = world.net.inFlight.findIndex((p) => p.channel === "session" && (!ownOnly || p.from === browser || p.to === browser))
       const packet = at < 0 ? undefined : world.net.inFlight.splice(at, 1)[0]
       if (packet !== undefined) deliver(world, packet)
     }
@@ -54,7 +57,7 @@ const shopperAt = (world: World, index: number): Customer => {
 const payerOf = (world: World, shopper: Customer) => new world.core.Common.Payer({ issuer: shopper.issuer, account: shopper.account })
 
 /** The shopper clicks "pay now" for `order` with `payer` (their own account unless they mistype it); the model records which order and total they agreed to. */
-const payNow = (
+export const payNow = (
   world: World,
   shopper: Customer,
   order: { readonly orderId: OrderId; readonly total: Money },
@@ -194,9 +197,10 @@ const phoneOf = (world: World, phoneIndex: number): PartyId | undefined =>
   )
 
 /** The issuer a phone is enrolled with. */
-const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
+export const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
 
-const shownChallenge = (world: World, phone: PartyId) =>
+/** The challenge a phone shows now, waiting for an answer, if any. */
+export const shownChallenge = (world: World, phone: PartyId) =>
   Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
 
 /** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */

@@ -1,0 +1,116 @@
+/**
+ * The canary: the invariants are safety properties and agreement, and liveness asks only that
+ * everything end, so a core that declines every payment, or never captures or settles one, passes
+ * them all. After a run has settled, one honest shopper checks out on the calm network; the
+ * payment must be approved and shown as approved, captured in full, and settled: the customer's
+ * account debited by the total and the merchant's account at its acquirer credited with the total
+ * less the acquirer's fee.
+ */
+import type { OrderId, PartyId } from "../domain/Ids.js"
+import type { Ledger } from "../ledger/Ledger.js"
+import type { BrowserState } from "../parties/Browser.js"
+import type { GatewayState } from "../parties/Gateway.js"
+import type { IssuerState } from "../parties/Issuer.js"
+import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
+import * as ModelOps from "../../model/Model.js"
+import { staffAsk } from "./Commands.js"
+import { checkSafety, InvariantViolation } from "./Invariants.js"
+import { deliverAll, quiescenceRounds } from "./Quiescence.js"
+import type { Customer } from "./Scope.js"
+import { checkoutOnReliableSession, payNow, shownChallenge } from "./Shoppers.js"
+import type { World } from "./World.js"
+
+/** Whether a shopper's whole path is honest: their merchant, its acquirer and their phones are not the insider, and the merchant prices in their account's currency. */
+const honest = (world: World, shopper: Customer): boolean => {
+  const insider = world.directory.compromised?.id
+  const merchant = world.net.state<MerchantState>(shopper.merchant)
+  return shopper.merchant !== insider && world.directory.gatewayOf[shopper.merchant] !== insider && !shopper.phones.includes(insider as PartyId) && merchant.config.currency === shopper.currency
+}
+
+/** A ledger account's posted balance, or 0 if there is none. */
+const posted = (ledger: Ledger, account: string): number => {
+  const a = ledger.accounts[account]
+  return a === undefined ? 0 : a.creditsPosted - a.debitsPosted
+}
+
+/** What the quick checkout (a kettle, express delivery) costs at the shopper's merchant. */
+const quickCheckout_minor = (world: World, shopper: Customer): number => {
+  const { config } = world.net.state<MerchantState>(shopper.merchant)
+  return (config.catalog[world.core.Topology.skus.kettle] ?? 0) + config.deliveryFees.express
+}
+
+/** What a customer's account can still pay: posted credits less posted and pending debits. */
+const spendable = (world: World, shopper: Customer): number => {
+  const a = world.net.state<IssuerState>(shopper.issuer).ledger.accounts[shopper.account]
+  return a === undefined ? 0 : a.creditsPosted - a.debitsPosted - a.debitsPending
+}
+
+/** The merchant's payment for an order: its latest attempt. */
+const paymentFor = (world: World, merchant: PartyId, orderId: OrderId): MerchantPayment | undefined => {
+  const state = world.net.state<MerchantState>(merchant)
+  const id = state.orders[orderId]?.payments.at(-1)
+  return id === undefined ? undefined : state.payments[id]
+}
+
+/** Fails the run with the canary's finding. */
+const dead = (finding: string): never => {
+  throw new InvariantViolation("canary", "the canary's checkout", [finding])
+}
+
+/**
+ * Runs the canary on a settled world: the first honest shopper whose account covers a quick
+ * checkout opens a fresh page, checks out, pays, approves on their first phone, and the merchant's
+ * staff capture the whole payment; then the world quiesces again (the clearing cycle closes and
+ * settles). Every safety invariant is checked after each of these steps, so a bug the canary's
+ * checkout runs into is named by the invariant it breaks. Throws an {@link InvariantViolation} named `canary` if the payment is not approved,
+ * shown, captured and settled. Returns whether it ran: a world whose every shopper is an
+ * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
+ */
+export const canary = (world: World): boolean => {
+  const shopper = world.directory.customers.find((c) => honest(world, c) && c.phones.length > 0 && spendable(world, c) >= quickCheckout_minor(world, c))
+  const phone = shopper?.phones[0]
+  if (shopper === undefined || phone === undefined) {
+    world.count("canarySkipped")
+    return false
+  }
+  world.count("canary")
+  const { merchant } = shopper
+  const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
+  const merchantAccount = world.core.Accounts.merchantAccount(merchant, shopper.currency)
+  const customerBefore = posted(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+  const merchantBefore = posted(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
+
+  world.net.restart(shopper.browser)
+  world.lines.push({ command: `canary: shopper ${shopper.name} opens a fresh page`, outputs: [] })
+  checkoutOnReliableSession(world, shopper, true)
+  const ready = world.net.state<BrowserState>(shopper.browser)
+  const order = ready.order
+  if (ready.screen !== "ReadyToPay" || order === null) return dead(`shopper ${shopper.name}'s checkout ended on ${ready.screen}, not ready to pay`)
+  payNow(world, shopper, order, "payNow")
+  deliverAll(world)
+  checkSafety(world, "the canary's pay now")
+  const challenge = shownChallenge(world, phone) ?? dead(`${phone} shows no challenge for ${merchant}/${order.orderId}`)
+  world.model = ModelOps.decide(world.model, phone, shopper.issuer, challenge, "approve", world.net.now_ms)
+  world.input(`canary: shopper on ${phone}: approve ${challenge.id}`, phone, { _tag: "Answer", now_ms: world.net.now_ms, challengeId: challenge.id, decision: "approve" })
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's approval")
+
+  const shown = world.net.state<BrowserState>(shopper.browser)
+  if (shown.screen !== "Approved" || shown.order?.orderId !== order.orderId) return dead(`shopper ${shopper.name}'s page shows ${shown.screen} for ${shown.order?.orderId ?? "no order"}, not approved for ${order.orderId}`)
+  const authorized = paymentFor(world, merchant, order.orderId)
+  if (authorized?.state !== "Authorized") return dead(`${merchant}/${order.orderId}: payment ${authorized?.state ?? "missing"}, not authorized`)
+  staffAsk(world, merchant, authorized, "capture", order.total.amount_minor)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's capture")
+
+  const captured = paymentFor(world, merchant, order.orderId)
+  if (captured?.state !== "Captured" || captured.captured_minor !== order.total.amount_minor) {
+    return dead(`${merchant}/${order.orderId}: payment ${captured?.state ?? "missing"} with ${captured?.captured_minor ?? 0} captured, not ${order.total.amount_minor}`)
+  }
+  const debited = customerBefore - posted(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+  if (debited !== order.total.amount_minor) return dead(`${shopper.issuer} ${shopper.account}: debited ${debited}, not ${order.total.amount_minor}`)
+  const fee = Math.floor((order.total.amount_minor * world.core.Topology.FEE_BPS) / 10_000)
+  const paid = posted(world.net.state<GatewayState>(gateway).ledger, merchantAccount) - merchantBefore
+  if (paid !== order.total.amount_minor - fee) return dead(`${gateway} ${merchantAccount}: credited ${paid}, not ${order.total.amount_minor} less the fee ${fee}`)
+  return true
+}

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { Answer, Flush, Shop } from "../../src/harness/Commands.js"
+import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { InvariantViolation } from "../../src/harness/Invariants.js"
+import { play, type HarnessSettings } from "../../src/harness/Run.js"
+import { STANDARD } from "../../src/harness/Scope.js"
+import type { Swarm } from "../../src/harness/World.js"
+import type { MerchantState } from "../../src/parties/Merchant.js"
+
+const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
+const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+const merchant = Core.Ids.PartyId.make("merchant-1")
+
+/** Every capture refused as expired: no invariant but the canary notices. */
+let holdExpiryInSeconds: HarnessSettings
+
+beforeAll(async () => {
+  const core: HarnessCore = await loadMutant({ ...bugNamed("hold-expiry-in-seconds"), name: "canary-test-hold-expiry-in-seconds" })
+  holdExpiryInSeconds = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+})
+
+describe("canary", () => {
+  it("should check out, capture and settle one payment after an empty script on the reference core", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canary")).toBe(1)
+    const payments = Object.values(world.net.state<MerchantState>(merchant).payments)
+    expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor])).toEqual([["Captured", true]])
+  })
+
+  it("should run after a script's own payments, for a shopper who can still pay", () => {
+    const { world, error } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canary")).toBe(1)
+    expect(Object.values(world.net.state<MerchantState>(merchant).payments).map((p) => p.state)).toEqual(["Authorized", "Captured"])
+  })
+
+  it("should fail, as the only check that does, when every capture is refused (hold-expiry-in-seconds)", () => {
+    const { error } = play(holdExpiryInSeconds, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("canary")
+    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: payment Authorized with 0 captured, not 6190/)
+  })
+
+  it("should be skipped, and say so, in a world whose only merchant is the insider's", () => {
+    const insiderMerchant: Swarm = { ...CALM, scope: { ...STANDARD, insider: { kind: "merchant", index: 0 } } }
+    const { world, error } = play(reference, insiderMerchant, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canary")).toBeUndefined()
+    expect(world.exercised.get("canarySkipped")).toBe(1)
+  })
+})
