@@ -24,7 +24,8 @@ import type { World } from "./World.js"
 const honest = (world: World, shopper: Customer): boolean => {
   const insider = world.directory.compromised?.id
   const merchant = world.net.state<MerchantState>(shopper.merchant)
-  return shopper.merchant !== insider && world.directory.gatewayOf[shopper.merchant] !== insider && !shopper.phones.includes(insider as PartyId) && merchant.config.currency === shopper.currency
+  const insiders = shopper.phones.some((phone) => phone === insider) || shopper.merchant === insider || world.directory.gatewayOf[shopper.merchant] === insider
+  return !insiders && merchant.config.currency === shopper.currency
 }
 
 /** A ledger account's posted balance, or 0 if there is none. */
