@@ -4,7 +4,7 @@
  * found as sentences (empty when the invariant holds).
  */
 import { getOwn } from "../src/domain/Records.js"
-import * as Ledger from "../src/ledger/Ledger.js"
+import { overdueHolds } from "./Books.js"
 import * as Money from "../src/domain/Money.js"
 import type { BrowserState } from "../src/parties/Browser.js"
 import type { ClearingHouseState } from "../src/parties/ClearingHouse.js"
@@ -260,7 +260,7 @@ export const paymentLiveness: Checker = (view) => {
   }
   for (const issuer of view.issuers) {
     for (const c of Object.values(issuer.challenges)) if (c.state === "Pending") violations.push(`${issuer.identity.id} challenge ${c.challenge.id} still pending`)
-    for (const h of Ledger.expiredHolds(issuer.ledger, view.now_ms)) violations.push(`${issuer.identity.id} hold ${h.id} outlived its expiry`)
+    for (const h of overdueHolds(issuer.ledger, view.now_ms)) violations.push(`${issuer.identity.id} hold ${h.id} outlived its expiry`)
   }
   for (const phone of view.phones) {
     if (phone.identity.id === view.compromised) continue

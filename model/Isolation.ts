@@ -2,7 +2,7 @@
  * Isolation (DESIGN.md section 8, guarantee 2): no merchant's payment, capture, void or refund is
  * made, changed or redirected by anyone else, whoever the attacker holds the keys of.
  */
-import * as Ledger from "../src/ledger/Ledger.js"
+import { postedBalance } from "./Books.js"
 import type { Checker } from "./Invariants.js"
 import { gatewayOfKey, merchantById } from "./Links.js"
 
@@ -31,8 +31,8 @@ export const isolation: Checker = (view) => {
       const merchant = /^merchant(?:-pending)?:(.+):[A-Z]{3}$/.exec(account.id)?.[1]
       if (merchant === undefined) continue
       const served = merchantById(view, merchant)?.config.gateway
-      if (served !== undefined && served !== me && Ledger.balance(gateway.ledger, account.id) !== 0) {
-        violations.push(`${me} holds ${Ledger.balance(gateway.ledger, account.id)} in ${account.id} for a merchant of ${served}`)
+      if (served !== undefined && served !== me && postedBalance(gateway.ledger, account.id) !== 0) {
+        violations.push(`${me} holds ${postedBalance(gateway.ledger, account.id)} in ${account.id} for a merchant of ${served}`)
       }
     }
   }

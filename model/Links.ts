@@ -6,7 +6,8 @@
  * these links and never compare bare ids across parties.
  */
 import { getOwn } from "../src/domain/Records.js"
-import * as Ledger from "../src/ledger/Ledger.js"
+import type * as Ledger from "../src/ledger/Ledger.js"
+import { holdOf } from "./Books.js"
 import type { GatewayPayment, GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../src/parties/Merchant.js"
@@ -44,7 +45,7 @@ export const chainOf = (view: SystemView, merchant: MerchantState, payment: Merc
   const issuer = issuerById(view, payment.request.payer.issuer)
   const authKey = gateway === undefined || atGateway === undefined ? undefined : `${gateway.identity.id}/${atGateway.authorizationId}`
   const auth = issuer === undefined || authKey === undefined ? undefined : getOwn(issuer.authorizations, authKey)
-  const hold = issuer === undefined || authKey === undefined ? undefined : Ledger.hold(issuer.ledger, `hold:${authKey}`)
+  const hold = issuer === undefined || authKey === undefined ? undefined : holdOf(issuer.ledger, `hold:${authKey}`)
   return { merchant, payment, gateway, atGateway, issuer, authKey, auth, hold }
 }
 

@@ -5,19 +5,20 @@
  * bank's ledger, and the model of what the merchant's staff asked for.
  */
 import { getOwn } from "../src/domain/Records.js"
-import * as Ledger from "../src/ledger/Ledger.js"
+import type * as Ledger from "../src/ledger/Ledger.js"
 import type { ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
+import { holdOf, journalFindings, postedBalance, spendable, trialBalance } from "./Books.js"
 import type { Checker, SystemView } from "./Invariants.js"
 import { chains, gatewayById, gatewayOfKey, issuerById, outOfScope } from "./Links.js"
 
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
 
-/** A ledger's own findings: it balances, its counters are whole and non-negative, and its pending counters are exactly what its pending holds reserve. */
+/** A ledger's own findings: it balances, its counters are whole and non-negative, its posted counters are what its journal sums to, and its pending counters are exactly what its pending holds reserve. */
 const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
-  const findings: Array<string> = []
-  for (const [currency, t] of Object.entries(Ledger.trialBalance(ledger))) {
+  const findings: Array<string> = [...journalFindings(bank, ledger)]
+  for (const [currency, t] of trialBalance(ledger)) {
     if (t.posted !== 0 || t.pending !== 0) findings.push(`${bank} ledger is off balance in ${currency}: posted ${t.posted}, pending ${t.pending}`)
   }
   const reserved = new Map<string, { debits: number; credits: number }>()
@@ -66,10 +67,10 @@ const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
     const netted = new Map<string, number>()
     for (const i of Object.values(view.clearing.instructions)) if (i.bank === bank.id) netted.set(i.currency, (netted.get(i.currency) ?? 0) + i.position)
     for (const currency of new Set([...received.keys(), ...netted.keys()])) {
-      const own = -Ledger.balance(bank.ledger, `settlement:${currency}`) - opening(bank.ledger, `opening:settlement:${currency}`)
+      const own = -postedBalance(bank.ledger, `settlement:${currency}`) - opening(bank.ledger, `opening:settlement:${currency}`)
       if (own !== (received.get(currency) ?? 0)) findings.push(`${bank.id} settlement account moved ${own} ${currency}, its posted instructions say ${received.get(currency) ?? 0}`)
       const account = `settlement:${bank.id}:${currency}`
-      const atSettlementBank = Ledger.balance(view.clearing.ledger, account) - opening(view.clearing.ledger, `opening:${bank.id}:${currency}`)
+      const atSettlementBank = postedBalance(view.clearing.ledger, account) - opening(view.clearing.ledger, `opening:${bank.id}:${currency}`)
       if (atSettlementBank !== (netted.get(currency) ?? 0)) findings.push(`${account} moved ${atSettlementBank}, the netted positions say ${netted.get(currency) ?? 0}`)
     }
   }
@@ -99,7 +100,7 @@ export const conservation: Checker = (view) => {
     for (const [currency, sum] of sums) if (sum !== 0) findings.push(`cycle ${cycle.number} positions sum to ${sum} ${currency}`)
   }
   for (const a of Object.values(view.clearing.ledger.accounts)) {
-    if (a.id.startsWith("clearing:") && Ledger.balance(view.clearing.ledger, a.id) !== 0) findings.push(`suspense ${a.id} holds ${Ledger.balance(view.clearing.ledger, a.id)}`)
+    if (a.id.startsWith("clearing:") && postedBalance(view.clearing.ledger, a.id) !== 0) findings.push(`suspense ${a.id} holds ${postedBalance(view.clearing.ledger, a.id)}`)
   }
   return findings
 }
@@ -148,8 +149,8 @@ export const nettingFindings = (view: SystemView): ReadonlyArray<string> => {
 export const noOverdraft: Checker = (view) =>
   [...view.issuers, ...view.gateways, view.clearing].flatMap((bank) =>
     Object.values(bank.ledger.accounts)
-      .filter((a) => a.debitsMustNotExceedCredits && Ledger.available(bank.ledger, a.id) < 0)
-      .map((a) => `${bank.identity.id} account ${a.id} is overdrawn: ${Ledger.available(bank.ledger, a.id)} available`)
+      .filter((a) => a.debitsMustNotExceedCredits && spendable(bank.ledger, a.id) < 0)
+      .map((a) => `${bank.identity.id} account ${a.id} is overdrawn: ${spendable(bank.ledger, a.id)} available`)
   )
 
 /** Every item the clearing house holds, with its cycle. */
@@ -185,7 +186,7 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
   }
   for (const a of Object.values(gateway.ledger.accounts)) {
     if (!a.id.startsWith("merchant:")) continue
-    const paid = Ledger.balance(gateway.ledger, a.id)
+    const paid = postedBalance(gateway.ledger, a.id)
     if (paid !== (owed.get(a.id) ?? 0)) findings.push(`${gateway.identity.id} ${a.id} was paid ${paid}, its settled captures less refunds and fees are ${owed.get(a.id) ?? 0}`)
   }
   return findings
@@ -217,7 +218,7 @@ export const settlementExactlyOnce: Checker = (view) => {
       // The acquirer pays for refunds: a compromised one refunding its own payments beyond their
       // captures gives its own money to the customer, and the settlement bank debits it (section 8).
       if (gatewayOfKey(key) === view.compromised) continue
-      const captured = Ledger.hold(issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
+      const captured = holdOf(issuer.ledger, `hold:${key}`)?.captured_minor ?? 0
       if (auth.refunded_minor > captured) findings.push(`${issuer.identity.id} authorization ${key}: refunded ${auth.refunded_minor} of ${captured} captured`)
     }
   }

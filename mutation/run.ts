@@ -11,10 +11,10 @@
  * ```
  *
  * Reports go to `reports/mutation/<selection>/` (git-ignored): `mutation.html`, `mutation.json`,
- * `stryker.config.json` (what ran) and, with `--incremental`, `incremental.json`.
+ * `stryker.config.json` (what ran) and, with `--incremental` or `--survivors`, `incremental.json`.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { delimiter, dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
@@ -34,13 +34,14 @@ const REPORTS = "reports/mutation"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
-const usage = `usage: npm run mutants -- [--files F[,F...]] [--runs N] [--max-commands M] [--seed S] [--incremental [--force]]
+const usage = `usage: npm run mutants -- [--files F[,F...]] [--runs N] [--max-commands M] [--seed S] [--incremental [--force] | --survivors]
   --files          files to mutate, relative to the package root (globs allowed); default: ${DECISION_CODE.join(", ")}
   --runs           harness runs per mutant (default ${DEFAULTS.runs})
   --max-commands   most commands in a run (default ${DEFAULTS.maxCommands})
   --seed           base seed of each mutant's campaign (default ${DEFAULTS.seed})
   --incremental    reuse the results of the last run of the same selection for mutants whose code did not change
-  --force          with --incremental: run every mutant again (needed after the harness changed: see docs/guides/mutation.md)`
+  --force          with --incremental: run every mutant again (needed after the harness changed: see docs/guides/mutation.md)
+  --survivors      judge again only the mutants that survived the last run of the same selection (its mutation.json), keeping every other result: after the harness gained a check`
 
 /** A whole number of at least 1 from a flag, or the default. */
 const count = (name: string, text: string | undefined, fallback: number): number => {
@@ -64,6 +65,25 @@ const filesOf = (given: ReadonlyArray<string>): ReadonlyArray<string> => {
 const selectionName = (files: ReadonlyArray<string>): string =>
   files === DECISION_CODE ? "all" : files.map((f) => f.replace(/\.ts$/, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")).join("+").slice(0, 120)
 
+/**
+ * Prepares `--survivors`: the last report of the selection, less its survivors, becomes the
+ * incremental file, so that Stryker reuses every other mutant's result and runs the survivors as
+ * new mutants. A harness that only gained checks kills at least what it killed before; the
+ * survivors are the ones worth the time.
+ */
+const survivorsOnly = (dir: string): number => {
+  const last = join(root, dir, "mutation.json")
+  if (!existsSync(last)) throw new Error(`--survivors: no earlier report ${join(dir, "mutation.json")}; run this selection once without it first`)
+  const report = JSON.parse(readFileSync(last, "utf8")) as { files: Record<string, { mutants: Array<{ status: string }> }> }
+  let survivors = 0
+  for (const file of Object.values(report.files)) {
+    survivors += file.mutants.filter((m) => m.status === "Survived").length
+    file.mutants = file.mutants.filter((m) => m.status !== "Survived")
+  }
+  writeFileSync(join(root, dir, "incremental.json"), JSON.stringify(report))
+  return survivors
+}
+
 const main = (): number => {
   const { values } = parseArgs({
     options: {
@@ -73,6 +93,7 @@ const main = (): number => {
       seed: { type: "string" },
       incremental: { type: "boolean", default: false },
       force: { type: "boolean", default: false },
+      survivors: { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     }
   })
@@ -86,6 +107,8 @@ const main = (): number => {
   const seed = values.seed === undefined ? DEFAULTS.seed : Number(values.seed)
   if (!Number.isInteger(seed)) throw new Error(`--seed: expected a whole number, got ${JSON.stringify(values.seed)}`)
   const dir = join(REPORTS, selectionName(files))
+  if (values.survivors && (values.incremental || values.force)) throw new Error("--survivors: not with --incremental or --force (it is its own incremental run)")
+  if (values.survivors) console.log(`mutation campaign: judging again the ${survivorsOnly(dir)} survivors of ${join(dir, "mutation.json")}`)
   mkdirSync(join(root, dir), { recursive: true })
   const config = {
     $schema: relative(join(root, dir), join(root, "node_modules/@stryker-mutator/core/schema/stryker-schema.json")),
@@ -104,7 +127,7 @@ const main = (): number => {
     clearTextReporter: { reportMutants: true, reportScoreTable: true, logTests: false },
     htmlReporter: { fileName: `${dir}/mutation.html` },
     jsonReporter: { fileName: `${dir}/mutation.json` },
-    incremental: values.incremental,
+    incremental: values.incremental || values.survivors,
     incrementalFile: `${dir}/incremental.json`,
     force: values.force,
     tempDirName: `${REPORTS}/.stryker-tmp`,

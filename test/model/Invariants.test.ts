@@ -186,6 +186,23 @@ describe("invariant checkers", () => {
     expect(found).toMatch(/its pending holds reserve 0\/0/)
   })
 
+  it("conservation - should fail when posted counters disagree with the journal, even on a ledger that balances", () => {
+    const { view, model } = approvedCheckout()
+    const ledger = first(view.issuers).ledger
+    const alice = ledger.accounts[accounts.alice]
+    const reserves = ledger.accounts["reserves:EUR"]
+    if (alice === undefined || reserves === undefined) throw new Error("no account")
+    // Both sides moved by 7 with no entry: the trial balance is still zero, only the journal disagrees.
+    const moved = { ...ledger.accounts, [accounts.alice]: { ...alice, debitsPosted: alice.debitsPosted + 7 }, "reserves:EUR": { ...reserves, creditsPosted: reserves.creditsPosted + 7 } }
+    const found = Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...ledger, accounts: moved } }] }, model).join()
+    expect(found).not.toMatch(/off balance/)
+    expect(found).toMatch(new RegExp(`${accounts.alice} has \\d+/\\d+ posted, its journal entries sum to`))
+    const entry = Object.values(ledger.journal)[0]
+    if (entry === undefined) throw new Error("no entry")
+    const foreign = { ...ledger, journal: { ...ledger.journal, [entry.id]: { ...entry, currency: "USD" as const } } }
+    expect(Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: foreign }] }, model).join()).toMatch(/entry .* an account in EUR, in USD/)
+  })
+
   it("conservation - should fail when netting does not sum to zero, or a bank's settlement account disagrees with the settlement bank", () => {
     const { view, model } = approvedCheckout()
     const cycles = Object.fromEntries(
