@@ -6,7 +6,7 @@
  */
 import { getOwn } from "../src/domain/Records.js"
 import type * as Ledger from "../src/ledger/Ledger.js"
-import type { ClearingItem } from "../src/messages/Clearing.js"
+import { MAX_CLEARING_ITEMS, type ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import { holdOf, journalFindings, postedBalance, spendable, trialBalance } from "./Books.js"
 import type { Checker, SystemView } from "./Invariants.js"
@@ -15,7 +15,7 @@ import { chains, gatewayById, gatewayOfKey, issuerById, outOfScope } from "./Lin
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
 
-/** A ledger's own findings: it balances, its counters are whole and non-negative, its posted counters are what its journal sums to, and its pending counters are exactly what its pending holds reserve. */
+/** A ledger's own findings: it balances, its counters are whole and non-negative, its posted counters are what its journal sums to, its pending counters are exactly what its pending holds reserve, and each hold is closed exactly when captured in full. */
 const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
   const findings: Array<string> = [...journalFindings(bank, ledger)]
   for (const [currency, t] of trialBalance(ledger)) {
@@ -41,7 +41,29 @@ const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<stri
   for (const e of Object.values(ledger.journal)) {
     if ((isOwnFunds(e.debit) || isOwnFunds(e.credit)) && !e.id.startsWith("opening:")) findings.push(`${bank} moved its own funds after opening: ${e.id}`)
   }
+  for (const h of Object.values(ledger.holds)) {
+    // A hold is closed exactly when it is captured in full, and never captures more than it reserved.
+    const known = HOLD_STATUSES.includes(h.status)
+    if (!known || (h.status === "closed") !== (h.captured_minor === h.amount_minor) || h.captured_minor > h.amount_minor) {
+      findings.push(`${bank} hold ${h.id} is ${known ? h.status : JSON.stringify(h.status)} with ${h.captured_minor} of ${h.amount_minor} captured`)
+    }
+  }
   return findings
+}
+
+/** The statuses a hold may have. */
+const HOLD_STATUSES: ReadonlyArray<string> = ["pending", "voided", "expired", "closed"]
+
+/** An acquirer keeps at most one clearing submission waiting for its receipt, and none of more than `MAX_CLEARING_ITEMS` items. */
+const submissionFindings = (gateway: GatewayState): ReadonlyArray<string> => {
+  const me = gateway.identity.id
+  const waiting = Object.entries(gateway.submissions).filter(([, s]) => s.cycle === null).map(([id]) => id)
+  return [
+    ...(waiting.length > 1 ? [`${me} has ${waiting.length} submissions waiting for a receipt: ${waiting.join(", ")}`] : []),
+    ...Object.entries(gateway.submissions)
+      .filter(([, s]) => s.items.length > MAX_CLEARING_ITEMS)
+      .map(([id, s]) => `${me} submission ${id} has ${s.items.length} items, more than ${MAX_CLEARING_ITEMS}`)
+  ]
 }
 
 /** The amount of an opening entry, or 0. */
@@ -196,8 +218,10 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
  * Settlement exactly once: each capture and refund is cleared in at most one cycle, and only if
  * its acquirer and its issuer both booked it for that amount; refunds never exceed captures, at
  * any issuer or acquirer (but for a compromised acquirer's own payments, whose refunds it pays);
- * and each merchant's account at its acquirer holds exactly its settled
- * captures, less its settled refunds, less the acquirer's fee on each settled capture.
+ * each merchant's account at its acquirer holds exactly its settled
+ * captures, less its settled refunds, less the acquirer's fee on each settled capture; and each
+ * honest acquirer has at most one submission waiting for its receipt, of at most
+ * `MAX_CLEARING_ITEMS` items.
  */
 export const settlementExactlyOnce: Checker = (view) => {
   const findings: Array<string> = []
@@ -227,6 +251,7 @@ export const settlementExactlyOnce: Checker = (view) => {
       if (gateway.identity.id !== view.compromised && p.refunded_minor > p.captured_minor) findings.push(`${gateway.identity.id} payment ${key}: refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
     }
     findings.push(...payoutFindings(gateway))
+    if (gateway.identity.id !== view.compromised) findings.push(...submissionFindings(gateway))
   }
   return findings
 }

@@ -203,6 +203,25 @@ describe("invariant checkers", () => {
     expect(Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: foreign }] }, model).join()).toMatch(/entry .* an account in EUR, in USD/)
   })
 
+  it("conservation - should fail on a hold closed without being captured in full, or with a status no hold has", () => {
+    const { view, model } = approvedCheckout()
+    const ledger = first(view.issuers).ledger
+    const [id, hold] = Object.entries(ledger.holds)[0] ?? []
+    if (id === undefined || hold === undefined) throw new Error("no hold")
+    const withHold = (h: typeof hold) => Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...ledger, holds: { ...ledger.holds, [id]: h } } }] }, model).join()
+    expect(withHold({ ...hold, status: "closed", captured_minor: hold.amount_minor - 1 })).toMatch(/hold .* is closed with \d+ of \d+ captured/)
+    expect(withHold({ ...hold, status: "" as typeof hold.status })).toMatch(/hold .* is "" with/)
+  })
+
+  it("settlementExactlyOnce - should fail when an acquirer has two submissions waiting for a receipt", () => {
+    const { view, model } = approvedCheckout()
+    const gateway = first(view.gateways)
+    const [id, submission] = Object.entries(gateway.submissions)[0] ?? []
+    if (id === undefined || submission === undefined) throw new Error("no submission")
+    const submissions = { [id]: { ...submission, cycle: null }, "sub-9": { ...submission, cycle: null } }
+    expect(Invariants.settlementExactlyOnce({ ...view, gateways: [{ ...gateway, submissions }] }, model).join()).toMatch(/has 2 submissions waiting for a receipt/)
+  })
+
   it("conservation - should fail when netting does not sum to zero, or a bank's settlement account disagrees with the settlement bank", () => {
     const { view, model } = approvedCheckout()
     const cycles = Object.fromEntries(
