@@ -232,7 +232,8 @@ const browserAgreement = (view: SystemView, model: Model): ReadonlyArray<string>
 
 /**
  * Liveness, checked once the world is quiet after faults stopped: every payment is final and all
- * parties agree on its outcome, no challenge is left open, and no hold outlives its expiry.
+ * parties agree on its outcome, no challenge is left open, no hold outlives its expiry, and no
+ * honest party's outbox still waits for an answer from an honest one (every such request was answered).
  */
 export const paymentLiveness: Checker = (view) => {
   const violations: Array<string> = []
@@ -267,6 +268,11 @@ export const paymentLiveness: Checker = (view) => {
     for (const c of Object.values(phone.challenges)) {
       if (c.state === "Pending" || c.state === "Answered") violations.push(`phone ${phone.identity.id} challenge ${c.challenge.id} still ${c.state}`)
     }
+  }
+  for (const party of [...view.merchants, ...view.gateways, ...view.issuers, ...view.phones, view.clearing]) {
+    // What an insider leaves unanswered is out of scope: a compromised gateway may never answer its own merchants.
+    const waiting = Object.entries(party.outbox).filter(([, entry]) => entry.packet.to !== view.compromised).map(([id]) => id)
+    if (party.identity.id !== view.compromised && waiting.length > 0) violations.push(`${party.identity.id} still waits for answers to ${waiting.join(", ")}`)
   }
   return violations
 }

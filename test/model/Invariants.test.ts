@@ -271,6 +271,14 @@ describe("invariant checkers", () => {
     expect(Invariants.liveness({ ...view, compromised: ids.gateway, clearing: { ...view.clearing, cycles: waiting(onIssuerToo) } }, model).join()).toMatch(/cycle 1 is Settling/)
   })
 
+  it("liveness - should fail while an honest party waits for an answer from an honest one, and not for an insider's", () => {
+    const { view, model } = approvedCheckout()
+    const packet = { from: ids.merchant, to: ids.gateway, channel: "signed", payload: {} } as const
+    const merchants = [{ ...first(view.merchants), outbox: { "ord-9.p1": { packet, attempts: 3, nextAttempt_ms: view.now_ms } } }] as typeof view.merchants
+    expect(Invariants.liveness({ ...view, merchants }, model).join()).toMatch(/merchant-1 still waits for answers to ord-9.p1/)
+    expect(Invariants.liveness({ ...view, merchants, compromised: ids.gateway }, model).join()).not.toMatch(/still waits/)
+  })
+
   it("liveness - should fail while a payment is still authorizing, or a hold outlived its expiry", () => {
     const { view, model } = approvedCheckout()
     const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
