@@ -17,6 +17,7 @@ import { decisionKeyOf, type Model } from "./Model.js"
 import { conservation, noOverdraft, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
 import { isolation } from "./Isolation.js"
+import { phoneFindings } from "./Screens.js"
 
 export { conservation, isolation, noOverdraft, settlementExactlyOnce, settlementLiveness }
 
@@ -162,11 +163,12 @@ export const authenticity: Checker = (view, model) => {
 /**
  * Agreement: a paid order has a payment the payer's issuer holds (or held until it lapsed), a
  * gateway approval has an issuer hold, no party counts more captured or refunded than the issuer
- * does, and a browser shows "approved" only for the order its shopper paid, once its merchant has
- * it paid.
+ * does, a browser shows "approved" only for the order its shopper paid, once its merchant has
+ * it paid, and an honest phone shows what its person answered and what the issuer decided (see
+ * `model/Screens.ts`).
  */
 export const agreement: Checker = (view, model) => {
-  const violations: Array<string> = []
+  const violations: Array<string> = [...phoneFindings(view, model)]
   for (const merchant of view.merchants) {
     const me = merchant.identity.id
     if (outOfScope(view, { merchant })) continue

@@ -131,6 +131,18 @@ describe("invariant checkers", () => {
     expect(Invariants.authenticity({ ...view, gateways: [gateway] }, model).join()).toMatch(/without its gateway approving it/)
   })
 
+  it("agreement - should fail when a phone shows an answered challenge as waiting, another answer, or another outcome than its issuer's", () => {
+    const { view, model } = approvedCheckout()
+    const phone = view.phones.find((p) => p.identity.id === ids.alicePhone)
+    const [id, shown] = Object.entries(phone?.challenges ?? {})[0] ?? []
+    if (phone === undefined || id === undefined || shown === undefined) throw new Error("no challenge on the phone")
+    const showing = (changed: typeof shown) => Invariants.agreement({ ...view, phones: view.phones.map((p) => (p === phone ? { ...phone, challenges: { [id]: changed } } : p)) }, model).join()
+    expect(showing(shown)).toBe("")
+    expect(showing({ ...shown, state: "Pending", outcome: null })).toMatch(/shows challenge .* Pending with approve, its person answered approve/)
+    expect(showing({ ...shown, decision: "decline" })).toMatch(/its person answered approve/)
+    expect(showing({ ...shown, outcome: "declined_by_shopper" })).toMatch(/closed as declined_by_shopper, issuer-1 decided approved/)
+  })
+
   it("agreement - should fail when the merchant says paid but the issuer holds nothing", () => {
     const { view, model } = approvedCheckout()
     const authorizations = Object.fromEntries(Object.entries(first(view.issuers).authorizations).map(([k, a]) => [k, { ...a, state: "Declined" as const }]))
