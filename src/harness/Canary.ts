@@ -7,6 +7,7 @@
  * less the acquirer's fee.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
+import { getOwn } from "../domain/Records.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
@@ -37,8 +38,8 @@ const quickCheckout_minor = (world: World, shopper: Customer): number => {
 /** The merchant's payment for an order: its latest attempt. */
 const paymentFor = (world: World, merchant: PartyId, orderId: OrderId): MerchantPayment | undefined => {
   const state = world.net.state<MerchantState>(merchant)
-  const id = state.orders[orderId]?.payments.at(-1)
-  return id === undefined ? undefined : state.payments[id]
+  const id = getOwn(state.orders, orderId)?.payments.at(-1)
+  return id === undefined ? undefined : getOwn(state.payments, id)
 }
 
 /** Fails the run with the canary's finding. */
@@ -51,9 +52,10 @@ const dead = (finding: string): never => {
  * checkout opens a fresh page, checks out, pays, approves on their first phone, and the merchant's
  * staff capture the whole payment; then the world quiesces again (the clearing cycle closes and
  * settles). Every safety invariant is checked after each of these steps, so a bug the canary's
- * checkout runs into is named by the invariant it breaks. Throws an {@link InvariantViolation} named `canary` if the payment is not approved,
- * shown, captured and settled. Returns whether it ran: a world whose every shopper is an
- * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
+ * checkout runs into is named by the invariant it breaks. Throws an {@link InvariantViolation}
+ * named `canary` if the payment is not approved, shown, captured and settled. Returns whether it
+ * ran: a world whose every shopper is an insider's customer or out of funds has no canary (the
+ * run's coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
   const shopper = world.directory.customers.find((c) => honest(world, c) && c.phones.length > 0 && spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) >= quickCheckout_minor(world, c))
