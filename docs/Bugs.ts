@@ -65,6 +65,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
   "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },
   "hold-expiry-in-seconds": { breaks: "a checkout on a calm network succeeds: approved, captured, settled", caughtBy: ["canary"] },
+  "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
   "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] },

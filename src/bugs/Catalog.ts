@@ -327,6 +327,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "ledger/Ledger.ts", find: "    if (now_ms >= h.expiresAt_ms) return refuse(\"HoldExpired\"", replace: "    if (now_ms >= h.expiresAt_ms / 1000) return refuse(\"HoldExpired\"" }]
   },
   {
+    name: "refund-after-capture-refused",
+    description:
+      "Nothing succeeds: the issuer's list of authorization states an operation may act on forgets \"Captured\", so every refund of a payment captured in full is refused as an unknown payment. Every party agrees and no money moves; only the canary, which refunds half of its payment, notices.",
+    edits: [
+      {
+        file: "parties/IssuerOperations.ts",
+        find: `(auth.state !== "Held" && auth.state !== "Captured" && auth.state !== "HoldExpired" && auth.state !== "Voided")`,
+        replace: `(auth.state !== "Held" && auth.state !== "HoldExpired" && auth.state !== "Voided")`
+      }
+    ]
+  },
+  {
     name: "netting-ignores-currency",
     maxShrunk: SETTLEMENT_BOUND,
     description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",

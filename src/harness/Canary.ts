@@ -4,7 +4,7 @@
  * them all. After a run has settled, one honest shopper checks out on the calm network; the
  * payment must be approved and shown as approved, captured in full, and settled: the customer's
  * account debited by the total and the merchant's account at its acquirer credited with the total
- * less the acquirer's fee.
+ * less the acquirer's fee. Then half of it is refunded, which must be settled back the same way.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
 import { getOwn } from "../domain/Records.js"
@@ -50,10 +50,10 @@ const dead = (finding: string): never => {
 /**
  * Runs the canary on a settled world: the first honest shopper whose account covers a quick
  * checkout opens a fresh page, checks out, pays, approves on their first phone, and the merchant's
- * staff capture the whole payment; then the world quiesces again (the clearing cycle closes and
- * settles). Every safety invariant is checked after each of these steps, so a bug the canary's
+ * staff capture the whole payment, then refund half of it; after each, the world quiesces again
+ * (the clearing cycle closes and settles). Every safety invariant is checked after each of these steps, so a bug the canary's
  * checkout runs into is named by the invariant it breaks. Throws an {@link InvariantViolation}
- * named `canary` if the payment is not approved, shown, captured and settled. Returns whether it
+ * named `canary` if the payment is not approved, shown, captured, settled and half refunded. Returns whether it
  * ran: a world whose every shopper is an insider's customer or out of funds has no canary (the
  * run's coverage counts `canarySkipped`).
  */
@@ -99,10 +99,27 @@ export const canary = (world: World): boolean => {
   if (captured?.state !== "Captured" || captured.captured_minor !== order.total.amount_minor) {
     return dead(`${merchant}/${order.orderId}: payment ${captured?.state ?? "missing"} with ${captured?.captured_minor ?? 0} captured, not ${order.total.amount_minor}`)
   }
-  const debited = customerBefore - postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
-  if (debited !== order.total.amount_minor) return dead(`${shopper.issuer} ${shopper.account}: debited ${debited}, not ${order.total.amount_minor}`)
   const fee = Math.floor((order.total.amount_minor * world.core.Topology.FEE_BPS) / 10_000)
-  const paid = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount) - merchantBefore
-  if (paid !== order.total.amount_minor - fee) return dead(`${gateway} ${merchantAccount}: credited ${paid}, not ${order.total.amount_minor} less the fee ${fee}`)
+  expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore - order.total.amount_minor, merchant: merchantBefore + order.total.amount_minor - fee })
+
+  // Half of it comes back: the refund must be accepted, settled, and paid back to the customer.
+  const refund_minor = Math.floor(order.total.amount_minor / 2)
+  staffAsk(world, merchant, captured, "refund", refund_minor)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's refund")
+  const refunded = paymentFor(world, merchant, order.orderId)
+  if (refunded?.refunded_minor !== refund_minor) return dead(`${merchant}/${order.orderId}: ${refunded?.refunded_minor ?? 0} refunded, not ${refund_minor}`)
+  expectMoved(world, shopper, gateway, merchantAccount, {
+    customer: customerBefore - order.total.amount_minor + refund_minor,
+    merchant: merchantBefore + order.total.amount_minor - fee - refund_minor
+  })
   return true
+}
+
+/** Fails the canary unless the customer's and the merchant's posted balances are now the ones expected. */
+const expectMoved = (world: World, shopper: Customer, gateway: PartyId, merchantAccount: string, expected: { readonly customer: number; readonly merchant: number }): void => {
+  const customer = postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+  if (customer !== expected.customer) dead(`${shopper.issuer} ${shopper.account}: posted balance ${customer}, not ${expected.customer}`)
+  const merchant = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
+  if (merchant !== expected.merchant) dead(`${gateway} ${merchantAccount}: posted balance ${merchant}, not ${expected.merchant}`)
 }

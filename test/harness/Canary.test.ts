@@ -16,10 +16,14 @@ const merchant = Core.Ids.PartyId.make("merchant-1")
 
 /** Every capture refused as expired: no invariant but the canary notices. */
 let holdExpiryInSeconds: HarnessSettings
+/** Every refund of a payment captured in full refused: no invariant but the canary notices. */
+let refundAfterCaptureRefused: HarnessSettings
 
 beforeAll(async () => {
   const core: HarnessCore = await loadMutant({ ...bugNamed("hold-expiry-in-seconds"), name: "canary-test-hold-expiry-in-seconds" })
   holdExpiryInSeconds = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  const refundCore: HarnessCore = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "canary-test-refund-after-capture-refused" })
+  refundAfterCaptureRefused = { core: refundCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 })
 
 describe("canary", () => {
@@ -28,7 +32,7 @@ describe("canary", () => {
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
     const payments = Object.values(world.net.state<MerchantState>(merchant).payments)
-    expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor])).toEqual([["Captured", true]])
+    expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor, p.refunded_minor === Math.floor(p.request.amount.amount_minor / 2)])).toEqual([["Captured", true, true]])
   })
 
   it("should run after a script's own payments, for a shopper who can still pay", () => {
@@ -44,6 +48,14 @@ describe("canary", () => {
     const violation = error?.thrown as InvariantViolation
     expect(violation.invariant).toBe("canary")
     expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: payment Authorized with 0 captured, not 6190/)
+  })
+
+  it("should fail, as the only check that does, when a refund of a captured payment is refused (refund-after-capture-refused)", () => {
+    const { error } = play(refundAfterCaptureRefused, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("canary")
+    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 0 refunded, not 3095/)
   })
 
   it("should be skipped, and say so, in a world whose only merchant is the insider's", () => {
