@@ -21,6 +21,12 @@ export const postedBalance = (ledger: Ledger, id: string): number => {
 /** What an account can still pay: its posted balance less its pending debits; 0 for no account. */
 export const spendable = (ledger: Ledger, id: string): number => postedBalance(ledger, id) - countersOf(ledger, id).debitsPending
 
+/** A merchant's account at its acquirer, as the acquirer's books name it (spelled out here, not asked of the code under test). */
+export const merchantAccountId = (merchant: string, currency: string): string => `merchant:${merchant}:${currency}`
+
+/** The acquirer's fee on a capture of `amount_minor` at `feeBps` basis points, rounded down, as the spec states it. */
+export const acquirerFee = (amount_minor: number, feeBps: number): number => Math.floor((amount_minor * feeBps) / 10_000)
+
 /** A hold by id. */
 export const holdOf = (ledger: Ledger, id: string): Hold | undefined => getOwn(ledger.holds, id)
 

@@ -8,7 +8,7 @@ import { getOwn } from "../src/domain/Records.js"
 import type * as Ledger from "../src/ledger/Ledger.js"
 import { MAX_CLEARING_ITEMS, type ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
-import { holdOf, journalFindings, postedBalance, spendable, trialBalance } from "./Books.js"
+import { acquirerFee, holdOf, journalFindings, merchantAccountId, postedBalance, spendable, trialBalance } from "./Books.js"
 import type { Checker, SystemView } from "./Invariants.js"
 import { chains, gatewayById, gatewayOfKey, issuerById, outOfScope } from "./Links.js"
 
@@ -202,8 +202,8 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
       continue
     }
     const amount = item.amount.amount_minor
-    const account = `merchant:${merchant}:${item.amount.currency}`
-    const net = item.kind === "capture" ? amount - Math.floor((amount * gateway.config.feeBps) / 10_000) : -amount
+    const account = merchantAccountId(merchant, item.amount.currency)
+    const net = item.kind === "capture" ? amount - acquirerFee(amount, gateway.config.feeBps) : -amount
     owed.set(account, (owed.get(account) ?? 0) + net)
   }
   for (const a of Object.values(gateway.ledger.accounts)) {

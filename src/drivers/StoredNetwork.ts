@@ -9,7 +9,7 @@
 import type { Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
-import { isPartyKind, type PartyKind } from "../state/State.js"
+import { isPartyKind, type PartyKind, type StateOf } from "../state/State.js"
 import { InMemoryNetwork, type Node } from "./InMemoryNetwork.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -37,7 +37,7 @@ export class StoredNetwork extends InMemoryNetwork {
 
   /** Commits the step's writes to the party's file. */
   protected override stepped(id: PartyId, _kind: string, before: unknown, after: unknown): void {
-    this.#stores.get(id)?.commitStep(before as never, after as never)
+    this.#stores.get(id)?.commitStep(before as StateOf<PartyKind>, after as StateOf<PartyKind>)
   }
 
   /** Closes every file. */

@@ -12,13 +12,12 @@ import type { BrowserState } from "../parties/Browser.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
-import { postedBalance, spendable } from "../../model/Books.js"
-import * as ModelOps from "../../model/Model.js"
+import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
 import { staffAsk } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
 import { deliverAll, quiescenceRounds } from "./Quiescence.js"
 import type { Customer } from "./Scope.js"
-import { checkoutOnReliableSession, payNow, shownChallenge } from "./Shoppers.js"
+import { answerOnPhone, checkoutOnReliableSession, payNow, shownChallenge } from "./Shoppers.js"
 import type { World } from "./World.js"
 
 /** Whether a shopper's whole path is honest: their merchant, its acquirer and their phones are not the insider, and the merchant prices in their account's currency. */
@@ -67,8 +66,7 @@ export const canary = (world: World): boolean => {
   world.count("canary")
   const { merchant } = shopper
   const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
-  // The account's name as the acquirer's books spell it, written out here rather than asked of the code under test.
-  const merchantAccount = `merchant:${merchant}:${shopper.currency}`
+  const merchantAccount = merchantAccountId(merchant, shopper.currency)
   const customerBefore = postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
   const merchantBefore = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
 
@@ -82,8 +80,7 @@ export const canary = (world: World): boolean => {
   deliverAll(world)
   checkSafety(world, "the canary's pay now")
   const challenge = shownChallenge(world, phone) ?? dead(`${phone} shows no challenge for ${merchant}/${order.orderId}`)
-  world.model = ModelOps.decide(world.model, phone, shopper.issuer, challenge, "approve", world.net.now_ms)
-  world.input(`canary: shopper on ${phone}: approve ${challenge.id}`, phone, { _tag: "Answer", now_ms: world.net.now_ms, challengeId: challenge.id, decision: "approve" })
+  answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
   quiescenceRounds(world)
   checkSafety(world, "the canary's approval")
 
@@ -99,7 +96,7 @@ export const canary = (world: World): boolean => {
   if (captured?.state !== "Captured" || captured.captured_minor !== order.total.amount_minor) {
     return dead(`${merchant}/${order.orderId}: payment ${captured?.state ?? "missing"} with ${captured?.captured_minor ?? 0} captured, not ${order.total.amount_minor}`)
   }
-  const fee = Math.floor((order.total.amount_minor * world.core.Topology.FEE_BPS) / 10_000)
+  const fee = acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore - order.total.amount_minor, merchant: merchantBefore + order.total.amount_minor - fee })
 
   // Half of it comes back: the refund must be accepted, settled, and paid back to the customer.

@@ -6,7 +6,7 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { World } from "./World.js"
 
 /** How far the clock moves in each round of quiescence: RETRY_MAX_ms, so every outbox entry falls due in each round. */
-export const QUIESCENCE_STEP_ms = 16_000
+const QUIESCENCE_STEP_ms = 16_000
 
 /** The longest the world may take to quiesce: rounds of delivering everything, then `QUIESCENCE_STEP_ms` (16 s) passing. */
 export const QUIESCENCE_ROUNDS = 20

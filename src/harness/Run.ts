@@ -11,6 +11,8 @@ import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
 import { canary } from "./Canary.js"
 import { quiescenceRounds } from "./Quiescence.js"
+
+export { QUIESCENCE_ROUNDS } from "./Quiescence.js"
 import type { Machine } from "../machine/Machine.js"
 import { scopeArbitrary } from "./Scope.js"
 import { runnerFor, World, type Swarm } from "./World.js"

@@ -9,6 +9,7 @@ import type { Money } from "../domain/Money.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserRequest } from "../messages/BrowserMerchant.js"
 import type { Payer } from "../messages/Common.js"
+import type { Challenge } from "../messages/IssuerPhone.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
@@ -197,7 +198,22 @@ const phoneOf = (world: World, phoneIndex: number): PartyId | undefined =>
   )
 
 /** The issuer a phone is enrolled with. */
-export const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
+const issuerOfPhone = (world: World, phone: PartyId): PartyId => world.directory.customers.find((c) => c.phones.includes(phone))?.issuer ?? world.directory.clearing
+
+/**
+ * The person holding `phone` answers `challenge` on it: the model records their decision (once per
+ * challenge), then the phone gets the input. `verb` names it in the trace (the decision, or
+ * "approve again").
+ */
+export const answerOnPhone = (world: World, who: string, phone: PartyId, challenge: Challenge, decision: "approve" | "decline", verb: string = decision): void => {
+  world.model = ModelOps.decide(world.model, phone, issuerOfPhone(world, phone), challenge, decision, world.net.now_ms)
+  world.input(`${who}: ${verb} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
+    _tag: "Answer",
+    now_ms: world.net.now_ms,
+    challengeId: challenge.id as ChallengeId,
+    decision
+  })
+}
 
 /** The challenge a phone shows now, waiting for an answer, if any. */
 export const shownChallenge = (world: World, phone: PartyId) =>
@@ -221,16 +237,8 @@ export class Answer extends Base {
     if (challenge === undefined) return
     const decision = this.how === "decline" ? "decline" : "approve"
     world.count(this.how)
-    world.model = ModelOps.decide(world.model, phone, issuerOfPhone(world, phone), challenge, decision, world.net.now_ms)
-    const answer = (label: string) =>
-      world.input(`shopper on ${phone}: ${label} ${challenge.id} (${challenge.amount.amount_minor} ${challenge.amount.currency} to ${challenge.payee.name})`, phone, {
-        _tag: "Answer",
-        now_ms: world.net.now_ms,
-        challengeId: challenge.id as ChallengeId,
-        decision
-      })
-    answer(decision)
-    if (this.how === "approveTwice") answer("approve again")
+    answerOnPhone(world, `shopper on ${phone}`, phone, challenge, decision)
+    if (this.how === "approveTwice") answerOnPhone(world, `shopper on ${phone}`, phone, challenge, decision, "approve again")
     if (this.how === "approveLate") {
       // The answer is held up in the network and reaches the issuer at the challenge's deadline,
       // before the issuer's own clock has ticked past it.
