@@ -19,7 +19,7 @@ import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../src/crypto/Ed25519.js"
 import type { Node } from "../src/drivers/InMemoryNetwork.js"
 import { StoredNetwork } from "../src/drivers/StoredNetwork.js"
-import { BackOffice, Browser, InMemoryNetwork, Shopper, State, Topology, type Ids } from "../src/index.js"
+import { BackOffice, Browser, InMemoryNetwork, Shopper, State, Table, Topology, type Ids } from "../src/index.js"
 
 /** Tables whose rows are not per payment, and so are not copied. */
 const NOT_PER_PAYMENT: ReadonlySet<string> = new Set(["outbox", "accounts", "customers"])
@@ -53,14 +53,14 @@ const withHistory = (kind: State.PartyKind, state: unknown, held: number, copy: 
   const codec = State.codecOf(kind)
   const parts = codec.split(state)
   const tables = Object.fromEntries(
-    Object.entries(parts.tables as Readonly<Record<string, Readonly<Record<string, unknown>>>>).map(([table, rows]) => {
+    Object.entries(parts.tables).map(([table, rows]) => {
       if (NOT_PER_PAYMENT.has(table)) return [table, rows]
       const entries: Array<readonly [string, unknown]> = []
-      for (const [key, row] of Object.entries(rows)) {
+      for (const [key, row] of rows) {
         entries.push([key, row])
         for (let i = 1; i < held; i++) entries.push([`${key}#${i}`, copy(table, row)])
       }
-      return [table, Object.fromEntries(entries)]
+      return [table, Table.from(entries, codec.indexes[table])]
     })
   )
   return codec.join({ ...parts, tables }, kind === "Browser" ? null : (state as { readonly identity: unknown }).identity)

@@ -81,7 +81,7 @@ const payWithoutTheRequest = (why: string): Run => {
 
 /** The order of the story: what the merchant charges Alice, in euro cents (two mugs, a tin of tea, standard delivery). */
 const orderTotal = (net: InMemoryNetwork, payment: PaymentId): number => {
-  const found = net.state<MerchantState>(ids.merchant).payments[payment]
+  const found = net.state<MerchantState>(ids.merchant).payments.get(payment)
   if (found === undefined) throw new Error(`scenario: no payment ${payment}`)
   return found.request.amount.amount_minor
 }
@@ -182,7 +182,7 @@ export const SCENARIOS: Readonly<Record<string, { readonly title: string; readon
     run: () => {
       const run = fresh()
       Shopper.checkoutAndPay(run.net, alice)
-      const shown = Object.values(run.net.state<PhoneState>(ids.alicePhone).challenges).find((c) => c.state === "Pending")
+      const shown = run.net.state<PhoneState>(ids.alicePhone).challenges.values().find((c) => c.state === "Pending")
       if (shown === undefined) throw new Error("scenario: no challenge")
       run.net.input(ids.alicePhone, { _tag: "Answer", now_ms: run.net.now_ms, challengeId: shown.challenge.id, decision: "approve" })
       const late = takeOff(run.net, "ChallengeApproval")
@@ -309,15 +309,15 @@ export const ledgerTables = (name: string, bank = "issuer"): string => {
   const ledgerOf = LEDGERS[bank]
   if (ledgerOf === undefined) throw new Error(`generated block: unknown bank ${bank}; known: ${Object.keys(LEDGERS).join(", ")}`)
   const ledger = ledgerOf(scenarioRun(name).net)
-  const accounts = Object.values(ledger.accounts).map(
+  const accounts = ledger.accounts.values().map(
     (a) =>
       `| \`${a.id}\` | ${a.currency} | ${group(a.debitsPosted)} | ${group(a.creditsPosted)} | ${group(a.debitsPending)} | ${group(a.creditsPending)} | ${group(Ledger.balance(ledger, a.id))} | ${group(Ledger.available(ledger, a.id))} |`
   )
-  const holds = Object.values(ledger.holds).map(
+  const holds = ledger.holds.values().map(
     (h) =>
       `| \`${h.id}\` | \`${h.debit}\` | \`${h.credit}\` | ${h.currency} ${group(h.amount_minor)} | ${group(h.captured_minor)} | ${new Date(h.expiresAt_ms).toISOString()} | ${h.status} |`
   )
-  const journal = Object.values(ledger.journal).map(
+  const journal = Ledger.journalInOrder(ledger).map(
     (e) => `| \`${e.id}\` | \`${e.debit}\` | \`${e.credit}\` | ${e.currency} ${group(e.amount_minor)} | ${e.kind} |`
   )
   const trial = Object.entries(Ledger.trialBalance(ledger)).map(([currency, t]) => `| ${currency} | ${group(t.posted)} | ${group(t.pending)} |`)

@@ -88,4 +88,4 @@ toIssuer.on("data", (chunk: Buffer) => console.log(`sent to the issuer: ${chunk.
 fromMerchant.end([JSON.stringify(packet), JSON.stringify(tampered), "not json"].join("\n") + "\n")
 
 const final = await serveGateway(Gateway.initial(identityOf(ids.gateway, [ids.merchant, ids.issuer])), fromMerchant, toIssuer)
-console.log(`the gateway now holds ${Object.keys(final.payments).length} payment(s): ${Object.keys(final.payments).join(", ")}`)
+console.log(`the gateway now holds ${final.payments.size} payment(s): ${final.payments.keys().join(", ")}`)

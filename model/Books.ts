@@ -5,12 +5,11 @@
  * too. `journalFindings` goes further and checks every account's posted counters against the
  * journal they must sum.
  */
-import { getOwn } from "../src/domain/Records.js"
 import type { Account, Hold, Ledger } from "../src/ledger/Ledger.js"
 
 /** An account's four counters; all zero for no account. */
 const countersOf = (ledger: Ledger, id: string): Pick<Account, "debitsPosted" | "creditsPosted" | "debitsPending"> =>
-  getOwn(ledger.accounts, id) ?? { debitsPosted: 0, creditsPosted: 0, debitsPending: 0 }
+  ledger.accounts.get(id) ?? { debitsPosted: 0, creditsPosted: 0, debitsPending: 0 }
 
 /** An account's posted balance, credits less debits; 0 for no account. */
 export const postedBalance = (ledger: Ledger, id: string): number => {
@@ -28,16 +27,16 @@ export const merchantAccountId = (merchant: string, currency: string): string =>
 export const acquirerFee = (amount_minor: number, feeBps: number): number => Math.floor((amount_minor * feeBps) / 10_000)
 
 /** A hold by id. */
-export const holdOf = (ledger: Ledger, id: string): Hold | undefined => getOwn(ledger.holds, id)
+export const holdOf = (ledger: Ledger, id: string): Hold | undefined => ledger.holds.get(id)
 
 /** The pending holds whose expiry is at or before `now_ms`. */
 export const overdueHolds = (ledger: Ledger, now_ms: number): ReadonlyArray<Hold> =>
-  Object.values(ledger.holds).filter((h) => h.status === "pending" && h.expiresAt_ms <= now_ms)
+  ledger.holds.values().filter((h) => h.status === "pending" && h.expiresAt_ms <= now_ms)
 
 /** Per currency, all debits less all credits, posted and pending: double entry keeps both at zero. */
 export const trialBalance = (ledger: Ledger): ReadonlyMap<string, { readonly posted: number; readonly pending: number }> => {
   const totals = new Map<string, { posted: number; pending: number }>()
-  for (const a of Object.values(ledger.accounts)) {
+  for (const a of ledger.accounts.values()) {
     const t = totals.get(a.currency) ?? { posted: 0, pending: 0 }
     totals.set(a.currency, { posted: t.posted + a.debitsPosted - a.creditsPosted, pending: t.pending + a.debitsPending - a.creditsPending })
   }
@@ -48,15 +47,15 @@ export const trialBalance = (ledger: Ledger): ReadonlyMap<string, { readonly pos
 export const journalFindings = (bank: string, ledger: Ledger): ReadonlyArray<string> => {
   const findings: Array<string> = []
   const sums = new Map<string, { debits: number; credits: number }>()
-  for (const e of Object.values(ledger.journal)) {
+  for (const e of ledger.journal.values()) {
     for (const [side, id] of [["debit", e.debit], ["credit", e.credit]] as const) {
-      const account = getOwn(ledger.accounts, id)
+      const account = ledger.accounts.get(id)
       if (account?.currency !== e.currency) findings.push(`${bank} entry ${e.id} ${side}s ${id}, ${account === undefined ? "no account" : `an account in ${account.currency}`}, in ${e.currency}`)
       const s = sums.get(id) ?? { debits: 0, credits: 0 }
       sums.set(id, side === "debit" ? { ...s, debits: s.debits + e.amount_minor } : { ...s, credits: s.credits + e.amount_minor })
     }
   }
-  for (const a of Object.values(ledger.accounts)) {
+  for (const a of ledger.accounts.values()) {
     const s = sums.get(a.id) ?? { debits: 0, credits: 0 }
     if (a.debitsPosted !== s.debits || a.creditsPosted !== s.credits) {
       findings.push(`${bank} account ${a.id} has ${a.debitsPosted}/${a.creditsPosted} posted, its journal entries sum to ${s.debits}/${s.credits}`)

@@ -68,7 +68,7 @@ export const noDoubleCharge: Checker = (view, model) => {
     const key = paymentKey(merchantId, auth.request.paymentId)
     bump(perPayment, key)
     if (hold.status === "voided" || hold.status === "expired") continue
-    const payment = getOwn(merchantById(view, merchantId)?.payments ?? {}, auth.request.paymentId)
+    const payment = merchantById(view, merchantId)?.payments.get(auth.request.paymentId)
     if (payment === undefined) {
       violations.push(`${at} for payment ${key}, which the merchant never requested`)
       continue
@@ -98,7 +98,7 @@ const capturedBeyondAsked = (view: SystemView, model: Model): ReadonlyArray<stri
 
 /** Whether the issuer accepted the answer to `challengeId` before the challenge expired. */
 const answeredInTime = (issuer: IssuerState, challengeId: string): boolean => {
-  const c = getOwn(issuer.challenges, challengeId)
+  const c = issuer.challenges.get(challengeId)
   return c !== undefined && c.answeredAt_ms !== null && c.answeredAt_ms < c.challenge.expiresAt_ms
 }
 
@@ -115,7 +115,7 @@ export const noUnapprovedDebit: Checker = (view, model) => {
     const at = `${issuer.identity.id} hold ${hold.id}`
     const challengeId = auth?.challengeId ?? null
     // What a compromised phone approves for its own customer is out of scope; for anyone else's challenge it must be refused.
-    if (challengeId !== null && getOwn(issuer.challenges, challengeId)?.challenge.to === view.compromised) continue
+    if (challengeId !== null && issuer.challenges.get(challengeId)?.challenge.to === view.compromised) continue
     const decisionKey = challengeId === null ? "" : decisionKeyOf(issuer.identity.id, challengeId)
     const decision = challengeId === null ? undefined : getOwn(model.decisions, decisionKey)
     if (auth === undefined || challengeId === null || decision === undefined || decision.decision !== "approve") {
@@ -135,7 +135,7 @@ export const noUnapprovedDebit: Checker = (view, model) => {
               ? "payee"
               : decision.decidedAt_ms >= decision.expiresAt_ms || !answeredInTime(issuer, challengeId)
                 ? "deadline"
-                : !(getOwn(issuer.customers, r.account)?.devices.includes(decision.device as never) ?? false)
+                : !(issuer.customers.get(r.account)?.devices.includes(decision.device as never) ?? false)
                   ? "device"
                   : null
     if (mismatch !== null) violations.push(`${at} does not match what the shopper approved: ${mismatch}`)
@@ -172,9 +172,9 @@ export const agreement: Checker = (view, model) => {
   for (const merchant of view.merchants) {
     const me = merchant.identity.id
     if (outOfScope(view, { merchant })) continue
-    for (const order of Object.values(merchant.orders)) {
+    for (const order of merchant.orders.values()) {
       if (order.state !== "Paid") continue
-      const payment = getOwn(merchant.payments, order.payments.at(-1) ?? "")
+      const payment = merchant.payments.get(order.payments.at(-1) ?? "")
       if (payment === undefined || !issuerHolds(issuerById(view, payment.request.payer.issuer), me, payment.request.id)) {
         violations.push(`${me} order ${order.id} is paid but the issuer holds no payment for it`)
       }
@@ -182,7 +182,7 @@ export const agreement: Checker = (view, model) => {
   }
   for (const gateway of view.gateways) {
     if (gateway.identity.id === view.compromised) continue
-    for (const [key, payment] of Object.entries(gateway.payments)) {
+    for (const [key, payment] of gateway.payments.entries()) {
       if (payment.request.from === view.compromised) continue
       if (gatewayApproved(payment.state) && !issuerHolds(issuerById(view, payment.request.payer.issuer), payment.request.from, payment.request.id)) {
         violations.push(`${gateway.identity.id} approved ${key} but the issuer holds nothing`)
@@ -220,8 +220,8 @@ const browserAgreement = (view: SystemView, model: Model): ReadonlyArray<string>
     const paying = getOwn(model.shoppersPaying, browser.me)
     if (paying === undefined) return [`browser ${browser.me} shows approved, but its shopper never clicked pay now`]
     const merchant = merchantById(view, paying.merchant)
-    const order = getOwn(merchant?.orders ?? {}, paying.orderId)
-    const charged = getOwn(merchant?.payments ?? {}, order?.payments.at(-1) ?? "")?.request.amount
+    const order = merchant?.orders.get(paying.orderId)
+    const charged = merchant?.payments.get(order?.payments.at(-1) ?? "")?.request.amount
     if (browser.order?.orderId !== paying.orderId || browser.merchant !== paying.merchant) {
       return [`browser ${browser.me} shows approved for ${browser.merchant}/${browser.order?.orderId ?? "no order"}, its shopper paid ${paying.merchant}/${paying.orderId}`]
     }
@@ -253,7 +253,7 @@ export const paymentLiveness: Checker = (view) => {
     const atIssuer =
       issuer === undefined || gateway === undefined
         ? []
-        : Object.entries(issuer.authorizations)
+        : issuer.authorizations.entries()
             .filter(([key, a]) => key.startsWith(`${gateway.identity.id}/`) && a.request.payee.merchant === merchant.identity.id && a.request.paymentId === payment.request.id)
             .map(([, a]) => a)
     const issuerApproved = atIssuer.some((a) => a.status === "approved")
@@ -262,18 +262,18 @@ export const paymentLiveness: Checker = (view) => {
     }
   }
   for (const issuer of view.issuers) {
-    for (const c of Object.values(issuer.challenges)) if (c.state === "Pending") violations.push(`${issuer.identity.id} challenge ${c.challenge.id} still pending`)
+    for (const c of issuer.challenges.values()) if (c.state === "Pending") violations.push(`${issuer.identity.id} challenge ${c.challenge.id} still pending`)
     for (const h of overdueHolds(issuer.ledger, view.now_ms)) violations.push(`${issuer.identity.id} hold ${h.id} outlived its expiry`)
   }
   for (const phone of view.phones) {
     if (phone.identity.id === view.compromised) continue
-    for (const c of Object.values(phone.challenges)) {
+    for (const c of phone.challenges.values()) {
       if (c.state === "Pending" || c.state === "Answered") violations.push(`phone ${phone.identity.id} challenge ${c.challenge.id} still ${c.state}`)
     }
   }
   for (const party of [...view.merchants, ...view.gateways, ...view.issuers, ...view.phones, view.clearing]) {
     // What an insider leaves unanswered is out of scope: a compromised gateway may never answer its own merchants.
-    const waiting = Object.entries(party.outbox).filter(([, entry]) => entry.packet.to !== view.compromised).map(([id]) => id)
+    const waiting = party.outbox.entries().filter(([, entry]) => entry.packet.to !== view.compromised).map(([id]) => id)
     if (party.identity.id !== view.compromised && waiting.length > 0) violations.push(`${party.identity.id} still waits for answers to ${waiting.join(", ")}`)
   }
   return violations

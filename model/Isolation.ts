@@ -17,17 +17,17 @@ export const isolation: Checker = (view) => {
   for (const gateway of view.gateways) {
     const me = gateway.identity.id
     if (me === view.compromised) continue
-    for (const [key, payment] of Object.entries(gateway.payments)) {
+    for (const [key, payment] of gateway.payments.entries()) {
       const owner = key.slice(0, key.indexOf("/"))
       if (payment.request.from !== owner || payment.request.payee.merchant !== owner) {
         violations.push(`${me} payment ${key} was asked for by ${payment.request.from} for payee ${payment.request.payee.merchant}`)
       }
     }
-    for (const [key, operation] of Object.entries(gateway.operations)) {
+    for (const [key, operation] of gateway.operations.entries()) {
       const owner = key.slice(0, key.indexOf("/"))
       if (operation.request.from !== owner) violations.push(`${me} operation ${key} was asked for by ${operation.request.from}`)
     }
-    for (const account of Object.values(gateway.ledger.accounts)) {
+    for (const account of gateway.ledger.accounts.values()) {
       const merchant = /^merchant(?:-pending)?:(.+):[A-Z]{3}$/.exec(account.id)?.[1]
       if (merchant === undefined) continue
       const served = merchantById(view, merchant)?.config.gateway
@@ -37,7 +37,7 @@ export const isolation: Checker = (view) => {
     }
   }
   for (const issuer of view.issuers) {
-    for (const [key, auth] of Object.entries(issuer.authorizations)) {
+    for (const [key, auth] of issuer.authorizations.entries()) {
       const payee = merchantById(view, auth.request.payee.merchant)
       if (payee === undefined || payee.identity.id === view.compromised) continue
       const through = gatewayOfKey(key)

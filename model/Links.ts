@@ -5,7 +5,6 @@
  * issuer keeps as `gateway-1/auth-1` with hold `hold:gateway-1/auth-1`. The checkers follow
  * these links and never compare bare ids across parties.
  */
-import { getOwn } from "../src/domain/Records.js"
 import type * as Ledger from "../src/ledger/Ledger.js"
 import { holdOf } from "./Books.js"
 import type { GatewayPayment, GatewayState } from "../src/parties/Gateway.js"
@@ -41,17 +40,17 @@ export const issuerById = (view: SystemView, id: string): IssuerState | undefine
 /** Follows one merchant payment through its gateway to the payer's issuer. */
 export const chainOf = (view: SystemView, merchant: MerchantState, payment: MerchantPayment): PaymentChain => {
   const gateway = gatewayById(view, merchant.config.gateway)
-  const atGateway = gateway === undefined ? undefined : getOwn(gateway.payments, `${merchant.identity.id}/${payment.request.id}`)
+  const atGateway = gateway === undefined ? undefined : gateway.payments.get(`${merchant.identity.id}/${payment.request.id}`)
   const issuer = issuerById(view, payment.request.payer.issuer)
   const authKey = gateway === undefined || atGateway === undefined ? undefined : `${gateway.identity.id}/${atGateway.authorizationId}`
-  const auth = issuer === undefined || authKey === undefined ? undefined : getOwn(issuer.authorizations, authKey)
+  const auth = issuer === undefined || authKey === undefined ? undefined : issuer.authorizations.get(authKey)
   const hold = issuer === undefined || authKey === undefined ? undefined : holdOf(issuer.ledger, `hold:${authKey}`)
   return { merchant, payment, gateway, atGateway, issuer, authKey, auth, hold }
 }
 
 /** Every merchant payment of the world, followed through. */
 export const chains = (view: SystemView): ReadonlyArray<PaymentChain> =>
-  view.merchants.flatMap((merchant) => Object.values(merchant.payments).map((payment) => chainOf(view, merchant, payment)))
+  view.merchants.flatMap((merchant) => merchant.payments.values().map((payment) => chainOf(view, merchant, payment)))
 
 /** A payment's world-wide key: its payee merchant and its id. */
 export const paymentKey = (merchant: string, paymentId: string): string => `${merchant}/${paymentId}`
@@ -60,12 +59,12 @@ export const paymentKey = (merchant: string, paymentId: string): string => `${me
 export const holds = (
   view: SystemView
 ): ReadonlyArray<{ readonly issuer: IssuerState; readonly hold: Ledger.Hold; readonly auth: IssuerAuthorization | undefined }> =>
-  view.issuers.flatMap((issuer) => Object.values(issuer.ledger.holds).map((hold) => ({ issuer, hold, auth: getOwn(issuer.authorizations, hold.id.replace(/^hold:/, "")) })))
+  view.issuers.flatMap((issuer) => issuer.ledger.holds.values().map((hold) => ({ issuer, hold, auth: issuer.authorizations.get(hold.id.replace(/^hold:/, "")) })))
 
 /** Whether an issuer holds (or held) the payment `paymentId` of `merchant`: an authorization past its challenge and not declined. */
 export const issuerHolds = (issuer: IssuerState | undefined, merchant: string, paymentId: string): boolean =>
   issuer !== undefined &&
-  Object.values(issuer.authorizations).some(
+  issuer.authorizations.values().some(
     (a) => a.request.payee.merchant === merchant && a.request.paymentId === paymentId && a.state !== "Challenging" && a.state !== "Declined"
   )
 

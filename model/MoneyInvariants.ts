@@ -22,7 +22,7 @@ const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<stri
     if (t.posted !== 0 || t.pending !== 0) findings.push(`${bank} ledger is off balance in ${currency}: posted ${t.posted}, pending ${t.pending}`)
   }
   const reserved = new Map<string, { debits: number; credits: number }>()
-  for (const h of Object.values(ledger.holds)) {
+  for (const h of ledger.holds.values()) {
     if (h.status !== "pending") continue
     const remaining = h.amount_minor - h.captured_minor
     const d = reserved.get(h.debit) ?? { debits: 0, credits: 0 }
@@ -30,7 +30,7 @@ const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<stri
     const c = reserved.get(h.credit) ?? { debits: 0, credits: 0 }
     reserved.set(h.credit, { ...c, credits: c.credits + remaining })
   }
-  for (const a of Object.values(ledger.accounts)) {
+  for (const a of ledger.accounts.values()) {
     const counters = [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending]
     if (!counters.every((n) => Number.isSafeInteger(n) && n >= 0)) findings.push(`${bank} account ${a.id} has counters ${counters.join("/")}`)
     const r = reserved.get(a.id) ?? { debits: 0, credits: 0 }
@@ -38,10 +38,10 @@ const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<stri
       findings.push(`${bank} account ${a.id} has ${a.debitsPending}/${a.creditsPending} pending, its pending holds reserve ${r.debits}/${r.credits}`)
     }
   }
-  for (const e of Object.values(ledger.journal)) {
+  for (const e of ledger.journal.values()) {
     if ((isOwnFunds(e.debit) || isOwnFunds(e.credit)) && !e.id.startsWith("opening:")) findings.push(`${bank} moved its own funds after opening: ${e.id}`)
   }
-  for (const h of Object.values(ledger.holds)) {
+  for (const h of ledger.holds.values()) {
     // A hold is closed exactly when it is captured in full, and never captures more than it reserved.
     const known = HOLD_STATUSES.includes(h.status)
     if (!known || (h.status === "closed") !== (h.captured_minor === h.amount_minor) || h.captured_minor > h.amount_minor) {
@@ -57,21 +57,21 @@ const HOLD_STATUSES: ReadonlyArray<string> = ["pending", "voided", "expired", "c
 /** An acquirer keeps at most one clearing submission waiting for its receipt, and none of more than `MAX_CLEARING_ITEMS` items. */
 const submissionFindings = (gateway: GatewayState): ReadonlyArray<string> => {
   const me = gateway.identity.id
-  const waiting = Object.entries(gateway.submissions).filter(([, s]) => s.cycle === null).map(([id]) => id)
+  const waiting = gateway.submissions.entries().filter(([, s]) => s.cycle === null).map(([id]) => id)
   return [
     ...(waiting.length > 1 ? [`${me} has ${waiting.length} submissions waiting for a receipt: ${waiting.join(", ")}`] : []),
-    ...Object.entries(gateway.submissions)
+    ...gateway.submissions.entries()
       .filter(([, s]) => s.items.length > MAX_CLEARING_ITEMS)
       .map(([id, s]) => `${me} submission ${id} has ${s.items.length} items, more than ${MAX_CLEARING_ITEMS}`)
   ]
 }
 
 /** The amount of an opening entry, or 0. */
-const opening = (ledger: Ledger.Ledger, id: string): number => getOwn(ledger.journal, id)?.amount_minor ?? 0
+const opening = (ledger: Ledger.Ledger, id: string): number => ledger.journal.get(id)?.amount_minor ?? 0
 
 /** The instructions the clearing house sent to `bank` that the bank posted (its settlement records). */
-const postedBy = (view: SystemView, settlements: Readonly<Record<string, unknown>>) =>
-  Object.keys(settlements).map((key) => ({ key, instruction: getOwn(view.clearing.instructions, key.slice(key.indexOf("/") + 1)) }))
+const postedBy = (view: SystemView, settlements: { readonly keys: () => ReadonlyArray<string> }) =>
+  settlements.keys().map((key) => ({ key, instruction: view.clearing.instructions.get(key.slice(key.indexOf("/") + 1)) }))
 
 /** Each bank's own record of its settlement account moved by exactly what it posted, and the settlement bank's by exactly what was netted. */
 const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
@@ -87,7 +87,7 @@ const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
       received.set(instruction.currency, (received.get(instruction.currency) ?? 0) + instruction.position)
     }
     const netted = new Map<string, number>()
-    for (const i of Object.values(view.clearing.instructions)) if (i.bank === bank.id) netted.set(i.currency, (netted.get(i.currency) ?? 0) + i.position)
+    for (const i of view.clearing.instructions.values()) if (i.bank === bank.id) netted.set(i.currency, (netted.get(i.currency) ?? 0) + i.position)
     for (const currency of new Set([...received.keys(), ...netted.keys()])) {
       const own = -postedBalance(bank.ledger, `settlement:${currency}`) - opening(bank.ledger, `opening:settlement:${currency}`)
       if (own !== (received.get(currency) ?? 0)) findings.push(`${bank.id} settlement account moved ${own} ${currency}, its posted instructions say ${received.get(currency) ?? 0}`)
@@ -113,7 +113,7 @@ export const conservation: Checker = (view) => {
     ...mirrorFindings(view),
     ...nettingFindings(view)
   ]
-  for (const cycle of Object.values(view.clearing.cycles)) {
+  for (const cycle of view.clearing.cycles.values()) {
     const sums = new Map<string, number>()
     for (const [key, position] of Object.entries(cycle.positions ?? {})) {
       const currency = key.slice(key.lastIndexOf(":") + 1)
@@ -121,7 +121,7 @@ export const conservation: Checker = (view) => {
     }
     for (const [currency, sum] of sums) if (sum !== 0) findings.push(`cycle ${cycle.number} positions sum to ${sum} ${currency}`)
   }
-  for (const a of Object.values(view.clearing.ledger.accounts)) {
+  for (const a of view.clearing.ledger.accounts.values()) {
     if (a.id.startsWith("clearing:") && postedBalance(view.clearing.ledger, a.id) !== 0) findings.push(`suspense ${a.id} holds ${postedBalance(view.clearing.ledger, a.id)}`)
   }
   return findings
@@ -147,7 +147,7 @@ const nettedFromItems = (items: ReadonlyArray<ClearingItem>): ReadonlyMap<string
  */
 export const nettingFindings = (view: SystemView): ReadonlyArray<string> => {
   const findings: Array<string> = []
-  for (const cycle of Object.values(view.clearing.cycles)) {
+  for (const cycle of view.clearing.cycles.values()) {
     if (cycle.positions === null) continue
     const expected = nettedFromItems(cycle.items)
     for (const key of new Set([...expected.keys(), ...Object.keys(cycle.positions)])) {
@@ -155,8 +155,8 @@ export const nettingFindings = (view: SystemView): ReadonlyArray<string> => {
       if (position !== (expected.get(key) ?? 0)) findings.push(`cycle ${cycle.number} nets ${key} to ${position}, its items to ${expected.get(key) ?? 0}`)
     }
   }
-  for (const [id, instruction] of Object.entries(view.clearing.instructions)) {
-    const cycle = getOwn(view.clearing.cycles, String(instruction.cycle))
+  for (const [id, instruction] of view.clearing.instructions.entries()) {
+    const cycle = view.clearing.cycles.get(String(instruction.cycle))
     const position = cycle?.positions === null || cycle === undefined ? undefined : getOwn(cycle.positions, `${instruction.bank}:${instruction.currency}`)
     if (position !== instruction.position) findings.push(`instruction ${id} tells ${instruction.bank} ${instruction.position} ${instruction.currency}, its cycle's position is ${position ?? "none"}`)
   }
@@ -170,31 +170,31 @@ export const nettingFindings = (view: SystemView): ReadonlyArray<string> => {
  */
 export const noOverdraft: Checker = (view) =>
   [...view.issuers, ...view.gateways, view.clearing].flatMap((bank) =>
-    Object.values(bank.ledger.accounts)
+    bank.ledger.accounts.values()
       .filter((a) => a.debitsMustNotExceedCredits && spendable(bank.ledger, a.id) < 0)
       .map((a) => `${bank.identity.id} account ${a.id} is overdrawn: ${spendable(bank.ledger, a.id)} available`)
   )
 
 /** Every item the clearing house holds, with its cycle. */
 const clearedItems = (view: SystemView): ReadonlyArray<{ readonly item: ClearingItem; readonly cycle: number }> =>
-  Object.values(view.clearing.cycles).flatMap((c) => c.items.map((item) => ({ item, cycle: c.number })))
+  view.clearing.cycles.values().flatMap((c) => c.items.map((item) => ({ item, cycle: c.number })))
 
 /** The merchant whose operation an acquirer's item came from. */
 const merchantOf = (gateway: GatewayState, itemId: string): string | undefined => {
-  const key = getOwn(gateway.byOperation, itemId)
-  return key === undefined ? undefined : getOwn(gateway.operations, key)?.request.from
+  const key = gateway.byOperation.get(itemId)
+  return key === undefined ? undefined : gateway.operations.get(key)?.request.from
 }
 
 /** An acquirer's submitted items by key. */
 const submittedItems = (gateway: GatewayState): ReadonlyMap<string, ClearingItem> =>
-  new Map(Object.values(gateway.submissions).flatMap((s) => s.items.map((item) => [`${item.acquirer}/${item.id}`, item] as const)))
+  new Map(gateway.submissions.values().flatMap((s) => s.items.map((item) => [`${item.acquirer}/${item.id}`, item] as const)))
 
 /** Each merchant's payout at one acquirer, as its settled captures less refunds and fees say it should be. */
 const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
   const findings: Array<string> = []
   const submitted = submittedItems(gateway)
   const owed = new Map<string, number>()
-  for (const key of Object.keys(gateway.settledItems)) {
+  for (const key of gateway.settledItems.keys()) {
     const item = submitted.get(key)
     const merchant = item === undefined ? undefined : merchantOf(gateway, item.id)
     if (item === undefined || merchant === undefined) {
@@ -206,7 +206,7 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
     const net = item.kind === "capture" ? amount - acquirerFee(amount, gateway.config.feeBps) : -amount
     owed.set(account, (owed.get(account) ?? 0) + net)
   }
-  for (const a of Object.values(gateway.ledger.accounts)) {
+  for (const a of gateway.ledger.accounts.values()) {
     if (!a.id.startsWith("merchant:")) continue
     const paid = postedBalance(gateway.ledger, a.id)
     if (paid !== (owed.get(a.id) ?? 0)) findings.push(`${gateway.identity.id} ${a.id} was paid ${paid}, its settled captures less refunds and fees are ${owed.get(a.id) ?? 0}`)
@@ -231,14 +231,14 @@ export const settlementExactlyOnce: Checker = (view) => {
     if (seen.has(key)) findings.push(`item ${key} cleared in cycles ${seen.get(key)} and ${cycle}`)
     seen.set(key, cycle)
     const gateway = gatewayById(view, item.acquirer)
-    const gatewayOp = gateway === undefined ? undefined : getOwn(gateway.byOperation, item.id)
-    const op = gateway === undefined || gatewayOp === undefined ? undefined : getOwn(gateway.operations, gatewayOp)
+    const gatewayOp = gateway === undefined ? undefined : gateway.byOperation.get(item.id)
+    const op = gateway === undefined || gatewayOp === undefined ? undefined : gateway.operations.get(gatewayOp)
     if (op?.state !== "Accepted") findings.push(`item ${key} cleared without an accepted operation at the acquirer`)
-    const entry = getOwn(issuerById(view, item.issuer)?.ledger.journal ?? {}, `${item.kind}:${key}`)
+    const entry = issuerById(view, item.issuer)?.ledger.journal.get(`${item.kind}:${key}`)
     if (entry?.amount_minor !== item.amount.amount_minor) findings.push(`item ${key} cleared for ${item.amount.amount_minor}, ${item.issuer} booked ${entry?.amount_minor ?? "nothing"}`)
   }
   for (const issuer of view.issuers) {
-    for (const [key, auth] of Object.entries(issuer.authorizations)) {
+    for (const [key, auth] of issuer.authorizations.entries()) {
       // The acquirer pays for refunds: a compromised one refunding its own payments beyond their
       // captures gives its own money to the customer, and the settlement bank debits it (section 8).
       if (gatewayOfKey(key) === view.compromised) continue
@@ -247,7 +247,7 @@ export const settlementExactlyOnce: Checker = (view) => {
     }
   }
   for (const gateway of view.gateways) {
-    for (const [key, p] of Object.entries(gateway.payments)) {
+    for (const [key, p] of gateway.payments.entries()) {
       if (gateway.identity.id !== view.compromised && p.refunded_minor > p.captured_minor) findings.push(`${gateway.identity.id} payment ${key}: refunded ${p.refunded_minor} of ${p.captured_minor} captured`)
     }
     findings.push(...payoutFindings(gateway))
@@ -266,17 +266,17 @@ export const settlementExactlyOnce: Checker = (view) => {
  */
 export const settlementLiveness: Checker = (view) => {
   const findings: Array<string> = []
-  for (const issuer of view.issuers) for (const h of Object.values(issuer.ledger.holds)) if (h.status === "pending") findings.push(`${issuer.identity.id} hold ${h.id} still pending`)
+  for (const issuer of view.issuers) for (const h of issuer.ledger.holds.values()) if (h.status === "pending") findings.push(`${issuer.identity.id} hold ${h.id} still pending`)
   for (const merchant of view.merchants) {
     if (outOfScope(view, { merchant })) continue
-    for (const [id, op] of Object.entries(merchant.operations)) if (op.state === "Pending") findings.push(`${merchant.identity.id} operation ${id} still pending`)
+    for (const [id, op] of merchant.operations.entries()) if (op.state === "Pending") findings.push(`${merchant.identity.id} operation ${id} still pending`)
   }
   for (const gateway of view.gateways) {
     const me = gateway.identity.id
     if (me === view.compromised) continue
-    for (const [key, op] of Object.entries(gateway.operations)) if (op.state === "Forwarding") findings.push(`${me} operation ${key} still forwarding`)
+    for (const [key, op] of gateway.operations.entries()) if (op.state === "Forwarding") findings.push(`${me} operation ${key} still forwarding`)
     if (gateway.unsubmitted.length > 0) findings.push(`${me}: ${gateway.unsubmitted.length} items never submitted`)
-    for (const [id, s] of Object.entries(gateway.submissions)) if (s.cycle === null) findings.push(`${me} submission ${id} never receipted`)
+    for (const [id, s] of gateway.submissions.entries()) if (s.cycle === null) findings.push(`${me} submission ${id} never receipted`)
   }
   for (const chain of chains(view)) {
     const { merchant, payment, atGateway, auth, hold } = chain
@@ -287,19 +287,19 @@ export const settlementLiveness: Checker = (view) => {
       findings.push(`payment ${merchant.identity.id}/${payment.request.id}: captured ${captured.join("/")}, refunded ${refunded.join("/")} at merchant/gateway/issuer`)
     }
   }
-  for (const cycle of Object.values(view.clearing.cycles)) {
+  for (const cycle of view.clearing.cycles.values()) {
     // A cycle that waits only on a compromised bank's confirmation has settled for every honest one (section 8).
     const waitsOnInsiderOnly =
       view.compromised !== null &&
       cycle.state === "Settling" &&
       cycle.unconfirmed.length > 0 &&
-      cycle.unconfirmed.every((id) => getOwn(view.clearing.instructions, id)?.bank === view.compromised)
+      cycle.unconfirmed.every((id) => view.clearing.instructions.get(id)?.bank === view.compromised)
     if (cycle.items.length > 0 && cycle.state !== "Settled" && !waitsOnInsiderOnly) findings.push(`cycle ${cycle.number} is ${cycle.state}`)
   }
   for (const { item } of clearedItems(view)) {
     const key = `${item.acquirer}/${item.id}`
-    if (item.acquirer !== view.compromised && getOwn(gatewayById(view, item.acquirer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.acquirer} never settled ${key}`)
-    if (getOwn(issuerById(view, item.issuer)?.settledItems ?? {}, key) === undefined) findings.push(`${item.issuer} never settled ${key}`)
+    if (item.acquirer !== view.compromised && gatewayById(view, item.acquirer)?.settledItems.get(key) === undefined) findings.push(`${item.acquirer} never settled ${key}`)
+    if (issuerById(view, item.issuer)?.settledItems.get(key) === undefined) findings.push(`${item.issuer} never settled ${key}`)
   }
   return findings
 }

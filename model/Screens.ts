@@ -14,7 +14,7 @@ export const phoneFindings = (view: SystemView, model: Model): ReadonlyArray<str
   for (const phone of view.phones) {
     const me = phone.identity.id
     if (me === view.compromised) continue
-    for (const shown of Object.values(phone.challenges)) {
+    for (const shown of phone.challenges.values()) {
       const { challenge } = shown
       const decided = getOwn(model.decisions, decisionKeyOf(challenge.from, challenge.id))
       if (decided?.device === me && decided.decidedAt_ms < decided.expiresAt_ms) {
@@ -24,8 +24,8 @@ export const phoneFindings = (view: SystemView, model: Model): ReadonlyArray<str
       }
       if (shown.state !== "Closed") continue
       const issuer = issuerById(view, challenge.from)
-      const authorization = getOwn(issuer?.challenges ?? {}, challenge.id)?.authorization
-      const status = authorization === undefined ? undefined : getOwn(issuer?.authorizations ?? {}, authorization)?.status
+      const authorization = issuer?.challenges.get(challenge.id)?.authorization
+      const status = authorization === undefined ? undefined : issuer?.authorizations.get(authorization)?.status
       if (status !== shown.outcome) findings.push(`${me} shows challenge ${challenge.id} closed as ${shown.outcome ?? "nothing"}, ${challenge.from} decided ${status ?? "nothing"}`)
     }
   }

@@ -17,6 +17,7 @@ import * as Shopper from "../src/drivers/Shopper.js"
 import * as Topology from "../src/drivers/Topology.js"
 import * as Ledger from "../src/ledger/Ledger.js"
 import type { Transition, Transitioned } from "../src/machine/Machine.js"
+import type { Table } from "../src/machine/Table.js"
 import * as Browser from "../src/parties/Browser.js"
 import * as ClearingHouse from "../src/parties/ClearingHouse.js"
 import * as Gateway from "../src/parties/Gateway.js"
@@ -72,8 +73,8 @@ const transitionsIn = (trace: ReadonlyArray<TraceEntry>): ReadonlyArray<Transiti
 const isDeclared = (t: Transitioned): boolean =>
   (TABLES[t.party] ?? []).some((d) => d.entity === t.entity && d.from === t.from && d.on === t.on && d.to === t.to)
 
-const only = <T>(record: Readonly<Record<string, T>>, what: string): T => {
-  const values = Object.values(record)
+const only = <T>(table: Table<T>, what: string): T => {
+  const values = table.values()
   if (values.length !== 1) throw new Error(`expected exactly one ${what}, found ${values.length}`)
   return values[0] as T
 }
@@ -182,7 +183,7 @@ describe("conformance", () => {
       expect(only(state.gateway(net).payments, "gateway payment").state).toBe("Declined")
       const issuer = state.issuer(net)
       expect(only(issuer.authorizations, "authorization")).toMatchObject({ state: "Declined", status: "declined_by_shopper" })
-      expect(issuer.ledger.holds).toEqual({})
+      expect(issuer.ledger.holds.entries()).toEqual([])
       expect(Ledger.available(issuer.ledger, accounts.alice)).toBe(ALICE_OPENING_minor)
       expect(Ledger.balance(issuer.ledger, accounts.alice)).toBe(ALICE_OPENING_minor)
     })
@@ -200,7 +201,7 @@ describe("conformance", () => {
       expect(only(issuer.authorizations, "authorization")).toMatchObject({ state: "Declined", status: "challenge_expired" })
       expect(only(issuer.challenges, "issuer challenge").state).toBe("Expired")
       expect(only(state.phone(net).challenges, "challenge")).toMatchObject({ outcome: "challenge_expired" })
-      expect(issuer.ledger.holds).toEqual({})
+      expect(issuer.ledger.holds.entries()).toEqual([])
       expect(Ledger.available(issuer.ledger, accounts.alice)).toBe(ALICE_OPENING_minor)
     })
   })

@@ -64,10 +64,10 @@ export const BUGS: ReadonlyArray<Bug> = [
       (sent) => ({
         state: {
           ...ticked.state,
-          payments: Object.fromEntries([
-            ...Object.entries(ticked.state.payments),
-            ...sent.flatMap(({ payment }) => (payment === undefined ? [] : [[payment.id, { request: payment, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] }]]))
-          ])
+          payments: sent.reduce(
+            (payments, { payment }) => (payment === undefined ? payments : payments.set(payment.id, { request: payment, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] })),
+            ticked.state.payments
+          )
         },
         outputs: sent.map(({ o }) => o)
       })
@@ -138,8 +138,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Issuer.ts",
-        find: '        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },',
-        replace: `        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },
+        find: '        authorizations: state.authorizations.set(key, { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 }),',
+        replace: `        authorizations: state.authorizations.set(key, { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 }),
         ledger: Result.getOrElse(
           Ledger.placeHold(state.ledger, { id: \`hold:\${key}\`, debit: body.account, credit: schemePayable(body.amount.currency), amount: body.amount, expiresAt_ms: now_ms + HOLD_TTL_ms }),
           () => state.ledger
@@ -164,7 +164,7 @@ export const BUGS: ReadonlyArray<Bug> = [
       {
         file: "parties/Gateway.ts",
         find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })",
-        replace: "({ ...state, records: {}, outbox: Outbox.afterRestart(state.outbox) })"
+        replace: "({ ...state, records: Idempotency.empty, outbox: Outbox.afterRestart(state.outbox) })"
       }
     ]
   },
@@ -177,7 +177,7 @@ export const BUGS: ReadonlyArray<Bug> = [
         file: "ledger/Ledger.ts",
         find: `  Result.flatMap(pendingHold(ledger, holdId), (h) => {
     if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", \`hold \${holdId} expired at \${h.expiresAt_ms}\`)`,
-        replace: `  Result.flatMap(getOwn(ledger.holds, holdId) === undefined ? pendingHold(ledger, holdId) : Result.succeed(getOwn(ledger.holds, holdId) as Hold), (h) => {`
+        replace: `  Result.flatMap(ledger.holds.get(holdId) === undefined ? pendingHold(ledger, holdId) : Result.succeed(ledger.holds.get(holdId) as Hold), (h) => {`
       }
     ]
   },
@@ -264,9 +264,9 @@ export const BUGS: ReadonlyArray<Bug> = [
       {
         file: "settlement/Instruction.ts",
         find: "const key = `${body.from}/${body.id}`",
-        replace: "const key = `${body.from}/${body.id}/${Object.keys(state.settlements).length}`"
+        replace: "const key = `${body.from}/${body.id}/${state.settlements.size}`"
       },
-      { file: "settlement/Instruction.ts", find: " || getOwn(state.settledItems, itemKey(item)) !== undefined", replace: "" }
+      { file: "settlement/Instruction.ts", find: " || state.settledItems.get(itemKey(item)) !== undefined", replace: "" }
     ]
   },
   {
@@ -277,7 +277,7 @@ export const BUGS: ReadonlyArray<Bug> = [
         file: "parties/Issuer.ts",
         find: `    yield* ensure(customer?.devices.includes(body.from) === true, () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))
     yield* ensure(body.from === challenge.to, () => new Mismatch({ id: body.id, field: "device" }))`,
-        replace: `    yield* ensure(customer !== undefined && Object.values(state.customers).some((c) => c.devices.includes(body.from)), () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))`
+        replace: `    yield* ensure(customer !== undefined && state.customers.values().some((c) => c.devices.includes(body.from)), () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))`
       }
     ]
   },

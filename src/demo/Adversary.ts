@@ -28,16 +28,16 @@ export interface AdversaryReport {
 }
 
 /** Every account's posted balance and pending debits, in a ledger. */
-const balances = (ledger: Ledger.Ledger) => Object.values(ledger.accounts).map((a) => [a.id, Ledger.balance(ledger, a.id), a.debitsPending])
+const balances = (ledger: Ledger.Ledger) => ledger.accounts.values().map((a) => [a.id, Ledger.balance(ledger, a.id), a.debitsPending])
 
 const snapshot = (net: InMemoryNetwork) => {
   const issuer = net.state<IssuerState>(Topology.ids.issuer)
   const merchant = net.state<MerchantState>(Topology.ids.merchant)
   return JSON.stringify({
-    holds: Object.values(issuer.ledger.holds).map((h) => [h.id, h.amount_minor, h.captured_minor, h.status]),
+    holds: issuer.ledger.holds.values().map((h) => [h.id, h.amount_minor, h.captured_minor, h.status]),
     books: [issuer.ledger, net.state<GatewayState>(Topology.ids.gateway).ledger, net.state<ClearingHouseState>(Topology.ids.clearing).ledger].map(balances),
-    payments: Object.values(merchant.payments).map((p) => [p.request.id, p.state]),
-    orders: Object.values(merchant.orders).map((o) => [o.id, o.state])
+    payments: merchant.payments.values().map((p) => [p.request.id, p.state]),
+    orders: merchant.orders.values().map((o) => [o.id, o.state])
   })
 }
 

@@ -36,7 +36,7 @@ const scenario = (title: string, run: (net: InMemoryNetwork.InMemoryNetwork) => 
   console.log(
     `   browser shows: ${browser.screen}` +
       `; alice's available balance: ${Ledger.available(issuer.ledger, accounts.alice)} cents` +
-      `; holds: ${Object.values(issuer.ledger.holds).map((h) => `${h.id} ${h.amount_minor} ${h.status}`).join(", ") || "none"}`
+      `; holds: ${issuer.ledger.holds.values().map((h) => `${h.id} ${h.amount_minor} ${h.status}`).join(", ") || "none"}`
   )
   return net
 }

@@ -12,7 +12,7 @@ import type { InMemoryNetwork } from "./InMemoryNetwork.js"
 
 /** The merchant's most recent payment (the one the demo's shopper just made). @since 0.2.0 */
 export const lastPayment = (net: InMemoryNetwork): PaymentId => {
-  const payments = Object.keys(net.state<MerchantState>(ids.merchant).payments)
+  const payments = net.state<MerchantState>(ids.merchant).payments.keys()
   const last = payments.at(-1)
   if (last === undefined) throw new Error("BackOffice: the merchant has no payment yet")
   return last as PaymentId

@@ -64,7 +64,7 @@ export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: P
 
 /** The id of the newest challenge waiting on `phone`, if any. @since 0.1.0 */
 export const pendingChallenge = (net: InMemoryNetwork, phone: PartyId): ChallengeId | undefined =>
-  Object.values(net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge.id
+  net.state<PhoneState>(phone).challenges.values().find((c) => c.state === "Pending")?.challenge.id
 
 /** The shopper answers the waiting challenge on `phone`, and the answer travels to quiescence. @since 0.1.0 */
 export const answerOnPhone = (net: InMemoryNetwork, phone: PartyId, decision: Decision): void => {

@@ -25,7 +25,7 @@ import type { PartyId } from "../domain/Ids.js"
 import { changesOf, isEmpty, type Changes } from "../state/Changes.js"
 import { DOCUMENT, HEADER, StateDecodeError } from "../state/Errors.js"
 import { codecOf, decodeState, tableNames, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
-import { FORMAT_VERSION, parseJson, type EncodedRow } from "../state/Table.js"
+import { FORMAT_VERSION, parseJson, type EncodedRow } from "../state/Codec.js"
 
 /** How hard a commit waits for the disk. @category models @since 0.3.0 */
 export type Synchronous = "FULL" | "NORMAL"
@@ -50,7 +50,7 @@ const sqlTable = (table: string): string => `"rows_${table}"`
  * const store = SqliteStore.SqliteStore.open(":memory:", "Issuer")
  * store.create(issuer)
  * const loaded = Effect.runSync(store.load(issuer.identity))
- * loaded.ledger.accounts["acct-alice"]?.creditsPosted // 50000
+ * loaded.ledger.accounts.get("acct-alice")?.creditsPosted // 50000
  * store.close()
  * ```
  *

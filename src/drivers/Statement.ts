@@ -8,7 +8,7 @@ import * as Ledger from "../ledger/Ledger.js"
 
 /** One line per account, then the total per currency. @since 0.2.0 */
 export const statement = (title: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
-  const accounts = Object.values(ledger.accounts)
+  const accounts = ledger.accounts.values()
   const width = Math.max(...accounts.map((a) => a.id.length), 8)
   const cents = (n: number): string => (n / 100).toFixed(2).padStart(15)
   const lines = accounts.map((a) => {

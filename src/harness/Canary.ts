@@ -7,7 +7,6 @@
  * less the acquirer's fee. Then half of it is refunded, which must be settled back the same way.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
-import { getOwn } from "../domain/Records.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
@@ -37,8 +36,8 @@ const quickCheckout_minor = (world: World, shopper: Customer): number => {
 /** The merchant's payment for an order: its latest attempt. */
 const paymentFor = (world: World, merchant: PartyId, orderId: OrderId): MerchantPayment | undefined => {
   const state = world.net.state<MerchantState>(merchant)
-  const id = getOwn(state.orders, orderId)?.payments.at(-1)
-  return id === undefined ? undefined : getOwn(state.payments, id)
+  const id = state.orders.get(orderId)?.payments.at(-1)
+  return id === undefined ? undefined : state.payments.get(id)
 }
 
 /** Fails the run with the canary's finding. */

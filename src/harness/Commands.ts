@@ -487,7 +487,7 @@ export class Crash extends Base {
 /** The party a {@link Crash} of `target` crashes now. */
 const crashed = (world: World, target: number | string): PartyId | undefined => {
   if (typeof target === "string") return world.parties.find((p) => p === target)
-  const busy = world.parties.filter((p) => Object.keys(world.net.state<{ readonly outbox?: object }>(p).outbox ?? {}).length > 0)
+  const busy = world.parties.filter((p) => (world.net.state<{ readonly outbox?: { readonly size: number } }>(p).outbox?.size ?? 0) > 0)
   return pick(target % 2 === 0 && busy.length > 0 ? busy : world.parties, Math.floor(target / 2))
 }
 
@@ -523,8 +523,8 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ rea
   const found: Array<{ at_ms: number; owner: PartyId }> = []
   for (const issuer of world.directory.issuers) {
     const state = world.net.state<IssuerState>(issuer)
-    if (kind === "challenge") for (const c of Object.values(state.challenges)) if (c.state === "Pending") found.push({ at_ms: c.challenge.expiresAt_ms, owner: issuer })
-    if (kind === "hold") for (const h of Object.values(state.ledger.holds)) if (h.status === "pending") found.push({ at_ms: h.expiresAt_ms, owner: issuer })
+    if (kind === "challenge") for (const c of state.challenges.values()) if (c.state === "Pending") found.push({ at_ms: c.challenge.expiresAt_ms, owner: issuer })
+    if (kind === "hold") for (const h of state.ledger.holds.values()) if (h.status === "pending") found.push({ at_ms: h.expiresAt_ms, owner: issuer })
   }
   if (kind === "request") {
     for (const packet of world.net.inFlight) {
@@ -575,7 +575,7 @@ export class Deadline extends Base {
 /** The merchants' payments their staff can still act on: authorized, partly or wholly captured. */
 const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId; readonly payment: MerchantPayment }> =>
   world.directory.merchants.flatMap((merchant) =>
-    Object.values(world.net.state<MerchantState>(merchant).payments)
+    world.net.state<MerchantState>(merchant).payments.values()
       .filter((p) => p.state === "Authorized" || p.state === "Captured")
       .map((payment) => ({ merchant, payment }))
   )

@@ -24,7 +24,7 @@ export const deliverAll = (world: World): void => {
 /** Whether the clearing house's open cycle has items to close. */
 const cycleToClose = (world: World): boolean => {
   const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
-  return (clearing.cycles[String(clearing.cycle)]?.items.length ?? 0) > 0
+  return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
 /**

@@ -217,7 +217,7 @@ export const answerOnPhone = (world: World, who: string, phone: PartyId, challen
 
 /** The challenge a phone shows now, waiting for an answer, if any. */
 export const shownChallenge = (world: World, phone: PartyId) =>
-  Object.values(world.net.state<PhoneState>(phone).challenges).find((c) => c.state === "Pending")?.challenge
+  world.net.state<PhoneState>(phone).challenges.values().find((c) => c.state === "Pending")?.challenge
 
 /** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
 export class Answer extends Base {
@@ -309,7 +309,7 @@ export class Refresh extends Base {
 
 /** An order of `merchant`'s that another session made, or an id it never gave out. */
 const foreignOrder = (world: World, merchant: PartyId, sessionId: string): string =>
-  Object.values(world.net.state<MerchantState>(merchant).orders).find((o) => o.sessionId !== sessionId)?.id ?? "ord-0"
+  world.net.state<MerchantState>(merchant).orders.values().find((o) => o.sessionId !== sessionId)?.id ?? "ord-0"
 
 /**
  * A shopper's honest mistake, as their page allows: on the shop, an order from a stale product
@@ -397,7 +397,8 @@ const lateAnswer = (world: World, shopper: Customer, age: number | string): Pack
 /**
  * A compromised merchant starts lying to its own shoppers' pages: from now on, every answer it
  * sends a page arrives as another status of the order or a refusal (`answer` first, then the
- * others in turn), and a page waiting now is lied to at once. What the pages then show is out of
+ * others in turn; a later `Mislead` starts the turn again at its own `answer`), and a page
+ * waiting now is lied to at once. What the pages then show is out of
  * the guarantees' scope (DESIGN.md section 8: the merchant's own customers); what must still hold
  * is that nobody's bank moves money without an approval on their phone.
  */
@@ -414,7 +415,7 @@ export class Mislead extends Base {
   act(world: World): void {
     const insider = world.directory.compromised
     if (insider?.kind !== "merchant") return
-    world.lies ??= MISLEADING_ANSWERS.indexOf(this.answer)
+    world.lies = MISLEADING_ANSWERS.indexOf(this.answer)
     const waiting = world.directory.customers.filter((c) => c.merchant === insider.id && world.net.state<BrowserState>(c.browser).inFlight !== null)
     const shopper = pick(waiting, this.shopper)
     const requestId = shopper === undefined ? undefined : world.net.state<BrowserState>(shopper.browser).inFlight?.requestId

@@ -40,7 +40,7 @@
  */
 import { Result, Schema } from "effect"
 import type { Currency, Money } from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
+import { Table } from "../machine/Table.js"
 
 /** One account's counters, all integer minor units. @category models @since 0.1.0 */
 export interface Account {
@@ -82,13 +82,18 @@ export interface Entry {
   readonly currency: Currency
   readonly amount_minor: number
   readonly kind: "transfer" | "capture"
+  /** Its place in the journal: 1 for the ledger's first posting, then one more per posting. */
+  readonly seq: number
 }
 
 /** A ledger: accounts, holds and the journal of posted entries, all keyed by id. @category models @since 0.1.0 */
 export interface Ledger {
-  readonly accounts: Readonly<Record<string, Account>>
-  readonly holds: Readonly<Record<string, Hold>>
-  readonly journal: Readonly<Record<string, Entry>>
+  readonly accounts: Table<Account>
+  /** Indexed by the expiry of each pending hold: `holdDueAt`. */
+  readonly holds: Table<Hold>
+  readonly journal: Table<Entry>
+  /** How many entries have been posted: the last entry's `seq`. */
+  readonly posted: number
 }
 
 /** Why a ledger operation was refused. @category errors @since 0.1.0 */
@@ -110,8 +115,11 @@ export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError"
   detail: Schema.String
 }) {}
 
+/** When a hold is next due: its expiry while it is pending; nothing after. @since 0.4.0 */
+export const holdDueAt = (h: Hold): number | null => (h.status === "pending" ? h.expiresAt_ms : null)
+
 /** A ledger with no accounts. @since 0.1.0 */
-export const empty: Ledger = { accounts: {}, holds: {}, journal: {} }
+export const empty: Ledger = { accounts: Table.empty(), holds: Table.empty(holdDueAt), journal: Table.empty(), posted: 0 }
 
 /** What every ledger operation returns: the new ledger, or why it was refused. @category models @since 0.1.0 */
 export type Outcome = Result.Result<Ledger, LedgerError>
@@ -122,30 +130,27 @@ export const openAccount = (
   ledger: Ledger,
   account: { readonly id: string; readonly currency: Currency; readonly debitsMustNotExceedCredits: boolean }
 ): Outcome =>
-  getOwn(ledger.accounts, account.id) !== undefined
+  ledger.accounts.has(account.id)
     ? refuse("AccountExists", `account ${account.id} already exists`)
     : Result.succeed({
         ...ledger,
-        accounts: {
-          ...ledger.accounts,
-          [account.id]: { ...account, debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 }
-        }
+        accounts: ledger.accounts.set(account.id, { ...account, debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 })
       })
 
 /** An account's posted balance: credits minus debits. @since 0.1.0 */
 export const balance = (ledger: Ledger, id: string): number => {
-  const a = getOwn(ledger.accounts, id)
+  const a = ledger.accounts.get(id)
   return a === undefined ? 0 : a.creditsPosted - a.debitsPosted
 }
 
 /** What an account can still spend: posted credits minus posted and pending debits. @since 0.1.0 */
 export const available = (ledger: Ledger, id: string): number => {
-  const a = getOwn(ledger.accounts, id)
+  const a = ledger.accounts.get(id)
   return a === undefined ? 0 : a.creditsPosted - a.debitsPosted - a.debitsPending
 }
 
 /** Looks a hold up by id. @since 0.1.0 */
-export const hold = (ledger: Ledger, id: string): Hold | undefined => getOwn(ledger.holds, id)
+export const hold = (ledger: Ledger, id: string): Hold | undefined => ledger.holds.get(id)
 
 /** A movement of money between two accounts under its own id. @category models @since 0.1.0 */
 export interface Movement {
@@ -156,10 +161,10 @@ export interface Movement {
 }
 
 const checkMovement = (ledger: Ledger, m: Movement): Result.Result<readonly [Account, Account], LedgerError> => {
-  const debit = getOwn(ledger.accounts, m.debit)
-  const credit = getOwn(ledger.accounts, m.credit)
+  const debit = ledger.accounts.get(m.debit)
+  const credit = ledger.accounts.get(m.credit)
   const fail = (code: LedgerError["code"], detail: string) => Result.fail(new LedgerError({ code, detail }))
-  if (getOwn(ledger.journal, m.id) !== undefined || getOwn(ledger.holds, m.id) !== undefined) return fail("IdExists", `id ${m.id} is already used`)
+  if (ledger.journal.get(m.id) !== undefined || ledger.holds.get(m.id) !== undefined) return fail("IdExists", `id ${m.id} is already used`)
   if (debit === undefined) return fail("UnknownAccount", `no account ${m.debit}`)
   if (credit === undefined) return fail("UnknownAccount", `no account ${m.credit}`)
   if (debit.id === credit.id) return fail("SameAccount", `${m.id} debits and credits ${debit.id}`)
@@ -174,7 +179,7 @@ const checkMovement = (ledger: Ledger, m: Movement): Result.Result<readonly [Acc
 }
 
 const adjust = (ledger: Ledger, id: string, change: Partial<Omit<Account, "id" | "currency" | "debitsMustNotExceedCredits">>): Ledger => {
-  const a = getOwn(ledger.accounts, id)
+  const a = ledger.accounts.get(id)
   if (a === undefined) return ledger
   const next: Account = {
     ...a,
@@ -183,16 +188,24 @@ const adjust = (ledger: Ledger, id: string, change: Partial<Omit<Account, "id" |
     debitsPending: a.debitsPending + (change.debitsPending ?? 0),
     creditsPending: a.creditsPending + (change.creditsPending ?? 0)
   }
-  return { ...ledger, accounts: { ...ledger.accounts, [id]: next } }
+  return { ...ledger, accounts: ledger.accounts.set(id, next) }
 }
+
+/** The ledger with `entry` added to its journal as the next posting. */
+const post = (ledger: Ledger, entry: Omit<Entry, "seq">): Ledger => {
+  const seq = ledger.posted + 1
+  return { ...ledger, journal: ledger.journal.set(entry.id, { ...entry, seq }), posted: seq }
+}
+
+/** The journal in the order it was posted. O(n log n). @since 0.4.0 */
+export const journalInOrder = (ledger: Ledger): ReadonlyArray<Entry> => ledger.journal.values().sort((a, b) => a.seq - b.seq)
 
 /** Posts a transfer at once: debits one account and credits another by the same amount. @since 0.1.0 */
 export const transfer = (ledger: Ledger, m: Movement): Outcome =>
   Result.map(checkMovement(ledger, m), () => {
     const amount_minor = m.amount.amount_minor
     const moved = adjust(adjust(ledger, m.debit, { debitsPosted: amount_minor }), m.credit, { creditsPosted: amount_minor })
-    const entry: Entry = { id: m.id, debit: m.debit, credit: m.credit, currency: m.amount.currency, amount_minor, kind: "transfer" }
-    return { ...moved, journal: { ...moved.journal, [m.id]: entry } }
+    return post(moved, { id: m.id, debit: m.debit, credit: m.credit, currency: m.amount.currency, amount_minor, kind: "transfer" })
   })
 
 /** Places a hold: reserves `amount` on `debit` for `credit` until `expiresAt_ms`. @since 0.1.0 */
@@ -210,11 +223,11 @@ export const placeHold = (ledger: Ledger, m: Movement & { readonly expiresAt_ms:
       expiresAt_ms: m.expiresAt_ms,
       status: "pending"
     }
-    return { ...reserved, holds: { ...reserved.holds, [m.id]: placed } }
+    return { ...reserved, holds: reserved.holds.set(m.id, placed) }
   })
 
 const pendingHold = (ledger: Ledger, id: string): Result.Result<Hold, LedgerError> => {
-  const h = getOwn(ledger.holds, id)
+  const h = ledger.holds.get(id)
   if (h === undefined) return Result.fail(new LedgerError({ code: "UnknownHold", detail: `no hold ${id}` }))
   if (h.status !== "pending") return Result.fail(new LedgerError({ code: "HoldNotPending", detail: `hold ${id} is ${h.status}` }))
   return Result.succeed(h)
@@ -223,7 +236,7 @@ const pendingHold = (ledger: Ledger, id: string): Result.Result<Hold, LedgerErro
 const release = (ledger: Ledger, h: Hold, status: HoldStatus): Ledger => {
   const remaining = h.amount_minor - h.captured_minor
   const released = adjust(adjust(ledger, h.debit, { debitsPending: -remaining }), h.credit, { creditsPending: -remaining })
-  return { ...released, holds: { ...released.holds, [h.id]: { ...h, status } } }
+  return { ...released, holds: released.holds.set(h.id, { ...h, status }) }
 }
 
 /**
@@ -236,7 +249,7 @@ const release = (ledger: Ledger, h: Hold, status: HoldStatus): Ledger => {
 export const capture = (ledger: Ledger, holdId: string, captureId: string, amount_minor: number, now_ms: number): Outcome =>
   Result.flatMap(pendingHold(ledger, holdId), (h) => {
     if (now_ms >= h.expiresAt_ms) return refuse("HoldExpired", `hold ${holdId} expired at ${h.expiresAt_ms}`)
-    if (getOwn(ledger.journal, captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
+    if (ledger.journal.get(captureId) !== undefined) return refuse("IdExists", `id ${captureId} is already used`)
     if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0) {
       return refuse("ZeroAmount", `${captureId} must capture a positive integer amount in minor units, got ${amount_minor}`)
     }
@@ -249,12 +262,8 @@ export const capture = (ledger: Ledger, holdId: string, captureId: string, amoun
       { creditsPending: -amount_minor, creditsPosted: amount_minor }
     )
     const captured_minor = h.captured_minor + amount_minor
-    const entry: Entry = { id: captureId, debit: h.debit, credit: h.credit, currency: h.currency, amount_minor, kind: "capture" }
-    return Result.succeed({
-      ...moved,
-      holds: { ...moved.holds, [holdId]: { ...h, captured_minor, status: captured_minor === h.amount_minor ? "closed" : "pending" } },
-      journal: { ...moved.journal, [captureId]: entry }
-    })
+    const held = { ...moved, holds: moved.holds.set(holdId, { ...h, captured_minor, status: captured_minor === h.amount_minor ? "closed" : "pending" } as const) }
+    return Result.succeed(post(held, { id: captureId, debit: h.debit, credit: h.credit, currency: h.currency, amount_minor, kind: "capture" }))
   })
 
 /** Voids a pending hold, releasing whatever it still reserves. @since 0.1.0 */
@@ -267,9 +276,8 @@ export const expireHold = (ledger: Ledger, holdId: string, now_ms: number): Outc
     now_ms < h.expiresAt_ms ? refuse("HoldNotExpired", `hold ${holdId} expires at ${h.expiresAt_ms}`) : Result.succeed(release(ledger, h, "expired"))
   )
 
-/** Pending holds whose expiry is at or before `now_ms`. @since 0.1.0 */
-export const expiredHolds = (ledger: Ledger, now_ms: number): ReadonlyArray<Hold> =>
-  Object.values(ledger.holds).filter((h) => h.status === "pending" && h.expiresAt_ms <= now_ms)
+/** Pending holds whose expiry is at or before `now_ms`, earliest first: read off the holds' deadline index. @since 0.1.0 */
+export const expiredHolds = (ledger: Ledger, now_ms: number): ReadonlyArray<Hold> => ledger.holds.dueBy(now_ms).map(([, h]) => h)
 
 /**
  * The ledger's trial balance per currency: total debits minus total credits, posted and pending.
@@ -279,7 +287,7 @@ export const expiredHolds = (ledger: Ledger, now_ms: number): ReadonlyArray<Hold
  */
 export const trialBalance = (ledger: Ledger): Readonly<Record<string, { readonly posted: number; readonly pending: number }>> => {
   const totals: Record<string, { posted: number; pending: number }> = {}
-  for (const a of Object.values(ledger.accounts)) {
+  for (const a of ledger.accounts.values()) {
     const t = (totals[a.currency] ??= { posted: 0, pending: 0 })
     t.posted += a.debitsPosted - a.creditsPosted
     t.pending += a.debitsPending - a.creditsPending

@@ -10,6 +10,7 @@
  */
 import { canonicalJson } from "../crypto/Canonical.js"
 import type { Packet } from "./Machine.js"
+import { Table } from "./Table.js"
 
 /** One recorded request. @category models @since 0.1.0 */
 export interface IdempotencyRecord {
@@ -20,7 +21,10 @@ export interface IdempotencyRecord {
 }
 
 /** Records by request id. @category models @since 0.1.0 */
-export type IdempotencyRecords = Readonly<Record<string, IdempotencyRecord>>
+export type IdempotencyRecords = Table<IdempotencyRecord>
+
+/** No records. @since 0.4.0 */
+export const empty: IdempotencyRecords = Table.empty()
 
 /** What a request is, seen against the records. @category models @since 0.1.0 */
 export type Seen =
@@ -33,19 +37,17 @@ export const fingerprint = (encodedBody: unknown): string => canonicalJson(encod
 
 /** Classifies a request id and body against the records. @since 0.1.0 */
 export const classify = (records: IdempotencyRecords, id: string, encodedBody: unknown): Seen => {
-  const record = Object.hasOwn(records, id) ? records[id] : undefined
+  const record = records.get(id)
   if (record === undefined) return { _tag: "New" }
   return record.fingerprint === fingerprint(encodedBody) ? { _tag: "Repeat", answer: record.answer } : { _tag: "Conflict" }
 }
 
 /** The records with `id` recorded, with its answer if it has one yet. @since 0.1.0 */
-export const record = (records: IdempotencyRecords, id: string, encodedBody: unknown, answer: Packet | null): IdempotencyRecords => ({
-  ...records,
-  [id]: { fingerprint: fingerprint(encodedBody), answer }
-})
+export const record = (records: IdempotencyRecords, id: string, encodedBody: unknown, answer: Packet | null): IdempotencyRecords =>
+  records.set(id, { fingerprint: fingerprint(encodedBody), answer })
 
 /** The records with the answer to an already recorded `id` filled in. @since 0.1.0 */
 export const answer = (records: IdempotencyRecords, id: string, packet: Packet): IdempotencyRecords => {
-  const existing = Object.hasOwn(records, id) ? records[id] : undefined
-  return existing === undefined ? records : { ...records, [id]: { ...existing, answer: packet } }
+  const existing = records.get(id)
+  return existing === undefined ? records : records.set(id, { ...existing, answer: packet })
 }

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import { send, type Packet, type Step } from "./Machine.js"
+import { Table } from "./Table.js"
 
 /** The first retry interval. @since 0.1.0 */
 export const RETRY_BASE_ms = 3_000
@@ -25,46 +26,46 @@ export interface OutboxEntry {
   readonly nextAttempt_ms: number
 }
 
-/** A party's outbox, keyed by request id. @category models @since 0.1.0 */
-export type Outbox = Readonly<Record<string, OutboxEntry>>
+/** A party's outbox, keyed by request id, indexed by the time of each entry's next retry. @category models @since 0.1.0 */
+export type Outbox = Table<OutboxEntry>
+
+/** When an entry is next due: its next retry. @since 0.4.0 */
+export const dueAt = (entry: OutboxEntry): number => entry.nextAttempt_ms
 
 /** An empty outbox. @since 0.1.0 */
-export const empty: Outbox = {}
+export const empty: Outbox = Table.empty(dueAt)
+
+/** An outbox of `entries` (a decoded state's), indexed by their retry times. @since 0.4.0 */
+export const from = (entries: Iterable<readonly [string, OutboxEntry]>): Outbox => Table.from(entries, dueAt)
 
 /** Whether the outbox has room for another request. @since 0.1.0 */
-export const hasRoom = (outbox: Outbox): boolean => Object.keys(outbox).length < OUTBOX_LIMIT
+export const hasRoom = (outbox: Outbox): boolean => outbox.size < OUTBOX_LIMIT
 
 /** The outbox with `packet` added under `key`, first retry one interval after `now_ms`. @since 0.1.0 */
-export const add = (outbox: Outbox, key: string, packet: Packet, now_ms: number): Outbox => ({
-  ...outbox,
-  [key]: { packet, attempts: 1, nextAttempt_ms: now_ms + RETRY_BASE_ms }
-})
+export const add = (outbox: Outbox, key: string, packet: Packet, now_ms: number): Outbox =>
+  outbox.set(key, { packet, attempts: 1, nextAttempt_ms: now_ms + RETRY_BASE_ms })
 
 /** The outbox without `key`: its request was answered. @since 0.1.0 */
-export const acknowledge = (outbox: Outbox, key: string): Outbox => {
-  if (!Object.hasOwn(outbox, key)) return outbox
-  const { [key]: _answered, ...rest } = outbox
-  return rest
-}
+export const acknowledge = (outbox: Outbox, key: string): Outbox => outbox.remove(key)
 
 /** Whether `key` is still waiting for its answer. @since 0.1.0 */
-export const isPending = (outbox: Outbox, key: string): boolean => Object.hasOwn(outbox, key)
+export const isPending = (outbox: Outbox, key: string): boolean => outbox.has(key)
 
-/** The packets due for a retry at `now_ms`, and the outbox with their next retry scheduled. @since 0.1.0 */
+/**
+ * The packets due for a retry at `now_ms` (earliest first), and the outbox with their next retry
+ * scheduled. Costs what is due, not the outbox's size.
+ *
+ * @since 0.1.0
+ */
 export const due = (outbox: Outbox, now_ms: number): { readonly outbox: Outbox; readonly packets: ReadonlyArray<Packet> } => {
   const packets: Array<Packet> = []
-  // Built with Object.fromEntries: assigning `next[key]` would drop a key named `__proto__`.
-  const next: Array<readonly [string, OutboxEntry]> = []
-  for (const [key, entry] of Object.entries(outbox)) {
-    if (entry.nextAttempt_ms > now_ms) {
-      next.push([key, entry])
-      continue
-    }
+  let next = outbox
+  for (const [key, entry] of outbox.dueBy(now_ms)) {
     packets.push(entry.packet)
     const backoff_ms = Math.min(RETRY_BASE_ms * 2 ** Math.min(entry.attempts, 10), RETRY_MAX_ms)
-    next.push([key, { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms }])
+    next = next.set(key, { packet: entry.packet, attempts: entry.attempts + 1, nextAttempt_ms: now_ms + backoff_ms })
   }
-  return { outbox: Object.fromEntries(next), packets }
+  return { outbox: next, packets }
 }
 
 /**
@@ -79,5 +80,4 @@ export const resendDue = <S extends { readonly outbox: Outbox }>(state: S, now_m
 }
 
 /** The outbox after a restart: every entry due at once. @since 0.1.0 */
-export const afterRestart = (outbox: Outbox): Outbox =>
-  Object.fromEntries(Object.entries(outbox).map(([key, entry]) => [key, { ...entry, nextAttempt_ms: 0 }]))
+export const afterRestart = (outbox: Outbox): Outbox => from(outbox.entries().map(([key, entry]) => [key, { ...entry, nextAttempt_ms: 0 }]))

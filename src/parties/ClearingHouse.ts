@@ -32,7 +32,6 @@ import { open } from "../crypto/Envelope.js"
 import { CycleNumber, InstructionId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import { MAX_AMOUNT_MINOR, type Currency } from "../domain/Money.js"
 import * as Money from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, InvalidRequest, Mismatch, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import * as Ledger from "../ledger/Ledger.js"
 import {
@@ -60,6 +59,7 @@ import {
   type Transition
 } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { Table } from "../machine/Table.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
 /** Where a clearing cycle stands: taking submissions, waiting for the banks' confirmations, or done. @since 0.2.0 */
@@ -96,13 +96,13 @@ export interface ClearingHouseState {
   /** The open cycle. */
   readonly cycle: CycleNumber
   /** Every cycle so far, by its number as a string. */
-  readonly cycles: Readonly<Record<string, ClearingCycle>>
+  readonly cycles: Table<ClearingCycle>
   /** Acquirers' submissions by `acquirer/submissionId`, with the receipts sent. */
   readonly submissions: Idempotency.IdempotencyRecords
   /** The cycle each item was cleared in, by `acquirer/itemId`. */
-  readonly cleared: Readonly<Record<string, CycleNumber>>
+  readonly cleared: Table<CycleNumber>
   /** Every instruction sent, by id. */
-  readonly instructions: Readonly<Record<string, InstructionRecord>>
+  readonly instructions: Table<InstructionRecord>
   /** The instructions not yet confirmed, resent until they are. */
   readonly outbox: Outbox.Outbox
 }
@@ -182,10 +182,10 @@ export const initial = (
     identity,
     ledger,
     cycle: first,
-    cycles: { [cycleKey(first)]: openCycle(first) },
-    submissions: {},
-    cleared: {},
-    instructions: {},
+    cycles: Table.empty<ClearingCycle>().set(cycleKey(first), openCycle(first)),
+    submissions: Table.empty(),
+    cleared: Table.empty(),
+    instructions: Table.empty(),
     outbox: Outbox.empty
   }
 }
@@ -272,7 +272,7 @@ const checkNotCleared = (state: ClearingHouseState, body: ClearingSubmission): E
   const seen = new Set<string>()
   for (const item of body.items) {
     const key = clearedKey(item)
-    if (getOwn(state.cleared, key) !== undefined || seen.has(key)) return Effect.fail(new IdempotencyConflict({ requestId: item.id }))
+    if (state.cleared.get(key) !== undefined || seen.has(key)) return Effect.fail(new IdempotencyConflict({ requestId: item.id }))
     seen.add(key)
   }
   return Effect.void
@@ -288,7 +288,7 @@ const checkAccounts = (state: ClearingHouseState, body: ClearingSubmission): Eff
   for (const item of body.items) {
     for (const bank of [item.issuer, item.acquirer]) {
       const account = settlementAccount(bank, item.amount.currency)
-      if (getOwn(state.ledger.accounts, account) === undefined) return Effect.fail(new UnknownReference({ kind: "settlement account", id: account }))
+      if (state.ledger.accounts.get(account) === undefined) return Effect.fail(new UnknownReference({ kind: "settlement account", id: account }))
     }
   }
   return Effect.void
@@ -329,7 +329,7 @@ const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effe
     yield* checkAccounts(state, body)
     yield* checkIssuerSignatures(state, body)
     const n = state.cycle
-    const cycle = getOwn(state.cycles, cycleKey(n))
+    const cycle = state.cycles.get(cycleKey(n))
     if (cycle === undefined) return yield* new UnknownReference({ kind: "cycle", id: cycleKey(n) })
     const items = [...cycle.items, ...body.items]
     yield* checkRoom(n, items)
@@ -338,9 +338,9 @@ const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effe
     return {
       state: {
         ...state,
-        cycles: { ...state.cycles, [cycleKey(n)]: { ...cycle, items, submissions: [...cycle.submissions, key] } },
+        cycles: state.cycles.set(cycleKey(n), { ...cycle, items, submissions: [...cycle.submissions, key] }),
         submissions: Idempotency.record(state.submissions, key, encoded, receipt),
-        cleared: { ...state.cleared, ...Object.fromEntries(body.items.map((item) => [clearedKey(item), n])) }
+        cleared: body.items.reduce((cleared, item) => cleared.set(clearedKey(item), n), state.cleared)
       },
       outputs: [
         transitioned({ party: me, entity: "cycle", id: cycleKey(n), from: "Open", on: "ClearingSubmission", to: "Open" }),
@@ -374,15 +374,15 @@ const post = (ledger: Ledger.Ledger, n: CycleNumber, positions: ReadonlyArray<Ne
 const onCloseCycle = (state: ClearingHouseState, now_ms: number): Effect.Effect<Step<ClearingHouseState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
     const n = state.cycle
-    const cycle = getOwn(state.cycles, cycleKey(n))
+    const cycle = state.cycles.get(cycleKey(n))
     if (cycle === undefined) return yield* new UnknownReference({ kind: "cycle", id: cycleKey(n) })
     if (cycle.items.length === 0) return unchanged(state)
     if (n >= LAST_CYCLE) return yield* new InvalidRequest({ detail: `cycle ${n} is the last cycle a cycle number can hold; it cannot be closed` })
     // Asserted again, though every submission was checked: a cycle that does not fit is never posted.
     yield* checkRoom(n, cycle.items)
     const positions = netOf(cycle.items)
-    if (Object.keys(state.outbox).length + positions.length > Outbox.OUTBOX_LIMIT) {
-      return yield* new InvalidRequest({ detail: `outbox full: ${Object.keys(state.outbox).length} instructions are unconfirmed; close the cycle once banks have confirmed` })
+    if (state.outbox.size + positions.length > Outbox.OUTBOX_LIMIT) {
+      return yield* new InvalidRequest({ detail: `outbox full: ${state.outbox.size} instructions are unconfirmed; close the cycle once banks have confirmed` })
     }
     const posted = post(state.ledger, n, positions)
     if (Result.isFailure(posted)) return yield* new InvalidRequest({ detail: `cycle ${n} cannot be posted: ${posted.failure.detail}` })
@@ -417,8 +417,8 @@ const onCloseCycle = (state: ClearingHouseState, now_ms: number): Effect.Effect<
         ...state,
         ledger: posted.success,
         cycle: next,
-        cycles: { ...state.cycles, [cycleKey(n)]: closed, [cycleKey(next)]: openCycle(next) },
-        instructions: { ...state.instructions, ...Object.fromEntries(instructions) },
+        cycles: state.cycles.set(cycleKey(n), closed).set(cycleKey(next), openCycle(next)),
+        instructions: instructions.reduce((table, [id, record]) => table.set(id, record), state.instructions),
         outbox
       },
       outputs
@@ -427,13 +427,13 @@ const onCloseCycle = (state: ClearingHouseState, now_ms: number): Effect.Effect<
 
 const onConfirmation = (state: ClearingHouseState, body: SettlementConfirmation): Effect.Effect<Step<ClearingHouseState>, Rejection> =>
   Effect.gen(function* () {
-    const instruction = getOwn(state.instructions, body.id)
+    const instruction = state.instructions.get(body.id)
     if (instruction === undefined) return yield* new UnknownReference({ kind: "instruction", id: body.id })
     if (body.from !== instruction.bank) return yield* new Mismatch({ id: body.id, field: "bank" })
     if (body.cycle !== instruction.cycle) return yield* new Mismatch({ id: body.id, field: "cycle" })
     // The bank confirms every retry of the instruction: a confirmation of a confirmed one is a repeat.
     if (instruction.confirmed) return unchanged(state)
-    const cycle = getOwn(state.cycles, cycleKey(instruction.cycle))
+    const cycle = state.cycles.get(cycleKey(instruction.cycle))
     if (cycle === undefined) return yield* new UnknownReference({ kind: "cycle", id: cycleKey(instruction.cycle) })
     const me = state.identity.id
     const unconfirmed = cycle.unconfirmed.filter((id) => id !== body.id)
@@ -447,8 +447,8 @@ const onConfirmation = (state: ClearingHouseState, body: SettlementConfirmation)
     return {
       state: {
         ...state,
-        cycles: { ...state.cycles, [cycleKey(cycle.number)]: { ...cycle, unconfirmed, state: settled ? "Settled" : cycle.state } },
-        instructions: { ...state.instructions, [body.id]: { ...instruction, confirmed: true } },
+        cycles: state.cycles.set(cycleKey(cycle.number), { ...cycle, unconfirmed, state: settled ? "Settled" : cycle.state }),
+        instructions: state.instructions.set(body.id, { ...instruction, confirmed: true }),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },
       outputs

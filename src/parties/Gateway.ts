@@ -10,7 +10,6 @@
  *
  * @since 0.1.0
  */
-import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { AuthorizationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
@@ -25,6 +24,7 @@ import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
 import { guard, send, transitioned, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { Table } from "../machine/Table.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 import { instructionTransition, NO_SETTLEMENT, type SettlementTerms, type SettlingBank } from "../settlement/Instruction.js"
 import { clearingTransitions, onInstruction, onSubmissionReceipt, submitDue, type GatewaySubmission } from "./GatewayClearing.js"
@@ -64,19 +64,19 @@ export interface GatewayState extends SettlingBank {
   /** The acquirer's books: merchants' pending and settled funds, fees, and its settlement account. */
   readonly ledger: Ledger.Ledger
   /** Merchants' captures, voids and refunds by `merchant/operationId`. */
-  readonly operations: Readonly<Record<string, GatewayOperation>>
+  readonly operations: Table<GatewayOperation>
   /** Which merchant operation each of the gateway's own operation ids forwards. */
-  readonly byOperation: Readonly<Record<string, string>>
+  readonly byOperation: Table<string>
   /** Merchants' operation requests by `merchant/operationId`, with the results sent. */
   readonly operationRecords: Idempotency.IdempotencyRecords
   /** Captures and refunds the issuer accepted that are not yet in a submission, oldest first. */
   readonly unsubmitted: ReadonlyArray<ClearingItem>
   /** Clearing submissions by id. */
-  readonly submissions: Readonly<Record<string, GatewaySubmission>>
+  readonly submissions: Table<GatewaySubmission>
   /** Payments by `merchant/paymentId`. */
-  readonly payments: Readonly<Record<string, GatewayPayment>>
+  readonly payments: Table<GatewayPayment>
   /** Which payment each authorization id belongs to. */
-  readonly byAuthorization: Readonly<Record<string, string>>
+  readonly byAuthorization: Table<string>
   /** Merchants' requests by `merchant/paymentId`, with the results sent. */
   readonly records: Idempotency.IdempotencyRecords
   readonly outbox: Outbox.Outbox
@@ -94,16 +94,16 @@ export const initial = (identity: PartyIdentity, config: GatewayConfig = NO_CLEA
   identity,
   config,
   ledger: config.settlement.reduce((ledger, m) => acquirerBooks(ledger, m.currency, m.amount_minor), Ledger.empty),
-  payments: {},
-  byAuthorization: {},
-  records: {},
-  operations: {},
-  byOperation: {},
-  operationRecords: {},
+  payments: Table.empty(),
+  byAuthorization: Table.empty(),
+  records: Table.empty(),
+  operations: Table.empty(),
+  byOperation: Table.empty(),
+  operationRecords: Table.empty(),
   unsubmitted: [],
-  submissions: {},
-  settlements: {},
-  settledItems: {},
+  submissions: Table.empty(),
+  settlements: Table.empty(),
+  settledItems: Table.empty(),
   outbox: Outbox.empty,
   issued: 0,
   operationsIssued: 0
@@ -153,7 +153,7 @@ const onAuthorizePayment = (
         state: {
           ...state,
           issued: state.issued + 1,
-          payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Declined", ...UNDECIDED } },
+          payments: state.payments.set(key, { request: body, authorizationId, state: "Declined", ...UNDECIDED }),
           records: Idempotency.record(state.records, key, encoded, result)
         },
         outputs: [
@@ -187,8 +187,8 @@ const onAuthorizePayment = (
       state: {
         ...state,
         issued: state.issued + 1,
-        payments: { ...state.payments, [key]: { request: body, authorizationId, state: "Forwarding", ...UNDECIDED } },
-        byAuthorization: { ...state.byAuthorization, [authorizationId]: key },
+        payments: state.payments.set(key, { request: body, authorizationId, state: "Forwarding", ...UNDECIDED }),
+        byAuthorization: state.byAuthorization.set(authorizationId, key),
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, authorizationId, forward, now_ms)
       },
@@ -217,8 +217,8 @@ const onAuthorizationResponse = (
   body: AuthorizationResponse
 ): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const key = getOwn(state.byAuthorization, body.id)
-    const payment = key === undefined ? undefined : getOwn(state.payments, key)
+    const key = state.byAuthorization.get(body.id)
+    const payment = key === undefined ? undefined : state.payments.get(key)
     if (key === undefined || payment === undefined) return yield* new UnknownReference({ kind: "authorization", id: body.id })
     if (body.from !== payment.request.payer.issuer) return yield* new Mismatch({ id: body.id, field: "issuer" })
     if (body.paymentId !== payment.request.id) return yield* new Mismatch({ id: body.id, field: "paymentId" })
@@ -237,7 +237,7 @@ const onAuthorizationResponse = (
     return {
       state: {
         ...state,
-        payments: { ...state.payments, [key]: { ...payment, state: next, decidedBy: response } },
+        payments: state.payments.set(key, { ...payment, state: next, decidedBy: response }),
         records: Idempotency.answer(state.records, key, result),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },

@@ -17,7 +17,6 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { SubmissionId, type CycleNumber, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { fees, merchantAccount, merchantPending, nostro, schemeReceivable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
@@ -47,16 +46,17 @@ export const feeOn = (amount_minor: number, feeBps: number): number => Math.floo
 export const submitDue = (state: GatewayState, now_ms: Timestamp_ms): Effect.Effect<Step<GatewayState>, never, Ed25519> =>
   Effect.gen(function* () {
     const clearingHouse = state.config.clearingHouse
-    const inFlight = Object.values(state.submissions).some((s) => s.cycle === null)
+    // Submissions are numbered in order and at most one is in flight: the last one, until its receipt.
+    const inFlight = state.submissions.get(`sub-${state.submissions.size}`)?.cycle === null
     if (clearingHouse === null || inFlight || state.unsubmitted.length === 0) return { state, outputs: [] }
-    const id = SubmissionId.make(`sub-${Object.keys(state.submissions).length + 1}`)
+    const id = SubmissionId.make(`sub-${state.submissions.size + 1}`)
     const items = state.unsubmitted.slice(0, MAX_CLEARING_ITEMS)
     const packet = yield* sealPacket(state.identity, new ClearingSubmission({ id, from: state.identity.id, to: clearingHouse, items }))
     return {
       state: {
         ...state,
         unsubmitted: state.unsubmitted.slice(items.length),
-        submissions: { ...state.submissions, [id]: { items, cycle: null } },
+        submissions: state.submissions.set(id, { items, cycle: null }),
         outbox: Outbox.add(state.outbox, id, packet, now_ms)
       },
       outputs: [transitioned({ party: state.identity.id, id, ...SUBMITTED }), send(packet)]
@@ -66,7 +66,7 @@ export const submitDue = (state: GatewayState, now_ms: Timestamp_ms): Effect.Eff
 /** The gateway takes the clearing house's receipt for a submission. @since 0.2.0 */
 export const onSubmissionReceipt = (state: GatewayState, body: SubmissionReceipt): Effect.Effect<Step<GatewayState>, Rejection> =>
   Effect.gen(function* () {
-    const submission = getOwn(state.submissions, body.id)
+    const submission = state.submissions.get(body.id)
     if (submission === undefined) return yield* new UnknownReference({ kind: "submission", id: body.id })
     if (body.from !== state.config.clearingHouse) return yield* new Mismatch({ id: body.id, field: "clearingHouse" })
     if (submission.cycle !== null) {
@@ -74,7 +74,7 @@ export const onSubmissionReceipt = (state: GatewayState, body: SubmissionReceipt
       return yield* new OutOfOrder({ entity: `submission ${body.id}`, state: "Accepted", input: "SubmissionReceipt" })
     }
     return {
-      state: { ...state, submissions: { ...state.submissions, [body.id]: { ...submission, cycle: body.cycle } }, outbox: Outbox.acknowledge(state.outbox, body.id) },
+      state: { ...state, submissions: state.submissions.set(body.id, { ...submission, cycle: body.cycle }), outbox: Outbox.acknowledge(state.outbox, body.id) },
       outputs: [transitioned({ party: state.identity.id, id: body.id, ...RECEIPTED })]
     }
   })
@@ -83,7 +83,7 @@ export const onSubmissionReceipt = (state: GatewayState, body: SubmissionReceipt
 const submittedItem =
   (state: GatewayState) =>
   (item: ClearingItem): Rejection | null => {
-    const same = Object.values(state.submissions).some(
+    const same = state.submissions.values().some(
       (s) =>
         s.cycle !== null &&
         s.items.some((mine) => mine.id === item.id && mine.kind === item.kind && mine.issuer === item.issuer && mine.authorizationId === item.authorizationId && Money.equals(mine.amount, item.amount))
@@ -93,8 +93,8 @@ const submittedItem =
 
 /** The merchant each item is for, from the operation it came from. */
 const merchantOf = (state: GatewayState, item: ClearingItem): PartyId | undefined => {
-  const key = getOwn(state.byOperation, item.id)
-  return key === undefined ? undefined : getOwn(state.operations, key)?.request.from
+  const key = state.byOperation.get(item.id)
+  return key === undefined ? undefined : state.operations.get(key)?.request.from
 }
 
 /** Posts `amount_minor` from `from` to `to` (the other way if negative) under `id`. */

@@ -19,7 +19,6 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { OperationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { fees, merchantAccount, merchantPending, openBankBooks, schemeReceivable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
@@ -75,7 +74,7 @@ export const acquirerBooks = (ledger: Ledger.Ledger, currency: Money.Currency, s
 
 /** The books with every account a merchant's money in `currency` passes through opened, if they were not. */
 const withMerchantAccounts = (ledger: Ledger.Ledger, merchant: PartyId, currency: Money.Currency): Ledger.Ledger => {
-  let books = getOwn(ledger.accounts, schemeReceivable(currency)) === undefined ? acquirerBooks(ledger, currency, 0) : ledger
+  let books = ledger.accounts.get(schemeReceivable(currency)) === undefined ? acquirerBooks(ledger, currency, 0) : ledger
   for (const id of [merchantPending(merchant, currency), merchantAccount(merchant, currency)]) {
     const opened = Ledger.openAccount(books, { id, currency, debitsMustNotExceedCredits: false })
     if (Result.isSuccess(opened)) books = opened.success
@@ -138,14 +137,14 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const me = state.identity.id
     const paymentKey = `${body.from}/${body.paymentId}`
-    const payment = getOwn(state.payments, paymentKey)
+    const payment = state.payments.get(paymentKey)
     const refused = refusal(payment, body, now_ms)
     if (refused !== null || payment === undefined) {
       const result = yield* sealPacket(state.identity, resultFor(state, body, payment?.request.amount.currency ?? amountOf(body)?.currency ?? "EUR", 0, refused ?? "unknown_payment"))
       return {
         state: {
           ...state,
-          operations: { ...state.operations, [key]: { request: body, forwardedAs: null, state: "Refused", decidedBy: null } },
+          operations: state.operations.set(key, { request: body, forwardedAs: null, state: "Refused", decidedBy: null }),
           operationRecords: Idempotency.record(state.operationRecords, key, encoded, result)
         },
         outputs: [transitioned({ party: me, entity: "operation", id: key, from: "None", on: `${body._tag} (refused)`, to: "Refused" }), send(result)]
@@ -158,9 +157,9 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
       state: {
         ...state,
         operationsIssued: state.operationsIssued + 1,
-        payments: { ...state.payments, [paymentKey]: { ...payment, refundsInFlight_minor: payment.refundsInFlight_minor + inFlight } },
-        operations: { ...state.operations, [key]: { request: body, forwardedAs: id, state: "Forwarding", decidedBy: null } },
-        byOperation: { ...state.byOperation, [id]: key },
+        payments: state.payments.set(paymentKey, { ...payment, refundsInFlight_minor: payment.refundsInFlight_minor + inFlight }),
+        operations: state.operations.set(key, { request: body, forwardedAs: id, state: "Forwarding", decidedBy: null }),
+        byOperation: state.byOperation.set(id, key),
         operationRecords: Idempotency.record(state.operationRecords, key, encoded, null),
         outbox: Outbox.add(state.outbox, id, forward, now_ms)
       },
@@ -221,10 +220,10 @@ const paymentAfter = (payment: GatewayPayment, op: GatewayOperation, body: Opera
  */
 export const onOperationResponse = (state: GatewayState, body: OperationResponse, issuerSignature: IssuerSignature): Effect.Effect<Step<GatewayState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const key = getOwn(state.byOperation, body.id)
-    const op = key === undefined ? undefined : getOwn(state.operations, key)
+    const key = state.byOperation.get(body.id)
+    const op = key === undefined ? undefined : state.operations.get(key)
     const paymentKey = op === undefined ? undefined : `${op.request.from}/${op.request.paymentId}`
-    const payment = paymentKey === undefined ? undefined : getOwn(state.payments, paymentKey)
+    const payment = paymentKey === undefined ? undefined : state.payments.get(paymentKey)
     if (key === undefined || op === undefined || paymentKey === undefined || payment === undefined) return yield* new UnknownReference({ kind: "operation", id: body.id })
     if (body.from !== payment.request.payer.issuer) return yield* new Mismatch({ id: body.id, field: "issuer" })
     if (body.authorizationId !== payment.authorizationId) return yield* new Mismatch({ id: body.id, field: "authorizationId" })
@@ -254,8 +253,8 @@ export const onOperationResponse = (state: GatewayState, body: OperationResponse
         ...state,
         ledger: booked?.ledger ?? state.ledger,
         unsubmitted: booked === undefined ? state.unsubmitted : [...state.unsubmitted, booked.item],
-        payments: { ...state.payments, [paymentKey]: after },
-        operations: { ...state.operations, [key]: { ...op, state: accepted ? "Accepted" : "Refused", decidedBy: response } },
+        payments: state.payments.set(paymentKey, after),
+        operations: state.operations.set(key, { ...op, state: accepted ? "Accepted" : "Refused", decidedBy: response }),
         operationRecords: Idempotency.answer(state.operationRecords, key, result),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },

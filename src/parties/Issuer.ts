@@ -34,6 +34,7 @@ import { instructionTransition, NO_SETTLEMENT, type SettlementTerms, type Settli
 import { holdOf, onInstruction, onOperation, operationTransitions } from "./IssuerOperations.js"
 import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { Table } from "../machine/Table.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
 /** How long a shopper has to answer a challenge. @since 0.1.0 */
@@ -75,13 +76,17 @@ export interface IssuerChallenge {
   readonly answer: Idempotency.IdempotencyRecord | null
 }
 
+/** When a challenge is next due at the issuer: its expiry while it is pending. @since 0.4.0 */
+export const challengeDueAt = (c: IssuerChallenge): number | null => (c.state === "Pending" ? c.challenge.expiresAt_ms : null)
+
 /** The issuer's state. All of it is durable. @category models @since 0.1.0 */
 export interface IssuerState extends SettlingBank {
   readonly identity: PartyIdentity
-  readonly customers: Readonly<Record<string, CustomerAccount>>
+  readonly customers: Table<CustomerAccount>
   readonly ledger: Ledger.Ledger
-  readonly authorizations: Readonly<Record<string, IssuerAuthorization>>
-  readonly challenges: Readonly<Record<string, IssuerChallenge>>
+  readonly authorizations: Table<IssuerAuthorization>
+  /** Indexed by the expiry of each pending challenge: `challengeDueAt`. */
+  readonly challenges: Table<IssuerChallenge>
   /** Gateways' requests by `gateway/authorizationId` and `gateway/operationId`, with the responses sent. */
   readonly records: Idempotency.IdempotencyRecords
   readonly outbox: Outbox.Outbox
@@ -140,13 +145,13 @@ export const initial = (
   }
   return {
     identity,
-    customers: Object.fromEntries(customers.map((c) => [c.account, { currency: c.opening.currency, devices: c.devices }])),
+    customers: Table.from(customers.map((c) => [c.account, { currency: c.opening.currency, devices: c.devices }])),
     ledger,
-    authorizations: {},
-    challenges: {},
-    records: {},
-    settlements: {},
-    settledItems: {},
+    authorizations: Table.empty(),
+    challenges: Table.empty(challengeDueAt),
+    records: Table.empty(),
+    settlements: Table.empty(),
+    settledItems: Table.empty(),
     outbox: Outbox.empty,
     issued: 0,
     clearingHouse,
@@ -180,7 +185,7 @@ export const Accepts = codecOf(
 
 /** Why a new authorization is refused before any challenge, or `null` if it may proceed. */
 const refusal = (state: IssuerState, request: AuthorizationRequest, now_ms: Timestamp_ms): AuthorizationStatus | null => {
-  const customer = getOwn(state.customers, request.account)
+  const customer = state.customers.get(request.account)
   if (now_ms >= request.expiresAt_ms) return "request_expired"
   if (customer === undefined) return "unknown_account"
   if (customer.currency !== request.amount.currency) return "currency_not_supported"
@@ -225,7 +230,7 @@ const onAuthorizationRequest = (
       return {
         state: {
           ...state,
-          authorizations: { ...state.authorizations, [key]: { request: body, state: "Declined", status: refused, challengeId: null, refunded_minor: 0 } },
+          authorizations: state.authorizations.set(key, { request: body, state: "Declined", status: refused, challengeId: null, refunded_minor: 0 }),
           records: Idempotency.record(state.records, key, encoded, response)
         },
         outputs: [
@@ -235,7 +240,7 @@ const onAuthorizationRequest = (
       }
     }
     const challengeId = ChallengeId.make(`ch-${state.issued + 1}`)
-    const device = getOwn(state.customers, body.account)?.devices[0] ?? me
+    const device = state.customers.get(body.account)?.devices[0] ?? me
     const challenge = new Challenge({
       id: challengeId,
       from: me,
@@ -252,8 +257,8 @@ const onAuthorizationRequest = (
       state: {
         ...state,
         issued: state.issued + 1,
-        authorizations: { ...state.authorizations, [key]: { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 } },
-        challenges: { ...state.challenges, [challengeId]: { challenge, authorization: key, state: "Pending", answeredAt_ms: null, answer: null } },
+        authorizations: state.authorizations.set(key, { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 }),
+        challenges: state.challenges.set(challengeId, { challenge, authorization: key, state: "Pending", answeredAt_ms: null, answer: null }),
         records: Idempotency.record(state.records, key, encoded, null),
         outbox: Outbox.add(state.outbox, challengeId, push, now_ms)
       },
@@ -288,10 +293,10 @@ const onChallengeAnswer = (
   now_ms: Timestamp_ms
 ): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const entry = getOwn(state.challenges, body.id)
+    const entry = state.challenges.get(body.id)
     if (entry === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     const { challenge } = entry
-    const customer = getOwn(state.customers, challenge.account)
+    const customer = state.customers.get(challenge.account)
     yield* ensure(customer?.devices.includes(body.from) === true, () => new DeviceNotEnrolled({ device: body.from, account: challenge.account }))
     yield* ensure(body.from === challenge.to, () => new Mismatch({ id: body.id, field: "device" }))
     const encoded = encodeSigned(body)
@@ -309,7 +314,7 @@ const onChallengeAnswer = (
     }
     yield* requireUnexpired(challenge, now_ms)
     yield* requireSamePayment(challenge, body)
-    const auth = getOwn(state.authorizations, entry.authorization)
+    const auth = state.authorizations.get(entry.authorization)
     if (auth === undefined) return yield* new UnknownReference({ kind: "authorization", id: entry.authorization })
     const approve = decisionOf(body) === "approve"
     const holdExpiresAt_ms = (now_ms + HOLD_TTL_ms) as Timestamp_ms
@@ -366,8 +371,8 @@ const settle = (
       state: {
         ...state,
         ledger: s.ledger,
-        authorizations: { ...state.authorizations, [entry.authorization]: { ...auth, state: authState, status: s.status } },
-        challenges: { ...state.challenges, [challenge.id]: { ...entry, state: s.challengeState, answeredAt_ms: s.answeredAt_ms, answer } },
+        authorizations: state.authorizations.set(entry.authorization, { ...auth, state: authState, status: s.status }),
+        challenges: state.challenges.set(challenge.id, { ...entry, state: s.challengeState, answeredAt_ms: s.answeredAt_ms, answer }),
         records: Idempotency.answer(state.records, entry.authorization, response),
         outbox: Outbox.acknowledge(state.outbox, challenge.id)
       },
@@ -382,10 +387,10 @@ const settle = (
 
 const expireChallenges = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effect<Step<IssuerState>, never, Ed25519> =>
   Effect.reduce(
-    Object.values(state.challenges).filter((c) => c.state === "Pending" && c.challenge.expiresAt_ms <= now_ms),
+    state.challenges.dueBy(now_ms).map(([, c]) => c),
     (): Step<IssuerState> => ({ state, outputs: [] }),
     (acc, entry) => {
-      const auth = getOwn(acc.state.authorizations, entry.authorization)
+      const auth = acc.state.authorizations.get(entry.authorization)
       if (auth === undefined) return Effect.succeed(acc)
       return Effect.map(
         settle(acc.state, entry, auth, {
@@ -408,12 +413,12 @@ const expireHolds = (state: IssuerState, now_ms: Timestamp_ms): Step<IssuerState
   const outputs: Array<Output> = []
   for (const hold of Ledger.expiredHolds(ledger, now_ms)) {
     const key = hold.id.slice("hold:".length)
-    const auth = getOwn(authorizations, key)
+    const auth = authorizations.get(key)
     const released = Ledger.expireHold(ledger, hold.id, now_ms)
     if (auth === undefined || Result.isFailure(released)) continue
     ledger = released.success
     const to: AuthorizationState = hold.captured_minor > 0 ? "Captured" : "HoldExpired"
-    authorizations = { ...authorizations, [key]: { ...auth, state: to } }
+    authorizations = authorizations.set(key, { ...auth, state: to })
     const on = to === "Captured" ? "Tick (hold expired after captures)" : "Tick (hold expired)"
     outputs.push(transitioned({ party: state.identity.id, entity: "authorization", id: key, from: "Held", on, to }))
   }

@@ -14,7 +14,6 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { nostro, schemePayable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
@@ -107,7 +106,7 @@ export const onOperation = (state: IssuerState, body: OperationRequest, now_ms: 
     if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const authKey = `${body.from}/${body.authorizationId}`
-    const auth = getOwn(state.authorizations, authKey)
+    const auth = state.authorizations.get(authKey)
     const outcome: Outcome =
       auth === undefined || auth.request.paymentId !== body.paymentId || (auth.state !== "Held" && auth.state !== "Captured" && auth.state !== "HoldExpired" && auth.state !== "Voided")
         ? "unknown_payment"
@@ -137,7 +136,7 @@ export const onOperation = (state: IssuerState, body: OperationRequest, now_ms: 
         ...state,
         ledger: outcome.ledger,
         records,
-        authorizations: { ...state.authorizations, [authKey]: { ...auth, state: to, refunded_minor: auth.refunded_minor + outcome.refunded } }
+        authorizations: state.authorizations.set(authKey, { ...auth, state: to, refunded_minor: auth.refunded_minor + outcome.refunded })
       },
       outputs
     }
@@ -148,7 +147,7 @@ const recordedItem =
   (state: IssuerState) =>
   (item: ClearingItem): Rejection | null => {
     const operation = `${item.acquirer}/${item.id}`
-    const entry = getOwn(state.ledger.journal, item.kind === "capture" ? captureEntry(operation) : refundEntry(operation))
+    const entry = state.ledger.journal.get(item.kind === "capture" ? captureEntry(operation) : refundEntry(operation))
     return entry !== undefined && entry.amount_minor === item.amount.amount_minor && entry.currency === item.amount.currency
       ? null
       : new UnknownReference({ kind: `cleared ${item.kind}`, id: item.id })

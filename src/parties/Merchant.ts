@@ -37,6 +37,7 @@ import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
 import { guard, send, transitioned, type Machine, type Output, type Packet, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { Table } from "../machine/Table.js"
 import { openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 import { onBackOffice, onOperationResult, operationTransitions, type BackOffice, type MerchantOperation } from "./MerchantOperations.js"
 
@@ -105,12 +106,12 @@ export interface MerchantPayment {
 export interface MerchantState {
   readonly identity: PartyIdentity
   readonly config: MerchantConfig
-  readonly orders: Readonly<Record<string, MerchantOrder>>
-  readonly payments: Readonly<Record<string, MerchantPayment>>
+  readonly orders: Table<MerchantOrder>
+  readonly payments: Table<MerchantPayment>
   /** Which order each `session/requestId` of a `CreateOrder` made. */
-  readonly created: Readonly<Record<string, OrderId>>
+  readonly created: Table<OrderId>
   /** Captures, voids and refunds by operation id. */
-  readonly operations: Readonly<Record<string, MerchantOperation>>
+  readonly operations: Table<MerchantOperation>
   readonly outbox: Outbox.Outbox
 }
 
@@ -121,10 +122,10 @@ export type MerchantInput = Receive | Tick | BackOffice
 export const initial = (identity: PartyIdentity, config: MerchantConfig): MerchantState => ({
   identity,
   config,
-  orders: {},
-  payments: {},
-  created: {},
-  operations: {},
+  orders: Table.empty(),
+  payments: Table.empty(),
+  created: Table.empty(),
+  operations: Table.empty(),
   outbox: Outbox.empty
 })
 
@@ -166,7 +167,7 @@ const STATUS_OF: Readonly<Record<OrderState, OrderStatus>> = { Open: "open", Rea
 
 const viewOf = (state: MerchantState, order: MerchantOrder, requestId: RequestId): OrderView => {
   const current = order.payments.at(-1)
-  const payment = current === undefined ? undefined : getOwn(state.payments, current)
+  const payment = current === undefined ? undefined : state.payments.get(current)
   const { subtotal, total } = totals(state.config, order)
   return new OrderView({
     requestId,
@@ -189,21 +190,21 @@ const reply = (state: MerchantState, to: PartyId, body: OrderView | RequestRefus
 })
 
 const orderFor = (state: MerchantState, sessionId: SessionId, orderId: OrderId): Effect.Effect<MerchantOrder, Rejection> => {
-  const order = getOwn(state.orders, orderId)
+  const order = state.orders.get(orderId)
   // An order of another session is reported as unknown, so sessions cannot probe each other's orders.
   return order === undefined || order.sessionId !== sessionId
     ? Effect.fail(new UnknownReference({ kind: "order", id: orderId }))
     : Effect.succeed(order)
 }
 
-const withOrder = (state: MerchantState, order: MerchantOrder): MerchantState => ({ ...state, orders: { ...state.orders, [order.id]: order } })
+const withOrder = (state: MerchantState, order: MerchantOrder): MerchantState => ({ ...state, orders: state.orders.set(order.id, order) })
 
 const onCreateOrder = (state: MerchantState, from: PartyId, body: CreateOrder): Effect.Effect<Step<MerchantState>, Rejection> =>
   Effect.gen(function* () {
     const key = `${body.sessionId}/${body.requestId}`
-    const existing = getOwn(state.created, key)
+    const existing = state.created.get(key)
     if (existing !== undefined) {
-      const order = getOwn(state.orders, existing)
+      const order = state.orders.get(existing)
       if (order === undefined || order.createdBy !== fingerprint(encodeBrowserRequest(body))) {
         return yield* new IdempotencyConflict({ requestId: body.requestId })
       }
@@ -213,7 +214,7 @@ const onCreateOrder = (state: MerchantState, from: PartyId, body: CreateOrder): 
     if (unknown !== undefined) return yield* new InvalidRequest({ detail: `unknown product ${unknown.sku}` })
     const largest = body.lines.reduce((sum, line) => sum + (state.config.catalog[line.sku] ?? 0) * line.quantity, 0) + Math.max(...Object.values(state.config.deliveryFees))
     if (largest > Money.MAX_AMOUNT_MINOR) return yield* new InvalidRequest({ detail: "the order's total would exceed the largest amount a payment can carry" })
-    const id = OrderId.make(`ord-${Object.keys(state.orders).length + 1}`)
+    const id = OrderId.make(`ord-${state.orders.size + 1}`)
     const order: MerchantOrder = {
       id,
       sessionId: body.sessionId,
@@ -224,7 +225,7 @@ const onCreateOrder = (state: MerchantState, from: PartyId, body: CreateOrder): 
       state: "Open",
       payments: []
     }
-    const next = { ...withOrder(state, order), created: { ...state.created, [key]: id } }
+    const next = { ...withOrder(state, order), created: state.created.set(key, id) }
     return {
       state: next,
       outputs: [
@@ -253,7 +254,7 @@ const onUpdate = (
       state: next,
       outputs: [
         transitioned({ party: state.identity.id, entity: "order", id: order.id, from: order.state, on: body._tag, to }),
-        send(reply(next, from, viewOf(next, getOwn(next.orders, order.id) ?? updated, body.requestId)))
+        send(reply(next, from, viewOf(next, next.orders.get(order.id) ?? updated, body.requestId)))
       ]
     }
   })
@@ -261,7 +262,7 @@ const onUpdate = (
 const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Timestamp_ms): Effect.Effect<Step<MerchantState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
     const order = yield* orderFor(state, body.sessionId, body.orderId)
-    const repeat = order.payments.some((id) => getOwn(state.payments, id)?.payNowRequestId === body.requestId)
+    const repeat = order.payments.some((id) => state.payments.get(id)?.payNowRequestId === body.requestId)
     if (repeat || order.state === "Paying" || order.state === "Paid") {
       // A double click, a retry or a second tab: the order keeps its one live payment. A late
       // copy of the click that started an earlier attempt must not start another after a decline.
@@ -285,7 +286,7 @@ const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Tim
       expiresAt_ms: (now_ms + AUTHORIZATION_TTL_ms) as Timestamp_ms
     })
     const packet = yield* sealPacket(state.identity, request)
-    const payments = { ...state.payments, [paymentId]: { request, payNowRequestId: body.requestId, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] } }
+    const payments = state.payments.set(paymentId, { request, payNowRequestId: body.requestId, state: "Authorizing" as const, status: null, holdExpiresAt_ms: null, captured_minor: 0, refunded_minor: 0, voided: false, operations: [] })
     const paying: MerchantOrder = { ...order, state: "Paying", payments: [...order.payments, paymentId] }
     const next = { ...withOrder(state, paying), payments, outbox: Outbox.add(state.outbox, paymentId, packet, now_ms) }
     return {
@@ -334,14 +335,14 @@ const onBrowser = (state: MerchantState, packet: Packet, now_ms: Timestamp_ms): 
 
 const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effect<Step<MerchantState>, Rejection> =>
   Effect.gen(function* () {
-    const payment = getOwn(state.payments, body.id)
+    const payment = state.payments.get(body.id)
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: body.id })
     if (body.from !== state.config.gateway) return yield* new Mismatch({ id: body.id, field: "gateway" })
     if ((body.status === "approved") !== (body.holdExpiresAt_ms !== null)) return yield* new Mismatch({ id: body.id, field: "holdExpiresAt_ms" })
     if (body.orderId !== payment.request.orderId) return yield* new Mismatch({ id: body.id, field: "orderId" })
     if (!Money.equals(body.amount, payment.request.amount)) return yield* new Mismatch({ id: body.id, field: "amount" })
     if (payment.state !== "Authorizing") return yield* new OutOfOrder({ entity: `payment ${body.id}`, state: payment.state, input: "AuthorizationResult" })
-    const order = getOwn(state.orders, payment.request.orderId)
+    const order = state.orders.get(payment.request.orderId)
     if (order === undefined) return yield* new UnknownReference({ kind: "order", id: payment.request.orderId })
     const approved = body.status === "approved"
     const on = `AuthorizationResult (${approved ? "approved" : "declined"})`
@@ -351,7 +352,7 @@ const onResult = (state: MerchantState, body: AuthorizationResult): Effect.Effec
     return {
       state: {
         ...withOrder(state, { ...order, state: orderState }),
-        payments: { ...state.payments, [body.id]: { ...payment, state: paymentState, status: body.status, holdExpiresAt_ms: body.holdExpiresAt_ms } },
+        payments: state.payments.set(body.id, { ...payment, state: paymentState, status: body.status, holdExpiresAt_ms: body.holdExpiresAt_ms }),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },
       outputs: [

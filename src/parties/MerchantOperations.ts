@@ -16,7 +16,6 @@ import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { OperationId, type PaymentId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { InvalidRequest, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { OperationKind, OperationStatus } from "../messages/Common.js"
 import { CapturePayment, RefundPayment, VoidPayment, operationKindOf, type OperationResult, type PaymentOperation } from "../messages/MerchantGateway.js"
@@ -95,7 +94,7 @@ const refusal = (payment: MerchantPayment, input: BackOffice): string | null => 
 /** The merchant's back office asks for a capture, void or refund. @since 0.2.0 */
 export const onBackOffice = (state: MerchantState, input: BackOffice): Effect.Effect<Step<MerchantState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const payment = getOwn(state.payments, input.paymentId)
+    const payment = state.payments.get(input.paymentId)
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: input.paymentId })
     const refused = refusal(payment, input)
     if (refused !== null) return yield* new InvalidRequest({ detail: `${KIND[input._tag]} refused: ${refused}` })
@@ -114,8 +113,8 @@ export const onBackOffice = (state: MerchantState, input: BackOffice): Effect.Ef
     return {
       state: {
         ...state,
-        payments: { ...state.payments, [input.paymentId]: { ...payment, operations: [...payment.operations, id] } },
-        operations: { ...state.operations, [id]: { request, state: "Pending", status: null } },
+        payments: state.payments.set(input.paymentId, { ...payment, operations: [...payment.operations, id] }),
+        operations: state.operations.set(id, { request, state: "Pending", status: null }),
         outbox: Outbox.add(state.outbox, id, packet, input.now_ms)
       },
       outputs: [transitioned({ party: me, entity: "operation", id, from: "None", on: input._tag, to: "Pending" }), send(packet)]
@@ -138,9 +137,9 @@ const paymentAfter = (payment: MerchantPayment, body: OperationResult): Merchant
 /** The merchant takes the gateway's signed result of an operation. @since 0.2.0 */
 export const onOperationResult = (state: MerchantState, body: OperationResult): Effect.Effect<Step<MerchantState>, Rejection> =>
   Effect.gen(function* () {
-    const op = getOwn(state.operations, body.id)
+    const op = state.operations.get(body.id)
     if (op === undefined) return yield* new UnknownReference({ kind: "operation", id: body.id })
-    const payment = getOwn(state.payments, op.request.paymentId)
+    const payment = state.payments.get(op.request.paymentId)
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: op.request.paymentId })
     if (body.from !== state.config.gateway) return yield* new Mismatch({ id: body.id, field: "gateway" })
     if (body.paymentId !== op.request.paymentId) return yield* new Mismatch({ id: body.id, field: "paymentId" })
@@ -159,8 +158,8 @@ export const onOperationResult = (state: MerchantState, body: OperationResult): 
     return {
       state: {
         ...state,
-        payments: accepted ? { ...state.payments, [payment.request.id]: paymentAfter(payment, body) } : state.payments,
-        operations: { ...state.operations, [body.id]: { ...op, state: accepted ? "Accepted" : "Refused", status: body.status } },
+        payments: accepted ? state.payments.set(payment.request.id, paymentAfter(payment, body)) : state.payments,
+        operations: state.operations.set(body.id, { ...op, state: accepted ? "Accepted" : "Refused", status: body.status }),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },
       outputs: [

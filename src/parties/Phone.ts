@@ -9,7 +9,6 @@
  *
  * @since 0.1.0
  */
-import { getOwn } from "../domain/Records.js"
 import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { requireUnexpired } from "../crypto/Envelope.js"
@@ -21,6 +20,7 @@ import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
 import { guard, send, transitioned, unchanged, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { Table } from "../machine/Table.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
 /** Where a challenge stands on the phone. @since 0.1.0 */
@@ -38,9 +38,13 @@ export interface PhoneChallenge {
 /** The phone's state. All of it is durable (the app stores it). @category models @since 0.1.0 */
 export interface PhoneState {
   readonly identity: PartyIdentity
-  readonly challenges: Readonly<Record<string, PhoneChallenge>>
+  /** Indexed by the expiry of each pending challenge: `challengeDueAt`. */
+  readonly challenges: Table<PhoneChallenge>
   readonly outbox: Outbox.Outbox
 }
+
+/** When a challenge is next due on the phone: its expiry while it is pending. @since 0.4.0 */
+export const challengeDueAt = (c: PhoneChallenge): number | null => (c.state === "Pending" ? c.challenge.expiresAt_ms : null)
 
 /** The shopper approves or declines challenge `challengeId` on the phone. @category inputs @since 0.1.0 */
 export interface Answer {
@@ -54,7 +58,7 @@ export interface Answer {
 export type PhoneInput = Receive | Tick | Answer
 
 /** A phone with no challenges yet. @since 0.1.0 */
-export const initial = (identity: PartyIdentity): PhoneState => ({ identity, challenges: {}, outbox: Outbox.empty })
+export const initial = (identity: PartyIdentity): PhoneState => ({ identity, challenges: Table.empty(challengeDueAt), outbox: Outbox.empty })
 
 /** The phone's transitions, as data. @since 0.1.0 */
 export const transitions: ReadonlyArray<Transition> = [
@@ -71,7 +75,7 @@ export const Accepts = codecOf(Schema.Union([Challenge, ChallengeReceipt]))
 
 const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): Effect.Effect<Step<PhoneState>, Rejection> =>
   Effect.gen(function* () {
-    const known = getOwn(state.challenges, body.id)
+    const known = state.challenges.get(body.id)
     if (known !== undefined) {
       if (fingerprint(encodeSigned(known.challenge)) !== fingerprint(encodeSigned(body))) {
         return yield* new IdempotencyConflict({ requestId: body.id })
@@ -80,14 +84,14 @@ const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): 
     }
     yield* requireUnexpired(body, now_ms)
     return {
-      state: { ...state, challenges: { ...state.challenges, [body.id]: { challenge: body, state: "Pending", decision: null, outcome: null } } },
+      state: { ...state, challenges: state.challenges.set(body.id, { challenge: body, state: "Pending", decision: null, outcome: null }) },
       outputs: [transitioned({ party: state.identity.id, entity: "challenge", id: body.id, from: "None", on: "Challenge", to: "Pending" })]
     }
   })
 
 const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Step<PhoneState>, Rejection> =>
   Effect.gen(function* () {
-    const known = getOwn(state.challenges, body.id)
+    const known = state.challenges.get(body.id)
     if (known === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     if (known.state !== "Pending" && known.state !== "Answered") {
       // A repeat of the outcome the app already shows (a resent receipt, or the issuer's expiry
@@ -98,7 +102,7 @@ const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Ste
     return {
       state: {
         ...state,
-        challenges: { ...state.challenges, [body.id]: { ...known, state: "Closed", outcome: body.status } },
+        challenges: state.challenges.set(body.id, { ...known, state: "Closed", outcome: body.status }),
         outbox: Outbox.acknowledge(state.outbox, body.id)
       },
       outputs: [transitioned({ party: state.identity.id, entity: "challenge", id: body.id, from: known.state, on: "ChallengeReceipt", to: "Closed" })]
@@ -107,7 +111,7 @@ const onReceipt = (state: PhoneState, body: ChallengeReceipt): Effect.Effect<Ste
 
 const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
-    const known = getOwn(state.challenges, input.challengeId)
+    const known = state.challenges.get(input.challengeId)
     if (known === undefined) return yield* new UnknownReference({ kind: "challenge", id: input.challengeId })
     if (known.state !== "Pending") {
       return yield* new OutOfOrder({ entity: `challenge ${input.challengeId}`, state: known.state, input: "Answer" })
@@ -130,7 +134,7 @@ const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneSta
     return {
       state: {
         ...state,
-        challenges: { ...state.challenges, [challenge.id]: { ...known, state: "Answered", decision: input.decision } },
+        challenges: state.challenges.set(challenge.id, { ...known, state: "Answered", decision: input.decision }),
         outbox: Outbox.add(state.outbox, challenge.id, answer, input.now_ms)
       },
       outputs: [
@@ -141,11 +145,10 @@ const onAnswer = (state: PhoneState, input: Answer): Effect.Effect<Step<PhoneSta
   })
 
 const onTick = (state: PhoneState, now_ms: Timestamp_ms): Step<PhoneState> => {
-  const expired = Object.values(state.challenges).filter((c) => c.state === "Pending" && c.challenge.expiresAt_ms <= now_ms)
-  const challenges = { ...state.challenges }
+  let challenges = state.challenges
   const outputs: Array<Output> = []
-  for (const c of expired) {
-    challenges[c.challenge.id] = { ...c, state: "Expired", outcome: "challenge_expired" }
+  for (const [id, c] of state.challenges.dueBy(now_ms)) {
+    challenges = challenges.set(id, { ...c, state: "Expired", outcome: "challenge_expired" })
     outputs.push(transitioned({ party: state.identity.id, entity: "challenge", id: c.challenge.id, from: "Pending", on: "Tick (expired)", to: "Expired" }))
   }
   const { outbox, packets } = Outbox.due(state.outbox, now_ms)

@@ -17,11 +17,11 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId } from "../domain/Ids.js"
 import type { Money } from "../domain/Money.js"
-import { getOwn } from "../domain/Records.js"
 import { IdempotencyConflict, InvalidRequest, Mismatch, type Rejection } from "../domain/Rejection.js"
 import type { LedgerError } from "../ledger/Ledger.js"
 import { SettlementConfirmation, type ClearingItem, type SettlementInstruction } from "../messages/Clearing.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import type { Table } from "../machine/Table.js"
 import { send, transitioned, type Step, type Transition } from "../machine/Machine.js"
 import { encodeSigned, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
@@ -45,7 +45,7 @@ export interface SettlingBank {
   /** Instructions posted, by `clearingHouse/instructionId`, with the confirmation sent. */
   readonly settlements: Idempotency.IdempotencyRecords
   /** Every item settled, by `acquirer/itemId`, with the instruction that settled it. */
-  readonly settledItems: Readonly<Record<string, string>>
+  readonly settledItems: Table<string>
 }
 
 /** The key of a clearing item, unique across acquirers. @since 0.2.0 */
@@ -100,7 +100,7 @@ export const receiveInstruction = <S extends SettlingBank>(
     for (const item of body.items) {
       if (item[side] !== me) return yield* new Mismatch({ id: item.id, field: side })
       if (item.amount.currency !== body.currency) return yield* new Mismatch({ id: item.id, field: "currency" })
-      if (items.has(itemKey(item)) || getOwn(state.settledItems, itemKey(item)) !== undefined) return yield* new IdempotencyConflict({ requestId: item.id })
+      if (items.has(itemKey(item)) || state.settledItems.get(itemKey(item)) !== undefined) return yield* new IdempotencyConflict({ requestId: item.id })
       items.add(itemKey(item))
       const missing = recorded(item)
       if (missing !== null) return yield* missing
@@ -110,12 +110,12 @@ export const receiveInstruction = <S extends SettlingBank>(
     const posted = post(state, key)
     if (Result.isFailure(posted)) return yield* new InvalidRequest({ detail: posted.failure.detail.slice(0, 200) })
     const confirmation = yield* sealPacket(state.identity, new SettlementConfirmation({ id: body.id, from: me, to: body.from, cycle: body.cycle }))
-    const settled = Object.fromEntries(body.items.map((item) => [itemKey(item), body.id]))
+    const settledItems = body.items.reduce((settled, item) => settled.set(itemKey(item), body.id), state.settledItems)
     return {
       state: {
         ...posted.success,
         settlements: Idempotency.record(state.settlements, key, encodeSigned(body), confirmation),
-        settledItems: { ...state.settledItems, ...settled }
+        settledItems
       },
       outputs: [transitioned({ party: me, id: key, ...instructionTransition }), send(confirmation)]
     }

@@ -13,7 +13,7 @@ import { PartyId, RequestId, SessionId } from "../domain/Ids.js"
 import { MAX_ORDER_LINES, OrderLine, OrderView } from "../messages/BrowserMerchant.js"
 import type { BrowserState, InFlight } from "../parties/Browser.js"
 import { exactly, Int, PacketRow } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** The browser's one request in flight. @since 0.3.0 */
 export const InFlightRow = exactly<InFlight>()(Schema.Struct({ requestId: RequestId, packet: PacketRow, nextAttempt_ms: Int }))
@@ -42,6 +42,7 @@ export const codec: PartyCodec<BrowserState, null, Omit<BrowserState, "me">, {}>
   kind: "Browser",
   header: BrowserHeader,
   tables: {},
+  indexes: {},
   split: ({ me, ...header }) => ({ party: me, header, tables: {} }),
   join: ({ party, header }) => ({ me: party, ...header })
 }

@@ -2,21 +2,20 @@
  * A step's writes: the rows a step put or deleted, and its header if it changed, as a store
  * commits them.
  *
- * Machines never copy a row they do not change (a step builds its next state by replacing the
- * rows it touches and keeping every other row as the very same object), so the rows that differ
- * between the state before a step and the state after it are found by identity, and only those
- * are encoded. {@link changesOf} is pure: a driver commits its result in one transaction (see
- * the SQLite store in `src/drivers/`), and {@link applyChanges} replays it on an encoded document,
- * which is how the tests show that the writes are exactly the difference between the two states.
- *
- * Today finding the changed rows compares every row of a changed table by identity, which costs
- * a pointer comparison per row; only the changed rows are encoded and written.
+ * A party's tables are persistent ({@link Table}): a step's next state shares every row, and
+ * every tree node, it did not touch with the state before. So the rows that differ are found by
+ * {@link Table.diff}, which skips the shared subtrees: the cost is about what the step changed,
+ * not what the party holds, and only the changed rows are encoded. {@link changesOf} is pure: a
+ * driver commits its result in one transaction (see the SQLite store in `src/drivers/`), and
+ * {@link applyChanges} replays it on an encoded document, which is how the tests show that the
+ * writes are exactly the difference between the two states.
  *
  * @since 0.3.0
  */
 import { Schema } from "effect"
 import { canonicalJson } from "../crypto/Canonical.js"
-import { encodeRow, type AnyPartyCodec, type EncodedDocument, type EncodedRow, type Rows } from "./Table.js"
+import { Table } from "../machine/Table.js"
+import { encodeRow, type AnyPartyCodec, type EncodedDocument, type EncodedRow } from "./Codec.js"
 
 /** One row written by a step: put (`row` is its encoded value) or deleted (`row` is `null`). @category models @since 0.3.0 */
 export interface RowWrite {
@@ -34,13 +33,14 @@ export interface Changes {
 /** Whether a step wrote nothing. @since 0.3.0 */
 export const isEmpty = (changes: Changes): boolean => changes.header === null && changes.rows.length === 0
 
-const rowWrites = (codec: AnyPartyCodec, table: string, before: Rows<unknown>, after: Rows<unknown>): ReadonlyArray<RowWrite> => {
-  if (before === after) return []
+const rowWrites = (codec: AnyPartyCodec, table: string, before: Table<unknown>, after: Table<unknown>): ReadonlyArray<RowWrite> => {
   const writes: Array<RowWrite> = []
-  for (const [key, row] of Object.entries(after)) {
-    if (!Object.hasOwn(before, key) || before[key] !== row) writes.push({ table, key, row: encodeRow(codec, table, row) })
-  }
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) writes.push({ table, key, row: null })
+  Table.diff(
+    before,
+    after,
+    (key, row) => writes.push({ table, key, row: encodeRow(codec, table, row) }),
+    (key) => writes.push({ table, key, row: null })
+  )
   return writes
 }
 
@@ -56,7 +56,7 @@ export const changesOf = (codec: AnyPartyCodec, before: unknown, after: unknown)
   const header = Schema.encodeUnknownSync(codec.header)(next.header)
   const headerChanged = previous === null || canonicalJson(Schema.encodeUnknownSync(codec.header)(previous.header)) !== canonicalJson(header)
   const rows = Object.keys(codec.tables).flatMap((table) =>
-    rowWrites(codec, table, previous?.tables[table] ?? {}, next.tables[table] ?? {})
+    rowWrites(codec, table, previous?.tables[table] ?? Table.empty(), next.tables[table] ?? Table.empty())
   )
   return { header: headerChanged ? header : null, rows }
 }

@@ -13,6 +13,8 @@
  *
  * @since 0.3.0
  */
+import * as Ledger from "../ledger/Ledger.js"
+import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { CycleNumber, InstructionId, PartyId } from "../domain/Ids.js"
 import { Currency } from "../domain/Money.js"
@@ -20,10 +22,10 @@ import { ClearingItem } from "../messages/Clearing.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { ClearingCycle, ClearingHouseState, InstructionRecord } from "../parties/ClearingHouse.js"
 import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** The clearing house's header: the number of the open cycle. @since 0.3.0 */
-export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber })
+export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber, ledgerPosted: Int })
 
 /** One clearing cycle. @since 0.3.0 */
 export const ClearingCycleRow = exactly<ClearingCycle>()(
@@ -68,6 +70,7 @@ export const codec: PartyCodec<
   kind: "ClearingHouse",
   header: ClearingHouseHeader,
   tables: clearingHouseTables,
-  split: ({ identity, cycle, ledger, ...tables }) => ({ party: identity.id, header: { cycle }, tables: { ...tables, ...ledger } }),
-  join: ({ header, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal } })
+  indexes: { outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  split: ({ identity, cycle, ledger: { posted, ...ledger }, ...tables }) => ({ party: identity.id, header: { cycle, ledgerPosted: posted }, tables: { ...tables, ...ledger } }),
+  join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })
 }

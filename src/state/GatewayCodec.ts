@@ -22,6 +22,8 @@
  *
  * @since 0.3.0
  */
+import * as Ledger from "../ledger/Ledger.js"
+import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { AuthorizationId, CycleNumber, OperationId } from "../domain/Ids.js"
 import { ClearingItem } from "../messages/Clearing.js"
@@ -31,7 +33,7 @@ import type { GatewayConfig, GatewayPayment, GatewayState } from "../parties/Gat
 import type { GatewaySubmission } from "../parties/GatewayClearing.js"
 import type { GatewayOperation } from "../parties/GatewayOperations.js"
 import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow, settlementTermsFields } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** How the gateway clears and what it charges. @since 0.3.0 */
 export const GatewayConfigRow = exactly<GatewayConfig>()(Schema.Struct({ ...settlementTermsFields, feeBps: Int }))
@@ -41,7 +43,8 @@ export const GatewayHeader = Schema.Struct({
   config: GatewayConfigRow,
   issued: Int,
   operationsIssued: Int,
-  unsubmitted: Schema.Array(ClearingItem)
+  unsubmitted: Schema.Array(ClearingItem),
+  ledgerPosted: Int
 })
 
 /** One payment the gateway accepted. @since 0.3.0 */
@@ -100,10 +103,11 @@ export const codec: PartyCodec<
   kind: "Gateway",
   header: GatewayHeader,
   tables: gatewayTables,
-  split: ({ identity, config, issued, operationsIssued, unsubmitted, ledger, ...tables }) => ({
+  indexes: { outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  split: ({ identity, config, issued, operationsIssued, unsubmitted, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
-    header: { config, issued, operationsIssued, unsubmitted },
+    header: { config, issued, operationsIssued, unsubmitted, ledgerPosted: posted },
     tables: { ...tables, ...ledger }
   }),
-  join: ({ header, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal } })
+  join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })
 }

@@ -16,6 +16,8 @@
  *
  * @since 0.3.0
  */
+import * as Ledger from "../ledger/Ledger.js"
+import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { ChallengeId, PartyId, Timestamp_ms } from "../domain/Ids.js"
 import { Currency } from "../domain/Money.js"
@@ -23,15 +25,16 @@ import { AuthorizationStatus } from "../messages/Common.js"
 import { AuthorizationRequest } from "../messages/GatewayIssuer.js"
 import { Challenge } from "../messages/IssuerPhone.js"
 import type { PartyIdentity } from "../machine/Party.js"
-import type { CustomerAccount, IssuerAuthorization, IssuerChallenge, IssuerState } from "../parties/Issuer.js"
+import { challengeDueAt, type CustomerAccount, type IssuerAuthorization, type IssuerChallenge, type IssuerState } from "../parties/Issuer.js"
 import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** The issuer's header: its clearing house, the scheme's merchant directory (`null`: none) and how many challenges it issued. @since 0.3.0 */
 export const IssuerHeader = Schema.Struct({
   clearingHouse: Schema.NullOr(PartyId),
   acquirers: Schema.NullOr(Schema.Record(Schema.String, PartyId)),
-  issued: Int
+  issued: Int,
+  ledgerPosted: Int
 })
 
 /** A customer account: its currency and enrolled phones. @since 0.3.0 */
@@ -81,10 +84,11 @@ export const codec: PartyCodec<
   kind: "Issuer",
   header: IssuerHeader,
   tables: issuerTables,
-  split: ({ identity, clearingHouse, acquirers, issued, ledger, ...tables }) => ({
+  indexes: { challenges: challengeDueAt, outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  split: ({ identity, clearingHouse, acquirers, issued, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
-    header: { clearingHouse, acquirers, issued },
+    header: { clearingHouse, acquirers, issued, ledgerPosted: posted },
     tables: { ...tables, ...ledger }
   }),
-  join: ({ header, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal } })
+  join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })
 }

@@ -12,6 +12,7 @@
  *
  * @since 0.3.0
  */
+import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { OperationId, OrderId, PartyId, PaymentId, RequestId, SessionId, Timestamp_ms } from "../domain/Ids.js"
 import { Currency } from "../domain/Money.js"
@@ -23,7 +24,7 @@ import type { PartyIdentity } from "../machine/Party.js"
 import type { MerchantConfig, MerchantOrder, MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import type { MerchantOperation } from "../parties/MerchantOperations.js"
 import { exactly, Int, OutboxEntryRow } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** What the merchant sells and how it is paid. @since 0.3.0 */
 export const MerchantConfigRow = exactly<MerchantConfig>()(
@@ -96,6 +97,7 @@ export const codec: PartyCodec<
   kind: "Merchant",
   header: MerchantHeader,
   tables: merchantTables,
+  indexes: { outbox: Outbox.dueAt },
   split: ({ identity, config, ...tables }) => ({ party: identity.id, header: { config }, tables }),
   join: ({ header, tables }, identity) => ({ identity, config: header.config, ...tables })
 }

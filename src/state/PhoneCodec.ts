@@ -8,13 +8,14 @@
  *
  * @since 0.3.0
  */
+import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { AuthorizationStatus } from "../messages/Common.js"
 import { Challenge, Decision } from "../messages/IssuerPhone.js"
 import type { PartyIdentity } from "../machine/Party.js"
-import type { PhoneChallenge, PhoneState } from "../parties/Phone.js"
+import { challengeDueAt, type PhoneChallenge, type PhoneState } from "../parties/Phone.js"
 import { exactly, OutboxEntryRow } from "./Rows.js"
-import type { PartyCodec } from "./Table.js"
+import type { PartyCodec } from "./Codec.js"
 
 /** The phone's header: empty, all it keeps is in its tables. @since 0.3.0 */
 export const PhoneHeader = Schema.Struct({})
@@ -42,6 +43,7 @@ export const codec: PartyCodec<
   kind: "Phone",
   header: PhoneHeader,
   tables: phoneTables,
+  indexes: { challenges: challengeDueAt, outbox: Outbox.dueAt },
   split: ({ identity, ...tables }) => ({ party: identity.id, header: {}, tables }),
   join: ({ tables }, identity) => ({ identity, ...tables })
 }

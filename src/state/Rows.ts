@@ -116,7 +116,8 @@ export const HoldRow = exactly<Hold>()(
 export const EntryRow = exactly<Entry>()(
   Schema.Struct({
     ...movement,
-    kind: Schema.Literals(["transfer", "capture"])
+    kind: Schema.Literals(["transfer", "capture"]),
+    seq: Int
   })
 )
 

@@ -30,7 +30,7 @@
  *
  * const text = JSON.stringify(State.encodeState("Issuer", issuer)) // no seed, no registry in it
  * const restored = Effect.runSync(State.stateFromJson("Issuer", text, issuer.identity))
- * restored.ledger.accounts["acct-alice"]?.creditsPosted // 50000
+ * restored.ledger.accounts.get("acct-alice")?.creditsPosted // 50000
  *
  * // A row of the gateway's payments table is refused in the issuer's authorizations table.
  * const refused = Effect.runSync(Effect.flip(State.decodeRow("Issuer", "authorizations", "gw/a-1", { of: "Gateway.payments", row: {} })))
@@ -48,11 +48,11 @@ import * as GatewayCodec from "./GatewayCodec.js"
 import * as IssuerCodec from "./IssuerCodec.js"
 import * as MerchantCodec from "./MerchantCodec.js"
 import * as PhoneCodec from "./PhoneCodec.js"
-import * as Table from "./Table.js"
-import type { Parts, PartyCodec } from "./Table.js"
+import * as Codec from "./Codec.js"
+import type { Parts, PartyCodec } from "./Codec.js"
 
 export { DOCUMENT, HEADER, StateDecodeError } from "./Errors.js"
-export { FORMAT_VERSION, type AnyPartyCodec, type EncodedDocument, type EncodedRow, type Parts, type PartyCodec } from "./Table.js"
+export { FORMAT_VERSION, type AnyPartyCodec, type EncodedDocument, type EncodedRow, type Parts, type PartyCodec } from "./Codec.js"
 export * as Rows from "./Rows.js"
 export * as BrowserCodec from "./BrowserCodec.js"
 export * as MerchantCodec from "./MerchantCodec.js"
@@ -96,7 +96,7 @@ export type TablesOf<K extends PartyKind> = CodecOf<K> extends PartyCodec<any, a
 export type HeaderOf<K extends PartyKind> = CodecOf<K> extends PartyCodec<any, any, infer H, any> ? H : never
 
 /** The codec of party kind `kind`, as the untyped codec functions take it. @since 0.3.0 */
-export const codecOf = (kind: PartyKind): Table.AnyPartyCodec => CODECS[kind] as Table.AnyPartyCodec
+export const codecOf = (kind: PartyKind): Codec.AnyPartyCodec => CODECS[kind] as Codec.AnyPartyCodec
 
 /** The names of the tables a party of kind `kind` keeps. @since 0.3.0 */
 export const tableNames = <K extends PartyKind>(kind: K): ReadonlyArray<keyof TablesOf<K> & string> =>
@@ -112,7 +112,7 @@ export const split = <K extends PartyKind>(kind: K, state: StateOf<K>): Parts<He
  *
  * @since 0.3.0
  */
-export const encodeState = <K extends PartyKind>(kind: K, state: StateOf<K>): Table.EncodedDocument => Table.encodeDocument(codecOf(kind), state)
+export const encodeState = <K extends PartyKind>(kind: K, state: StateOf<K>): Codec.EncodedDocument => Codec.encodeDocument(codecOf(kind), state)
 
 /**
  * Decodes a document written by {@link encodeState} (after `JSON.parse`) into the state of a
@@ -122,15 +122,15 @@ export const encodeState = <K extends PartyKind>(kind: K, state: StateOf<K>): Ta
  * @since 0.3.0
  */
 export const decodeState = <K extends PartyKind>(kind: K, json: unknown, identity: IdentityOf<K>): Effect.Effect<StateOf<K>, StateDecodeError> =>
-  Table.decodeDocument(codecOf(kind), json, identity) as Effect.Effect<StateOf<K>, StateDecodeError>
+  Codec.decodeDocument(codecOf(kind), json, identity) as Effect.Effect<StateOf<K>, StateDecodeError>
 
 /** {@link decodeState} from JSON text: text that does not parse is a {@link StateDecodeError} of the document. @since 0.3.0 */
 export const stateFromJson = <K extends PartyKind>(kind: K, text: string, identity: IdentityOf<K>): Effect.Effect<StateOf<K>, StateDecodeError> =>
-  Effect.flatMap(Table.parseJson(kind, DOCUMENT, null, text), (json) => decodeState(kind, json, identity))
+  Effect.flatMap(Codec.parseJson(kind, DOCUMENT, null, text), (json) => decodeState(kind, json, identity))
 
 /** Encodes one row of table `table` of a party of kind `kind`, tagged with its table. @since 0.3.0 */
-export const encodeRow = <K extends PartyKind, N extends keyof TablesOf<K> & string>(kind: K, table: N, row: TablesOf<K>[N]): Table.EncodedRow =>
-  Table.encodeRow(codecOf(kind), table, row)
+export const encodeRow = <K extends PartyKind, N extends keyof TablesOf<K> & string>(kind: K, table: N, row: TablesOf<K>[N]): Codec.EncodedRow =>
+  Codec.encodeRow(codecOf(kind), table, row)
 
 /**
  * Decodes the row stored under `key` in table `table` of a party of kind `kind`; fails with a
@@ -144,7 +144,7 @@ export const decodeRow = <K extends PartyKind, N extends keyof TablesOf<K> & str
   table: N,
   key: string,
   json: unknown
-): Effect.Effect<TablesOf<K>[N], StateDecodeError> => Table.decodeRow(codecOf(kind), table, key, json) as Effect.Effect<TablesOf<K>[N], StateDecodeError>
+): Effect.Effect<TablesOf<K>[N], StateDecodeError> => Codec.decodeRow(codecOf(kind), table, key, json) as Effect.Effect<TablesOf<K>[N], StateDecodeError>
 
 /** {@link decodeRow} from JSON text: text that does not parse (a truncated row) is a {@link StateDecodeError} at the table and key. @since 0.3.0 */
 export const rowFromJson = <K extends PartyKind, N extends keyof TablesOf<K> & string>(
@@ -152,4 +152,4 @@ export const rowFromJson = <K extends PartyKind, N extends keyof TablesOf<K> & s
   table: N,
   key: string,
   text: string
-): Effect.Effect<TablesOf<K>[N], StateDecodeError> => Effect.flatMap(Table.parseJson(kind, table, key, text), (json) => decodeRow(kind, table, key, json))
+): Effect.Effect<TablesOf<K>[N], StateDecodeError> => Effect.flatMap(Codec.parseJson(kind, table, key, text), (json) => decodeRow(kind, table, key, json))

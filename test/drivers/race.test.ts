@@ -59,7 +59,7 @@ const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Pr
   net.input(ids.browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer({ issuer: ids.issuer, account: accounts.alice }) })
   // Three things race with the packets in flight: the shopper's approval, retries, and the clock passing the challenge's expiry.
   const approve = s.schedule(Promise.resolve("shopper approves"), "approve").then(() => {
-    const shown = Object.values(net.state<PhoneState>(ids.alicePhone).challenges).find((c) => c.state === "Pending")
+    const shown = net.state<PhoneState>(ids.alicePhone).challenges.values().find((c) => c.state === "Pending")
     if (shown === undefined) return
     model = ModelOps.decide(model, ids.alicePhone, ids.issuer, shown.challenge, "approve", net.now_ms)
     net.input(ids.alicePhone, { _tag: "Answer", now_ms: net.now_ms, challengeId: shown.challenge.id, decision: "approve" })
@@ -79,7 +79,7 @@ const racedCheckout = async (s: fc.Scheduler, lossy: ReadonlyArray<boolean>): Pr
   await s.waitAll()
   expect(violations(net, model, { ...Invariants.safety, ...Invariants.atQuiescence }).join("\n")).toBe("")
   const browser = net.state<BrowserState>(ids.browser)
-  const paid = Object.values(net.state<MerchantState>(ids.merchant).orders).some((o) => o.state === "Paid")
+  const paid = net.state<MerchantState>(ids.merchant).orders.values().some((o) => o.state === "Paid")
   expect(browser.screen).toBe(paid ? "Approved" : "Declined")
   return order
 }

@@ -31,7 +31,7 @@ describe("canary", () => {
     const { world, error } = play(reference, CALM, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
-    const payments = Object.values(world.net.state<MerchantState>(merchant).payments)
+    const payments = world.net.state<MerchantState>(merchant).payments.values()
     expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor, p.refunded_minor === Math.floor(p.request.amount.amount_minor / 2)])).toEqual([["Captured", true, true]])
   })
 
@@ -39,7 +39,7 @@ describe("canary", () => {
     const { world, error } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
-    expect(Object.values(world.net.state<MerchantState>(merchant).payments).map((p) => p.state)).toEqual(["Authorized", "Captured"])
+    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured"])
   })
 
   it("should fail, as the only check that does, when every capture is refused (hold-expiry-in-seconds)", () => {

@@ -76,7 +76,7 @@ const checkInvariants = (l: Ledger.Ledger): void => {
   }
   const pendingDebits = new Map<string, number>()
   const pendingCredits = new Map<string, number>()
-  for (const h of Object.values(l.holds)) {
+  for (const h of l.holds.values()) {
     expect(h.captured_minor).toBeGreaterThanOrEqual(0)
     expect(h.captured_minor).toBeLessThanOrEqual(h.amount_minor)
     expect(h.status === "closed").toBe(h.captured_minor === h.amount_minor)
@@ -87,11 +87,11 @@ const checkInvariants = (l: Ledger.Ledger): void => {
   }
   const postedDebits = new Map<string, number>()
   const postedCredits = new Map<string, number>()
-  for (const e of Object.values(l.journal)) {
+  for (const e of l.journal.values()) {
     postedDebits.set(e.debit, (postedDebits.get(e.debit) ?? 0) + e.amount_minor)
     postedCredits.set(e.credit, (postedCredits.get(e.credit) ?? 0) + e.amount_minor)
   }
-  for (const a of Object.values(l.accounts)) {
+  for (const a of l.accounts.values()) {
     for (const value of [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending]) {
       expect(Number.isSafeInteger(value) && value >= 0).toBe(true)
     }
@@ -116,7 +116,7 @@ const run = (ops: ReadonlyArray<Op>): void => {
   }
   /** One of the holds the ledger has (pending ones first, as they are the interesting ones), or now and then an unknown id. */
   const holdFor = (pick: number): string => {
-    const holds = Object.values(ledger.holds)
+    const holds = ledger.holds.values()
     const ordered = [...holds.filter((h) => h.status === "pending"), ...holds.filter((h) => h.status !== "pending")].map((h) => h.id)
     const choices = [...ordered, ...(holdIds.length > 0 ? [holdIds[pick % holdIds.length] as string] : []), "no-such-hold"]
     return pick % 3 === 0 ? (choices[pick % choices.length] as string) : (choices[0] as string)
@@ -164,7 +164,7 @@ const run = (ops: ReadonlyArray<Op>): void => {
       if (Result.isSuccess(outcome)) {
         const before = ledger
         ledger = outcome.success
-        for (const h of Object.values(before.holds)) {
+        for (const h of before.holds.values()) {
           if (h.status !== "pending") expect(Ledger.hold(ledger, h.id)).toEqual(h)
         }
         count(`${o._tag}:ok`)
@@ -175,7 +175,7 @@ const run = (ops: ReadonlyArray<Op>): void => {
     }
     checkInvariants(ledger)
   })
-  for (const h of Object.values(ledger.holds)) {
+  for (const h of ledger.holds.values()) {
     if (h.status === "pending" && h.captured_minor > 0) count("partially captured")
     if (h.status === "closed") count("fully captured")
   }

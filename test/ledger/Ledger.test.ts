@@ -35,7 +35,7 @@ const funded = (): Ledger.Ledger => {
 }
 
 const account = (l: Ledger.Ledger, id: string): Ledger.Account => {
-  const a = l.accounts[id]
+  const a = l.accounts.get(id)
   if (a === undefined) throw new Error(`no account ${id}`)
   return a
 }
@@ -43,6 +43,9 @@ const account = (l: Ledger.Ledger, id: string): Ledger.Account => {
 /** alice holds 6,000 for the scheme until t = 1,000. */
 const withHold = (): Ledger.Ledger =>
   ok(Ledger.placeHold(funded(), { id: "h1", debit: "alice", credit: "scheme", amount: eur(6_000), expiresAt_ms: 1_000 }))
+
+/** Every row of the ledger's tables, as JSON. */
+const contents = (l: Ledger.Ledger): string => JSON.stringify({ accounts: l.accounts.entries(), holds: l.holds.entries(), journal: l.journal.entries() })
 
 const counters = (a: Ledger.Account) => [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending]
 
@@ -68,7 +71,7 @@ describe("Ledger", () => {
 
     it("openAccount - should accept ids that are names on Object.prototype", () => {
       const l = open(open(Ledger.empty, "constructor", "EUR", false), "toString", "EUR", true)
-      expect(Object.keys(l.accounts)).toEqual(["constructor", "toString"])
+      expect(l.accounts.keys()).toEqual(["constructor", "toString"])
     })
   })
 
@@ -95,14 +98,14 @@ describe("Ledger", () => {
       const l = ok(Ledger.transfer(funded(), { id: "t1", debit: "alice", credit: "bob", amount: eur(2_500) }))
       expect(counters(account(l, "alice"))).toEqual([2_500, 10_000, 0, 0])
       expect(counters(account(l, "bob"))).toEqual([0, 2_500, 0, 0])
-      expect(l.journal["t1"]).toEqual({ id: "t1", debit: "alice", credit: "bob", currency: "EUR", amount_minor: 2_500, kind: "transfer" })
+      expect(l.journal.get("t1")).toEqual({ id: "t1", debit: "alice", credit: "bob", currency: "EUR", amount_minor: 2_500, kind: "transfer", seq: funded().posted + 1 })
     })
 
     it("transfer - should leave the input ledger untouched", () => {
       const before = funded()
-      const snapshot = JSON.stringify(before)
+      const snapshot = contents(before)
       ok(Ledger.transfer(before, { id: "t1", debit: "alice", credit: "bob", amount: eur(2_500) }))
-      expect(JSON.stringify(before)).toBe(snapshot)
+      expect(contents(before)).toBe(snapshot)
     })
 
     it("transfer - should allow spending the whole available balance, and no more, with InsufficientFunds", () => {
@@ -190,7 +193,8 @@ describe("Ledger", () => {
       expect(Ledger.hold(l, "h1")).toMatchObject({ captured_minor: 5_000, status: "pending" })
       expect(counters(account(l, "alice"))).toEqual([5_000, 10_000, 1_000, 0])
       expect(counters(account(l, "scheme"))).toEqual([0, 5_000, 0, 1_000])
-      expect(l.journal["c2"]).toEqual({ id: "c2", debit: "alice", credit: "scheme", currency: "EUR", amount_minor: 3_000, kind: "capture" })
+      expect(l.journal.get("c2")).toEqual({ id: "c2", debit: "alice", credit: "scheme", currency: "EUR", amount_minor: 3_000, kind: "capture", seq: withHold().posted + 2 })
+      expect(Ledger.journalInOrder(l).slice(-2).map((e) => e.id)).toEqual(["c1", "c2"])
       l = ok(Ledger.capture(l, "h1", "c3", 1_000, 30))
       expect(Ledger.hold(l, "h1")).toMatchObject({ captured_minor: 6_000, status: "closed" })
       expect(counters(account(l, "alice"))).toEqual([6_000, 10_000, 0, 0])
@@ -304,7 +308,7 @@ describe("Ledger", () => {
 
     it("trialBalance - should expose an unbalanced ledger", () => {
       const l = funded()
-      const broken: Ledger.Ledger = { ...l, accounts: { ...l.accounts, bob: { ...account(l, "bob"), creditsPosted: 1 } } }
+      const broken: Ledger.Ledger = { ...l, accounts: l.accounts.set("bob", { ...account(l, "bob"), creditsPosted: 1 }) }
       expect(Ledger.trialBalance(broken)["EUR"]).toEqual({ posted: -1, pending: 0 })
       expect(Ledger.trialBalance(Ledger.empty)).toEqual({})
     })

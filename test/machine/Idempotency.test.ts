@@ -32,40 +32,40 @@ describe("Idempotency", () => {
 
   describe("classify", () => {
     it("classify - should call an unseen id New", () => {
-      expect(Idempotency.classify({}, "merchant-1/ord-1.p1", body)).toEqual({ _tag: "New" })
+      expect(Idempotency.classify(Idempotency.empty, "merchant-1/ord-1.p1", body)).toEqual({ _tag: "New" })
     })
 
     it("classify - should call an id named like an Object.prototype member New", () => {
       for (const id of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
-        expect(Idempotency.classify({}, id, body)).toEqual({ _tag: "New" })
+        expect(Idempotency.classify(Idempotency.empty, id, body)).toEqual({ _tag: "New" })
       }
     })
 
     it("classify - should call the same id and body a Repeat with no answer while none is recorded", () => {
-      const records = Idempotency.record({}, "k", body, null)
+      const records = Idempotency.record(Idempotency.empty, "k", body, null)
       expect(Idempotency.classify(records, "k", body)).toEqual({ _tag: "Repeat", answer: null })
     })
 
     it("classify - should call the same id and body a Repeat carrying the recorded answer", () => {
-      const records = Idempotency.answer(Idempotency.record({}, "k", body, null), "k", answer)
+      const records = Idempotency.answer(Idempotency.record(Idempotency.empty, "k", body, null), "k", answer)
       const seen = Idempotency.classify(records, "k", body)
       expect(seen).toEqual({ _tag: "Repeat", answer })
       expect(seen._tag === "Repeat" && seen.answer).toBe(answer)
     })
 
     it("classify - should call the same body with its keys in another order a Repeat", () => {
-      const records = Idempotency.record({}, "k", body, answer)
+      const records = Idempotency.record(Idempotency.empty, "k", body, answer)
       expect(Idempotency.classify(records, "k", reordered)).toEqual({ _tag: "Repeat", answer })
     })
 
     it("classify - should recognise a recorded id named __proto__", () => {
-      const records = Idempotency.record({}, "__proto__", body, answer)
+      const records = Idempotency.record(Idempotency.empty, "__proto__", body, answer)
       expect(Idempotency.classify(records, "__proto__", body)).toEqual({ _tag: "Repeat", answer })
       expect(Idempotency.classify(records, "__proto__", changed)).toEqual({ _tag: "Conflict" })
     })
 
     it("classify - should call the same id with another body a Conflict", () => {
-      const records = Idempotency.record({}, "k", body, answer)
+      const records = Idempotency.record(Idempotency.empty, "k", body, answer)
       expect(Idempotency.classify(records, "k", changed)).toEqual({ _tag: "Conflict" })
       expect(Idempotency.classify(records, "other", changed)).toEqual({ _tag: "New" })
     })
@@ -73,21 +73,21 @@ describe("Idempotency", () => {
 
   describe("record", () => {
     it("record - should store the fingerprint and answer without touching the input records", () => {
-      const empty: Idempotency.IdempotencyRecords = {}
+      const empty: Idempotency.IdempotencyRecords = Idempotency.empty
       const records = Idempotency.record(empty, "k", body, answer)
-      expect(records["k"]).toEqual({ fingerprint: canonicalJson(body), answer })
-      expect(empty).toEqual({})
+      expect(records.get("k")).toEqual({ fingerprint: canonicalJson(body), answer })
+      expect(empty.entries()).toEqual([])
     })
   })
 
   describe("answer", () => {
     it("answer - should fill in the answer of a recorded id and keep its fingerprint", () => {
-      const records = Idempotency.answer(Idempotency.record({}, "k", body, null), "k", answer)
-      expect(records["k"]).toEqual({ fingerprint: canonicalJson(body), answer })
+      const records = Idempotency.answer(Idempotency.record(Idempotency.empty, "k", body, null), "k", answer)
+      expect(records.get("k")).toEqual({ fingerprint: canonicalJson(body), answer })
     })
 
     it("answer - should leave the records unchanged for an id never recorded", () => {
-      const records = Idempotency.record({}, "k", body, null)
+      const records = Idempotency.record(Idempotency.empty, "k", body, null)
       expect(Idempotency.answer(records, "other", answer)).toBe(records)
       expect(Idempotency.answer(records, "toString", answer)).toBe(records)
     })

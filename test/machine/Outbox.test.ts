@@ -17,7 +17,7 @@ const packet = (n: number): Packet => ({
 })
 
 const entry = (outbox: Outbox.Outbox, key: string): Outbox.OutboxEntry => {
-  const e = outbox[key]
+  const e = outbox.get(key)
   if (e === undefined) throw new Error(`no outbox entry ${key}`)
   return e
 }
@@ -38,7 +38,7 @@ describe("Outbox", () => {
       expect(entry(o, "p1")).toEqual({ packet: packet(1), attempts: 1, nextAttempt_ms: 1_000 + Outbox.RETRY_BASE_ms })
       expect(Outbox.isPending(o, "p1")).toBe(true)
       expect(Outbox.isPending(o, "p2")).toBe(false)
-      expect(Outbox.empty).toEqual({})
+      expect(Outbox.empty.entries()).toEqual([])
     })
 
     it("add - should keep a key named __proto__ as an ordinary entry", () => {
@@ -55,8 +55,8 @@ describe("Outbox", () => {
     it("add - should leave the input outbox untouched", () => {
       const o = Outbox.add(Outbox.empty, "p1", packet(1), 0)
       const o2 = Outbox.add(o, "p2", packet(2), 0)
-      expect(Object.keys(o)).toEqual(["p1"])
-      expect(Object.keys(o2)).toEqual(["p1", "p2"])
+      expect(o.keys()).toEqual(["p1"])
+      expect(o2.keys()).toEqual(["p1", "p2"])
     })
   })
 
@@ -109,7 +109,7 @@ describe("Outbox", () => {
     })
 
     it("due - should keep the interval at RETRY_MAX_ms after very many attempts", () => {
-      const o: Outbox.Outbox = { p1: { packet: packet(1), attempts: 5_000, nextAttempt_ms: 0 } }
+      const o: Outbox.Outbox = Outbox.from([["p1", { packet: packet(1), attempts: 5_000, nextAttempt_ms: 0 }]])
       const result = due(o, 100)
       expect(entry(result.outbox, "p1")).toEqual({ packet: packet(1), attempts: 5_001, nextAttempt_ms: 100 + Outbox.RETRY_MAX_ms })
     })
@@ -140,13 +140,13 @@ describe("Outbox", () => {
     })
 
     it("afterRestart - should keep an empty outbox empty", () => {
-      expect(Outbox.afterRestart(Outbox.empty)).toEqual({})
+      expect(Outbox.afterRestart(Outbox.empty).entries()).toEqual([])
     })
   })
 
   describe("hasRoom", () => {
     const filled = (n: number): Outbox.Outbox =>
-      Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { packet: packet(i), attempts: 1, nextAttempt_ms: 0 }]))
+      Outbox.from(Array.from({ length: n }, (_, i) => [`p${i}`, { packet: packet(i), attempts: 1, nextAttempt_ms: 0 }] as const))
 
     it("hasRoom - should have room below OUTBOX_LIMIT entries", () => {
       expect(Outbox.hasRoom(Outbox.empty)).toBe(true)

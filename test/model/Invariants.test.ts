@@ -16,7 +16,9 @@ import * as Money from "../../src/domain/Money.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import * as Ledger from "../../src/ledger/Ledger.js"
 import type { BrowserState } from "../../src/parties/Browser.js"
-import type { PhoneState } from "../../src/parties/Phone.js"
+import * as Outbox from "../../src/machine/Outbox.js"
+import { Table } from "../../src/machine/Table.js"
+import { challengeDueAt, type PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
 
@@ -27,7 +29,7 @@ const { ids, accounts } = Topology
 const approvedCheckout = () => {
   const net = new InMemoryNetwork(NodeEd25519, Topology.standardNodes(Topology.makeKeys(NodeEd25519, "invariants")), Topology.START_ms)
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
-  const challenge = Object.values(net.state<PhoneState>(ids.alicePhone).challenges)[0]?.challenge
+  const challenge = net.state<PhoneState>(ids.alicePhone).challenges.values()[0]?.challenge
   if (challenge === undefined) throw new Error("no challenge reached the phone")
   const paying = net.state<BrowserState>(ids.browser).order
   if (paying === null) throw new Error("the shopper is on no order")
@@ -69,13 +71,13 @@ describe("invariant checkers", () => {
 
   it("noDoubleCharge - should fail when one payment holds funds twice", () => {
     const { view, model } = approvedCheckout()
-    const [key, auth] = Object.entries(first(view.issuers).authorizations)[0] ?? []
+    const [key, auth] = first(view.issuers).authorizations.entries()[0] ?? []
     if (key === undefined || auth === undefined) throw new Error("no authorization")
     const twice = `${key}-again`
     const ledger = Result.getOrThrow(
       Ledger.placeHold(first(view.issuers).ledger, { id: `hold:${twice}`, debit: accounts.alice, credit: "scheme-payable:EUR", amount: auth.request.amount, expiresAt_ms: view.now_ms + 1_000_000 })
     )
-    const issuer = { ...first(view.issuers), ledger, authorizations: { ...first(view.issuers).authorizations, [twice]: auth } }
+    const issuer = { ...first(view.issuers), ledger, authorizations: first(view.issuers).authorizations.set(twice, auth) }
     expect(Invariants.noDoubleCharge({ ...view, issuers: [issuer] }, model).join()).toMatch(/has 2 holds/)
   })
 
@@ -96,18 +98,16 @@ describe("invariant checkers", () => {
   it("noOverdraft - should fail when a customer's account has more debited and held than credited", () => {
     const { view, model } = approvedCheckout()
     const before = first(view.issuers).ledger
-    const alice = before.accounts[accounts.alice]
+    const alice = before.accounts.get(accounts.alice)
     if (alice === undefined) throw new Error("no account")
     // As a buggy bank would leave it: a debit posted past the balance, which the ledger itself refuses.
-    const ledger = { ...before, accounts: { ...before.accounts, [accounts.alice]: { ...alice, debitsPosted: alice.creditsPosted + 1 } } }
+    const ledger = { ...before, accounts: before.accounts.set(accounts.alice, { ...alice, debitsPosted: alice.creditsPosted + 1 }) }
     expect(Invariants.noOverdraft({ ...view, issuers: [{ ...first(view.issuers), ledger }] }, model).join()).toMatch(/acct-alice is overdrawn/)
   })
 
   it("conservation - should fail when a cycle nets an item in another currency or on another bank's side", () => {
     const { view, model } = approvedCheckout()
-    const cycles = Object.fromEntries(
-      Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, items: c.items.map((item) => ({ ...item, amount: { ...item.amount, currency: "USD" as const } })) }])
-    )
+    const cycles = view.clearing.cycles.map((c) => ({ ...c, items: c.items.map((item) => ({ ...item, amount: { ...item.amount, currency: "USD" as const } })) }))
     expect(Invariants.conservation({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 nets issuer-1:EUR to .*, its items to 0/)
   })
 
@@ -127,16 +127,16 @@ describe("invariant checkers", () => {
   it("authenticity - should fail when a forgery was accepted, or the merchant took a result the gateway never approved", () => {
     const { view, model } = approvedCheckout()
     expect(Invariants.authenticity(view, ModelOps.forgeryAccepted(model, "a forged result")).join()).toMatch(/accepted a forgery/)
-    const gateway = { ...first(view.gateways), payments: Object.fromEntries(Object.entries(first(view.gateways).payments).map(([k, p]) => [k, { ...p, state: "Declined" as const }])) }
+    const gateway = { ...first(view.gateways), payments: first(view.gateways).payments.map((p) => ({ ...p, state: "Declined" as const })) }
     expect(Invariants.authenticity({ ...view, gateways: [gateway] }, model).join()).toMatch(/without its gateway approving it/)
   })
 
   it("agreement - should fail when a phone shows an answered challenge as waiting, another answer, or another outcome than its issuer's", () => {
     const { view, model } = approvedCheckout()
     const phone = view.phones.find((p) => p.identity.id === ids.alicePhone)
-    const [id, shown] = Object.entries(phone?.challenges ?? {})[0] ?? []
+    const [id, shown] = phone?.challenges.entries()[0] ?? []
     if (phone === undefined || id === undefined || shown === undefined) throw new Error("no challenge on the phone")
-    const showing = (changed: typeof shown) => Invariants.agreement({ ...view, phones: view.phones.map((p) => (p === phone ? { ...phone, challenges: { [id]: changed } } : p)) }, model).join()
+    const showing = (changed: typeof shown) => Invariants.agreement({ ...view, phones: view.phones.map((p) => (p === phone ? { ...phone, challenges: Table.from([[id, changed]], challengeDueAt) } : p)) }, model).join()
     expect(showing(shown)).toBe("")
     expect(showing({ ...shown, state: "Pending", outcome: null })).toMatch(/shows challenge .* Pending with approve, its person answered approve/)
     expect(showing({ ...shown, decision: "decline" })).toMatch(/its person answered approve/)
@@ -145,29 +145,29 @@ describe("invariant checkers", () => {
 
   it("agreement - should fail when the merchant says paid but the issuer holds nothing", () => {
     const { view, model } = approvedCheckout()
-    const authorizations = Object.fromEntries(Object.entries(first(view.issuers).authorizations).map(([k, a]) => [k, { ...a, state: "Declined" as const }]))
+    const authorizations = first(view.issuers).authorizations.map((a) => ({ ...a, state: "Declined" as const }))
     expect(Invariants.agreement({ ...view, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).toMatch(/paid but the issuer holds no payment/)
   })
 
   it("isolation - should fail when an issuer pays a merchant through another gateway, or a gateway holds another merchant's payment", () => {
     const { view, model } = approvedCheckout()
     const issuer = first(view.issuers)
-    const authorizations = Object.fromEntries(Object.entries(issuer.authorizations).map(([k, a]) => [k.replace(`${ids.gateway}/`, "gateway-9/"), a]))
+    const authorizations = Table.from(issuer.authorizations.entries().map(([k, a]) => [k.replace(`${ids.gateway}/`, "gateway-9/"), a] as const))
     expect(Invariants.isolation({ ...view, issuers: [{ ...issuer, authorizations }] }, model).join()).toMatch(/pays merchant-1, whose gateway is gateway-1, through gateway-9/)
     const gateway = first(view.gateways)
-    const payments = Object.fromEntries(Object.entries(gateway.payments).map(([k, p]) => [k.replace(`${ids.merchant}/`, "merchant-9/"), p]))
+    const payments = Table.from(gateway.payments.entries().map(([k, p]) => [k.replace(`${ids.merchant}/`, "merchant-9/"), p] as const))
     expect(Invariants.isolation({ ...view, gateways: [{ ...gateway, payments }] }, model).join()).toMatch(/payment merchant-9\/.* was asked for by merchant-1 for payee merchant-1/)
     expect(Invariants.isolation({ ...view, compromised: ids.gateway, gateways: [{ ...gateway, payments }] }, model)).toEqual([])
   })
 
   it("every checker - should have seen money settle: the merchant paid, the shopper debited, the books balanced", () => {
     const { view } = approvedCheckout()
-    const payment = Object.values(first(view.merchants).payments)[0]
+    const payment = first(view.merchants).payments.values()[0]
     if (payment === undefined) throw new Error("no payment")
     const net = payment.captured_minor - REFUND_minor
     expect(Ledger.balance(first(view.gateways).ledger, `merchant:${ids.merchant}:EUR`)).toBe(net - Math.floor((payment.captured_minor * Topology.FEE_BPS) / 10_000))
     expect(Ledger.balance(first(view.issuers).ledger, accounts.alice)).toBe(50_000 - net)
-    expect(Object.values(view.clearing.cycles).map((c) => c.state)).toEqual(["Settled", "Open"])
+    expect(view.clearing.cycles.values().map((c) => c.state)).toEqual(["Settled", "Open"])
   })
 
   it("noDoubleCharge - should fail when a hold was captured beyond what the merchant's staff asked", () => {
@@ -178,7 +178,7 @@ describe("invariant checkers", () => {
 
   it("agreement - should fail when the merchant counts more captured than the issuer", () => {
     const { view, model } = approvedCheckout()
-    const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, captured_minor: p.captured_minor + 1 }]))
+    const payments = first(view.merchants).payments.map((p) => ({ ...p, captured_minor: p.captured_minor + 1 }))
     expect(Invariants.agreement({ ...view, merchants: [{ ...first(view.merchants), payments }] }, model).join()).toMatch(/captured .* at merchant\/gateway\/issuer/)
   })
 
@@ -190,9 +190,9 @@ describe("invariant checkers", () => {
 
   it("conservation - should fail when a ledger is off balance or its pending counters disagree with its holds", () => {
     const { view, model } = approvedCheckout()
-    const alice = first(view.issuers).ledger.accounts[accounts.alice]
+    const alice = first(view.issuers).ledger.accounts.get(accounts.alice)
     if (alice === undefined) throw new Error("no account")
-    const accountsOff = { ...first(view.issuers).ledger.accounts, [accounts.alice]: { ...alice, creditsPosted: alice.creditsPosted + 7, debitsPending: 3 } }
+    const accountsOff = first(view.issuers).ledger.accounts.set(accounts.alice, { ...alice, creditsPosted: alice.creditsPosted + 7, debitsPending: 3 })
     const found = Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, accounts: accountsOff } }] }, model).join()
     expect(found).toMatch(/off balance in EUR/)
     expect(found).toMatch(/its pending holds reserve 0\/0/)
@@ -201,26 +201,26 @@ describe("invariant checkers", () => {
   it("conservation - should fail when posted counters disagree with the journal, even on a ledger that balances", () => {
     const { view, model } = approvedCheckout()
     const ledger = first(view.issuers).ledger
-    const alice = ledger.accounts[accounts.alice]
-    const reserves = ledger.accounts["reserves:EUR"]
+    const alice = ledger.accounts.get(accounts.alice)
+    const reserves = ledger.accounts.get("reserves:EUR")
     if (alice === undefined || reserves === undefined) throw new Error("no account")
     // Both sides moved by 7 with no entry: the trial balance is still zero, only the journal disagrees.
-    const moved = { ...ledger.accounts, [accounts.alice]: { ...alice, debitsPosted: alice.debitsPosted + 7 }, "reserves:EUR": { ...reserves, creditsPosted: reserves.creditsPosted + 7 } }
+    const moved = ledger.accounts.set(accounts.alice, { ...alice, debitsPosted: alice.debitsPosted + 7 }).set("reserves:EUR", { ...reserves, creditsPosted: reserves.creditsPosted + 7 })
     const found = Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...ledger, accounts: moved } }] }, model).join()
     expect(found).not.toMatch(/off balance/)
     expect(found).toMatch(new RegExp(`${accounts.alice} has \\d+/\\d+ posted, its journal entries sum to`))
-    const entry = Object.values(ledger.journal)[0]
+    const entry = ledger.journal.values()[0]
     if (entry === undefined) throw new Error("no entry")
-    const foreign = { ...ledger, journal: { ...ledger.journal, [entry.id]: { ...entry, currency: "USD" as const } } }
+    const foreign = { ...ledger, journal: ledger.journal.set(entry.id, { ...entry, currency: "USD" as const }) }
     expect(Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: foreign }] }, model).join()).toMatch(/entry .* an account in EUR, in USD/)
   })
 
   it("conservation - should fail on a hold closed without being captured in full, or with a status no hold has", () => {
     const { view, model } = approvedCheckout()
     const ledger = first(view.issuers).ledger
-    const [id, hold] = Object.entries(ledger.holds)[0] ?? []
+    const [id, hold] = ledger.holds.entries()[0] ?? []
     if (id === undefined || hold === undefined) throw new Error("no hold")
-    const withHold = (h: typeof hold) => Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...ledger, holds: { ...ledger.holds, [id]: h } } }] }, model).join()
+    const withHold = (h: typeof hold) => Invariants.conservation({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...ledger, holds: ledger.holds.set(id, h) } }] }, model).join()
     expect(withHold({ ...hold, status: "closed", captured_minor: hold.amount_minor - 1 })).toMatch(/hold .* is closed with \d+ of \d+ captured/)
     expect(withHold({ ...hold, status: "" as typeof hold.status })).toMatch(/hold .* is "" with/)
   })
@@ -228,17 +228,18 @@ describe("invariant checkers", () => {
   it("settlementExactlyOnce - should fail when an acquirer has two submissions waiting for a receipt", () => {
     const { view, model } = approvedCheckout()
     const gateway = first(view.gateways)
-    const [id, submission] = Object.entries(gateway.submissions)[0] ?? []
+    const [id, submission] = gateway.submissions.entries()[0] ?? []
     if (id === undefined || submission === undefined) throw new Error("no submission")
-    const submissions = { [id]: { ...submission, cycle: null }, "sub-9": { ...submission, cycle: null } }
+    const submissions = Table.from<typeof submission>([
+      [id, { ...submission, cycle: null }],
+      ["sub-9", { ...submission, cycle: null }]
+    ])
     expect(Invariants.settlementExactlyOnce({ ...view, gateways: [{ ...gateway, submissions }] }, model).join()).toMatch(/has 2 submissions waiting for a receipt/)
   })
 
   it("conservation - should fail when netting does not sum to zero, or a bank's settlement account disagrees with the settlement bank", () => {
     const { view, model } = approvedCheckout()
-    const cycles = Object.fromEntries(
-      Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, positions: c.positions === null ? null : { ...c.positions, [`${ids.gateway}:EUR`]: -1 } }])
-    )
+    const cycles = view.clearing.cycles.map((c) => ({ ...c, positions: c.positions === null ? null : { ...c.positions, [`${ids.gateway}:EUR`]: -1 } }))
     expect(Invariants.conservation({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/positions sum to/)
     const ledger = posted(first(view.gateways).ledger, "settle-again", "settlement:EUR", "scheme-receivable:EUR", 100)
     expect(Invariants.conservation({ ...view, gateways: [{ ...first(view.gateways), ledger }] }, model).join()).toMatch(/settlement account moved .*, its posted instructions say/)
@@ -246,13 +247,13 @@ describe("invariant checkers", () => {
 
   it("settlementExactlyOnce - should fail when an item is cleared twice", () => {
     const { view, model } = approvedCheckout()
-    const cycles = Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, items: [...c.items, ...c.items] }]))
+    const cycles = view.clearing.cycles.map((c) => ({ ...c, items: [...c.items, ...c.items] }))
     expect(Invariants.settlementExactlyOnce({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cleared in cycles 1 and 1/)
   })
 
   it("settlementExactlyOnce - should fail when refunds exceed captures, or a merchant is paid other than its settled captures less refunds and fees", () => {
     const { view, model } = approvedCheckout()
-    const authorizations = Object.fromEntries(Object.entries(first(view.issuers).authorizations).map(([k, a]) => [k, { ...a, refunded_minor: 1_000_000 }]))
+    const authorizations = first(view.issuers).authorizations.map((a) => ({ ...a, refunded_minor: 1_000_000 }))
     expect(Invariants.settlementExactlyOnce({ ...view, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).toMatch(/refunded 1000000 of/)
     // A compromised acquirer's refunds of its own payments are its own money: out of scope.
     expect(Invariants.settlementExactlyOnce({ ...view, compromised: ids.gateway, issuers: [{ ...first(view.issuers), authorizations }] }, model).join()).not.toMatch(/refunded 1000000 of/)
@@ -262,40 +263,40 @@ describe("invariant checkers", () => {
 
   it("liveness - should fail while a hold is pending, an operation is in flight, or a cycle is unsettled", () => {
     const { view, model } = approvedCheckout()
-    const holds = Object.fromEntries(Object.entries(first(view.issuers).ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    const holds = first(view.issuers).ledger.holds.map((h) => ({ ...h, status: "pending" as const }))
     expect(Invariants.liveness({ ...view, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, holds } }] }, model).join()).toMatch(/still pending/)
-    const operations = Object.fromEntries(Object.entries(first(view.merchants).operations).map(([k, o]) => [k, { ...o, state: "Pending" as const }]))
+    const operations = first(view.merchants).operations.map((o) => ({ ...o, state: "Pending" as const }))
     expect(Invariants.liveness({ ...view, merchants: [{ ...first(view.merchants), operations }] }, model).join()).toMatch(/merchant-1 operation .* still pending/)
-    const cycles = Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, { ...c, state: c.items.length > 0 ? ("Settling" as const) : c.state }]))
+    const cycles = view.clearing.cycles.map((c) => ({ ...c, state: c.items.length > 0 ? ("Settling" as const) : c.state }))
     expect(Invariants.liveness({ ...view, clearing: { ...view.clearing, cycles } }, model).join()).toMatch(/cycle 1 is Settling/)
   })
 
   it("liveness - should leave out a cycle that waits only on a compromised acquirer's confirmation, and no other", () => {
     const { view, model } = approvedCheckout()
-    const [id, instruction] = Object.entries(view.clearing.instructions).find(([, i]) => i.bank === ids.gateway) ?? []
+    const [id, instruction] = view.clearing.instructions.entries().find(([, i]) => i.bank === ids.gateway) ?? []
     if (id === undefined || instruction === undefined) throw new Error("the settled checkout sent the acquirer an instruction")
     const waiting = (unconfirmed: ReadonlyArray<string>) =>
-      Object.fromEntries(Object.entries(view.clearing.cycles).map(([k, c]) => [k, c.items.length > 0 ? { ...c, state: "Settling" as const, unconfirmed: unconfirmed as typeof c.unconfirmed } : c]))
+      view.clearing.cycles.map((c) => (c.items.length > 0 ? { ...c, state: "Settling" as const, unconfirmed: unconfirmed as typeof c.unconfirmed } : c))
     const onAcquirer = { ...view, clearing: { ...view.clearing, cycles: waiting([id]) } }
     expect(Invariants.liveness(onAcquirer, model).join()).toMatch(/cycle 1 is Settling/)
     expect(Invariants.liveness({ ...onAcquirer, compromised: ids.gateway }, model).join()).not.toMatch(/cycle 1/)
-    const onIssuerToo = Object.keys(view.clearing.instructions)
+    const onIssuerToo = view.clearing.instructions.keys()
     expect(Invariants.liveness({ ...view, compromised: ids.gateway, clearing: { ...view.clearing, cycles: waiting(onIssuerToo) } }, model).join()).toMatch(/cycle 1 is Settling/)
   })
 
   it("liveness - should fail while an honest party waits for an answer from an honest one, and not for an insider's", () => {
     const { view, model } = approvedCheckout()
     const packet = { from: ids.merchant, to: ids.gateway, channel: "signed", payload: {} } as const
-    const merchants = [{ ...first(view.merchants), outbox: { "ord-9.p1": { packet, attempts: 3, nextAttempt_ms: view.now_ms } } }] as typeof view.merchants
+    const merchants = [{ ...first(view.merchants), outbox: Outbox.from([["ord-9.p1", { packet, attempts: 3, nextAttempt_ms: view.now_ms }]]) }] as typeof view.merchants
     expect(Invariants.liveness({ ...view, merchants }, model).join()).toMatch(/merchant-1 still waits for answers to ord-9.p1/)
     expect(Invariants.liveness({ ...view, merchants, compromised: ids.gateway }, model).join()).not.toMatch(/still waits/)
   })
 
   it("liveness - should fail while a payment is still authorizing, or a hold outlived its expiry", () => {
     const { view, model } = approvedCheckout()
-    const payments = Object.fromEntries(Object.entries(first(view.merchants).payments).map(([k, p]) => [k, { ...p, state: "Authorizing" as const }]))
+    const payments = first(view.merchants).payments.map((p) => ({ ...p, state: "Authorizing" as const }))
     expect(Invariants.liveness({ ...view, merchants: [{ ...first(view.merchants), payments }] }, model).join()).toMatch(/still authorizing/)
-    const holds = Object.fromEntries(Object.entries(first(view.issuers).ledger.holds).map(([k, h]) => [k, { ...h, status: "pending" as const }]))
+    const holds = first(view.issuers).ledger.holds.map((h) => ({ ...h, status: "pending" as const }))
     const lapsed = { ...view, now_ms: view.now_ms + 8 * 24 * 3_600_000, issuers: [{ ...first(view.issuers), ledger: { ...first(view.issuers).ledger, holds } }] }
     expect(Invariants.liveness(lapsed, model).join()).toMatch(/outlived its expiry/)
   })

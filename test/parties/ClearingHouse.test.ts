@@ -10,7 +10,8 @@ import { revoke } from "../../src/crypto/KeyRegistry.js"
 import { AuthorizationId, CycleNumber, InstructionId, OperationId, PartyId, SubmissionId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { OUTBOX_LIMIT, RETRY_BASE_ms, type OutboxEntry } from "../../src/machine/Outbox.js"
+import { OUTBOX_LIMIT, RETRY_BASE_ms, from as outboxOf, type OutboxEntry } from "../../src/machine/Outbox.js"
+import { Table } from "../../src/machine/Table.js"
 import {
   ClearingItem,
   ClearingSubmission,
@@ -51,6 +52,7 @@ import {
   type TestParty
 } from "../support/fixtures.js"
 import { CYCLE_1, CYCLE_2, SUB_1, SUB_2, T0 } from "../support/messages.js"
+import { comparable } from "../support/tables.js"
 
 type State = ClearingHouse.ClearingHouseState
 
@@ -178,27 +180,27 @@ describe("ClearingHouse", () => {
       expect(balance(state, ClearingHouse.centralAccount("EUR"))).toBe(-4 * OPENING_minor)
       expect(balance(state, ClearingHouse.suspenseAccount("EUR"))).toBe(0)
       expectBalanced(state, ["EUR", "USD"])
-      expect(state.ledger.journal[`opening:${issuer.id}:EUR`]).toMatchObject({ amount_minor: OPENING_minor })
+      expect(state.ledger.journal.get(`opening:${issuer.id}:EUR`)).toMatchObject({ amount_minor: OPENING_minor })
     })
 
     it("initial - should open an account for a zero opening without a transfer", () => {
       const state = fresh()
-      expect(state.ledger.accounts["settlement:gateway-1:USD"]).toMatchObject({ currency: "USD", debitsMustNotExceedCredits: false })
-      expect(Object.keys(state.ledger.journal)).not.toContain(`opening:${gateway.id}:USD`)
+      expect(state.ledger.accounts.get("settlement:gateway-1:USD")).toMatchObject({ currency: "USD", debitsMustNotExceedCredits: false })
+      expect(state.ledger.journal.keys()).not.toContain(`opening:${gateway.id}:USD`)
     })
 
     it("initial - should name the accounts settlement:<bank>:CUR, clearing:CUR and central:CUR, all allowing intraday credit", () => {
       expect(ClearingHouse.settlementAccount(issuer.id, "EUR")).toBe("settlement:issuer-1:EUR")
       expect(ClearingHouse.suspenseAccount("EUR")).toBe("clearing:EUR")
       expect(ClearingHouse.centralAccount("EUR")).toBe("central:EUR")
-      expect(Object.values(fresh().ledger.accounts).every((a) => !a.debitsMustNotExceedCredits)).toBe(true)
+      expect(fresh().ledger.accounts.values().every((a) => !a.debitsMustNotExceedCredits)).toBe(true)
     })
 
     it("initial - should start with cycle 1 open and empty", () => {
       const state = fresh()
       expect(state.cycle).toBe(1)
-      expect(state.cycles["1"]).toEqual({ number: 1, state: "Open", items: [], submissions: [], positions: null, unconfirmed: [] })
-      expect(state.outbox).toEqual({})
+      expect(state.cycles.get("1")).toEqual({ number: 1, state: "Open", items: [], submissions: [], positions: null, unconfirmed: [] })
+      expect(state.outbox.entries()).toEqual([])
     })
 
     it("initial - should refuse a bank id too long for its instruction ids (48 characters), and take 47", () => {
@@ -221,19 +223,19 @@ describe("ClearingHouse", () => {
       const receipt = bodyOf(packet)
       expect(receipt).toBeInstanceOf(SubmissionReceipt)
       expect(receipt).toMatchObject({ id: SUB_1, from: clearing.id, to: gateway.id, cycle: 1 })
-      expect(step.state.cycles["1"]?.items).toEqual(FIRST)
-      expect(step.state.cycles["1"]?.submissions).toEqual([`${gateway.id}/${SUB_1}`])
-      expect(step.state.cleared).toEqual({ [`${gateway.id}/op-1`]: 1, [`${gateway.id}/op-2`]: 1 })
-      expect(step.state.submissions[`${gateway.id}/${SUB_1}`]?.answer).toEqual(packet)
+      expect(step.state.cycles.get("1")?.items).toEqual(FIRST)
+      expect(step.state.cycles.get("1")?.submissions).toEqual([`${gateway.id}/${SUB_1}`])
+      expect(step.state.cleared.toRecord()).toEqual({ [`${gateway.id}/op-1`]: 1, [`${gateway.id}/op-2`]: 1 })
+      expect(step.state.submissions.get(`${gateway.id}/${SUB_1}`)?.answer).toEqual(packet)
       // Nothing moves before the cycle closes.
-      expect(step.state.ledger).toEqual(fresh().ledger)
-      expect(step.state.outbox).toEqual({})
+      expect(comparable(step.state.ledger)).toEqual(comparable(fresh().ledger))
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should add a second submission to the same open cycle", () => {
       const { state } = submitted()
-      expect(state.cycles["1"]?.items).toEqual([...FIRST, ...SECOND])
-      expect(state.cycles["1"]?.submissions).toEqual([`${gateway.id}/${SUB_1}`, `${gateway.id}/${SUB_2}`])
+      expect(state.cycles.get("1")?.items).toEqual([...FIRST, ...SECOND])
+      expect(state.cycles.get("1")?.submissions).toEqual([`${gateway.id}/${SUB_1}`, `${gateway.id}/${SUB_2}`])
       expect(state.cycle).toBe(1)
     })
 
@@ -261,7 +263,7 @@ describe("ClearingHouse", () => {
       const { state } = submitted()
       const step = deliver(state, seal(gateway2, submission(SUB_1, [item("op-1", 700, { acquirer: gateway2.id })], { from: gateway2.id })))
       expect(transitionsIn(step).map((t) => t.id)).toEqual(["1", `${gateway2.id}/${SUB_1}`])
-      expect(step.state.cleared[`${gateway2.id}/op-1`]).toBe(1)
+      expect(step.state.cleared.get(`${gateway2.id}/op-1`)).toBe(1)
     })
 
     it("step - should reject an item already cleared in an earlier cycle, under a new submission id, with IdempotencyConflict", () => {
@@ -323,7 +325,7 @@ describe("ClearingHouse", () => {
 
       it("step - should accept MAX_CLEARING_ITEMS items for one bank and currency in a cycle", () => {
         const state = fullCycle()
-        expect(state.cycles["1"]?.items).toHaveLength(MAX_CLEARING_ITEMS)
+        expect(state.cycles.get("1")?.items).toHaveLength(MAX_CLEARING_ITEMS)
       })
 
       it("step - should refuse one item more for that bank and currency with InvalidRequest (cycle full), and take its retry in the next cycle", () => {
@@ -390,11 +392,11 @@ describe("ClearingHouse", () => {
       expect((bodyOf(instructions[issuer2.id]!) as SettlementInstruction).items).toEqual([FIRST[1]])
 
       expect(state.cycle).toBe(2)
-      expect(state.cycles["1"]).toMatchObject({ state: "Settling", positions: { "gateway-1:EUR": 15_000, "issuer-1:EUR": -12_500, "issuer-2:EUR": -2_500 } })
-      expect(state.cycles["1"]?.unconfirmed).toEqual([ID_GATEWAY, ID_ISSUER, ID_ISSUER2])
-      expect(state.cycles["2"]).toEqual({ number: 2, state: "Open", items: [], submissions: [], positions: null, unconfirmed: [] })
-      expect(state.instructions[ID_ISSUER]).toEqual({ bank: issuer.id, cycle: 1, currency: "EUR", position: -12_500, confirmed: false })
-      expect(Object.keys(state.outbox).sort()).toEqual([ID_GATEWAY, ID_ISSUER, ID_ISSUER2].sort())
+      expect(state.cycles.get("1")).toMatchObject({ state: "Settling", positions: { "gateway-1:EUR": 15_000, "issuer-1:EUR": -12_500, "issuer-2:EUR": -2_500 } })
+      expect(state.cycles.get("1")?.unconfirmed).toEqual([ID_GATEWAY, ID_ISSUER, ID_ISSUER2])
+      expect(state.cycles.get("2")).toEqual({ number: 2, state: "Open", items: [], submissions: [], positions: null, unconfirmed: [] })
+      expect(state.instructions.get(ID_ISSUER)).toEqual({ bank: issuer.id, cycle: 1, currency: "EUR", position: -12_500, confirmed: false })
+      expect(state.outbox.keys().sort()).toEqual([ID_GATEWAY, ID_ISSUER, ID_ISSUER2].sort())
     })
 
     it("step - should move the balances on the settlement bank's ledger through the suspense account, which ends at zero", () => {
@@ -406,12 +408,12 @@ describe("ClearingHouse", () => {
       expect(balance(state, ClearingHouse.suspenseAccount("EUR"))).toBe(0)
       expect(balance(state, ClearingHouse.centralAccount("EUR"))).toBe(-4 * OPENING_minor)
       expectBalanced(state, ["EUR", "USD"])
-      expect(state.ledger.journal[`cycle:1:${issuer.id}:EUR`]).toMatchObject({
+      expect(state.ledger.journal.get(`cycle:1:${issuer.id}:EUR`)).toMatchObject({
         debit: `settlement:${issuer.id}:EUR`,
         credit: "clearing:EUR",
         amount_minor: 12_500
       })
-      expect(state.ledger.journal[`cycle:1:${gateway.id}:EUR`]).toMatchObject({
+      expect(state.ledger.journal.get(`cycle:1:${gateway.id}:EUR`)).toMatchObject({
         debit: "clearing:EUR",
         credit: `settlement:${gateway.id}:EUR`,
         amount_minor: 15_000
@@ -420,7 +422,7 @@ describe("ClearingHouse", () => {
 
     it("step - should record positions equal to netPositions of the cycle's items", () => {
       const { state } = closed()
-      expect(state.cycles["1"]?.positions).toEqual(ClearingHouse.netPositions([...FIRST, ...SECOND]))
+      expect(state.cycles.get("1")?.positions).toEqual(ClearingHouse.netPositions([...FIRST, ...SECOND]))
     })
 
     it("step - should do nothing on a second close right after: the new cycle is empty", () => {
@@ -435,8 +437,8 @@ describe("ClearingHouse", () => {
       const toGateway = sent(step).find((p) => p.to === gateway.id)
       expect(toGateway).toBeDefined()
       expect(bodyOf(toGateway!)).toMatchObject({ id: ID_GATEWAY, position: 0, items })
-      expect(step.state.cycles["1"]?.positions).toEqual({ "gateway-1:EUR": 0, "issuer-1:EUR": -3_000, "issuer-2:EUR": 3_000 })
-      expect(Object.keys(step.state.ledger.journal)).not.toContain(`cycle:1:${gateway.id}:EUR`)
+      expect(step.state.cycles.get("1")?.positions).toEqual({ "gateway-1:EUR": 0, "issuer-1:EUR": -3_000, "issuer-2:EUR": 3_000 })
+      expect(step.state.ledger.journal.keys()).not.toContain(`cycle:1:${gateway.id}:EUR`)
       expect(balance(step.state, ClearingHouse.settlementAccount(gateway.id, "EUR"))).toBe(OPENING_minor)
       expect(balance(step.state, ClearingHouse.settlementAccount(issuer2.id, "EUR"))).toBe(OPENING_minor + 3_000)
       expect(balance(step.state, ClearingHouse.suspenseAccount("EUR"))).toBe(0)
@@ -445,7 +447,7 @@ describe("ClearingHouse", () => {
     it("step - should net each currency on its own, every currency summing to zero", () => {
       const items = [item("op-1", 700), item("op-2", 300, { amount: Money.money(300, "USD") })]
       const step = close(deliver(fresh(), seal(gateway, submission(SUB_1, items))).state)
-      expect(step.state.cycles["1"]?.positions).toEqual({ "gateway-1:EUR": 700, "gateway-1:USD": 300, "issuer-1:EUR": -700, "issuer-1:USD": -300 })
+      expect(step.state.cycles.get("1")?.positions).toEqual({ "gateway-1:EUR": 700, "gateway-1:USD": 300, "issuer-1:EUR": -700, "issuer-1:USD": -300 })
       expect(sent(step).map((p) => (bodyOf(p) as SettlementInstruction).id)).toEqual([
         "cyc1:gateway-1:EUR",
         "cyc1:gateway-1:USD",
@@ -470,7 +472,7 @@ describe("ClearingHouse", () => {
       const before = deliver(fresh(), seal(gateway, submission(SUB_1, items))).state
       const step = close(before)
       expect(sent(step).map(bodyOf)).toEqual([expect.objectContaining({ id: ID_GATEWAY, position: 0, items })])
-      expect(step.state.cycles["1"]?.positions).toEqual({ "gateway-1:EUR": 0 })
+      expect(step.state.cycles.get("1")?.positions).toEqual({ "gateway-1:EUR": 0 })
       expect(step.state.ledger).toBe(before.ledger)
       // Counted once against the cycle's capacity: MAX_CLEARING_ITEMS of them fit.
       const many = Array.from({ length: MAX_CLEARING_ITEMS }, (_, i) => item(`self-${i}`, 1, { issuer: gateway.id }))
@@ -487,7 +489,7 @@ describe("ClearingHouse", () => {
       )
       expect(sent(next).map((p) => (bodyOf(p) as SettlementInstruction).id)).toEqual([`cyc2:${gateway.id}:EUR`, `cyc2:${issuer.id}:EUR`])
       expect(next.state.cycle).toBe(3)
-      expect(next.state.cleared[`${gateway.id}/op-5`]).toBe(2)
+      expect(next.state.cleared.get(`${gateway.id}/op-5`)).toBe(2)
       expect(balance(next.state, ClearingHouse.settlementAccount(gateway.id, "EUR"))).toBe(OPENING_minor + 15_400)
     })
 
@@ -499,7 +501,7 @@ describe("ClearingHouse", () => {
       ])
       const withItems = deliver(base, seal(gateway, submission(SUB_1, [item("op-1", 100, { issuer: long })]))).state
       const n = CycleNumber.make(999_999_999)
-      const before: State = { ...withItems, cycle: n, cycles: { [String(n)]: { ...withItems.cycles["1"]!, number: n } } }
+      const before: State = { ...withItems, cycle: n, cycles: Table.from([[String(n), { ...withItems.cycles.get("1")!, number: n }]]) }
       const ids = sent(close(before)).map((p) => (bodyOf(p) as SettlementInstruction).id)
       expect(ids).toContain(`cyc999999999:${long}:EUR`)
       expect(`cyc999999999:${long}:EUR`).toHaveLength(64)
@@ -508,14 +510,14 @@ describe("ClearingHouse", () => {
     it("step - should refuse to close the last cycle a cycle number can hold with InvalidRequest", () => {
       const { state } = submitted()
       const last = CycleNumber.make(1_000_000_000)
-      const before: State = { ...state, cycle: last, cycles: { [String(last)]: { ...state.cycles["1"]!, number: last } } }
+      const before: State = { ...state, cycle: last, cycles: Table.from([[String(last), { ...state.cycles.get("1")!, number: last }]]) }
       expect(expectRejected(close(before), before, "InvalidRequest").rejection.detail).toContain("last cycle")
     })
 
     it("step - should refuse to close a cycle when its instructions would overflow the outbox with InvalidRequest", () => {
       const { state } = submitted()
       const filler: OutboxEntry = { packet: { from: clearing.id, to: gateway.id, channel: "signed", payload: null }, attempts: 1, nextAttempt_ms: T0 }
-      const outbox = Object.fromEntries(Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => [`old-${i}`, filler]))
+      const outbox = outboxOf(Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => [`old-${i}`, filler] as const))
       const before: State = { ...state, outbox }
       expect(expectRejected(close(before), before, "InvalidRequest").rejection.detail).toMatch(/^outbox full/)
     })
@@ -529,9 +531,9 @@ describe("ClearingHouse", () => {
         expect.objectContaining({ entity: "instruction", id: ID_ISSUER, from: "Sent", on: "SettlementConfirmation", to: "Confirmed" })
       ])
       expect(sent(step)).toEqual([])
-      expect(step.state.instructions[ID_ISSUER]?.confirmed).toBe(true)
-      expect(Object.keys(step.state.outbox).sort()).toEqual([ID_GATEWAY, ID_ISSUER2].sort())
-      expect(step.state.cycles["1"]).toMatchObject({ state: "Settling", unconfirmed: [ID_GATEWAY, ID_ISSUER2] })
+      expect(step.state.instructions.get(ID_ISSUER)?.confirmed).toBe(true)
+      expect(step.state.outbox.keys().sort()).toEqual([ID_GATEWAY, ID_ISSUER2].sort())
+      expect(step.state.cycles.get("1")).toMatchObject({ state: "Settling", unconfirmed: [ID_GATEWAY, ID_ISSUER2] })
       expect(step.state.ledger).toBe(state.ledger)
     })
 
@@ -541,14 +543,14 @@ describe("ClearingHouse", () => {
         (s) => deliver(s, seal(issuer, confirmation(ID_ISSUER, issuer)), T0 + 2_000),
         (s) => deliver(s, seal(gateway, confirmation(ID_GATEWAY, gateway)), T0 + 2_000)
       ).state
-      expect(almost.cycles["1"]?.state).toBe("Settling")
+      expect(almost.cycles.get("1")?.state).toBe("Settling")
       const step = deliver(almost, seal(issuer2, confirmation(ID_ISSUER2, issuer2)), T0 + 2_500)
       expect(transitionsIn(step)).toEqual([
         expect.objectContaining({ entity: "instruction", id: ID_ISSUER2, from: "Sent", on: "SettlementConfirmation", to: "Confirmed" }),
         expect.objectContaining({ entity: "cycle", id: "1", from: "Settling", on: "SettlementConfirmation", to: "Settled" })
       ])
-      expect(step.state.cycles["1"]).toMatchObject({ state: "Settled", unconfirmed: [] })
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.cycles.get("1")).toMatchObject({ state: "Settled", unconfirmed: [] })
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should ignore a repeated confirmation: the same state, no outputs", () => {
@@ -594,14 +596,14 @@ describe("ClearingHouse", () => {
       const first = stepHouse(state, tick(T0 + 1_000 + RETRY_BASE_ms))
       expect(transitionsIn(first)).toEqual([])
       expect(sent(first).map(wireBytes).sort()).toEqual(Object.values(instructions).map(wireBytes).sort())
-      expect(first.state.outbox[ID_ISSUER]?.attempts).toBe(2)
+      expect(first.state.outbox.get(ID_ISSUER)?.attempts).toBe(2)
       expect(first.state.cycles).toBe(state.cycles)
       // The next retry comes 2 x RETRY_BASE_ms later, not RETRY_BASE_ms.
       const early = stepHouse(first.state, tick(T0 + 1_000 + 3 * RETRY_BASE_ms - 1))
       expectUnchanged(early, first.state)
       const second = stepHouse(first.state, tick(T0 + 1_000 + 3 * RETRY_BASE_ms))
       expect(sent(second)).toHaveLength(3)
-      expect(second.state.outbox[ID_ISSUER]?.attempts).toBe(3)
+      expect(second.state.outbox.get(ID_ISSUER)?.attempts).toBe(3)
     })
 
     it("step - should resend only the instructions not yet confirmed", () => {
@@ -725,13 +727,13 @@ describe("ClearingHouse", () => {
       const genuine = deliver(before, seal(gateway, submission(SUB_2, [GENUINE, genuineRefund])))
       expect(transitionsIn(genuine).map((t) => t.to)).toEqual(["Open", "Accepted"])
       const closedCycle = close(genuine.state)
-      expect(closedCycle.state.cycles["1"]?.positions).toEqual({ "gateway-1:EUR": 8_000, "issuer-1:EUR": -8_000 })
+      expect(closedCycle.state.cycles.get("1")?.positions).toEqual({ "gateway-1:EUR": 8_000, "issuer-1:EUR": -8_000 })
       const done = chain(
         closedCycle.state,
         (s) => deliver(s, seal(gateway, confirmation(ID_GATEWAY, gateway)), T0 + 2_000),
         (s) => deliver(s, seal(issuer, confirmation(ID_ISSUER, issuer)), T0 + 2_000)
       )
-      expect(done.state.cycles["1"]?.state).toBe("Settled")
+      expect(done.state.cycles.get("1")?.state).toBe("Settled")
       expect(balance(done.state, ClearingHouse.settlementAccount(issuer.id, "EUR"))).toBe(OPENING_minor - 8_000)
     })
   })

@@ -89,9 +89,9 @@ describe("Gateway", () => {
         payee: { merchant: merchant.id, name: "Teapot & Co" },
         expiresAt_ms: PAYMENT_EXPIRES_ms
       })
-      expect(step.state.payments[`${merchant.id}/${PAY_1}`]?.state).toBe("Forwarding")
-      expect(step.state.byAuthorization[AUTH_1]).toBe(`${merchant.id}/${PAY_1}`)
-      expect(Object.keys(step.state.outbox)).toEqual([AUTH_1])
+      expect(step.state.payments.get(`${merchant.id}/${PAY_1}`)?.state).toBe("Forwarding")
+      expect(step.state.byAuthorization.get(AUTH_1)).toBe(`${merchant.id}/${PAY_1}`)
+      expect(step.state.outbox.keys()).toEqual([AUTH_1])
     })
 
     it("step - should decline an AuthorizePayment that arrives at its expiry (None -> Declined, request_expired)", () => {
@@ -102,7 +102,7 @@ describe("Gateway", () => {
       const packet = sentOne(step)
       expect(packet.to).toBe(merchant.id)
       expect(bodyOf(packet)).toMatchObject({ _tag: "AuthorizationResult", id: PAY_1, status: "request_expired", holdExpiresAt_ms: null })
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should not route to an issuer whose key it has revoked (None -> Declined, unknown_account)", () => {
@@ -123,7 +123,7 @@ describe("Gateway", () => {
       ])
       const packet = sentOne(step)
       expect(bodyOf(packet)).toMatchObject({ _tag: "AuthorizationResult", to: merchant.id, status: "unknown_account" })
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should relay an approved AuthorizationResponse to the merchant (Forwarding -> Approved)", () => {
@@ -144,8 +144,8 @@ describe("Gateway", () => {
         status: "approved",
         holdExpiresAt_ms: APPROVED_HOLD_EXPIRES_ms
       })
-      expect(step.state.payments[`${merchant.id}/${PAY_1}`]?.state).toBe("Approved")
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.payments.get(`${merchant.id}/${PAY_1}`)?.state).toBe("Approved")
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should relay a declined AuthorizationResponse to the merchant (Forwarding -> Declined)", () => {
@@ -156,8 +156,8 @@ describe("Gateway", () => {
       ])
       const packet = sentOne(step)
       expect(bodyOf(packet)).toMatchObject({ _tag: "AuthorizationResult", status: "declined_by_shopper", holdExpiresAt_ms: null })
-      expect(step.state.payments[`${merchant.id}/${PAY_1}`]?.state).toBe("Declined")
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.payments.get(`${merchant.id}/${PAY_1}`)?.state).toBe("Declined")
+      expect(step.state.outbox.entries()).toEqual([])
     })
   })
 
@@ -409,8 +409,8 @@ describe("Gateway", () => {
       const step = stepGateway(state, tick(T0 + RETRY_BASE_ms))
       expect(transitionsIn(step)).toEqual([])
       expectSent(step, [forward])
-      expect(step.state.outbox[AUTH_1]?.attempts).toBe(2)
-      expect(step.state.outbox[AUTH_1]?.nextAttempt_ms).toBeGreaterThan(T0 + RETRY_BASE_ms)
+      expect(step.state.outbox.get(AUTH_1)?.attempts).toBe(2)
+      expect(step.state.outbox.get(AUTH_1)?.nextAttempt_ms).toBeGreaterThan(T0 + RETRY_BASE_ms)
       expect(step.state.payments).toBe(state.payments)
     })
 

@@ -91,10 +91,10 @@ const refusedItself = (before: Gateway.GatewayState, body: MerchantOperation, st
   ])
   const result = resultOf(step, body.from)
   expect(result).toMatchObject({ id: body.id, from: gateway.id, to: body.from, paymentId: body.paymentId, status, amount: { amount_minor: 0 } })
-  expect(step.state.operations[keyOf(body)]).toMatchObject({ state: "Refused", forwardedAs: null })
+  expect(step.state.operations.get(keyOf(body))).toMatchObject({ state: "Refused", forwardedAs: null })
   const packet = sentOne(step)
-  expect(step.state.operationRecords[keyOf(body)]?.answer).toEqual(packet)
-  expect(step.state.outbox).toEqual(before.outbox)
+  expect(step.state.operationRecords.get(keyOf(body))?.answer).toEqual(packet)
+  expect(step.state.outbox.entries()).toEqual(before.outbox.entries())
   expect(step.state.payments).toBe(before.payments)
   expect(step.state.ledger).toBe(before.ledger)
   expect(step.state.operationsIssued).toBe(before.operationsIssued)
@@ -122,12 +122,12 @@ describe("GatewayOperations", () => {
           expiresAt_ms: OPERATION_EXPIRES_ms
         })
       )
-      expect(result.state.operations[keyOf(body)]).toMatchObject({ state: "Forwarding", forwardedAs: OP(1), decidedBy: null })
-      expect(result.state.byOperation).toEqual({ [OP(1)]: keyOf(body) })
-      expect(result.state.operationRecords[keyOf(body)]?.answer).toBeNull()
+      expect(result.state.operations.get(keyOf(body))).toMatchObject({ state: "Forwarding", forwardedAs: OP(1), decidedBy: null })
+      expect(result.state.byOperation.toRecord()).toEqual({ [OP(1)]: keyOf(body) })
+      expect(result.state.operationRecords.get(keyOf(body))?.answer).toBeNull()
       expect(result.state.operationsIssued).toBe(1)
-      expect(Object.keys(result.state.outbox)).toEqual([OP(1)])
-      expect(result.state.payments).toEqual(before.payments)
+      expect(result.state.outbox.keys()).toEqual([OP(1)])
+      expect(result.state.payments.entries()).toEqual(before.payments.entries())
       expect(result.state.ledger).toBe(before.ledger)
     })
 
@@ -155,7 +155,7 @@ describe("GatewayOperations", () => {
           expiresAt_ms: OPERATION_EXPIRES_ms
         })
       )
-      expect(result.state.payments[PAYMENT_KEY]).toMatchObject({ captured_minor: AMOUNT_minor, refunded_minor: 0, refundsInFlight_minor: 500 })
+      expect(result.state.payments.get(PAYMENT_KEY)).toMatchObject({ captured_minor: AMOUNT_minor, refunded_minor: 0, refundsInFlight_minor: 500 })
     })
 
     it("step - should forward each payment's operations to its own issuer under its own authorization", () => {
@@ -168,7 +168,7 @@ describe("GatewayOperations", () => {
 
     it("step - should forward operations on a voided payment for the issuer to decide", () => {
       const voided = accepted(approved(), voidPayment(1), AMOUNT_minor)
-      expect(voided.payments[PAYMENT_KEY]?.state).toBe("Voided")
+      expect(voided.payments.get(PAYMENT_KEY)?.state).toBe("Voided")
       expect(forward(voided, capturePayment(2, 100)).forwarded).toMatchObject({ _tag: "CaptureRequest", id: OP(2) })
     })
 
@@ -206,10 +206,10 @@ describe("GatewayOperations", () => {
 
     it("step - should refuse an operation on a payment still being authorized, or declined, with unknown_payment", () => {
       const forwarding = deliver(freshGateway(), seal(merchant, authorizeBody()), T0).state
-      expect(forwarding.payments[PAYMENT_KEY]?.state).toBe("Forwarding")
+      expect(forwarding.payments.get(PAYMENT_KEY)?.state).toBe("Forwarding")
       refusedItself(forwarding, capturePayment(1, 100), "unknown_payment")
       const declined = deliver(forwarding, seal(issuer, authorizationResponse("declined_by_shopper")), AUTHORIZED_ms).state
-      expect(declined.payments[PAYMENT_KEY]?.state).toBe("Declined")
+      expect(declined.payments.get(PAYMENT_KEY)?.state).toBe("Declined")
       refusedItself(declined, voidPayment(1), "unknown_payment")
     })
 
@@ -232,24 +232,24 @@ describe("GatewayOperations", () => {
       const before = captured(1_000)
       refusedItself(before, refundPayment(2, 1_001), "exceeds_remaining")
       const refunded = accepted(before, refundPayment(2, 600))
-      expect(refunded.payments[PAYMENT_KEY]).toMatchObject({ refunded_minor: 600, refundsInFlight_minor: 0 })
+      expect(refunded.payments.get(PAYMENT_KEY)).toMatchObject({ refunded_minor: 600, refundsInFlight_minor: 0 })
       refusedItself(refunded, refundPayment(3, 401), "exceeds_remaining")
       expect(forward(refunded, refundPayment(3, 400)).forwarded).toMatchObject({ _tag: "RefundRequest", amount: { amount_minor: 400 } })
     })
 
     it("step - should count refunds in flight: of two concurrent refunds, the second that would exceed is refused", () => {
       const first = forward(captured(1_000), refundPayment(2, 600))
-      expect(first.state.payments[PAYMENT_KEY]?.refundsInFlight_minor).toBe(600)
+      expect(first.state.payments.get(PAYMENT_KEY)?.refundsInFlight_minor).toBe(600)
       refusedItself(first.state, refundPayment(3, 500), "exceeds_remaining")
       const second = forward(first.state, refundPayment(3, 400))
-      expect(second.state.payments[PAYMENT_KEY]?.refundsInFlight_minor).toBe(1_000)
+      expect(second.state.payments.get(PAYMENT_KEY)?.refundsInFlight_minor).toBe(1_000)
       refusedItself(second.state, refundPayment(4, 1), "exceeds_remaining")
     })
 
     it("step - should release a refund's share when the issuer refuses it", () => {
       const { state, forwarded } = forward(captured(1_000), refundPayment(2, 1_000))
       const refused = answer(state, forwarded, "exceeds_remaining")
-      expect(refused.state.payments[PAYMENT_KEY]).toMatchObject({ refunded_minor: 0, refundsInFlight_minor: 0 })
+      expect(refused.state.payments.get(PAYMENT_KEY)).toMatchObject({ refunded_minor: 0, refundsInFlight_minor: 0 })
       expect(forward(refused.state, refundPayment(3, 1_000)).forwarded).toMatchObject({ id: OP(3) })
     })
 
@@ -296,13 +296,13 @@ describe("GatewayOperations", () => {
       expect(resultOf(step)).toEqual(
         new OperationResult({ id: body.id, from: gateway.id, to: merchant.id, paymentId: PAY_1, operation: "capture", amount: Money.money(1_000, "EUR"), status: "accepted" })
       )
-      expect(step.state.payments[PAYMENT_KEY]).toMatchObject({ state: "Captured", captured_minor: 1_000, refunded_minor: 0 })
-      expect(step.state.operations[keyOf(body)]).toMatchObject({ state: "Accepted" })
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.payments.get(PAYMENT_KEY)).toMatchObject({ state: "Captured", captured_minor: 1_000, refunded_minor: 0 })
+      expect(step.state.operations.get(keyOf(body))).toMatchObject({ state: "Accepted" })
+      expect(step.state.outbox.entries()).toEqual([])
       expect(receivable(step.state)).toBe(-1_000)
       expect(pending(step.state)).toBe(1_000)
       expect(balance(step.state, Accounts.merchantAccount(merchant.id, "EUR"))).toBe(0)
-      expect(step.state.ledger.journal[`capture:${OP(1)}`]).toMatchObject({ debit: Accounts.schemeReceivable("EUR"), credit: Accounts.merchantPending(merchant.id, "EUR"), amount_minor: 1_000 })
+      expect(step.state.ledger.journal.get(`capture:${OP(1)}`)).toMatchObject({ debit: Accounts.schemeReceivable("EUR"), credit: Accounts.merchantPending(merchant.id, "EUR"), amount_minor: 1_000 })
       expectBalanced(step.state)
       expect(step.state.unsubmitted).toEqual([
         clearingItem(1, "capture", 1_000)
@@ -351,7 +351,7 @@ describe("GatewayOperations", () => {
       expect(transitionsIn(step)).toContainEqual(
         expect.objectContaining({ entity: "payment", from: "Captured", on: "OperationResponse (capture accepted)", to: "Captured" })
       )
-      expect(step.state.payments[PAYMENT_KEY]).toMatchObject({ captured_minor: AMOUNT_minor })
+      expect(step.state.payments.get(PAYMENT_KEY)).toMatchObject({ captured_minor: AMOUNT_minor })
       expect(receivable(step.state)).toBe(-AMOUNT_minor)
       expect(pending(step.state)).toBe(AMOUNT_minor)
       expect(step.state.unsubmitted.map((item) => [item.id, item.amount.amount_minor])).toEqual([
@@ -369,7 +369,7 @@ describe("GatewayOperations", () => {
         expect.objectContaining({ entity: "payment", id: PAYMENT_KEY, from: "Approved", on: "OperationResponse (void accepted)", to: "Voided" })
       ])
       expect(resultOf(step)).toMatchObject({ id: body.id, operation: "void", amount: { amount_minor: AMOUNT_minor, currency: "EUR" }, status: "accepted" })
-      expect(step.state.payments[PAYMENT_KEY]?.state).toBe("Voided")
+      expect(step.state.payments.get(PAYMENT_KEY)?.state).toBe("Voided")
       expect(step.state.ledger).toBe(state.ledger)
       expect(step.state.unsubmitted).toEqual([])
     })
@@ -389,12 +389,12 @@ describe("GatewayOperations", () => {
       const capturing = forward(approved(), capturePayment(1, 1_000))
       const voiding = forward(capturing.state, voidPayment(2))
       const voided = answer(voiding.state, voiding.forwarded, "accepted", 250)
-      expect(voided.state.payments[PAYMENT_KEY]?.state).toBe("Voided")
+      expect(voided.state.payments.get(PAYMENT_KEY)?.state).toBe("Voided")
       const step = answer(voided.state, capturing.forwarded)
       expect(transitionsIn(step)).toContainEqual(
         expect.objectContaining({ entity: "payment", from: "Voided", on: "OperationResponse (capture accepted)", to: "Captured" })
       )
-      expect(step.state.payments[PAYMENT_KEY]).toMatchObject({ state: "Captured", captured_minor: 1_000 })
+      expect(step.state.payments.get(PAYMENT_KEY)).toMatchObject({ state: "Captured", captured_minor: 1_000 })
       expect(pending(step.state)).toBe(1_000)
     })
 
@@ -407,10 +407,10 @@ describe("GatewayOperations", () => {
         expect.objectContaining({ entity: "payment", id: PAYMENT_KEY, from: "Captured", on: "OperationResponse (refund accepted)", to: "Captured" })
       ])
       expect(resultOf(step)).toMatchObject({ id: body.id, operation: "refund", amount: { amount_minor: 400 }, status: "accepted" })
-      expect(step.state.payments[PAYMENT_KEY]).toMatchObject({ captured_minor: AMOUNT_minor, refunded_minor: 400, refundsInFlight_minor: 0 })
+      expect(step.state.payments.get(PAYMENT_KEY)).toMatchObject({ captured_minor: AMOUNT_minor, refunded_minor: 400, refundsInFlight_minor: 0 })
       expect(receivable(step.state)).toBe(-(AMOUNT_minor - 400))
       expect(pending(step.state)).toBe(AMOUNT_minor - 400)
-      expect(step.state.ledger.journal[`refund:${OP(2)}`]).toMatchObject({ debit: Accounts.merchantPending(merchant.id, "EUR"), credit: Accounts.schemeReceivable("EUR") })
+      expect(step.state.ledger.journal.get(`refund:${OP(2)}`)).toMatchObject({ debit: Accounts.merchantPending(merchant.id, "EUR"), credit: Accounts.schemeReceivable("EUR") })
       expectBalanced(step.state)
       expect(step.state.unsubmitted.at(-1)).toEqual(
         clearingItem(2, "refund", 400)
@@ -426,10 +426,10 @@ describe("GatewayOperations", () => {
           expect.objectContaining({ entity: "operation", id: keyOf(body), from: "Forwarding", on: "OperationResponse (refused)", to: "Refused" })
         ])
         expect(resultOf(step)).toMatchObject({ id: body.id, operation: "capture", amount: { amount_minor: 0 }, status })
-        expect(step.state.payments[PAYMENT_KEY]).toMatchObject({ state: "Approved", captured_minor: 0 })
+        expect(step.state.payments.get(PAYMENT_KEY)).toMatchObject({ state: "Approved", captured_minor: 0 })
         expect(step.state.ledger).toBe(state.ledger)
         expect(step.state.unsubmitted).toEqual([])
-        expect(step.state.outbox).toEqual({})
+        expect(step.state.outbox.entries()).toEqual([])
       }
     })
 
@@ -494,7 +494,7 @@ describe("GatewayOperations", () => {
     it("step - should take a response arriving after the request's own expiry: the issuer decided in time", () => {
       const { state, forwarded } = forward(approved(), capturePayment(1, 1_000))
       const late = deliver(state, seal(issuer, operationResponse(forwarded)), OPERATION_EXPIRES_ms + 1)
-      expect(late.state.operations[`${merchant.id}/pay-1.o1`]?.state).toBe("Accepted")
+      expect(late.state.operations.get(`${merchant.id}/pay-1.o1`)?.state).toBe("Accepted")
     })
   })
 

@@ -73,8 +73,8 @@ describe("GatewaySettlement", () => {
       expect(packet).toMatchObject({ from: gateway.id, to: clearing.id, channel: "signed" })
       expect(submission).toEqual(new ClearingSubmission({ id: SUB_1, from: gateway.id, to: clearing.id, items: [clearingItem(1, "capture", AMOUNT_minor), clearingItem(2, "refund", 250)] }))
       expect(step.state.unsubmitted).toEqual([])
-      expect(step.state.submissions).toEqual({ [SUB_1]: { items: submission.items, cycle: null } })
-      expect(Object.keys(step.state.outbox)).toEqual([SUB_1])
+      expect(step.state.submissions.toRecord()).toEqual({ [SUB_1]: { items: submission.items, cycle: null } })
+      expect(step.state.outbox.keys()).toEqual([SUB_1])
       expect(step.state.ledger).toBe(before.ledger)
     })
 
@@ -133,8 +133,8 @@ describe("GatewaySettlement", () => {
       const step = deliver(state, seal(clearing, receiptBody()), RECEIPT_ms)
       expect(transitionsIn(step)).toEqual([expect.objectContaining({ party: gateway.id, entity: "submission", id: SUB_1, from: "Submitted", on: "SubmissionReceipt", to: "Accepted" })])
       expect(sent(step)).toEqual([])
-      expect(step.state.submissions[SUB_1]?.cycle).toBe(1)
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.submissions.get(SUB_1)?.cycle).toBe(1)
+      expect(step.state.outbox.entries()).toEqual([])
       const later = stepGateway(step.state, tick(RECEIPT_ms + 10 * RETRY_BASE_ms))
       expectUnchanged(later, step.state)
     })
@@ -187,8 +187,8 @@ describe("GatewaySettlement", () => {
         fees: FEE_minor
       })
       expectBalanced(step.state)
-      expect(step.state.settledItems).toEqual({ [`${gateway.id}/${OP(1)}`]: INS_1, [`${gateway.id}/${OP(2)}`]: INS_1 })
-      expect(step.state.settlements[`${clearing.id}/${INS_1}`]?.answer).toEqual(sentOne(step))
+      expect(step.state.settledItems.toRecord()).toEqual({ [`${gateway.id}/${OP(1)}`]: INS_1, [`${gateway.id}/${OP(2)}`]: INS_1 })
+      expect(step.state.settlements.get(`${clearing.id}/${INS_1}`)?.answer).toEqual(sentOne(step))
     })
 
     it("step - should pay each merchant its own captures less its fees", () => {

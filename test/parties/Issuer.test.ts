@@ -13,6 +13,7 @@ import * as Ledger from "../../src/ledger/Ledger.js"
 import * as Accounts from "../../src/ledger/Accounts.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
 import { RETRY_BASE_ms } from "../../src/machine/Outbox.js"
+import { Table } from "../../src/machine/Table.js"
 import { type AuthorizationStatus, Payee } from "../../src/messages/Common.js"
 import { AuthorizationRequest, AuthorizationResponse } from "../../src/messages/GatewayIssuer.js"
 import { Challenge, ChallengeReceipt, type ChallengeAnswerFields, type Decision } from "../../src/messages/IssuerPhone.js"
@@ -134,10 +135,10 @@ describe("Issuer", () => {
         payee: { merchant: merchant.id, name: "Teapot & Co" },
         expiresAt_ms: CHALLENGE_EXPIRES_ms
       })
-      expect(step.state.authorizations[AUTH_KEY]).toMatchObject({ state: "Challenging", challengeId: CH_1, status: null })
-      expect(step.state.challenges[CH_1]).toMatchObject({ state: "Pending", authorization: AUTH_KEY, answer: null })
-      expect(Object.keys(step.state.outbox)).toEqual([CH_1])
-      expect(step.state.ledger.holds).toEqual({})
+      expect(step.state.authorizations.get(AUTH_KEY)).toMatchObject({ state: "Challenging", challengeId: CH_1, status: null })
+      expect(step.state.challenges.get(CH_1)).toMatchObject({ state: "Pending", authorization: AUTH_KEY, answer: null })
+      expect(step.state.outbox.keys()).toEqual([CH_1])
+      expect(step.state.ledger.holds.entries()).toEqual([])
       expect(available(step.state, alice)).toBe(50_000)
     })
 
@@ -160,9 +161,9 @@ describe("Issuer", () => {
         const body = bodyOf(packet)
         expect(body).toBeInstanceOf(AuthorizationResponse)
         expect(body).toMatchObject({ id: AUTH_1, from: issuer.id, to: gateway.id, paymentId: PAY_1, status, holdExpiresAt_ms: null })
-        expect(step.state.authorizations[AUTH_KEY]).toMatchObject({ state: "Declined", status, challengeId: null })
-        expect(step.state.challenges).toEqual({})
-        expect(step.state.outbox).toEqual({})
+        expect(step.state.authorizations.get(AUTH_KEY)).toMatchObject({ state: "Declined", status, challengeId: null })
+        expect(step.state.challenges.entries()).toEqual([])
+        expect(step.state.outbox.entries()).toEqual([])
         expect(step.state.ledger).toBe(before.ledger)
       })
     }
@@ -350,9 +351,9 @@ describe("Issuer", () => {
       })
       expect(receipt.to).toBe(alicePhone.id)
       expect(bodyOf(receipt)).toMatchObject({ _tag: "ChallengeReceipt", id: CH_1, from: issuer.id, to: alicePhone.id, status: "approved" })
-      expect(state.authorizations[AUTH_KEY]).toMatchObject({ state: "Held", status: "approved" })
-      expect(state.challenges[CH_1]?.state).toBe("Approved")
-      expect(state.outbox).toEqual({})
+      expect(state.authorizations.get(AUTH_KEY)).toMatchObject({ state: "Held", status: "approved" })
+      expect(state.challenges.get(CH_1)?.state).toBe("Approved")
+      expect(state.outbox.entries()).toEqual([])
     })
 
     it("step - should emit the challenge and authorization transitions of an approval", () => {
@@ -375,7 +376,7 @@ describe("Issuer", () => {
       const [response, receipt] = sent(step)
       expect(bodyOf(response!)).toMatchObject({ _tag: "AuthorizationResponse", status: "declined_by_shopper", holdExpiresAt_ms: null })
       expect(bodyOf(receipt!)).toMatchObject({ _tag: "ChallengeReceipt", to: alicePhone.id, status: "declined_by_shopper" })
-      expect(step.state.outbox).toEqual({})
+      expect(step.state.outbox.entries()).toEqual([])
     })
 
     it("step - should decline an approval when another hold took the funds in between (approve, insufficient funds)", () => {
@@ -403,7 +404,7 @@ describe("Issuer", () => {
       const [response, receipt] = sent(step)
       expect(bodyOf(response!)).toMatchObject({ id: "auth-2", status: "insufficient_funds", holdExpiresAt_ms: null })
       expect(bodyOf(receipt!)).toMatchObject({ id: "ch-2", status: "insufficient_funds" })
-      expect(step.state.authorizations[`${gateway.id}/auth-2`]?.state).toBe("Declined")
+      expect(step.state.authorizations.get(`${gateway.id}/auth-2`)?.state).toBe("Declined")
       expectBalanced(step.state)
     })
 
@@ -505,7 +506,7 @@ describe("Issuer", () => {
     it("step - should reject an answer whose authorization record is missing with UnknownReference", () => {
       // Defensive path: a challenge whose authorization was lost (an inconsistent state).
       const { state: consistent, challenge } = challenging()
-      const before: Issuer.IssuerState = { ...consistent, authorizations: {} }
+      const before: Issuer.IssuerState = { ...consistent, authorizations: Table.empty() }
       const { rejection } = expectRejected(deliver(before, seal(alicePhone, answerTo(challenge, "approve")), T0 + 1_000), before, "UnknownReference")
       expect(rejection).toMatchObject({ kind: "authorization", id: AUTH_KEY })
     })
@@ -526,7 +527,7 @@ describe("Issuer", () => {
       const step = stepIssuer(state, tick(T0 + RETRY_BASE_ms))
       expect(transitionsIn(step)).toEqual([])
       expectSent(step, [push])
-      expect(step.state.outbox[CH_1]?.attempts).toBe(2)
+      expect(step.state.outbox.get(CH_1)?.attempts).toBe(2)
     })
 
     it("step - should expire an unanswered challenge and tell the gateway and the phone (Tick (challenge expired))", () => {
@@ -541,8 +542,8 @@ describe("Issuer", () => {
       expect(bodyOf(packets[0]!)).toMatchObject({ _tag: "AuthorizationResponse", id: AUTH_1, status: "challenge_expired", holdExpiresAt_ms: null })
       expect(bodyOf(packets[1]!)).toMatchObject({ _tag: "ChallengeReceipt", id: CH_1, status: "challenge_expired" })
       expect(step.state.ledger).toBe(state.ledger)
-      expect(step.state.outbox).toEqual({})
-      expect(step.state.challenges[CH_1]).toMatchObject({ state: "Expired", answer: null })
+      expect(step.state.outbox.entries()).toEqual([])
+      expect(step.state.challenges.get(CH_1)).toMatchObject({ state: "Expired", answer: null })
     })
 
     it("step - should replay the challenge_expired response to a repeated request after the expiry", () => {
@@ -565,7 +566,7 @@ describe("Issuer", () => {
       expect(sent(step)).toEqual([])
       expect(available(step.state, alice)).toBe(50_000)
       expect(Ledger.hold(step.state.ledger, `hold:${AUTH_KEY}`)?.status).toBe("expired")
-      expect(step.state.authorizations[AUTH_KEY]?.state).toBe("HoldExpired")
+      expect(step.state.authorizations.get(AUTH_KEY)?.state).toBe("HoldExpired")
       expectBalanced(step.state)
     })
 

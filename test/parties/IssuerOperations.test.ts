@@ -62,7 +62,7 @@ const held = (): Issuer.IssuerState => {
   const pushed = push()
   const answer = answerTo(bodyOf(sentOne(pushed)) as Challenge, "approve")
   const approved = deliver(pushed.state, seal(alicePhone, answer), APPROVED_ms)
-  expect(approved.state.authorizations[AUTH_KEY]?.state).toBe("Held")
+  expect(approved.state.authorizations.get(AUTH_KEY)?.state).toBe("Held")
   return approved.state
 }
 
@@ -98,7 +98,7 @@ const refused = (before: Issuer.IssuerState, body: OperationRequest, status: Ope
   expect(transitionsIn(result.step)).toEqual([])
   expect(result.state.ledger).toBe(before.ledger)
   expect(result.state.authorizations).toBe(before.authorizations)
-  expect(result.state.records[`${body.from}/${body.id}`]?.answer).toEqual(result.packet)
+  expect(result.state.records.get(`${body.from}/${body.id}`)?.answer).toEqual(result.packet)
   return result
 }
 
@@ -116,12 +116,12 @@ describe("IssuerOperations", () => {
       const { step, response } = operate(before, body)
       expect(transitionsIn(step)).toEqual([transition("Held", "CaptureRequest (final)", "Captured")])
       expect(response).toEqual(operationResponse(body, "accepted", AMOUNT_minor))
-      expect(step.state.authorizations[AUTH_KEY]).toMatchObject({ state: "Captured", refunded_minor: 0 })
+      expect(step.state.authorizations.get(AUTH_KEY)).toMatchObject({ state: "Captured", refunded_minor: 0 })
       expect(Ledger.hold(step.state.ledger, HOLD)).toMatchObject({ captured_minor: AMOUNT_minor, status: "closed" })
       expect(balance(step.state, alice)).toBe(OPENING_minor - AMOUNT_minor)
       expect(available(step.state)).toBe(OPENING_minor - AMOUNT_minor)
       expect(schemePayable(step.state)).toBe(AMOUNT_minor)
-      expect(step.state.ledger.journal[`capture:${gateway.id}/${OP(1)}`]).toMatchObject({ debit: alice, credit: Accounts.schemePayable("EUR"), amount_minor: AMOUNT_minor })
+      expect(step.state.ledger.journal.get(`capture:${gateway.id}/${OP(1)}`)).toMatchObject({ debit: alice, credit: Accounts.schemePayable("EUR"), amount_minor: AMOUNT_minor })
       expectBalanced(step.state)
     })
 
@@ -162,7 +162,7 @@ describe("IssuerOperations", () => {
 
     it("step - should refuse a capture after the Tick expired the hold with hold_expired", () => {
       const expired = stepIssuer(held(), tick(HOLD_EXPIRES_ms)).state
-      expect(expired.authorizations[AUTH_KEY]?.state).toBe("HoldExpired")
+      expect(expired.authorizations.get(AUTH_KEY)?.state).toBe("HoldExpired")
       refused(expired, captureRequest(1, 1, { expiresAt_ms: HOLD_EXPIRES_ms + 60_000 }), "hold_expired", HOLD_EXPIRES_ms + 1)
     })
   })
@@ -173,7 +173,7 @@ describe("IssuerOperations", () => {
       const { step, response } = operate(held(), body)
       expect(transitionsIn(step)).toEqual([transition("Held", "VoidRequest", "Voided")])
       expect(response).toEqual(operationResponse(body, "accepted", AMOUNT_minor))
-      expect(step.state.authorizations[AUTH_KEY]?.state).toBe("Voided")
+      expect(step.state.authorizations.get(AUTH_KEY)?.state).toBe("Voided")
       expect(Ledger.hold(step.state.ledger, HOLD)?.status).toBe("voided")
       expect(available(step.state)).toBe(OPENING_minor)
       expect(balance(step.state, alice)).toBe(OPENING_minor)
@@ -210,13 +210,13 @@ describe("IssuerOperations", () => {
       const { step, response } = operate(captured, body)
       expect(transitionsIn(step)).toEqual([transition("Captured", "RefundRequest", "Captured")])
       expect(response).toEqual(operationResponse(body, "accepted", 400))
-      expect(step.state.authorizations[AUTH_KEY]).toMatchObject({ state: "Captured", refunded_minor: 400 })
+      expect(step.state.authorizations.get(AUTH_KEY)).toMatchObject({ state: "Captured", refunded_minor: 400 })
       expect(balance(step.state, alice)).toBe(OPENING_minor - AMOUNT_minor + 400)
       expect(schemePayable(step.state)).toBe(AMOUNT_minor - 400)
-      expect(step.state.ledger.journal[`refund:${gateway.id}/${OP(2)}`]).toMatchObject({ debit: Accounts.schemePayable("EUR"), credit: alice, amount_minor: 400 })
+      expect(step.state.ledger.journal.get(`refund:${gateway.id}/${OP(2)}`)).toMatchObject({ debit: Accounts.schemePayable("EUR"), credit: alice, amount_minor: 400 })
       expectBalanced(step.state)
       const again = operate(step.state, refundRequest(3, 100))
-      expect(again.state.authorizations[AUTH_KEY]?.refunded_minor).toBe(500)
+      expect(again.state.authorizations.get(AUTH_KEY)?.refunded_minor).toBe(500)
     })
 
     it("step - should refund after a partial capture while the rest is still held (Held -> Held)", () => {
@@ -261,7 +261,7 @@ describe("IssuerOperations", () => {
       const pending = challenging()
       for (const body of requests({})) refused(pending, body, "unknown_payment")
       const declined = stepIssuer(pending, tick(T0 + Issuer.CHALLENGE_TTL_ms)).state
-      expect(declined.authorizations[AUTH_KEY]?.state).toBe("Declined")
+      expect(declined.authorizations.get(AUTH_KEY)?.state).toBe("Declined")
       refused(declined, captureRequest(1, 100), "unknown_payment", T0 + Issuer.CHALLENGE_TTL_ms + 1)
     })
 
@@ -327,7 +327,7 @@ describe("IssuerOperations", () => {
       const step = stepIssuer(before, tick(HOLD_EXPIRES_ms))
       expect(transitionsIn(step)).toEqual([transition("Held", "Tick (hold expired after captures)", "Captured")])
       expect(sent(step)).toEqual([])
-      expect(step.state.authorizations[AUTH_KEY]?.state).toBe("Captured")
+      expect(step.state.authorizations.get(AUTH_KEY)?.state).toBe("Captured")
       expect(Ledger.hold(step.state.ledger, HOLD)).toMatchObject({ status: "expired", captured_minor: 1_000 })
       expect(available(step.state)).toBe(OPENING_minor - 1_000)
       expect(balance(step.state, alice)).toBe(OPENING_minor - 1_000)
@@ -364,7 +364,7 @@ describe("IssuerOperations", () => {
       expect(balance(step.state, Accounts.nostro("EUR"))).toBe(-SETTLEMENT_OPENING_minor + 1_000)
       expect(balance(step.state, alice)).toBe(OPENING_minor - 1_000)
       expectBalanced(step.state)
-      expect(step.state.settledItems).toEqual({ [`${gateway.id}/${OP(1)}`]: INS_1, [`${gateway.id}/${OP(2)}`]: INS_1 })
+      expect(step.state.settledItems.toRecord()).toEqual({ [`${gateway.id}/${OP(1)}`]: INS_1, [`${gateway.id}/${OP(2)}`]: INS_1 })
     })
 
     it("step - should post a positive position: a refund settled after its capture", () => {

@@ -13,7 +13,7 @@ import { OrderId, PartyId, PaymentId, RequestId, SessionId, Sku, type Timestamp_
 import * as Money from "../../src/domain/Money.js"
 import type { Rejection } from "../../src/domain/Rejection.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { OUTBOX_LIMIT, RETRY_BASE_ms } from "../../src/machine/Outbox.js"
+import { OUTBOX_LIMIT, RETRY_BASE_ms, from as outboxOf } from "../../src/machine/Outbox.js"
 import { BrowserRequest, GetOrder, MerchantResponse, OrderLine, OrderView, PayNow, RequestRefused } from "../../src/messages/BrowserMerchant.js"
 import { Payee } from "../../src/messages/Common.js"
 import { AuthorizePayment } from "../../src/messages/MerchantGateway.js"
@@ -135,7 +135,7 @@ describe("Merchant", () => {
       expect(view.lines).toEqual(lines)
       expect(view.subtotal).toEqual(Money.money(SUBTOTAL_minor, "EUR"))
       expect(view.total).toEqual(Money.money(SUBTOTAL_minor, "EUR"))
-      expect(result.state.orders[ORD]).toMatchObject({ state: "Open", sessionId: session, payments: [] })
+      expect(result.state.orders.get(ORD)).toMatchObject({ state: "Open", sessionId: session, payments: [] })
       expect(toGateway(result)).toEqual([])
     })
 
@@ -153,12 +153,12 @@ describe("Merchant", () => {
       const { reason, result } = refusedWith(before, createOrder(rid("c"), session, [new OrderLine({ sku: skus.kettle, quantity: 1 })]), "IdempotencyConflict")
       expect(reason).toContain("r-c")
       expect(rejectionsIn(result)[0]?.rejection).toMatchObject({ requestId: rid("c") })
-      expect(Object.keys(before.orders)).toEqual([ORD])
+      expect(before.orders.keys()).toEqual([ORD])
     })
 
     it("step - should open separate orders for the same request id in two sessions and for two request ids", () => {
       const twoSessions = feed(opened(), createOrder(rid("c"), otherSession))
-      expect(Object.values(twoSessions.orders).map((o) => [o.id, o.sessionId])).toEqual([
+      expect(twoSessions.orders.values().map((o) => [o.id, o.sessionId])).toEqual([
         [ORD, session],
         ["ord-2", otherSession]
       ])
@@ -241,7 +241,7 @@ describe("Merchant", () => {
 
     it("step - should refuse updates while the order is Paying or Paid with OutOfOrder", () => {
       for (const before of [paying().state, paid()]) {
-        const state = before.orders[ORD]?.state
+        const state = before.orders.get(ORD)?.state
         for (const body of [selectDelivery(rid(9), "express"), setAddress(rid(9))]) {
           const { result } = refusedWith(before, body, "OutOfOrder")
           expect(rejectionsIn(result)[0]?.rejection).toMatchObject({ state, input: body._tag })
@@ -298,8 +298,8 @@ describe("Merchant", () => {
         })
       )
       expect(viewOf(result)).toMatchObject({ requestId: rid("p"), status: "paying", payment: { paymentId: P1, status: "pending" } })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Authorizing", status: null })
-      expect(Object.keys(result.state.outbox)).toEqual([P1])
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Authorizing", status: null })
+      expect(result.state.outbox.keys()).toEqual([P1])
     })
 
     it("step - should refuse a total other than the order's with Mismatch", () => {
@@ -326,8 +326,8 @@ describe("Merchant", () => {
         expect(toGateway(result)).toEqual([])
         expect(viewOf(result)).toMatchObject({ requestId, status: "paying", payment: { paymentId: P1, status: "pending" } })
       }
-      expect(Object.keys(before.payments)).toEqual([P1])
-      expect(before.orders[ORD]?.payments).toEqual([P1])
+      expect(before.payments.keys()).toEqual([P1])
+      expect(before.orders.get(ORD)?.payments).toEqual([P1])
     })
 
     it("step - should answer pay now on a Paid order with its view and start nothing", () => {
@@ -345,8 +345,8 @@ describe("Merchant", () => {
       coverage.expect(result, { entity: "payment", id: P2, from: "None", on: "PayNow", to: "Authorizing" })
       const [authorize] = toGateway(result)
       expect(openAuthorize(authorize as Packet).body).toMatchObject({ id: P2, orderId: ORD, expiresAt_ms: at(20_000 + Merchant.AUTHORIZATION_TTL_ms) })
-      expect(result.state.orders[ORD]?.payments).toEqual([P1, P2])
-      expect(result.state.payments[P1]?.state).toBe("Declined")
+      expect(result.state.orders.get(ORD)?.payments).toEqual([P1, P2])
+      expect(result.state.payments.get(P1)?.state).toBe("Declined")
       expect(viewOf(result)).toMatchObject({ status: "paying", payment: { paymentId: P2, status: "pending" } })
     })
 
@@ -356,7 +356,7 @@ describe("Merchant", () => {
       expect(result.state).toBe(before)
       expect(toGateway(result)).toEqual([])
       expect(viewOf(result)).toMatchObject({ status: "declined", payment: { paymentId: P1 } })
-      expect(before.payments[P1]?.payNowRequestId).toBe(rid("p"))
+      expect(before.payments.get(P1)?.payNowRequestId).toBe(rid("p"))
     })
 
     it("step - should refuse to pay an order whose total is zero with InvalidRequest", () => {
@@ -369,7 +369,7 @@ describe("Merchant", () => {
     it("step - should refuse a new payment when the outbox is full with InvalidRequest", () => {
       const base = ready()
       const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }
-      const before: MerchantState = { ...base, outbox: Object.fromEntries(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry])) }
+      const before: MerchantState = { ...base, outbox: outboxOf(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry] as const)) }
       refusedWith(before, payNow(rid("p")), "InvalidRequest")
     })
   })
@@ -395,9 +395,9 @@ describe("Merchant", () => {
       coverage.expect(result, { entity: "payment", id: P1, from: "Authorizing", on, to: "Authorized" })
       coverage.expect(result, { entity: "order", id: ORD, from: "Paying", on, to: "Paid" })
       expect(transitionsIn(result)).toHaveLength(2)
-      expect(result.state.payments[P1]).toMatchObject({ state: "Authorized", status: "approved", holdExpiresAt_ms: HOLD_UNTIL_ms })
-      expect(result.state.orders[ORD]?.state).toBe("Paid")
-      expect(result.state.outbox).toEqual({})
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Authorized", status: "approved", holdExpiresAt_ms: HOLD_UNTIL_ms })
+      expect(result.state.orders.get(ORD)?.state).toBe("Paid")
+      expect(result.state.outbox.entries()).toEqual([])
       expect(sent(result)).toEqual([])
     })
 
@@ -406,8 +406,8 @@ describe("Merchant", () => {
       const on = "AuthorizationResult (declined)"
       coverage.expect(result, { entity: "payment", id: P1, from: "Authorizing", on, to: "Declined" })
       coverage.expect(result, { entity: "order", id: ORD, from: "Paying", on, to: "Declined" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Declined", status: "declined_by_shopper", holdExpiresAt_ms: null })
-      expect(result.state.outbox).toEqual({})
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Declined", status: "declined_by_shopper", holdExpiresAt_ms: null })
+      expect(result.state.outbox.entries()).toEqual([])
     })
 
     const refuses = (title: string, tag: Rejection["_tag"], forge: (state: MerchantState) => Packet, setup: () => MerchantState = () => paying().state) =>

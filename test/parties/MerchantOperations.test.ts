@@ -12,7 +12,7 @@ import { ids } from "../../src/drivers/Topology.js"
 import { OperationId, PartyId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import * as Money from "../../src/domain/Money.js"
 import type { Packet, Step } from "../../src/machine/Machine.js"
-import { OUTBOX_LIMIT, RETRY_BASE_ms } from "../../src/machine/Outbox.js"
+import { OUTBOX_LIMIT, RETRY_BASE_ms, from as outboxOf } from "../../src/machine/Outbox.js"
 import type { OperationKind, OperationStatus } from "../../src/messages/Common.js"
 import { CapturePayment, OperationResult, RefundPayment, VoidPayment } from "../../src/messages/MerchantGateway.js"
 import { codecOf } from "../../src/messages/Signed.js"
@@ -113,9 +113,9 @@ describe("MerchantOperations", () => {
           expiresAt_ms: (NOW_ms + Merchant.AUTHORIZATION_TTL_ms) as Timestamp_ms
         })
       )
-      expect(result.state.operations[O1]).toMatchObject({ state: "Pending", status: null, request: body })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Authorized", captured_minor: 0, refunded_minor: 0, voided: false, operations: [O1] })
-      expect(Object.keys(result.state.outbox)).toEqual([O1])
+      expect(result.state.operations.get(O1)).toMatchObject({ state: "Pending", status: null, request: body })
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Authorized", captured_minor: 0, refunded_minor: 0, voided: false, operations: [O1] })
+      expect(result.state.outbox.keys()).toEqual([O1])
     })
 
     it("step - should send a signed VoidPayment", () => {
@@ -124,8 +124,8 @@ describe("MerchantOperations", () => {
       expect(openRequest(packet).body).toEqual(
         new VoidPayment({ id: O1, from: ids.merchant, to: ids.gateway, paymentId: P1, expiresAt_ms: (NOW_ms + Merchant.AUTHORIZATION_TTL_ms) as Timestamp_ms })
       )
-      expect(result.state.payments[P1]).toMatchObject({ state: "Authorized", voided: false })
-      expect(Object.keys(result.state.outbox)).toEqual([O1])
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Authorized", voided: false })
+      expect(result.state.outbox.keys()).toEqual([O1])
     })
 
     it("step - should send a signed RefundPayment for part of what was captured, as operation .o2", () => {
@@ -141,8 +141,8 @@ describe("MerchantOperations", () => {
           expiresAt_ms: (NOW_ms + Merchant.AUTHORIZATION_TTL_ms) as Timestamp_ms
         })
       )
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 0, operations: [O1, O2] })
-      expect(Object.keys(result.state.outbox)).toEqual([O2])
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 0, operations: [O1, O2] })
+      expect(result.state.outbox.keys()).toEqual([O2])
     })
 
     it("step - should let concurrent requests go out, checked against confirmed figures only", () => {
@@ -151,8 +151,8 @@ describe("MerchantOperations", () => {
       const first = asked(captured(), refund(3_000))
       const second = asked(first.result.state, refund(3_000))
       expect(openRequest(second.packet).body).toMatchObject({ _tag: "RefundPayment", id: O3, amount: { amount_minor: 3_000 } })
-      expect(Object.keys(second.result.state.outbox)).toEqual([O2, O3])
-      expect(second.result.state.payments[P1]).toMatchObject({ refunded_minor: 0, operations: [O1, O2, O3] })
+      expect(second.result.state.outbox.keys()).toEqual([O2, O3])
+      expect(second.result.state.payments.get(P1)).toMatchObject({ refunded_minor: 0, operations: [O1, O2, O3] })
       // The same for two full captures, and a void racing them: the issuer decides.
       const twice = after(after(authorized(), capture(TOTAL_minor)), capture(TOTAL_minor))
       const { packet } = asked(twice, voidIt())
@@ -161,8 +161,8 @@ describe("MerchantOperations", () => {
 
     it("step - should number operations per payment", () => {
       const state = after(after(authorized(), capture(100)), voidIt())
-      expect(state.payments[P1]?.operations).toEqual([O1, O2])
-      expect(Object.keys(state.operations)).toEqual([O1, O2])
+      expect(state.payments.get(P1)?.operations).toEqual([O1, O2])
+      expect(state.operations.keys()).toEqual([O1, O2])
     })
 
     it("step - should accept a capture one millisecond before the hold expires", () => {
@@ -199,7 +199,7 @@ describe("MerchantOperations", () => {
 
     it("step - should refuse a capture, a second void, or a refund of nothing on a voided payment with InvalidRequest", () => {
       const before = withResult(after(authorized(), voidIt()), resultBody(O1, "void", TOTAL_minor)).state
-      expect(before.payments[P1]).toMatchObject({ state: "Voided", voided: true })
+      expect(before.payments.get(P1)).toMatchObject({ state: "Voided", voided: true })
       expect(refused(before, capture(100), "InvalidRequest")).toMatchObject({ detail: expect.stringContaining("voided") })
       expect(refused(before, voidIt(), "InvalidRequest")).toMatchObject({ detail: "void refused: payment is voided" })
       expect(refused(before, refund(1), "InvalidRequest")).toMatchObject({ detail: "refund refused: payment is voided" })
@@ -208,7 +208,7 @@ describe("MerchantOperations", () => {
     it("step - should refuse a capture or a second void once a partly captured payment is voided, but still refund it", () => {
       const partly = captured(1_000)
       const before = withResult(after(partly, voidIt()), resultBody(O2, "void", TOTAL_minor - 1_000)).state
-      expect(before.payments[P1]).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
+      expect(before.payments.get(P1)).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
       expect(refused(before, capture(100), "InvalidRequest")).toMatchObject({ detail: "capture refused: payment is voided" })
       expect(refused(before, voidIt(), "InvalidRequest")).toMatchObject({ detail: "void refused: payment is already voided" })
       expect(openRequest(asked(before, refund(1_000)).packet).body).toMatchObject({ _tag: "RefundPayment", id: O3 })
@@ -240,7 +240,7 @@ describe("MerchantOperations", () => {
       expect(refused(authorized(), refund(1), "InvalidRequest")).toMatchObject({ detail: "refund refused: more than was captured and not refunded" })
       refused(captured(1_000), refund(1_001), "InvalidRequest")
       const partlyRefunded = withResult(after(captured(1_000), refund(600)), resultBody(O2, "refund", 600)).state
-      expect(partlyRefunded.payments[P1]).toMatchObject({ captured_minor: 1_000, refunded_minor: 600 })
+      expect(partlyRefunded.payments.get(P1)).toMatchObject({ captured_minor: 1_000, refunded_minor: 600 })
       refused(partlyRefunded, refund(401), "InvalidRequest")
       expect(openRequest(asked(partlyRefunded, refund(400)).packet).body).toMatchObject({ amount: { amount_minor: 400 } })
     })
@@ -248,7 +248,7 @@ describe("MerchantOperations", () => {
     it("step - should refuse any request when the outbox is full with InvalidRequest", () => {
       const base = authorized()
       const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }
-      const before: MerchantState = { ...base, outbox: Object.fromEntries(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry])) }
+      const before: MerchantState = { ...base, outbox: outboxOf(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry] as const)) }
       expect(refused(before, capture(100), "InvalidRequest")).toMatchObject({ detail: expect.stringContaining("too many requests") })
     })
   })
@@ -289,49 +289,49 @@ describe("MerchantOperations", () => {
       coverage.expect(result, { entity: "payment", id: P1, from: "Authorized", on: "OperationResult (capture accepted)", to: "Captured" })
       expect(transitionsIn(result)).toHaveLength(2)
       expect(sent(result)).toEqual([])
-      expect(result.state.operations[O1]).toMatchObject({ state: "Accepted", status: "accepted" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 0, voided: false })
-      expect(result.state.outbox).toEqual({})
+      expect(result.state.operations.get(O1)).toMatchObject({ state: "Accepted", status: "accepted" })
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 0, voided: false })
+      expect(result.state.outbox.entries()).toEqual([])
     })
 
     it("step - should add a second partial capture to the first (Captured -> Captured)", () => {
       const before = after(captured(1_000), capture(2_000))
       const result = withResult(before, resultBody(O2, "capture", 2_000))
       coverage.expect(result, { entity: "payment", id: P1, from: "Captured", on: "OperationResult (capture accepted)", to: "Captured" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", captured_minor: 3_000 })
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", captured_minor: 3_000 })
     })
 
     it("step - should mark a payment with nothing captured Voided on an accepted void", () => {
       const result = withResult(after(authorized(), voidIt()), resultBody(O1, "void", TOTAL_minor))
       coverage.expect(result, { entity: "operation", id: O1, from: "Pending", on: "OperationResult (accepted)", to: "Accepted" })
       coverage.expect(result, { entity: "payment", id: P1, from: "Authorized", on: "OperationResult (void accepted)", to: "Voided" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Voided", voided: true, captured_minor: 0 })
-      expect(result.state.outbox).toEqual({})
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Voided", voided: true, captured_minor: 0 })
+      expect(result.state.outbox.entries()).toEqual([])
     })
 
     it("step - should keep a partly captured payment Captured on an accepted void, marking it voided", () => {
       const result = withResult(after(captured(1_000), voidIt()), resultBody(O2, "void", TOTAL_minor - 1_000))
       coverage.expect(result, { entity: "payment", id: P1, from: "Captured", on: "OperationResult (void accepted)", to: "Captured" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
     })
 
     it("step - should add an accepted refund to what was refunded (Captured -> Captured)", () => {
       const result = withResult(after(captured(), refund(1_000)), resultBody(O2, "refund", 1_000))
       coverage.expect(result, { entity: "payment", id: P1, from: "Captured", on: "OperationResult (refund accepted)", to: "Captured" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 1_000 })
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", captured_minor: TOTAL_minor, refunded_minor: 1_000 })
       const again = withResult(after(result.state, refund(500)), resultBody(O3, "refund", 500))
-      expect(again.state.payments[P1]).toMatchObject({ refunded_minor: 1_500 })
+      expect(again.state.payments.get(P1)).toMatchObject({ refunded_minor: 1_500 })
     })
 
     it("step - should take a capture accepted before a void whose result arrived first (Voided -> Captured)", () => {
       // The issuer captured o1 and then voided the rest for o2; the results crossed on the way back.
       const before = after(after(authorized(), capture(1_000)), voidIt())
       const voided = withResult(before, resultBody(O2, "void", TOTAL_minor - 1_000))
-      expect(voided.state.payments[P1]).toMatchObject({ state: "Voided", voided: true })
+      expect(voided.state.payments.get(P1)).toMatchObject({ state: "Voided", voided: true })
       const result = withResult(voided.state, resultBody(O1, "capture", 1_000))
       coverage.expect(result, { entity: "payment", id: P1, from: "Voided", on: "OperationResult (capture accepted)", to: "Captured" })
-      expect(result.state.payments[P1]).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
-      expect(result.state.outbox).toEqual({})
+      expect(result.state.payments.get(P1)).toMatchObject({ state: "Captured", voided: true, captured_minor: 1_000 })
+      expect(result.state.outbox.entries()).toEqual([])
     })
 
     it("step - should record a refusal without moving the payment's figures", () => {
@@ -346,12 +346,12 @@ describe("MerchantOperations", () => {
         const result = withResult(before, resultBody(O1, kind, 0, status))
         coverage.expect(result, { entity: "operation", id: O1, from: "Pending", on: "OperationResult (refused)", to: "Refused" })
         expect(transitionsIn(result)).toHaveLength(1)
-        expect(result.state.operations[O1]).toMatchObject({ state: "Refused", status })
+        expect(result.state.operations.get(O1)).toMatchObject({ state: "Refused", status })
         expect(result.state.payments).toBe(before.payments)
-        expect(result.state.outbox).toEqual({})
+        expect(result.state.outbox.entries()).toEqual([])
       }
       const refundRefused = withResult(after(captured(), refund(1_000)), resultBody(O2, "refund", 0, "exceeds_remaining"))
-      expect(refundRefused.state.payments[P1]).toMatchObject({ state: "Captured", refunded_minor: 0 })
+      expect(refundRefused.state.payments.get(P1)).toMatchObject({ state: "Captured", refunded_minor: 0 })
     })
 
     it("step - should take a repeat of the result it already took as harmless: the same state, no output", () => {

@@ -27,7 +27,7 @@ const roundTripWorld = (world: World, where: string, rows: Map<string, number>):
     const state = world.net.state<never>(party)
     roundTrip(kind, state, `${where}, ${party} (${kind})`)
     for (const [table, tableRows] of Object.entries(State.split(kind, state).tables)) {
-      rows.set(`${kind}.${table}`, (rows.get(`${kind}.${table}`) ?? 0) + Object.keys(tableRows as object).length)
+      rows.set(`${kind}.${table}`, (rows.get(`${kind}.${table}`) ?? 0) + (tableRows as Core.Table<unknown>).size)
     }
   }
 }

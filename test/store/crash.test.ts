@@ -44,7 +44,7 @@ const checkout = async (world: CrashWorld, n: number, model: Model): Promise<Mod
   Shopper.clickPayNow(world, { issuer: ids.issuer, account: accounts.alice })
   await world.settle()
   await until(world, () => Shopper.pendingChallenge(world, ids.alicePhone) !== undefined)
-  const shown = Object.values(world.state<PhoneState>(ids.alicePhone).challenges).find((c) => c.state === "Pending")
+  const shown = world.state<PhoneState>(ids.alicePhone).challenges.values().find((c) => c.state === "Pending")
   if (shown === undefined) throw new Error(`checkout ${n}: no challenge reached the phone`)
   next = ModelOps.decide(next, ids.alicePhone, ids.issuer, shown.challenge, "approve", world.now_ms)
   world.input(ids.alicePhone, { _tag: "Answer", now_ms: world.now_ms, challengeId: shown.challenge.id, decision: "approve" })
@@ -62,7 +62,7 @@ const run = async (remote: Ids.PartyId, seed: number, flaw?: Flaw): Promise<void
     let model = ModelOps.empty
     for (let n = 1; n <= CHECKOUTS; n++) model = await checkout(world, n, model)
     // The merchant captures every payment, and the day is closed: clearing and settlement go through the child too.
-    for (const paymentId of Object.keys(world.state<MerchantState>(ids.merchant).payments)) {
+    for (const paymentId of world.state<MerchantState>(ids.merchant).payments.keys()) {
       const outputs = world.input(ids.merchant, { _tag: "Capture", now_ms: world.now_ms, paymentId: paymentId as Ids.PaymentId, amount_minor: 500 })
       for (const o of outputs) {
         if (o._tag === "Transitioned" && o.entity === "operation") {

@@ -113,7 +113,7 @@ export const gatewayScenarios = (step: (state: Gateway.GatewayState, input: Gate
     const request = bodyOf(sentOne(forwarded)) as AuthorizationRequest
     const response = authorizationResponse("approved", { id: request.id, from: p.issuer.id, paymentId: p.paymentId, amount: request.amount })
     const approved = deliver(forwarded.state, seal(p.issuer, response), AUTHORIZED_ms)
-    expect(approved.state.payments[`${p.merchant.id}/${p.paymentId}`]?.state).toBe("Approved")
+    expect(approved.state.payments.get(`${p.merchant.id}/${p.paymentId}`)?.state).toBe("Approved")
     return { state: approved.state, authorizationId: request.id }
   }
 
@@ -139,7 +139,7 @@ export const gatewayScenarios = (step: (state: Gateway.GatewayState, input: Gate
   const accepted = (state: Gateway.GatewayState, body: CapturePayment | VoidPayment | RefundPayment, moved_minor?: number): Gateway.GatewayState => {
     const { state: forwarding, forwarded } = forward(state, body)
     const result = answer(forwarding, forwarded, "accepted", moved_minor)
-    expect(result.state.operations[`${body.from}/${body.id}`]?.state).toBe("Accepted")
+    expect(result.state.operations.get(`${body.from}/${body.id}`)?.state).toBe("Accepted")
     return result.state
   }
 

@@ -16,6 +16,7 @@ import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { StoredParty, type Phase } from "../../src/drivers/StoredParty.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import type { PartyId } from "../../src/domain/Ids.js"
+import * as Idempotency from "../../src/machine/Idempotency.js"
 import type { Input } from "../../src/machine/Machine.js"
 import { isPartyKind } from "../../src/state/State.js"
 
@@ -26,7 +27,7 @@ if (node === undefined || path === undefined || !isPartyKind(node.machine.kind) 
   process.exit(2)
 }
 const kind = node.machine.kind
-const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: {} }) } : node.machine
+const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: Idempotency.empty }) } : node.machine
 let dieAt: Phase | null = null
 const stored = Effect.runSync(
   StoredParty.open({

@@ -18,14 +18,13 @@
 import { Effect, Result, Schema } from "effect"
 import { PartyId } from "../domain/Ids.js"
 import type { PartyIdentity } from "../machine/Party.js"
+import { Table, type DueAt } from "../machine/Table.js"
 import { DOCUMENT, HEADER, StateDecodeError } from "./Errors.js"
 import { STRICT } from "./Rows.js"
 
 /** The version of the stored format; a document of any other version is refused. @since 0.3.0 */
 export const FORMAT_VERSION = 1
 
-/** Rows by key, as a party keeps one table. @since 0.3.0 */
-export type Rows<R> = Readonly<Record<string, R>>
 
 /** A party's state split for storage: its party id, its header and its tables. @category models @since 0.3.0 */
 export interface Parts<H, T extends Record<string, unknown>> {
@@ -34,7 +33,7 @@ export interface Parts<H, T extends Record<string, unknown>> {
   /** The configuration and counters: one small value. */
   readonly header: H
   /** Every table's rows by key. */
-  readonly tables: { readonly [N in keyof T]: Rows<T[N]> }
+  readonly tables: { readonly [N in keyof T]: Table<T[N]> }
 }
 
 /**
@@ -52,6 +51,8 @@ export interface PartyCodec<S, I, H, T extends Record<string, unknown>> {
   readonly header: Schema.Codec<H, unknown>
   /** Each table's row Schema, by table name. */
   readonly tables: { readonly [N in keyof T]: Schema.Codec<T[N], unknown> }
+  /** The deadline index of each table that keeps one (the outbox's retry times, ...), rebuilt when a state is decoded. */
+  readonly indexes: { readonly [N in keyof T]?: DueAt<T[N]> }
   /** The state's stored parts. */
   readonly split: (state: S) => Parts<H, T>
   /** The state from its stored parts and the party's identity. */
@@ -123,8 +124,8 @@ export const encodeDocument = (codec: AnyPartyCodec, state: unknown): EncodedDoc
   const parts = codec.split(state)
   const tables = Object.fromEntries(
     Object.keys(codec.tables).map((table) => {
-      const rows: Rows<unknown> = parts.tables[table] ?? {}
-      return [table, Object.fromEntries(Object.entries(rows).map(([key, row]) => [key, encodeRow(codec, table, row)]))]
+      const rows: Table<unknown> = parts.tables[table] ?? Table.empty()
+      return [table, Object.fromEntries(rows.entries().map(([key, row]) => [key, encodeRow(codec, table, row)]))]
     })
   )
   return { kind: codec.kind, version: FORMAT_VERSION, party: parts.party, header: Schema.encodeUnknownSync(codec.header)(parts.header), tables }
@@ -165,14 +166,13 @@ export const decodeDocument = (codec: AnyPartyCodec, encoded: unknown, identity:
     if (extra !== undefined) return yield* fail(kind, extra, null, `${kind} has no table ${extra}`)
     const header = Schema.decodeUnknownResult(codec.header, STRICT)(document.header)
     if (Result.isFailure(header)) return yield* fail(kind, HEADER, null, header.failure.message)
-    const tables: Array<readonly [string, Rows<unknown>]> = []
+    const tables: Array<readonly [string, Table<unknown>]> = []
     for (const table of names) {
       const rows = Object.hasOwn(document.tables, table) ? document.tables[table] : undefined
       if (rows === undefined) return yield* fail(kind, table, null, `the table is missing`)
       const decoded: Array<readonly [string, unknown]> = []
       for (const [key, row] of Object.entries(rows)) decoded.push([key, yield* decodeRow(codec, table, key, row)])
-      // Object.fromEntries defines own properties: a key such as `__proto__` stays a row.
-      tables.push([table, Object.fromEntries(decoded)])
+      tables.push([table, Table.from(decoded, codec.indexes[table])])
     }
     return codec.join({ party: party.success, header: header.success, tables: Object.fromEntries(tables) }, identity)
   })
