@@ -30,8 +30,20 @@ const RICH_minor = 100_000_000_000
 /** One row of the history table. */
 export interface HistoryRow {
   readonly held: number
+  /** The median checkout in memory: what one costs when no major garbage collection lands in it. */
   readonly inMemory_ms: number
+  /** The mean checkout in memory, the major garbage collections of a larger heap included. */
+  readonly inMemoryMean_ms: number
+  /** The median checkout on SQLite, or `null` when not run. */
   readonly sqlite_ms: number | null
+}
+
+/** The median and the mean of some timings. */
+const summarize = (times: ReadonlyArray<number>): { readonly median: number; readonly mean: number } => {
+  const sorted = [...times].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+  return { median, mean: times.reduce((sum, t) => sum + t, 0) / Math.max(1, times.length) }
 }
 
 /** The parties after one real checkout, approved and fully captured. */
@@ -70,26 +82,28 @@ const withHistory = (kind: State.PartyKind, state: unknown, held: number, copy: 
 const nodesHolding = (template: ReadonlyArray<Node>, held: number): ReadonlyArray<Node> =>
   template.map((n) => ({ ...n, state: withHistory(n.machine.kind as State.PartyKind, n.state, held, (_table, row) => row) }))
 
-/** Runs `count` approved checkouts, each from a fresh browser session; returns the mean milliseconds per checkout. */
-const checkouts = (net: InMemoryNetwork.InMemoryNetwork, browser: Node, count: number, first: number): number => {
-  const start_ms = performance.now()
+/** Runs `count` approved checkouts, each from a fresh browser session; returns the milliseconds of each. */
+const checkouts = (net: InMemoryNetwork.InMemoryNetwork, browser: Node, count: number, first: number): ReadonlyArray<number> => {
+  const times: Array<number> = []
   for (let n = first; n < first + count; n++) {
+    const start_ms = performance.now()
     browser.state = Browser.initial(Topology.ids.browser, Topology.ids.merchant, `bench-${n}` as Ids.SessionId)
     Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
     Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
     Shopper.wait(net, 2_000)
     const screen = net.state<Browser.BrowserState>(Topology.ids.browser).screen
     if (screen !== "Approved") throw new Error(`bench: checkout ${n} ended on "${screen}"`)
+    times.push(performance.now() - start_ms)
   }
-  return (performance.now() - start_ms) / count
+  return times
 }
 
-/** Mean milliseconds per checkout on a network of `nodes`, after `warmup` unmeasured checkouts. */
-const perCheckout = (net: InMemoryNetwork.InMemoryNetwork, nodes: ReadonlyArray<Node>, warmup: number, count: number): number => {
+/** The median and mean milliseconds per checkout on a network of `nodes`, after `warmup` unmeasured checkouts. */
+const perCheckout = (net: InMemoryNetwork.InMemoryNetwork, nodes: ReadonlyArray<Node>, warmup: number, count: number): { readonly median: number; readonly mean: number } => {
   const browser = nodes.find((n) => n.id === Topology.ids.browser)
   if (browser === undefined) throw new Error("bench: no browser")
   checkouts(net, browser, warmup, 1)
-  return checkouts(net, browser, count, 1 + warmup)
+  return summarize(checkouts(net, browser, count, 1 + warmup))
 }
 
 /**
@@ -105,15 +119,16 @@ export const benchHistory = (
   const template = finishedCheckout(layer, keys)
   return sizes.map((held) => {
     const memoryNodes = nodesHolding(template, held)
-    const inMemory_ms = perCheckout(new InMemoryNetwork.InMemoryNetwork(layer, memoryNodes, Topology.START_ms), memoryNodes, 2, options.checkouts)
-    if (held > options.sqliteUpTo) return { held, inMemory_ms, sqlite_ms: null }
+    const inMemory = perCheckout(new InMemoryNetwork.InMemoryNetwork(layer, memoryNodes, Topology.START_ms), memoryNodes, 2, options.checkouts)
+    const row = { held, inMemory_ms: inMemory.median, inMemoryMean_ms: inMemory.mean }
+    if (held > options.sqliteUpTo) return { ...row, sqlite_ms: null }
     const folder = mkdtempSync(join(tmpdir(), "checkout-bench-"))
     try {
       const storedNodes = nodesHolding(template, held)
       const net = new StoredNetwork(layer, storedNodes, Topology.START_ms, folder)
-      const sqlite_ms = perCheckout(net, storedNodes, 2, options.checkouts)
+      const sqlite_ms = perCheckout(net, storedNodes, 2, options.checkouts).median
       net.close()
-      return { held, inMemory_ms, sqlite_ms }
+      return { ...row, sqlite_ms }
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }

@@ -62,9 +62,9 @@ export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: P
   return net.state<BrowserState>(ids.browser)
 }
 
-/** The id of the newest challenge waiting on `phone`, if any. @since 0.1.0 */
+/** The id of a challenge waiting on `phone` (the one that expires first), if any: read off the deadline index. @since 0.1.0 */
 export const pendingChallenge = (net: InMemoryNetwork, phone: PartyId): ChallengeId | undefined =>
-  net.state<PhoneState>(phone).challenges.values().find((c) => c.state === "Pending")?.challenge.id
+  net.state<PhoneState>(phone).challenges.dueBy(Number.POSITIVE_INFINITY)[0]?.[1].challenge.id
 
 /** The shopper answers the waiting challenge on `phone`, and the answer travels to quiescence. @since 0.1.0 */
 export const answerOnPhone = (net: InMemoryNetwork, phone: PartyId, decision: Decision): void => {
