@@ -339,6 +339,30 @@ export const BUGS: ReadonlyArray<Bug> = [
     ]
   },
   {
+    name: "full-refund-refused",
+    description:
+      "Nothing succeeds: the gateway refuses a refund of exactly what is still refundable (`>=` for `>`), so a customer who returns the whole order can only be refunded in part. Every party agrees and no money moves wrongly; only the canary, which refunds the rest after half, notices. A survivor of the GatewayOperations mutation campaign (L96:9).",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "    if (request.amount.amount_minor > refundable) return \"exceeds_remaining\"",
+        replace: "    if (request.amount.amount_minor >= refundable) return \"exceeds_remaining\""
+      }
+    ]
+  },
+  {
+    name: "void-refused",
+    description:
+      "Nothing succeeds: the merchant's back office takes a void for a capture without an amount and refuses it itself, so a cancelled order keeps the customer's money reserved until the hold lapses. Every party agrees and no money moves; only the canary, which voids a second payment, notices. A survivor of the MerchantOperations mutation campaign (L85).",
+    edits: [
+      {
+        file: "parties/MerchantOperations.ts",
+        find: `  if (input._tag === "Void") return payment.voided ? "payment is already voided" : null\n`,
+        replace: ""
+      }
+    ]
+  },
+  {
     name: "netting-ignores-currency",
     maxShrunk: SETTLEMENT_BOUND,
     description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",

@@ -4,14 +4,18 @@
  * them all. After a run has settled, one honest shopper checks out on the calm network; the
  * payment must be approved and shown as approved, captured in full, and settled: the customer's
  * account debited by the total and the merchant's account at its acquirer credited with the total
- * less the acquirer's fee. Then half of it is refunded, which must be settled back the same way.
+ * less the acquirer's fee. Then half of it is refunded and then the rest, each of which must be
+ * settled back the same way. Last, the same shopper pays a second order, and the staff void it:
+ * the hold must be released, and nobody's posted balance moves.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
+import type { OrderView } from "../messages/BrowserMerchant.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
+import { chainOf } from "../../model/Links.js"
 import { staffAsk } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
 import { deliverAll, quiescenceRounds } from "./Quiescence.js"
@@ -46,14 +50,42 @@ const dead = (finding: string): never => {
 }
 
 /**
+ * Checks out on a fresh page of `shopper`, pays and approves on `phone`, and returns the order
+ * and its payment once the world has quiesced and the page shows it approved; fails the canary
+ * otherwise.
+ */
+const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step: string): { readonly order: OrderView; readonly payment: MerchantPayment } => {
+  const { merchant } = shopper
+  world.net.restart(shopper.browser)
+  world.lines.push({ command: `canary: shopper ${shopper.name} opens a fresh page (${step})`, outputs: [] })
+  checkoutOnReliableSession(world, shopper, true)
+  const ready = world.net.state<BrowserState>(shopper.browser)
+  const order = ready.order
+  if (ready.screen !== "ReadyToPay" || order === null) return dead(`shopper ${shopper.name}'s checkout ended on ${ready.screen}, not ready to pay`)
+  payNow(world, shopper, order, "payNow")
+  deliverAll(world)
+  checkSafety(world, `the canary's pay now (${step})`)
+  const challenge = shownChallenge(world, phone) ?? dead(`${phone} shows no challenge for ${merchant}/${order.orderId}`)
+  answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
+  quiescenceRounds(world)
+  checkSafety(world, `the canary's approval (${step})`)
+  const shown = world.net.state<BrowserState>(shopper.browser)
+  if (shown.screen !== "Approved" || shown.order?.orderId !== order.orderId) return dead(`shopper ${shopper.name}'s page shows ${shown.screen} for ${shown.order?.orderId ?? "no order"}, not approved for ${order.orderId}`)
+  const payment = paymentFor(world, merchant, order.orderId)
+  if (payment?.state !== "Authorized") return dead(`${merchant}/${order.orderId}: payment ${payment?.state ?? "missing"}, not authorized`)
+  return { order, payment }
+}
+
+/**
  * Runs the canary on a settled world: the first honest shopper whose account covers a quick
  * checkout opens a fresh page, checks out, pays, approves on their first phone, and the merchant's
- * staff capture the whole payment, then refund half of it; after each, the world quiesces again
- * (the clearing cycle closes and settles). Every safety invariant is checked after each of these steps, so a bug the canary's
- * checkout runs into is named by the invariant it breaks. Throws an {@link InvariantViolation}
- * named `canary` if the payment is not approved, shown, captured, settled and half refunded. Returns whether it
- * ran: a world whose every shopper is an insider's customer or out of funds has no canary (the
- * run's coverage counts `canarySkipped`).
+ * staff capture the whole payment, then refund half of it, then the rest; then the shopper pays a
+ * second order and the staff void it. After each step the world quiesces again (the clearing
+ * cycle closes and settles), and every safety invariant is checked, so a bug the canary runs into
+ * is named by the invariant it breaks. Throws an {@link InvariantViolation} named `canary` if a
+ * payment is not approved and shown, or the first not captured, settled and refunded in full, or
+ * the second's hold not released. Returns whether it ran: a world whose every shopper is an
+ * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
   const shopper = world.directory.customers.find((c) => honest(world, c) && c.phones.length > 0 && spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) >= quickCheckout_minor(world, c))
@@ -69,24 +101,7 @@ export const canary = (world: World): boolean => {
   const customerBefore = postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
   const merchantBefore = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
 
-  world.net.restart(shopper.browser)
-  world.lines.push({ command: `canary: shopper ${shopper.name} opens a fresh page`, outputs: [] })
-  checkoutOnReliableSession(world, shopper, true)
-  const ready = world.net.state<BrowserState>(shopper.browser)
-  const order = ready.order
-  if (ready.screen !== "ReadyToPay" || order === null) return dead(`shopper ${shopper.name}'s checkout ended on ${ready.screen}, not ready to pay`)
-  payNow(world, shopper, order, "payNow")
-  deliverAll(world)
-  checkSafety(world, "the canary's pay now")
-  const challenge = shownChallenge(world, phone) ?? dead(`${phone} shows no challenge for ${merchant}/${order.orderId}`)
-  answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
-  quiescenceRounds(world)
-  checkSafety(world, "the canary's approval")
-
-  const shown = world.net.state<BrowserState>(shopper.browser)
-  if (shown.screen !== "Approved" || shown.order?.orderId !== order.orderId) return dead(`shopper ${shopper.name}'s page shows ${shown.screen} for ${shown.order?.orderId ?? "no order"}, not approved for ${order.orderId}`)
-  const authorized = paymentFor(world, merchant, order.orderId)
-  if (authorized?.state !== "Authorized") return dead(`${merchant}/${order.orderId}: payment ${authorized?.state ?? "missing"}, not authorized`)
+  const { order, payment: authorized } = approvedCheckout(world, shopper, phone, "capture and refund")
   staffAsk(world, merchant, authorized, "capture", order.total.amount_minor)
   quiescenceRounds(world)
   checkSafety(world, "the canary's capture")
@@ -98,17 +113,38 @@ export const canary = (world: World): boolean => {
   const fee = acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore - order.total.amount_minor, merchant: merchantBefore + order.total.amount_minor - fee })
 
-  // Half of it comes back: the refund must be accepted, settled, and paid back to the customer.
-  const refund_minor = Math.floor(order.total.amount_minor / 2)
-  staffAsk(world, merchant, captured, "refund", refund_minor)
+  // Half of it comes back, then the rest: each refund must be accepted, settled, and paid back to the customer.
+  const half_minor = Math.floor(order.total.amount_minor / 2)
+  for (const [step, refund_minor] of [["half", half_minor], ["the rest", order.total.amount_minor - half_minor]] as const) {
+    const before = paymentFor(world, merchant, order.orderId) ?? dead(`${merchant}/${order.orderId}: payment missing before the refund of ${step}`)
+    staffAsk(world, merchant, before, "refund", refund_minor)
+    quiescenceRounds(world)
+    checkSafety(world, `the canary's refund of ${step}`)
+    const refunded = paymentFor(world, merchant, order.orderId)
+    if (refunded?.refunded_minor !== before.refunded_minor + refund_minor) {
+      return dead(`${merchant}/${order.orderId}: ${refunded?.refunded_minor ?? 0} refunded after the refund of ${step}, not ${before.refunded_minor + refund_minor}`)
+    }
+    expectMoved(world, shopper, gateway, merchantAccount, {
+      customer: customerBefore - order.total.amount_minor + refunded.refunded_minor,
+      merchant: merchantBefore + order.total.amount_minor - fee - refunded.refunded_minor
+    })
+  }
+
+  // A second order, paid and then cancelled: the void must release the hold and move no money.
+  const issuer = () => world.net.state<IssuerState>(shopper.issuer)
+  const spendableBefore = spendable(issuer().ledger, shopper.account)
+  const second = approvedCheckout(world, shopper, phone, "void")
+  staffAsk(world, merchant, second.payment, "void", 0)
   quiescenceRounds(world)
-  checkSafety(world, "the canary's refund")
-  const refunded = paymentFor(world, merchant, order.orderId)
-  if (refunded?.refunded_minor !== refund_minor) return dead(`${merchant}/${order.orderId}: ${refunded?.refunded_minor ?? 0} refunded, not ${refund_minor}`)
-  expectMoved(world, shopper, gateway, merchantAccount, {
-    customer: customerBefore - order.total.amount_minor + refund_minor,
-    merchant: merchantBefore + order.total.amount_minor - fee - refund_minor
-  })
+  checkSafety(world, "the canary's void")
+  const voided = paymentFor(world, merchant, second.order.orderId)
+  if (voided?.voided !== true) return dead(`${merchant}/${second.order.orderId}: payment ${voided?.state ?? "missing"}, not voided`)
+  const hold = voided === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), voided).hold
+  if (hold?.status !== "voided") return dead(`${shopper.issuer}: the hold for ${merchant}/${second.order.orderId} is ${hold?.status ?? "missing"}, not voided`)
+  if (spendable(issuer().ledger, shopper.account) !== spendableBefore) {
+    return dead(`${shopper.issuer} ${shopper.account}: ${spendable(issuer().ledger, shopper.account)} spendable after the void, not ${spendableBefore}`)
+  }
+  expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   return true
 }
 

@@ -18,28 +18,39 @@ const merchant = Core.Ids.PartyId.make("merchant-1")
 let holdExpiryInSeconds: HarnessSettings
 /** Every refund of a payment captured in full refused: no invariant but the canary notices. */
 let refundAfterCaptureRefused: HarnessSettings
+/** A refund of all that is still refundable refused: no invariant but the canary notices. */
+let fullRefundRefused: HarnessSettings
+/** Every void refused: no invariant but the canary notices. */
+let voidRefused: HarnessSettings
 
 beforeAll(async () => {
   const core: HarnessCore = await loadMutant({ ...bugNamed("hold-expiry-in-seconds"), name: "canary-test-hold-expiry-in-seconds" })
   holdExpiryInSeconds = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
   const refundCore: HarnessCore = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "canary-test-refund-after-capture-refused" })
   refundAfterCaptureRefused = { core: refundCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  const fullRefundCore: HarnessCore = await loadMutant({ ...bugNamed("full-refund-refused"), name: "canary-test-full-refund-refused" })
+  fullRefundRefused = { core: fullRefundCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  const voidCore: HarnessCore = await loadMutant({ ...bugNamed("void-refused"), name: "canary-test-void-refused" })
+  voidRefused = { core: voidCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 })
 
 describe("canary", () => {
-  it("should check out, capture and settle one payment after an empty script on the reference core", () => {
+  it("should check out, capture, refund in full and settle one payment, and void a second, after an empty script on the reference core", () => {
     const { world, error } = play(reference, CALM, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
     const payments = world.net.state<MerchantState>(merchant).payments.values()
-    expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor, p.refunded_minor === Math.floor(p.request.amount.amount_minor / 2)])).toEqual([["Captured", true, true]])
+    expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor, p.refunded_minor === p.captured_minor, p.voided])).toEqual([
+      ["Captured", true, true, false],
+      ["Voided", false, true, true]
+    ])
   })
 
   it("should run after a script's own payments, for a shopper who can still pay", () => {
     const { world, error } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
-    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured"])
+    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured", "Voided"])
   })
 
   it("should fail, as the only check that does, when every capture is refused (hold-expiry-in-seconds)", () => {
@@ -55,7 +66,23 @@ describe("canary", () => {
     expect(error?.thrown).toBeInstanceOf(InvariantViolation)
     const violation = error?.thrown as InvariantViolation
     expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 0 refunded, not 3095/)
+    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 0 refunded after the refund of half, not 3095/)
+  })
+
+  it("should fail, as the only check that does, when a refund of all that is left is refused (full-refund-refused)", () => {
+    const { error } = play(fullRefundRefused, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("canary")
+    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 3095 refunded after the refund of the rest, not 6190/)
+  })
+
+  it("should fail, as the only check that does, when every void is refused (void-refused)", () => {
+    const { error } = play(voidRefused, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("canary")
+    expect(violation.findings.join()).toMatch(/merchant-1\/ord-2: payment Authorized, not voided/)
   })
 
   it("should be skipped, and say so, in a world whose only merchant is the insider's", () => {
