@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts` and the declared-transitions check of `src/harness/World.ts`. */
+/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts` and the declared-transitions check of `src/harness/World.ts`. */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",
@@ -30,6 +30,7 @@ export const HARNESS_CHECKS = [
   "settlementExactlyOnce",
   "liveness",
   "canary",
+  "storable",
   "declaredTransitions"
 ] as const
 
@@ -68,6 +69,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
+  "operation-state-unstorable": { breaks: "every state a party reaches is one its store can hold", caughtBy: ["storable"] },
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
   "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] },

@@ -258,9 +258,10 @@ describe("security guide", () => {
 
   it("HARNESS_CHECKS - should be the checks the harness makes, and every bug caught by one of them", () => {
     const harnessWorld = read(`${root}/src/harness/World.ts`)
-    expect([...HARNESS_CHECKS].sort()).toEqual([...Object.keys(Invariants.safety), ...Object.keys(Invariants.atQuiescence), "canary", "declaredTransitions"].sort())
+    expect([...HARNESS_CHECKS].sort()).toEqual([...Object.keys(Invariants.safety), ...Object.keys(Invariants.atQuiescence), "canary", "storable", "declaredTransitions"].sort())
     expect(harnessWorld).toContain('new InvariantViolation("declaredTransitions"')
     expect(read(`${root}/src/harness/Canary.ts`)).toContain('new InvariantViolation("canary"')
+    expect(read(`${root}/src/harness/Storable.ts`)).toContain('new InvariantViolation("storable"')
     for (const [bug, evidence] of Object.entries(BUG_EVIDENCE)) {
       expect(evidence.caughtBy.length, bug).toBeGreaterThan(0)
       for (const check of evidence.caughtBy) expect(HARNESS_CHECKS, bug).toContain(check)

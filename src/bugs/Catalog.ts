@@ -363,6 +363,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     ]
   },
   {
+    name: "operation-state-unstorable",
+    description:
+      "A state the store refuses: the merchant records an accepted operation as \"Done\", a name its state codec does not know. In memory nothing reads it and every party agrees; a merchant run from SQLite would throw at its commit. Only the storable check, which encodes every party's state at the end of a run, notices. A survivor of the MerchantOperations mutation campaign (N5).",
+    edits: [
+      {
+        file: "parties/MerchantOperations.ts",
+        find: `state: accepted ? "Accepted" : "Refused", status: body.status`,
+        replace: `state: accepted ? ("Done" as "Accepted") : "Refused", status: body.status`
+      }
+    ]
+  },
+  {
     name: "netting-ignores-currency",
     maxShrunk: SETTLEMENT_BOUND,
     description: "Per-currency netting: the clearing house nets only the currency of a cycle's first item, so the other currency's captures are cleared and never settled.",
