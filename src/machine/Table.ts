@@ -80,11 +80,6 @@ export class Table<V> implements Iterable<readonly [string, V]> {
     return new Table(rows, { dueAt, tree: due })
   }
 
-  /** A table of a record's own properties; with `dueAt`, indexed by deadline. @since 0.4.0 */
-  static fromRecord<V>(record: Readonly<Record<string, V>>, dueAt?: DueAt<V>): Table<V> {
-    return Table.from(Object.entries(record), dueAt)
-  }
-
   /** How many rows. O(1). @since 0.4.0 */
   get size(): number {
     return this.rows.size
@@ -142,17 +137,6 @@ export class Table<V> implements Iterable<readonly [string, V]> {
   /** Iterates `[key, row]` in key order. @since 0.4.0 */
   [Symbol.iterator](): Iterator<readonly [string, V]> {
     return this.rows.entries()
-  }
-
-  /** The first row (in key order) that satisfies `predicate`, if any. @since 0.4.0 */
-  find(predicate: (row: V, key: string) => boolean): V | undefined {
-    for (const [key, row] of this.rows.entries()) if (predicate(row, key)) return row
-    return undefined
-  }
-
-  /** Whether some row satisfies `predicate`. @since 0.4.0 */
-  some(predicate: (row: V, key: string) => boolean): boolean {
-    return this.find(predicate) !== undefined
   }
 
   /** The table with every row replaced by `f(row, key)`, keeping its deadline index (rebuilt). O(n). @since 0.4.0 */

@@ -26,7 +26,7 @@ const applyToMap = (map: Map<string, Row>, op: Op): void => {
 const sortedEntries = (map: Map<string, Row>): Array<[string, Row]> => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
 describe("Table", () => {
-  it("behaves as a sorted map, keeps every earlier version unchanged, and lists what is due", () => {
+  it("behaves as a sorted map, keeps every earlier version unchanged, and lists what is due, also after map", () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), fc.integer({ min: -1, max: 21 }), (ops, now) => {
         const map = new Map<string, Row>()
@@ -46,6 +46,9 @@ describe("Table", () => {
           .sort(([ka, a], [kb, b]) => (a.due ?? 0) - (b.due ?? 0) || (ka < kb ? -1 : 1))
         expect(table.dueBy(now)).toEqual(due)
         expect(Table.from(table.entries(), dueAt).dueBy(now)).toEqual(due)
+        // map keeps the index, rebuilt from the new rows
+        expect(table.map((row) => row).dueBy(now)).toEqual(due)
+        expect(table.map((row) => ({ ...row, due: null })).dueBy(now)).toEqual([])
       })
     )
   })
