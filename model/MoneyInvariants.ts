@@ -73,11 +73,18 @@ const opening = (ledger: Ledger.Ledger, id: string): number => ledger.journal.ge
 const postedBy = (view: SystemView, settlements: { readonly keys: () => ReadonlyArray<string> }) =>
   settlements.keys().map((key) => ({ key, instruction: view.clearing.instructions.get(key.slice(key.indexOf("/") + 1)) }))
 
-/** Each bank's own record of its settlement account moved by exactly what it posted, and the settlement bank's by exactly what was netted. */
+/** Each bank's own record of its settlement account opened with what the settlement bank opened its account with, and moved by exactly what it posted; the settlement bank's moved by exactly what was netted. */
 const mirrorFindings = (view: SystemView): ReadonlyArray<string> => {
   const findings: Array<string> = []
   const banks = [...view.issuers, ...view.gateways].map((b) => ({ id: b.identity.id, ledger: b.ledger, settlements: b.settlements }))
   for (const bank of banks) {
+    // Both sides of a settlement account open with the same funds: the bank's own record and the settlement bank's.
+    for (const { id, currency } of bank.ledger.accounts.values()) {
+      if (id !== `settlement:${currency}`) continue
+      const own = opening(bank.ledger, `opening:settlement:${currency}`)
+      const mirrored = opening(view.clearing.ledger, `opening:${bank.id}:${currency}`)
+      if (own !== mirrored) findings.push(`${bank.id} opened its settlement account with ${own} ${currency}, the settlement bank opened settlement:${bank.id}:${currency} with ${mirrored}`)
+    }
     const received = new Map<string, number>()
     for (const { key, instruction } of postedBy(view, bank.settlements)) {
       if (instruction === undefined || instruction.bank !== bank.id) {

@@ -245,6 +245,17 @@ describe("invariant checkers", () => {
     expect(Invariants.conservation({ ...view, gateways: [{ ...first(view.gateways), ledger }] }, model).join()).toMatch(/settlement account moved .*, its posted instructions say/)
   })
 
+  it("conservation - should fail when a bank's settlement account and the settlement bank's mirror of it opened with different funds", () => {
+    const { view, model } = approvedCheckout()
+    const gatewayOpening = `opening:${ids.gateway}:EUR`
+    expect(view.clearing.ledger.journal.get(gatewayOpening)).toBeDefined()
+    const journal = view.clearing.ledger.journal.remove(gatewayOpening)
+    const clearing = { ...view.clearing, ledger: { ...view.clearing.ledger, journal } }
+    expect(Invariants.conservation({ ...view, clearing }, model).join()).toMatch(
+      new RegExp(`${ids.gateway} opened its settlement account with [0-9]+ EUR, the settlement bank opened settlement:${ids.gateway}:EUR with 0`)
+    )
+  })
+
   it("settlementExactlyOnce - should fail when an item is cleared twice", () => {
     const { view, model } = approvedCheckout()
     const cycles = view.clearing.cycles.map((c) => ({ ...c, items: [...c.items, ...c.items] }))
