@@ -222,16 +222,36 @@ const payoutFindings = (gateway: GatewayState): ReadonlyArray<string> => {
 }
 
 /**
+ * The settlement bank's records of its instructions, judged by what the banks did rather than by
+ * those records: an instruction is confirmed only once its (honest) bank posted it, and a cycle is
+ * settled only once every one of its instructions was confirmed and posted.
+ */
+const instructionRecordFindings = (view: SystemView): ReadonlyArray<string> => {
+  const findings: Array<string> = []
+  const clearing = view.clearing.identity.id
+  for (const [id, instruction] of view.clearing.instructions.entries()) {
+    if (instruction.bank === view.compromised) continue
+    const bank = issuerById(view, instruction.bank) ?? gatewayById(view, instruction.bank)
+    const posted = bank?.settlements.has(`${clearing}/${id}`) === true
+    const settled = view.clearing.cycles.get(String(instruction.cycle))?.state === "Settled"
+    if (instruction.confirmed && !posted) findings.push(`instruction ${id} is recorded confirmed, ${instruction.bank} never posted it`)
+    if (settled && !(instruction.confirmed && posted)) findings.push(`cycle ${instruction.cycle} is settled, its instruction ${id} is ${instruction.confirmed ? "confirmed" : "unconfirmed"} and ${posted ? "posted" : "not posted"} by ${instruction.bank}`)
+  }
+  return findings
+}
+
+/**
  * Settlement exactly once: each capture and refund is cleared in at most one cycle, and only if
  * its acquirer and its issuer both booked it for that amount; refunds never exceed captures, at
  * any issuer or acquirer (but for a compromised acquirer's own payments, whose refunds it pays);
  * each merchant's account at its acquirer holds exactly its settled
  * captures, less its settled refunds, less the acquirer's fee on each settled capture; and each
  * honest acquirer has at most one submission waiting for its receipt, of at most
- * `MAX_CLEARING_ITEMS` items.
+ * `MAX_CLEARING_ITEMS` items; and the settlement bank confirms an instruction, and settles a
+ * cycle, only once the banks posted them.
  */
 export const settlementExactlyOnce: Checker = (view) => {
-  const findings: Array<string> = []
+  const findings: Array<string> = [...instructionRecordFindings(view)]
   const seen = new Map<string, number>()
   for (const { item, cycle } of clearedItems(view)) {
     const key = `${item.acquirer}/${item.id}`

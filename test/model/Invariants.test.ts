@@ -256,6 +256,20 @@ describe("invariant checkers", () => {
     )
   })
 
+  it("settlementExactlyOnce - should fail when the settlement bank records an instruction confirmed, or a cycle settled, that a bank never posted", () => {
+    const { view, model } = approvedCheckout()
+    const [id, instruction] = view.clearing.instructions.entries()[0] ?? []
+    if (id === undefined || instruction === undefined) throw new Error("the approved checkout settled no instruction")
+    expect(view.clearing.cycles.get(String(instruction.cycle))?.state).toBe("Settled")
+    const unconfirmed = { ...view.clearing, instructions: view.clearing.instructions.set(id, { ...instruction, confirmed: false }) }
+    expect(Invariants.settlementExactlyOnce({ ...view, clearing: unconfirmed }, model).join()).toMatch(new RegExp(`cycle ${instruction.cycle} is settled, its instruction ${id} is unconfirmed and posted`))
+    const bank = view.issuers.find((b) => b.identity.id === instruction.bank) ?? view.gateways.find((b) => b.identity.id === instruction.bank)
+    if (bank === undefined) throw new Error(`no bank ${instruction.bank}`)
+    const forgot = { ...bank, settlements: bank.settlements.remove(`${view.clearing.identity.id}/${id}`) }
+    const banks = { issuers: view.issuers.map((b) => (b === bank ? (forgot as typeof b) : b)), gateways: view.gateways.map((b) => (b === bank ? (forgot as typeof b) : b)) }
+    expect(Invariants.settlementExactlyOnce({ ...view, ...banks }, model).join()).toMatch(new RegExp(`instruction ${id} is recorded confirmed, ${instruction.bank} never posted it`))
+  })
+
   it("settlementExactlyOnce - should fail when an item is cleared twice", () => {
     const { view, model } = approvedCheckout()
     const cycles = view.clearing.cycles.map((c) => ({ ...c, items: [...c.items, ...c.items] }))
