@@ -6,6 +6,7 @@
  */
 import { getOwn } from "../src/domain/Records.js"
 import type * as Ledger from "../src/ledger/Ledger.js"
+import type { IdempotencyRecords } from "../src/machine/Idempotency.js"
 import { MAX_CLEARING_ITEMS, type ClearingItem } from "../src/messages/Clearing.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import { acquirerFee, holdOf, journalFindings, merchantAccountId, postedBalance, spendable, trialBalance } from "./Books.js"
@@ -70,7 +71,7 @@ const submissionFindings = (gateway: GatewayState): ReadonlyArray<string> => {
 const opening = (ledger: Ledger.Ledger, id: string): number => ledger.journal.get(id)?.amount_minor ?? 0
 
 /** The instructions the clearing house sent to `bank` that the bank posted (its settlement records). */
-const postedBy = (view: SystemView, settlements: { readonly keys: () => ReadonlyArray<string> }) =>
+const postedBy = (view: SystemView, settlements: IdempotencyRecords) =>
   settlements.keys().map((key) => ({ key, instruction: view.clearing.instructions.get(key.slice(key.indexOf("/") + 1)) }))
 
 /** Each bank's own record of its settlement account opened with what the settlement bank opened its account with, and moved by exactly what it posted; the settlement bank's moved by exactly what was netted. */

@@ -49,6 +49,13 @@ const dead = (finding: string): never => {
   throw new InvariantViolation("canary", "the canary's checkout", [finding])
 }
 
+/** The merchant's staff ask for one operation, the world quiesces, and every safety invariant is checked after it. */
+const staffStep = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number, step: string): void => {
+  staffAsk(world, merchant, payment, operation, amount_minor)
+  quiescenceRounds(world)
+  checkSafety(world, `the canary's ${step}`)
+}
+
 /**
  * Checks out on a fresh page of `shopper`, pays and approves on `phone`, and returns the order
  * and its payment once the world has quiesced and the page shows it approved; fails the canary
@@ -102,9 +109,7 @@ export const canary = (world: World): boolean => {
   const merchantBefore = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
 
   const { order, payment: authorized } = approvedCheckout(world, shopper, phone, "capture and refund")
-  staffAsk(world, merchant, authorized, "capture", order.total.amount_minor)
-  quiescenceRounds(world)
-  checkSafety(world, "the canary's capture")
+  staffStep(world, merchant, authorized, "capture", order.total.amount_minor, "capture")
 
   const captured = paymentFor(world, merchant, order.orderId)
   if (captured?.state !== "Captured" || captured.captured_minor !== order.total.amount_minor) {
@@ -117,9 +122,7 @@ export const canary = (world: World): boolean => {
   const half_minor = Math.floor(order.total.amount_minor / 2)
   for (const [step, refund_minor] of [["half", half_minor], ["the rest", order.total.amount_minor - half_minor]] as const) {
     const before = paymentFor(world, merchant, order.orderId) ?? dead(`${merchant}/${order.orderId}: payment missing before the refund of ${step}`)
-    staffAsk(world, merchant, before, "refund", refund_minor)
-    quiescenceRounds(world)
-    checkSafety(world, `the canary's refund of ${step}`)
+    staffStep(world, merchant, before, "refund", refund_minor, `refund of ${step}`)
     const refunded = paymentFor(world, merchant, order.orderId)
     if (refunded?.refunded_minor !== before.refunded_minor + refund_minor) {
       return dead(`${merchant}/${order.orderId}: ${refunded?.refunded_minor ?? 0} refunded after the refund of ${step}, not ${before.refunded_minor + refund_minor}`)
@@ -134,12 +137,10 @@ export const canary = (world: World): boolean => {
   const issuer = () => world.net.state<IssuerState>(shopper.issuer)
   const spendableBefore = spendable(issuer().ledger, shopper.account)
   const second = approvedCheckout(world, shopper, phone, "void")
-  staffAsk(world, merchant, second.payment, "void", 0)
-  quiescenceRounds(world)
-  checkSafety(world, "the canary's void")
+  staffStep(world, merchant, second.payment, "void", 0, "void")
   const voided = paymentFor(world, merchant, second.order.orderId)
   if (voided?.voided !== true) return dead(`${merchant}/${second.order.orderId}: payment ${voided?.state ?? "missing"}, not voided`)
-  const hold = voided === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), voided).hold
+  const hold = chainOf(world.view(), world.net.state<MerchantState>(merchant), voided).hold
   if (hold?.status !== "voided") return dead(`${shopper.issuer}: the hold for ${merchant}/${second.order.orderId} is ${hold?.status ?? "missing"}, not voided`)
   if (spendable(issuer().ledger, shopper.account) !== spendableBefore) {
     return dead(`${shopper.issuer} ${shopper.account}: ${spendable(issuer().ledger, shopper.account)} spendable after the void, not ${spendableBefore}`)

@@ -19,10 +19,15 @@ export class InvariantViolation extends Error {
 /** How many times each invariant was checked, over a whole campaign. */
 export const checksMade = new Map<string, number>()
 
+/** Counts one check of `name` in {@link checksMade}. */
+export const countCheck = (name: string): void => {
+  checksMade.set(name, (checksMade.get(name) ?? 0) + 1)
+}
+
 const runChecks = (world: World, after: string, checkers: Readonly<Record<string, Invariants.Checker>>): void => {
   const view = world.view()
   for (const [name, checker] of Object.entries(checkers)) {
-    checksMade.set(name, (checksMade.get(name) ?? 0) + 1)
+    countCheck(name)
     const findings = checker(view, world.model)
     if (findings.length > 0) throw new InvariantViolation(name, after, findings)
   }

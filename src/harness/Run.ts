@@ -12,11 +12,11 @@ import { checkQuiescent, InvariantViolation } from "./Invariants.js"
 import { checkStorable } from "./Storable.js"
 import { canary } from "./Canary.js"
 import { quiescenceRounds } from "./Quiescence.js"
-
-export { QUIESCENCE_ROUNDS } from "./Quiescence.js"
 import type { Machine } from "../machine/Machine.js"
 import { scopeArbitrary } from "./Scope.js"
 import { runnerFor, World, type Swarm } from "./World.js"
+
+export { QUIESCENCE_ROUNDS } from "./Quiescence.js"
 
 /** Settings of a harness run. */
 export interface HarnessSettings {

@@ -7,7 +7,7 @@
  */
 import type { PartyId } from "../domain/Ids.js"
 import type { StateOf } from "../state/State.js"
-import { checksMade, InvariantViolation } from "./Invariants.js"
+import { countCheck, InvariantViolation } from "./Invariants.js"
 import type { World } from "./World.js"
 
 /** Fails the run with an {@link InvariantViolation} named `storable` unless every party's state encodes with its kind's codec. */
@@ -25,6 +25,6 @@ export const checkStorable = (world: World, after: string): void => {
       findings.push(`${id}'s state cannot be stored: ${error instanceof Error ? error.message.split("\n").slice(0, 4).join(" ") : String(error)}`)
     }
   }
-  checksMade.set("storable", (checksMade.get("storable") ?? 0) + 1)
+  countCheck("storable")
   if (findings.length > 0) throw new InvariantViolation("storable", after, findings)
 }

@@ -35,7 +35,7 @@ export const dueAt = (entry: OutboxEntry): number => entry.nextAttempt_ms
 /** An empty outbox. @since 0.1.0 */
 export const empty: Outbox = Table.empty(dueAt)
 
-/** An outbox of `entries` (a decoded state's), indexed by their retry times. @since 0.4.0 */
+/** An outbox of `entries`, indexed by their retry times. @since 0.4.0 */
 export const from = (entries: Iterable<readonly [string, OutboxEntry]>): Outbox => Table.from(entries, dueAt)
 
 /** Whether the outbox has room for another request. @since 0.1.0 */
@@ -80,4 +80,4 @@ export const resendDue = <S extends { readonly outbox: Outbox }>(state: S, now_m
 }
 
 /** The outbox after a restart: every entry due at once. @since 0.1.0 */
-export const afterRestart = (outbox: Outbox): Outbox => from(outbox.entries().map(([key, entry]) => [key, { ...entry, nextAttempt_ms: 0 }]))
+export const afterRestart = (outbox: Outbox): Outbox => outbox.map((entry) => ({ ...entry, nextAttempt_ms: 0 }))

@@ -64,7 +64,7 @@ export class Table<V> implements Iterable<readonly [string, V]> {
 
   /** An empty table; with `dueAt`, one that keeps a deadline index. @since 0.4.0 */
   static empty<V>(dueAt?: DueAt<V>): Table<V> {
-    return new Table(new BTree<string, V>(), dueAt === undefined ? null : { dueAt, tree: new BTree<DueKey, undefined>(undefined, compareDue) })
+    return Table.from([], dueAt)
   }
 
   /** A table of `entries` (a later entry under the same key wins); with `dueAt`, indexed by deadline. @since 0.4.0 */
@@ -95,28 +95,31 @@ export class Table<V> implements Iterable<readonly [string, V]> {
     return this.rows.has(key)
   }
 
+  /** Whether the table keeps a deadline index, so that {@link Table.dueBy} may be asked. @since 0.4.0 */
+  get indexed(): boolean {
+    return this.due !== null
+  }
+
   /** The table with `row` under `key` (added or replaced). O(log n); this table is unchanged. @since 0.4.0 */
   set(key: string, row: V): Table<V> {
-    const before = this.rows.get(key)
-    const rows = this.rows.with(key, row, true)
+    return this.changed(this.rows.with(key, row, true), key, this.rows.get(key), row)
+  }
+
+  /** The table without the row under `key` (this table itself if there is none). O(log n). @since 0.4.0 */
+  remove(key: string): Table<V> {
+    return this.rows.has(key) ? this.changed(this.rows.without(key), key, this.rows.get(key), undefined) : this
+  }
+
+  /** The table of `rows`, in which the row under `key` went from `before` to `after`, its deadline index moved to match. */
+  private changed(rows: Tree<string, V>, key: string, before: V | undefined, after: V | undefined): Table<V> {
     if (this.due === null) return new Table(rows, null)
     const was = before === undefined ? null : this.due.dueAt(before)
-    const now = this.due.dueAt(row)
+    const now = after === undefined ? null : this.due.dueAt(after)
     if (was === now) return new Table(rows, this.due)
     let tree = this.due.tree
     if (was !== null) tree = tree.without([was, key])
     if (now !== null) tree = tree.with([now, key], undefined, true)
     return new Table(rows, { dueAt: this.due.dueAt, tree })
-  }
-
-  /** The table without the row under `key` (this table itself if there is none). O(log n). @since 0.4.0 */
-  remove(key: string): Table<V> {
-    const before = this.rows.get(key)
-    if (before === undefined && !this.rows.has(key)) return this
-    const rows = this.rows.without(key)
-    if (this.due === null) return new Table(rows, null)
-    const was = before === undefined ? null : this.due.dueAt(before)
-    return new Table(rows, was === null ? this.due : { dueAt: this.due.dueAt, tree: this.due.tree.without([was, key]) })
   }
 
   /** Every key, in order. @since 0.4.0 */
@@ -164,7 +167,7 @@ export class Table<V> implements Iterable<readonly [string, V]> {
     return due
   }
 
-  /** The rows as a plain record (own properties only, in key order), for encoding. O(n). @since 0.4.0 */
+  /** The rows as a plain record (own properties only, in key order), for a caller that wants one. O(n). @since 0.4.0 */
   toRecord(): Record<string, V> {
     return Object.fromEntries(this.rows.toArray())
   }

@@ -42,14 +42,17 @@ export const clearingTransitions: ReadonlyArray<Transition> = [SUBMITTED, RECEIP
 /** The gateway's fee on a capture of `amount_minor` at `feeBps` basis points, rounded down. @since 0.2.0 */
 export const feeOn = (amount_minor: number, feeBps: number): number => Math.floor((amount_minor * feeBps) / 10_000)
 
+/** The id of the gateway's `n`-th clearing submission: they are numbered in order from 1. */
+const submissionId = (n: number): SubmissionId => SubmissionId.make(`sub-${n}`)
+
 /** On a tick: submits the waiting items if there are some, a clearing house, and no submission in flight. @since 0.2.0 */
 export const submitDue = (state: GatewayState, now_ms: Timestamp_ms): Effect.Effect<Step<GatewayState>, never, Ed25519> =>
   Effect.gen(function* () {
     const clearingHouse = state.config.clearingHouse
-    // Submissions are numbered in order and at most one is in flight: the last one, until its receipt.
-    const inFlight = state.submissions.get(`sub-${state.submissions.size}`)?.cycle === null
+    // At most one submission is in flight: the last one numbered, until its receipt.
+    const inFlight = state.submissions.get(submissionId(state.submissions.size))?.cycle === null
     if (clearingHouse === null || inFlight || state.unsubmitted.length === 0) return { state, outputs: [] }
-    const id = SubmissionId.make(`sub-${state.submissions.size + 1}`)
+    const id = submissionId(state.submissions.size + 1)
     const items = state.unsubmitted.slice(0, MAX_CLEARING_ITEMS)
     const packet = yield* sealPacket(state.identity, new ClearingSubmission({ id, from: state.identity.id, to: clearingHouse, items }))
     return {

@@ -13,7 +13,6 @@
  *
  * @since 0.3.0
  */
-import * as Ledger from "../ledger/Ledger.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { CycleNumber, InstructionId, PartyId } from "../domain/Ids.js"
@@ -21,7 +20,7 @@ import { Currency } from "../domain/Money.js"
 import { ClearingItem } from "../messages/Clearing.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { ClearingCycle, ClearingHouseState, InstructionRecord } from "../parties/ClearingHouse.js"
-import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow } from "./Rows.js"
+import { exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
 /** The clearing house's header: the number of the open cycle. @since 0.3.0 */
@@ -70,7 +69,7 @@ export const codec: PartyCodec<
   kind: "ClearingHouse",
   header: ClearingHouseHeader,
   tables: clearingHouseTables,
-  indexes: { outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  indexes: { outbox: Outbox.dueAt, ...ledgerIndexes },
   split: ({ identity, cycle, ledger: { posted, ...ledger }, ...tables }) => ({ party: identity.id, header: { cycle, ledgerPosted: posted }, tables: { ...tables, ...ledger } }),
   join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })
 }

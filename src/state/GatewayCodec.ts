@@ -22,7 +22,6 @@
  *
  * @since 0.3.0
  */
-import * as Ledger from "../ledger/Ledger.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { AuthorizationId, CycleNumber, OperationId } from "../domain/Ids.js"
@@ -32,7 +31,7 @@ import type { PartyIdentity } from "../machine/Party.js"
 import type { GatewayConfig, GatewayPayment, GatewayState } from "../parties/Gateway.js"
 import type { GatewaySubmission } from "../parties/GatewayClearing.js"
 import type { GatewayOperation } from "../parties/GatewayOperations.js"
-import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow, settlementTermsFields } from "./Rows.js"
+import { exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow, settlementTermsFields } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
 /** How the gateway clears and what it charges. @since 0.3.0 */
@@ -103,7 +102,7 @@ export const codec: PartyCodec<
   kind: "Gateway",
   header: GatewayHeader,
   tables: gatewayTables,
-  indexes: { outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  indexes: { outbox: Outbox.dueAt, ...ledgerIndexes },
   split: ({ identity, config, issued, operationsIssued, unsubmitted, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
     header: { config, issued, operationsIssued, unsubmitted, ledgerPosted: posted },

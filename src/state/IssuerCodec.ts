@@ -16,7 +16,6 @@
  *
  * @since 0.3.0
  */
-import * as Ledger from "../ledger/Ledger.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { ChallengeId, PartyId, Timestamp_ms } from "../domain/Ids.js"
@@ -26,7 +25,7 @@ import { AuthorizationRequest } from "../messages/GatewayIssuer.js"
 import { Challenge } from "../messages/IssuerPhone.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import { challengeDueAt, type CustomerAccount, type IssuerAuthorization, type IssuerChallenge, type IssuerState } from "../parties/Issuer.js"
-import { exactly, IdempotencyRecordRow, Int, ledgerTables, OutboxEntryRow } from "./Rows.js"
+import { exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
 /** The issuer's header: its clearing house, the scheme's merchant directory (`null`: none) and how many challenges it issued. @since 0.3.0 */
@@ -84,7 +83,7 @@ export const codec: PartyCodec<
   kind: "Issuer",
   header: IssuerHeader,
   tables: issuerTables,
-  indexes: { challenges: challengeDueAt, outbox: Outbox.dueAt, holds: Ledger.holdDueAt },
+  indexes: { challenges: challengeDueAt, outbox: Outbox.dueAt, ...ledgerIndexes },
   split: ({ identity, clearingHouse, acquirers, issued, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
     header: { clearingHouse, acquirers, issued, ledgerPosted: posted },

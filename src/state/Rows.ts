@@ -12,7 +12,7 @@
 import { Result, Schema } from "effect"
 import { KeyId, PartyId } from "../domain/Ids.js"
 import { Currency, Money } from "../domain/Money.js"
-import type { Account, Entry, Hold } from "../ledger/Ledger.js"
+import { holdDueAt, type Account, type Entry, type Hold } from "../ledger/Ledger.js"
 import { BrowserRequest, MerchantResponse } from "../messages/BrowserMerchant.js"
 import { SignedMessage } from "../messages/Signed.js"
 import type { IdempotencyRecord } from "../machine/Idempotency.js"
@@ -132,3 +132,6 @@ export const SettlementTermsRow = exactly<SettlementTerms>()(Schema.Struct(settl
 
 /** The three tables a ledger is kept in: its accounts, its holds and its journal, each by id. @since 0.3.0 */
 export const ledgerTables = { accounts: AccountRow, holds: HoldRow, journal: EntryRow }
+
+/** The ledger's tables that keep a deadline index: its holds, by a pending hold's expiry. @since 0.4.0 */
+export const ledgerIndexes = { holds: holdDueAt }

@@ -8,13 +8,8 @@
 import { Table } from "../../src/machine/Table.js"
 
 /** The keys a table's deadline index lists, earliest first, or `null` when it keeps no index. */
-const dueKeys = (table: Table<unknown>): ReadonlyArray<string> | null => {
-  try {
-    return table.dueBy(Number.POSITIVE_INFINITY).map(([key]) => key)
-  } catch {
-    return null
-  }
-}
+const dueKeys = (table: Table<unknown>): ReadonlyArray<string> | null =>
+  table.indexed ? table.dueBy(Number.POSITIVE_INFINITY).map(([key]) => key) : null
 
 /**
  * `value` with every table in it, however deep, replaced by `{ rows, due }`: its `[key, row]`
