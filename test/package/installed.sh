@@ -86,7 +86,7 @@ const first = Effect.runSync(StoredParty.StoredParty.open(options))
 first.step({ _tag: "Tick", now_ms: Topology.START_ms })
 first.close()
 const again = Effect.runSync(StoredParty.StoredParty.open(options))
-if (again.state.ledger.accounts["acct-alice"]?.creditsPosted !== 50000) throw new Error("sqlite entry: the state did not come back")
+if (again.state.ledger.accounts.get("acct-alice")?.creditsPosted !== 50000) throw new Error("sqlite entry: the state did not come back")
 again.close()
 console.log("ran the issuer from issuer.sqlite and loaded it back")
 JS
