@@ -19,7 +19,7 @@ import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../src/crypto/Ed25519.js"
 import type { Node } from "../src/drivers/InMemoryNetwork.js"
 import { StoredNetwork } from "../src/drivers/StoredNetwork.js"
-import { BackOffice, Browser, InMemoryNetwork, Shopper, State, Table, Topology, type Ids } from "../src/index.js"
+import { BackOffice, Browser, InMemoryNetwork, Merchant, Retention, Shopper, State, Table, Topology, type Ids } from "../src/index.js"
 
 /** Tables whose rows are not per payment, and so are not copied. */
 const NOT_PER_PAYMENT: ReadonlySet<string> = new Set(["outbox", "accounts", "customers"])
@@ -46,8 +46,11 @@ const summarize = (times: ReadonlyArray<number>): { readonly median: number; rea
   return { median, mean: times.reduce((sum, t) => sum + t, 0) / Math.max(1, times.length) }
 }
 
-/** The parties after one real checkout, approved and fully captured. */
-const finishedCheckout = (layer: Layer.Layer<Ed25519>, keys: Topology.Keys): ReadonlyArray<Node> => {
+/**
+ * The parties after one real checkout, approved and fully captured; `aged`, also after the clock
+ * moved past the retention window of every request, so that every party pruned what it may.
+ */
+const finishedCheckout = (layer: Layer.Layer<Ed25519>, keys: Topology.Keys, aged = false): ReadonlyArray<Node> => {
   const nodes = Topology.standardNodes(keys, { aliceBalance_minor: RICH_minor })
   const net = new InMemoryNetwork.InMemoryNetwork(layer, nodes, Topology.START_ms)
   Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
@@ -57,6 +60,7 @@ const finishedCheckout = (layer: Layer.Layer<Ed25519>, keys: Topology.Keys): Rea
   const total = net.state<Browser.BrowserState>(Topology.ids.browser).order?.total.amount_minor ?? 0
   BackOffice.capture(net, payment, total)
   Shopper.wait(net, 20_000)
+  if (aged) net.advanceTo(Retention.retainedUntil(net.now_ms + Merchant.AUTHORIZATION_TTL_ms) as Ids.Timestamp_ms)
   return nodes.map((n) => ({ ...n, state: net.state(n.id) }))
 }
 
@@ -135,11 +139,14 @@ export const benchHistory = (
   })
 }
 
-/** Heap bytes per finished payment held, over `held` real copies (each decoded from its own encoding); needs `--expose-gc`, else `null`. */
-export const heapPerPayment = (layer: Layer.Layer<Ed25519>, held: number): number | null => {
+/**
+ * Heap bytes per finished payment held, over `held` real copies (each decoded from its own
+ * encoding); `aged`, once every party pruned what retention lets it. Needs `--expose-gc`, else `null`.
+ */
+export const heapPerPayment = (layer: Layer.Layer<Ed25519>, held: number, aged = false): number | null => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) return null
-  const template = finishedCheckout(layer, Topology.makeKeys(layer, "bench-memory"))
+  const template = finishedCheckout(layer, Topology.makeKeys(layer, "bench-memory"), aged)
   gc()
   const before = process.memoryUsage().heapUsed
   const copies = template.map((n) => {

@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts` and the declared-transitions check of `src/harness/World.ts`. */
+/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts`, the retention check of `src/harness/Retention.ts` and the declared-transitions check of `src/harness/World.ts`. */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",
@@ -31,6 +31,7 @@ export const HARNESS_CHECKS = [
   "liveness",
   "canary",
   "storable",
+  "retention",
   "declaredTransitions"
 ] as const
 
@@ -69,6 +70,8 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
+  "stale-copy-taken-as-new": { breaks: "a replay after pruning is refused, never taken for a new request", caughtBy: ["retention"] },
+  "records-pruned-at-expiry": { breaks: "an idempotency record outlives its request by the retention window", caughtBy: ["agreement", "noUnapprovedDebit"] },
   "operation-state-unstorable": { breaks: "every state a party reaches is one its store can hold", caughtBy: ["storable"] },
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },

@@ -164,7 +164,7 @@ export const BUGS: ReadonlyArray<Bug> = [
       {
         file: "parties/Gateway.ts",
         find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })",
-        replace: "({ ...state, records: Idempotency.empty, outbox: Outbox.afterRestart(state.outbox) })"
+        replace: "({ ...state, records: Idempotency.emptyRetained, outbox: Outbox.afterRestart(state.outbox) })"
       }
     ]
   },
@@ -335,6 +335,30 @@ export const BUGS: ReadonlyArray<Bug> = [
         file: "parties/IssuerOperations.ts",
         find: `(auth.state !== "Held" && auth.state !== "Captured" && auth.state !== "HoldExpired" && auth.state !== "Voided")`,
         replace: `(auth.state !== "Held" && auth.state !== "HoldExpired" && auth.state !== "Voided")`
+      }
+    ]
+  },
+  {
+    name: "stale-copy-taken-as-new",
+    description:
+      "The gateway looks a merchant's payment request up without first refusing it as stale, so once its record is pruned (30 days after its expiry) a replayed copy is taken for a new request: declined as expired, recorded again, and the approved payment overwritten.",
+    edits: [
+      {
+        file: "parties/Gateway.ts",
+        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)",
+        replace: "const seen = yield* Idempotency.admit(state.records, key, { id: body.id, expiresAt_ms: now_ms }, encoded, now_ms)"
+      }
+    ]
+  },
+  {
+    name: "records-pruned-at-expiry",
+    description:
+      "The issuer keeps an authorization's idempotency record only until the request expires, not for the retention window after it, so a gateway's retry that arrives late finds no record: it is declined as expired and the authorization overwritten while its hold stands.",
+    edits: [
+      {
+        file: "parties/Issuer.ts",
+        find: "records: Idempotency.record(state.records, key, encoded, null, retainedUntil(body.expiresAt_ms)),",
+        replace: "records: Idempotency.record(state.records, key, encoded, null, body.expiresAt_ms),"
       }
     ]
   },

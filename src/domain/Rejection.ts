@@ -51,6 +51,19 @@ export class Expired extends Schema.TaggedError<Expired>()("Expired", {
   now_ms: Schema.Number
 }) {}
 
+/**
+ * A request that expired more than the retention window ago (`RETENTION_ms`, 30 days): its
+ * idempotency record may already be pruned, so it is refused before any lookup.
+ *
+ * @category rejections
+ * @since 0.4.0
+ */
+export class Stale extends Schema.TaggedError<Stale>()("Stale", {
+  id: Text,
+  expiresAt_ms: Schema.Number,
+  now_ms: Schema.Number
+}) {}
+
 /** A request id was reused with a different body. @category rejections @since 0.1.0 */
 export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>()("IdempotencyConflict", {
   requestId: Text
@@ -99,6 +112,7 @@ export const Rejection = Schema.Union([
   BadSignature,
   WrongRecipient,
   Expired,
+  Stale,
   IdempotencyConflict,
   UnknownReference,
   OutOfOrder,
@@ -126,6 +140,8 @@ export const explain = (r: Rejection): string => {
       return `addressed to ${r.got}, this party is ${r.expected}`
     case "Expired":
       return `${r.id} expired at ${r.expiresAt_ms}, now is ${r.now_ms}`
+    case "Stale":
+      return `${r.id} expired at ${r.expiresAt_ms}, beyond the retention window; now is ${r.now_ms}`
     case "IdempotencyConflict":
       return `request id ${r.requestId} was already used with a different body`
     case "UnknownReference":

@@ -9,6 +9,7 @@ import { OrderLine, ShippingAddress } from "../messages/BrowserMerchant.js"
 import { Payer } from "../messages/Common.js"
 import type { Decision } from "../messages/IssuerPhone.js"
 import type { BrowserState } from "../parties/Browser.js"
+import { CHALLENGE_TTL_ms } from "../parties/Issuer.js"
 import type { PhoneState } from "../parties/Phone.js"
 import type { InMemoryNetwork } from "./InMemoryNetwork.js"
 import { ids, skus } from "./Topology.js"
@@ -62,9 +63,15 @@ export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: P
   return net.state<BrowserState>(ids.browser)
 }
 
-/** The id of a challenge waiting on `phone` (the one that expires first), if any: read off the deadline index. @since 0.1.0 */
+/**
+ * The id of a challenge waiting on `phone` (the one that expires first), if any: read off the
+ * deadline index, where a pending challenge is due at its expiry, at most `CHALLENGE_TTL_ms`
+ * ahead, and a finished one only at the end of its retention, 30 days after its expiry.
+ *
+ * @since 0.1.0
+ */
 export const pendingChallenge = (net: InMemoryNetwork, phone: PartyId): ChallengeId | undefined =>
-  net.state<PhoneState>(phone).challenges.dueBy(Number.POSITIVE_INFINITY)[0]?.[1].challenge.id
+  net.state<PhoneState>(phone).challenges.dueBy(net.now_ms + CHALLENGE_TTL_ms).find(([, c]) => c.state === "Pending")?.[1].challenge.id
 
 /** The shopper answers the waiting challenge on `phone`, and the answer travels to quiescence. @since 0.1.0 */
 export const answerOnPhone = (net: InMemoryNetwork, phone: PartyId, decision: Decision): void => {

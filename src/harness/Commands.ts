@@ -15,6 +15,7 @@ import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type Harness
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
+import { expiryOf, retentionHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
 export type { HarnessCommand, HarnessModel, Target } from "./Command.js"
@@ -528,8 +529,8 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ rea
   }
   if (kind === "request") {
     for (const packet of world.net.inFlight) {
-      const expires = (packet.payload as { readonly body?: { readonly expiresAt_ms?: unknown } }).body?.expiresAt_ms
-      if (typeof expires === "number") found.push({ at_ms: expires, owner: packet.to })
+      const expires = expiryOf(packet)
+      if (expires !== undefined) found.push({ at_ms: expires, owner: packet.to })
     }
   }
   return found.sort((a, b) => a.at_ms - b.at_ms)
@@ -539,7 +540,8 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ rea
  * Every deadline, exactly: moves the clock to a pending deadline (a challenge's or a hold's expiry
  * at an issuer, or the expiry of a request in flight) plus `offset_ms` (-1, 0 or +1), delivers the
  * packets in flight to the party the deadline binds at that instant, before anyone's clock ticks,
- * then lets every party tick. A deadline already past is left alone.
+ * then lets every party tick. A deadline already past, or beyond the
+ * retention horizon (`Retention.ts`), is left alone.
  */
 export class Deadline extends Base {
   constructor(
@@ -554,7 +556,8 @@ export class Deadline extends Base {
   }
   act(world: World): void {
     const deadline = pick(pendingDeadlines(world, this.kind), this.index)
-    if (deadline === undefined || deadline.at_ms + this.offset_ms < world.net.now_ms) return
+    // A deadline past the retention horizon (a forgery's, say) is one the clock never reaches while requests wait.
+    if (deadline === undefined || deadline.at_ms + this.offset_ms < world.net.now_ms || deadline.at_ms + this.offset_ms > retentionHorizon(world)) return
     world.count(`deadline:${this.kind}:${this.offset_ms}`)
     world.net.now_ms = (deadline.at_ms + this.offset_ms) as Timestamp_ms
     const held = world.net.inFlight.filter((p) => p.to === deadline.owner)

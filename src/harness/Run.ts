@@ -10,6 +10,7 @@ import { scripts, type HarnessCommand } from "./Commands.js"
 import type { Core } from "./Core.js"
 import { checkQuiescent, InvariantViolation } from "./Invariants.js"
 import { checkStorable } from "./Storable.js"
+import { checkRetention } from "./Retention.js"
 import { canary } from "./Canary.js"
 import { quiescenceRounds } from "./Quiescence.js"
 import type { Machine } from "../machine/Machine.js"
@@ -55,8 +56,9 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
  * Faults stop: deliver everything in flight and let time pass so retries, expiries and clearing
  * cycles happen; then let every hold reach its expiry, and do it all again; then check liveness.
  * Then the canary (`Canary.ts`): one honest checkout on the calm network must succeed and settle, and
- * every invariant must still hold after it. Last, every party's state must encode as its store
- * would hold it (`Storable.ts`).
+ * every invariant must still hold after it. Then every party's state must encode as its store
+ * would hold it (`Storable.ts`). Last, the world ages past every request's retention window, and
+ * replays of old requests must change nothing (`Retention.ts`).
  */
 export const settle = (world: World): void => {
   quiescenceRounds(world)
@@ -65,6 +67,7 @@ export const settle = (world: World): void => {
   checkQuiescent(world, "the world quiesced")
   if (canary(world)) checkQuiescent(world, "the canary's checkout settled")
   checkStorable(world, "the run settled")
+  checkRetention(world, "the run settled")
 }
 
 /** A script's run: the world it left, the commands that ran, and what broke (`null` if nothing did). */

@@ -15,6 +15,7 @@ import { systemView } from "../../model/View.js"
 import type { Core } from "./Core.js"
 import { buildWorld, scopeFeatures, type Directory, type Scope } from "./Scope.js"
 import { InvariantViolation } from "./Invariants.js"
+import { retentionHorizon } from "./Retention.js"
 
 /** Per-run conditions (swarm testing): each run draws its own world and fault rates. */
 export interface Swarm {
@@ -166,9 +167,15 @@ export class World {
     this.receive(command, to, packet)
   }
 
-  /** Lets `delta_ms` pass: every party ticks. */
+  /**
+   * Lets `delta_ms` pass, every party ticks; never past the retention horizon (`Retention.ts`) of a request
+   * still waiting for its answer (the protocol's assumption that every request is answered within
+   * its retention window).
+   */
   advance(command: string, delta_ms: number): void {
-    const now_ms = (this.net.now_ms + delta_ms) as Timestamp_ms
+    const horizon_ms = retentionHorizon(this)
+    if (this.net.now_ms + delta_ms > horizon_ms) this.count("clock:held at the retention horizon")
+    const now_ms = Math.max(this.net.now_ms, Math.min(this.net.now_ms + delta_ms, horizon_ms)) as Timestamp_ms
     this.net.now_ms = now_ms
     const outputs: Array<string> = []
     for (const party of this.parties) {

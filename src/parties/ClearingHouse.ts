@@ -339,7 +339,7 @@ const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effe
       state: {
         ...state,
         cycles: state.cycles.set(cycleKey(n), { ...cycle, items, submissions: [...cycle.submissions, key] }),
-        submissions: Idempotency.record(state.submissions, key, encoded, receipt),
+        submissions: Idempotency.record(state.submissions, key, encoded, receipt, null),
         cleared: body.items.reduce((cleared, item) => cleared.set(clearedKey(item), n), state.cleared)
       },
       outputs: [

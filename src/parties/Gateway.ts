@@ -14,7 +14,7 @@ import { Effect, Schema } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { AuthorizationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import { Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
 import * as Ledger from "../ledger/Ledger.js"
 import { IssuerSignature, SettlementInstruction, SubmissionReceipt, type ClearingItem } from "../messages/Clearing.js"
@@ -22,6 +22,7 @@ import { AuthorizationRequest, AuthorizationResponse, OperationResponse } from "
 import { AuthorizationResult, AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import { retainedUntil } from "../machine/Retention.js"
 import { guard, send, transitioned, type Machine, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Table } from "../machine/Table.js"
@@ -96,10 +97,10 @@ export const initial = (identity: PartyIdentity, config: GatewayConfig = NO_CLEA
   ledger: config.settlement.reduce((ledger, m) => acquirerBooks(ledger, m.currency, m.amount_minor), Ledger.empty),
   payments: Table.empty(),
   byAuthorization: Table.empty(),
-  records: Table.empty(),
+  records: Idempotency.emptyRetained,
   operations: Table.empty(),
   byOperation: Table.empty(),
-  operationRecords: Table.empty(),
+  operationRecords: Idempotency.emptyRetained,
   unsubmitted: [],
   submissions: Table.empty(),
   settlements: Table.empty(),
@@ -139,8 +140,7 @@ const onAuthorizePayment = (
   Effect.gen(function* () {
     const key = paymentKey(body.from, body.id)
     const encoded = encodeSigned(body)
-    const seen = Idempotency.classify(state.records, key, encoded)
-    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
     const me = state.identity.id
@@ -154,7 +154,7 @@ const onAuthorizePayment = (
           ...state,
           issued: state.issued + 1,
           payments: state.payments.set(key, { request: body, authorizationId, state: "Declined", ...UNDECIDED }),
-          records: Idempotency.record(state.records, key, encoded, result)
+          records: Idempotency.record(state.records, key, encoded, result, retainedUntil(body.expiresAt_ms))
         },
         outputs: [
           transitioned({
@@ -189,7 +189,7 @@ const onAuthorizePayment = (
         issued: state.issued + 1,
         payments: state.payments.set(key, { request: body, authorizationId, state: "Forwarding", ...UNDECIDED }),
         byAuthorization: state.byAuthorization.set(authorizationId, key),
-        records: Idempotency.record(state.records, key, encoded, null),
+        records: Idempotency.record(state.records, key, encoded, null, retainedUntil(body.expiresAt_ms)),
         outbox: Outbox.add(state.outbox, authorizationId, forward, now_ms)
       },
       outputs: [transitioned({ party: me, entity: "payment", id: key, from: "None", on: "AuthorizePayment", to: "Forwarding" }), send(forward)]
@@ -255,10 +255,17 @@ const onAuthorizationResponse = (
     }
   })
 
+/** The gateway without the idempotency records whose retention ended (`Retention.ts`). */
+const pruned = (state: GatewayState, now_ms: Timestamp_ms): GatewayState => {
+  const records = Idempotency.prune(state.records, now_ms)
+  const operationRecords = Idempotency.prune(state.operationRecords, now_ms)
+  return records === state.records && operationRecords === state.operationRecords ? state : { ...state, records, operationRecords }
+}
+
 /** The gateway's pure step. @since 0.1.0 */
 export const step = (state: GatewayState, input: GatewayInput): Effect.Effect<Step<GatewayState>, never, Ed25519> => {
   if (input._tag === "Tick") {
-    const resent = Outbox.resendDue(state, input.now_ms)
+    const resent = Outbox.resendDue(pruned(state, input.now_ms), input.now_ms)
     return Effect.map(submitDue(resent.state, input.now_ms), (submitted) => ({ state: submitted.state, outputs: [...resent.outputs, ...submitted.outputs] }))
   }
   return guard(

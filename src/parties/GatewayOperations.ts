@@ -19,7 +19,7 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import { OperationId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import { Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { fees, merchantAccount, merchantPending, openBankBooks, schemeReceivable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
 import { ClearingItem, type IssuerSignature } from "../messages/Clearing.js"
@@ -27,6 +27,7 @@ import type { OperationStatus } from "../messages/Common.js"
 import { CaptureRequest, RefundRequest, VoidRequest, type OperationResponse } from "../messages/GatewayIssuer.js"
 import { OperationResult, operationKindOf, type PaymentOperation } from "../messages/MerchantGateway.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import { retainedUntil } from "../machine/Retention.js"
 import { send, transitioned, type Output, type Step, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
 import { encodeSigned, sealPacket } from "../machine/Party.js"
@@ -132,8 +133,7 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = Idempotency.classify(state.operationRecords, key, encoded)
-    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms)
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const me = state.identity.id
     const paymentKey = `${body.from}/${body.paymentId}`
@@ -145,7 +145,7 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
         state: {
           ...state,
           operations: state.operations.set(key, { request: body, forwardedAs: null, state: "Refused", decidedBy: null }),
-          operationRecords: Idempotency.record(state.operationRecords, key, encoded, result)
+          operationRecords: Idempotency.record(state.operationRecords, key, encoded, result, retainedUntil(body.expiresAt_ms))
         },
         outputs: [transitioned({ party: me, entity: "operation", id: key, from: "None", on: `${body._tag} (refused)`, to: "Refused" }), send(result)]
       }
@@ -160,7 +160,7 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
         payments: state.payments.set(paymentKey, { ...payment, refundsInFlight_minor: payment.refundsInFlight_minor + inFlight }),
         operations: state.operations.set(key, { request: body, forwardedAs: id, state: "Forwarding", decidedBy: null }),
         byOperation: state.byOperation.set(id, key),
-        operationRecords: Idempotency.record(state.operationRecords, key, encoded, null),
+        operationRecords: Idempotency.record(state.operationRecords, key, encoded, null, retainedUntil(body.expiresAt_ms)),
         outbox: Outbox.add(state.outbox, id, forward, now_ms)
       },
       outputs: [transitioned({ party: me, entity: "operation", id: key, from: "None", on: body._tag, to: "Forwarding" }), send(forward)]

@@ -20,7 +20,7 @@ import { requireUnexpired } from "../crypto/Envelope.js"
 import { ChallengeId, type AccountId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import type { Currency } from "../domain/Money.js"
 import * as Money from "../domain/Money.js"
-import { DeviceNotEnrolled, IdempotencyConflict, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import { DeviceNotEnrolled, Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import * as Accounts from "../ledger/Accounts.js"
 import { reserves, schemePayable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
@@ -30,6 +30,7 @@ import { AuthorizationRequest, AuthorizationResponse, CaptureRequest, RefundRequ
 import { Challenge, ChallengeApproval, ChallengeDecline, ChallengeReceipt, decisionOf, type ChallengeAnswer } from "../messages/IssuerPhone.js"
 import { codecOf } from "../messages/Signed.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import { requireRetained, retainedUntil } from "../machine/Retention.js"
 import { instructionTransition, NO_SETTLEMENT, type SettlementTerms, type SettlingBank } from "../settlement/Instruction.js"
 import { holdOf, onInstruction, onOperation, operationTransitions } from "./IssuerOperations.js"
 import { ensure, guard, send, transitioned, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
@@ -149,7 +150,7 @@ export const initial = (
     ledger,
     authorizations: Table.empty(),
     challenges: Table.empty(challengeDueAt),
-    records: Table.empty(),
+    records: Idempotency.emptyRetained,
     settlements: Table.empty(),
     settledItems: Table.empty(),
     outbox: Outbox.empty,
@@ -218,8 +219,7 @@ const onAuthorizationRequest = (
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = Idempotency.classify(state.records, key, encoded)
-    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     // A gateway speaks only for the merchants it acquires: claiming another acquirer's merchant as payee is refused outright.
     if (state.acquirers !== null && getOwn(state.acquirers, body.payee.merchant) !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
@@ -231,7 +231,7 @@ const onAuthorizationRequest = (
         state: {
           ...state,
           authorizations: state.authorizations.set(key, { request: body, state: "Declined", status: refused, challengeId: null, refunded_minor: 0 }),
-          records: Idempotency.record(state.records, key, encoded, response)
+          records: Idempotency.record(state.records, key, encoded, response, retainedUntil(body.expiresAt_ms))
         },
         outputs: [
           transitioned({ party: me, entity: "authorization", id: key, from: "None", on: "AuthorizationRequest (refused)", to: "Declined" }),
@@ -259,7 +259,7 @@ const onAuthorizationRequest = (
         issued: state.issued + 1,
         authorizations: state.authorizations.set(key, { request: body, state: "Challenging", status: null, challengeId, refunded_minor: 0 }),
         challenges: state.challenges.set(challengeId, { challenge, authorization: key, state: "Pending", answeredAt_ms: null, answer: null }),
-        records: Idempotency.record(state.records, key, encoded, null),
+        records: Idempotency.record(state.records, key, encoded, null, retainedUntil(body.expiresAt_ms)),
         outbox: Outbox.add(state.outbox, challengeId, push, now_ms)
       },
       outputs: [
@@ -293,6 +293,7 @@ const onChallengeAnswer = (
   now_ms: Timestamp_ms
 ): Effect.Effect<Step<IssuerState>, Rejection, Ed25519> =>
   Effect.gen(function* () {
+    yield* requireRetained(body, now_ms)
     const entry = state.challenges.get(body.id)
     if (entry === undefined) return yield* new UnknownReference({ kind: "challenge", id: body.id })
     const { challenge } = entry
@@ -366,7 +367,7 @@ const settle = (
     const response = yield* sealPacket(state.identity, responseTo(state, auth.request, s.status, s.holdExpiresAt_ms))
     const receipt = yield* sealPacket(state.identity, new ChallengeReceipt({ id: challenge.id, from: me, to: challenge.to, status: s.status }))
     const authState: AuthorizationState = s.status === "approved" ? "Held" : "Declined"
-    const answer = s.answerFingerprint === null ? null : { fingerprint: s.answerFingerprint, answer: receipt }
+    const answer = s.answerFingerprint === null ? null : { fingerprint: s.answerFingerprint, answer: receipt, retainUntil_ms: null }
     return {
       state: {
         ...state,
@@ -429,7 +430,7 @@ const onTick = (state: IssuerState, now_ms: Timestamp_ms): Effect.Effect<Step<Is
   Effect.map(expireChallenges(state, now_ms), (expired) => {
     const holds = expireHolds(expired.state, now_ms)
     const { outbox, packets } = Outbox.due(holds.state.outbox, now_ms)
-    return { state: { ...holds.state, outbox }, outputs: [...expired.outputs, ...holds.outputs, ...packets.map(send)] }
+    return { state: { ...holds.state, records: Idempotency.prune(holds.state.records, now_ms), outbox }, outputs: [...expired.outputs, ...holds.outputs, ...packets.map(send)] }
   })
 
 /** The issuer's pure step. @since 0.1.0 */

@@ -14,13 +14,14 @@ import { Effect, Result } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Timestamp_ms } from "../domain/Ids.js"
 import * as Money from "../domain/Money.js"
-import { IdempotencyConflict, UnknownReference, type Rejection } from "../domain/Rejection.js"
+import { UnknownReference, type Rejection } from "../domain/Rejection.js"
 import { nostro, schemePayable } from "../ledger/Accounts.js"
 import * as Ledger from "../ledger/Ledger.js"
 import type { ClearingItem, SettlementInstruction } from "../messages/Clearing.js"
 import type { OperationKind, OperationStatus } from "../messages/Common.js"
 import { OperationResponse, type CaptureRequest, type RefundRequest, type VoidRequest } from "../messages/GatewayIssuer.js"
 import * as Idempotency from "../machine/Idempotency.js"
+import { retainedUntil } from "../machine/Retention.js"
 import { send, transitioned, type Output, type Step, type Transition } from "../machine/Machine.js"
 import { encodeSigned, sealPacket } from "../machine/Party.js"
 import { receiveInstruction } from "../settlement/Instruction.js"
@@ -102,8 +103,7 @@ export const onOperation = (state: IssuerState, body: OperationRequest, now_ms: 
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = Idempotency.classify(state.records, key, encoded)
-    if (seen._tag === "Conflict") return yield* new IdempotencyConflict({ requestId: body.id })
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const authKey = `${body.from}/${body.authorizationId}`
     const auth = state.authorizations.get(authKey)
@@ -127,7 +127,7 @@ export const onOperation = (state: IssuerState, body: OperationRequest, now_ms: 
         status: typeof outcome === "string" ? outcome : "accepted"
       })
     )
-    const records = Idempotency.record(state.records, key, encoded, response)
+    const records = Idempotency.record(state.records, key, encoded, response, retainedUntil(body.expiresAt_ms))
     if (typeof outcome === "string" || auth === undefined) return { state: { ...state, records }, outputs: [send(response)] }
     const { to, on } = after(auth, body, Ledger.hold(outcome.ledger, holdOf(authKey)))
     const outputs: Array<Output> = [transitioned({ party: state.identity.id, entity: "authorization", id: authKey, from: auth.state, on, to }), send(response)]

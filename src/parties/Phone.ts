@@ -20,6 +20,7 @@ import { codecOf } from "../messages/Signed.js"
 import { fingerprint } from "../machine/Idempotency.js"
 import { guard, send, transitioned, unchanged, type Machine, type Output, type Receive, type Step, type Tick, type Transition } from "../machine/Machine.js"
 import * as Outbox from "../machine/Outbox.js"
+import { requireRetained, retainedUntil } from "../machine/Retention.js"
 import { Table } from "../machine/Table.js"
 import { encodeSigned, openPacket, sealPacket, type PartyIdentity } from "../machine/Party.js"
 
@@ -38,13 +39,29 @@ export interface PhoneChallenge {
 /** The phone's state. All of it is durable (the app stores it). @category models @since 0.1.0 */
 export interface PhoneState {
   readonly identity: PartyIdentity
-  /** Indexed by the expiry of each pending challenge: `challengeDueAt`. */
+  /** Indexed by {@link challengeDueAt}: a pending challenge's expiry, a finished one's end of retention. */
   readonly challenges: Table<PhoneChallenge>
   readonly outbox: Outbox.Outbox
 }
 
-/** When a challenge is next due on the phone: its expiry while it is pending. @since 0.4.0 */
-export const challengeDueAt = (c: PhoneChallenge): number | null => (c.state === "Pending" ? c.challenge.expiresAt_ms : null)
+/**
+ * When a challenge is next due on the phone: its expiry while it is pending; once it is closed or
+ * expired, the end of its retention (`Retention.ts`), when the app forgets it; never while its
+ * answer waits for the issuer's receipt.
+ *
+ * @since 0.4.0
+ */
+export const challengeDueAt = (c: PhoneChallenge): number | null => {
+  switch (c.state) {
+    case "Pending":
+      return c.challenge.expiresAt_ms
+    case "Answered":
+      return null
+    case "Closed":
+    case "Expired":
+      return retainedUntil(c.challenge.expiresAt_ms)
+  }
+}
 
 /** The shopper approves or declines challenge `challengeId` on the phone. @category inputs @since 0.1.0 */
 export interface Answer {
@@ -75,6 +92,7 @@ export const Accepts = codecOf(Schema.Union([Challenge, ChallengeReceipt]))
 
 const onChallenge = (state: PhoneState, body: Challenge, now_ms: Timestamp_ms): Effect.Effect<Step<PhoneState>, Rejection> =>
   Effect.gen(function* () {
+    yield* requireRetained(body, now_ms)
     const known = state.challenges.get(body.id)
     if (known !== undefined) {
       if (fingerprint(encodeSigned(known.challenge)) !== fingerprint(encodeSigned(body))) {
@@ -148,6 +166,10 @@ const onTick = (state: PhoneState, now_ms: Timestamp_ms): Step<PhoneState> => {
   let challenges = state.challenges
   const outputs: Array<Output> = []
   for (const [id, c] of state.challenges.dueBy(now_ms)) {
+    if (c.state !== "Pending") {
+      challenges = challenges.remove(id)
+      continue
+    }
     challenges = challenges.set(id, { ...c, state: "Expired", outcome: "challenge_expired" })
     outputs.push(transitioned({ party: state.identity.id, entity: "challenge", id: c.challenge.id, from: "Pending", on: "Tick (expired)", to: "Expired" }))
   }

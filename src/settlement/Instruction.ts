@@ -114,7 +114,7 @@ export const receiveInstruction = <S extends SettlingBank>(
     return {
       state: {
         ...posted.success,
-        settlements: Idempotency.record(state.settlements, key, encodeSigned(body), confirmation),
+        settlements: Idempotency.record(state.settlements, key, encodeSigned(body), confirmation, null),
         settledItems
       },
       outputs: [transitioned({ party: me, id: key, ...instructionTransition }), send(confirmation)]

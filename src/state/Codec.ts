@@ -23,7 +23,7 @@ import { DOCUMENT, HEADER, StateDecodeError } from "./Errors.js"
 import { STRICT } from "./Rows.js"
 
 /** The version of the stored format; a document of any other version is refused. @since 0.3.0 */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 
 /** A party's state split for storage: its party id, its header and its tables. @category models @since 0.3.0 */
 export interface Parts<H, T extends Record<string, unknown>> {

@@ -22,6 +22,7 @@
  *
  * @since 0.3.0
  */
+import * as Idempotency from "../machine/Idempotency.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { AuthorizationId, CycleNumber, OperationId } from "../domain/Ids.js"
@@ -102,7 +103,7 @@ export const codec: PartyCodec<
   kind: "Gateway",
   header: GatewayHeader,
   tables: gatewayTables,
-  indexes: { outbox: Outbox.dueAt, ...ledgerIndexes },
+  indexes: { outbox: Outbox.dueAt, records: Idempotency.retainUntil, operationRecords: Idempotency.retainUntil, ...ledgerIndexes },
   split: ({ identity, config, issued, operationsIssued, unsubmitted, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
     header: { config, issued, operationsIssued, unsubmitted, ledgerPosted: posted },

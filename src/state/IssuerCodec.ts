@@ -16,6 +16,7 @@
  *
  * @since 0.3.0
  */
+import * as Idempotency from "../machine/Idempotency.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { ChallengeId, PartyId, Timestamp_ms } from "../domain/Ids.js"
@@ -83,7 +84,7 @@ export const codec: PartyCodec<
   kind: "Issuer",
   header: IssuerHeader,
   tables: issuerTables,
-  indexes: { challenges: challengeDueAt, outbox: Outbox.dueAt, ...ledgerIndexes },
+  indexes: { challenges: challengeDueAt, records: Idempotency.retainUntil, outbox: Outbox.dueAt, ...ledgerIndexes },
   split: ({ identity, clearingHouse, acquirers, issued, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
     header: { clearingHouse, acquirers, issued, ledgerPosted: posted },

@@ -82,7 +82,8 @@ export const OutboxEntryRow = exactly<OutboxEntry>()(
 export const IdempotencyRecordRow = exactly<IdempotencyRecord>()(
   Schema.Struct({
     fingerprint: Schema.String,
-    answer: Schema.NullOr(PacketRow)
+    answer: Schema.NullOr(PacketRow),
+    retainUntil_ms: Schema.NullOr(Int)
   })
 )
 

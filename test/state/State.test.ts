@@ -205,8 +205,8 @@ describe("state codec on the standard topology", () => {
         detail: "the state of merchant-1, loaded with the identity of gateway-1"
       })
       const version = documentOf("Gateway", gateway)
-      version.version = 2
-      expect(refusal("Gateway", version, gateway.identity).detail).toBe("format version 2, expected 1")
+      version.version = 1
+      expect(refusal("Gateway", version, gateway.identity).detail).toBe(`format version 1, expected ${State.FORMAT_VERSION}`)
     })
 
     it("decodeState - should keep a row keyed __proto__ as a row, never as the table's prototype", () => {

@@ -27,7 +27,7 @@ if (node === undefined || path === undefined || !isPartyKind(node.machine.kind) 
   process.exit(2)
 }
 const kind = node.machine.kind
-const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: Idempotency.empty }) } : node.machine
+const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: Idempotency.emptyRetained }) } : node.machine
 let dieAt: Phase | null = null
 const stored = Effect.runSync(
   StoredParty.open({

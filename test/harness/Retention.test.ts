@@ -1,0 +1,82 @@
+/**
+ * The retention check at the end of every run (`src/harness/Retention.ts`): it passes on the
+ * reference core, fails as the only check that does when a copy of a pruned request is taken for
+ * a new one (`stale-copy-taken-as-new`), fails when a tick leaves a row due, and the harness's
+ * clock never passes the retention horizon of a request an honest party waits on.
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { InvariantViolation } from "../../src/harness/Invariants.js"
+import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
+import { play, type HarnessSettings } from "../../src/harness/Run.js"
+import { STANDARD } from "../../src/harness/Scope.js"
+import { runnerFor, World, type Swarm } from "../../src/harness/World.js"
+import { Shop } from "../../src/harness/Shoppers.js"
+import type { Machine, Packet } from "../../src/machine/Machine.js"
+import { retainedUntil } from "../../src/machine/Retention.js"
+import type * as Gateway from "../../src/parties/Gateway.js"
+import type { GatewayState } from "../../src/parties/Gateway.js"
+import type { PartyId } from "../../src/domain/Ids.js"
+import { Effect } from "effect"
+
+const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
+const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+
+let staleTakenAsNew: HarnessSettings
+
+beforeAll(async () => {
+  const core = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "retention-test-stale-copy-taken-as-new" })
+  staleTakenAsNew = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+})
+
+describe("retention", () => {
+  it("should pass on the reference core, after ageing the world past every request's retention", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    const gateway = world.net.state<GatewayState>(world.directory.gateways[0] as PartyId)
+    expect(gateway.payments.size).toBeGreaterThan(0)
+    expect([gateway.records.size, gateway.operationRecords.size]).toEqual([0, 0])
+  })
+
+  it("should fail, as the only check that does, when the gateway takes a copy of a pruned request for a new one (stale-copy-taken-as-new)", () => {
+    const { error } = play(staleTakenAsNew, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("retention")
+    expect(violation.findings.join()).toMatch(/gateway-1's state changed when \d+ requests were replayed after their retention/)
+  })
+
+  it("should fail on a gateway whose tick forgets to prune: a record left due", () => {
+    const unpruned: Machine<GatewayState, Gateway.GatewayInput> = {
+      ...Core.Gateway.Gateway,
+      step: (state, input) => Effect.map(Core.Gateway.step(state, input), (next) => (input._tag === "Tick" ? { ...next, state: { ...next.state, records: state.records } } : next))
+    }
+    const { error } = play({ ...reference, machines: [unpruned] }, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("retention")
+    expect(violation.findings).toEqual(["gateway-1 keeps 2 row(s) of records due by now: merchant-1/ord-1.p1, merchant-1/ord-2.p1"])
+  })
+
+  it("should hold the clock a millisecond short of the end of retention of a request an honest party waits on", () => {
+    const world = new World(Core, Core.Ed25519Backends.NodeEd25519, runnerFor(Core.Ed25519Backends.NodeEd25519), CALM)
+    expect(retentionHorizon(world)).toBe(Number.POSITIVE_INFINITY)
+    new Shop(0, false).run({ world }, world)
+    const isRequest = (p: Packet): boolean => (p.payload as { readonly body?: { readonly _tag?: string } }).body?._tag === "AuthorizePayment"
+    // The browser's pay-now reaches the merchant, whose payment request then waits for the gateway.
+    for (let i = 0; i < 10 && !world.net.inFlight.some(isRequest); i++) {
+      const packet = world.net.inFlight.shift()
+      if (packet !== undefined) world.receive("deliver", packet.to, packet)
+    }
+    const waiting = world.net.inFlight.find(isRequest)
+    const expires = waiting === undefined ? undefined : expiryOf(waiting)
+    expect(expires).toBeTypeOf("number")
+    const horizon = retainedUntil(expires ?? 0) - 1
+    expect(retentionHorizon(world)).toBe(horizon)
+    world.advance("a year passes", 365 * 24 * 3_600_000)
+    expect(world.net.now_ms).toBe(horizon)
+    expect(world.exercised.get("clock:held at the retention horizon")).toBe(1)
+  })
+})
