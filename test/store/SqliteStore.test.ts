@@ -144,26 +144,24 @@ describe("SqliteStore", () => {
   })
 })
 
+/** What the issuer is started from its file with, at `path`. */
+const issuerOptions = (path: string) => ({ path, kind: "Issuer" as const, machine: Issuer.Issuer, identity: issuerInitial().identity, initial: issuerInitial, crypto })
+
+/** A network that runs every party but the issuer in memory and hands the issuer's packets to its stored copy, `party()` (which a test may reopen). */
+const networkAround = (party: () => { step: (input: Issuer.IssuerInput) => ReadonlyArray<Machine.Output> }): InMemoryNetwork.InMemoryNetwork =>
+  new (class extends InMemoryNetwork.InMemoryNetwork {
+    protected override receive(packet: Machine.Packet): void {
+      if (packet.to !== Topology.ids.issuer) return super.receive(packet)
+      for (const output of party().step({ _tag: "Receive", now_ms: this.now_ms, packet })) if (output._tag === "Send") this.inFlight.push(output.packet)
+    }
+  })(crypto, Topology.standardNodes(keys).filter((n) => n.id !== Topology.ids.issuer), Topology.START_ms)
+
 describe("StoredParty", () => {
   it("open, step, reopen - should run the issuer from its file through a checkout, restarted halfway, to the same end as in memory", () => {
     const path = join(folder, "issuer-run.sqlite")
-    const options = {
-      path,
-      kind: "Issuer" as const,
-      machine: Issuer.Issuer,
-      identity: issuerInitial().identity,
-      initial: issuerInitial,
-      crypto
-    }
+    const options = issuerOptions(path)
     let party = Effect.runSync(StoredParty.open(options))
-    // The network runs every party but the issuer in memory and hands the issuer's packets to its stored copy.
-    const nodes = Topology.standardNodes(keys).filter((n) => n.id !== Topology.ids.issuer)
-    const net = new (class extends InMemoryNetwork.InMemoryNetwork {
-      protected override receive(packet: Machine.Packet): void {
-        if (packet.to !== Topology.ids.issuer) return super.receive(packet)
-        for (const output of party.step({ _tag: "Receive", now_ms: this.now_ms, packet })) if (output._tag === "Send") this.inFlight.push(output.packet)
-      }
-    })(crypto, nodes, Topology.START_ms)
+    const net = networkAround(() => party)
     Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
     expect(party.state.challenges.keys()).toHaveLength(1)
     // The issuer's process stops and starts again: its state comes back from the file.
@@ -176,6 +174,28 @@ describe("StoredParty", () => {
     const stored = SqliteStore.open(path, "Issuer")
     expect(comparable(Effect.runSync(stored.load(identityOf("Issuer", party.state))))).toEqual(comparable(party.state))
     stored.close()
+    party.close()
+  })
+
+  it("step - should delete the pruned records from the file at the end of their retention, in the tick's commit", () => {
+    const path = join(folder, "issuer-retention.sqlite")
+    const party = Effect.runSync(StoredParty.open(issuerOptions(path)))
+    const net = networkAround(() => party)
+    Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice })
+    Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+    const rows = (table: string): number => {
+      const db = new DatabaseSync(path, { readOnly: true })
+      const count = (db.prepare(`SELECT count(*) AS n FROM "rows_${table}"`).get() as { readonly n: number }).n
+      db.close()
+      return count
+    }
+    const [record] = party.state.records.values()
+    const end = record?.retainUntil_ms ?? 0
+    expect([rows("records"), rows("authorizations"), rows("challenges")]).toEqual([1, 1, 1])
+    party.step({ _tag: "Tick", now_ms: (end - 1) as Ids.Timestamp_ms })
+    expect(rows("records")).toBe(1)
+    party.step({ _tag: "Tick", now_ms: end as Ids.Timestamp_ms })
+    expect([rows("records"), rows("authorizations"), rows("challenges")]).toEqual([0, 1, 1])
     party.close()
   })
 })
