@@ -35,9 +35,9 @@ export const HARNESS_CHECKS = [
   "declaredTransitions"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`, commit ef38a87). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the retention tree the two retention bugs and the two whose edits moved to `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`: caught by the same checks). Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
-  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["authenticity", "liveness", "noDoubleCharge"] },
+  "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
   "device-signature-not-verified": { breaks: "authenticity of the shopper's answer", caughtBy: ["authenticity", "noUnapprovedDebit"] },
   "approval-not-bound-to-amount": { breaks: "dynamic linking: the amount", caughtBy: ["authenticity"] },
@@ -49,9 +49,9 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "hold-before-approval": { breaks: "no hold without the shopper's approval", caughtBy: ["noUnapprovedDebit"] },
   "two-live-payments": { breaks: "an order has at most one live payment", caughtBy: ["declaredTransitions"] },
   "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
-  "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["authenticity", "liveness", "noDoubleCharge"] },
+  "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["liveness"] },
   "capture-after-void-or-expiry": { breaks: "a closed or expired hold captures nothing", caughtBy: ["declaredTransitions"] },
-  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["liveness", "noDoubleCharge", "settlementExactlyOnce"] },
+  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["liveness", "noDoubleCharge"] },
   "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["settlementExactlyOnce"] },
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },

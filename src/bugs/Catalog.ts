@@ -40,8 +40,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Gateway.ts",
-        find: "const seen = Idempotency.classify(state.records, key, encoded)",
-        replace: 'const seen = { _tag: "New" } as Idempotency.Seen'
+        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)",
+        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms)"
       }
     ]
   },
@@ -188,8 +188,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/GatewayOperations.ts",
-        find: "const seen = Idempotency.classify(state.operationRecords, key, encoded)",
-        replace: 'const seen = { _tag: "New" } as Idempotency.Seen'
+        find: "const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms)",
+        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms)"
       }
     ]
   },
