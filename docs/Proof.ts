@@ -50,7 +50,8 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
     ],
     tolerates:
       "other merchants (stolen keys, and the attacker's own registered merchants) and any number of other gateways (insider acquirers among them: the issuer's merchant directory refuses their requests for the merchant's payments); not the merchant's own gateway",
-    checks: ["authenticity", "isolation", "noDoubleCharge", "settlementExactlyOnce"],
+    // Liveness too: a retry taken for a new payment or capture leaves a second authorization or capture that nobody asked for, which the harness sees first as a payment that never agrees.
+    checks: ["authenticity", "isolation", "noDoubleCharge", "settlementExactlyOnce", "liveness"],
     bugs: [
       "no-idempotency-check",
       "crash-loses-idempotency-records",
