@@ -5,8 +5,9 @@
  *
  * - **nothing is left due**: no party keeps a row its own deadline index says was due by now (a
  *   record or a phone's challenge kept past its window, a retry not sent, a hold not released);
- * - **a replay after pruning changes nothing**: every packet that carries an expiry and was ever
- *   on the wire (requests, challenges and challenge answers, honest or not) is delivered again to
+ * - **a replay after pruning changes nothing**: every packet that carries an expiry and that a
+ *   party ever sent (requests, challenges and challenge answers: what an attacker on the wire has
+ *   recorded; the attacker's own forgeries are not among them) is delivered again to
  *   the party it was sent to, with whatever that causes; every party's stored state must be byte
  *   for byte what it was, and every safety invariant must still hold. A party that took such a
  *   copy for a new request (declined it, recorded it, forwarded it) changes its state, and fails.
@@ -16,6 +17,7 @@
  */
 import type { PartyId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
+import type { Table } from "../machine/Table.js"
 import type { StateOf } from "../state/State.js"
 import { checkSafety, countCheck, InvariantViolation } from "./Invariants.js"
 import { deliverAll } from "./Quiescence.js"
@@ -66,7 +68,7 @@ const leftDue = (world: World): ReadonlyArray<string> => {
   for (const [id, kind] of world.kinds) {
     if (!State.isPartyKind(kind)) continue
     const { tables } = State.split(kind, world.net.state<StateOf<typeof kind>>(id as PartyId))
-    for (const [name, table] of Object.entries(tables as Record<string, { readonly indexed: boolean; dueBy(now: number): ReadonlyArray<readonly [string, unknown]> }>)) {
+    for (const [name, table] of Object.entries(tables as Record<string, Table<unknown>>)) {
       if (!table.indexed) continue
       const due = table.dueBy(world.net.now_ms)
       if (due.length > 0) findings.push(`${id} keeps ${due.length} row(s) of ${name} due by now: ${due.slice(0, 3).map(([key]) => key).join(", ")}`)

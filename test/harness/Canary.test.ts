@@ -1,17 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { bugNamed } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
 import { Answer, Flush, Shop } from "../../src/harness/Commands.js"
-import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
-import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
-
-const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
-const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+import { CALM, reference, withBug } from "../support/harness.js"
 const merchant = Core.Ids.PartyId.make("merchant-1")
 
 /** Every capture refused as expired: no invariant but the canary notices. */
@@ -24,14 +18,10 @@ let fullRefundRefused: HarnessSettings
 let voidRefused: HarnessSettings
 
 beforeAll(async () => {
-  const core: HarnessCore = await loadMutant({ ...bugNamed("hold-expiry-in-seconds"), name: "canary-test-hold-expiry-in-seconds" })
-  holdExpiryInSeconds = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
-  const refundCore: HarnessCore = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "canary-test-refund-after-capture-refused" })
-  refundAfterCaptureRefused = { core: refundCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
-  const fullRefundCore: HarnessCore = await loadMutant({ ...bugNamed("full-refund-refused"), name: "canary-test-full-refund-refused" })
-  fullRefundRefused = { core: fullRefundCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
-  const voidCore: HarnessCore = await loadMutant({ ...bugNamed("void-refused"), name: "canary-test-void-refused" })
-  voidRefused = { core: voidCore, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  holdExpiryInSeconds = await withBug("canary", "hold-expiry-in-seconds")
+  refundAfterCaptureRefused = await withBug("canary", "refund-after-capture-refused")
+  fullRefundRefused = await withBug("canary", "full-refund-refused")
+  voidRefused = await withBug("canary", "void-refused")
 })
 
 describe("canary", () => {
@@ -86,7 +76,7 @@ describe("canary", () => {
   })
 
   it("should be skipped, and say so, in a world whose only merchant is the insider's", () => {
-    const insiderMerchant: Swarm = { ...CALM, scope: { ...STANDARD, insider: { kind: "merchant", index: 0 } } }
+    const insiderMerchant: Swarm = { ...CALM, scope: { ...CALM.scope, insider: { kind: "merchant", index: 0 } } }
     const { world, error } = play(reference, insiderMerchant, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBeUndefined()

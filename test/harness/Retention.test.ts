@@ -6,13 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { bugNamed } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
-import { STANDARD } from "../../src/harness/Scope.js"
-import { runnerFor, World, type Swarm } from "../../src/harness/World.js"
+import { runnerFor, World } from "../../src/harness/World.js"
 import { Shop } from "../../src/harness/Shoppers.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
@@ -20,15 +17,12 @@ import type * as Gateway from "../../src/parties/Gateway.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { PartyId } from "../../src/domain/Ids.js"
 import { Effect } from "effect"
-
-const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
-const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+import { CALM, reference, withBug } from "../support/harness.js"
 
 let staleTakenAsNew: HarnessSettings
 
 beforeAll(async () => {
-  const core = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "retention-test-stale-copy-taken-as-new" })
-  staleTakenAsNew = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  staleTakenAsNew = await withBug("retention", "stale-copy-taken-as-new")
 })
 
 describe("retention", () => {

@@ -1,21 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest"
-import * as Core from "../../src/index.js"
-import { bugNamed } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
-import { STANDARD } from "../../src/harness/Scope.js"
-import type { Swarm } from "../../src/harness/World.js"
-
-const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
-const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+import { CALM, reference, withBug } from "../support/harness.js"
 
 /** An accepted operation recorded as "Done": nothing in memory reads it, the merchant's codec refuses it. */
 let unstorable: HarnessSettings
 
 beforeAll(async () => {
-  const core = await loadMutant({ ...bugNamed("operation-state-unstorable"), name: "storable-test-operation-state-unstorable" })
-  unstorable = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
+  unstorable = await withBug("storable", "operation-state-unstorable")
 })
 
 describe("storable", () => {

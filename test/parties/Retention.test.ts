@@ -14,6 +14,7 @@ import * as Topology from "../../src/drivers/Topology.js"
 import { NodeEd25519 } from "../../src/crypto/Backends.js"
 import type { Output, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
+import { expiryOf } from "../../src/harness/Retention.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
@@ -32,8 +33,6 @@ const settledCheckout = (): { readonly net: InMemoryNetwork; readonly expiring: 
   const expiring = net.trace.flatMap((entry) => (entry._tag === "Sent" && expiryOf(entry.packet) !== undefined ? [entry.packet] : []))
   return { net, expiring }
 }
-
-const expiryOf = (packet: Packet): number | undefined => (packet.payload as { readonly body?: { readonly expiresAt_ms?: number } }).body?.expiresAt_ms
 
 const tagOf = (packet: Packet): string => (packet.payload as { readonly body: { readonly _tag: string } }).body._tag
 
