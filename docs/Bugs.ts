@@ -35,7 +35,7 @@ export const HARNESS_CHECKS = [
   "declaredTransitions"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the retention tree the two retention bugs and the two whose edits moved to `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`: caught by the same checks). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`). Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -51,7 +51,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
   "crash-loses-idempotency-records": { breaks: "idempotency records are durable", caughtBy: ["liveness"] },
   "capture-after-void-or-expiry": { breaks: "a closed or expired hold captures nothing", caughtBy: ["declaredTransitions"] },
-  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["liveness", "noDoubleCharge"] },
+  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["liveness", "noDoubleCharge", "retention"] },
   "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["settlementExactlyOnce"] },
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },
@@ -72,6 +72,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
   "stale-copy-taken-as-new": { breaks: "a replay after pruning is refused, never taken for a new request", caughtBy: ["retention"] },
   "records-pruned-at-expiry": { breaks: "an idempotency record outlives its request by the retention window", caughtBy: ["agreement", "noUnapprovedDebit"] },
+  "used-id-taken-after-pruning": { breaks: "a used id stays used after its record is pruned (insider merchant)", caughtBy: ["retention"] },
   "operation-state-unstorable": { breaks: "every state a party reaches is one its store can hold", caughtBy: ["storable"] },
   "netting-ignores-currency": { breaks: "netting per currency", caughtBy: ["conservation", "liveness"] },
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },

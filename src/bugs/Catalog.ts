@@ -40,8 +40,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/Gateway.ts",
-        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)",
-        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms)"
+        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms, state.payments.has(key))",
+        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms, false)"
       }
     ]
   },
@@ -188,8 +188,8 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [
       {
         file: "parties/GatewayOperations.ts",
-        find: "const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms)",
-        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms)"
+        find: "const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms, state.operations.has(key))",
+        replace: "const seen = yield* Idempotency.admit(Idempotency.emptyRetained, key, body, encoded, now_ms, false)"
       }
     ]
   },
@@ -341,12 +341,12 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "stale-copy-taken-as-new",
     description:
-      "The gateway looks a merchant's payment request up without first refusing it as stale, so once its record is pruned (30 days after its expiry) a replayed copy is taken for a new request: declined as expired, recorded again, and the approved payment overwritten.",
+      "The issuer looks a gateway's operation request up without first refusing it as stale, so once its record is pruned (30 days after its expiry) a replayed copy of a void, which leaves no journal entry to remember its id by, is taken for a new request: refused as expired and recorded again.",
     edits: [
       {
-        file: "parties/Gateway.ts",
-        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)",
-        replace: "const seen = yield* Idempotency.admit(state.records, key, { id: body.id, expiresAt_ms: now_ms }, encoded, now_ms)"
+        file: "parties/IssuerOperations.ts",
+        find: "const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms, journaled)",
+        replace: "const seen = yield* Idempotency.admit(state.records, key, { id: body.id, expiresAt_ms: now_ms }, encoded, now_ms, journaled)"
       }
     ]
   },
@@ -359,6 +359,18 @@ export const BUGS: ReadonlyArray<Bug> = [
         file: "parties/Issuer.ts",
         find: "records: Idempotency.record(state.records, key, encoded, null, retainedUntil(body.expiresAt_ms)),",
         replace: "records: Idempotency.record(state.records, key, encoded, null, body.expiresAt_ms),"
+      }
+    ]
+  },
+  {
+    name: "used-id-taken-after-pruning",
+    description:
+      "The gateway takes a merchant's operation for new whenever its idempotency record is gone, forgetting that the operation it names is kept for good: 30 days after a capture's expiry, a compromised merchant's new request under the same operation id overwrites the accepted, cleared capture.",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms, state.operations.has(key))",
+        replace: "const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms, false)"
       }
     ]
   },

@@ -514,14 +514,25 @@ export class Advance extends Base {
 }
 
 /** The kinds of deadline a {@link Deadline} command moves the clock to. */
-export const DEADLINE_KINDS = ["challenge", "hold", "request"] as const
+export const DEADLINE_KINDS = ["challenge", "hold", "request", "retention"] as const
 
 /** One kind of deadline. */
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number]
 
-/** The deadlines of `kind` pending now, soonest first, each with the party it binds. */
-const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ readonly at_ms: number; readonly owner: PartyId }> => {
-  const found: Array<{ at_ms: number; owner: PartyId }> = []
+/** A deadline pending now: when, the party it binds, and for the end of a request's retention, a copy of that request. */
+interface PendingDeadline {
+  readonly at_ms: number
+  readonly owner: PartyId
+  readonly copy?: Packet
+}
+
+/**
+ * The deadlines of `kind` pending now, soonest first. The end of retention of a request that a
+ * party sent counts only up to the retention horizon, which the clock never passes while an honest
+ * party waits.
+ */
+const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<PendingDeadline> => {
+  const found: Array<PendingDeadline> = []
   for (const issuer of world.directory.issuers) {
     const state = world.net.state<IssuerState>(issuer)
     if (kind === "challenge") for (const c of state.challenges.values()) if (c.state === "Pending") found.push({ at_ms: c.challenge.expiresAt_ms, owner: issuer })
@@ -533,13 +544,23 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<{ rea
       if (expires !== undefined) found.push({ at_ms: expires, owner: packet.to })
     }
   }
+  if (kind === "retention") {
+    const horizon = retentionHorizon(world)
+    for (const packet of world.recorded()) {
+      const expires = expiryOf(packet)
+      const at_ms = expires === undefined ? undefined : world.core.Retention.retainedUntil(expires)
+      if (at_ms !== undefined && at_ms > world.net.now_ms && at_ms <= horizon) found.push({ at_ms, owner: packet.to, copy: packet })
+    }
+  }
   return found.sort((a, b) => a.at_ms - b.at_ms)
 }
 
 /**
  * Every deadline, exactly: moves the clock to a pending deadline (a challenge's or a hold's expiry
- * at an issuer, or the expiry of a request in flight) plus `offset_ms` (-1, 0 or +1), delivers the
- * packets in flight to the party the deadline binds at that instant, before anyone's clock ticks,
+ * at an issuer, the expiry of a request in flight, or the end of retention of a request a party
+ * sent) plus `offset_ms` (-1, 0 or +1), delivers the packets in flight to the party the deadline
+ * binds at that instant, before anyone's clock ticks (and, at the end of a retention, a copy of
+ * that request: answered from its record a millisecond before, refused `Stale` from then on),
  * then lets every party tick. A deadline already past, or beyond the
  * retention horizon (`Retention.ts`), is left alone.
  */
@@ -563,6 +584,7 @@ export class Deadline extends Base {
     const held = world.net.inFlight.filter((p) => p.to === deadline.owner)
     world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.to !== deadline.owner))
     for (const packet of held) world.receive(`deliver ${tagOf(packet)} ${packet.from} -> ${packet.to} at the ${this.kind} deadline ${this.offset_ms >= 0 ? "+" : ""}${this.offset_ms} ms`, packet.to, packet)
+    if (deadline.copy !== undefined) world.receive(`replay ${tagOf(deadline.copy)} ${deadline.copy.from} -> ${deadline.owner} at its end of retention ${this.offset_ms >= 0 ? "+" : ""}${this.offset_ms} ms`, deadline.owner, deadline.copy)
     world.advance(`clock at the ${this.kind} deadline ${this.offset_ms >= 0 ? "+" : ""}${this.offset_ms} ms: every party ticks`, 0)
   }
   /** The soonest deadline of the kind; exactly at it. */
@@ -606,7 +628,7 @@ export const staffAsk = (world: World, merchant: PartyId, payment: MerchantPayme
  * (a capture and a void at once). Requests are not serialized: a second one may go out while the
  * first is in flight.
  */
-class Staff extends Base {
+export class Staff extends Base {
   constructor(
     readonly operation: "capture" | "void" | "refund" | "shipPart",
     readonly paymentIndex: number,

@@ -10,12 +10,22 @@
  *   recorded; the attacker's own forgeries are not among them) is delivered again to
  *   the party it was sent to, with whatever that causes; every party's stored state must be byte
  *   for byte what it was, and every safety invariant must still hold. A party that took such a
- *   copy for a new request (declined it, recorded it, forwarded it) changes its state, and fails.
+ *   copy for a new request (declined it, recorded it, forwarded it) changes its state, and fails;
+ * - **a used id stays used**: when a party is compromised, the attacker signs with its key a new
+ *   request under the id of every request the insider ever sent and had answered (so its recipient
+ *   took it), fresh and not stale (what an insider may do once the records are pruned). Each names
+ *   something its recipient keeps for good
+ *   (a gateway's payment or operation, an issuer's authorization, a challenge's answer), so each
+ *   must be refused and every party's stored state stay byte for byte what it was. An issuer's
+ *   operation requests are the exception: a void or a refused operation leaves no journal entry, so
+ *   a request under its id is judged on its own (a void finds its hold closed, and what an acquirer
+ *   does with its own authorizations is its own affair); for those only safety is checked.
  *
  * The harness's clock never runs past a request's retention while it waits for an answer (the
  * protocol's assumption, see {@link retentionHorizon}), so this is the first time it does.
  */
 import type { PartyId } from "../domain/Ids.js"
+import { insiderPacket } from "./Insider.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Table } from "../machine/Table.js"
 import type { StateOf } from "../state/State.js"
@@ -99,8 +109,39 @@ export const checkRetention = (world: World, after: string): void => {
   const unique = new Map(expiring.map((packet) => [world.core.Canonical.canonicalJson(packet), packet]))
   for (const packet of unique.values()) world.receive(`retention: replay ${packet.from} -> ${packet.to} after its retention`, packet.to, packet)
   deliverAll(world)
-  const after_ = stored(world)
-  const changed = [...before].filter(([id, document]) => after_.get(id) !== document).map(([id]) => `${id}'s state changed when ${unique.size} requests were replayed after their retention`)
-  if (changed.length > 0) throw new InvariantViolation("retention", after, changed)
+  requireUnchanged(world, before, after, `${unique.size} requests were replayed after their retention`)
   checkSafety(world, `${after}, and replays after retention`)
+  checkUsedIds(world, after, [...unique.values()])
+}
+
+/** Fails the run when a party's stored state is not what `before` holds, saying what was done. */
+const requireUnchanged = (world: World, before: Map<string, string>, after: string, what: string): void => {
+  const now = stored(world)
+  const changed = [...before].filter(([id, document]) => now.get(id) !== document).map(([id]) => `${id}'s state changed when ${what}`)
+  if (changed.length > 0) throw new InvariantViolation("retention", after, changed)
+}
+
+/** An issuer's operation requests: the one kind of request whose id may name nothing kept (see the module's doc). */
+const JUDGED_ANEW = new Set(["CaptureRequest", "VoidRequest", "RefundRequest"])
+
+/** The insider signs a fresh request under every id it used, after the records are pruned; see the module's doc. */
+const checkUsedIds = (world: World, after: string, expiring: ReadonlyArray<Packet>): void => {
+  const insider = world.directory.compromised
+  if (insider === null) return
+  const fresh = (packet: Packet): Record<string, unknown> => ({
+    ...(packet.payload as { readonly body: Record<string, unknown> }).body,
+    expiresAt_ms: world.net.now_ms + 60_000
+  })
+  const idOf = (packet: Packet): unknown => (packet.payload as { readonly body?: { readonly id?: unknown } } | null)?.body?.id
+  const answered = new Set(world.recorded().map((answer) => `${answer.from}>${answer.to}:${String(idOf(answer))}`))
+  const used = expiring.filter((packet) => packet.from === insider.id && answered.has(`${packet.to}>${packet.from}:${String(idOf(packet))}`))
+  for (const judged of [false, true]) {
+    const before = stored(world)
+    for (const packet of used.filter((p) => JUDGED_ANEW.has(String(fresh(p)["_tag"])) === judged)) {
+      world.receive(`retention: ${insider.id} sends a new request under a used id to ${packet.to}`, packet.to, world.run(insiderPacket(world.core, insider, fresh(packet))))
+    }
+    deliverAll(world)
+    if (!judged) requireUnchanged(world, before, after, `${insider.id} sent new requests under ids it had used`)
+    checkSafety(world, `${after}, and new requests under used ids`)
+  }
 }

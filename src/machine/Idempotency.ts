@@ -68,6 +68,12 @@ export type Admitted = Exclude<Seen, { readonly _tag: "Conflict" }>
  * time has come, **before** the lookup, so a copy gets the same refusal whether its record was
  * pruned yet or not; `IdempotencyConflict` for the same id with another body.
  *
+ * `kept` says whether the party keeps for good something a request under `id` made (a payment,
+ * an operation, an authorization, a journal entry). Once the record is pruned that is what
+ * remembers the id: a request under it that is not stale cannot be a copy of the pruned one (a
+ * copy is stale by then), so it is another body under a used id, an `IdempotencyConflict`, and is
+ * never taken for new (which would overwrite what the first one made).
+ *
  * @since 0.4.0
  */
 export const admit = (
@@ -75,11 +81,12 @@ export const admit = (
   id: string,
   request: { readonly id: string; readonly expiresAt_ms: Timestamp_ms },
   encodedBody: unknown,
-  now_ms: Timestamp_ms
+  now_ms: Timestamp_ms,
+  kept: boolean
 ): Effect.Effect<Admitted, Stale | IdempotencyConflict> =>
   Effect.flatMap(requireRetained(request, now_ms), () => {
     const seen = classify(records, id, encodedBody)
-    return seen._tag === "Conflict" ? Effect.fail(new IdempotencyConflict({ requestId: request.id })) : Effect.succeed(seen)
+    return seen._tag === "Conflict" || (seen._tag === "New" && kept) ? Effect.fail(new IdempotencyConflict({ requestId: request.id })) : Effect.succeed(seen)
   })
 
 /** The records with `id` recorded, with its answer if it has one yet, kept until `retainUntil_ms` (`null`: for good). @since 0.1.0 */

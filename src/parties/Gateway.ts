@@ -140,7 +140,7 @@ const onAuthorizePayment = (
   Effect.gen(function* () {
     const key = paymentKey(body.from, body.id)
     const encoded = encodeSigned(body)
-    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms, state.payments.has(key))
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })
     const me = state.identity.id

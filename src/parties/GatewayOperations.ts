@@ -133,7 +133,7 @@ export const onMerchantOperation = (state: GatewayState, body: PaymentOperation,
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms)
+    const seen = yield* Idempotency.admit(state.operationRecords, key, body, encoded, now_ms, state.operations.has(key))
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const me = state.identity.id
     const paymentKey = `${body.from}/${body.paymentId}`

@@ -219,7 +219,7 @@ const onAuthorizationRequest = (
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms, state.authorizations.has(key))
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     // A gateway speaks only for the merchants it acquires: claiming another acquirer's merchant as payee is refused outright.
     if (state.acquirers !== null && getOwn(state.acquirers, body.payee.merchant) !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })

@@ -103,7 +103,10 @@ export const onOperation = (state: IssuerState, body: OperationRequest, now_ms: 
   Effect.gen(function* () {
     const key = `${body.from}/${body.id}`
     const encoded = encodeSigned(body)
-    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms)
+    // What an operation keeps for good is its journal entry: a void or a refused operation leaves none, so a later
+    // request under its pruned id is judged on its own, and finds the void's hold closed.
+    const journaled = state.ledger.journal.has(captureEntry(key)) || state.ledger.journal.has(refundEntry(key))
+    const seen = yield* Idempotency.admit(state.records, key, body, encoded, now_ms, journaled)
     if (seen._tag === "Repeat") return { state, outputs: seen.answer === null ? [] : [send(seen.answer)] }
     const authKey = `${body.from}/${body.authorizationId}`
     const auth = state.authorizations.get(authKey)

@@ -1,7 +1,8 @@
 /**
  * The retention check at the end of every run (`src/harness/Retention.ts`): it passes on the
  * reference core, fails as the only check that does when a copy of a pruned request is taken for
- * a new one (`stale-copy-taken-as-new`), fails when a tick leaves a row due, and the harness's
+ * a new one (`stale-copy-taken-as-new`) or a new request under a used id for new
+ * (`used-id-taken-after-pruning`), fails when a tick leaves a row due, and the harness's
  * clock never passes the retention horizon of a request an honest party waits on.
  */
 import { beforeAll, describe, expect, it } from "vitest"
@@ -10,20 +11,30 @@ import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { runnerFor, World } from "../../src/harness/World.js"
-import { Shop } from "../../src/harness/Shoppers.js"
+import { Answer, Shop } from "../../src/harness/Shoppers.js"
+import { Flush, Staff } from "../../src/harness/Commands.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
 import type * as Gateway from "../../src/parties/Gateway.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { PartyId } from "../../src/domain/Ids.js"
 import { Effect } from "effect"
+import type { Swarm } from "../../src/harness/World.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 
 let staleTakenAsNew: HarnessSettings
+let usedIdTaken: HarnessSettings
 
 beforeAll(async () => {
   staleTakenAsNew = await withBug("retention", "stale-copy-taken-as-new")
+  usedIdTaken = await withBug("retention", "used-id-taken-after-pruning")
 })
+
+/** The calm standard world with its merchant compromised. */
+const INSIDER_MERCHANT: Swarm = { ...CALM, scope: { ...CALM.scope, insider: { kind: "merchant", index: 0 } } }
+
+/** A checkout, approved and captured in part, by the compromised merchant's back office. */
+const CAPTURED = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0]), new Staff("capture", 0, "one"), new Flush([0])]
 
 describe("retention", () => {
   it("should pass on the reference core, after ageing the world past every request's retention", () => {
@@ -34,12 +45,26 @@ describe("retention", () => {
     expect([gateway.records.size, gateway.operationRecords.size]).toEqual([0, 0])
   })
 
-  it("should fail, as the only check that does, when the gateway takes a copy of a pruned request for a new one (stale-copy-taken-as-new)", () => {
+  it("should fail, as the only check that does, when the issuer takes a copy of a pruned void for a new one (stale-copy-taken-as-new)", () => {
     const { error } = play(staleTakenAsNew, CALM, [])
     expect(error?.thrown).toBeInstanceOf(InvariantViolation)
     const violation = error?.thrown as InvariantViolation
     expect(violation.invariant).toBe("retention")
-    expect(violation.findings.join()).toMatch(/gateway-1's state changed when \d+ requests were replayed after their retention/)
+    expect(violation.findings.join()).toMatch(/issuer-1's state changed when \d+ requests were replayed after their retention/)
+  })
+
+  it("should pass on the reference core when a compromised merchant sends new requests under every id it used", () => {
+    const { world, error } = play(reference, INSIDER_MERCHANT, CAPTURED)
+    expect(error).toBeNull()
+    expect(world.lines.some((line) => line.command.startsWith("retention: merchant-1 sends a new request under a used id"))).toBe(true)
+  })
+
+  it("should fail when the gateway takes a new request under a used operation id for new once its record is pruned (used-id-taken-after-pruning)", () => {
+    const { error } = play(usedIdTaken, INSIDER_MERCHANT, CAPTURED)
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("retention")
+    expect(violation.findings.join()).toMatch(/gateway-1's state changed when merchant-1 sent new requests under ids it had used/)
   })
 
   it("should fail on a gateway whose tick forgets to prune: a record left due", () => {

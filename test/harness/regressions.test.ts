@@ -6,7 +6,9 @@
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
-import { Advance, Aimed, Answer, Flush, Replay, SecondTab, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { Advance, Aimed, Answer, Deadline, Flush, Replay, SecondTab, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Sweep } from "../../src/harness/Sweep.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
@@ -14,8 +16,11 @@ import type { Swarm } from "../../src/harness/World.js"
 const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
 const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 
-const failsWith = (settings: HarnessSettings, script: ReadonlyArray<HarnessCommand>): string | null => {
-  const { error } = play(settings, CALM, script)
+/** A checkout approved on the phone, everything delivered in order. */
+const APPROVED: ReadonlyArray<HarnessCommand> = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])]
+
+const failsWith = (settings: HarnessSettings, script: ReadonlyArray<HarnessCommand>, swarm: Swarm = CALM): string | null => {
+  const { error } = play(settings, swarm, script)
   return error === null ? null : failureKind(error.thrown)
 }
 
@@ -48,5 +53,53 @@ describe("regressions", () => {
     }
     const mutant = await loadMutant(withoutFix)
     expect(failsWith({ ...reference, core: mutant }, script)).toBe("agreement")
+  })
+
+  it("used id after pruning (check --runs 400 --seed 2, with the retention deadline) - should refuse a compromised merchant's new request under the id of an accepted refund", async () => {
+    // The merchant is compromised. Its key signs a refund under the next operation id (a sweep's
+    // tampered copy), which the gateway accepts and clears. The retention deadline moves the
+    // clock past that refund's retention, so its record is pruned; the merchant's own back office
+    // then refunds under the same id. Without the fix the gateway takes it for new and overwrites
+    // the accepted, cleared refund with a refused one.
+    const insider: Swarm = { ...CALM, scope: { ...STANDARD, insider: { kind: "merchant", index: 1 } } }
+    const script = [
+      ...APPROVED,
+      new Staff("capture", 0, "one"),
+      new Flush([0]),
+      new Staff("refund", 0, "all"),
+      new Sweep("RefundPayment", 0, 196),
+      new Flush([0]),
+      new Deadline("retention", 0, 0),
+      new Staff("refund", 0, "all")
+    ]
+    expect(failsWith(reference, script, insider)).toBeNull()
+    const mutant = await loadMutant({ ...bugNamed("used-id-taken-after-pruning"), name: "regression-used-id-after-pruning" })
+    expect(failsWith({ ...reference, core: mutant }, script, insider)).toBe("settlementExactlyOnce")
+  })
+
+  it("crossed answers to a partial shipment - should take a capture's acceptance after the void's, at the gateway and at the merchant", () => {
+    // Staff ship part of the order: a capture and a void go out at once. The issuer takes the
+    // capture first, then the void (after captures); the void's answer overtakes the capture's on
+    // the way back. Random campaigns reach this in about 1 run in 1,000, so it is pinned here.
+    const merchant = Core.Ids.PartyId.make("merchant-1")
+    const gateway = Core.Ids.PartyId.make("gateway-1")
+    const issuer = Core.Ids.PartyId.make("issuer-1")
+    const script = [
+      ...APPROVED,
+      new Staff("shipPart", 0, "half"),
+      new Aimed("deliver", "CapturePayment", merchant, gateway),
+      new Aimed("deliver", "VoidPayment", merchant, gateway),
+      new Aimed("deliver", "CaptureRequest", gateway, issuer),
+      new Aimed("deliver", "VoidRequest", gateway, issuer),
+      new Aimed("delay", "OperationResponse", issuer, gateway),
+      new Aimed("deliver", "OperationResponse", issuer, gateway),
+      new Flush([0])
+    ]
+    const { world, error } = play(reference, CALM, script)
+    expect(error).toBeNull()
+    expect([...world.exercised.keys()].filter((kind) => kind.includes("Voided -> Captured"))).toEqual([
+      "transition:Gateway: payment: Voided -> Captured on OperationResponse (capture accepted)",
+      "transition:Merchant: payment: Voided -> Captured on OperationResult (capture accepted)"
+    ])
   })
 })

@@ -100,13 +100,21 @@ describe("Idempotency", () => {
   describe("admit and prune", () => {
     const request = { id: "ord-1.p1", expiresAt_ms: 1_000 as Timestamp_ms }
     const retained = Idempotency.record(Idempotency.emptyRetained, "k", body, answer, retainedUntil(request.expiresAt_ms))
-    const admit = (records: Idempotency.IdempotencyRecords, now_ms: number, encoded: unknown = body) =>
-      Effect.runSync(Effect.result(Idempotency.admit(records, "k", request, encoded, now_ms as Timestamp_ms)))
+    const admit = (records: Idempotency.IdempotencyRecords, now_ms: number, encoded: unknown = body, kept = false) =>
+      Effect.runSync(Effect.result(Idempotency.admit(records, "k", request, encoded, now_ms as Timestamp_ms, kept)))
 
     it("admit - should give a repeat its answer until the last millisecond of its retention, expired or not", () => {
       expect(admit(retained, 999)).toEqual(Result.succeed({ _tag: "Repeat", answer }))
       expect(admit(retained, 1_000 + RETENTION_ms - 1)).toEqual(Result.succeed({ _tag: "Repeat", answer }))
       expect(admit(Idempotency.emptyRetained, 1_000 + RETENTION_ms - 1)).toEqual(Result.succeed({ _tag: "New" }))
+    })
+
+    it("admit - should refuse a request under an id whose record is gone as a conflict when the party keeps what the id made", () => {
+      const conflict = Result.fail(new IdempotencyConflict({ requestId: request.id }))
+      expect(admit(Idempotency.emptyRetained, 999, body, true)).toEqual(conflict)
+      expect(admit(retained, 999, body, true)).toEqual(Result.succeed({ _tag: "Repeat", answer }))
+      expect(admit(retained, 999, { other: true }, true)).toEqual(conflict)
+      expect(admit(Idempotency.emptyRetained, 1_000 + RETENTION_ms, body, true)).toEqual(Result.fail(new Stale({ id: request.id, expiresAt_ms: 1_000, now_ms: 1_000 + RETENTION_ms })))
     })
 
     it("admit - should refuse a copy as Stale from the end of its retention, whether its record is still there or pruned", () => {

@@ -3,7 +3,8 @@
  * a copy of each request gets its recorded answer up to the last millisecond of its retention;
  * from the end of it, every copy is refused as Stale before any lookup, and the first tick prunes
  * the gateway's and issuer's records and the phone's challenge, after which the copies are still
- * refused the same way and change nothing.
+ * refused the same way and change nothing; and a new request under a used id, signed by its
+ * sender, is refused as a conflict once the record is gone, because what the id made is kept.
  */
 import { describe, expect, it } from "vitest"
 import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
@@ -15,14 +16,15 @@ import { NodeEd25519 } from "../../src/crypto/Backends.js"
 import type { Output, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
 import { expiryOf } from "../../src/harness/Retention.js"
+import { sealBytes } from "../support/fixtures.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 
 const { ids, accounts } = Topology
 
-/** A checkout approved and captured in full, everything delivered; with every packet that carries an expiry. */
-const settledCheckout = (): { readonly net: InMemoryNetwork; readonly expiring: ReadonlyArray<Packet> } => {
+/** A checkout approved and captured in full, everything delivered; with every packet that carries an expiry, and the keys. */
+const settledCheckout = (): { readonly net: InMemoryNetwork; readonly expiring: ReadonlyArray<Packet>; readonly keys: Topology.Keys } => {
   const keys = Topology.makeKeys(NodeEd25519, "retention")
   const net = new InMemoryNetwork(NodeEd25519, Topology.standardNodes(keys), Topology.START_ms)
   Shopper.checkoutAndPay(net, { issuer: ids.issuer, account: accounts.alice })
@@ -31,7 +33,7 @@ const settledCheckout = (): { readonly net: InMemoryNetwork; readonly expiring: 
   BackOffice.capture(net, BackOffice.lastPayment(net), 1_000)
   net.runUntilQuiet()
   const expiring = net.trace.flatMap((entry) => (entry._tag === "Sent" && expiryOf(entry.packet) !== undefined ? [entry.packet] : []))
-  return { net, expiring }
+  return { net, expiring, keys }
 }
 
 const tagOf = (packet: Packet): string => (packet.payload as { readonly body: { readonly _tag: string } }).body._tag
@@ -85,5 +87,22 @@ describe("Retention", () => {
     net.advanceTo(Math.max(...expiring.map((p) => retainedUntil(expiryOf(p) ?? 0))) as Timestamp_ms)
     expect(sizes()).toEqual([0, 0, 0, 0])
     expect([gateway().payments.size, issuer().authorizations.size, issuer().challenges.size, issuer().ledger.journal.size > 0]).toEqual([1, 1, 1, true])
+  })
+
+  it("should refuse a new request under a used id as a conflict once its record is pruned, changing nothing", () => {
+    const { net, expiring, keys } = settledCheckout()
+    net.advanceTo(Math.max(...expiring.map((p) => retainedUntil(expiryOf(p) ?? 0))) as Timestamp_ms)
+    const requests = expiring.filter((p) => ["AuthorizePayment", "CapturePayment", "AuthorizationRequest", "CaptureRequest"].includes(tagOf(p)))
+    for (const packet of requests) {
+      const body = (packet.payload as { readonly body: Record<string, unknown> }).body
+      const signing = keys.identities[packet.from]
+      if (signing === undefined) throw new Error(`no key for ${packet.from}`)
+      const fresh = sealBytes(signing, { ...body, expiresAt_ms: net.now_ms + 60_000 })
+      const before = net.state(packet.to)
+      const outputs = replay(net, fresh, net.now_ms)
+      expect(rejection(outputs), tagOf(packet)).toBe("IdempotencyConflict")
+      expect(outputs.filter((o) => o._tag === "Send")).toEqual([])
+      expect(net.state(packet.to)).toBe(before)
+    }
   })
 })
