@@ -77,8 +77,8 @@ const tsFiles = (dir: string): ReadonlyArray<string> =>
     return entry.isFile() && entry.name.endsWith(".ts") ? [path] : []
   })
 
-/** The folders of `src/` that run things rather than decide them: drivers, and the shipped tooling (harness, bug catalog, command line, demo). */
-const NOT_CORE = ["src/drivers/", "src/harness/", "src/bugs/", "src/cli/", "src/demo/", "src/prove/"]
+/** The folders of `src/` that run things rather than decide them: drivers, and the shipped tooling (harness, explorer, bug catalog, command line, demo). */
+const NOT_CORE = ["src/drivers/", "src/harness/", "src/explore/", "src/bugs/", "src/cli/", "src/demo/", "src/prove/"]
 
 const coreFiles = (): ReadonlyArray<string> =>
   tsFiles(join(ROOT, "src"))

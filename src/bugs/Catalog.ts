@@ -159,12 +159,13 @@ export const BUGS: ReadonlyArray<Bug> = [
   },
   {
     name: "crash-loses-idempotency-records",
-    description: "A gateway crash loses its idempotency records, so a retry after the crash is forwarded again.",
+    description:
+      "A gateway crash loses its idempotency records and the payments they made, as a store that kept only its books and outbox would: the issuer's answer finds no payment, and a merchant's retry is forwarded again as a new authorization.",
     edits: [
       {
         file: "parties/Gateway.ts",
         find: "({ ...state, outbox: Outbox.afterRestart(state.outbox) })",
-        replace: "({ ...state, records: Idempotency.emptyRetained, outbox: Outbox.afterRestart(state.outbox) })"
+        replace: "({ ...state, records: Idempotency.emptyRetained, payments: Table.empty(), byAuthorization: Table.empty(), outbox: Outbox.afterRestart(state.outbox) })"
       }
     ]
   },
@@ -353,7 +354,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "records-pruned-at-expiry",
     description:
-      "The issuer keeps an authorization's idempotency record only until the request expires, not for the retention window after it, so a gateway's retry that arrives late finds no record: it is declined as expired and the authorization overwritten while its hold stands.",
+      "The issuer keeps an authorization's idempotency record only until the request expires, not for the retention window after it, so a gateway's retry that arrives late finds no record: it is refused as a conflict (the authorization it made is kept, and a used id stays used), and the gateway never learns the answer.",
     edits: [
       {
         file: "parties/Issuer.ts",

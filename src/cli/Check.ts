@@ -18,22 +18,12 @@ import { declaredCounters, untaken } from "../harness/Coverage.js"
 import type { CampaignJob } from "../harness/Job.js"
 import { runBlocksHere, runBlocksInWorkers } from "../harness/Parallel.js"
 import type { CampaignReport } from "../harness/Summary.js"
-import { backendFlag, countFlag, jsonFlag, knownBug, progressBar } from "./Options.js"
+import { backendFlag, countFlag, jsonFlag, knownBug, parsedFlag, progressBar } from "./Options.js"
 
 /** The base seed when none is given. */
 const DEFAULT_SEED = 20_261_124
 
-const shardFlag = Flag.String("shard").pipe(
-  Flag.filterMap(
-    (text) => {
-      const shard = parseShard(text)
-      return typeof shard === "string" ? Option.none() : Option.some(shard)
-    },
-    (text) => parseShard(text) as string
-  ),
-  Flag.optional,
-  Flag.withDescription("run only the i-th of n disjoint seed ranges, as i/n (merge the JSON reports with `merge`)")
-)
+const shardFlag = parsedFlag("shard", parseShard, "run only the i-th of n disjoint seed ranges, as i/n (merge the JSON reports with `merge`)")
 
 const optionalText = (name: string, description: string) => Flag.String(name).pipe(Flag.optional, Flag.withDescription(description))
 

@@ -4,6 +4,7 @@
  *
  * @since 0.3.0
  */
+import { Option } from "effect"
 import { Flag } from "effect/cli"
 import { BUGS } from "../bugs/Catalog.js"
 import { BACKENDS, type BackendName } from "../harness/Job.js"
@@ -41,6 +42,26 @@ export const countFlag = (name: string, fallback: number, least: number, descrip
       () => `a whole number of at least ${least}`
     ),
     Flag.withDescription(`${description} (default ${fallback})`)
+  )
+
+/**
+ * An optional text flag parsed by `parse`, which returns the value or, as a string, what is wrong
+ * with the text: the message of the usage error.
+ *
+ * @category flags
+ * @since 0.5.0
+ */
+export const parsedFlag = <A>(name: string, parse: (text: string) => A | string, description: string): Flag.Flag<Option.Option<A>> =>
+  Flag.String(name).pipe(
+    Flag.filterMap(
+      (text) => {
+        const parsed = parse(text)
+        return typeof parsed === "string" ? Option.none() : Option.some(parsed)
+      },
+      (text) => parse(text) as string
+    ),
+    Flag.optional,
+    Flag.withDescription(description)
   )
 
 /**

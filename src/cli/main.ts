@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `checkout-protocol` command-line tool: `demo`, `check`, `merge`, `bugs` and `prove`. Built with
+ * The `checkout-protocol` command-line tool: `demo`, `check`, `explore`, `merge`, `bugs` and `prove`. Built with
  * `effect/cli`; a wrong flag, value or subcommand prints one line naming it on standard error
  * and exits 2, never a stack trace; `--help` on any subcommand says what it takes.
  *
@@ -12,6 +12,7 @@ import { CliError, CliOutput, Command } from "effect/cli"
 import { bugsCommand } from "./Bugs.js"
 import { checkCommand } from "./Check.js"
 import { demoCommand } from "./Demo.js"
+import { exploreCommand } from "./Explore.js"
 import { mergeCommand } from "./Merge.js"
 import { proveCommand } from "./Prove.js"
 
@@ -26,7 +27,7 @@ const root = Command.make("checkout-protocol").pipe(
     "A checkout-to-settlement payment protocol as pure, Ed25519-signed state machines, with its adversarial proof. " +
       "Run a subcommand with --help to see its flags."
   ),
-  Command.withSubcommands([demoCommand, checkCommand, mergeCommand, bugsCommand, proveCommand])
+  Command.withSubcommands([demoCommand, checkCommand, exploreCommand, mergeCommand, bugsCommand, proveCommand])
 )
 
 /** An error message on one line. */

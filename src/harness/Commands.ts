@@ -606,7 +606,7 @@ const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId;
   )
 
 /** How much of a payment the staff's capture or refund takes. */
-type Portion = "all" | "half" | "one"
+export type Portion = "all" | "half" | "one"
 
 const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
 

@@ -44,11 +44,7 @@ export const failureReport = (settings: HarnessSettings, details: fc.RunDetails<
     `Counterexample (fast-check): ${script}`,
     `${minimizing ? "Minimized" : "Not minimized"} (${minimal.commands.length} commands, ${minimal.reruns} re-runs, swarm ${JSON.stringify(minimal.swarm)}): ${minimal.commands.map(String).join(", ")}`,
     `Trace of the ${minimizing ? "minimized" : "failing"} run:`,
-    ...world.traceLines(),
-    "",
-    "```mermaid",
-    settings.core.Trace.mermaid(world.net.trace, world.parties),
-    "```"
+    ...world.traceWithDiagram()
   ].join("\n")
   return { text, minimizedCommands: minimal.commands.length, kind }
 }

@@ -47,6 +47,19 @@ export const runnerFor = (crypto: Layer.Layer<Ed25519>): Runner => {
   return (effect) => Effect.runSync(Effect.provideContext(effect, context))
 }
 
+/**
+ * A world's state at one moment, as the explorer keeps it (`src/explore/`): every party's state,
+ * the packets in flight, the clock, the reference model, and the insider's count of lies. Party
+ * states are persistent values, so a snapshot shares them with the world instead of copying.
+ */
+export interface WorldSnapshot {
+  readonly states: ReadonlyArray<unknown>
+  readonly inFlight: ReadonlyArray<Packet>
+  readonly now_ms: Timestamp_ms
+  readonly model: Model
+  readonly lies: number | null
+}
+
 /** The harness's world. */
 export class World {
   readonly net: InMemoryNetwork
@@ -74,9 +87,34 @@ export class World {
     this.directory = built.directory
     const nodes = built.nodes.map((n) => ({ ...n, machine: machines.find((m) => m.kind === n.machine.kind) ?? n.machine }))
     this.net = new core.InMemoryNetwork.InMemoryNetwork(crypto, nodes, core.Topology.START_ms)
+    this.#nodes = nodes
     this.declared = new Map(nodes.map((n) => [n.id, new Set(n.machine.transitions.map(transitionKey))]))
     this.kinds = new Map(nodes.map((n) => [n.id, n.machine.kind]))
     for (const feature of scopeFeatures(swarm.scope)) this.count(feature)
+  }
+
+  /** The network's nodes, the same objects it steps: what {@link restore} writes states into. */
+  readonly #nodes: ReadonlyArray<{ state: unknown }>
+
+  /** The world's state now; see {@link WorldSnapshot}. */
+  snapshot(): WorldSnapshot {
+    return { states: this.#nodes.map((n) => n.state), inFlight: [...this.net.inFlight], now_ms: this.net.now_ms, model: this.model, lies: this.lies }
+  }
+
+  /** Puts the world back to `snapshot`, and forgets its history (trace, lines, recorded packets): the explorer keeps paths, not traces. */
+  restore(snapshot: WorldSnapshot): void {
+    this.#nodes.forEach((n, i) => {
+      n.state = snapshot.states[i]
+    })
+    this.net.inFlight.splice(0, this.net.inFlight.length, ...snapshot.inFlight)
+    this.net.now_ms = snapshot.now_ms
+    this.model = snapshot.model
+    this.lies = snapshot.lies
+    this.net.trace.length = 0
+    this.lines.length = 0
+    this.#recorded.length = 0
+    this.#genuine.clear()
+    this.#indexed = 0
   }
 
   /** Each party's machine kind, such as `"Issuer"`. */
@@ -203,6 +241,11 @@ export class World {
   /** Every party's real state now. */
   view(): SystemView {
     return systemView(this.net, this.directory)
+  }
+
+  /** The readable trace, then the run as a Mermaid sequence diagram in a fenced block: how a failure is printed. */
+  traceWithDiagram(): ReadonlyArray<string> {
+    return [...this.traceLines(), "", "```mermaid", this.core.Trace.mermaid(this.net.trace, this.parties), "```"]
   }
 
   /** The readable trace: numbered lines, each command followed by what it caused. */

@@ -3,7 +3,8 @@
  * fast-check harness drives every party over a hostile network (drops, duplicates, reorders,
  * delays, replays, forgeries, crashes, clock jumps) and checks the invariants after every command:
  * no double charge, no unapproved debit, authenticity, agreement, conservation, settlement exactly
- * once, the declared transitions, and liveness once the faults stop. Run it against the reference
+ * once, the declared transitions, and liveness once the faults stop; and the explorer walks every
+ * reachable state of a small scope, breadth-first, for the shortest counterexample. Run it against the reference
  * parties, against your own build of any of them, or against a seeded bug of the catalog to see it
  * fail.
  *
@@ -54,6 +55,11 @@ export * as Parallel from "./Parallel.js"
 export * as Summary from "./Summary.js"
 export * as Signing from "./Signing.js"
 export * as Coverage from "./Coverage.js"
+export * as Explorer from "../explore/Explorer.js"
+export * as ExploreScopes from "../explore/Scopes.js"
+export * as ExploreActions from "../explore/Actions.js"
+export * as ExploreReport from "../explore/Report.js"
+export * as ExploreGoals from "../explore/Goals.js"
 export * as Model from "../../model/Model.js"
 export * as Invariants from "../../model/Invariants.js"
 export * as Isolation from "../../model/Isolation.js"

@@ -96,7 +96,7 @@ describe("real crashes (SIGKILL) of a party run from its SQLite file", { timeout
   it("the gateway - should lose nothing and do nothing twice", async () => {
     await run(ids.gateway, SEED + 1)
   })
-  it("an issuer whose store forgets its idempotency records - should be caught", async () => {
+  it("an issuer whose store forgets its idempotency records and authorizations - should be caught", async () => {
     await expect(run(ids.issuer, SEED, "forget-records")).rejects.toThrow(/to be 'Approved'|invariants broken/)
   })
 })

@@ -25,7 +25,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 /** When the plan kills the child: after the step and before its commit, after the commit and before the answer, or from outside at once. */
 export type Kill = Phase | "outside"
 
-/** A flaw the child can be started with, to show the test catches it: it forgets its idempotency records on restart. */
+/** A flaw the child can be started with, to show the test catches it: it forgets its idempotency records and authorizations on restart. */
 export type Flaw = "forget-records"
 
 /** A small seeded generator (mulberry32), so a plan replays from its seed. */

@@ -1,8 +1,10 @@
 /**
  * One party of the standard topology run as its own process from its SQLite file, for the crash
  * test: `node --import tsx test/support/partyProcess.ts <party id> <file> <seed label> [forget-records]`.
- * With `forget-records`, the party loses its idempotency records on every restart, as a store
- * that did not persist them would: the flaw the crash test must catch.
+ * With `forget-records`, the issuer loses its idempotency records and its authorizations on every
+ * restart, as a store that did not persist them would: the flaw the crash test must catch. (Losing
+ * the records alone is no longer enough to do anything twice: a retry under an id whose
+ * authorization is kept is refused as a conflict, spec 4.9.)
  *
  * It reads one request per line on stdin, `{ "input": <Receive or Tick>, "die": <when> }`, steps
  * the party through {@link StoredParty} (step, commit, send) and answers one line on stdout,
@@ -17,6 +19,7 @@ import { StoredParty, type Phase } from "../../src/drivers/StoredParty.js"
 import * as Topology from "../../src/drivers/Topology.js"
 import type { PartyId } from "../../src/domain/Ids.js"
 import * as Idempotency from "../../src/machine/Idempotency.js"
+import { Table } from "../../src/machine/Table.js"
 import type { Input } from "../../src/machine/Machine.js"
 import { isPartyKind } from "../../src/state/State.js"
 
@@ -27,7 +30,7 @@ if (node === undefined || path === undefined || !isPartyKind(node.machine.kind) 
   process.exit(2)
 }
 const kind = node.machine.kind
-const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: Idempotency.emptyRetained }) } : node.machine
+const machine = flaw === "forget-records" ? { ...node.machine, restart: (state: never) => ({ ...node.machine.restart(state), records: Idempotency.emptyRetained, authorizations: Table.empty() }) } : node.machine
 let dieAt: Phase | null = null
 const stored = Effect.runSync(
   StoredParty.open({

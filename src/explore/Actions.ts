@@ -1,0 +1,235 @@
+/**
+ * The explorer's actions: everything that may happen next in a world of a scope, and doing it.
+ *
+ * - **the network:** deliver any packet in flight (in any order), drop one or duplicate one, while
+ *   the path's fault budget lasts;
+ * - **failures:** crash and restart any party, while the budget lasts;
+ * - **time:** while the path's clock budget lasts, move the clock to each of the two soonest
+ *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
+ *   it, or to the soonest other time a party named (a retry or a poll), without anyone ticking (so a packet can be delivered at that very instant);
+ *   and let every party tick;
+ * - **the people:** the shopper pays (a fresh order each time), reloads a page that shows
+ *   "paying" (once per payment), approves or declines on the phone; the merchant's staff ask for the scope's operations; the clearing house closes a cycle.
+ *
+ * Every action goes through the harness's commands or the parties' public `step` and `restart`,
+ * and checks every safety invariant and the declared transitions after it, as the harness does.
+ *
+ * @since 0.5.0
+ */
+import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { Packet } from "../machine/Machine.js"
+import type { BrowserState } from "../parties/Browser.js"
+import type { ClearingHouseState } from "../parties/ClearingHouse.js"
+import { Answer, Refresh, Shop } from "../harness/Shoppers.js"
+import { Staff } from "../harness/Commands.js"
+import { tagOf } from "../harness/Command.js"
+import { checkSafety } from "../harness/Invariants.js"
+import { retentionHorizon } from "../harness/Retention.js"
+import type { World } from "../harness/World.js"
+import type { ExploreScope, StaffOperation } from "./Scopes.js"
+
+/** What a path has left of its budgets: faults, payments and staff operations. @category explorer @since 0.5.0 */
+export interface Remaining {
+  readonly drops: number
+  readonly duplicates: number
+  readonly crashes: number
+  readonly clockMoves: number
+  readonly payments: number
+  /** Page reloads: one per payment, so that a page waiting on "paying" can learn the result without the clock moving. */
+  readonly refreshes: number
+  readonly staff: ReadonlyArray<StaffOperation>
+}
+
+/** The budgets a scope starts with. @category explorer @since 0.5.0 */
+export const initialRemaining = (scope: ExploreScope): Remaining => ({ ...scope.faults, payments: scope.payments, refreshes: scope.payments, staff: scope.staff })
+
+/** One action. @category explorer @since 0.5.0 */
+export type Action =
+  | { readonly _tag: "Deliver" | "Drop" | "Duplicate"; readonly index: number }
+  | { readonly _tag: "Crash"; readonly party: PartyId }
+  | { readonly _tag: "Clock"; readonly at_ms: number }
+  | { readonly _tag: "Tick" }
+  | { readonly _tag: "Pay" }
+  | { readonly _tag: "Refresh" }
+  | { readonly _tag: "Answer"; readonly how: "approve" | "decline" }
+  | { readonly _tag: "Staff"; readonly operation: StaffOperation }
+  | { readonly _tag: "CloseCycle" }
+
+/** How many of the soonest pending expiries the clock may move to from one state. */
+const EXPIRIES_PER_STATE = 2
+
+/** The first index of each distinct packet in flight: delivering either of two equal packets leads to the same world. */
+const distinctPackets = (world: World): ReadonlyArray<number> => {
+  const seen = new Set<string>()
+  const indexes: Array<number> = []
+  world.net.inFlight.forEach((packet, i) => {
+    const key = `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+    if (!seen.has(key)) indexes.push(i)
+    seen.add(key)
+  })
+  return indexes
+}
+
+/** The times in the future that the world's states and packets name: expiries (`…xpiresAt_ms` fields), and the others (retries, polls), each soonest first. */
+export const pendingDeadlines = (world: World, documents: ReadonlyArray<unknown>): { readonly expiries: ReadonlyArray<number>; readonly others: ReadonlyArray<number> } => {
+  const now = world.net.now_ms
+  const expiries = new Set<number>()
+  const others = new Set<number>()
+  const walk = (value: unknown, key: string): void => {
+    if (typeof value === "number") {
+      if (key.endsWith("_ms") && value > now) (key.endsWith("xpiresAt_ms") ? expiries : others).add(value)
+    } else if (Array.isArray(value)) for (const item of value) walk(item, key)
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k)
+  }
+  for (const document of documents) walk(document, "")
+  for (const packet of world.net.inFlight) walk(packet.payload, "")
+  const soonestFirst = (times: Set<number>): ReadonlyArray<number> => [...times].sort((a, b) => a - b)
+  return { expiries: soonestFirst(expiries), others: soonestFirst(others) }
+}
+
+const browserOf = (world: World): BrowserState => world.net.state<BrowserState>(world.directory.customers[0]?.browser ?? world.directory.browsers[0] ?? world.directory.clearing)
+
+const cycleToClose = (world: World): boolean => {
+  const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
+  return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
+}
+
+/**
+ * The actions enabled in the world now, in a fixed order (so a path of indexes replays), given
+ * what the path has left and the encoded documents of the parties' states.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const enabled = (world: World, scope: ExploreScope, remaining: Remaining, documents: ReadonlyArray<unknown>): ReadonlyArray<Action> => {
+  const actions: Array<Action> = []
+  for (const index of distinctPackets(world)) {
+    actions.push({ _tag: "Deliver", index })
+    if (remaining.drops > 0) actions.push({ _tag: "Drop", index })
+    if (remaining.duplicates > 0) actions.push({ _tag: "Duplicate", index })
+  }
+  if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
+  const horizon = retentionHorizon(world)
+  const times = new Set<number>()
+  if (remaining.clockMoves > 0) {
+    const { expiries, others } = pendingDeadlines(world, documents)
+    const candidates = [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap((t) => [t - 1, t, t + 1]), ...others.slice(0, 1)]
+    for (const at_ms of candidates) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
+  }
+  for (const at_ms of [...times].sort((a, b) => a - b)) actions.push({ _tag: "Clock", at_ms })
+  actions.push({ _tag: "Tick" })
+  const screen = browserOf(world).screen
+  if (remaining.payments > 0 && ["Shopping", "ReadyToPay", "Declined", "Approved"].includes(screen)) actions.push({ _tag: "Pay" })
+  if (remaining.refreshes > 0 && screen === "Paying") actions.push({ _tag: "Refresh" })
+  if (new Answer(0, "approve").check({ world })) actions.push({ _tag: "Answer", how: "approve" }, { _tag: "Answer", how: "decline" })
+  for (const operation of remaining.staff) if (new Staff(operation, 0, "all").check({ world })) actions.push({ _tag: "Staff", operation })
+  if (scope.settle && cycleToClose(world)) actions.push({ _tag: "CloseCycle" })
+  return actions
+}
+
+/** `action` as a line of a counterexample. @category explorer @since 0.5.0 */
+export const describeAction = (action: Action, world?: World): string => {
+  const packet = (index: number): string => {
+    const p: Packet | undefined = world?.net.inFlight[index]
+    return p === undefined ? `#${index}` : `${tagOf(p)} ${p.from} -> ${p.to}`
+  }
+  switch (action._tag) {
+    case "Deliver":
+    case "Drop":
+    case "Duplicate":
+      return `${action._tag.toLowerCase()} ${packet(action.index)}`
+    case "Crash":
+      return `crash and restart ${action.party}`
+    case "Clock":
+      return `clock to ${action.at_ms} (no one ticks yet)`
+    case "Tick":
+      return "every party ticks"
+    case "Pay":
+      return "the shopper checks out and pays"
+    case "Refresh":
+      return "the shopper reloads the page"
+    case "Answer":
+      return `the shopper ${action.how}s on the phone`
+    case "Staff":
+      return `the merchant's staff ${action.operation} the payment`
+    case "CloseCycle":
+      return "the clearing house closes the cycle"
+  }
+}
+
+/** What the path has left after `action`. */
+const spend = (remaining: Remaining, action: Action): Remaining => {
+  switch (action._tag) {
+    case "Drop":
+      return { ...remaining, drops: remaining.drops - 1 }
+    case "Duplicate":
+      return { ...remaining, duplicates: remaining.duplicates - 1 }
+    case "Crash":
+      return { ...remaining, crashes: remaining.crashes - 1 }
+    case "Clock":
+      return { ...remaining, clockMoves: remaining.clockMoves - 1 }
+    case "Pay":
+      return { ...remaining, payments: remaining.payments - 1 }
+    case "Refresh":
+      return { ...remaining, refreshes: remaining.refreshes - 1 }
+    case "Staff":
+      return { ...remaining, staff: remaining.staff.filter((o) => o !== action.operation) }
+    default:
+      return remaining
+  }
+}
+
+/**
+ * Does `action` to the world, then checks every safety invariant (throwing the harness's
+ * `InvariantViolation`, as a declared-transitions failure also does); returns what the path has
+ * left.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const apply = (world: World, remaining: Remaining, action: Action): Remaining => {
+  const label = describeAction(action, world)
+  switch (action._tag) {
+    case "Deliver":
+    case "Drop":
+    case "Duplicate": {
+      const packet = world.net.inFlight[action.index]
+      if (packet === undefined) break
+      if (action._tag === "Duplicate") world.net.inFlight.push(packet)
+      else world.net.inFlight.splice(action.index, 1)
+      if (action._tag === "Deliver") world.receive(label, packet.to, packet)
+      else world.lines.push({ command: label, outputs: [] })
+      break
+    }
+    case "Crash":
+      world.net.restart(action.party)
+      world.lines.push({ command: label, outputs: [] })
+      break
+    case "Clock":
+      world.net.now_ms = action.at_ms as Timestamp_ms
+      world.lines.push({ command: label, outputs: [] })
+      break
+    case "Tick":
+      world.advance(label, 0)
+      break
+    case "Pay": {
+      if (browserOf(world).screen === "Approved") new Shop(0, false).run({ world }, world)
+      new Shop(0, false).run({ world }, world)
+      break
+    }
+    case "Refresh":
+      new Refresh(0).run({ world }, world)
+      break
+    case "Answer":
+      new Answer(0, action.how).run({ world }, world)
+      break
+    case "Staff":
+      new Staff(action.operation, 0, "all").run({ world }, world)
+      break
+    case "CloseCycle":
+      world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+      break
+  }
+  checkSafety(world, label)
+  return spend(remaining, action)
+}

@@ -1,0 +1,265 @@
+/**
+ * The explorer: every reachable state of a small scope, breadth-first, over the real core.
+ *
+ * From the world of a scope (`Scopes.ts`), it takes every enabled action (`Actions.ts`) from
+ * every state it has not seen, checking every safety invariant and the declared transitions after
+ * each, that every party's state encodes as its store would hold it (the fingerprint encodes it),
+ * and liveness on every quiet state (nothing in flight): from there, faults stop and fair
+ * delivery with time passing must finish every payment, with every party agreeing, exactly as
+ * the harness's end of run asks. Breadth-first, the first violation found has a shortest path.
+ * Once every state is visited, each of the scope's goals (`Goals.ts`) must have been met in some
+ * state, or the exploration fails as `vacuity`: a core that approves or captures nothing breaks
+ * no invariant.
+ *
+ * **Fingerprints.** Two worlds are the same state when their fingerprints are equal: a SHA-256 of
+ * the canonical JSON of every party's durable state as its store encodes it (the state codecs
+ * of `src/state/`), the packets in flight as a sorted multiset (their order is not state: any
+ * packet may be delivered next), the clock, the reference model (what the people decided), and
+ * what the path has left of its budgets. Ids are not renumbered and parties of one role are not
+ * permuted: the standard topology has one party per role but the phones, so symmetry would buy
+ * little. The clock is kept exact, not relative to deadlines: sound, at the cost of some states
+ * that differ only in time.
+ *
+ * @since 0.5.0
+ */
+import { createHash } from "node:crypto"
+import type { Layer } from "effect"
+import type { Ed25519 } from "../crypto/Ed25519.js"
+import type { Packet } from "../machine/Machine.js"
+import type { Core } from "../harness/Core.js"
+import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
+import { quiescenceRounds } from "../harness/Quiescence.js"
+import { STANDARD } from "../harness/Scope.js"
+import { runnerFor, World, type WorldSnapshot } from "../harness/World.js"
+import type { StateOf } from "../state/State.js"
+import { apply, enabled, initialRemaining, type Action, type Remaining } from "./Actions.js"
+import { goalsMet, goalsOf, type Goal } from "./Goals.js"
+import type { ExploreScope } from "./Scopes.js"
+
+/** What the explorer needs: the core (or a mutant of it), its crypto, the scope, and a bound. @category explorer @since 0.5.0 */
+export interface ExploreSettings {
+  readonly core: Core
+  readonly crypto: Layer.Layer<Ed25519>
+  readonly scope: ExploreScope
+  /** Stop after this many distinct states (the result then says it is incomplete). */
+  readonly maxStates: number
+}
+
+/** A violation, with the shortest path to it: the index of each action among those enabled at its state. @category explorer @since 0.5.0 */
+export interface Violation {
+  readonly invariant: string
+  readonly findings: ReadonlyArray<string>
+  readonly path: ReadonlyArray<number>
+}
+
+/** What an exploration found. @category explorer @since 0.5.0 */
+export interface Exploration {
+  readonly scope: string
+  /** Distinct states reached (fingerprints). */
+  readonly states: number
+  /** Actions taken, including those that led to a state already seen. */
+  readonly transitions: number
+  /** The deepest level reached. */
+  readonly depth: number
+  /** Quiet states whose liveness was checked. */
+  readonly livenessChecks: number
+  /** The scope's goals that some visited state met (`Goals.ts`). */
+  readonly goalsMet: ReadonlyArray<Goal>
+  /** Whether every reachable state was visited (false when `maxStates` stopped it, or a violation did). */
+  readonly complete: boolean
+  readonly violation: Violation | null
+  readonly wall_ms: number
+  /** Distinct states per minute of wall time. */
+  readonly statesPerMinute: number
+  /** The process's peak resident memory, in bytes. */
+  readonly peakRss_bytes: number
+}
+
+/** A state in the queue: the world, what its path has left, and how it was reached. */
+interface Node {
+  readonly snapshot: WorldSnapshot
+  readonly remaining: Remaining
+  readonly depth: number
+  readonly parent: number
+  readonly action: number
+}
+
+/** A fresh world of the scope (the standard topology, no random faults). */
+export const worldOf = (settings: ExploreSettings): World =>
+  new World(settings.core, settings.crypto, runnerFor(settings.crypto), { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 })
+
+/** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left. @category explorer @since 0.5.0 */
+export interface Fingerprinter {
+  readonly documents: (snapshot: WorldSnapshot) => ReadonlyArray<unknown>
+  readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining) => string
+}
+
+/**
+ * The fingerprints of `world`'s states (see the module's doc). Party states are encoded through
+ * their codecs once per state object: a party an action did not touch keeps its state object.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const fingerprinter = (world: World): Fingerprinter => {
+  const { State, Canonical } = world.core
+  const ids = [...world.kinds.keys()]
+  /** What `compute` gives for each object, computed once: states and packets are immutable values. */
+  const memo = <K extends object, V>(compute: (key: K, id: string) => V): ((key: K, id: string) => V) => {
+    const cache = new WeakMap<K, V>()
+    return (key, id) => {
+      const cached = cache.get(key)
+      if (cached !== undefined) return cached
+      const value = compute(key, id)
+      cache.set(key, value)
+      return value
+    }
+  }
+  const encode = memo<object, unknown>((state, id) => {
+    const kind = world.kinds.get(id) ?? ""
+    return State.isPartyKind(kind) ? State.encodeState(kind, state as StateOf<typeof kind>) : state
+  })
+  const canonicalState = memo<object, string>((state, id) => Canonical.canonicalJson(encode(state, id)))
+  const canonicalPacket = memo<Packet, string>((p) => `${p.from}>${p.to}:${Canonical.canonicalJson(p.payload)}`)
+  const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> => snapshot.states.map((state, i) => encode(state as object, ids[i] ?? ""))
+  const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining): string => {
+    const hash = createHash("sha256")
+    snapshot.states.forEach((state, i) => hash.update(canonicalState(state as object, ids[i] ?? "")).update("\n"))
+    for (const packet of snapshot.inFlight.map((p) => canonicalPacket(p, "")).sort()) hash.update(packet).update("\n")
+    // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
+    const rest = { now_ms: snapshot.now_ms, model: JSON.parse(JSON.stringify(snapshot.model)) as unknown, lies: snapshot.lies, remaining }
+    return hash.update(Canonical.canonicalJson(rest)).digest("base64")
+  }
+  return { documents, fingerprint }
+}
+
+/** The path of action indexes from the first state to `node`. */
+const pathTo = (nodes: ReadonlyArray<Node>, index: number): ReadonlyArray<number> => {
+  const path: Array<number> = []
+  for (let at = index; at > 0; at = nodes[at]?.parent ?? 0) path.push(nodes[at]?.action ?? 0)
+  return path.reverse()
+}
+
+/** Liveness from a quiet world: faults stop, everything is delivered and time passes, as at the end of a harness run; then every payment must be final and agreed. */
+const checkLiveness = (world: World): void => {
+  quiescenceRounds(world)
+  world.advance("quiescence: every hold reaches its expiry", world.core.Issuer.HOLD_TTL_ms)
+  quiescenceRounds(world)
+  checkQuiescent(world, "the world quiesced")
+}
+
+/** What a thrown error says, as a violation's name and findings. */
+const violationOf = (error: unknown): { readonly invariant: string; readonly findings: ReadonlyArray<string> } =>
+  error instanceof InvariantViolation ? { invariant: error.invariant, findings: error.findings } : { invariant: "crash", findings: [String(error)] }
+
+/**
+ * Explores every state of `settings.scope` reachable from its first world, breadth-first, until
+ * none is left, a violation is found, or `maxStates` distinct states were seen.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const explore = (settings: ExploreSettings): Exploration => {
+  const started = performance.now()
+  const world = worldOf(settings)
+  const { documents: documentsOf, fingerprint } = fingerprinter(world)
+  const first: Node = { snapshot: world.snapshot(), remaining: initialRemaining(settings.scope), depth: 0, parent: -1, action: -1 }
+  const nodes: Array<Node> = [first]
+  const seen = new Set<string>([fingerprint(first.snapshot, first.remaining)])
+  let transitions = 0
+  let depth = 0
+  let livenessChecks = 0
+  let violation: Violation | null = null
+  const met = new Set<Goal>(goalsMet(world))
+  const finish = (complete: boolean): Exploration => {
+    const unmet = goalsOf(settings.scope).filter((goal) => !met.has(goal))
+    if (complete && violation === null && unmet.length > 0) violation = { invariant: "vacuity", findings: unmet.map((goal) => `no reachable state has ${goal === "approved" ? "an approved payment" : goal === "settled" ? "a settled cycle" : `an accepted ${goal}`}`), path: [] }
+    const wall_ms = performance.now() - started
+    return {
+      scope: settings.scope.name,
+      states: seen.size,
+      transitions,
+      depth,
+      livenessChecks,
+      goalsMet: [...met],
+      complete,
+      violation,
+      wall_ms,
+      statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
+      peakRss_bytes: process.resourceUsage().maxRSS * 1024
+    }
+  }
+  for (let at = 0; at < nodes.length; at++) {
+    const node = nodes[at] as Node
+    depth = Math.max(depth, node.depth)
+    world.restore(node.snapshot)
+    if (node.snapshot.inFlight.length === 0) {
+      livenessChecks++
+      try {
+        checkLiveness(world)
+      } catch (error) {
+        violation = { ...violationOf(error), path: pathTo(nodes, at) }
+        return finish(false)
+      }
+      world.restore(node.snapshot)
+    }
+    const actions = enabled(world, settings.scope, node.remaining, documentsOf(node.snapshot))
+    for (let choice = 0; choice < actions.length; choice++) {
+      world.restore(node.snapshot)
+      transitions++
+      let remaining: Remaining
+      try {
+        remaining = apply(world, node.remaining, actions[choice] as Action)
+      } catch (error) {
+        violation = { ...violationOf(error), path: [...pathTo(nodes, at), choice] }
+        return finish(false)
+      }
+      const snapshot = world.snapshot()
+      let key: string
+      try {
+        key = fingerprint(snapshot, remaining)
+      } catch (error) {
+        // The fingerprint encodes every party's state with its codec: a state the store would refuse.
+        violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...pathTo(nodes, at), choice] }
+        return finish(false)
+      }
+      if (seen.has(key)) continue
+      seen.add(key)
+      for (const goal of goalsMet(world)) met.add(goal)
+      nodes.push({ snapshot, remaining, depth: node.depth + 1, parent: at, action: choice })
+      if (seen.size >= settings.maxStates) return finish(false)
+    }
+  }
+  return finish(true)
+}
+
+/** A replayed path that names an action its state does not enable. @category explorer @since 0.5.0 */
+export class NotAPath extends Error {}
+
+/**
+ * Replays a path of action indexes from the scope's first world, keeping the trace; throws what
+ * the last action (or the liveness check after it, if the path ends on a quiet state) threw.
+ * Returns the world, for its readable trace and diagram.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const replay = (settings: ExploreSettings, path: ReadonlyArray<number>): { readonly world: World; readonly error: unknown } => {
+  const world = worldOf(settings)
+  const { documents } = fingerprinter(world)
+  let remaining = initialRemaining(settings.scope)
+  try {
+    for (const [step, choice] of path.entries()) {
+      const actions = enabled(world, settings.scope, remaining, documents(world.snapshot()))
+      const action = actions[choice]
+      if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
+      remaining = apply(world, remaining, action)
+    }
+    documents(world.snapshot())
+    if (world.net.inFlight.length === 0) checkLiveness(world)
+  } catch (error) {
+    return { world, error }
+  }
+  return { world, error: null }
+}
+

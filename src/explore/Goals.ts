@@ -1,0 +1,41 @@
+/**
+ * The explorer's goals: what must be reachable in a scope, so that "no violation" is not vacuous.
+ * A core that refuses every capture breaks no invariant (every party agrees nothing was captured),
+ * and neither does one that approves nothing; the harness's canary catches those in a run, and
+ * the explorer asks that some reachable state of the scope has a payment approved, each of the
+ * scope's operations accepted, and, when it settles, a cycle settled.
+ *
+ * @since 0.5.0
+ */
+import type { ClearingHouseState } from "../parties/ClearingHouse.js"
+import type { MerchantState } from "../parties/Merchant.js"
+import type { World } from "../harness/World.js"
+import type { ExploreScope, StaffOperation } from "./Scopes.js"
+
+/** One goal: an approved payment, an accepted operation of a kind, or a settled cycle. @category explorer @since 0.5.0 */
+export type Goal = "approved" | StaffOperation | "settled"
+
+/** The goals of `scope`. @category explorer @since 0.5.0 */
+export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => ["approved", ...scope.staff, ...(scope.settle ? (["settled"] as const) : [])]
+
+const OPERATION_OF: Readonly<Record<string, StaffOperation>> = { CapturePayment: "capture", VoidPayment: "void", RefundPayment: "refund" }
+
+/**
+ * The goals the world's state meets now, as the merchant and the clearing house record them.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const goalsMet = (world: World): ReadonlyArray<Goal> => {
+  const met = new Set<Goal>()
+  for (const merchant of world.directory.merchants) {
+    const state = world.net.state<MerchantState>(merchant)
+    if (state.payments.values().some((p) => p.status === "approved")) met.add("approved")
+    for (const op of state.operations.values()) {
+      const kind = OPERATION_OF[op.request._tag]
+      if (op.state === "Accepted" && kind !== undefined) met.add(kind)
+    }
+  }
+  if (world.net.state<ClearingHouseState>(world.directory.clearing).cycles.values().some((c) => c.state === "Settled")) met.add("settled")
+  return [...met]
+}

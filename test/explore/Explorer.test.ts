@@ -1,0 +1,122 @@
+/**
+ * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
+ * violation on the reference core; two worlds that differ only in the order things happened in
+ * hash alike, and worlds that differ do not; it finds seeded bugs with a shortest counterexample
+ * that replays, and a core that never refunds by the scope's goals; and its command line refuses
+ * a scope it does not know.
+ */
+import { spawnSync } from "node:child_process"
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { bugNamed } from "../../src/bugs/Catalog.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { apply, enabled, initialRemaining, type Action } from "../../src/explore/Actions.js"
+import { explore, fingerprinter, replay, worldOf, type ExploreSettings } from "../../src/explore/Explorer.js"
+import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
+import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { tagOf } from "../../src/harness/Command.js"
+
+const scope = (name: string): ExploreScope => {
+  const found = scopeNamed(name)
+  if (found === undefined) throw new Error(`no scope ${name}`)
+  return found
+}
+
+const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000): ExploreSettings => ({ core, crypto: Core.Ed25519Backends.NodeEd25519, scope: scope(name), maxStates })
+
+let noIdempotencyCheck: HarnessCore
+let crashLosesOutbox: HarnessCore
+let refundRefused: HarnessCore
+
+beforeAll(async () => {
+  noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
+  crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
+  refundRefused = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "explore-test-refund-after-capture-refused" })
+})
+
+describe("explore", () => {
+  it("should visit every reachable state of the smallest scope, with no violation on the reference core", () => {
+    const result = explore(settingsFor("pay"))
+    expect(result.violation).toBeNull()
+    expect(result.complete).toBe(true)
+    expect(result.states).toBeGreaterThan(100)
+    expect(result.transitions).toBeGreaterThan(result.states)
+    expect(result.livenessChecks).toBeGreaterThan(0)
+    expect(result.goalsMet).toEqual(["approved"])
+  })
+
+  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (refund-after-capture-refused)", () => {
+    const result = explore(settingsFor("capture-refund", refundRefused))
+    expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has an accepted refund"], path: [] })
+    expect(result.goalsMet).toEqual(expect.arrayContaining(["approved", "capture"]))
+    expect(explore(settingsFor("capture-refund")).violation).toBeNull()
+  })
+
+  it("should stop, incomplete, at the bound on states", () => {
+    const result = explore(settingsFor("pay", Core, 10))
+    expect(result).toMatchObject({ states: 10, complete: false, violation: null })
+  })
+
+  it("fingerprint - should hash alike two worlds that differ only in the order independent packets were delivered or sit in flight, and apart worlds that differ", () => {
+    const settings = settingsFor("pay")
+    const world = worldOf(settings)
+    const { documents, fingerprint } = fingerprinter(world)
+    let remaining = apply(world, initialRemaining(settings.scope), { _tag: "Pay" })
+    // The merchant takes the pay-now: a payment request to the gateway and a view to the page are in flight at once.
+    remaining = apply(world, remaining, { _tag: "Deliver", index: world.net.inFlight.findIndex((p) => tagOf(p) === "PayNow") })
+    expect(world.net.inFlight.map(tagOf).sort()).toEqual(["AuthorizePayment", "OrderView"])
+    const start = world.snapshot()
+    const deliverInOrder = (first: string, second: string): string => {
+      world.restore(start)
+      let left = remaining
+      for (const tag of [first, second]) left = apply(world, left, { _tag: "Deliver", index: world.net.inFlight.findIndex((p) => tagOf(p) === tag) })
+      return fingerprint(world.snapshot(), left)
+    }
+    expect(deliverInOrder("AuthorizePayment", "OrderView")).toBe(deliverInOrder("OrderView", "AuthorizePayment"))
+    const reversed = { ...start, inFlight: [...start.inFlight].reverse() }
+    expect(fingerprint(reversed, remaining)).toBe(fingerprint(start, remaining))
+    expect(fingerprint({ ...start, inFlight: [...start.inFlight, ...start.inFlight.slice(0, 1)] }, remaining)).not.toBe(fingerprint(start, remaining))
+    expect(fingerprint(start, { ...remaining, payments: remaining.payments + 1 })).not.toBe(fingerprint(start, remaining))
+    expect(documents(start)).toHaveLength(world.parties.length)
+  })
+
+  it("should find a seeded bug with the shortest counterexample, which replays to the same violation (no-idempotency-check)", () => {
+    const settings = settingsFor("pay-k1", noIdempotencyCheck)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("liveness")
+    // Pay, then the network duplicates the payment request: two actions, and none is shorter.
+    expect(result.violation?.path).toHaveLength(2)
+    const { error } = replay(settings, result.violation?.path ?? [])
+    expect(String(error)).toContain("invariant liveness broken")
+    // The reference core passes the same path.
+    expect(replay(settingsFor("pay-k1"), result.violation?.path ?? []).error).toBeNull()
+  })
+
+  it("should find a crash that loses the outbox (crash-loses-outbox)", () => {
+    const result = explore(settingsFor("pay-k1", crashLosesOutbox))
+    expect(result.violation?.invariant).toBe("liveness")
+    const actions = replayedActions(settingsFor("pay-k1", crashLosesOutbox), result.violation?.path ?? [])
+    expect(actions.some((a) => a._tag === "Crash")).toBe(true)
+  })
+
+  it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
+    const run = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "everything"], { encoding: "utf8" })
+    expect(run.status).toBe(2)
+    for (const name of SCOPE_NAMES) expect(run.stderr).toContain(`"${name}"`)
+  })
+})
+
+/** The actions a path takes, replayed from the scope's first world. */
+const replayedActions = (settings: ExploreSettings, path: ReadonlyArray<number>): ReadonlyArray<Action> => {
+  const world = worldOf(settings)
+  const { documents } = fingerprinter(world)
+  let remaining = initialRemaining(settings.scope)
+  const taken: Array<Action> = []
+  for (const choice of path.slice(0, -1)) {
+    const action = enabled(world, settings.scope, remaining, documents(world.snapshot()))[choice] as Action
+    taken.push(action)
+    remaining = apply(world, remaining, action)
+  }
+  const last = enabled(world, settings.scope, remaining, documents(world.snapshot()))[path[path.length - 1] ?? 0]
+  return last === undefined ? taken : [...taken, last]
+}
