@@ -1,8 +1,13 @@
 /**
  * The explorer's actions: everything that may happen next in a world of a scope, and doing it.
  *
- * - **the network:** deliver any packet in flight (in any order), drop one or duplicate one, while
- *   the path's fault budget lasts;
+ * - **the network:** deliver any packet in flight (in any order), drop one or duplicate one, and
+ *   replay any packet sent so far (the attacker's recording) to its addressee or to any other
+ *   party, while the path's fault budget lasts;
+ * - **the outsider's forgeries** (no key): from any signed packet sent so far, each field changed
+ *   once as its Schema allows (`Tamper.sweep`, to a value seen on the wire, one more or less, the
+ *   other currency, ...) under the original signature, and the message's type swapped (a decline
+ *   passed off as an approval), each sent to the packet's addressee;
  * - **failures:** crash and restart any party, while the budget lasts;
  * - **time:** while the path's clock budget lasts, move the clock to each of the two soonest
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
@@ -23,8 +28,10 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import { Answer, Refresh, Shop } from "../harness/Shoppers.js"
 import { Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
+import { forge } from "../harness/Forgery.js"
 import { checkSafety } from "../harness/Invariants.js"
 import { retentionHorizon } from "../harness/Retention.js"
+import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
 import type { World } from "../harness/World.js"
 import type { ExploreScope, StaffOperation } from "./Scopes.js"
 
@@ -32,6 +39,8 @@ import type { ExploreScope, StaffOperation } from "./Scopes.js"
 export interface Remaining {
   readonly drops: number
   readonly duplicates: number
+  readonly replays: number
+  readonly forgeries: number
   readonly crashes: number
   readonly clockMoves: number
   readonly payments: number
@@ -46,6 +55,8 @@ export const initialRemaining = (scope: ExploreScope): Remaining => ({ ...scope.
 /** One action. @category explorer @since 0.5.0 */
 export type Action =
   | { readonly _tag: "Deliver" | "Drop" | "Duplicate"; readonly index: number }
+  | { readonly _tag: "Replay"; readonly packet: Packet; readonly to: PartyId }
+  | { readonly _tag: "Forge"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Crash"; readonly party: PartyId }
   | { readonly _tag: "Clock"; readonly at_ms: number }
   | { readonly _tag: "Tick" }
@@ -58,16 +69,43 @@ export type Action =
 /** How many of the soonest pending expiries the clock may move to from one state. */
 const EXPIRIES_PER_STATE = 2
 
+/** A packet as text: its route and its canonical payload; two packets with the same text are the same packet. @category explorer @since 0.5.0 */
+export const packetKey = (world: World, packet: Packet): string => `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+
 /** The first index of each distinct packet in flight: delivering either of two equal packets leads to the same world. */
 const distinctPackets = (world: World): ReadonlyArray<number> => {
   const seen = new Set<string>()
   const indexes: Array<number> = []
   world.net.inFlight.forEach((packet, i) => {
-    const key = `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+    const key = packetKey(world, packet)
     if (!seen.has(key)) indexes.push(i)
     seen.add(key)
   })
   return indexes
+}
+
+/**
+ * What the attacker has recorded on the wire, each distinct packet once, ordered by its text
+ * ({@link packetKey}) so that two paths that sent the same packets hold the same recording. It is
+ * part of a state only while the path may still replay or forge: once those budgets are spent, it
+ * is empty.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export type Recording = ReadonlyArray<{ readonly key: string; readonly packet: Packet }>
+
+/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays or forgeries remain. @category explorer @since 0.5.0 */
+export const recordingAfter = (world: World, before: Recording, remaining: Remaining): Recording => {
+  if (remaining.replays === 0 && remaining.forgeries === 0) return []
+  const sent = world.recorded()
+  if (sent.length === 0) return before
+  const byKey = new Map(before.map((entry) => [entry.key, entry]))
+  for (const packet of sent) {
+    const key = packetKey(world, packet)
+    if (!byKey.has(key)) byKey.set(key, { key, packet })
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
 }
 
 /** The times in the future that the world's states and packets name: expiries (`…xpiresAt_ms` fields), and the others (retries, polls), each soonest first. */
@@ -87,6 +125,36 @@ export const pendingDeadlines = (world: World, documents: ReadonlyArray<unknown>
   return { expiries: soonestFirst(expiries), others: soonestFirst(others) }
 }
 
+/** A forged packet and what was changed, as a line of a trace says it. */
+interface Forged {
+  readonly packet: Packet
+  readonly what: string
+}
+
+/** The forgeries of each recorded packet, per recording: they depend on the values the recording holds, and a recording is a value of the state. */
+const forgeryCache = new WeakMap<Recording, Map<string, ReadonlyArray<Forged>>>()
+
+/**
+ * What an outsider forges from `original`, a recorded signed packet: each field tampered with
+ * once, under the original signature, with values from the bodies of the whole recording; and the
+ * message with its type swapped.
+ */
+const forgeriesOf = (world: World, recording: Recording, original: { readonly key: string; readonly packet: Packet }): ReadonlyArray<Forged> => {
+  const byPacket = forgeryCache.get(recording) ?? new Map<string, ReadonlyArray<Forged>>()
+  forgeryCache.set(recording, byPacket)
+  const cached = byPacket.get(original.key)
+  if (cached !== undefined) return cached
+  const plausible = plausibleFrom(recording.filter((r) => r.packet.channel === "signed").map((r) => (r.packet.payload as { readonly body?: unknown }).body))
+  const tampered = world.run(sweepPacket(world.core, original.packet, 0, { plausible, keys: [] }))
+  const retagged = world.run(forge(world.core, "retag", original.packet, original.packet, 0))
+  const forged: ReadonlyArray<Forged> = [
+    ...tampered.map((t) => ({ packet: t.packet, what: t.tampering.name })),
+    { packet: retagged, what: `${tagOf(original.packet)} retagged as ${tagOf(retagged)}` }
+  ]
+  byPacket.set(original.key, forged)
+  return forged
+}
+
 const browserOf = (world: World): BrowserState => world.net.state<BrowserState>(world.directory.customers[0]?.browser ?? world.directory.browsers[0] ?? world.directory.clearing)
 
 const cycleToClose = (world: World): boolean => {
@@ -96,18 +164,27 @@ const cycleToClose = (world: World): boolean => {
 
 /**
  * The actions enabled in the world now, in a fixed order (so a path of indexes replays), given
- * what the path has left and the encoded documents of the parties' states.
+ * what the path has left, the encoded documents of the parties' states, and the attacker's
+ * recording.
  *
  * @category explorer
  * @since 0.5.0
  */
-export const enabled = (world: World, scope: ExploreScope, remaining: Remaining, documents: ReadonlyArray<unknown>): ReadonlyArray<Action> => {
+export const enabled = (world: World, scope: ExploreScope, remaining: Remaining, documents: ReadonlyArray<unknown>, recording: Recording): ReadonlyArray<Action> => {
   const actions: Array<Action> = []
   for (const index of distinctPackets(world)) {
     actions.push({ _tag: "Deliver", index })
     if (remaining.drops > 0) actions.push({ _tag: "Drop", index })
     if (remaining.duplicates > 0) actions.push({ _tag: "Duplicate", index })
   }
+  if (remaining.replays > 0)
+    for (const { packet } of recording) {
+      // A page's session packets travel between one browser and its merchant only, as in the harness.
+      const targets = packet.channel === "session" ? [packet.to] : [packet.to, ...world.parties.filter((p) => p !== packet.to)]
+      for (const to of targets) actions.push({ _tag: "Replay", packet, to })
+    }
+  if (remaining.forgeries > 0)
+    for (const entry of recording) if (entry.packet.channel === "signed") for (const { packet, what } of forgeriesOf(world, recording, entry)) actions.push({ _tag: "Forge", packet, what })
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
   const times = new Set<number>()
@@ -138,6 +215,10 @@ export const describeAction = (action: Action, world?: World): string => {
     case "Drop":
     case "Duplicate":
       return `${action._tag.toLowerCase()} ${packet(action.index)}`
+    case "Replay":
+      return `attacker: replay a recorded ${tagOf(action.packet)} (${action.packet.from} -> ${action.packet.to}) to ${action.to}`
+    case "Forge":
+      return `attacker: forge ${action.what}, sent to ${action.packet.to}`
     case "Crash":
       return `crash and restart ${action.party}`
     case "Clock":
@@ -164,6 +245,10 @@ const spend = (remaining: Remaining, action: Action): Remaining => {
       return { ...remaining, drops: remaining.drops - 1 }
     case "Duplicate":
       return { ...remaining, duplicates: remaining.duplicates - 1 }
+    case "Replay":
+      return { ...remaining, replays: remaining.replays - 1 }
+    case "Forge":
+      return { ...remaining, forgeries: remaining.forgeries - 1 }
     case "Crash":
       return { ...remaining, crashes: remaining.crashes - 1 }
     case "Clock":
@@ -201,6 +286,14 @@ export const apply = (world: World, remaining: Remaining, action: Action): Remai
       else world.lines.push({ command: label, outputs: [] })
       break
     }
+    case "Replay":
+      world.count("replay")
+      world.receive(label, action.to, action.packet)
+      break
+    case "Forge":
+      world.count("forge")
+      world.injectForgery(label, action.packet.to, action.packet)
+      break
     case "Crash":
       world.net.restart(action.party)
       world.lines.push({ command: label, outputs: [] })

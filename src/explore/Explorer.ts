@@ -14,11 +14,16 @@
  * **Fingerprints.** Two worlds are the same state when their fingerprints are equal: a SHA-256 of
  * the canonical JSON of every party's durable state as its store encodes it (the state codecs
  * of `src/state/`), the packets in flight as a sorted multiset (their order is not state: any
- * packet may be delivered next), the clock, the reference model (what the people decided), and
- * what the path has left of its budgets. Ids are not renumbered and parties of one role are not
+ * packet may be delivered next), the clock, the reference model (what the people decided), what
+ * the path has left of its budgets, and, while it may still replay or forge, the attacker's recording. Ids are not renumbered and parties of one role are not
  * permuted: the standard topology has one party per role but the phones, so symmetry would buy
  * little. The clock is kept exact, not relative to deadlines: sound, at the cost of some states
  * that differ only in time.
+ *
+ * **A replay or forgery that changes nothing is not a new state.** A replayed or forged packet that
+ * its recipient refuses leaves every party, the wire and the model as they were, with one less to spend:
+ * everything reachable from there is reachable from the state before it, so the explorer counts
+ * the transition and does not queue the state.
  *
  * @since 0.5.0
  */
@@ -32,7 +37,7 @@ import { quiescenceRounds } from "../harness/Quiescence.js"
 import { STANDARD } from "../harness/Scope.js"
 import { runnerFor, World, type WorldSnapshot } from "../harness/World.js"
 import type { StateOf } from "../state/State.js"
-import { apply, enabled, initialRemaining, type Action, type Remaining } from "./Actions.js"
+import { apply, enabled, initialRemaining, recordingAfter, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
 
@@ -75,23 +80,28 @@ export interface Exploration {
   readonly peakRss_bytes: number
 }
 
-/** A state in the queue: the world, what its path has left, and how it was reached. */
-interface Node {
-  readonly snapshot: WorldSnapshot
-  readonly remaining: Remaining
-  readonly depth: number
+/** How a state was reached: its parent's index and the action taken there. Kept for every state, for its path; the rest of a state goes once it is expanded. */
+interface Link {
   readonly parent: number
   readonly action: number
+}
+
+/** A state in the queue: the world, what its path has left, what the attacker recorded, and how it was reached. */
+interface Node extends Link {
+  readonly snapshot: WorldSnapshot
+  readonly remaining: Remaining
+  readonly recording: Recording
+  readonly depth: number
 }
 
 /** A fresh world of the scope (the standard topology, no random faults). */
 export const worldOf = (settings: ExploreSettings): World =>
   new World(settings.core, settings.crypto, runnerFor(settings.crypto), { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 })
 
-/** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left. @category explorer @since 0.5.0 */
+/** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left and the attacker's recording. @category explorer @since 0.5.0 */
 export interface Fingerprinter {
   readonly documents: (snapshot: WorldSnapshot) => ReadonlyArray<unknown>
-  readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining) => string
+  readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining, recording?: Recording) => string
 }
 
 /**
@@ -122,10 +132,12 @@ export const fingerprinter = (world: World): Fingerprinter => {
   const canonicalState = memo<object, string>((state, id) => Canonical.canonicalJson(encode(state, id)))
   const canonicalPacket = memo<Packet, string>((p) => `${p.from}>${p.to}:${Canonical.canonicalJson(p.payload)}`)
   const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> => snapshot.states.map((state, i) => encode(state as object, ids[i] ?? ""))
-  const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining): string => {
+  const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining, recording: Recording = []): string => {
     const hash = createHash("sha256")
     snapshot.states.forEach((state, i) => hash.update(canonicalState(state as object, ids[i] ?? "")).update("\n"))
     for (const packet of snapshot.inFlight.map((p) => canonicalPacket(p, "")).sort()) hash.update(packet).update("\n")
+    hash.update("recorded\n")
+    for (const { key } of recording) hash.update(key).update("\n")
     // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
     const rest = { now_ms: snapshot.now_ms, model: JSON.parse(JSON.stringify(snapshot.model)) as unknown, lies: snapshot.lies, remaining }
     return hash.update(Canonical.canonicalJson(rest)).digest("base64")
@@ -133,8 +145,17 @@ export const fingerprinter = (world: World): Fingerprinter => {
   return { documents, fingerprint }
 }
 
+/** Whether `after` is `before` itself: no party's state, packet in flight, clock or model changed (states and packets are immutable values). */
+const unchanged = (before: WorldSnapshot, after: WorldSnapshot): boolean =>
+  before.now_ms === after.now_ms &&
+  before.model === after.model &&
+  before.lies === after.lies &&
+  before.states.every((state, i) => state === after.states[i]) &&
+  before.inFlight.length === after.inFlight.length &&
+  before.inFlight.every((packet, i) => packet === after.inFlight[i])
+
 /** The path of action indexes from the first state to `node`. */
-const pathTo = (nodes: ReadonlyArray<Node>, index: number): ReadonlyArray<number> => {
+const pathTo = (nodes: ReadonlyArray<Link>, index: number): ReadonlyArray<number> => {
   const path: Array<number> = []
   for (let at = index; at > 0; at = nodes[at]?.parent ?? 0) path.push(nodes[at]?.action ?? 0)
   return path.reverse()
@@ -163,9 +184,11 @@ export const explore = (settings: ExploreSettings): Exploration => {
   const started = performance.now()
   const world = worldOf(settings)
   const { documents: documentsOf, fingerprint } = fingerprinter(world)
-  const first: Node = { snapshot: world.snapshot(), remaining: initialRemaining(settings.scope), depth: 0, parent: -1, action: -1 }
-  const nodes: Array<Node> = [first]
-  const seen = new Set<string>([fingerprint(first.snapshot, first.remaining)])
+  const remaining0 = initialRemaining(settings.scope)
+  const first: Node = { snapshot: world.snapshot(), remaining: remaining0, recording: recordingAfter(world, [], remaining0), depth: 0, parent: -1, action: -1 }
+  // Expanded states keep only their link: memory grows with the frontier, not with every state seen.
+  const nodes: Array<Link | Node> = [first]
+  const seen = new Set<string>([fingerprint(first.snapshot, first.remaining, first.recording)])
   let transitions = 0
   let depth = 0
   let livenessChecks = 0
@@ -191,6 +214,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
   }
   for (let at = 0; at < nodes.length; at++) {
     const node = nodes[at] as Node
+    nodes[at] = { parent: node.parent, action: node.action }
     depth = Math.max(depth, node.depth)
     world.restore(node.snapshot)
     if (node.snapshot.inFlight.length === 0) {
@@ -203,21 +227,24 @@ export const explore = (settings: ExploreSettings): Exploration => {
       }
       world.restore(node.snapshot)
     }
-    const actions = enabled(world, settings.scope, node.remaining, documentsOf(node.snapshot))
+    const actions = enabled(world, settings.scope, node.remaining, documentsOf(node.snapshot), node.recording)
     for (let choice = 0; choice < actions.length; choice++) {
       world.restore(node.snapshot)
       transitions++
+      const action = actions[choice] as Action
       let remaining: Remaining
       try {
-        remaining = apply(world, node.remaining, actions[choice] as Action)
+        remaining = apply(world, node.remaining, action)
       } catch (error) {
         violation = { ...violationOf(error), path: [...pathTo(nodes, at), choice] }
         return finish(false)
       }
       const snapshot = world.snapshot()
+      if ((action._tag === "Replay" || action._tag === "Forge") && unchanged(node.snapshot, snapshot)) continue
+      const recording = recordingAfter(world, node.recording, remaining)
       let key: string
       try {
-        key = fingerprint(snapshot, remaining)
+        key = fingerprint(snapshot, remaining, recording)
       } catch (error) {
         // The fingerprint encodes every party's state with its codec: a state the store would refuse.
         violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...pathTo(nodes, at), choice] }
@@ -226,7 +253,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
       if (seen.has(key)) continue
       seen.add(key)
       for (const goal of goalsMet(world)) met.add(goal)
-      nodes.push({ snapshot, remaining, depth: node.depth + 1, parent: at, action: choice })
+      nodes.push({ snapshot, remaining, recording, depth: node.depth + 1, parent: at, action: choice })
       if (seen.size >= settings.maxStates) return finish(false)
     }
   }
@@ -239,27 +266,31 @@ export class NotAPath extends Error {}
 /**
  * Replays a path of action indexes from the scope's first world, keeping the trace; throws what
  * the last action (or the liveness check after it, if the path ends on a quiet state) threw.
- * Returns the world, for its readable trace and diagram.
+ * Returns the world, for its readable trace and diagram, and the actions the path took.
  *
  * @category explorer
  * @since 0.5.0
  */
-export const replay = (settings: ExploreSettings, path: ReadonlyArray<number>): { readonly world: World; readonly error: unknown } => {
+export const replay = (settings: ExploreSettings, path: ReadonlyArray<number>): { readonly world: World; readonly error: unknown; readonly actions: ReadonlyArray<Action> } => {
   const world = worldOf(settings)
   const { documents } = fingerprinter(world)
   let remaining = initialRemaining(settings.scope)
+  let recording = recordingAfter(world, [], remaining)
+  const taken: Array<Action> = []
   try {
     for (const [step, choice] of path.entries()) {
-      const actions = enabled(world, settings.scope, remaining, documents(world.snapshot()))
+      const actions = enabled(world, settings.scope, remaining, documents(world.snapshot()), recording)
       const action = actions[choice]
       if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
+      taken.push(action)
       remaining = apply(world, remaining, action)
+      recording = recordingAfter(world, recording, remaining)
     }
     documents(world.snapshot())
     if (world.net.inFlight.length === 0) checkLiveness(world)
   } catch (error) {
-    return { world, error }
+    return { world, error, actions: taken }
   }
-  return { world, error: null }
+  return { world, error: null, actions: taken }
 }
 

@@ -2,15 +2,16 @@
  * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
  * violation on the reference core; two worlds that differ only in the order things happened in
  * hash alike, and worlds that differ do not; it finds seeded bugs with a shortest counterexample
- * that replays, and a core that never refunds by the scope's goals; and its command line refuses
- * a scope it does not know.
+ * that replays (one reached only by an attacker's replay, one only by a forgery), and a core that
+ * never refunds by the scope's goals; and its command line refuses a scope it does not know.
  */
 import { spawnSync } from "node:child_process"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant } from "../../src/bugs/Mutant.js"
-import { apply, enabled, initialRemaining, type Action } from "../../src/explore/Actions.js"
+import { apply, initialRemaining, packetKey } from "../../src/explore/Actions.js"
+import type { Packet } from "../../src/machine/Machine.js"
 import { explore, fingerprinter, replay, worldOf, type ExploreSettings } from "../../src/explore/Explorer.js"
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
@@ -27,11 +28,15 @@ const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000)
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
 let refundRefused: HarnessCore
+let approvalReusable: HarnessCore
+let currencyNotSigned: HarnessCore
 
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
   refundRefused = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "explore-test-refund-after-capture-refused" })
+  approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
+  currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
 })
 
 describe("explore", () => {
@@ -77,6 +82,9 @@ describe("explore", () => {
     expect(fingerprint(reversed, remaining)).toBe(fingerprint(start, remaining))
     expect(fingerprint({ ...start, inFlight: [...start.inFlight, ...start.inFlight.slice(0, 1)] }, remaining)).not.toBe(fingerprint(start, remaining))
     expect(fingerprint(start, { ...remaining, payments: remaining.payments + 1 })).not.toBe(fingerprint(start, remaining))
+    // While a path may replay, what the attacker recorded is part of its state.
+    const recorded = start.inFlight[0] as Packet
+    expect(fingerprint(start, remaining, [{ key: packetKey(world, recorded), packet: recorded }])).not.toBe(fingerprint(start, remaining))
     expect(documents(start)).toHaveLength(world.parties.length)
   })
 
@@ -95,8 +103,30 @@ describe("explore", () => {
   it("should find a crash that loses the outbox (crash-loses-outbox)", () => {
     const result = explore(settingsFor("pay-k1", crashLosesOutbox))
     expect(result.violation?.invariant).toBe("liveness")
-    const actions = replayedActions(settingsFor("pay-k1", crashLosesOutbox), result.violation?.path ?? [])
+    const actions = replay(settingsFor("pay-k1", crashLosesOutbox), result.violation?.path ?? []).actions
     expect(actions.some((a) => a._tag === "Crash")).toBe(true)
+  })
+
+  it("should find an approval that acts twice when the attacker replays it (approval-reusable)", () => {
+    const settings = settingsFor("pay-replay", approvalReusable)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("agreement")
+    const { actions, error } = replay(settings, result.violation?.path ?? [])
+    expect(String(error)).toContain("invariant agreement broken")
+    expect(actions.filter((a) => a._tag === "Replay").map((a) => a._tag === "Replay" && tagOf(a.packet))).toEqual(["ChallengeApproval"])
+  })
+
+  it("should find a signature that leaves a field out, by a forgery without a key (payment-currency-not-signed), and none on the reference core", () => {
+    const settings = settingsFor("pay-forge", currencyNotSigned)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("authenticity")
+    // Pay, deliver the pay-now, and forge the payment request with the other currency.
+    expect(result.violation?.path).toHaveLength(3)
+    const { actions } = replay(settings, result.violation?.path ?? [])
+    expect(actions.at(-1)).toMatchObject({ _tag: "Forge", what: 'AuthorizePayment.amount.currency: -> "USD"' })
+    const reference = explore(settingsFor("pay-forge"))
+    expect(reference).toMatchObject({ violation: null, complete: true })
+    expect(reference.transitions).toBeGreaterThan(10 * reference.states)
   })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
@@ -105,18 +135,3 @@ describe("explore", () => {
     for (const name of SCOPE_NAMES) expect(run.stderr).toContain(`"${name}"`)
   })
 })
-
-/** The actions a path takes, replayed from the scope's first world. */
-const replayedActions = (settings: ExploreSettings, path: ReadonlyArray<number>): ReadonlyArray<Action> => {
-  const world = worldOf(settings)
-  const { documents } = fingerprinter(world)
-  let remaining = initialRemaining(settings.scope)
-  const taken: Array<Action> = []
-  for (const choice of path.slice(0, -1)) {
-    const action = enabled(world, settings.scope, remaining, documents(world.snapshot()))[choice] as Action
-    taken.push(action)
-    remaining = apply(world, remaining, action)
-  }
-  const last = enabled(world, settings.scope, remaining, documents(world.snapshot()))[path[path.length - 1] ?? 0]
-  return last === undefined ? taken : [...taken, last]
-}
