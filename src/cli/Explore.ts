@@ -2,8 +2,9 @@
  * `checkout-protocol explore`: every reachable state of a small scope, breadth-first, over the
  * real core (`src/explore/`). Prints distinct states, transitions, depth, liveness checks, the
  * rate and memory, and "no violation" or the shortest counterexample with the command that
- * replays it; with `--json`, one object. `--replay` runs one path and prints its trace. A scope
- * that is not one of the list exits 2, naming them all; a violation exits 1.
+ * replays it; with `--json`, one object. A long exploration says how far it got on stderr every
+ * 50,000 states. `--replay` runs one path and prints its trace. A scope that is not one of the
+ * list exits 2, naming them all; a violation exits 1.
  *
  * @since 0.5.0
  */
@@ -12,7 +13,7 @@ import { CliError, Command, Flag } from "effect/cli"
 import * as Reference from "../index.js"
 import { bugNamed } from "../bugs/Catalog.js"
 import { loadMutant } from "../bugs/Mutant.js"
-import { explore, NotAPath, replay, type Exploration, type ExploreSettings } from "../explore/Explorer.js"
+import { explore, NotAPath, replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
 import { counterexampleReport } from "../explore/Report.js"
 import { SCOPES, scopeNamed, type ExploreScope } from "../explore/Scopes.js"
 import { BACKENDS } from "../harness/Job.js"
@@ -53,6 +54,14 @@ const summaryLines = (e: Exploration): ReadonlyArray<string> => [
   e.violation === null ? (e.complete ? "no violation" : "no violation so far") : `violation:        ${e.violation.invariant}`
 ]
 
+/** How many new distinct states between two progress lines. */
+const PROGRESS_EVERY = 50_000
+
+/** One line on stderr for each stage of a long exploration, so that a run stopped early still says how far it got. */
+const reportProgress = (p: Progress): void => {
+  process.stderr.write(`explore: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.frontier} in the queue, ${(p.wall_ms / 1000).toFixed(0)} s, ${Math.round(process.memoryUsage().rss / 1_048_576)} MiB\n`)
+}
+
 /** Runs one invocation of `explore`. */
 const runExplore = async (options: {
   readonly scope: string
@@ -65,7 +74,7 @@ const runExplore = async (options: {
   const scope = scopeNamed(options.scope) as ExploreScope
   const bug = Option.getOrNull(options.bug)
   const core = bug === null ? Reference : await loadMutant({ ...bugNamed(bug), name: `explore-${bug}` })
-  const settings: ExploreSettings = { core, crypto: BACKENDS[options.backend], scope, maxStates: options.maxStates }
+  const settings: ExploreSettings = { core, crypto: BACKENDS[options.backend], scope, maxStates: options.maxStates, progress: { every: PROGRESS_EVERY, report: reportProgress } }
   if (Option.isSome(options.replay)) {
     const { world, error } = replay(settings, options.replay.value)
     if (error instanceof NotAPath) throw error

@@ -48,6 +48,18 @@ export interface ExploreSettings {
   readonly scope: ExploreScope
   /** Stop after this many distinct states (the result then says it is incomplete). */
   readonly maxStates: number
+  /** Reports how far the exploration got, each time it has seen `every` more distinct states. */
+  readonly progress?: { readonly every: number; readonly report: (sofar: Progress) => void }
+}
+
+/** How far an exploration has got: what a long run reports while it goes. @category explorer @since 0.5.0 */
+export interface Progress {
+  readonly states: number
+  readonly transitions: number
+  readonly depth: number
+  /** States seen and not yet expanded. */
+  readonly frontier: number
+  readonly wall_ms: number
 }
 
 /** A violation, with the shortest path to it: the index of each action among those enabled at its state. @category explorer @since 0.5.0 */
@@ -254,6 +266,8 @@ export const explore = (settings: ExploreSettings): Exploration => {
       seen.add(key)
       for (const goal of goalsMet(world)) met.add(goal)
       nodes.push({ snapshot, remaining, recording, depth: node.depth + 1, parent: at, action: choice })
+      if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
+        settings.progress.report({ states: seen.size, transitions, depth, frontier: nodes.length - at - 1, wall_ms: performance.now() - started })
       if (seen.size >= settings.maxStates) return finish(false)
     }
   }

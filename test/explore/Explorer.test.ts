@@ -12,7 +12,7 @@ import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant } from "../../src/bugs/Mutant.js"
 import { apply, initialRemaining, packetKey } from "../../src/explore/Actions.js"
 import type { Packet } from "../../src/machine/Machine.js"
-import { explore, fingerprinter, replay, worldOf, type ExploreSettings } from "../../src/explore/Explorer.js"
+import { explore, fingerprinter, replay, worldOf, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { tagOf } from "../../src/harness/Command.js"
@@ -57,9 +57,12 @@ describe("explore", () => {
     expect(explore(settingsFor("capture-refund")).violation).toBeNull()
   })
 
-  it("should stop, incomplete, at the bound on states", () => {
-    const result = explore(settingsFor("pay", Core, 10))
+  it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {
+    const reports: Array<Progress> = []
+    const result = explore({ ...settingsFor("pay", Core, 10), progress: { every: 4, report: (p) => reports.push(p) } })
     expect(result).toMatchObject({ states: 10, complete: false, violation: null })
+    expect(reports.map((p) => p.states)).toEqual([4, 8])
+    expect(reports[1]?.transitions).toBeGreaterThan(reports[0]?.transitions ?? Infinity)
   })
 
   it("fingerprint - should hash alike two worlds that differ only in the order independent packets were delivered or sit in flight, and apart worlds that differ", () => {
