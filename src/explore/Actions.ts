@@ -8,6 +8,9 @@
  *   once as its Schema allows (`Tamper.sweep`, to a value seen on the wire, one more or less, the
  *   other currency, ...) under the original signature, and the message's type swapped (a decline
  *   passed off as an approval), each sent to the packet's addressee;
+ * - **the insider** (scopes whose topology hands one party's key to the attacker): any recorded
+ *   signed message its role may sign, made its own and signed with its real key, sent to any party
+ *   of the recipient's role; a phone's approval of a challenge it saw for someone else (`Insider.ts`);
  * - **failures:** crash and restart any party, while the budget lasts;
  * - **time:** while the path's clock budget lasts, move the clock to each of the two soonest
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
@@ -25,15 +28,16 @@ import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserState } from "../parties/Browser.js"
 import type { ClearingHouseState } from "../parties/ClearingHouse.js"
-import { Answer, Refresh, Shop } from "../harness/Shoppers.js"
-import { Staff } from "../harness/Commands.js"
+import { Answer, Refresh, Shop, shownChallenge } from "../harness/Shoppers.js"
+import { sameRole, Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
 import { forge } from "../harness/Forgery.js"
-import { checkSafety } from "../harness/Invariants.js"
-import { retentionHorizon } from "../harness/Retention.js"
+import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
+import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
+import { expiryOf, retentionHorizon } from "../harness/Retention.js"
 import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
-import type { World } from "../harness/World.js"
-import type { ExploreScope, StaffOperation } from "./Scopes.js"
+import type { World, WorldSnapshot } from "../harness/World.js"
+import { shoppersOf, type ExploreScope, type StaffOperation } from "./Scopes.js"
 
 /** What a path has left of its budgets: faults, payments and staff operations. @category explorer @since 0.5.0 */
 export interface Remaining {
@@ -42,27 +46,35 @@ export interface Remaining {
   readonly replays: number
   readonly forgeries: number
   readonly crashes: number
+  readonly impersonations: number
   readonly clockMoves: number
-  readonly payments: number
-  /** Page reloads: one per payment, so that a page waiting on "paying" can learn the result without the clock moving. */
-  readonly refreshes: number
+  readonly retentionMoves: number
+  /** Per shopper (in the order of the scope's `shoppers`), the clicks on "pay now" left. */
+  readonly payments: ReadonlyArray<number>
+  /** Per shopper, page reloads: one per payment, so that a page waiting on "paying" can learn the result without the clock moving. */
+  readonly refreshes: ReadonlyArray<number>
   readonly staff: ReadonlyArray<StaffOperation>
 }
 
 /** The budgets a scope starts with. @category explorer @since 0.5.0 */
-export const initialRemaining = (scope: ExploreScope): Remaining => ({ ...scope.faults, payments: scope.payments, refreshes: scope.payments, staff: scope.staff })
+export const initialRemaining = (scope: ExploreScope): Remaining => {
+  const each = shoppersOf(scope).map(() => scope.payments)
+  return { ...scope.faults, payments: each, refreshes: each, staff: scope.staff }
+}
 
 /** One action. @category explorer @since 0.5.0 */
 export type Action =
   | { readonly _tag: "Deliver" | "Drop" | "Duplicate"; readonly index: number }
   | { readonly _tag: "Replay"; readonly packet: Packet; readonly to: PartyId }
   | { readonly _tag: "Forge"; readonly packet: Packet; readonly what: string }
+  | { readonly _tag: "Impersonate"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Crash"; readonly party: PartyId }
   | { readonly _tag: "Clock"; readonly at_ms: number }
+  | { readonly _tag: "Age"; readonly at_ms: number }
   | { readonly _tag: "Tick" }
-  | { readonly _tag: "Pay" }
-  | { readonly _tag: "Refresh" }
-  | { readonly _tag: "Answer"; readonly how: "approve" | "decline" }
+  | { readonly _tag: "Pay"; readonly shopper: number; readonly customer: number }
+  | { readonly _tag: "Refresh"; readonly shopper: number; readonly customer: number }
+  | { readonly _tag: "Answer"; readonly phone: number; readonly how: "approve" | "decline" }
   | { readonly _tag: "Staff"; readonly operation: StaffOperation }
   | { readonly _tag: "CloseCycle" }
 
@@ -95,9 +107,9 @@ const distinctPackets = (world: World): ReadonlyArray<number> => {
  */
 export type Recording = ReadonlyArray<{ readonly key: string; readonly packet: Packet }>
 
-/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays or forgeries remain. @category explorer @since 0.5.0 */
+/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays, forgeries, insider messages or moves to an end of retention remain. @category explorer @since 0.5.0 */
 export const recordingAfter = (world: World, before: Recording, remaining: Remaining): Recording => {
-  if (remaining.replays === 0 && remaining.forgeries === 0) return []
+  if (remaining.replays === 0 && remaining.forgeries === 0 && remaining.impersonations === 0 && remaining.retentionMoves === 0) return []
   const sent = world.recorded()
   if (sent.length === 0) return before
   const byKey = new Map(before.map((entry) => [entry.key, entry]))
@@ -123,6 +135,18 @@ export const pendingDeadlines = (world: World, documents: ReadonlyArray<unknown>
   for (const packet of world.net.inFlight) walk(packet.payload, "")
   const soonestFirst = (times: Set<number>): ReadonlyArray<number> => [...times].sort((a, b) => a - b)
   return { expiries: soonestFirst(expiries), others: soonestFirst(others) }
+}
+
+/** The ends of retention of the requests recorded on the wire, each a millisecond before, at and after, that the clock may still reach, soonest first. */
+const retentionEnds = (world: World, recording: Recording, horizon: number): ReadonlyArray<number> => {
+  const times = new Set<number>()
+  for (const { packet } of recording) {
+    const expires = expiryOf(packet)
+    if (expires === undefined) continue
+    const end = world.core.Retention.retainedUntil(expires)
+    for (const at_ms of [end - 1, end, end + 1]) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
+  }
+  return [...times].sort((a, b) => a - b)
 }
 
 /** A forged packet and what was changed, as a line of a trace says it. */
@@ -155,7 +179,41 @@ const forgeriesOf = (world: World, recording: Recording, original: { readonly ke
   return forged
 }
 
-const browserOf = (world: World): BrowserState => world.net.state<BrowserState>(world.directory.customers[0]?.browser ?? world.directory.browsers[0] ?? world.directory.clearing)
+/** What the insider signed from each recorded packet for each recipient: signing is deterministic, so once per world. */
+const impersonationCache = new WeakMap<World, Map<string, Forged>>()
+
+/**
+ * What the scope's insider signs as its own from the recorded signed packets its role may sign
+ * (and, for a phone, the challenges it saw): each made its own and sent to every party of the
+ * recipient's role, as the harness's `Impersonate` command does.
+ */
+const impersonationsOf = (world: World, recording: Recording): ReadonlyArray<Forged> => {
+  const insider = world.directory.compromised
+  if (insider === null) return []
+  const cache = impersonationCache.get(world) ?? new Map<string, Forged>()
+  impersonationCache.set(world, cache)
+  const tags = sourceTags(insider.kind)
+  const signed = recording
+    .filter(({ packet }) => packet.channel === "signed" && tags.includes(tagOf(packet)))
+    .flatMap(({ key, packet }) =>
+      sameRole(world, packet.to).map((to) => {
+        const known = cache.get(`${key}>${to}`)
+        if (known !== undefined) return known
+        const body = insiderBody((packet.payload as { readonly body: Readonly<Record<string, unknown>> }).body, insider.id, to)
+        const made: Forged = { packet: world.run(insiderPacket(world.core, insider, body)), what: `${insider.id}: sign a ${String(body["_tag"])} as its own, from a recorded ${tagOf(packet)} (${packet.from} -> ${packet.to})` }
+        cache.set(`${key}>${to}`, made)
+        return made
+      })
+    )
+  // An approval goes back to the challenge's issuer whichever phone the challenge went to: once.
+  return [...new Map(signed.map((s) => [`${s.what}>${s.packet.to}`, s])).values()]
+}
+
+/** The browser of the world's `customer`-th customer. */
+const browserOf = (world: World, customer: number): BrowserState => world.net.state<BrowserState>(world.directory.customers[customer]?.browser ?? world.directory.clearing)
+
+/** The phones that show a challenge waiting for an answer, in the directory's order. */
+const phonesShowing = (world: World): ReadonlyArray<PartyId> => world.directory.phones.filter((p) => shownChallenge(world, p) !== undefined)
 
 const cycleToClose = (world: World): boolean => {
   const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
@@ -185,21 +243,26 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     }
   if (remaining.forgeries > 0)
     for (const entry of recording) if (entry.packet.channel === "signed") for (const { packet, what } of forgeriesOf(world, recording, entry)) actions.push({ _tag: "Forge", packet, what })
+  if (remaining.impersonations > 0) for (const { packet, what } of impersonationsOf(world, recording)) actions.push({ _tag: "Impersonate", packet, what })
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
   const times = new Set<number>()
-  if (remaining.clockMoves > 0) {
+  if (remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0)) {
     const { expiries, others } = pendingDeadlines(world, documents)
     const candidates = [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap((t) => [t - 1, t, t + 1]), ...others.slice(0, 1)]
     for (const at_ms of candidates) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
   }
   for (const at_ms of [...times].sort((a, b) => a - b)) actions.push({ _tag: "Clock", at_ms })
+  // Aging is an epilogue, as the harness's retention check is: once the people are done and nothing is in flight.
+  if (remaining.retentionMoves > 0 && remaining.payments.every((left) => left === 0) && remaining.staff.length === 0 && world.net.inFlight.length === 0) for (const at_ms of retentionEnds(world, recording, horizon)) actions.push({ _tag: "Age", at_ms })
   actions.push({ _tag: "Tick" })
-  const screen = browserOf(world).screen
-  if (remaining.payments > 0 && ["Shopping", "ReadyToPay", "Declined", "Approved"].includes(screen)) actions.push({ _tag: "Pay" })
-  if (remaining.refreshes > 0 && screen === "Paying") actions.push({ _tag: "Refresh" })
-  if (new Answer(0, "approve").check({ world })) actions.push({ _tag: "Answer", how: "approve" }, { _tag: "Answer", how: "decline" })
-  for (const operation of remaining.staff) if (new Staff(operation, 0, "all").check({ world })) actions.push({ _tag: "Staff", operation })
+  shoppersOf(scope).forEach((customer, shopper) => {
+    const screen = browserOf(world, customer).screen
+    if ((remaining.payments[shopper] ?? 0) > 0 && ["Shopping", "ReadyToPay", "Declined", "Approved"].includes(screen)) actions.push({ _tag: "Pay", shopper, customer })
+    if ((remaining.refreshes[shopper] ?? 0) > 0 && screen === "Paying") actions.push({ _tag: "Refresh", shopper, customer })
+  })
+  for (const phone of phonesShowing(world).keys()) actions.push({ _tag: "Answer", phone, how: "approve" }, { _tag: "Answer", phone, how: "decline" })
+  for (const operation of new Set(remaining.staff)) if (new Staff(operation, 0, "all").check({ world })) actions.push({ _tag: "Staff", operation })
   if (scope.settle && cycleToClose(world)) actions.push({ _tag: "CloseCycle" })
   return actions
 }
@@ -219,18 +282,22 @@ export const describeAction = (action: Action, world?: World): string => {
       return `attacker: replay a recorded ${tagOf(action.packet)} (${action.packet.from} -> ${action.packet.to}) to ${action.to}`
     case "Forge":
       return `attacker: forge ${action.what}, sent to ${action.packet.to}`
+    case "Impersonate":
+      return `insider ${action.what}, to ${action.packet.to}`
     case "Crash":
       return `crash and restart ${action.party}`
     case "Clock":
       return `clock to ${action.at_ms} (no one ticks yet)`
+    case "Age":
+      return `clock to ${action.at_ms}, at the end of a request's retention (no one ticks yet)`
     case "Tick":
       return "every party ticks"
     case "Pay":
-      return "the shopper checks out and pays"
+      return `shopper ${world?.directory.customers[action.customer]?.name ?? action.customer} checks out and pays`
     case "Refresh":
-      return "the shopper reloads the page"
+      return `shopper ${world?.directory.customers[action.customer]?.name ?? action.customer} reloads the page`
     case "Answer":
-      return `the shopper ${action.how}s on the phone`
+      return `the shopper ${action.how}s on ${world === undefined ? "the phone" : (phonesShowing(world)[action.phone] ?? "the phone")}`
     case "Staff":
       return `the merchant's staff ${action.operation} the payment`
     case "CloseCycle":
@@ -249,19 +316,51 @@ const spend = (remaining: Remaining, action: Action): Remaining => {
       return { ...remaining, replays: remaining.replays - 1 }
     case "Forge":
       return { ...remaining, forgeries: remaining.forgeries - 1 }
+    case "Impersonate":
+      return { ...remaining, impersonations: remaining.impersonations - 1 }
     case "Crash":
       return { ...remaining, crashes: remaining.crashes - 1 }
     case "Clock":
       return { ...remaining, clockMoves: remaining.clockMoves - 1 }
+    case "Age":
+      return { ...remaining, retentionMoves: remaining.retentionMoves - 1 }
     case "Pay":
-      return { ...remaining, payments: remaining.payments - 1 }
+      return { ...remaining, payments: remaining.payments.map((left, i) => (i === action.shopper ? left - 1 : left)) }
     case "Refresh":
-      return { ...remaining, refreshes: remaining.refreshes - 1 }
-    case "Staff":
-      return { ...remaining, staff: remaining.staff.filter((o) => o !== action.operation) }
+      return { ...remaining, refreshes: remaining.refreshes.map((left, i) => (i === action.shopper ? left - 1 : left)) }
+    case "Staff": {
+      const at = remaining.staff.indexOf(action.operation)
+      return { ...remaining, staff: [...remaining.staff.slice(0, at), ...remaining.staff.slice(at + 1)] }
+    }
     default:
       return remaining
   }
+}
+
+/**
+ * Whether `after` is `before` itself: no party's state, packet in flight, clock or model changed
+ * (states and packets are immutable values, so identity is equality).
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const unchanged = (before: WorldSnapshot, after: WorldSnapshot): boolean =>
+  before.now_ms === after.now_ms &&
+  before.model === after.model &&
+  before.lies === after.lies &&
+  before.states.every((state, i) => state === after.states[i]) &&
+  before.inFlight.length === after.inFlight.length &&
+  before.inFlight.every((packet, i) => packet === after.inFlight[i])
+
+/**
+ * Spec 4.9: a copy of a request that arrives at or after its end of retention is refused as
+ * stale and changes nothing, whether its record is still kept or already pruned. A replay that
+ * breaks this fails as `retention`, as the harness's retention check does.
+ */
+const checkStaleReplay = (world: World, before: WorldSnapshot, packet: Packet, label: string): void => {
+  const expires = expiryOf(packet)
+  if (expires === undefined || world.net.now_ms < world.core.Retention.retainedUntil(expires) || unchanged(before, world.snapshot())) return
+  throw new InvariantViolation("retention", label, [`a copy of ${tagOf(packet)} (${packet.from} -> ${packet.to}) at or after its end of retention changed the world: it must be refused as stale`])
 }
 
 /**
@@ -286,19 +385,27 @@ export const apply = (world: World, remaining: Remaining, action: Action): Remai
       else world.lines.push({ command: label, outputs: [] })
       break
     }
-    case "Replay":
+    case "Replay": {
       world.count("replay")
+      const before = world.snapshot()
       world.receive(label, action.to, action.packet)
+      checkStaleReplay(world, before, action.packet, label)
       break
+    }
     case "Forge":
       world.count("forge")
       world.injectForgery(label, action.packet.to, action.packet)
+      break
+    case "Impersonate":
+      world.count("insider")
+      world.receive(label, action.packet.to, action.packet)
       break
     case "Crash":
       world.net.restart(action.party)
       world.lines.push({ command: label, outputs: [] })
       break
     case "Clock":
+    case "Age":
       world.net.now_ms = action.at_ms as Timestamp_ms
       world.lines.push({ command: label, outputs: [] })
       break
@@ -306,15 +413,15 @@ export const apply = (world: World, remaining: Remaining, action: Action): Remai
       world.advance(label, 0)
       break
     case "Pay": {
-      if (browserOf(world).screen === "Approved") new Shop(0, false).run({ world }, world)
-      new Shop(0, false).run({ world }, world)
+      if (browserOf(world, action.customer).screen === "Approved") new Shop(action.customer, false).run({ world }, world)
+      new Shop(action.customer, false).run({ world }, world)
       break
     }
     case "Refresh":
-      new Refresh(0).run({ world }, world)
+      new Refresh(action.customer).run({ world }, world)
       break
     case "Answer":
-      new Answer(0, action.how).run({ world }, world)
+      new Answer(action.phone, action.how).run({ world }, world)
       break
     case "Staff":
       new Staff(action.operation, 0, "all").run({ world }, world)

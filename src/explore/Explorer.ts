@@ -16,8 +16,9 @@
  * of `src/state/`), the packets in flight as a sorted multiset (their order is not state: any
  * packet may be delivered next), the clock, the reference model (what the people decided), what
  * the path has left of its budgets, and, while it may still replay or forge, the attacker's recording. Ids are not renumbered and parties of one role are not
- * permuted: the standard topology has one party per role but the phones, so symmetry would buy
- * little. The clock is kept exact, not relative to deadlines: sound, at the cost of some states
+ * permuted: the standard topology has one party per role but the customers, and the insider
+ * scopes' second merchant or acquirer is the attacker's, not interchangeable with the first, so
+ * symmetry would buy little. The clock is kept exact, not relative to deadlines: sound, at the cost of some states
  * that differ only in time.
  *
  * **A replay or forgery that changes nothing is not a new state.** A replayed or forged packet that
@@ -34,10 +35,9 @@ import type { Packet } from "../machine/Machine.js"
 import type { Core } from "../harness/Core.js"
 import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
 import { quiescenceRounds } from "../harness/Quiescence.js"
-import { STANDARD } from "../harness/Scope.js"
 import { runnerFor, World, type WorldSnapshot } from "../harness/World.js"
 import type { StateOf } from "../state/State.js"
-import { apply, enabled, initialRemaining, recordingAfter, type Action, type Recording, type Remaining } from "./Actions.js"
+import { apply, enabled, initialRemaining, recordingAfter, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
 
@@ -106,9 +106,9 @@ interface Node extends Link {
   readonly depth: number
 }
 
-/** A fresh world of the scope (the standard topology, no random faults). */
+/** A fresh world of the scope (its topology, no random faults). */
 export const worldOf = (settings: ExploreSettings): World =>
-  new World(settings.core, settings.crypto, runnerFor(settings.crypto), { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 })
+  new World(settings.core, settings.crypto, runnerFor(settings.crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 })
 
 /** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left and the attacker's recording. @category explorer @since 0.5.0 */
 export interface Fingerprinter {
@@ -156,15 +156,6 @@ export const fingerprinter = (world: World): Fingerprinter => {
   }
   return { documents, fingerprint }
 }
-
-/** Whether `after` is `before` itself: no party's state, packet in flight, clock or model changed (states and packets are immutable values). */
-const unchanged = (before: WorldSnapshot, after: WorldSnapshot): boolean =>
-  before.now_ms === after.now_ms &&
-  before.model === after.model &&
-  before.lies === after.lies &&
-  before.states.every((state, i) => state === after.states[i]) &&
-  before.inFlight.length === after.inFlight.length &&
-  before.inFlight.every((packet, i) => packet === after.inFlight[i])
 
 /** The path of action indexes from the first state to `node`. */
 const pathTo = (nodes: ReadonlyArray<Link>, index: number): ReadonlyArray<number> => {
@@ -252,7 +243,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
         return finish(false)
       }
       const snapshot = world.snapshot()
-      if ((action._tag === "Replay" || action._tag === "Forge") && unchanged(node.snapshot, snapshot)) continue
+      if ((action._tag === "Replay" || action._tag === "Forge" || action._tag === "Impersonate") && unchanged(node.snapshot, snapshot)) continue
       const recording = recordingAfter(world, node.recording, remaining)
       let key: string
       try {

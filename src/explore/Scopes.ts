@@ -1,10 +1,12 @@
 /**
  * The explorer's scopes: what a world may do, small enough to enumerate every reachable state.
- * A scope fixes the topology (the harness's standard one: one merchant, gateway, issuer, customer
- * and phone, and the clearing house), how many payments the shopper makes, which back-office
- * operations the merchant's staff may ask for, whether the clearing house closes cycles, the fault
- * budget (at most `k` drops, duplicates, replays, forgeries and crashes in a whole path) and how many times a
- * path may move the clock to a deadline. Time must be bounded: every tick schedules the next retry or poll,
+ * A scope fixes the topology (the harness's standard one: one merchant, gateway and issuer, two
+ * customers with a phone each, and the clearing house; the insider scopes add a second merchant
+ * or acquirer and hand one party's key to the attacker), how many payments the shopper makes,
+ * which back-office operations the merchant's staff may ask for, whether the clearing house
+ * closes cycles, the fault budget (at most `k` drops, duplicates, replays, forgeries, crashes and
+ * messages signed by the insider in a whole path) and how many times a path may move the clock to
+ * a deadline or to the end of a request's retention. Time must be bounded: every tick schedules the next retry or poll,
  * so a clock free to move would make the states endless. Liveness still lets time pass freely,
  * from every quiet state (`Explorer.ts`).
  *
@@ -12,6 +14,7 @@
  *
  * @since 0.5.0
  */
+import { STANDARD, type Scope } from "../harness/Scope.js"
 
 /** The faults a path may contain, each counted over the whole path. @category explorer @since 0.5.0 */
 export interface FaultBudget {
@@ -22,11 +25,15 @@ export interface FaultBudget {
   /** Forgeries by an attacker with no key, made from a recorded signed packet and sent to its addressee. */
   readonly forgeries: number
   readonly crashes: number
+  /** Messages the insider (the scope's compromised party) signs with its real key, as its own, from recorded ones (`src/harness/Insider.ts`). */
+  readonly impersonations: number
   /** Clock moves to a deadline (a millisecond before, at or after it). */
   readonly clockMoves: number
+  /** Clock moves to the end of retention of a request on the wire, 30 days after its expiry (a millisecond before, at or after it; spec 4.9), once the people are done and nothing is in flight. */
+  readonly retentionMoves: number
 }
 
-/** The back-office operations a scope's staff may ask for, each at most once per path. @category explorer @since 0.5.0 */
+/** A back-office operation a scope's staff may ask for, as many times per path as the scope lists it. @category explorer @since 0.5.0 */
 export type StaffOperation = "capture" | "void" | "refund"
 
 /** One scope of exploration. @category explorer @since 0.5.0 */
@@ -34,20 +41,32 @@ export interface ExploreScope {
   readonly name: string
   /** One line for `--help` and the docs. */
   readonly description: string
-  /** How many times the shopper clicks "pay now" (a fresh order each time the page shows approved). */
+  /** The parties, as the harness builds them (`STANDARD` but for the insider scopes), and the insider if any. The shopper is always the first customer. */
+  readonly topology: Scope
+  /** Who shops: indexes into the topology's customers (each browser is one), the first alone when not given. */
+  readonly shoppers?: ReadonlyArray<number>
+  /** How many times each shopper clicks "pay now" (a fresh order each time the page shows approved). */
   readonly payments: number
-  /** The operations the merchant's staff ask for, in any order, each once. */
+  /** The operations the merchant's staff ask for, in any order, each as many times as it is listed (a refund is of all that is left, as the merchant counts it). */
   readonly staff: ReadonlyArray<StaffOperation>
+  /** Whether the clock moves to a deadline only when nothing is in flight (time passing while the network is idle), not in any state. */
+  readonly clockWhenQuiet?: boolean
   /** Whether the clearing house closes a cycle once it holds items. */
   readonly settle: boolean
   readonly faults: FaultBudget
 }
 
-const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, clockMoves: 0 }
+const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, impersonations: 0, clockMoves: 0, retentionMoves: 0 }
 const ONE_CLOCK_MOVE: FaultBudget = { ...NO_FAULTS, clockMoves: 1 }
 const ONE_REPLAY: FaultBudget = { ...NO_FAULTS, replays: 1 }
 const ONE_FORGERY: FaultBudget = { ...NO_FAULTS, forgeries: 1 }
+const ONE_IMPERSONATION: FaultBudget = { ...NO_FAULTS, impersonations: 1 }
 const ONE_EACH: FaultBudget = { ...NO_FAULTS, drops: 1, duplicates: 1, crashes: 1 }
+
+/** Two merchants at one acquirer, the second the attacker's: the shopper pays at the first. */
+const TWO_MERCHANTS_INSIDER: Scope = { ...STANDARD, merchants: 2, insider: { kind: "merchant", index: 1 } }
+/** Two merchants, each at its own acquirer, the second acquirer the attacker's: the shopper pays at the first merchant. */
+const TWO_ACQUIRERS_INSIDER: Scope = { ...STANDARD, merchants: 2, gateways: 2, insider: { kind: "gateway", index: 1 } }
 
 /**
  * The scopes, smallest first; each adds one knob to one before it. Every scope checks liveness
@@ -58,22 +77,34 @@ const ONE_EACH: FaultBudget = { ...NO_FAULTS, drops: 1, duplicates: 1, crashes: 
  * @since 0.5.0
  */
 export const SCOPES: ReadonlyArray<ExploreScope> = [
-  { name: "pay", description: "one payment, approved or declined, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
-  { name: "pay-k1", description: "one payment, at most one drop, one duplicate and one crash", payments: 1, staff: [], settle: false, faults: ONE_EACH },
-  { name: "pay-clock", description: "one payment, the clock moved once to a pending expiry (a millisecond before, at or after it) or retry", payments: 1, staff: [], settle: false, faults: ONE_CLOCK_MOVE },
-  { name: "pay-replay", description: "one payment, at most one replay of any packet sent so far to any party", payments: 1, staff: [], settle: false, faults: ONE_REPLAY },
-  { name: "pay-forge", description: "one payment, at most one forgery without a key: any field of a signed packet sent so far changed, or its type swapped", payments: 1, staff: [], settle: false, faults: ONE_FORGERY },
-  { name: "pay2", description: "two payments, one after the other, no faults", payments: 2, staff: [], settle: false, faults: NO_FAULTS },
-  { name: "pay2-k1", description: "two payments, at most one drop, one duplicate and one crash", payments: 2, staff: [], settle: false, faults: ONE_EACH },
-  { name: "capture-refund", description: "one payment, then a capture and a refund, no faults", payments: 1, staff: ["capture", "refund"], settle: false, faults: NO_FAULTS },
-  { name: "capture-refund-replay", description: "one payment, a capture and a refund, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_REPLAY },
-  { name: "capture-refund-forge", description: "one payment, a capture and a refund, at most one forgery without a key", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_FORGERY },
-  { name: "capture-void", description: "one payment, then a capture and a void in any order, no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
-  { name: "settle", description: "one payment, a capture, and the clearing cycle closed and settled, no faults", payments: 1, staff: ["capture"], settle: true, faults: NO_FAULTS },
-  { name: "settle-replay", description: "one payment, a capture, the cycle closed and settled, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture"], settle: true, faults: ONE_REPLAY },
-  { name: "settle-forge", description: "one payment, a capture, the cycle closed and settled, at most one forgery without a key", payments: 1, staff: ["capture"], settle: true, faults: ONE_FORGERY },
-  { name: "settle-k1", description: "one payment, a capture and a refund, the cycle settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: true, faults: ONE_EACH }
+  { name: "pay", topology: STANDARD, description: "one payment, approved or declined, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
+  { name: "pay-k1", topology: STANDARD, description: "one payment, at most one drop, one duplicate and one crash", payments: 1, staff: [], settle: false, faults: ONE_EACH },
+  { name: "pay-clock", topology: STANDARD, description: "one payment, the clock moved once to a pending expiry (a millisecond before, at or after it) or retry", payments: 1, staff: [], settle: false, faults: ONE_CLOCK_MOVE },
+  { name: "pay-drop-late", topology: STANDARD, clockWhenQuiet: true, description: "one payment, at most one drop, and one clock move to a pending expiry (a millisecond before, at or after it) or retry while nothing is in flight", payments: 1, staff: [], settle: false, faults: { ...NO_FAULTS, drops: 1, clockMoves: 1 } },
+  { name: "pay-replay", topology: STANDARD, description: "one payment, at most one replay of any packet sent so far to any party", payments: 1, staff: [], settle: false, faults: ONE_REPLAY },
+  { name: "pay-forge", topology: STANDARD, description: "one payment, at most one forgery without a key: any field of a signed packet sent so far changed, or its type swapped", payments: 1, staff: [], settle: false, faults: ONE_FORGERY },
+  { name: "pay2", topology: STANDARD, description: "two payments, one after the other, no faults", payments: 2, staff: [], settle: false, faults: NO_FAULTS },
+  { name: "pay2-k1", topology: STANDARD, description: "two payments, at most one drop, one duplicate and one crash", payments: 2, staff: [], settle: false, faults: ONE_EACH },
+  { name: "pay2-replay", topology: STANDARD, description: "two payments, one after the other, at most one replay of any packet sent so far to any party", payments: 2, staff: [], settle: false, faults: ONE_REPLAY },
+  { name: "pay-two-browsers", topology: { ...STANDARD, twoBrowsers: true }, shoppers: [1, 2], description: "the customer with EUR 70 pays in two browsers at once, an order of EUR 61.90 in each: the second must not be held (no overdraft), no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
+  { name: "capture-refund", topology: STANDARD, description: "one payment, then a capture and a refund, no faults", payments: 1, staff: ["capture", "refund"], settle: false, faults: NO_FAULTS },
+  { name: "capture-refund-replay", topology: STANDARD, description: "one payment, a capture and a refund, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_REPLAY },
+  { name: "capture-refund-forge", topology: STANDARD, description: "one payment, a capture and a refund, at most one forgery without a key", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_FORGERY },
+  { name: "capture-refund2", topology: STANDARD, description: "one payment, a capture and two refunds of all that is left, the second possibly asked for before the first is answered, no faults", payments: 1, staff: ["capture", "refund", "refund"], settle: false, faults: NO_FAULTS },
+  { name: "void-retention", topology: STANDARD, description: "one payment and a void; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); one replay of any packet sent so far", payments: 1, staff: ["void"], settle: false, faults: { ...ONE_REPLAY, retentionMoves: 1 } },
+  { name: "capture-void", topology: STANDARD, description: "one payment, then a capture and a void in any order, no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
+  { name: "settle", topology: STANDARD, description: "one payment, a capture, and the clearing cycle closed and settled, no faults", payments: 1, staff: ["capture"], settle: true, faults: NO_FAULTS },
+  { name: "settle-replay", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture"], settle: true, faults: ONE_REPLAY },
+  { name: "settle-forge", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one forgery without a key", payments: 1, staff: ["capture"], settle: true, faults: ONE_FORGERY },
+  { name: "pay-phone-insider", topology: { ...STANDARD, insider: { kind: "phone", index: 1 } }, description: "one payment; the attacker holds the other customer's phone and signs one message as it, from any it saw on the wire (an approval of the shopper's challenge)", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
+  { name: "pay-merchant-insider", topology: TWO_MERCHANTS_INSIDER, description: "one payment at the first of two merchants of one acquirer; the attacker holds the second merchant's key and signs one message as it, from any it saw, to any party of the recipient's role", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
+  { name: "pay-gateway-insider", topology: TWO_ACQUIRERS_INSIDER, description: "one payment at a merchant of the first of two acquirers; the attacker holds the second acquirer's key and signs one message as it, from any it saw, to any party of the recipient's role", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
+  { name: "settle-gateway-insider", topology: TWO_ACQUIRERS_INSIDER, description: "one payment at a merchant of the first of two acquirers, a capture, the cycle closed and settled; the attacker holds the second acquirer's key and signs one message as it (its oldest fraud: another acquirer's clearing items submitted as its own)", payments: 1, staff: ["capture"], settle: true, faults: ONE_IMPERSONATION },
+  { name: "settle-k1", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: true, faults: ONE_EACH }
 ]
+
+/** The customers who shop in `scope`, by their index in its topology's customers. @category explorer @since 0.5.0 */
+export const shoppersOf = (scope: ExploreScope): ReadonlyArray<number> => scope.shoppers ?? [0]
 
 /** The names of the scopes, for `--scope`. @category explorer @since 0.5.0 */
 export const SCOPE_NAMES: ReadonlyArray<string> = SCOPES.map((s) => s.name)

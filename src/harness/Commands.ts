@@ -412,8 +412,14 @@ export class Impersonate extends Base {
   }
 }
 
-/** The parties of the same role as `party` (itself included). */
-const sameRole = (world: World, party: PartyId): ReadonlyArray<PartyId> => {
+/**
+ * The parties of the same role as `party` (itself included): where an insider may send what it
+ * signs from a packet that went to `party`.
+ *
+ * @category commands
+ * @since 0.5.0
+ */
+export const sameRole = (world: World, party: PartyId): ReadonlyArray<PartyId> => {
   const d = world.directory
   return [d.browsers, d.merchants, d.gateways, d.issuers, d.phones, [d.clearing]].find((parties) => parties.includes(party)) ?? [party]
 }

@@ -2,7 +2,8 @@
  * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
  * violation on the reference core; two worlds that differ only in the order things happened in
  * hash alike, and worlds that differ do not; it finds seeded bugs with a shortest counterexample
- * that replays (one reached only by an attacker's replay, one only by a forgery), and a core that
+ * that replays (one reached only by an attacker's replay, one only by a forgery, one only by an
+ * insider signing with a compromised phone's key), and a core that
  * never refunds by the scope's goals; and its command line refuses a scope it does not know.
  */
 import { spawnSync } from "node:child_process"
@@ -30,6 +31,7 @@ let crashLosesOutbox: HarnessCore
 let refundRefused: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
+let anyEnrolledDevice: HarnessCore
 
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
@@ -37,6 +39,7 @@ beforeAll(async () => {
   refundRefused = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "explore-test-refund-after-capture-refused" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
+  anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
 })
 
 describe("explore", () => {
@@ -69,7 +72,7 @@ describe("explore", () => {
     const settings = settingsFor("pay")
     const world = worldOf(settings)
     const { documents, fingerprint } = fingerprinter(world)
-    let remaining = apply(world, initialRemaining(settings.scope), { _tag: "Pay" })
+    let remaining = apply(world, initialRemaining(settings.scope), { _tag: "Pay", shopper: 0, customer: 0 })
     // The merchant takes the pay-now: a payment request to the gateway and a view to the page are in flight at once.
     remaining = apply(world, remaining, { _tag: "Deliver", index: world.net.inFlight.findIndex((p) => tagOf(p) === "PayNow") })
     expect(world.net.inFlight.map(tagOf).sort()).toEqual(["AuthorizePayment", "OrderView"])
@@ -84,7 +87,7 @@ describe("explore", () => {
     const reversed = { ...start, inFlight: [...start.inFlight].reverse() }
     expect(fingerprint(reversed, remaining)).toBe(fingerprint(start, remaining))
     expect(fingerprint({ ...start, inFlight: [...start.inFlight, ...start.inFlight.slice(0, 1)] }, remaining)).not.toBe(fingerprint(start, remaining))
-    expect(fingerprint(start, { ...remaining, payments: remaining.payments + 1 })).not.toBe(fingerprint(start, remaining))
+    expect(fingerprint(start, { ...remaining, payments: remaining.payments.map((left) => left + 1) })).not.toBe(fingerprint(start, remaining))
     // While a path may replay, what the attacker recorded is part of its state.
     const recorded = start.inFlight[0] as Packet
     expect(fingerprint(start, remaining, [{ key: packetKey(world, recorded), packet: recorded }])).not.toBe(fingerprint(start, remaining))
@@ -130,6 +133,20 @@ describe("explore", () => {
     const reference = explore(settingsFor("pay-forge"))
     expect(reference).toMatchObject({ violation: null, complete: true })
     expect(reference.transitions).toBeGreaterThan(10 * reference.states)
+  })
+
+  it("insider - should find a compromised phone approving another customer's payment with its own key (approval-from-any-enrolled-device), and none on the reference core", () => {
+    const settings = settingsFor("pay-phone-insider", anyEnrolledDevice)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("noUnapprovedDebit")
+    const { actions } = replay(settings, result.violation?.path ?? [])
+    const signed = actions.at(-1)
+    expect(signed).toMatchObject({ _tag: "Impersonate", what: "phone-1.2.1: sign a ChallengeApproval as its own, from a recorded Challenge (issuer-1 -> phone-1.1.1)" })
+    const reference = explore(settingsFor("pay-phone-insider"))
+    expect(reference).toMatchObject({ violation: null, complete: true })
+    // Every message the insider signs is refused: the states are those of the scope without it.
+    expect(reference.states).toBe(explore(settingsFor("pay")).states)
+    expect(reference.transitions).toBeGreaterThan(explore(settingsFor("pay")).transitions)
   })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
