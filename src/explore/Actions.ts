@@ -82,7 +82,18 @@ export type Action =
 const EXPIRIES_PER_STATE = 2
 
 /** A packet as text: its route and its canonical payload; two packets with the same text are the same packet. @category explorer @since 0.5.0 */
-export const packetKey = (world: World, packet: Packet): string => `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+export const packetKey = (world: World, packet: Packet): string => {
+  const keys = packetKeys.get(world.core) ?? new WeakMap<Packet, string>()
+  packetKeys.set(world.core, keys)
+  const known = keys.get(packet)
+  if (known !== undefined) return known
+  const key = `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+  keys.set(packet, key)
+  return key
+}
+
+/** Each packet's text, per core (a seeded bug may change the canonical encoding), computed once: packets are immutable values. */
+const packetKeys = new WeakMap<object, WeakMap<Packet, string>>()
 
 /** The first index of each distinct packet in flight: delivering either of two equal packets leads to the same world. */
 const distinctPackets = (world: World): ReadonlyArray<number> => {

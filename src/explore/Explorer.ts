@@ -37,7 +37,7 @@ import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
 import { quiescenceRounds } from "../harness/Quiescence.js"
 import { runnerFor, World, type WorldSnapshot } from "../harness/World.js"
 import type { StateOf } from "../state/State.js"
-import { apply, enabled, initialRemaining, recordingAfter, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
+import { apply, enabled, initialRemaining, packetKey, recordingAfter, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
 
@@ -142,17 +142,18 @@ export const fingerprinter = (world: World): Fingerprinter => {
     return State.isPartyKind(kind) ? State.encodeState(kind, state as StateOf<typeof kind>) : state
   })
   const canonicalState = memo<object, string>((state, id) => Canonical.canonicalJson(encode(state, id)))
-  const canonicalPacket = memo<Packet, string>((p) => `${p.from}>${p.to}:${Canonical.canonicalJson(p.payload)}`)
+  const canonicalPacket = (packet: Packet): string => packetKey(world, packet)
+  // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
+  const canonicalModel = memo<object, string>((model) => Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown))
   const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> => snapshot.states.map((state, i) => encode(state as object, ids[i] ?? ""))
   const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining, recording: Recording = []): string => {
     const hash = createHash("sha256")
     snapshot.states.forEach((state, i) => hash.update(canonicalState(state as object, ids[i] ?? "")).update("\n"))
-    for (const packet of snapshot.inFlight.map((p) => canonicalPacket(p, "")).sort()) hash.update(packet).update("\n")
+    for (const packet of snapshot.inFlight.map(canonicalPacket).sort()) hash.update(packet).update("\n")
     hash.update("recorded\n")
     for (const { key } of recording) hash.update(key).update("\n")
-    // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
-    const rest = { now_ms: snapshot.now_ms, model: JSON.parse(JSON.stringify(snapshot.model)) as unknown, lies: snapshot.lies, remaining }
-    return hash.update(Canonical.canonicalJson(rest)).digest("base64")
+    hash.update(canonicalModel(snapshot.model, "")).update("\n")
+    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, remaining })).digest("base64")
   }
   return { documents, fingerprint }
 }
