@@ -5,8 +5,9 @@
  * payment must be approved and shown as approved, captured in full, and settled: the customer's
  * account debited by the total and the merchant's account at its acquirer credited with the total
  * less the acquirer's fee. Then half of it is refunded and then the rest, each of which must be
- * settled back the same way. Last, the same shopper pays a second order, and the staff void it:
- * the hold must be released, and nobody's posted balance moves.
+ * settled back the same way. Then the same shopper pays a second order, and the staff void it:
+ * the hold must be released, and nobody's posted balance moves. Last, on a busy day, every honest
+ * customer who can pays, and every payment is captured and cleared in one cycle.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
 import type { OrderView } from "../messages/BrowserMerchant.js"
@@ -146,7 +147,61 @@ export const canary = (world: World): boolean => {
     return dead(`${shopper.issuer} ${shopper.account}: ${spendable(issuer().ledger, shopper.account)} spendable after the void, not ${spendableBefore}`)
   }
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
+  busyDay(world)
   return true
+}
+
+/**
+ * The busy day: honest customers who can afford a quick checkout, each bringing an issuer, an
+ * acquirer or a currency the ones before did not, pay and approve; then the staff capture every
+ * payment in full, and only then does the clearing cycle close. So one cycle holds items of every
+ * issuer, acquirer and currency those customers reach, and its settlement must still debit each
+ * customer by their own total and credit each merchant with its own captures less the acquirer's
+ * fee, and the world must quiesce with the cycle settled: an instruction that lists another
+ * bank's items, or another currency's, fails here. Skipped with fewer than two such customers.
+ */
+const busyDay = (world: World): void => {
+  // Each shopper brings an issuer, an acquirer or a currency the ones before did not: a few checkouts mix them all.
+  const banks = (c: Customer): ReadonlyArray<string> => [`issuer ${c.issuer}`, `acquirer ${world.directory.gatewayOf[c.merchant] ?? ""}`, `currency ${c.currency}`]
+  const met = new Set<string>()
+  const shoppers = world.directory.customers.filter((c) => {
+    const eligible = honest(world, c) && c.phones.length > 0 && spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) >= quickCheckout_minor(world, c)
+    // One checkout per account: a second browser of the same account would find its funds held.
+    const account = `account ${c.issuer}/${c.account}`
+    if (!eligible || met.has(account) || (met.size > 0 && banks(c).every((b) => met.has(b)))) return false
+    for (const b of [...banks(c), account]) met.add(b)
+    return true
+  })
+  if (shoppers.length < 2) return
+  world.count("canaryBusyDay")
+  const merchantBalance = (merchant: PartyId, currency: string): number =>
+    postedBalance(world.net.state<GatewayState>(world.directory.gatewayOf[merchant] ?? merchant).ledger, merchantAccountId(merchant, currency))
+  const customerBalance = (c: Customer): number => postedBalance(world.net.state<IssuerState>(c.issuer).ledger, c.account)
+  const expected = new Map<string, { readonly merchant: PartyId; readonly currency: string; balance: number }>()
+  const customersBefore = shoppers.map(customerBalance)
+  const paid = shoppers.map((shopper) => ({ shopper, ...approvedCheckout(world, shopper, shopper.phones[0] ?? shopper.browser, "busy day") }))
+  for (const { shopper, order, payment } of paid) {
+    const key = `${shopper.merchant}:${shopper.currency}`
+    const gateway = world.directory.gatewayOf[shopper.merchant] ?? dead(`${shopper.merchant} has no acquirer`)
+    const entry = expected.get(key) ?? { merchant: shopper.merchant, currency: shopper.currency, balance: merchantBalance(shopper.merchant, shopper.currency) }
+    entry.balance += order.total.amount_minor - acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
+    expected.set(key, entry)
+    staffAsk(world, shopper.merchant, payment, "capture", order.total.amount_minor)
+    deliverAll(world)
+    checkSafety(world, `the canary's busy day: ${shopper.merchant} captures ${order.orderId}`)
+  }
+  // Only now do the acquirers submit (on their next tick) and the clearing house close the cycle: once, for every item.
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's busy day settled")
+  paid.forEach(({ shopper, order }, i) => {
+    const now = customerBalance(shopper)
+    const want = (customersBefore[i] ?? 0) - order.total.amount_minor
+    if (now !== want) dead(`busy day: ${shopper.issuer} ${shopper.account}: posted balance ${now}, not ${want}`)
+  })
+  for (const { merchant, currency, balance } of expected.values()) {
+    const now = merchantBalance(merchant, currency)
+    if (now !== balance) dead(`busy day: ${merchant}'s account in ${currency} at its acquirer: posted balance ${now}, not ${balance}`)
+  }
 }
 
 /** Fails the canary unless the customer's and the merchant's posted balances are now the ones expected. */
