@@ -14,10 +14,17 @@
  * - **failures:** crash and restart any party, while the budget lasts;
  * - **time:** while the path's clock budget lasts, move the clock to each of the two soonest
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
- *   it, or to the soonest other time a party named (a retry or a poll), without anyone ticking (so a packet can be delivered at that very instant);
- *   and let every party tick;
- * - **the people:** the shopper pays (a fresh order each time), reloads a page that shows
- *   "paying" (once per payment), approves or declines on the phone; the merchant's staff ask for the scope's operations; the clearing house closes a cycle.
+ *   it, or to the soonest other time a party named (a retry or a poll), without anyone ticking
+ *   (so a packet can be delivered at that very instant), in any state or, if the scope says so,
+ *   only while nothing is in flight; and let every party tick;
+ * - **ageing:** while the path's retention budget lasts, once the people are done and nothing is
+ *   in flight, move the clock to the end of retention of a recorded request (a millisecond
+ *   before, at or after it); a replay of a request at or after its end of retention must change
+ *   nothing (spec 4.9), or the path fails as `retention`;
+ * - **the people:** each of the scope's shoppers pays (a fresh order each time) and reloads a page
+ *   that shows "paying" (once per payment); a shopper approves or declines on any phone that shows
+ *   a challenge; the merchant's staff ask for the scope's operations; the clearing house closes a
+ *   cycle.
  *
  * Every action goes through the harness's commands or the parties' public `step` and `restart`,
  * and checks every safety invariant and the declared transitions after it, as the harness does.
