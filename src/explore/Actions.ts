@@ -41,7 +41,7 @@ import { tagOf } from "../harness/Command.js"
 import { forge } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
-import { expiryOf, retentionHorizon } from "../harness/Retention.js"
+import { endOfRetention, retentionHorizon } from "../harness/Retention.js"
 import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
 import { shoppersOf, type ExploreScope, type StaffOperation } from "./Scopes.js"
@@ -159,9 +159,8 @@ export const pendingDeadlines = (world: World, documents: ReadonlyArray<unknown>
 const retentionEnds = (world: World, recording: Recording, horizon: number): ReadonlyArray<number> => {
   const times = new Set<number>()
   for (const { packet } of recording) {
-    const expires = expiryOf(packet)
-    if (expires === undefined) continue
-    const end = world.core.Retention.retainedUntil(expires)
+    const end = endOfRetention(world, packet)
+    if (end === undefined) continue
     for (const at_ms of [end - 1, end, end + 1]) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
   }
   return [...times].sort((a, b) => a - b)
@@ -211,10 +210,12 @@ const impersonationsOf = (world: World, recording: Recording): ReadonlyArray<For
   const cache = impersonationCache.get(world) ?? new Map<string, Forged>()
   impersonationCache.set(world, cache)
   const tags = sourceTags(insider.kind)
-  const signed = recording
+  // An approval made from a challenge goes back to the issuer that sent it, so one recipient only.
+  const recipients = (packet: Packet): ReadonlyArray<PartyId> => (tagOf(packet) === "Challenge" ? [packet.to] : sameRole(world, packet.to))
+  return recording
     .filter(({ packet }) => packet.channel === "signed" && tags.includes(tagOf(packet)))
     .flatMap(({ key, packet }) =>
-      sameRole(world, packet.to).map((to) => {
+      recipients(packet).map((to) => {
         const known = cache.get(`${key}>${to}`)
         if (known !== undefined) return known
         const body = insiderBody((packet.payload as { readonly body: Readonly<Record<string, unknown>> }).body, insider.id, to)
@@ -223,8 +224,6 @@ const impersonationsOf = (world: World, recording: Recording): ReadonlyArray<For
         return made
       })
     )
-  // An approval goes back to the challenge's issuer whichever phone the challenge went to: once.
-  return [...new Map(signed.map((s) => [`${s.what}>${s.packet.to}`, s])).values()]
 }
 
 /** The browser of the world's `customer`-th customer. */
@@ -376,8 +375,8 @@ export const unchanged = (before: WorldSnapshot, after: WorldSnapshot): boolean 
  * breaks this fails as `retention`, as the harness's retention check does.
  */
 const checkStaleReplay = (world: World, before: WorldSnapshot, packet: Packet, label: string): void => {
-  const expires = expiryOf(packet)
-  if (expires === undefined || world.net.now_ms < world.core.Retention.retainedUntil(expires) || unchanged(before, world.snapshot())) return
+  const end = endOfRetention(world, packet)
+  if (end === undefined || world.net.now_ms < end || unchanged(before, world.snapshot())) return
   throw new InvariantViolation("retention", label, [`a copy of ${tagOf(packet)} (${packet.from} -> ${packet.to}) at or after its end of retention changed the world: it must be refused as stale`])
 }
 

@@ -15,7 +15,7 @@ import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type Harness
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
-import { expiryOf, retentionHorizon } from "./Retention.js"
+import { endOfRetention, expiryOf, retentionHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
 export type { HarnessCommand, HarnessModel, Target } from "./Command.js"
@@ -553,8 +553,7 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<Pendi
   if (kind === "retention") {
     const horizon = retentionHorizon(world)
     for (const packet of world.recorded()) {
-      const expires = expiryOf(packet)
-      const at_ms = expires === undefined ? undefined : world.core.Retention.retainedUntil(expires)
+      const at_ms = endOfRetention(world, packet)
       if (at_ms !== undefined && at_ms > world.net.now_ms && at_ms <= horizon) found.push({ at_ms, owner: packet.to, copy: packet })
     }
   }

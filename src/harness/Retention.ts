@@ -40,6 +40,18 @@ export const expiryOf = (packet: Packet): number | undefined => {
 }
 
 /**
+ * The end of retention of a request on the wire (spec 4.9): its expiry plus the retention window
+ * of `world`'s core, if the packet's body carries an expiry.
+ *
+ * @category harness
+ * @since 0.5.0
+ */
+export const endOfRetention = (world: World, packet: Packet): number | undefined => {
+  const expires = expiryOf(packet)
+  return expires === undefined ? undefined : world.core.Retention.retainedUntil(expires)
+}
+
+/**
  * The latest time the clock may reach now: a millisecond before the end of the retention window
  * of the oldest request an honest party still waits to have answered by another honest party.
  * The protocol assumes every request is answered within its window (spec 4.9); the harness's

@@ -17,6 +17,7 @@ import { explore, fingerprinter, replay, worldOf, type ExploreSettings, type Pro
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { tagOf } from "../../src/harness/Command.js"
+import { InvariantViolation } from "../../src/harness/Invariants.js"
 
 const scope = (name: string): ExploreScope => {
   const found = scopeNamed(name)
@@ -32,6 +33,7 @@ let refundRefused: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
+let staleCopyTakenAsNew: HarnessCore
 
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
@@ -40,6 +42,7 @@ beforeAll(async () => {
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
+  staleCopyTakenAsNew = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "explore-test-stale-copy-taken-as-new" })
 })
 
 describe("explore", () => {
@@ -147,6 +150,17 @@ describe("explore", () => {
     // Every message the insider signs is refused: the states are those of the scope without it.
     expect(reference.states).toBe(explore(settingsFor("pay")).states)
     expect(reference.transitions).toBeGreaterThan(explore(settingsFor("pay")).transitions)
+  })
+
+  it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {
+    // The shortest counterexample `explore --scope void-retention --bug stale-copy-taken-as-new` prints:
+    // pay, approve, void, age the world to the void request's end of retention, replay it to the issuer.
+    const path = [1, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 66, 0, 0, 0, 0, 100, 12]
+    const { actions, error } = replay(settingsFor("void-retention", staleCopyTakenAsNew), path)
+    expect(error).toBeInstanceOf(InvariantViolation)
+    expect((error as InvariantViolation).invariant).toBe("retention")
+    expect(actions.slice(-2).map((a) => a._tag)).toEqual(["Age", "Replay"])
+    expect(replay(settingsFor("void-retention"), path).error).toBeNull()
   })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {

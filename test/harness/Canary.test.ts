@@ -5,6 +5,7 @@ import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 const merchant = Core.Ids.PartyId.make("merchant-1")
 
@@ -16,12 +17,25 @@ let refundAfterCaptureRefused: HarnessSettings
 let fullRefundRefused: HarnessSettings
 /** Every void refused: no invariant but the canary notices. */
 let voidRefused: HarnessSettings
+/** A settlement instruction listing every item of its cycle, whatever its bank or currency (the mutation campaign's N45, ClearingHouse L400): only a cycle with two banks' items shows it. */
+let instructionListsEveryItem: HarnessSettings
+
+/** Two issuers, a customer each, and no faults: the busy day clears both customers' captures in one cycle. */
+const TWO_ISSUERS: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]] } }
 
 beforeAll(async () => {
   holdExpiryInSeconds = await withBug("canary", "hold-expiry-in-seconds")
   refundAfterCaptureRefused = await withBug("canary", "refund-after-capture-refused")
   fullRefundRefused = await withBug("canary", "full-refund-refused")
   voidRefused = await withBug("canary", "void-refused")
+  instructionListsEveryItem = {
+    ...reference,
+    core: await loadMutant({
+      name: "canary-test-instruction-lists-every-item",
+      description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
+      edits: [{ file: "parties/ClearingHouse.ts", find: "cycle.items.filter((i) => i.amount.currency === currency && (i.issuer === bank || i.acquirer === bank))", replace: "cycle.items" }]
+    })
+  }
 })
 
 describe("canary", () => {
@@ -73,6 +87,16 @@ describe("canary", () => {
     const violation = error?.thrown as InvariantViolation
     expect(violation.invariant).toBe("canary")
     expect(violation.findings.join()).toMatch(/merchant-1\/ord-2: payment Authorized, not voided/)
+  })
+
+  it("busy day - should clear two issuers' captures in one cycle on the reference core, and fail when an instruction lists another bank's items", () => {
+    const calm = play(reference, TWO_ISSUERS, [])
+    expect(calm.error).toBeNull()
+    expect(calm.world.exercised.get("canaryBusyDay")).toBe(1)
+    expect(play(reference, CALM, []).world.exercised.get("canaryBusyDay")).toBeUndefined()
+    const { error } = play(instructionListsEveryItem, TWO_ISSUERS, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    expect(["canary", "liveness"]).toContain((error?.thrown as InvariantViolation).invariant)
   })
 
   it("should be skipped, and say so, in a world whose only merchant is the insider's", () => {
