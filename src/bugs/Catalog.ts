@@ -423,6 +423,24 @@ export const BUGS: ReadonlyArray<Bug> = [
     description:
       "Insider gateway: the clearing house takes any item an acquirer submits, without the issuer's signature on its acceptance, so a compromised acquirer stalls a cycle with an item the issuer never booked.",
     edits: [{ file: "parties/ClearingHouse.ts", find: "    yield* checkIssuerSignatures(state, body)\n", replace: "" }]
+  },
+  {
+    name: "revoked-key-trusted",
+    description:
+      "Revoked keys: the envelope looks up the signer's key but not its status, so a message signed with a party's retired key (a lost phone, a leaked old merchant or bank key) is taken as that party's.",
+    edits: [{ file: "crypto/Envelope.ts", find: `    if (key.status !== "active") return yield* new RevokedKey({ keyId: signer })\n`, replace: "" }]
+  },
+  {
+    name: "signature-encoding-malleable",
+    description:
+      "Malformed envelopes: a signature written with base64 padding or non-zero trailing bits is decoded to the same bytes and taken, so one signed message has several wire forms and a copy in another form passes for a message nobody sent.",
+    edits: [{ file: "crypto/Envelope.ts", find: "    if (base64url(signature) !== (wire as { readonly signature: string }).signature) {", replace: "    if (false) {" }]
+  },
+  {
+    name: "malformed-body-not-refused",
+    description:
+      "Malformed envelopes: the body is decoded but a decoding failure is not turned into a rejection, so a body with a field missing or of the wrong type makes the party throw instead of refusing it with a typed error.",
+    edits: [{ file: "crypto/Envelope.ts", find: "    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })\n    const body = decoded.value", replace: "    const body = (decoded as Exit.Success<B>).value" }]
   }
 ]
 

@@ -6,17 +6,20 @@
  * attacker's own key (under a key id nobody registered, or under the victim's real key id), a
  * message whose type tag (and so its domain tag) was changed: a decline passed off as an approval,
  * or any field of the message changed as its Schema allows and signed again by a key the attacker
- * holds, or not at all (`field`, see `Tamper.ts`).
+ * holds, or not at all (`field`, see `Tamper.ts`); a message signed with its sender's retired,
+ * revoked key (`revokedKey`); or an envelope no honest party writes (`malformed`: a signature in
+ * another base64url form of the same bytes or one byte short, a body field dropped, of the wrong
+ * type or one too many, the signer missing).
  */
 import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
-import { signWire } from "./Signing.js"
+import { retiredKey, signWire } from "./Signing.js"
 import { plausibleFrom, retamperPacket, tamperPacket, tweakOf, type AttackerKey, type Plausible, type Tampering, type TamperOptions, type Tweak } from "./Tamper.js"
 
 /** The kinds of forgery. */
-export const FORGERY_KINDS = ["tamper", "field", "swapSignature", "unregisteredKey", "stolenKeyId", "retag"] as const
+export const FORGERY_KINDS = ["tamper", "field", "swapSignature", "unregisteredKey", "stolenKeyId", "retag", "revokedKey", "malformed"] as const
 /** One kind of forgery. */
 export type ForgeryKind = (typeof FORGERY_KINDS)[number]
 
@@ -58,6 +61,36 @@ const tamper = (packet: Packet, variant: number): Packet => {
   choices[variant % choices.length]?.()
   return { ...packet, payload: wire }
 }
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+/** A field of `body` other than its type tag, chosen by `variant`. */
+const someField = (body: Record<string, unknown>, variant: number): string => {
+  const fields = Object.keys(body).filter((k) => k !== "_tag").sort()
+  return fields[variant % fields.length] ?? "_tag"
+}
+
+/**
+ * The envelopes no honest party writes, each made from `wire`: the same signature bytes with
+ * base64 padding, or with a non-zero trailing bit in its last character (both decode to the
+ * bytes signed); the signature one byte short; a body field dropped, turned into a number, or
+ * joined by one the Schema does not know; the signer missing.
+ */
+const MALFORMATIONS: ReadonlyArray<(wire: Wire, variant: number) => unknown> = [
+  (wire) => ({ ...wire, signature: `${wire.signature}==` }),
+  (wire) => {
+    const last = BASE64URL.indexOf(wire.signature.slice(-1))
+    return { ...wire, signature: `${wire.signature.slice(0, -1)}${BASE64URL[last | 1] ?? "B"}` }
+  },
+  (wire) => ({ ...wire, signature: Buffer.from(wire.signature, "base64url").subarray(1).toString("base64url") }),
+  (wire, variant) => {
+    const { [someField(wire.body, variant)]: _dropped, ...body } = wire.body
+    return { ...wire, body }
+  },
+  (wire, variant) => ({ ...wire, body: { ...wire.body, [someField(wire.body, variant)]: 7 } }),
+  (wire) => ({ ...wire, body: { ...wire.body, note: "pay me instead" } }),
+  (wire) => ({ body: wire.body, signature: wire.signature })
+]
 
 const flipFirstCharacter = (signature: string): string => `${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`
 
@@ -139,6 +172,14 @@ export const forge = (
     }
     case "retag":
       return Effect.succeed({ ...packet, payload: { ...wire, body: { ...wire.body, _tag: TAG_SWAPS[String(wire.body["_tag"])] ?? "Challenge" } } })
+    case "malformed": {
+      const malform = MALFORMATIONS[variant % MALFORMATIONS.length]
+      return Effect.succeed({ ...packet, payload: malform?.(wire, Math.floor(variant / MALFORMATIONS.length)) })
+    }
+    case "revokedKey": {
+      const retired = retiredKey(core, String(wire.body["from"]))
+      return Effect.map(signWire(core, String(wire.body["_tag"]), wire.body, retired.seed, retired.keyId), (payload) => ({ ...packet, payload }))
+    }
     case "unregisteredKey":
     case "stolenKeyId": {
       // The attacker signs whatever bytes it likes with its own key, even a body no party would decode.

@@ -21,6 +21,7 @@ import type { Node } from "../drivers/InMemoryNetwork.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { Roles } from "../../model/View.js"
 import type { Core } from "./Core.js"
+import { retiredKey } from "./Signing.js"
 import { INSIDER_KINDS, type Compromised, type Insider, type InsiderKind } from "./Insider.js"
 
 /**
@@ -216,17 +217,21 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
     [clearing, "clearing"]
   ]
   const signing: Record<string, { keyId: ReturnType<typeof KeyId.make>; seed: Uint8Array }> = {}
-  const registered: Record<string, RegisteredKey> = {}
+  const registered: Record<string, ReadonlyArray<RegisteredKey>> = {}
   for (const [party, role] of roles) {
     const seed = Topology.seedFor(seedLabel, party)
     const keyId = KeyId.make(`${party}.k1`)
+    const retired = retiredKey(core, party)
     signing[party] = { keyId, seed }
-    registered[party] = { keyId, owner: party, role, publicKey: ed.publicKeyFromSeed(seed), status: "active" }
+    registered[party] = [
+      { keyId, owner: party, role, publicKey: ed.publicKeyFromSeed(seed), status: "active" },
+      { keyId: KeyId.make(retired.keyId), owner: party, role, publicKey: ed.publicKeyFromSeed(retired.seed), status: "revoked" }
+    ]
   }
   const identity = (party: PartyId, trusts: ReadonlyArray<PartyId>): PartyIdentity => ({
     id: party,
     signing: signing[party] ?? { keyId: KeyId.make(`${party}.k1`), seed: new Uint8Array(32) },
-    registry: core.KeyRegistry.makeRegistry(trusts.flatMap((p) => (registered[p] === undefined ? [] : [registered[p]])))
+    registry: core.KeyRegistry.makeRegistry(trusts.flatMap((p) => registered[p] ?? []))
   })
   const settlement = currencies.map((currency) => Money.money(Topology.SETTLEMENT_OPENING.amount_minor, currency))
   const node = core.InMemoryNetwork.node

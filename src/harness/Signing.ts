@@ -31,3 +31,16 @@ export const signWire = (core: Core, tag: string, body: unknown, seed: Uint8Arra
   const bytes = core.Envelope.signingBytes(tag, body)
   return core.Ed25519.Ed25519.useSync((ed) => ({ body, signer, signature: Buffer.from(ed.sign(seed, bytes)).toString("base64url") }))
 }
+
+/**
+ * The key `party` used before its current one: registered with every party that trusts `party`,
+ * revoked, and held by the attacker (a lost phone, a merchant's or bank's retired key that
+ * leaked). A message signed with it must be refused as `RevokedKey`, whatever it says.
+ *
+ * @category signing
+ * @since 0.4.0
+ */
+export const retiredKey = (core: Core, party: string): { readonly keyId: string; readonly seed: Uint8Array } => ({
+  keyId: `${party}.k0`,
+  seed: core.Topology.seedFor("retired", party)
+})

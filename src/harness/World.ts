@@ -7,7 +7,7 @@ import { Effect, Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
-import type { Machine, Output, Packet } from "../machine/Machine.js"
+import type { Input, Machine, Output, Packet } from "../machine/Machine.js"
 import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
@@ -169,7 +169,7 @@ export class World {
 
   /** Feeds an input to a party and logs it as one numbered line of the trace. */
   input<I extends { readonly _tag: string; readonly now_ms: Timestamp_ms }>(command: string, party: PartyId, input: I): ReadonlyArray<Output> {
-    const outputs = this.observe(command, party, this.net.input(party, input))
+    const outputs = this.observe(command, party, this.step(command, party, input))
     this.steps++
     this.lines.push({ command, outputs: outputs.map(describe) })
     return outputs
@@ -217,10 +217,25 @@ export class World {
     this.net.now_ms = now_ms
     const outputs: Array<string> = []
     for (const party of this.parties) {
-      outputs.push(...this.observe(command, party, this.net.input(party, { _tag: "Tick", now_ms })).map(describe))
+      outputs.push(...this.observe(command, party, this.step(command, party, { _tag: "Tick", now_ms })).map(describe))
       this.steps++
     }
     this.lines.push({ command, outputs })
+  }
+
+  /**
+   * Steps `party` with `input`. A party answers every input, with a typed rejection at worst
+   * (DESIGN section 6: bad input gets a clear typed error and changes nothing); one that throws
+   * instead breaks the `totality` check.
+   */
+  step(command: string, party: PartyId, input: Input): ReadonlyArray<Output> {
+    try {
+      return this.net.input(party, input)
+    } catch (error) {
+      if (error instanceof InvariantViolation) throw error
+      this.lines.push({ command, outputs: [] })
+      throw new InvariantViolation("totality", command, [`${party} threw on ${input._tag} instead of answering: ${error instanceof Error ? error.message : String(error)}`])
+    }
   }
 
   /** Checks that every transition a party made is one its machine declares. */

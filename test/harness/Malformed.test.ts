@@ -1,0 +1,71 @@
+/**
+ * The attacker's envelopes no honest party writes, and its revoked keys (`Forge("malformed")`,
+ * `Forge("revokedKey")`): each is refused with its typed rejection by the reference core, and
+ * each of the three seeded bugs that would take one in fails its check.
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import { PartyId } from "../../src/domain/Ids.js"
+import { Aimed, Forge, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
+import { CALM, reference, withBug } from "../support/harness.js"
+
+/** A checkout whose payment request is on its way to the gateway, then `forgery` of that request. */
+const forgedRequest = (forgery: HarnessCommand): ReadonlyArray<HarnessCommand> => [
+  new Shop(0, false),
+  new Aimed("deliver", "PayNow", PartyId.make("browser-1.1"), PartyId.make("merchant-1")),
+  forgery
+]
+
+/** What the gateway answered the forgery with, as the trace shows it. */
+const answerTo = (settings: HarnessSettings, forgery: Forge): ReadonlyArray<string> | undefined =>
+  play(settings, CALM, forgedRequest(forgery)).world.lines.find((l) => l.command.startsWith("attacker: forge"))?.outputs
+
+const MALFORMATIONS = [
+  { variant: 0, what: "the signature with base64 padding", rejection: "DecodeError" },
+  { variant: 1, what: "the signature with a non-zero trailing bit", rejection: "DecodeError" },
+  { variant: 2, what: "the signature one byte short", rejection: "BadSignature" },
+  { variant: 3, what: "a body field dropped", rejection: "DecodeError" },
+  { variant: 4, what: "a body field of the wrong type", rejection: "DecodeError" },
+  { variant: 5, what: "a body field the Schema does not know", rejection: "DecodeError" },
+  { variant: 6, what: "the signer missing", rejection: "DecodeError" }
+] as const
+
+let revokedTrusted: HarnessSettings
+let malleable: HarnessSettings
+let throwing: HarnessSettings
+
+beforeAll(async () => {
+  ;[revokedTrusted, malleable, throwing] = await Promise.all([
+    withBug("malformed", "revoked-key-trusted"),
+    withBug("malformed", "signature-encoding-malleable"),
+    withBug("malformed", "malformed-body-not-refused")
+  ])
+})
+
+describe("malformed envelopes and revoked keys", () => {
+  it.each(MALFORMATIONS)("should refuse $what with $rejection, and the run should pass", ({ variant, rejection }) => {
+    const forgery = new Forge("malformed", "AuthorizePayment", 0, variant)
+    expect(answerTo(reference, forgery)).toEqual([`gateway-1: rejected Receive with ${rejection}`])
+    expect(play(reference, CALM, forgedRequest(forgery)).error).toBeNull()
+  })
+
+  it("should refuse a request signed with its sender's revoked key with RevokedKey", () => {
+    expect(answerTo(reference, new Forge("revokedKey", "AuthorizePayment", 0, 0))).toEqual(["gateway-1: rejected Receive with RevokedKey"])
+  })
+
+  it("should fail authenticity when the envelope ignores a key's status (revoked-key-trusted)", () => {
+    const { error } = play(revokedTrusted, CALM, forgedRequest(new Forge("revokedKey", "AuthorizePayment", 0, 0)))
+    expect(error === null ? null : failureKind(error.thrown)).toBe("authenticity")
+  })
+
+  it("should fail authenticity when a padded signature is taken (signature-encoding-malleable)", () => {
+    const { error } = play(malleable, CALM, forgedRequest(new Forge("malformed", "AuthorizePayment", 0, 0)))
+    expect(error === null ? null : failureKind(error.thrown)).toBe("authenticity")
+  })
+
+  it("should fail totality, naming the party and the input, when a party throws on a malformed body (malformed-body-not-refused)", () => {
+    const { error } = play(throwing, CALM, forgedRequest(new Forge("malformed", "AuthorizePayment", 0, 3)))
+    expect(error === null ? null : failureKind(error.thrown)).toBe("totality")
+    expect(String(error?.thrown)).toMatch(/gateway-1 threw on Receive instead of answering/)
+  })
+})
