@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts`, the retention check of `src/harness/Retention.ts`, and the declared-transitions and totality checks of `src/harness/World.ts`. */
+/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts`, the retention check of `src/harness/Retention.ts`, and the declared-transitions, totality and deadlines checks of `src/harness/World.ts` (the last judged by `model/Deadlines.ts`). */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",
@@ -33,7 +33,8 @@ export const HARNESS_CHECKS = [
   "storable",
   "retention",
   "declaredTransitions",
-  "totality"
+  "totality",
+  "deadlines"
 ] as const
 
 /** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`). Every check that caught each bug on one of those seeds. */
@@ -79,6 +80,8 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "payment-currency-not-signed": { breaks: "a signature binds every field: a payment's currency", caughtBy: ["authenticity"] },
   "order-id-not-signed": { breaks: "a signature binds every field: the order a payment is for", caughtBy: ["authenticity"] },
   "clearing-trusts-acquirer-items": { breaks: "an item clears only with its issuer's signature on its acceptance (insider gateway)", caughtBy: ["settlementExactlyOnce"] },
+  "challenge-expired-early": { breaks: "a deadline takes effect at its instant, never before", caughtBy: ["deadlines"] },
+  "hold-released-late": { breaks: "a tick at a deadline expires what is due", caughtBy: ["deadlines"] },
   "revoked-key-trusted": { breaks: "a revoked key speaks for nobody", caughtBy: ["authenticity"] },
   "signature-encoding-malleable": { breaks: "one signed message has one wire form", caughtBy: ["authenticity"] },
   "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] }

@@ -425,6 +425,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/ClearingHouse.ts", find: "    yield* checkIssuerSignatures(state, body)\n", replace: "" }]
   },
   {
+    name: "challenge-expired-early",
+    description:
+      "Deadline: the phone expires a challenge a second before its deadline (a safety margin in the wrong direction), so a shopper still in time finds it expired and cannot answer.",
+    edits: [{ file: "parties/Phone.ts", find: "  for (const [id, c] of state.challenges.dueBy(now_ms)) {", replace: "  for (const [id, c] of state.challenges.dueBy(now_ms + 1_000)) {" }]
+  },
+  {
+    name: "hold-released-late",
+    description:
+      "Deadline: the ledger lists a hold as expired only after its expiry, not at it, so a tick at exactly the hold's deadline leaves the customer's funds reserved until the next tick.",
+    edits: [{ file: "ledger/Ledger.ts", find: "ledger.holds.dueBy(now_ms).map(([, h]) => h)", replace: "ledger.holds.dueBy(now_ms - 1).map(([, h]) => h)" }]
+  },
+  {
     name: "revoked-key-trusted",
     description:
       "Revoked keys: the envelope looks up the signer's key but not its status, so a message signed with a party's retired key (a lost phone, a leaked old merchant or bank key) is taken as that party's.",

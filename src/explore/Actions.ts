@@ -38,7 +38,7 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import { Answer, Refresh, Shop, shownChallenge } from "../harness/Shoppers.js"
 import { sameRole, Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
-import { forge } from "../harness/Forgery.js"
+import { forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
 import { endOfRetention, retentionHorizon } from "../harness/Retention.js"
@@ -177,8 +177,9 @@ const forgeryCache = new WeakMap<Recording, Map<string, ReadonlyArray<Forged>>>(
 
 /**
  * What an outsider forges from `original`, a recorded signed packet: each field tampered with
- * once, under the original signature, with values from the bodies of the whole recording; and the
- * message with its type swapped.
+ * once, under the original signature, with values from the bodies of the whole recording; the
+ * message with its type swapped; the message signed with its sender's revoked key; and each
+ * malformed envelope of it.
  */
 const forgeriesOf = (world: World, recording: Recording, original: { readonly key: string; readonly packet: Packet }): ReadonlyArray<Forged> => {
   const byPacket = forgeryCache.get(recording) ?? new Map<string, ReadonlyArray<Forged>>()
@@ -188,9 +189,16 @@ const forgeriesOf = (world: World, recording: Recording, original: { readonly ke
   const plausible = plausibleFrom(recording.filter((r) => r.packet.channel === "signed").map((r) => (r.packet.payload as { readonly body?: unknown }).body))
   const tampered = world.run(sweepPacket(world.core, original.packet, 0, { plausible, keys: [] }))
   const retagged = world.run(forge(world.core, "retag", original.packet, original.packet, 0))
+  const revoked = world.run(forge(world.core, "revokedKey", original.packet, original.packet, 0))
+  const malformed = Array.from({ length: MALFORMED_VARIANTS }, (_, variant) => ({
+    packet: world.run(forge(world.core, "malformed", original.packet, original.packet, variant)),
+    what: `${tagOf(original.packet)} malformed (${variant + 1} of ${MALFORMED_VARIANTS})`
+  }))
   const forged: ReadonlyArray<Forged> = [
     ...tampered.map((t) => ({ packet: t.packet, what: t.tampering.name })),
-    { packet: retagged, what: `${tagOf(original.packet)} retagged as ${tagOf(retagged)}` }
+    { packet: retagged, what: `${tagOf(original.packet)} retagged as ${tagOf(retagged)}` },
+    { packet: revoked, what: `${tagOf(original.packet)} signed with ${original.packet.from}'s revoked key` },
+    ...malformed
   ]
   byPacket.set(original.key, forged)
   return forged

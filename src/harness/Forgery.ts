@@ -92,6 +92,9 @@ const MALFORMATIONS: ReadonlyArray<(wire: Wire, variant: number) => unknown> = [
   (wire) => ({ body: wire.body, signature: wire.signature })
 ]
 
+/** How many kinds of malformed envelope a `malformed` forgery makes: its variant picks one, in turn. */
+export const MALFORMED_VARIANTS = MALFORMATIONS.length
+
 const flipFirstCharacter = (signature: string): string => `${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`
 
 /** The attacker's own key number `n` (0 to 2), which no party registered. */

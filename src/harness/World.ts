@@ -7,14 +7,15 @@ import { Effect, Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
-import type { Input, Machine, Output, Packet } from "../machine/Machine.js"
+import type { Input, Machine, Output, Packet, Transitioned } from "../machine/Machine.js"
+import { deadlineFindings } from "../../model/Deadlines.js"
 import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
 import { systemView } from "../../model/View.js"
 import type { Core } from "./Core.js"
 import { buildWorld, scopeFeatures, type Directory, type Scope } from "./Scope.js"
-import { InvariantViolation } from "./Invariants.js"
+import { countCheck, InvariantViolation } from "./Invariants.js"
 import { retentionHorizon } from "./Retention.js"
 
 /** Per-run conditions (swarm testing): each run draws its own world and fault rates. */
@@ -229,13 +230,27 @@ export class World {
    * instead breaks the `totality` check.
    */
   step(command: string, party: PartyId, input: Input): ReadonlyArray<Output> {
+    let outputs: ReadonlyArray<Output>
     try {
-      return this.net.input(party, input)
+      outputs = this.net.input(party, input)
     } catch (error) {
       if (error instanceof InvariantViolation) throw error
       this.lines.push({ command, outputs: [] })
       throw new InvariantViolation("totality", command, [`${party} threw on ${input._tag} instead of answering: ${error instanceof Error ? error.message : String(error)}`])
     }
+    this.checkDeadlines(command, party, input, outputs)
+    return outputs
+  }
+
+  /** The `deadlines` check (`model/Deadlines.ts`) on an honest party's step: nothing expired early and, after a tick, nothing left open past its expiry. */
+  checkDeadlines(command: string, party: PartyId, input: Input, outputs: ReadonlyArray<Output>): void {
+    if (party === this.directory.compromised?.id) return
+    countCheck("deadlines")
+    const transitions = outputs.filter((o): o is Transitioned => o._tag === "Transitioned")
+    const findings = deadlineFindings(this.kinds.get(party) ?? "?", this.net.state<unknown>(party), input.now_ms, input._tag === "Tick", transitions)
+    if (findings.length === 0) return
+    this.lines.push({ command, outputs: outputs.map(describe) })
+    throw new InvariantViolation("deadlines", command, findings.map((f) => `${party}: ${f}`))
   }
 
   /** Checks that every transition a party made is one its machine declares. */
