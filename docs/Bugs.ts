@@ -84,7 +84,8 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "hold-released-late": { breaks: "a tick at a deadline expires what is due", caughtBy: ["deadlines"] },
   "revoked-key-trusted": { breaks: "a revoked key speaks for nobody", caughtBy: ["authenticity"] },
   "signature-encoding-malleable": { breaks: "one signed message has one wire form", caughtBy: ["authenticity"] },
-  "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] }
+  "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] },
+  "garbled-request-not-refused": { breaks: "a shopper's malformed request gets a typed rejection and changes nothing", caughtBy: ["totality"] }
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|")

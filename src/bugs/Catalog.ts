@@ -453,6 +453,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     description:
       "Malformed envelopes: the body is decoded but a decoding failure is not turned into a rejection, so a body with a field missing or of the wrong type makes the party throw instead of refusing it with a typed error.",
     edits: [{ file: "crypto/Envelope.ts", find: "    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })\n    const body = decoded.value", replace: "    const body = (decoded as Exit.Success<B>).value" }]
+  },
+  {
+    name: "garbled-request-not-refused",
+    description:
+      "Malformed requests: the merchant decodes a shopper's request but does not refuse one that fails its Schema, so a request from the shopper's own session with a field missing or of the wrong type makes the merchant throw instead of refusing it.",
+    edits: [
+      {
+        file: "parties/Merchant.ts",
+        find: '  if (decoded._tag === "Failure") return Effect.fail(new DecodeError({ detail: "not a browser request this merchant understands" }))\n  const body = decoded.value',
+        replace: "  const body = (decoded as { readonly value: typeof BrowserRequest.Type }).value"
+      }
+    ]
   }
 ]
 

@@ -9,18 +9,18 @@ import type { Packet } from "../machine/Machine.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import * as ModelOps from "../../model/Model.js"
-import { FORGERY_KINDS, forge, forgeNamedField, namedField, type ForgeryKind, type NamedField } from "./Forgery.js"
+import { FORGERY_KINDS, forge, forgeable, forgeNamedField, namedField, type ForgeryKind, type NamedField } from "./Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
 import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { MISLEADING_ANSWERS } from "./Lies.js"
-import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
+import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
 import { endOfRetention, expiryOf, retentionHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
 export type { HarnessCommand, HarnessModel, Target } from "./Command.js"
 export { SIGNED_TAGS, tagOf } from "./Command.js"
-export { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake } from "./Shoppers.js"
+export { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
 
 /** The people's actions the harness counts; every other kind it counts is a fault or an attack. */
 export const PEOPLE_ACTIONS = [
@@ -444,10 +444,10 @@ export class Intercept extends Base {
     super()
   }
   override check(m: Readonly<HarnessModel>): boolean {
-    return m.world.net.inFlight.some((p) => p.channel === "signed")
+    return m.world.net.inFlight.some(forgeable)
   }
   act(world: World): void {
-    const packet = aim(world.net.inFlight, SIGNED_TAGS, this.target, this.index)
+    const packet = aim(world.net.inFlight.filter(forgeable), SIGNED_TAGS, this.target, this.index)
     const donor = pick(signedRecorded(world), this.variant)
     if (packet === undefined || donor === undefined) return
     countAttack(world, "intercept", this.kind, packet)
@@ -458,7 +458,7 @@ export class Intercept extends Base {
   }
   /** The same interception with its message type named, then of the newest packet of that type in flight. */
   override simpler(world: World): ReadonlyArray<HarnessCommand> {
-    return named(targetTag(world.net.inFlight, SIGNED_TAGS, this.target), this.target, this.index, (tag, index) => new Intercept(this.kind, tag, index, this.variant))
+    return named(targetTag(world.net.inFlight.filter(forgeable), SIGNED_TAGS, this.target), this.target, this.index, (tag, index) => new Intercept(this.kind, tag, index, this.variant))
   }
   toString(): string {
     return `Intercept(${[this.kind, this.target, this.index, this.variant].map((a) => JSON.stringify(a)).join(", ")})`
@@ -737,6 +737,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
         .map(([p, link]) => new Refresh(p, link))
     },
     { weight: 1, arbitrary: shopper.map((p) => new Mistake(p)) },
+    { weight: 1, arbitrary: fc.tuple(shopper, index).map(([p, v]) => new Garble(p, v)) },
     { weight: 2, arbitrary: fc.tuple(shopper, small).map(([p, age]) => new LateAnswer(p, lateAge(age))) },
     { weight: 3, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
     {

@@ -9,7 +9,7 @@
  * holds, or not at all (`field`, see `Tamper.ts`); a message signed with its sender's retired,
  * revoked key (`revokedKey`); or an envelope no honest party writes (`malformed`: a signature in
  * another base64url form of the same bytes or one byte short, a body field dropped, of the wrong
- * type or one too many, the signer missing).
+ * type or one too many, the type tag unknown, the signer missing).
  */
 import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
@@ -30,6 +30,15 @@ interface Wire {
 }
 
 const wireOf = (packet: Packet): Wire => structuredClone(packet.payload) as Wire
+
+/**
+ * Whether `packet` carries an envelope the forgeries can start from: a body, a signer and a
+ * signature. A malformed forgery in flight does not, and is not forged again.
+ */
+export const forgeable = (packet: Packet): boolean => {
+  const { body, signer, signature } = (packet.payload ?? {}) as { readonly body?: unknown; readonly signer?: unknown; readonly signature?: unknown }
+  return packet.channel === "signed" && typeof body === "object" && body !== null && typeof signer === "string" && typeof signature === "string"
+}
 
 const TAG_SWAPS: Readonly<Record<string, string>> = {
   AuthorizePayment: "AuthorizationRequest",
@@ -70,11 +79,31 @@ const someField = (body: Record<string, unknown>, variant: number): string => {
   return fields[variant % fields.length] ?? "_tag"
 }
 
+/** The bodies no honest party writes, each made from `body`: a field dropped, turned into a number, or joined by one the Schema does not know; the type tag one no party knows. */
+const BODY_MALFORMATIONS: ReadonlyArray<(body: Record<string, unknown>, variant: number) => Record<string, unknown>> = [
+  (body, variant) => {
+    const { [someField(body, variant)]: _dropped, ...rest } = body
+    return rest
+  },
+  (body, variant) => ({ ...body, [someField(body, variant)]: 7 }),
+  (body) => ({ ...body, note: "pay me instead" }),
+  (body) => ({ ...body, _tag: `${String(body["_tag"])}V2` })
+]
+
+/** How many kinds of malformed body {@link malformedBody} makes: its variant picks one, in turn. */
+export const MALFORMED_BODIES = BODY_MALFORMATIONS.length
+
+/**
+ * Body `variant` of {@link BODY_MALFORMATIONS} made from `body`: a browser request or a signed
+ * message's body that its Schema refuses (the variant's higher digits pick the field).
+ */
+export const malformedBody = (body: Record<string, unknown>, variant: number): Record<string, unknown> =>
+  BODY_MALFORMATIONS[variant % MALFORMED_BODIES]?.(body, Math.floor(variant / MALFORMED_BODIES)) ?? body
+
 /**
  * The envelopes no honest party writes, each made from `wire`: the same signature bytes with
  * base64 padding, or with a non-zero trailing bit in its last character (both decode to the
- * bytes signed); the signature one byte short; a body field dropped, turned into a number, or
- * joined by one the Schema does not know; the signer missing.
+ * bytes signed); the signature one byte short; each malformed body; the signer missing.
  */
 const MALFORMATIONS: ReadonlyArray<(wire: Wire, variant: number) => unknown> = [
   (wire) => ({ ...wire, signature: `${wire.signature}==` }),
@@ -83,12 +112,7 @@ const MALFORMATIONS: ReadonlyArray<(wire: Wire, variant: number) => unknown> = [
     return { ...wire, signature: `${wire.signature.slice(0, -1)}${BASE64URL[last | 1] ?? "B"}` }
   },
   (wire) => ({ ...wire, signature: Buffer.from(wire.signature, "base64url").subarray(1).toString("base64url") }),
-  (wire, variant) => {
-    const { [someField(wire.body, variant)]: _dropped, ...body } = wire.body
-    return { ...wire, body }
-  },
-  (wire, variant) => ({ ...wire, body: { ...wire.body, [someField(wire.body, variant)]: 7 } }),
-  (wire) => ({ ...wire, body: { ...wire.body, note: "pay me instead" } }),
+  ...BODY_MALFORMATIONS.map((_, kind) => (wire: Wire, variant: number) => ({ ...wire, body: malformedBody(wire.body, kind + variant * MALFORMED_BODIES) })),
   (wire) => ({ body: wire.body, signature: wire.signature })
 ]
 

@@ -15,6 +15,7 @@ import type { MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import { malformedBody } from "./Forgery.js"
 import { MISLEADING_ANSWERS, tellLie, type MisleadingAnswer } from "./Lies.js"
 import type { Customer } from "./Scope.js"
 import type { World } from "./World.js"
@@ -345,6 +346,37 @@ export class Mistake extends Base {
   }
   toString(): string {
     return `Mistake(${this.shopper})`
+  }
+}
+
+/**
+ * A shopper sends their merchant, on their own session, a request their page would never write:
+ * the newest request the page sent, with a field dropped, of the wrong type or one too many, or
+ * an unknown type (`Forgery.malformedBody`), as a shopper's own script or a broken client could.
+ * The session is the shopper's, so the transport lets it through; the merchant must refuse it with
+ * a typed rejection and change nothing, like any forgery.
+ */
+export class Garble extends Base {
+  constructor(
+    readonly shopper: number,
+    readonly variant: number
+  ) {
+    super()
+  }
+  act(world: World): void {
+    const shopper = shopperAt(world, this.shopper)
+    const sent = world.recorded().filter((p) => p.channel === "session" && p.from === shopper.browser)
+    const request = sent[sent.length - 1]
+    if (request === undefined) return
+    world.count("garble")
+    const garbled = { ...request, payload: malformedBody(request.payload as Record<string, unknown>, this.variant) }
+    world.injectForgery(`shopper ${shopper.name}: send ${request.to} a garbled ${tagOf(request)} on the page's own session`, request.to, garbled)
+  }
+  override simpler(): ReadonlyArray<HarnessCommand> {
+    return this.shopper === 0 ? [] : [new Garble(0, this.variant)]
+  }
+  toString(): string {
+    return `Garble(${this.shopper}, ${this.variant})`
   }
 }
 

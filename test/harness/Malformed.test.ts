@@ -1,11 +1,12 @@
 /**
  * The attacker's envelopes no honest party writes, and its revoked keys (`Forge("malformed")`,
- * `Forge("revokedKey")`): each is refused with its typed rejection by the reference core, and
- * each of the three seeded bugs that would take one in fails its check.
+ * `Forge("revokedKey")`), and a shopper's garbled requests on their own session (`Garble`): each
+ * is refused with its typed rejection by the reference core, and each of the four seeded bugs
+ * that would take one in fails its check.
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { PartyId } from "../../src/domain/Ids.js"
-import { Aimed, Forge, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Aimed, Forge, Garble, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 
@@ -27,7 +28,8 @@ const MALFORMATIONS = [
   { variant: 3, what: "a body field dropped", rejection: "DecodeError" },
   { variant: 4, what: "a body field of the wrong type", rejection: "DecodeError" },
   { variant: 5, what: "a body field the Schema does not know", rejection: "DecodeError" },
-  { variant: 6, what: "the signer missing", rejection: "DecodeError" }
+  { variant: 6, what: "a type tag no party knows", rejection: "DecodeError" },
+  { variant: 7, what: "the signer missing", rejection: "DecodeError" }
 ] as const
 
 let revokedTrusted: HarnessSettings
@@ -67,5 +69,32 @@ describe("malformed envelopes and revoked keys", () => {
     const { error } = play(throwing, CALM, forgedRequest(new Forge("malformed", "AuthorizePayment", 0, 3)))
     expect(error === null ? null : failureKind(error.thrown)).toBe("totality")
     expect(String(error?.thrown)).toMatch(/gateway-1 threw on Receive instead of answering/)
+  })
+})
+
+describe("garbled requests on a shopper's own session", () => {
+  let garbledTrusted: HarnessSettings
+  beforeAll(async () => {
+    garbledTrusted = await withBug("garbled", "garbled-request-not-refused")
+  })
+
+  /** A checkout on its way, then the shopper's page sends its newest request garbled as `variant` says. */
+  const garbled = (variant: number): ReadonlyArray<HarnessCommand> => [new Shop(0, false), new Garble(0, variant)]
+
+  it.each([
+    { variant: 0, what: "a field dropped" },
+    { variant: 1, what: "a field of the wrong type" },
+    { variant: 2, what: "a field the Schema does not know" },
+    { variant: 3, what: "a type no merchant knows" }
+  ])("should be refused by the merchant with DecodeError, with $what, and the run should pass", ({ variant }) => {
+    const { world, error } = play(reference, CALM, garbled(variant))
+    expect(error).toBeNull()
+    expect(world.lines.find((l) => l.command.includes("garbled"))?.outputs).toEqual(["merchant-1: rejected Receive with DecodeError"])
+  })
+
+  it("should fail totality when the merchant does not refuse a request that fails its Schema (garbled-request-not-refused)", () => {
+    const { error } = play(garbledTrusted, CALM, garbled(0))
+    expect(error === null ? null : failureKind(error.thrown)).toBe("totality")
+    expect(String(error?.thrown)).toMatch(/merchant-1 threw on Receive instead of answering/)
   })
 })

@@ -12,7 +12,7 @@ import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { runnerFor, World } from "../../src/harness/World.js"
 import { Answer, Shop } from "../../src/harness/Shoppers.js"
-import { Flush, Staff } from "../../src/harness/Commands.js"
+import { Deadline, Flush, Intercept, Staff } from "../../src/harness/Commands.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
 import type * as Gateway from "../../src/parties/Gateway.js"
@@ -57,6 +57,20 @@ describe("retention", () => {
     const { world, error } = play(reference, INSIDER_MERCHANT, CAPTURED)
     expect(error).toBeNull()
     expect(world.lines.some((line) => line.command.startsWith("retention: merchant-1 sends a new request under a used id"))).toBe(true)
+  })
+
+  it("should not judge a compromised phone's own state when it sends new answers under the challenge ids it used (2,000-run campaign, seed 5, run 1,642)", () => {
+    // The insider phone approved its own challenge; the receipt that closed it was retagged in
+    // flight and lost, so the phone still waited for it. At the end of retention the attacker
+    // signs a new approval under that challenge id with the phone's key; the issuer refuses it
+    // and changes nothing, and its answer closes the challenge on the phone, which is the
+    // insider's own state and out of scope (DESIGN section 8).
+    const insiderPhone: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1, 2]], insider: { kind: "phone", index: 3 } } }
+    const script = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Deadline("retention", 0, 0), new Intercept("retag", "ChallengeReceipt", 0, 813)]
+    const { world, error } = play(reference, insiderPhone, script)
+    expect(world.directory.compromised?.id).toBe("phone-1.1.1")
+    expect(error).toBeNull()
+    expect(world.lines.some((line) => line.command.startsWith("retention: phone-1.1.1 sends a new request under a used id"))).toBe(true)
   })
 
   it("should fail when the gateway takes a new request under a used operation id for new once its record is pruned (used-id-taken-after-pruning)", () => {
