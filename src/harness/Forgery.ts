@@ -94,8 +94,9 @@ const BODY_MALFORMATIONS: ReadonlyArray<(body: Record<string, unknown>, variant:
 export const MALFORMED_BODIES = BODY_MALFORMATIONS.length
 
 /**
- * Body `variant` of {@link BODY_MALFORMATIONS} made from `body`: a browser request or a signed
- * message's body that its Schema refuses (the variant's higher digits pick the field).
+ * Malformed body number `variant` (a field dropped, turned into a number, or one too many; the
+ * type tag unknown; in turn) made from `body`: a browser request or a signed message's body that
+ * its Schema refuses. The variant's higher digits pick the field.
  */
 export const malformedBody = (body: Record<string, unknown>, variant: number): Record<string, unknown> =>
   BODY_MALFORMATIONS[variant % MALFORMED_BODIES]?.(body, Math.floor(variant / MALFORMED_BODIES)) ?? body
