@@ -230,6 +230,7 @@ export class World {
    * instead breaks the `totality` check.
    */
   step(command: string, party: PartyId, input: Input): ReadonlyArray<Output> {
+    const before = this.net.state<unknown>(party)
     let outputs: ReadonlyArray<Output>
     try {
       outputs = this.net.input(party, input)
@@ -238,16 +239,16 @@ export class World {
       this.lines.push({ command, outputs: [] })
       throw new InvariantViolation("totality", command, [`${party} threw on ${input._tag} instead of answering: ${error instanceof Error ? error.message : String(error)}`])
     }
-    this.checkDeadlines(command, party, input, outputs)
+    this.checkDeadlines(command, party, input, before, outputs)
     return outputs
   }
 
   /** The `deadlines` check (`model/Deadlines.ts`) on an honest party's step: nothing expired early and, after a tick, nothing left open past its expiry. */
-  checkDeadlines(command: string, party: PartyId, input: Input, outputs: ReadonlyArray<Output>): void {
+  checkDeadlines(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
     if (party === this.directory.compromised?.id) return
     countCheck("deadlines")
     const transitions = outputs.filter((o): o is Transitioned => o._tag === "Transitioned")
-    const findings = deadlineFindings(this.kinds.get(party) ?? "?", this.net.state<unknown>(party), input.now_ms, input._tag === "Tick", transitions)
+    const findings = deadlineFindings(this.kinds.get(party) ?? "?", before, this.net.state<unknown>(party), input.now_ms, input._tag === "Tick", transitions)
     if (findings.length === 0) return
     this.lines.push({ command, outputs: outputs.map(describe) })
     throw new InvariantViolation("deadlines", command, findings.map((f) => `${party}: ${f}`))

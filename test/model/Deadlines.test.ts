@@ -57,28 +57,30 @@ describe("deadlines", () => {
     expect(play(reference, CALM, HELD_TO_EXPIRY).error).toBeNull()
   })
 
-  it("should find, on a seeded state, a challenge expired a millisecond early and one left pending at its expiry", () => {
+  it("should find, on a seeded state, a challenge expired a millisecond early, one left pending at its expiry, and one forgotten at it", () => {
     const { phone, now_ms } = statesAfter(CHALLENGED)
     const [[id, shown] = []] = phone.challenges.entries()
     if (id === undefined || shown === undefined) throw new Error("the phone shows no challenge")
     const { expiresAt_ms } = shown.challenge
     const expired = { ...phone, challenges: phone.challenges.set(id, { ...shown, state: "Expired" as const }) }
     const transition: Transitioned = { _tag: "Transitioned", party: party("phone-1.1.1"), entity: "challenge", id, from: "Pending", on: "Tick (expired)", to: "Expired" }
-    expect(deadlineFindings("Phone", expired, expiresAt_ms - 1, true, [transition])).toEqual([
+    expect(deadlineFindings("Phone", phone, expired, expiresAt_ms - 1, true, [transition])).toEqual([
       `challenge ${id} Pending -> Expired on Tick (expired) at ${expiresAt_ms - 1}, before its expiry at ${expiresAt_ms}`
     ])
-    expect(deadlineFindings("Phone", expired, expiresAt_ms, true, [transition])).toEqual([])
-    expect(deadlineFindings("Phone", phone, expiresAt_ms, true, [])).toEqual([`after a tick at ${expiresAt_ms}: challenge ${id} still pending, expired at ${expiresAt_ms}`])
-    expect(deadlineFindings("Phone", phone, expiresAt_ms, false, [])).toEqual([])
-    expect(deadlineFindings("Phone", phone, now_ms, true, [])).toEqual([])
+    expect(deadlineFindings("Phone", phone, expired, expiresAt_ms, true, [transition])).toEqual([])
+    expect(deadlineFindings("Phone", phone, phone, expiresAt_ms, true, [])).toEqual([`after a tick at ${expiresAt_ms}: challenge ${id} still pending, expired at ${expiresAt_ms}`])
+    expect(deadlineFindings("Phone", phone, phone, expiresAt_ms, false, [])).toEqual([])
+    expect(deadlineFindings("Phone", phone, phone, now_ms, true, [])).toEqual([])
+    const forgotten = { ...phone, challenges: phone.challenges.remove(id) }
+    expect(deadlineFindings("Phone", phone, forgotten, expiresAt_ms, true, [])).toEqual([`after a tick at ${expiresAt_ms}: challenge ${id}, due at ${expiresAt_ms}, is gone instead of expired`])
   })
 
   it("should find, on a seeded state, a hold still reserved after a tick at its expiry", () => {
     const { issuer } = statesAfter(HELD_TO_EXPIRY.slice(0, -1))
     const [hold] = issuer.ledger.holds.values()
     if (hold === undefined) throw new Error("the issuer holds nothing")
-    expect(deadlineFindings("Issuer", issuer, hold.expiresAt_ms, true, [])).toEqual([`after a tick at ${hold.expiresAt_ms}: ${hold.id} still reserved, expired at ${hold.expiresAt_ms}`])
-    expect(deadlineFindings("Issuer", issuer, hold.expiresAt_ms - 1, true, [])).toEqual([])
+    expect(deadlineFindings("Issuer", issuer, issuer, hold.expiresAt_ms, true, [])).toEqual([`after a tick at ${hold.expiresAt_ms}: ${hold.id} still reserved, expired at ${hold.expiresAt_ms}`])
+    expect(deadlineFindings("Issuer", issuer, issuer, hold.expiresAt_ms - 1, true, [])).toEqual([])
   })
 
   it("should fail when the phone expires a challenge before its deadline (challenge-expired-early)", () => {
