@@ -10,10 +10,18 @@ import { gatewayOfKey, merchantById } from "./Links.js"
  * Isolation: at every honest gateway, each payment is the payee merchant's own request and every
  * operation on it comes from that merchant; at every issuer, an honest merchant's payments are
  * authorized only through that merchant's own gateway (a gateway cannot claim another acquirer's
- * merchant as payee); and no gateway holds money for a merchant it does not acquire.
+ * merchant as payee), and only on requests an honest gateway sent to that issuer (a request for
+ * one bank, delivered to another, is not that other bank's to act on: ids and account names
+ * collide across banks); and no gateway holds money for a merchant it does not acquire.
  */
 export const isolation: Checker = (view) => {
   const violations: Array<string> = []
+  /** The payer's bank of each authorization an honest gateway made, by the issuers' key `gateway/authorizationId`. */
+  const sentTo = new Map<string, string>()
+  for (const gateway of view.gateways) {
+    if (gateway.identity.id === view.compromised) continue
+    for (const payment of gateway.payments.values()) sentTo.set(`${gateway.identity.id}/${payment.authorizationId}`, payment.request.payer.issuer)
+  }
   for (const gateway of view.gateways) {
     const me = gateway.identity.id
     if (me === view.compromised) continue
@@ -38,6 +46,10 @@ export const isolation: Checker = (view) => {
   }
   for (const issuer of view.issuers) {
     for (const [key, auth] of issuer.authorizations.entries()) {
+      const payerBank = sentTo.get(key)
+      if (payerBank !== undefined && payerBank !== issuer.identity.id) {
+        violations.push(`${issuer.identity.id} authorization ${key} was sent by ${gatewayOfKey(key)} to ${payerBank}`)
+      }
       const payee = merchantById(view, auth.request.payee.merchant)
       if (payee === undefined || payee.identity.id === view.compromised) continue
       const through = gatewayOfKey(key)
