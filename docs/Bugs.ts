@@ -85,7 +85,6 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "revoked-key-trusted": { breaks: "a revoked key speaks for nobody", caughtBy: ["authenticity"] },
   "signature-encoding-malleable": { breaks: "one signed message has one wire form", caughtBy: ["authenticity"] },
   "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] },
-  "recipient-not-checked": { breaks: "a bank acts only on requests sent to it", caughtBy: ["isolation"] },
   "garbled-request-not-refused": { breaks: "a shopper's malformed request gets a typed rejection and changes nothing", caughtBy: ["totality"] }
 }
 

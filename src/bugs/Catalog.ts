@@ -455,12 +455,6 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "crypto/Envelope.ts", find: "    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })\n    const body = decoded.value", replace: "    const body = (decoded as Exit.Success<B>).value" }]
   },
   {
-    name: "recipient-not-checked",
-    description:
-      "Replay to another bank: the envelope does not check that a message is addressed to its receiver, so a gateway's authorization request for one issuer, replayed to another, is taken there, and that bank challenges its own customer whose account has the same name.",
-    edits: [{ file: "crypto/Envelope.ts", find: "    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })\n", replace: "" }]
-  },
-  {
     name: "garbled-request-not-refused",
     description:
       "Malformed requests: the merchant decodes a shopper's request but does not refuse one that fails its Schema, so a request from the shopper's own session with a field missing or of the wrong type makes the merchant throw instead of refusing it.",

@@ -1,15 +1,17 @@
 /**
  * A gateway's authorization request for one bank, replayed to another: the reference core refuses
- * it as `WrongRecipient`, and a core whose envelope does not check the recipient
- * (`recipient-not-checked`) breaks `isolation`, which requires every issuer to act only on the
- * requests an honest gateway sent to it. Ids and account names collide across banks by design,
- * so nothing else tells the two requests apart.
+ * it as `WrongRecipient`, and a core whose envelope does not check the recipient breaks
+ * `isolation`, which requires every issuer to act only on the requests an honest gateway sent to
+ * it. Ids and account names collide across banks by design, so nothing else tells the two
+ * requests apart. The flaw is planted here rather than catalogued: the default campaign catches
+ * it on 17 of 20 seeds only (a replay must reach the other bank), and the catalog's bar is 20.
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { Flush, Replay, Shop } from "../../src/harness/Commands.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
-import { CALM, reference, withBug } from "../support/harness.js"
+import { loadMutant } from "../../src/bugs/Mutant.js"
+import { CALM, reference } from "../support/harness.js"
 
 /** Two merchants of one acquirer, two issuers, one customer each. */
 const TWO_BANKS: Swarm = { ...CALM, scope: { ...CALM.scope, merchants: 2, issuers: 2, customers: [[1, 1], [1, 1]] } }
@@ -20,7 +22,14 @@ const REPLAYED = [new Shop(10, false), new Flush([0]), new Replay("Authorization
 let unchecked: HarnessSettings
 
 beforeAll(async () => {
-  unchecked = await withBug("recipient", "recipient-not-checked")
+  unchecked = {
+    ...reference,
+    core: await loadMutant({
+      name: "recipient-test-recipient-not-checked",
+      description: "The envelope does not check that a message is addressed to its receiver.",
+      edits: [{ file: "crypto/Envelope.ts", find: "    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })\n", replace: "" }]
+    })
+  }
 })
 
 describe("a request replayed to another bank", () => {
@@ -31,7 +40,7 @@ describe("a request replayed to another bank", () => {
     expect(replayed?.outputs.join()).toMatch(/rejected Receive with WrongRecipient/)
   })
 
-  it("should break isolation when the envelope does not check the recipient (recipient-not-checked)", () => {
+  it("should break isolation when the envelope does not check the recipient", () => {
     const { error } = play(unchecked, TWO_BANKS, REPLAYED)
     expect(error === null ? null : failureKind(error.thrown)).toBe("isolation")
     expect(String(error?.thrown)).toMatch(/issuer-\d authorization gateway-1\/auth-1 was sent by gateway-1 to issuer-\d/)
