@@ -19,13 +19,10 @@ export const isolation: Checker = (view) => {
   /** The payer's bank of each authorization an honest gateway made, by the issuers' key `gateway/authorizationId`. */
   const sentTo = new Map<string, string>()
   for (const gateway of view.gateways) {
-    if (gateway.identity.id === view.compromised) continue
-    for (const payment of gateway.payments.values()) sentTo.set(`${gateway.identity.id}/${payment.authorizationId}`, payment.request.payer.issuer)
-  }
-  for (const gateway of view.gateways) {
     const me = gateway.identity.id
     if (me === view.compromised) continue
     for (const [key, payment] of gateway.payments.entries()) {
+      sentTo.set(`${me}/${payment.authorizationId}`, payment.request.payer.issuer)
       const owner = key.slice(0, key.indexOf("/"))
       if (payment.request.from !== owner || payment.request.payee.merchant !== owner) {
         violations.push(`${me} payment ${key} was asked for by ${payment.request.from} for payee ${payment.request.payee.merchant}`)

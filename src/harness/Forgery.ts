@@ -91,7 +91,7 @@ const BODY_MALFORMATIONS: ReadonlyArray<(body: Record<string, unknown>, variant:
 ]
 
 /** How many kinds of malformed body {@link malformedBody} makes: its variant picks one, in turn. */
-export const MALFORMED_BODIES = BODY_MALFORMATIONS.length
+const MALFORMED_BODIES = BODY_MALFORMATIONS.length
 
 /**
  * Malformed body number `variant` (a field dropped, turned into a number, or one too many; the
@@ -113,7 +113,7 @@ const MALFORMATIONS: ReadonlyArray<(wire: Wire, variant: number) => unknown> = [
     return { ...wire, signature: `${wire.signature.slice(0, -1)}${BASE64URL[last | 1] ?? "B"}` }
   },
   (wire) => ({ ...wire, signature: Buffer.from(wire.signature, "base64url").subarray(1).toString("base64url") }),
-  ...BODY_MALFORMATIONS.map((_, kind) => (wire: Wire, variant: number) => ({ ...wire, body: malformedBody(wire.body, kind + variant * MALFORMED_BODIES) })),
+  ...BODY_MALFORMATIONS.map((malform) => (wire: Wire, variant: number) => ({ ...wire, body: malform(wire.body, variant) })),
   (wire) => ({ body: wire.body, signature: wire.signature })
 ]
 

@@ -239,12 +239,12 @@ export class World {
       this.lines.push({ command, outputs: [] })
       throw new InvariantViolation("totality", command, [`${party} threw on ${input._tag} instead of answering: ${error instanceof Error ? error.message : String(error)}`])
     }
-    this.checkDeadlines(command, party, input, before, outputs)
+    this.#checkDeadlines(command, party, input, before, outputs)
     return outputs
   }
 
   /** The `deadlines` check (`model/Deadlines.ts`) on an honest party's step: nothing expired early and, after a tick, nothing left open past its expiry. */
-  checkDeadlines(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
+  #checkDeadlines(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
     if (party === this.directory.compromised?.id) return
     countCheck("deadlines")
     const transitions = outputs.filter((o): o is Transitioned => o._tag === "Transitioned")

@@ -5,8 +5,7 @@ import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
-import { CALM, reference, withBug } from "../support/harness.js"
+import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
 const merchant = Core.Ids.PartyId.make("merchant-1")
 
 /** Every capture refused as expired: no invariant but the canary notices. */
@@ -28,14 +27,11 @@ beforeAll(async () => {
   refundAfterCaptureRefused = await withBug("canary", "refund-after-capture-refused")
   fullRefundRefused = await withBug("canary", "full-refund-refused")
   voidRefused = await withBug("canary", "void-refused")
-  instructionListsEveryItem = {
-    ...reference,
-    core: await loadMutant({
-      name: "canary-test-instruction-lists-every-item",
-      description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
-      edits: [{ file: "parties/ClearingHouse.ts", find: "cycle.items.filter((i) => i.amount.currency === currency && (i.issuer === bank || i.acquirer === bank))", replace: "cycle.items" }]
-    })
-  }
+  instructionListsEveryItem = await withFlaw("canary", {
+    name: "instruction-lists-every-item",
+    description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "cycle.items.filter((i) => i.amount.currency === currency && (i.issuer === bank || i.acquirer === bank))", replace: "cycle.items" }]
+  })
 })
 
 describe("canary", () => {

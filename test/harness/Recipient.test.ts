@@ -10,8 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { Flush, Replay, Shop } from "../../src/harness/Commands.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
-import { CALM, reference } from "../support/harness.js"
+import { CALM, reference, withFlaw } from "../support/harness.js"
 
 /** Two merchants of one acquirer, two issuers, one customer each. */
 const TWO_BANKS: Swarm = { ...CALM, scope: { ...CALM.scope, merchants: 2, issuers: 2, customers: [[1, 1], [1, 1]] } }
@@ -22,14 +21,11 @@ const REPLAYED = [new Shop(10, false), new Flush([0]), new Replay("Authorization
 let unchecked: HarnessSettings
 
 beforeAll(async () => {
-  unchecked = {
-    ...reference,
-    core: await loadMutant({
-      name: "recipient-test-recipient-not-checked",
-      description: "The envelope does not check that a message is addressed to its receiver.",
-      edits: [{ file: "crypto/Envelope.ts", find: "    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })\n", replace: "" }]
-    })
-  }
+  unchecked = await withFlaw("recipient", {
+    name: "recipient-not-checked",
+    description: "The envelope does not check that a message is addressed to its receiver.",
+    edits: [{ file: "crypto/Envelope.ts", find: "    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })\n", replace: "" }]
+  })
 })
 
 describe("a request replayed to another bank", () => {

@@ -5,7 +5,7 @@
  */
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
+import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import type { HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
@@ -16,8 +16,11 @@ export const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, rep
 /** The reference core on `node:crypto`. */
 export const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
 
-/** The reference settings with the catalog's bug `name` planted in a copy of the core named for `test`. */
-export const withBug = async (test: string, name: string): Promise<HarnessSettings> => ({
+/** The reference settings with `flaw` planted in a copy of the core named for `test`: a catalogued bug, or one a test writes out itself. */
+export const withFlaw = async (test: string, flaw: Bug): Promise<HarnessSettings> => ({
   ...reference,
-  core: await loadMutant({ ...bugNamed(name), name: `${test}-test-${name}` })
+  core: await loadMutant({ ...flaw, name: `${test}-test-${flaw.name}` })
 })
+
+/** The reference settings with the catalog's bug `name` planted in a copy of the core named for `test`. */
+export const withBug = (test: string, name: string): Promise<HarnessSettings> => withFlaw(test, bugNamed(name))
