@@ -11,8 +11,8 @@ import type { Bug } from "./Mutant.js"
  */
 const signatureOmits = (tags: ReadonlyArray<string>, omit: string) => ({
   file: "crypto/Envelope.ts",
-  find: "  const tail = canonicalBytes(fieldsOf(encodedBody))",
-  replace: `  const tail = canonicalBytes(${JSON.stringify(tags)}.includes(tag) ? (${omit})(fieldsOf(encodedBody) as Record<string, unknown>) : fieldsOf(encodedBody))`
+  find: "  const tail = canonicalJson(fieldsOf(encodedBody))",
+  replace: `  const tail = canonicalJson(${JSON.stringify(tags)}.includes(tag) ? (${omit})(fieldsOf(encodedBody) as Record<string, unknown>) : fieldsOf(encodedBody))`
 })
 
 /** Signatures on messages of `tag` leave out the top-level `field`. */
@@ -118,7 +118,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "domain-tag-missing",
     description: "Signatures cover the fields without the domain tag, so a recorded decline passes for an approval.",
-    edits: [{ file: "crypto/Envelope.ts", find: "  const head = domainTag(tag)\n", replace: "  const head = new Uint8Array(0)\n" }]
+    edits: [{ file: "crypto/Envelope.ts", find: "  const head = domainTagText(tag)\n", replace: '  const head = ""\n' }]
   },
   {
     name: "merchant-trusts-unverified-result",
@@ -440,19 +440,19 @@ export const BUGS: ReadonlyArray<Bug> = [
     name: "revoked-key-trusted",
     description:
       "Revoked keys: the envelope looks up the signer's key but not its status, so a message signed with a party's retired key (a lost phone, a leaked old merchant or bank key) is taken as that party's.",
-    edits: [{ file: "crypto/Envelope.ts", find: `    if (key.status !== "active") return yield* new RevokedKey({ keyId: signer })\n`, replace: "" }]
+    edits: [{ file: "crypto/Envelope.ts", find: `  if (key.status !== "active") return Effect.fail(new RevokedKey({ keyId: signer }))\n`, replace: "" }]
   },
   {
     name: "signature-encoding-malleable",
     description:
       "Malformed envelopes: a signature written with base64 padding or non-zero trailing bits is decoded to the same bytes and taken, so one signed message has several wire forms and a copy in another form passes for a message nobody sent.",
-    edits: [{ file: "crypto/Envelope.ts", find: "    if (base64url(signature) !== (wire as { readonly signature: string }).signature) {", replace: "    if (false) {" }]
+    edits: [{ file: "crypto/Envelope.ts", find: "  if (signatureText !== (wire as { readonly signature: string }).signature) {", replace: "  if (false) {" }]
   },
   {
     name: "malformed-body-not-refused",
     description:
       "Malformed envelopes: the body is decoded but a decoding failure is not turned into a rejection, so a body with a field missing or of the wrong type makes the party throw instead of refusing it with a typed error.",
-    edits: [{ file: "crypto/Envelope.ts", find: "    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })\n    const body = decoded.value", replace: "    const body = (decoded as Exit.Success<B>).value" }]
+    edits: [{ file: "crypto/Envelope.ts", find: "  if (Exit.isFailure(decoded)) return Effect.fail(new DecodeError({ detail: firstLine(decoded.cause) }))\n  const body = decoded.value", replace: "  const body = (decoded as Exit.Success<B>).value" }]
   },
   {
     name: "garbled-request-not-refused",

@@ -30,8 +30,8 @@ import { Cause, Effect, Exit, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
 import { KeyId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import { BadSignature, DecodeError, Expired, RevokedKey, UnknownKey, WrongRecipient, WrongSigner } from "../domain/Rejection.js"
-import { canonicalBytes } from "./Canonical.js"
-import { Ed25519, SIGNATURE_BYTES } from "./Ed25519.js"
+import { canonicalJson } from "./Canonical.js"
+import { Ed25519, SIGNATURE_BYTES, type Ed25519Backend } from "./Ed25519.js"
 import { lookup, type KeyRegistry, type Role } from "./KeyRegistry.js"
 
 /** The protocol name and version every domain tag starts with. @since 0.1.0 */
@@ -95,8 +95,10 @@ const strict = { onExcessProperty: "error" } as const
 const decodeEnvelope = Schema.decodeUnknownExit(EnvelopeShape, strict)
 const utf8 = new TextEncoder()
 
+const domainTagText = (tag: string): string => `${PROTOCOL_VERSION}/${tag}\u0000`
+
 /** The domain tag of a message type: `checkout-protocol/v1/<tag>` followed by a zero byte. @since 0.1.0 */
-export const domainTag = (tag: string): Uint8Array => utf8.encode(`${PROTOCOL_VERSION}/${tag}\u0000`)
+export const domainTag = (tag: string): Uint8Array => utf8.encode(domainTagText(tag))
 
 /**
  * The bytes a signature covers: the domain tag, then the canonical JSON of the encoded body's
@@ -105,12 +107,10 @@ export const domainTag = (tag: string): Uint8Array => utf8.encode(`${PROTOCOL_VE
  * @since 0.1.0
  */
 export const signingBytes = (tag: string, encodedBody: unknown): Uint8Array => {
-  const head = domainTag(tag)
-  const tail = canonicalBytes(fieldsOf(encodedBody))
-  const out = new Uint8Array(head.length + tail.length)
-  out.set(head, 0)
-  out.set(tail, head.length)
-  return out
+  const head = domainTagText(tag)
+  const tail = canonicalJson(fieldsOf(encodedBody))
+  // One encoding of the whole text: the UTF-8 of a concatenation is the concatenation of the UTF-8s.
+  return utf8.encode(head + tail)
 }
 
 /** An encoded body without its `_tag`. */
@@ -161,8 +161,7 @@ export const seal = <B extends SignedBody>(
   body: B,
   identity: SigningIdentity
 ): Effect.Effect<WireEnvelope, never, Ed25519> =>
-  Effect.gen(function* () {
-    const ed = yield* Ed25519
+  Ed25519.useSync((ed) => {
     const encoded = Schema.encodeSync(codec.schema)(body)
     const signature = ed.sign(identity.seed, signingBytes(body._tag, encoded))
     return { body: encoded, signer: identity.keyId, signature: base64url(signature) }
@@ -215,36 +214,43 @@ export const open = <B extends SignedBody>(
   codec: MessageCodec<B>,
   wire: unknown,
   context: OpenContext
-): Effect.Effect<Opened<B>, OpenRejection, Ed25519> =>
-  Effect.gen(function* () {
-    const envelope = decodeEnvelope(wire)
-    if (Exit.isFailure(envelope)) return yield* new DecodeError({ detail: firstLine(envelope.cause) })
-    const { body: rawBody, signer, signature } = envelope.value
-    // The decoder also accepts padding and non-zero trailing bits; only the one form `seal` writes is valid.
-    if (base64url(signature) !== (wire as { readonly signature: string }).signature) {
-      return yield* new DecodeError({ detail: "signature is not in canonical unpadded base64url" })
-    }
-    const decoded = Schema.decodeUnknownExit(codec.schema, strict)(rawBody)
-    if (Exit.isFailure(decoded)) return yield* new DecodeError({ detail: firstLine(decoded.cause) })
-    const body = decoded.value
-    const key = lookup(context.registry, signer)
-    if (key === undefined) return yield* new UnknownKey({ keyId: signer })
-    if (key.status !== "active") return yield* new RevokedKey({ keyId: signer })
-    const roles = codec.signerRoles(body._tag)
-    if (!roles.includes(key.role)) {
-      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `needs a ${roles.join(" or ")} key, got a ${key.role} key` })
-    }
-    if (key.owner !== body.from) {
-      return yield* new WrongSigner({ keyId: signer, tag: body._tag, detail: `key of ${key.owner} cannot speak for ${body.from}` })
-    }
-    const ed = yield* Ed25519
-    const bytes = signingBytes(body._tag, Schema.encodeSync(codec.schema)(body))
-    if (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature)) {
-      return yield* new BadSignature({ keyId: signer, tag: body._tag })
-    }
-    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })
-    return { body, signer, signature: base64url(signature) }
-  })
+): Effect.Effect<Opened<B>, OpenRejection, Ed25519> => Ed25519.use((ed) => openWith(ed, codec, wire, context))
+
+/** {@link open} with the Ed25519 service in hand: the checks in order, the first failure returned. */
+const openWith = <B extends SignedBody>(
+  ed: Ed25519Backend,
+  codec: MessageCodec<B>,
+  wire: unknown,
+  context: OpenContext
+): Effect.Effect<Opened<B>, OpenRejection> => {
+  const envelope = decodeEnvelope(wire)
+  if (Exit.isFailure(envelope)) return Effect.fail(new DecodeError({ detail: firstLine(envelope.cause) }))
+  const { body: rawBody, signer, signature } = envelope.value
+  const signatureText = base64url(signature)
+  // The decoder also accepts padding and non-zero trailing bits; only the one form `seal` writes is valid.
+  if (signatureText !== (wire as { readonly signature: string }).signature) {
+    return Effect.fail(new DecodeError({ detail: "signature is not in canonical unpadded base64url" }))
+  }
+  const decoded = Schema.decodeUnknownExit(codec.schema, strict)(rawBody)
+  if (Exit.isFailure(decoded)) return Effect.fail(new DecodeError({ detail: firstLine(decoded.cause) }))
+  const body = decoded.value
+  const key = lookup(context.registry, signer)
+  if (key === undefined) return Effect.fail(new UnknownKey({ keyId: signer }))
+  if (key.status !== "active") return Effect.fail(new RevokedKey({ keyId: signer }))
+  const roles = codec.signerRoles(body._tag)
+  if (!roles.includes(key.role)) {
+    return Effect.fail(new WrongSigner({ keyId: signer, tag: body._tag, detail: `needs a ${roles.join(" or ")} key, got a ${key.role} key` }))
+  }
+  if (key.owner !== body.from) {
+    return Effect.fail(new WrongSigner({ keyId: signer, tag: body._tag, detail: `key of ${key.owner} cannot speak for ${body.from}` }))
+  }
+  const bytes = signingBytes(body._tag, Schema.encodeSync(codec.schema)(body))
+  if (signature.length !== SIGNATURE_BYTES || !ed.verify(key.publicKey, bytes, signature)) {
+    return Effect.fail(new BadSignature({ keyId: signer, tag: body._tag }))
+  }
+  if (body.to !== context.me) return Effect.fail(new WrongRecipient({ expected: context.me, got: body.to }))
+  return Effect.succeed({ body, signer, signature: signatureText })
+}
 
 /**
  * Fails with `Expired` when a request's `expiresAt_ms` is not after `now_ms`.

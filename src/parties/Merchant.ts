@@ -20,6 +20,7 @@ import { DecodeError, IdempotencyConflict, InvalidRequest, Mismatch, OutOfOrder,
 import type { DisplayName } from "../domain/Text.js"
 import {
   BrowserRequest,
+  MerchantResponse,
   OrderView,
   PaymentView,
   RequestRefused,
@@ -154,6 +155,7 @@ export const transitions: ReadonlyArray<Transition> = [
 export const Accepts = codecOf(Schema.Union([AuthorizationResult, OperationResult]))
 const decodeBrowserRequest = Schema.decodeUnknownExit(BrowserRequest, { onExcessProperty: "error" })
 const encodeBrowserRequest = Schema.encodeSync(BrowserRequest)
+const encodeResponse = Schema.encodeSync(MerchantResponse)
 
 
 /** The order's subtotal, delivery fee and total, in the merchant's currency. @since 0.1.0 */
@@ -186,7 +188,7 @@ const reply = (state: MerchantState, to: PartyId, body: OrderView | RequestRefus
   from: state.identity.id,
   to,
   channel: "session",
-  payload: Schema.encodeSync(Schema.Union([OrderView, RequestRefused]))(body)
+  payload: encodeResponse(body)
 })
 
 const orderFor = (state: MerchantState, sessionId: SessionId, orderId: OrderId): Effect.Effect<MerchantOrder, Rejection> => {

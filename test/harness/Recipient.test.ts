@@ -24,7 +24,7 @@ beforeAll(async () => {
   unchecked = await withFlaw("recipient", {
     name: "recipient-not-checked",
     description: "The envelope does not check that a message is addressed to its receiver.",
-    edits: [{ file: "crypto/Envelope.ts", find: "    if (body.to !== context.me) return yield* new WrongRecipient({ expected: context.me, got: body.to })\n", replace: "" }]
+    edits: [{ file: "crypto/Envelope.ts", find: "  if (body.to !== context.me) return Effect.fail(new WrongRecipient({ expected: context.me, got: body.to }))\n", replace: "" }]
   })
 })
 
