@@ -247,13 +247,13 @@ const cycleToClose = (world: World): boolean => {
 
 /**
  * The actions enabled in the world now, in a fixed order (so a path of indexes replays), given
- * what the path has left, the encoded documents of the parties' states, and the attacker's
- * recording.
+ * what the path has left, the encoded documents of the parties' states (asked for only when the
+ * clock may move, to find its deadlines), and the attacker's recording.
  *
  * @category explorer
  * @since 0.5.0
  */
-export const enabled = (world: World, scope: ExploreScope, remaining: Remaining, documents: ReadonlyArray<unknown>, recording: Recording): ReadonlyArray<Action> => {
+export const enabled = (world: World, scope: ExploreScope, remaining: Remaining, documents: () => ReadonlyArray<unknown>, recording: Recording): ReadonlyArray<Action> => {
   const actions: Array<Action> = []
   for (const index of distinctPackets(world)) {
     actions.push({ _tag: "Deliver", index })
@@ -273,7 +273,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
   const horizon = retentionHorizon(world)
   const times = new Set<number>()
   if (remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0)) {
-    const { expiries, others } = pendingDeadlines(world, documents)
+    const { expiries, others } = pendingDeadlines(world, documents())
     const candidates = [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap((t) => [t - 1, t, t + 1]), ...others.slice(0, 1)]
     for (const at_ms of candidates) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
   }

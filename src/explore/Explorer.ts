@@ -12,8 +12,8 @@
  * no invariant.
  *
  * **Fingerprints.** Two worlds are the same state when their fingerprints are equal: a SHA-256 of
- * the canonical JSON of every party's durable state as its store encodes it (the state codecs
- * of `src/state/`), the packets in flight as a sorted multiset (their order is not state: any
+ * every party's durable state as its store encodes it (the state codecs of `src/state/`: its
+ * header and each table's rows as canonical JSON, digested table by table), the packets in flight as a sorted multiset (their order is not state: any
  * packet may be delivered next), the clock, the reference model (what the people decided), what
  * the path has left of its budgets, and, while it may still replay or forge, the attacker's recording. Ids are not renumbered and parties of one role are not
  * permuted: the standard topology has one party per role but the customers, and the insider
@@ -31,12 +31,15 @@
 import { createHash } from "node:crypto"
 import type { Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
+import { memoizedEd25519 } from "../crypto/Memoized.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "../harness/Core.js"
 import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
 import { quiescenceRounds } from "../harness/Quiescence.js"
-import { runnerFor, World, type WorldSnapshot } from "../harness/World.js"
-import type { StateOf } from "../state/State.js"
+import { World, type WorldSnapshot } from "../harness/World.js"
+import { syncRunner } from "../drivers/Runner.js"
+import type { Table } from "../machine/Table.js"
+import type { PartyKind, StateOf } from "../state/State.js"
 import { apply, enabled, initialRemaining, packetKey, recordingAfter, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
@@ -107,8 +110,11 @@ interface Node extends Link {
 }
 
 /** A fresh world of the scope (its topology, no random faults). */
-export const worldOf = (settings: ExploreSettings): World =>
-  new World(settings.core, settings.crypto, runnerFor(settings.crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 })
+export const worldOf = (settings: ExploreSettings): World => {
+  // The same packets are delivered in many states: their signatures are checked once (Memoized.ts).
+  const crypto = memoizedEd25519(settings.crypto)
+  return new World(settings.core, crypto, syncRunner(crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 })
+}
 
 /** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left and the attacker's recording. @category explorer @since 0.5.0 */
 export interface Fingerprinter {
@@ -117,8 +123,11 @@ export interface Fingerprinter {
 }
 
 /**
- * The fingerprints of `world`'s states (see the module's doc). Party states are encoded through
- * their codecs once per state object: a party an action did not touch keeps its state object.
+ * The fingerprints of `world`'s states (see the module's doc). Work is kept by object, since
+ * states, their tables, rows and packets are immutable values: a party an action did not touch
+ * keeps its state object, and one it touched keeps every table it did not write, and every row.
+ * So each party state, table and row is encoded (through its codec) and digested once, and a
+ * fingerprint hashes the parties' digests.
  *
  * @category explorer
  * @since 0.5.0
@@ -126,36 +135,64 @@ export interface Fingerprinter {
 export const fingerprinter = (world: World): Fingerprinter => {
   const { State, Canonical } = world.core
   const ids = [...world.kinds.keys()]
-  /** What `compute` gives for each object, computed once: states and packets are immutable values. */
-  const memo = <K extends object, V>(compute: (key: K, id: string) => V): ((key: K, id: string) => V) => {
-    const cache = new WeakMap<K, V>()
-    return (key, id) => {
-      const cached = cache.get(key)
-      if (cached !== undefined) return cached
-      const value = compute(key, id)
-      cache.set(key, value)
-      return value
-    }
+  const digest = (text: string): string => createHash("sha256").update(text).digest("base64")
+  /** Each table's rows as canonical JSON, by row object (a row that is not an object, such as an id, is cheap to write again). */
+  const rowTexts = new Map<string, WeakMap<object, string>>()
+  const rowText = (kind: PartyKind, table: string, row: unknown): string => {
+    const encode = (): string => Canonical.canonicalJson(State.encodeRow(kind, table as never, row as never))
+    if (typeof row !== "object" || row === null) return encode()
+    const tag = `${kind}.${table}`
+    const texts = rowTexts.get(tag) ?? new WeakMap<object, string>()
+    rowTexts.set(tag, texts)
+    return remembered(texts, row, encode)
   }
-  const encode = memo<object, unknown>((state, id) => {
-    const kind = world.kinds.get(id) ?? ""
-    return State.isPartyKind(kind) ? State.encodeState(kind, state as StateOf<typeof kind>) : state
-  })
-  const canonicalState = memo<object, string>((state, id) => Canonical.canonicalJson(encode(state, id)))
+  /** A table's digest: of each key, quoted, and its row's canonical JSON, a line each, in the table's order of keys. */
+  const tableDigests = new WeakMap<object, string>()
+  const tableDigest = (kind: PartyKind, table: string, rows: Table<unknown>): string =>
+    remembered(tableDigests, rows, () => digest(rows.entries().map(([key, row]) => `${Canonical.canonicalJson(key)}:${rowText(kind, table, row)}`).join("\n")))
+  /** A party's digest: its kind, id and encoded header, then each table of its codec by name and digest; equal for equal stored documents only. */
+  const stateDigests = new WeakMap<object, string>()
+  const stateDigest = (state: object, id: string): string =>
+    remembered(stateDigests, state, () => {
+      const kind = world.kinds.get(id) ?? ""
+      if (!State.isPartyKind(kind)) return digest(Canonical.canonicalJson(state))
+      const parts = State.split(kind, state as StateOf<typeof kind>)
+      const lines = [Canonical.canonicalJson({ kind, party: parts.party, header: State.encodeHeader(kind, parts.header as never) })]
+      const tables = parts.tables as Readonly<Record<string, Table<unknown>>>
+      for (const table of State.tableNames(kind)) {
+        const rows = tables[table]
+        lines.push(table, rows === undefined ? "" : tableDigest(kind, table, rows))
+      }
+      return digest(lines.join("\n"))
+    })
   const canonicalPacket = (packet: Packet): string => packetKey(world, packet)
   // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
-  const canonicalModel = memo<object, string>((model) => Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown))
-  const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> => snapshot.states.map((state, i) => encode(state as object, ids[i] ?? ""))
+  const modelTexts = new WeakMap<object, string>()
+  const modelText = (model: object): string => remembered(modelTexts, model, () => Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown))
+  const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> =>
+    snapshot.states.map((state, i) => {
+      const kind = world.kinds.get(ids[i] ?? "") ?? ""
+      return State.isPartyKind(kind) ? State.encodeState(kind, state as StateOf<typeof kind>) : state
+    })
   const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining, recording: Recording = []): string => {
     const hash = createHash("sha256")
-    snapshot.states.forEach((state, i) => hash.update(canonicalState(state as object, ids[i] ?? "")).update("\n"))
+    snapshot.states.forEach((state, i) => hash.update(stateDigest(state as object, ids[i] ?? "")).update("\n"))
     for (const packet of snapshot.inFlight.map(canonicalPacket).sort()) hash.update(packet).update("\n")
     hash.update("recorded\n")
     for (const { key } of recording) hash.update(key).update("\n")
-    hash.update(canonicalModel(snapshot.model, "")).update("\n")
+    hash.update(modelText(snapshot.model)).update("\n")
     return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, remaining })).digest("base64")
   }
   return { documents, fingerprint }
+}
+
+/** What `compute` gives for `key`, computed once and kept in `cache`. */
+const remembered = <K extends object, V>(cache: WeakMap<K, V>, key: K, compute: () => V): V => {
+  const known = cache.get(key)
+  if (known !== undefined) return known
+  const value = compute()
+  cache.set(key, value)
+  return value
 }
 
 /** The path of action indexes from the first state to `node`. */
@@ -231,7 +268,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
       }
       world.restore(node.snapshot)
     }
-    const actions = enabled(world, settings.scope, node.remaining, documentsOf(node.snapshot), node.recording)
+    const actions = enabled(world, settings.scope, node.remaining, () => documentsOf(node.snapshot), node.recording)
     for (let choice = 0; choice < actions.length; choice++) {
       world.restore(node.snapshot)
       transitions++
@@ -285,7 +322,7 @@ export const replay = (settings: ExploreSettings, path: ReadonlyArray<number>): 
   const taken: Array<Action> = []
   try {
     for (const [step, choice] of path.entries()) {
-      const actions = enabled(world, settings.scope, remaining, documents(world.snapshot()), recording)
+      const actions = enabled(world, settings.scope, remaining, () => documents(world.snapshot()), recording)
       const action = actions[choice]
       if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
       taken.push(action)

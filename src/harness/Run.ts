@@ -15,7 +15,8 @@ import { canary } from "./Canary.js"
 import { quiescenceRounds } from "./Quiescence.js"
 import type { Machine } from "../machine/Machine.js"
 import { scopeArbitrary } from "./Scope.js"
-import { runnerFor, World, type Swarm } from "./World.js"
+import { World, type Swarm } from "./World.js"
+import { syncRunner } from "../drivers/Runner.js"
 
 export { QUIESCENCE_ROUNDS } from "./Quiescence.js"
 
@@ -89,7 +90,7 @@ export const play = (
   commands: Iterable<HarnessCommand>,
   before?: (command: HarnessCommand, world: World) => void
 ): Played => {
-  const world = new World(settings.core, settings.crypto, runnerFor(settings.crypto), swarm, settings.machines)
+  const world = new World(settings.core, settings.crypto, syncRunner(settings.crypto), swarm, settings.machines)
   const model = { world }
   const ran: Array<HarnessCommand> = []
   try {

@@ -3,10 +3,11 @@
  * commands deliver, drop, duplicate, delay, replay and forge; the clock; everything ever sent
  * (what an attacker has recorded); the reference model; and counters of what was exercised.
  */
-import { Effect, Layer } from "effect"
+import type { Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
+import type { SyncRunner } from "../drivers/Runner.js"
 import type { Input, Machine, Output, Packet, Transitioned } from "../machine/Machine.js"
 import { deadlineFindings } from "../../model/Deadlines.js"
 import * as ModelOps from "../../model/Model.js"
@@ -38,15 +39,6 @@ export interface Line {
 
 /** The most packets the harness's network holds in flight. */
 export const NETWORK_CAPACITY = 128
-
-/** Runs effects needing Ed25519 synchronously with one crypto layer. */
-export type Runner = <A>(effect: Effect.Effect<A, never, Ed25519>) => A
-
-/** Makes a {@link Runner} for a crypto layer. */
-export const runnerFor = (crypto: Layer.Layer<Ed25519>): Runner => {
-  const context = Effect.runSync(Layer.build(crypto).pipe(Effect.scoped))
-  return (effect) => Effect.runSync(Effect.provideContext(effect, context))
-}
 
 /**
  * A world's state at one moment, as the explorer keeps it (`src/explore/`): every party's state,
@@ -80,7 +72,7 @@ export class World {
   constructor(
     readonly core: Core,
     readonly crypto: Layer.Layer<Ed25519>,
-    readonly run: Runner,
+    readonly run: SyncRunner,
     readonly swarm: Swarm,
     machines: ReadonlyArray<Machine<any, any>> = []
   ) {

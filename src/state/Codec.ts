@@ -118,6 +118,9 @@ export const parseJson = (kind: string, table: string, key: string | null, text:
     catch: (error) => new StateDecodeError({ kind, table, key, detail: `not JSON: ${error instanceof Error ? error.message : String(error)}` })
   })
 
+/** Encodes a state's header. Throws only if `header` is not a valid header of this party kind (a defect in the caller). @since 0.6.0 */
+export const encodeHeader = (codec: AnyPartyCodec, header: unknown): unknown => Schema.encodeUnknownSync(codec.header)(header)
+
 /** Encodes a whole state as one JSON-safe document. @since 0.3.0 */
 export const encodeDocument = (codec: AnyPartyCodec, state: unknown): EncodedDocument => {
   const parts = codec.split(state)
@@ -127,7 +130,7 @@ export const encodeDocument = (codec: AnyPartyCodec, state: unknown): EncodedDoc
       return [table, Object.fromEntries(rows.entries().map(([key, row]) => [key, encodeRow(codec, table, row)]))]
     })
   )
-  return { kind: codec.kind, version: FORMAT_VERSION, party: parts.party, header: Schema.encodeUnknownSync(codec.header)(parts.header), tables }
+  return { kind: codec.kind, version: FORMAT_VERSION, party: parts.party, header: encodeHeader(codec, parts.header), tables }
 }
 
 const DocumentShape = Schema.Struct({

@@ -128,6 +128,9 @@ export const decodeState = <K extends PartyKind>(kind: K, json: unknown, identit
 export const stateFromJson = <K extends PartyKind>(kind: K, text: string, identity: IdentityOf<K>): Effect.Effect<StateOf<K>, StateDecodeError> =>
   Effect.flatMap(Codec.parseJson(kind, DOCUMENT, null, text), (json) => decodeState(kind, json, identity))
 
+/** Encodes the header of a party of kind `kind`, as {@link encodeState} writes it. @since 0.6.0 */
+export const encodeHeader = <K extends PartyKind>(kind: K, header: HeaderOf<K>): unknown => Codec.encodeHeader(codecOf(kind), header)
+
 /** Encodes one row of table `table` of a party of kind `kind`, tagged with its table. @since 0.3.0 */
 export const encodeRow = <K extends PartyKind, N extends keyof TablesOf<K> & string>(kind: K, table: N, row: TablesOf<K>[N]): Codec.EncodedRow =>
   Codec.encodeRow(codecOf(kind), table, row)

@@ -7,6 +7,7 @@
  * never refunds by the scope's goals; and its command line refuses a scope it does not know.
  */
 import { spawnSync } from "node:child_process"
+import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
@@ -95,6 +96,33 @@ describe("explore", () => {
     const recorded = start.inFlight[0] as Packet
     expect(fingerprint(start, remaining, [{ key: packetKey(world, recorded), packet: recorded }])).not.toBe(fingerprint(start, remaining))
     expect(documents(start)).toHaveLength(world.parties.length)
+  })
+
+  it("fingerprint - should depend on what the states hold, not on what the fingerprinter has seen: states rebuilt from their stored documents hash as the originals", () => {
+    const settings = settingsFor("pay")
+    const world = worldOf(settings)
+    const { documents, fingerprint } = fingerprinter(world)
+    let remaining = apply(world, initialRemaining(settings.scope), { _tag: "Pay", shopper: 0, customer: 0 })
+    while (world.net.inFlight.length > 0) remaining = apply(world, remaining, { _tag: "Deliver", index: 0 })
+    const start = world.snapshot()
+    const warm = fingerprint(start, remaining)
+    // Every party state, table and row decoded afresh from JSON: no object is shared with the originals.
+    const rebuilt = start.states.map((state, i) => {
+      const kind = world.kinds.get(world.parties[i] ?? "") ?? ""
+      if (!Core.State.isPartyKind(kind)) return state
+      const identity = kind === "Browser" ? null : (state as { readonly identity: Core.Party.PartyIdentity }).identity
+      return Effect.runSync(Core.State.decodeState(kind, JSON.parse(JSON.stringify(documents(start)[i])), identity as never))
+    })
+    expect(rebuilt.every((state, i) => state !== start.states[i])).toBe(true)
+    expect(fingerprint({ ...start, states: rebuilt }, remaining)).toBe(warm)
+    expect(fingerprinter(world).fingerprint(start, remaining)).toBe(warm)
+    // One row changed in one table of one party: another state.
+    const merchant = world.parties.indexOf(Core.Topology.ids.merchant)
+    const merchantState = start.states[merchant] as Core.Merchant.MerchantState
+    const [orderId, order] = merchantState.orders.entries()[0] ?? []
+    if (orderId === undefined || order === undefined) throw new Error("the payment made no order")
+    const changed = { ...merchantState, orders: merchantState.orders.set(orderId, { ...order, delivery: order.delivery === "standard" ? "express" : "standard" }) }
+    expect(fingerprint({ ...start, states: start.states.map((state, i) => (i === merchant ? changed : state)) }, remaining)).not.toBe(warm)
   })
 
   it("should find a seeded bug with the shortest counterexample, which replays to the same violation (no-idempotency-check)", () => {

@@ -10,7 +10,8 @@ import * as Core from "../../src/index.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
-import { runnerFor, World } from "../../src/harness/World.js"
+import { syncRunner } from "../../src/drivers/Runner.js"
+import { World } from "../../src/harness/World.js"
 import { Answer, Shop } from "../../src/harness/Shoppers.js"
 import { Deadline, Flush, Intercept, Staff } from "../../src/harness/Commands.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
@@ -94,7 +95,7 @@ describe("retention", () => {
   })
 
   it("should hold the clock a millisecond short of the end of retention of a request an honest party waits on", () => {
-    const world = new World(Core, Core.Ed25519Backends.NodeEd25519, runnerFor(Core.Ed25519Backends.NodeEd25519), CALM)
+    const world = new World(Core, Core.Ed25519Backends.NodeEd25519, syncRunner(Core.Ed25519Backends.NodeEd25519), CALM)
     expect(retentionHorizon(world)).toBe(Number.POSITIVE_INFINITY)
     new Shop(0, false).run({ world }, world)
     const isRequest = (p: Packet): boolean => (p.payload as { readonly body?: { readonly _tag?: string } }).body?._tag === "AuthorizePayment"

@@ -12,7 +12,8 @@ import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Transitioned } from "../../src/machine/Machine.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
-import { runnerFor, World } from "../../src/harness/World.js"
+import { syncRunner } from "../../src/drivers/Runner.js"
+import { World } from "../../src/harness/World.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 
 const party = PartyId.make
@@ -36,7 +37,7 @@ const violationOf = (settings: HarnessSettings, script: ReadonlyArray<HarnessCom
 
 /** The world's phone and issuer right after `script` on the reference core, before the end of the run. */
 const statesAfter = (script: ReadonlyArray<HarnessCommand>) => {
-  const world = new World(reference.core, reference.crypto, runnerFor(reference.crypto), CALM)
+  const world = new World(reference.core, reference.crypto, syncRunner(reference.crypto), CALM)
   for (const command of script) command.run({ world }, world)
   return { phone: world.net.state<PhoneState>(party("phone-1.1.1")), issuer: world.net.state<IssuerState>(party("issuer-1")), now_ms: world.net.now_ms }
 }
