@@ -37,7 +37,7 @@ export const HARNESS_CHECKS = [
   "deadlines"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980). Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -83,6 +83,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "challenge-expired-early": { breaks: "a deadline takes effect at its instant, never before", caughtBy: ["deadlines"] },
   "hold-released-late": { breaks: "a tick at a deadline expires what is due", caughtBy: ["deadlines"] },
   "revoked-key-trusted": { breaks: "a revoked key speaks for nobody", caughtBy: ["authenticity"] },
+  "recipient-not-checked": { breaks: "a message acts only where it is addressed", caughtBy: ["isolation", "liveness"] },
   "signature-encoding-malleable": { breaks: "one signed message has one wire form", caughtBy: ["authenticity"] },
   "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] },
   "garbled-request-not-refused": { breaks: "a shopper's malformed request gets a typed rejection and changes nothing", caughtBy: ["totality"] }

@@ -443,6 +443,12 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "crypto/Envelope.ts", find: `  if (key.status !== "active") return Effect.fail(new RevokedKey({ keyId: signer }))\n`, replace: "" }]
   },
   {
+    name: "recipient-not-checked",
+    description:
+      "Misdelivered messages: the envelope does not check that a message is addressed to its receiver, so an authorization request for one bank, replayed to another, is acted on there (ids and account names collide across banks).",
+    edits: [{ file: "crypto/Envelope.ts", find: "  if (body.to !== context.me) return Effect.fail(new WrongRecipient({ expected: context.me, got: body.to }))\n", replace: "" }]
+  },
+  {
     name: "signature-encoding-malleable",
     description:
       "Malformed envelopes: a signature written with base64 padding or non-zero trailing bits is decoded to the same bytes and taken, so one signed message has several wire forms and a copy in another form passes for a message nobody sent.",

@@ -56,12 +56,15 @@ const signedRecorded = (world: World): ReadonlyArray<Packet> => world.recorded()
 
 /**
  * Replays a recorded packet, aimed by message type and age, to its own recipient (`partyIndex` 0)
- * or to another party. A session packet goes to its own recipient only: its transport (TLS, the
- * session cookie) binds it to that session, so no other page or shop can receive it.
+ * or to another party: the first indexes after 0 name the other parties of the recipient's role
+ * (another bank, another phone), where a misdelivered message would pass for one addressed there,
+ * and the rest every party. A session packet goes to its own recipient only: its transport (TLS,
+ * the session cookie) binds it to that session, so no other page or shop can receive it.
  */
 const replayRecorded = (world: World, target: Target, recordIndex: number, partyIndex: number, label: string): void => {
   const packet = aim(world.recorded(), ALL_TAGS, target, recordIndex)
-  const to = packet === undefined || partyIndex === 0 || packet.channel === "session" ? packet?.to : pick(world.parties, partyIndex - 1)
+  const misdirected = (to: PartyId): ReadonlyArray<PartyId> => [...sameRole(world, to).filter((peer) => peer !== to), ...world.parties]
+  const to = packet === undefined || partyIndex === 0 || packet.channel === "session" ? packet?.to : pick(misdirected(packet.to), partyIndex - 1)
   if (packet === undefined || to === undefined) return
   world.count("replay")
   world.receive(`${label}: replay a recorded ${tagOf(packet)} to ${to}`, to, packet)

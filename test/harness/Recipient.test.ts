@@ -1,31 +1,27 @@
 /**
  * A gateway's authorization request for one bank, replayed to another: the reference core refuses
- * it as `WrongRecipient`, and a core whose envelope does not check the recipient breaks
- * `isolation`, which requires every issuer to act only on the requests an honest gateway sent to
- * it. Ids and account names collide across banks by design, so nothing else tells the two
- * requests apart. The flaw is planted here rather than catalogued: the default campaign catches
- * it on 17 of 20 seeds only (a replay must reach the other bank), and the catalog's bar is 20.
+ * it as `WrongRecipient`, and a core whose envelope does not check the recipient (the catalog's
+ * `recipient-not-checked`) breaks `isolation`, which requires every issuer to act only on the
+ * requests an honest gateway sent to it. Ids and account names collide across banks by design, so
+ * nothing else tells the two requests apart. A replay's first party index after its own recipient
+ * names the other parties of the recipient's role: here, the other bank.
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { Flush, Replay, Shop } from "../../src/harness/Commands.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
-import { CALM, reference, withFlaw } from "../support/harness.js"
+import { CALM, reference, withBug } from "../support/harness.js"
 
 /** Two merchants of one acquirer, two issuers, one customer each. */
 const TWO_BANKS: Swarm = { ...CALM, scope: { ...CALM.scope, merchants: 2, issuers: 2, customers: [[1, 1], [1, 1]] } }
 
 /** A checkout whose authorization request reached its bank, then a copy of it replayed to the other bank. */
-const REPLAYED = [new Shop(10, false), new Flush([0]), new Replay("AuthorizationRequest", 8, 8)]
+const REPLAYED = [new Shop(10, false), new Flush([0]), new Replay("AuthorizationRequest", 8, 1)]
 
 let unchecked: HarnessSettings
 
 beforeAll(async () => {
-  unchecked = await withFlaw("recipient", {
-    name: "recipient-not-checked",
-    description: "The envelope does not check that a message is addressed to its receiver.",
-    edits: [{ file: "crypto/Envelope.ts", find: "  if (body.to !== context.me) return Effect.fail(new WrongRecipient({ expected: context.me, got: body.to }))\n", replace: "" }]
-  })
+  unchecked = await withBug("recipient", "recipient-not-checked")
 })
 
 describe("a request replayed to another bank", () => {
