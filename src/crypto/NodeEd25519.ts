@@ -5,7 +5,8 @@
  * document and the 32-byte public key in an SPKI DER document (RFC 8410). Building a private
  * `KeyObject` derives the public key, which costs about fifteen times a signature, and building a
  * public one about as much as a verification, so both are kept in least-recently-used caches of
- * at most {@link NODE_KEY_CACHE_BOUND} entries each, keyed by the hex of the seed or public key.
+ * at most {@link NODE_KEY_CACHE_BOUND} entries each, keyed by the bytes of the seed or public key
+ * (`BytesMemo.ts`).
  * The private-key cache holds secret keys for the life of the process, which is no worse than the
  * application holding the seeds.
  *
@@ -15,6 +16,7 @@ import { Buffer } from "node:buffer"
 import * as crypto from "node:crypto"
 import { Layer } from "effect"
 import { Ed25519, type Ed25519Backend, PUBLIC_KEY_BYTES } from "./Ed25519.js"
+import { memoOnBytes } from "./BytesMemo.js"
 import { makeStrictEd25519 } from "./VerifyPolicy.js"
 
 /**
@@ -38,41 +40,20 @@ interface PrivateEntry {
   readonly publicKey: Uint8Array
 }
 
-/** A least-recently-used cache of `derive`, keyed by the hex of its byte-array argument. */
-const cached = <A>(derive: (bytes: Uint8Array) => A): ((bytes: Uint8Array) => A) => {
-  const entries = new Map<string, A>()
-  return (bytes) => {
-    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")
-    const hit = entries.get(id)
-    if (hit !== undefined) {
-      entries.delete(id)
-      entries.set(id, hit)
-      return hit
-    }
-    const value = derive(bytes)
-    if (entries.size >= NODE_KEY_CACHE_BOUND) {
-      const oldest = entries.keys().next()
-      if (oldest.done !== true) entries.delete(oldest.value)
-    }
-    entries.set(id, value)
-    return value
-  }
-}
-
-const privateKey = cached((seed): PrivateEntry => {
+const privateKey = memoOnBytes((seed: Uint8Array): PrivateEntry => {
   const key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" })
   const spki = crypto.createPublicKey(key).export({ format: "der", type: "spki" })
   return { key, publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length, SPKI_PREFIX.length + PUBLIC_KEY_BYTES)) }
-})
+}, NODE_KEY_CACHE_BOUND)
 
 /** `undefined` when OpenSSL refuses the key, so that `verify` answers `false` instead of throwing. */
-const publicKey = cached((bytes): crypto.KeyObject | undefined => {
+const publicKey = memoOnBytes((bytes: Uint8Array): crypto.KeyObject | undefined => {
   try {
     return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, bytes]), format: "der", type: "spki" })
   } catch {
     return undefined
   }
-})
+}, NODE_KEY_CACHE_BOUND)
 
 /**
  * The raw `node:crypto` backend, without the strict policy (OpenSSL accepts small-order and

@@ -142,9 +142,8 @@ export const fingerprinter = (world: World): Fingerprinter => {
     const encode = (): string => Canonical.canonicalJson(State.encodeRow(kind, table as never, row as never))
     if (typeof row !== "object" || row === null) return encode()
     const tag = `${kind}.${table}`
-    const texts = rowTexts.get(tag) ?? new WeakMap<object, string>()
-    rowTexts.set(tag, texts)
-    return remembered(texts, row, encode)
+    if (!rowTexts.has(tag)) rowTexts.set(tag, new WeakMap())
+    return remembered(rowTexts.get(tag) as WeakMap<object, string>, row, encode)
   }
   /** A table's digest: of each key, quoted, and its row's canonical JSON, a line each, in the table's order of keys. */
   const tableDigests = new WeakMap<object, string>()
@@ -160,8 +159,9 @@ export const fingerprinter = (world: World): Fingerprinter => {
       const lines = [Canonical.canonicalJson({ kind, party: parts.party, header: State.encodeHeader(kind, parts.header as never) })]
       const tables = parts.tables as Readonly<Record<string, Table<unknown>>>
       for (const table of State.tableNames(kind)) {
+        // A table left out and an empty one are stored alike (no rows): both are written as nothing.
         const rows = tables[table]
-        lines.push(table, rows === undefined ? "" : tableDigest(kind, table, rows))
+        lines.push(table, rows === undefined || rows.size === 0 ? "" : tableDigest(kind, table, rows))
       }
       return digest(lines.join("\n"))
     })

@@ -12,10 +12,9 @@
  *
  * @since 0.3.0
  */
-import { Schema } from "effect"
 import { canonicalJson } from "../crypto/Canonical.js"
 import { Table } from "../machine/Table.js"
-import { encodeRow, type AnyPartyCodec, type EncodedDocument, type EncodedRow } from "./Codec.js"
+import { encodeHeader, encodeRow, type AnyPartyCodec, type EncodedDocument, type EncodedRow } from "./Codec.js"
 
 /** One row written by a step: put (`row` is its encoded value) or deleted (`row` is `null`). @category models @since 0.3.0 */
 export interface RowWrite {
@@ -53,8 +52,8 @@ const rowWrites = (codec: AnyPartyCodec, table: string, before: Table<unknown>, 
 export const changesOf = (codec: AnyPartyCodec, before: unknown, after: unknown): Changes => {
   const next = codec.split(after)
   const previous = before === null ? null : codec.split(before)
-  const header = Schema.encodeUnknownSync(codec.header)(next.header)
-  const headerChanged = previous === null || canonicalJson(Schema.encodeUnknownSync(codec.header)(previous.header)) !== canonicalJson(header)
+  const header = encodeHeader(codec, next.header)
+  const headerChanged = previous === null || canonicalJson(encodeHeader(codec, previous.header)) !== canonicalJson(header)
   const rows = Object.keys(codec.tables).flatMap((table) =>
     rowWrites(codec, table, previous?.tables[table] ?? Table.empty(), next.tables[table] ?? Table.empty())
   )

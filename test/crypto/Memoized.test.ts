@@ -65,11 +65,11 @@ describe("memoizedEd25519", () => {
     const memo = service(memoizedEd25519(NodeEd25519))
     const seed = new Uint8Array(32).fill(3)
     const publicKey = plain.publicKeyFromSeed(seed)
-    const message = Uint8Array.from([7, 1, 2, 3])
+    const message = Uint8Array.from([1, 2, 3, 7])
     const signature = plain.sign(seed, message)
     expect(memo.verify(publicKey, message, signature)).toBe(true)
-    // The same bytes end to end, cut in another place.
-    expect(memo.verify(publicKey, message.subarray(1), Uint8Array.from([...signature, 7]))).toBe(false)
+    // The same bytes end to end (key, message, signature, in the order verify takes them), cut in another place.
+    expect(memo.verify(publicKey, message.subarray(0, -1), Uint8Array.from([7, ...signature]))).toBe(false)
   })
 
   it("should keep answering correctly once its bound is reached and it starts again", () => {
@@ -78,7 +78,7 @@ describe("memoizedEd25519", () => {
     const seed = new Uint8Array(32).fill(5)
     const questions = [1, 2, 3, 1].map((n) => Uint8Array.from([n]))
     for (const message of questions) expect(memo.sign(seed, message)).toEqual(plain.sign(seed, message))
-    // The third question emptied the memo, so the fourth (a repeat of the first) was asked again.
+    // The third question pushed the first, the least recently used, out, so the fourth (a repeat of it) was asked again.
     expect(calls.sign).toBe(4)
   })
 
