@@ -140,23 +140,39 @@ export const benchHistory = (
 }
 
 /**
- * Heap bytes per finished payment held, over `held` real copies (each decoded from its own
- * encoding); `aged`, once every party pruned what retention lets it. Needs `--expose-gc`, else `null`.
+ * Heap bytes per finished payment held: what holding `held` payments takes over holding one,
+ * divided by the `held - 1` more (so the parties' fixed cost does not count); `aged`, once every
+ * party pruned what retention lets it. In memory, every copy is a real one, decoded from its own
+ * encoding; on SQLite, the parties are loaded back from their files as a stored network holds
+ * them. Measured after one unmeasured run, so that the code compiled on the way is not counted.
+ * Needs `--expose-gc` and `held` of 2 or more, else `null`.
  */
-export const heapPerPayment = (layer: Layer.Layer<Ed25519>, held: number, aged = false): number | null => {
+export const heapPerPayment = (layer: Layer.Layer<Ed25519>, held: number, options: { readonly aged: boolean; readonly sqlite: boolean }): number | null => {
   const gc = (globalThis as { gc?: () => void }).gc
-  if (gc === undefined) return null
-  const template = finishedCheckout(layer, Topology.makeKeys(layer, "bench-memory"), aged)
-  gc()
-  const before = process.memoryUsage().heapUsed
-  const copies = template.map((n) => {
-    const kind = n.machine.kind as State.PartyKind
-    return withHistory(kind, n.state, held, (table, row) =>
-      Effect.runSync(State.decodeRow(kind, table as never, "copy", State.encodeRow(kind, table as never, row as never)))
-    )
-  })
-  gc()
-  const bytes = process.memoryUsage().heapUsed - before
-  if (copies.length === 0) throw new Error("bench: no parties")
-  return bytes / held
+  if (gc === undefined || held < 2) return null
+  const template = finishedCheckout(layer, Topology.makeKeys(layer, "bench-memory"), options.aged)
+  const heapHolding = (count: number): number => {
+    const folder = mkdtempSync(join(tmpdir(), "checkout-bench-"))
+    try {
+      gc()
+      const before = process.memoryUsage().heapUsed
+      const holding = options.sqlite
+        ? new StoredNetwork(layer, nodesHolding(template, count), Topology.START_ms, folder, "NORMAL")
+        : template.map((n) => {
+            const kind = n.machine.kind as State.PartyKind
+            return withHistory(kind, n.state, count, (table, row) =>
+              Effect.runSync(State.decodeRow(kind, table as never, "copy", State.encodeRow(kind, table as never, row as never)))
+            )
+          })
+      gc()
+      const bytes = process.memoryUsage().heapUsed - before
+      if (holding instanceof StoredNetwork) holding.close()
+      return bytes
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }
+  heapHolding(held) // warm-up: the code it compiles is on the heap too
+  const one = heapHolding(1)
+  return (heapHolding(held) - one) / (held - 1)
 }

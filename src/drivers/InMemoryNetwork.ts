@@ -77,8 +77,7 @@ export class InMemoryNetwork {
   input<I extends Input>(id: PartyId, input: I): ReadonlyArray<Output> {
     const n = this.#node(id)
     const result: Step<unknown> = this.#run(n.machine.step(n.state, input))
-    this.stepped(id, n.machine.kind, n.state, result.state)
-    n.state = result.state
+    n.state = this.stepped(id, n.machine.kind, n.state, result.state)
     for (const output of result.outputs) {
       if (output._tag === "Send") {
         this.trace.push({ _tag: "Sent", at_ms: this.now_ms, packet: output.packet })
@@ -100,10 +99,13 @@ export class InMemoryNetwork {
 
   /**
    * Called after every step with the party's states before and after it, before its packets are
-   * sent: here, nothing. A driver that keeps the parties' state durable commits the step's
-   * writes here (see `checkout-protocol/sqlite`).
+   * sent; returns the state the party keeps: here, `after`. A driver that keeps the parties' state
+   * durable commits the step's writes here and keeps what it holds in memory (see
+   * `checkout-protocol/sqlite`).
    */
-  protected stepped(_id: PartyId, _kind: string, _before: unknown, _after: unknown): void {}
+  protected stepped(_id: PartyId, _kind: string, _before: unknown, after: unknown): unknown {
+    return after
+  }
 
   /** What happens to a packet a step sends: here, it joins the queue of packets in flight. */
   protected dispatch(packet: Packet): void {

@@ -24,12 +24,12 @@ const think = (net: InMemoryNetwork): void => net.advanceTo(at(net, 250))
 
 /**
  * Fills a cart, confirms the order, picks delivery and sets the address, each step delivered to
- * quiescence, leaving the browser on "ready to pay".
+ * quiescence, leaving the browser (the standard topology's, unless `browser` names another) on
+ * "ready to pay".
  *
  * @since 0.1.0
  */
-export const readyToPay = (net: InMemoryNetwork): BrowserState => {
-  const browser = ids.browser
+export const readyToPay = (net: InMemoryNetwork, browser: PartyId = ids.browser): BrowserState => {
   net.input(browser, { _tag: "AddToCart", now_ms: net.now_ms, line: new OrderLine({ sku: skus.mug, quantity: 2 }) })
   net.input(browser, { _tag: "AddToCart", now_ms: net.now_ms, line: new OrderLine({ sku: skus.tea, quantity: 1 }) })
   think(net)
@@ -45,22 +45,23 @@ export const readyToPay = (net: InMemoryNetwork): BrowserState => {
   return net.state<BrowserState>(browser)
 }
 
-/** The shopper clicks "pay now" with `payer`'s account; nothing is delivered yet. @since 0.1.0 */
-export const clickPayNow = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }): void => {
-  net.input(ids.browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer(payer) })
+/** The shopper clicks "pay now" on `browser` with `payer`'s account; nothing is delivered yet. @since 0.1.0 */
+export const clickPayNow = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }, browser: PartyId = ids.browser): void => {
+  net.input(browser, { _tag: "ClickPayNow", now_ms: net.now_ms, payer: new Payer(payer) })
 }
 
 /**
- * The whole checkout up to the click on "pay now", delivered to quiescence: the challenge is then
- * waiting on the shopper's phone. Returns the browser's state.
+ * The whole checkout up to the click on "pay now", on the standard browser unless `browser` names
+ * another, delivered to quiescence: the challenge is then waiting on the shopper's phone. Returns
+ * the browser's state.
  *
  * @since 0.1.0
  */
-export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }): BrowserState => {
-  readyToPay(net)
-  clickPayNow(net, payer)
+export const checkoutAndPay = (net: InMemoryNetwork, payer: { readonly issuer: PartyId; readonly account: AccountId }, browser: PartyId = ids.browser): BrowserState => {
+  readyToPay(net, browser)
+  clickPayNow(net, payer, browser)
   net.runUntilQuiet()
-  return net.state<BrowserState>(ids.browser)
+  return net.state<BrowserState>(browser)
 }
 
 /**

@@ -11,7 +11,10 @@
  *
  * Loading reads every row back through the codec: a row that does not decode, a row of another
  * table or party kind, or the file of another kind of party is a typed {@link StateDecodeError},
- * and nothing is loaded.
+ * and nothing is loaded. {@link SqliteStore.load} keeps every row in memory;
+ * {@link SqliteStore.loadBacked} checks every row the same way but keeps none: each table keeps
+ * its deadline index (the times and keys of the rows that are due) and reads its rows from the
+ * file ({@link Table.backed}), so what a party holds in memory does not grow with its history.
  *
  * The file is opened in WAL mode; `synchronous` is `FULL` by default (each commit is on disk
  * before the step's packets leave, surviving a power cut), or `NORMAL` (survives a killed
@@ -20,12 +23,13 @@
  * @since 0.3.0
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import type { PartyId } from "../domain/Ids.js"
 import { changesOf, isEmpty, type Changes } from "../state/Changes.js"
 import { DOCUMENT, HEADER, StateDecodeError } from "../state/Errors.js"
 import { codecOf, decodeState, tableNames, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
-import { FORMAT_VERSION, parseJson, type EncodedRow } from "../state/Codec.js"
+import { decodeRow, FORMAT_VERSION, parseJson, type EncodedRow } from "../state/Codec.js"
+import { Table, type StoredRows } from "../machine/Table.js"
 
 /** How hard a commit waits for the disk. @category models @since 0.3.0 */
 export type Synchronous = "FULL" | "NORMAL"
@@ -117,25 +121,88 @@ export class SqliteStore<K extends PartyKind> {
    */
   load(identity: IdentityOf<K>): Effect.Effect<StateOf<K>, StateDecodeError> {
     const kind = this.kind
-    const meta = new Map(
-      (this.#db.prepare("SELECT name, value FROM meta").all() as Array<{ name: string; value: string }>).map((r) => [r.name, r.value])
-    )
-    const db = this.#db
+    return Effect.gen({ self: this }, function* () {
+      const document = yield* this.#document()
+      const tables: Record<string, Record<string, EncodedRow>> = {}
+      for (const table of tableNames(kind)) {
+        const rows: Array<readonly [string, EncodedRow]> = []
+        for (const { key, row } of this.#rows(table)) rows.push([key, (yield* parseJson(kind, table, key, row)) as EncodedRow])
+        tables[table] = Object.fromEntries(rows)
+      }
+      return yield* decodeState(kind, { ...document, tables }, identity)
+    })
+  }
+
+  /**
+   * Loads the stored state of the party `identity` names as {@link SqliteStore.load} does, every
+   * row checked, but keeps no row in memory: each table is {@link Table.backed} by this file,
+   * with its deadline index built from the rows that are due, and reads its rows from it. The
+   * state is a view of the file, valid while the store is open; after each commit,
+   * `State.spill` drops from it the writes the commit made durable.
+   *
+   * @since 0.6.0
+   */
+  loadBacked(identity: IdentityOf<K>): Effect.Effect<StateOf<K>, StateDecodeError> {
+    const kind = this.kind
+    const codec = codecOf(kind)
+    return Effect.gen({ self: this }, function* () {
+      const document = yield* this.#document()
+      const empty = Object.fromEntries(tableNames(kind).map((table) => [table, {}]))
+      const parts = codec.split(yield* decodeState(kind, { ...document, tables: empty }, identity))
+      const tables: Record<string, Table<unknown>> = {}
+      for (const table of tableNames(kind)) {
+        const dueAt = codec.indexes[table]
+        const due: Array<readonly [string, unknown]> = []
+        let size = 0
+        for (const { key, row } of this.#rows(table)) {
+          const decoded = yield* this.#decode(table, key, row)
+          size++
+          if (dueAt !== undefined && dueAt(decoded) !== null) due.push([key, decoded])
+        }
+        tables[table] = Table.backed(this.#stored(table), size, due, dueAt)
+      }
+      return codec.join({ ...parts, tables }, identity) as StateOf<K>
+    })
+  }
+
+  /** The meta table as a document without tables; fails if no state was ever created in the file. */
+  #document(): Effect.Effect<{ readonly kind: unknown; readonly version: number; readonly party: unknown; readonly header: unknown }, StateDecodeError> {
+    const kind = this.kind
+    const meta = new Map((this.#db.prepare("SELECT name, value FROM meta").all() as Array<{ name: string; value: string }>).map((r) => [r.name, r.value]))
     return Effect.gen(function* () {
       const missing = META_KEYS.find((name) => !meta.has(name))
       if (missing !== undefined) return yield* new StateDecodeError({ kind, table: DOCUMENT, key: null, detail: `the store holds no ${missing}: no state was ever created in it` })
       const header = yield* parseJson(kind, HEADER, null, meta.get("header") ?? "")
-      const tables: Record<string, Record<string, EncodedRow>> = {}
-      for (const table of tableNames(kind)) {
-        const rows: Array<readonly [string, EncodedRow]> = []
-        for (const { key, row } of db.prepare(`SELECT key, row FROM ${sqlTable(table)} ORDER BY key`).all() as Array<{ key: string; row: string }>) {
-          rows.push([key, (yield* parseJson(kind, table, key, row)) as EncodedRow])
-        }
-        tables[table] = Object.fromEntries(rows)
-      }
-      const document = { kind: meta.get("kind"), version: Number(meta.get("version")), party: meta.get("party"), header, tables }
-      return yield* decodeState(kind, document, identity)
+      return { kind: meta.get("kind"), version: Number(meta.get("version")), party: meta.get("party"), header }
     })
+  }
+
+  /** Every stored row of `table`, in key order (keys are ASCII, where SQLite's binary order is JavaScript's, as {@link Table.backed} needs). */
+  #rows(table: string): Array<{ key: string; row: string }> {
+    return this.#statement(`SELECT key, row FROM ${sqlTable(table)} ORDER BY key`).all() as Array<{ key: string; row: string }>
+  }
+
+  /** The stored text of a row of `table`, parsed and decoded. */
+  #decode(table: string, key: string, text: string): Effect.Effect<unknown, StateDecodeError> {
+    return Effect.flatMap(parseJson(this.kind, table, key, text), (json) => decodeRow(codecOf(this.kind), table, key, json))
+  }
+
+  /** `table`'s committed rows, read as a step asks for them; a row that no longer decodes throws its {@link StateDecodeError}. */
+  #stored(table: string): StoredRows<unknown> {
+    const read = (key: string, text: string): unknown => {
+      const exit = Effect.runSyncExit(this.#decode(table, key, text))
+      if (Exit.isSuccess(exit)) return exit.value
+      throw Cause.squash(exit.cause)
+    }
+    const get = this.#statement(`SELECT row FROM ${sqlTable(table)} WHERE key = ?`)
+    return {
+      get: (key) => {
+        const found = get.get(key) as { row: string } | undefined
+        return found === undefined ? undefined : read(key, found.row)
+      },
+      has: (key) => get.get(key) !== undefined,
+      entries: () => this.#rows(table).map(({ key, row }) => [key, read(key, row)] as const)
+    }
   }
 
   /** Closes the file. */

@@ -1,15 +1,16 @@
 /**
  * An in-memory network whose parties each keep their state in their own SQLite file: every step's
- * writes are committed to the stepping party's file before its packets are sent, as
- * {@link StoredParty} does for a party on its own. The benchmarks measure the cost of durability
- * with it.
+ * writes are committed to the stepping party's file before its packets are sent, and each party
+ * holds in memory no row once committed, as {@link StoredParty} does for a party on its own. The
+ * benchmarks measure the cost of durability, and the memory it saves, with it.
  *
  * @since 0.3.0
  */
-import type { Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
-import { isPartyKind, type PartyKind, type StateOf } from "../state/State.js"
+import type { PartyIdentity } from "../machine/Party.js"
+import { isPartyKind, spill, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
 import { InMemoryNetwork, type Node } from "./InMemoryNetwork.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -21,9 +22,9 @@ import { SqliteStore, type Synchronous } from "./SqliteStore.js"
  * @since 0.3.0
  */
 export class StoredNetwork extends InMemoryNetwork {
-  readonly #stores = new Map<string, SqliteStore<PartyKind>>()
+  readonly #stores = new Map<string, { readonly store: SqliteStore<PartyKind>; readonly identity: IdentityOf<PartyKind> }>()
 
-  /** A network over `nodes` whose states are written to new files in `folder`. */
+  /** A network over `nodes` whose states are written to new files in `folder`, each node then holding its state as loaded back from its file. */
   constructor(crypto: Layer.Layer<Ed25519>, nodes: ReadonlyArray<Node>, now_ms: Timestamp_ms, folder: string, synchronous: Synchronous = "FULL") {
     super(crypto, nodes, now_ms)
     for (const n of nodes) {
@@ -31,17 +32,22 @@ export class StoredNetwork extends InMemoryNetwork {
       if (!isPartyKind(kind)) throw new Error(`StoredNetwork: no codec for a ${kind}`)
       const store = SqliteStore.open(`${folder}/${n.id}.sqlite`, kind, synchronous)
       store.create(n.state as never)
-      this.#stores.set(n.id, store)
+      const identity = kind === "Browser" ? null : (n.state as { readonly identity: PartyIdentity }).identity
+      n.state = Effect.runSync(store.loadBacked(identity))
+      this.#stores.set(n.id, { store, identity })
     }
   }
 
-  /** Commits the step's writes to the party's file. */
-  protected override stepped(id: PartyId, _kind: string, before: unknown, after: unknown): void {
-    this.#stores.get(id)?.commitStep(before as StateOf<PartyKind>, after as StateOf<PartyKind>)
+  /** Commits the step's writes to the party's file; the party keeps none of its rows in memory. */
+  protected override stepped(id: PartyId, _kind: string, before: unknown, after: unknown): unknown {
+    const stored = this.#stores.get(id)
+    if (stored === undefined) return after
+    stored.store.commitStep(before as StateOf<PartyKind>, after as StateOf<PartyKind>)
+    return spill(stored.store.kind, after as StateOf<PartyKind>, stored.identity)
   }
 
   /** Closes every file. */
   close(): void {
-    for (const store of this.#stores.values()) store.close()
+    for (const { store } of this.#stores.values()) store.close()
   }
 }

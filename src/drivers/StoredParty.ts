@@ -17,8 +17,10 @@
  * loaded, the machine's crash rule applied (its volatile part dropped, its outbox due), and that
  * committed too.
  *
- * The whole state is held in memory between steps, and the file is its durable copy: the
- * store is read once, when the party starts.
+ * No row is held in memory between steps, only each table's deadline index (the time and key of
+ * every row that is due: {@link SqliteStore.loadBacked}); a row is read from the file when a step
+ * asks for it, so the party's memory does not grow with its history. Every row is checked once,
+ * when the party starts.
  *
  * @since 0.3.0
  */
@@ -26,7 +28,7 @@ import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Input, Machine, Output } from "../machine/Machine.js"
 import type { StateDecodeError } from "../state/Errors.js"
-import type { IdentityOf, PartyKind, StateOf } from "../state/State.js"
+import { spill, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
 import { syncRunner, type SyncRunner } from "./Runner.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -80,21 +82,20 @@ export class StoredParty<K extends PartyKind, I extends Input> {
   static open<K extends PartyKind, I extends Input>(options: StoredPartyOptions<K, I>): Effect.Effect<StoredParty<K, I>, StateDecodeError> {
     const store = SqliteStore.open(options.path, options.kind, options.synchronous)
     if (store.isEmpty()) {
-      const initial = options.initial()
-      store.create(initial)
-      return Effect.succeed(new StoredParty(options, store, initial))
+      store.create(options.initial())
+      return store.loadBacked(options.identity).pipe(Effect.map((state) => new StoredParty(options, store, state)))
     }
-    return store.load(options.identity).pipe(
+    return store.loadBacked(options.identity).pipe(
       Effect.map((loaded) => {
         const restarted = options.machine.restart(loaded)
         store.commitStep(loaded, restarted)
-        return new StoredParty(options, store, restarted)
+        return new StoredParty(options, store, spill(options.kind, restarted, options.identity))
       }),
       Effect.tapError(() => Effect.sync(() => store.close()))
     )
   }
 
-  /** The party's current state (the same as its file's). */
+  /** The party's current state (the same as its file's): a view of the file, valid while it is open. */
   get state(): StateOf<K> {
     return this.#state
   }
@@ -104,7 +105,7 @@ export class StoredParty<K extends PartyKind, I extends Input> {
     const { state, outputs } = this.#run(this.#options.machine.step(this.#state, input))
     this.#options.observe?.("stepped")
     this.#store.commitStep(this.#state, state)
-    this.#state = state
+    this.#state = spill(this.#options.kind, state, this.#options.identity)
     this.#options.observe?.("committed")
     return outputs
   }

@@ -41,6 +41,7 @@
  */
 import { Effect } from "effect"
 import type { PartyIdentity } from "../machine/Party.js"
+import type { Table } from "../machine/Table.js"
 import * as BrowserCodec from "./BrowserCodec.js"
 import * as ClearingHouseCodec from "./ClearingHouseCodec.js"
 import { DOCUMENT, StateDecodeError } from "./Errors.js"
@@ -105,6 +106,20 @@ export const tableNames = <K extends PartyKind>(kind: K): ReadonlyArray<keyof Ta
 /** The state's stored parts: its party id, header and tables, not yet encoded. @since 0.3.0 */
 export const split = <K extends PartyKind>(kind: K, state: StateOf<K>): Parts<HeaderOf<K>, TablesOf<K>> =>
   codecOf(kind).split(state) as Parts<HeaderOf<K>, TablesOf<K>>
+
+/**
+ * The state once its store committed the writes that led to it: every table
+ * {@link Table.backed} by the store drops them from memory ({@link Table.spill}); the state of a
+ * party not backed by a store is returned as it is. `identity` is the one the state was loaded with.
+ *
+ * @since 0.6.0
+ */
+export const spill = <K extends PartyKind>(kind: K, state: StateOf<K>, identity: IdentityOf<K>): StateOf<K> => {
+  const codec = codecOf(kind)
+  const parts = codec.split(state)
+  const tables = Object.fromEntries(Object.entries(parts.tables).map(([name, table]) => [name, table.spill()]))
+  return codec.join({ ...parts, tables }, identity) as StateOf<K>
+}
 
 /**
  * Encodes a party's state as one JSON-safe document: the kind, the format version, the party id,

@@ -1,6 +1,6 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { Table } from "../../src/machine/Table.js"
+import { Table, type StoredRows } from "../../src/machine/Table.js"
 
 interface Row {
   readonly due: number | null
@@ -77,5 +77,60 @@ describe("Table", () => {
     const table = Table.empty<number>().set("a", 1)
     expect(() => table.dueBy(0)).toThrow(/no deadline index/)
     expect(table.remove("missing")).toBe(table)
+  })
+})
+
+/** A store of committed rows, as a Map: what a store-backed table reads through to. */
+const storeOf = (committed: Map<string, Row>): StoredRows<Row> => ({
+  get: (key) => committed.get(key),
+  has: (key) => committed.has(key),
+  entries: () => sortedEntries(committed)
+})
+
+describe("Table backed by a store", () => {
+  it("behaves as the table it stands for through writes, commits and spills, holding in memory only what is not yet committed", () => {
+    const step = fc.oneof(opArb.map((op) => ({ commit: false as const, op })), fc.constant({ commit: true as const, op: null }))
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 10 }), fc.array(step, { maxLength: 40 }), fc.integer({ min: -1, max: 21 }), (initial, steps, now) => {
+        let plain = Table.empty<Row>(dueAt)
+        for (const op of initial) plain = apply(plain, op)
+        const committed = new Map(plain.entries())
+        let backed = Table.backed(storeOf(committed), committed.size, plain.entries().filter(([, row]) => row.due !== null), dueAt)
+        expect(backed.inMemory).toBe(0)
+        let written = backed
+        for (const { commit, op } of steps) {
+          if (commit) {
+            // the store commits the writes since the last commit, as a driver does, then the table spills
+            Table.diff(written, backed, (key, row) => committed.set(key, row), (key) => committed.delete(key))
+            backed = backed.spill()
+            written = backed
+            expect(backed.inMemory).toBe(0)
+          } else {
+            plain = apply(plain, op)
+            backed = apply(backed, op)
+          }
+          expect(backed.entries()).toEqual(plain.entries())
+          expect([...backed]).toEqual(plain.entries())
+          expect(backed.keys()).toEqual(plain.keys())
+          expect(backed.size).toBe(plain.size)
+          for (const key of ["a", "b", "ord-1", "__proto__", "missing"]) {
+            expect(backed.get(key)).toEqual(plain.get(key))
+            expect(backed.has(key)).toBe(plain.has(key))
+          }
+          expect(backed.dueBy(now)).toEqual(plain.dueBy(now))
+          expect(backed.map((row) => ({ ...row, n: row.n + 1 })).entries()).toEqual(plain.map((row) => ({ ...row, n: row.n + 1 })).entries())
+        }
+      })
+    )
+  })
+
+  it("compares tables that share no store row by row", () => {
+    const committed = new Map<string, Row>([["a", { due: null, n: 1 }], ["b", { due: null, n: 2 }]])
+    const backed = Table.backed(storeOf(committed), 2, [], dueAt).set("c", { due: 3, n: 3 }).remove("a")
+    const put: Array<string> = []
+    const removed: Array<string> = []
+    Table.diff(Table.from<Row>([["a", { due: null, n: 1 }], ["z", { due: null, n: 0 }]]), backed, (key) => put.push(key), (key) => removed.push(key))
+    expect(put).toEqual(["b", "c"])
+    expect(removed).toEqual(["a", "z"])
   })
 })

@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite"
 import { Cause, Effect, Exit } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { SqliteStore } from "../../src/drivers/SqliteStore.js"
+import { StoredNetwork } from "../../src/drivers/StoredNetwork.js"
 import { StoredParty } from "../../src/drivers/StoredParty.js"
 import {
   BackOffice,
@@ -20,6 +21,7 @@ import {
   Issuer,
   Shopper,
   State,
+  Table,
   Topology,
   type Ids,
   type Machine
@@ -43,8 +45,9 @@ interface Stepped {
 class RecordingNetwork extends InMemoryNetwork.InMemoryNetwork {
   readonly steps: Array<Stepped> = []
 
-  protected override stepped(_id: Ids.PartyId, kind: string, before: unknown, after: unknown): void {
+  protected override stepped(_id: Ids.PartyId, kind: string, before: unknown, after: unknown): unknown {
     if (State.isPartyKind(kind)) this.steps.push({ kind, before, after })
+    return after
   }
 }
 
@@ -141,6 +144,82 @@ describe("SqliteStore", () => {
     const empty = SqliteStore.open(":memory:", "Issuer")
     expect(failureOf(empty.load(issuer.identity)).detail).toMatch(/no state was ever created/)
     empty.close()
+  })
+})
+
+describe("SqliteStore.loadBacked", () => {
+  const issuer = settledCheckout().state<Issuer.IssuerState>(Topology.ids.issuer)
+
+  it("should give back the state it was given, its deadline indexes included, with no row in memory", () => {
+    const store = SqliteStore.open(":memory:", "Issuer")
+    store.create(issuer)
+    const backed = Effect.runSync(store.loadBacked(issuer.identity))
+    expect(issuer.records.size).toBeGreaterThan(0)
+    expect(comparable(backed)).toEqual(comparable(issuer))
+    expect(backed.authorizations.size).toBe(issuer.authorizations.size)
+    const tables = State.split("Issuer", backed).tables as Record<string, Table<unknown>>
+    expect(Object.values(tables).map((table) => table.inMemory)).toEqual(Object.values(tables).map(() => 0))
+    store.close()
+  })
+
+  it("should refuse a corrupted row when loading, and throw its typed error when a row corrupted afterwards is read", () => {
+    const path = join(folder, "issuer-backed-bad.sqlite")
+    const store = SqliteStore.open(path, "Issuer")
+    store.create(issuer)
+    const backed = Effect.runSync(store.loadBacked(issuer.identity))
+    const db = new DatabaseSync(path)
+    const key = issuer.authorizations.keys()[0] ?? ""
+    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', key)
+    expect(() => backed.authorizations.get(key)).toThrow(expect.objectContaining({ _tag: "StateDecodeError", table: "authorizations", key }))
+    expect(failureOf(store.loadBacked(issuer.identity)).detail).toBe("a foreign row: it belongs to Gateway.payments, not Issuer.authorizations")
+    db.close()
+    store.close()
+  })
+})
+
+describe("StoredNetwork", () => {
+  /** The rows the standard parties of `net` hold in memory, and all their rows. */
+  const rows = (net: InMemoryNetwork.InMemoryNetwork): { readonly inMemory: number; readonly all: number } => {
+    const tables = Topology.standardNodes(keys).flatMap((n): ReadonlyArray<Table<unknown>> => {
+      const kind = n.machine.kind as State.PartyKind
+      return Object.values(State.split(kind, net.state(n.id)).tables as Record<string, Table<unknown>>)
+    })
+    return { inMemory: tables.reduce((sum, table) => sum + table.inMemory, 0), all: tables.reduce((sum, table) => sum + table.size, 0) }
+  }
+
+  /** The standard parties and `browsers` browsers, one per checkout. */
+  const nodesWith = (browsers: number): ReadonlyArray<InMemoryNetwork.Node> => [
+    ...Topology.standardNodes(keys),
+    ...Array.from({ length: browsers }, (_, i) => {
+      const id = `browser-shopper-${i}` as Ids.PartyId
+      return { id, machine: Browser.Browser, state: Browser.initial(id, Topology.ids.merchant, `session-${i}` as Ids.SessionId) }
+    })
+  ]
+
+  /** An approved checkout on each extra browser, then the clock past every retention window. */
+  const run = (net: InMemoryNetwork.InMemoryNetwork, browsers: number): void => {
+    for (let i = 0; i < browsers; i++) {
+      Shopper.checkoutAndPay(net, { issuer: Topology.ids.issuer, account: Topology.accounts.alice }, `browser-shopper-${i}` as Ids.PartyId)
+      Shopper.answerOnPhone(net, Topology.ids.alicePhone, "approve")
+      Shopper.wait(net, 2_000)
+    }
+    BackOffice.endOfDay(net, 40 * 24 * 3_600_000)
+  }
+
+  it("should send what the in-memory network sends, and hold in memory as many rows after four checkouts as after one, once retention has passed", () => {
+    const held: Array<{ readonly inMemory: number; readonly all: number }> = []
+    for (const checkouts of [1, 4]) {
+      const memory = new InMemoryNetwork.InMemoryNetwork(crypto, nodesWith(checkouts), Topology.START_ms)
+      const stored = new StoredNetwork(crypto, nodesWith(checkouts), Topology.START_ms, mkdtempSync(join(folder, "net-")))
+      run(memory, checkouts)
+      run(stored, checkouts)
+      expect(stored.trace).toEqual(memory.trace)
+      held.push(rows(stored))
+      stored.close()
+    }
+    const [one, four] = held
+    expect(four?.all).toBeGreaterThan(one?.all ?? 0)
+    expect(four?.inMemory).toBe(one?.inMemory)
   })
 })
 
