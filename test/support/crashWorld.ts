@@ -18,6 +18,7 @@ import * as Topology from "../../src/drivers/Topology.js"
 import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
 import type { Input, Packet } from "../../src/machine/Machine.js"
 import { isPartyKind } from "../../src/state/State.js"
+import { crashNodes } from "./crashTopology.js"
 
 const SCRIPT = fileURLToPath(new URL("./partyProcess.ts", import.meta.url))
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
@@ -101,7 +102,7 @@ export class CrashWorld extends InMemoryNetwork {
     readonly label: string,
     options: { readonly seed: number; readonly kills: number; readonly rate: number; readonly flaw?: Flaw }
   ) {
-    super(NodeEd25519, Topology.standardNodes(Topology.makeKeys(NodeEd25519, label)).filter((n) => n.id !== remote), Topology.START_ms)
+    super(NodeEd25519, crashNodes(label).filter((n) => n.id !== remote), Topology.START_ms)
     this.#random = generator(options.seed)
     this.#kills = { remaining: options.kills, rate: options.rate }
     this.#flaw = options.flaw ?? null
@@ -155,7 +156,7 @@ export class CrashWorld extends InMemoryNetwork {
   /** Stops the child and reads its state back from its file. */
   async stop(): Promise<unknown> {
     await this.#child.stop()
-    const node = Topology.standardNodes(Topology.makeKeys(NodeEd25519, this.label)).find((n) => n.id === this.remote)
+    const node = crashNodes(this.label).find((n) => n.id === this.remote)
     if (node === undefined || !isPartyKind(node.machine.kind)) throw new Error(`no party ${this.remote}`)
     const store = SqliteStore.open(this.file, node.machine.kind)
     const state = Effect.runSync(store.load(node.state.identity))

@@ -16,15 +16,15 @@ import { createInterface } from "node:readline"
 import { Effect } from "effect"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import { StoredParty, type Phase } from "../../src/drivers/StoredParty.js"
-import * as Topology from "../../src/drivers/Topology.js"
 import type { PartyId } from "../../src/domain/Ids.js"
 import * as Idempotency from "../../src/machine/Idempotency.js"
 import { Table } from "../../src/machine/Table.js"
+import { crashNodes } from "./crashTopology.js"
 import type { Input } from "../../src/machine/Machine.js"
 import { isPartyKind } from "../../src/state/State.js"
 
 const [party, path, label, flaw] = process.argv.slice(2)
-const node = Topology.standardNodes(Topology.makeKeys(NodeEd25519, label ?? "")).find((n) => n.id === (party as PartyId))
+const node = crashNodes(label ?? "").find((n) => n.id === (party as PartyId))
 if (node === undefined || path === undefined || !isPartyKind(node.machine.kind) || node.machine.kind === "Browser") {
   console.error(`partyProcess: usage: <party id of the standard topology> <file> <seed label> [forget-records]; got ${process.argv.slice(2).join(" ")}`)
   process.exit(2)
