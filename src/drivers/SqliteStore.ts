@@ -2,19 +2,21 @@
  * A party's durable state in one SQLite file, through `node:sqlite`: the embedded store.
  *
  * The file holds one SQL table per table of the party's state (`payments`, `records`, `outbox`,
- * `holds`, ...), each a `key` and the row's JSON as the state codec encodes it, tagged with its
- * table; and a `meta` table with the party kind, the format version, the party id and the
- * header. A step's writes ({@link Changes.Changes}: the rows it put or deleted and its header)
- * are committed in **one transaction**, so a process killed at any point leaves the file either
- * before the step or after it, never halfway. Since the outbox is one of the tables, the
+ * `holds`, ...), each a `key`, the row's JSON as the state codec encodes it, tagged with its
+ * table, and when the row is next due (`null`: never); and a `meta` table with the party kind,
+ * the format version, the store's layout, the party id and the header. A step's writes
+ * ({@link Changes.Changes}: the rows it put or deleted and its header) are committed in **one
+ * transaction**, so a process killed at any point leaves the file either before the step or
+ * after it, never halfway. Since the outbox is one of the tables, the
  * requests a step sends are committed with the state that sent them.
  *
  * Loading reads every row back through the codec: a row that does not decode, a row of another
  * table or party kind, or the file of another kind of party is a typed {@link StateDecodeError},
- * and nothing is loaded. {@link SqliteStore.load} keeps every row in memory;
- * {@link SqliteStore.loadBacked} checks every row the same way but keeps none: each table keeps
- * its deadline index (the times and keys of the rows that are due) and reads its rows from the
- * file ({@link Table.backed}), so what a party holds in memory does not grow with its history.
+ * and nothing is loaded. {@link SqliteStore.load} reads and keeps every row;
+ * {@link SqliteStore.loadBacked} reads only the rows that are due (each row is stored with its due
+ * time) and keeps none: each table keeps its deadline index and reads its rows from the file
+ * ({@link Table.backed}), so neither the time a party takes to start nor what it holds in memory
+ * grows with its history.
  *
  * The file is opened in WAL mode; `synchronous` is `FULL` by default (each commit is on disk
  * before the step's packets leave, surviving a power cut), or `NORMAL` (survives a killed
@@ -35,6 +37,9 @@ import { Table, type StoredRows } from "../machine/Table.js"
 export type Synchronous = "FULL" | "NORMAL"
 
 const META_KEYS = ["kind", "version", "party", "header"] as const
+
+/** The layout of the file's tables: 2 keeps each row's due time beside it (1, before it, did not). */
+const LAYOUT = "2"
 
 /** The SQL name of a state table: its own name, quoted (table names are fixed identifiers in the codecs). */
 const sqlTable = (table: string): string => `"rows_${table}"`
@@ -80,7 +85,7 @@ export class SqliteStore<K extends PartyKind> {
     db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous};`)
     db.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
     for (const table of tableNames(kind)) {
-      db.exec(`CREATE TABLE IF NOT EXISTS ${sqlTable(table)} (key TEXT PRIMARY KEY, row TEXT NOT NULL) WITHOUT ROWID`)
+      db.exec(`CREATE TABLE IF NOT EXISTS ${sqlTable(table)} (key TEXT PRIMARY KEY, row TEXT NOT NULL, due INTEGER) WITHOUT ROWID`)
     }
     return new SqliteStore(kind, db)
   }
@@ -98,6 +103,7 @@ export class SqliteStore<K extends PartyKind> {
       const put = this.#statement("INSERT INTO meta (name, value) VALUES (?, ?)")
       put.run("kind", this.kind)
       put.run("version", String(FORMAT_VERSION))
+      put.run("layout", LAYOUT)
       put.run("party", party)
       this.#write(changesOf(codec, null, state))
     })
@@ -134,11 +140,14 @@ export class SqliteStore<K extends PartyKind> {
   }
 
   /**
-   * Loads the stored state of the party `identity` names as {@link SqliteStore.load} does, every
-   * row checked, but keeps no row in memory: each table is {@link Table.backed} by this file,
-   * with its deadline index built from the rows that are due, and reads its rows from it. The
-   * state is a view of the file, valid while the store is open; after each commit,
-   * `State.spill` drops from it the writes the commit made durable.
+   * Loads the stored state of the party `identity` names, keeping no row in memory: each table
+   * is {@link Table.backed} by this file, with its deadline index built from the rows stored as
+   * due, and reads its rows from it. Only the header and the due rows are read and checked (a bad
+   * one is a {@link StateDecodeError}, and nothing is loaded), so starting costs what is due, not
+   * what the party ever held; any other row is checked when a step reads it, and a bad one throws
+   * its {@link StateDecodeError} out of that step. {@link SqliteStore.load} checks every row. The
+   * state is a view of the file, valid while the store is open; after each commit, `State.spill`
+   * drops from it the writes the commit made durable.
    *
    * @since 0.6.0
    */
@@ -151,15 +160,12 @@ export class SqliteStore<K extends PartyKind> {
       const parts = codec.split(yield* decodeState(kind, { ...document, tables: empty }, identity))
       const tables: Record<string, Table<unknown>> = {}
       for (const table of tableNames(kind)) {
-        const dueAt = codec.indexes[table]
         const due: Array<readonly [string, unknown]> = []
-        let size = 0
-        for (const { key, row } of this.#rows(table)) {
-          const decoded = yield* this.#decode(table, key, row)
-          size++
-          if (dueAt !== undefined && dueAt(decoded) !== null) due.push([key, decoded])
+        for (const { key, row } of this.#statement(`SELECT key, row FROM ${sqlTable(table)} WHERE due IS NOT NULL`).all() as Array<{ key: string; row: string }>) {
+          due.push([key, yield* this.#decode(table, key, row)])
         }
-        tables[table] = Table.backed(this.#stored(table), size, due, dueAt)
+        const { size } = this.#statement(`SELECT count(*) AS size FROM ${sqlTable(table)}`).get() as { size: number }
+        tables[table] = Table.backed(this.#stored(table), size, due, codec.indexes[table])
       }
       return codec.join({ ...parts, tables }, identity) as StateOf<K>
     })
@@ -172,6 +178,8 @@ export class SqliteStore<K extends PartyKind> {
     return Effect.gen(function* () {
       const missing = META_KEYS.find((name) => !meta.has(name))
       if (missing !== undefined) return yield* new StateDecodeError({ kind, table: DOCUMENT, key: null, detail: `the store holds no ${missing}: no state was ever created in it` })
+      const layout = meta.get("layout") ?? "1"
+      if (layout !== LAYOUT) return yield* new StateDecodeError({ kind, table: DOCUMENT, key: null, detail: `store layout ${layout}, expected ${LAYOUT}: written by an older version` })
       const header = yield* parseJson(kind, HEADER, null, meta.get("header") ?? "")
       return { kind: meta.get("kind"), version: Number(meta.get("version")), party: meta.get("party"), header }
     })
@@ -216,7 +224,7 @@ export class SqliteStore<K extends PartyKind> {
     }
     for (const write of changes.rows) {
       if (write.row === null) this.#statement(`DELETE FROM ${sqlTable(write.table)} WHERE key = ?`).run(write.key)
-      else this.#statement(`INSERT OR REPLACE INTO ${sqlTable(write.table)} (key, row) VALUES (?, ?)`).run(write.key, JSON.stringify(write.row))
+      else this.#statement(`INSERT OR REPLACE INTO ${sqlTable(write.table)} (key, row, due) VALUES (?, ?, ?)`).run(write.key, JSON.stringify(write.row), write.due)
     }
   }
 

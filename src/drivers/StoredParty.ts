@@ -19,8 +19,8 @@
  *
  * No row is held in memory between steps, only each table's deadline index (the time and key of
  * every row that is due: {@link SqliteStore.loadBacked}); a row is read from the file when a step
- * asks for it, so the party's memory does not grow with its history. Every row is checked once,
- * when the party starts.
+ * asks for it, so neither the party's memory nor the time it takes to start grows with its
+ * history. Starting reads and checks the due rows; any other row is checked when a step reads it.
  *
  * @since 0.3.0
  */

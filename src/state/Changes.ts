@@ -16,11 +16,19 @@ import { canonicalJson } from "../crypto/Canonical.js"
 import { Table } from "../machine/Table.js"
 import { encodeHeader, encodeRow, type AnyPartyCodec, type EncodedDocument, type EncodedRow } from "./Codec.js"
 
-/** One row written by a step: put (`row` is its encoded value) or deleted (`row` is `null`). @category models @since 0.3.0 */
+/**
+ * One row written by a step: put (`row` is its encoded value) or deleted (`row` is `null`), and
+ * when the put row is next due by its table's deadline index (`null`: never, or a table without
+ * one), so that a store can list the due rows without decoding the others.
+ *
+ * @category models
+ * @since 0.3.0
+ */
 export interface RowWrite {
   readonly table: string
   readonly key: string
   readonly row: EncodedRow | null
+  readonly due: number | null
 }
 
 /** A step's writes: the encoded header if it changed (else `null`), and every row put or deleted. @category models @since 0.3.0 */
@@ -34,11 +42,12 @@ export const isEmpty = (changes: Changes): boolean => changes.header === null &&
 
 const rowWrites = (codec: AnyPartyCodec, table: string, before: Table<unknown>, after: Table<unknown>): ReadonlyArray<RowWrite> => {
   const writes: Array<RowWrite> = []
+  const dueAt = codec.indexes[table]
   Table.diff(
     before,
     after,
-    (key, row) => writes.push({ table, key, row: encodeRow(codec, table, row) }),
-    (key) => writes.push({ table, key, row: null })
+    (key, row) => writes.push({ table, key, row: encodeRow(codec, table, row), due: dueAt === undefined ? null : dueAt(row) }),
+    (key) => writes.push({ table, key, row: null, due: null })
   )
   return writes
 }

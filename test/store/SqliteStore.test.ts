@@ -162,17 +162,35 @@ describe("SqliteStore.loadBacked", () => {
     store.close()
   })
 
-  it("should refuse a corrupted row when loading, and throw its typed error when a row corrupted afterwards is read", () => {
+  it("should refuse a corrupted due row when loading, and throw the typed error of any other bad row when a step reads it", () => {
     const path = join(folder, "issuer-backed-bad.sqlite")
     const store = SqliteStore.open(path, "Issuer")
     store.create(issuer)
-    const backed = Effect.runSync(store.loadBacked(issuer.identity))
     const db = new DatabaseSync(path)
-    const key = issuer.authorizations.keys()[0] ?? ""
-    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', key)
-    expect(() => backed.authorizations.get(key)).toThrow(expect.objectContaining({ _tag: "StateDecodeError", table: "authorizations", key }))
-    expect(failureOf(store.loadBacked(issuer.identity)).detail).toBe("a foreign row: it belongs to Gateway.payments, not Issuer.authorizations")
+    const authorization = issuer.authorizations.keys()[0] ?? ""
+    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', authorization)
+    // Not due: loading does not read it; reading it does.
+    const backed = Effect.runSync(store.loadBacked(issuer.identity))
+    expect(() => backed.authorizations.get(authorization)).toThrow(expect.objectContaining({ _tag: "StateDecodeError", table: "authorizations", key: authorization }))
+    expect(failureOf(store.load(issuer.identity)).detail).toBe("a foreign row: it belongs to Gateway.payments, not Issuer.authorizations")
+    // Due (an idempotency record within retention): loading reads it and refuses it.
+    const record = issuer.records.keys()[0] ?? ""
+    expect(db.prepare('SELECT due FROM "rows_records" WHERE key = ?').get(record)).toEqual({ due: issuer.records.get(record)?.retainUntil_ms })
+    db.prepare('UPDATE "rows_records" SET row = ? WHERE key = ?').run('{"of":"Issuer.records","row":', record)
+    expect(failureOf(store.loadBacked(issuer.identity))).toMatchObject({ _tag: "StateDecodeError", table: "records", key: record })
     db.close()
+    store.close()
+  })
+
+  it("should refuse a file of the older layout, whose rows carry no due time", () => {
+    const path = join(folder, "issuer-layout-1.sqlite")
+    const store = SqliteStore.open(path, "Issuer")
+    store.create(issuer)
+    const db = new DatabaseSync(path)
+    db.prepare("DELETE FROM meta WHERE name = 'layout'").run()
+    db.close()
+    expect(failureOf(store.loadBacked(issuer.identity)).detail).toBe("store layout 1, expected 2: written by an older version")
+    expect(failureOf(store.load(issuer.identity)).detail).toBe("store layout 1, expected 2: written by an older version")
     store.close()
   })
 })
