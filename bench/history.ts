@@ -79,7 +79,7 @@ const withHistory = (kind: State.PartyKind, state: unknown, held: number, copy: 
       return [table, Table.from(entries, codec.indexes[table])]
     })
   )
-  return codec.join({ ...parts, tables }, kind === "Browser" ? null : (state as { readonly identity: unknown }).identity)
+  return codec.join({ ...parts, tables }, State.identityOf(kind, state as never))
 }
 
 /** The template's parties, each holding `held` payments, rows shared. */

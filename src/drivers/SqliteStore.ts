@@ -203,12 +203,13 @@ export class SqliteStore<K extends PartyKind> {
       throw Cause.squash(exit.cause)
     }
     const get = this.#statement(`SELECT row FROM ${sqlTable(table)} WHERE key = ?`)
+    const has = this.#statement(`SELECT 1 FROM ${sqlTable(table)} WHERE key = ?`)
     return {
       get: (key) => {
         const found = get.get(key) as { row: string } | undefined
         return found === undefined ? undefined : read(key, found.row)
       },
-      has: (key) => get.get(key) !== undefined,
+      has: (key) => has.get(key) !== undefined,
       entries: () => this.#rows(table).map(({ key, row }) => [key, read(key, row)] as const)
     }
   }

@@ -9,8 +9,7 @@
 import { Effect, type Layer } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
-import type { PartyIdentity } from "../machine/Party.js"
-import { isPartyKind, spill, type IdentityOf, type PartyKind, type StateOf } from "../state/State.js"
+import { identityOf, isPartyKind, spill, type PartyKind, type StateOf } from "../state/State.js"
 import { InMemoryNetwork, type Node } from "./InMemoryNetwork.js"
 import { SqliteStore, type Synchronous } from "./SqliteStore.js"
 
@@ -22,7 +21,7 @@ import { SqliteStore, type Synchronous } from "./SqliteStore.js"
  * @since 0.3.0
  */
 export class StoredNetwork extends InMemoryNetwork {
-  readonly #stores = new Map<string, { readonly store: SqliteStore<PartyKind>; readonly identity: IdentityOf<PartyKind> }>()
+  readonly #stores = new Map<string, SqliteStore<PartyKind>>()
 
   /** A network over `nodes` whose states are written to new files in `folder`, each node then holding its state as loaded back from its file. */
   constructor(crypto: Layer.Layer<Ed25519>, nodes: ReadonlyArray<Node>, now_ms: Timestamp_ms, folder: string, synchronous: Synchronous = "FULL") {
@@ -32,22 +31,21 @@ export class StoredNetwork extends InMemoryNetwork {
       if (!isPartyKind(kind)) throw new Error(`StoredNetwork: no codec for a ${kind}`)
       const store = SqliteStore.open(`${folder}/${n.id}.sqlite`, kind, synchronous)
       store.create(n.state as never)
-      const identity = kind === "Browser" ? null : (n.state as { readonly identity: PartyIdentity }).identity
-      n.state = Effect.runSync(store.loadBacked(identity))
-      this.#stores.set(n.id, { store, identity })
+      n.state = Effect.runSync(store.loadBacked(identityOf(kind, n.state as StateOf<PartyKind>)))
+      this.#stores.set(n.id, store)
     }
   }
 
   /** Commits the step's writes to the party's file; the party keeps none of its rows in memory. */
   protected override stepped(id: PartyId, _kind: string, before: unknown, after: unknown): unknown {
-    const stored = this.#stores.get(id)
-    if (stored === undefined) return after
-    stored.store.commitStep(before as StateOf<PartyKind>, after as StateOf<PartyKind>)
-    return spill(stored.store.kind, after as StateOf<PartyKind>, stored.identity)
+    const store = this.#stores.get(id)
+    if (store === undefined) return after
+    store.commitStep(before as StateOf<PartyKind>, after as StateOf<PartyKind>)
+    return spill(store.kind, after as StateOf<PartyKind>)
   }
 
   /** Closes every file. */
   close(): void {
-    for (const { store } of this.#stores.values()) store.close()
+    for (const store of this.#stores.values()) store.close()
   }
 }

@@ -89,7 +89,7 @@ export class StoredParty<K extends PartyKind, I extends Input> {
       Effect.map((loaded) => {
         const restarted = options.machine.restart(loaded)
         store.commitStep(loaded, restarted)
-        return new StoredParty(options, store, spill(options.kind, restarted, options.identity))
+        return new StoredParty(options, store, spill(options.kind, restarted))
       }),
       Effect.tapError(() => Effect.sync(() => store.close()))
     )
@@ -105,7 +105,7 @@ export class StoredParty<K extends PartyKind, I extends Input> {
     const { state, outputs } = this.#run(this.#options.machine.step(this.#state, input))
     this.#options.observe?.("stepped")
     this.#store.commitStep(this.#state, state)
-    this.#state = spill(this.#options.kind, state, this.#options.identity)
+    this.#state = spill(this.#options.kind, state)
     this.#options.observe?.("committed")
     return outputs
   }

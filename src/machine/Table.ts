@@ -103,6 +103,17 @@ interface DueIndex<V> {
   readonly tree: Tree<DueKey, undefined>
 }
 
+/** The deadline index of `rows` by `dueAt`, or none without `dueAt`. */
+const dueIndexOf = <V>(rows: Iterable<readonly [string, V]>, dueAt: DueAt<V> | undefined): DueIndex<V> | null => {
+  if (dueAt === undefined) return null
+  const tree = new BTree<DueKey, undefined>(undefined, compareDue)
+  for (const [key, row] of rows) {
+    const at = dueAt(row)
+    if (at !== null) tree.set([at, key], undefined, true)
+  }
+  return { dueAt, tree }
+}
+
 /**
  * Rows of type `V` by string key, persistent and sorted by key, optionally with a deadline
  * index. Build one with {@link Table.empty} or {@link Table.from}.
@@ -127,13 +138,7 @@ export class Table<V> implements Iterable<readonly [string, V]> {
   static from<V>(entries: Iterable<readonly [string, V]>, dueAt?: DueAt<V>): Table<V> {
     const rows = new BTree<string, V | Gone>()
     for (const [key, row] of entries) rows.set(key, row, true)
-    if (dueAt === undefined) return new Table(rows, null)
-    const due = new BTree<DueKey, undefined>(undefined, compareDue)
-    rows.forEachPair((key, row) => {
-      const at = dueAt(row as V)
-      if (at !== null) due.set([at, key], undefined, true)
-    })
-    return new Table(rows, { dueAt, tree: due })
+    return new Table(rows, dueIndexOf(rows.entries() as Iterable<readonly [string, V]>, dueAt))
   }
 
   /**
@@ -144,7 +149,7 @@ export class Table<V> implements Iterable<readonly [string, V]> {
    * @since 0.6.0
    */
   static backed<V>(stored: StoredRows<V>, size: number, due: Iterable<readonly [string, V]>, dueAt?: DueAt<V>): Table<V> {
-    return new Table(new BTree<string, V | Gone>(), Table.from(due, dueAt).due, { stored, size })
+    return new Table(new BTree<string, V | Gone>(), dueIndexOf(due, dueAt), { stored, size })
   }
 
   /** How many rows. O(1). @since 0.4.0 */

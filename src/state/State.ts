@@ -107,18 +107,22 @@ export const tableNames = <K extends PartyKind>(kind: K): ReadonlyArray<keyof Ta
 export const split = <K extends PartyKind>(kind: K, state: StateOf<K>): Parts<HeaderOf<K>, TablesOf<K>> =>
   codecOf(kind).split(state) as Parts<HeaderOf<K>, TablesOf<K>>
 
+/** The identity a party's state holds (it is never stored), as a decoder or a join takes it: `null` for the browser. @since 0.6.0 */
+export const identityOf = <K extends PartyKind>(kind: K, state: StateOf<K>): IdentityOf<K> =>
+  (kind === "Browser" ? null : (state as { readonly identity: PartyIdentity }).identity) as IdentityOf<K>
+
 /**
  * The state once its store committed the writes that led to it: every table
  * {@link Table.backed} by the store drops them from memory ({@link Table.spill}); the state of a
- * party not backed by a store is returned as it is. `identity` is the one the state was loaded with.
+ * party not backed by a store is returned as it is.
  *
  * @since 0.6.0
  */
-export const spill = <K extends PartyKind>(kind: K, state: StateOf<K>, identity: IdentityOf<K>): StateOf<K> => {
+export const spill = <K extends PartyKind>(kind: K, state: StateOf<K>): StateOf<K> => {
   const codec = codecOf(kind)
   const parts = codec.split(state)
   const tables = Object.fromEntries(Object.entries(parts.tables).map(([name, table]) => [name, table.spill()]))
-  return codec.join({ ...parts, tables }, identity) as StateOf<K>
+  return codec.join({ ...parts, tables }, identityOf(kind, state)) as StateOf<K>
 }
 
 /**

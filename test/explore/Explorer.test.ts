@@ -110,8 +110,7 @@ describe("explore", () => {
     const rebuilt = start.states.map((state, i) => {
       const kind = world.kinds.get(world.parties[i] ?? "") ?? ""
       if (!Core.State.isPartyKind(kind)) return state
-      const identity = kind === "Browser" ? null : (state as { readonly identity: Core.Party.PartyIdentity }).identity
-      return Effect.runSync(Core.State.decodeState(kind, JSON.parse(JSON.stringify(documents(start)[i])), identity as never))
+      return Effect.runSync(Core.State.decodeState(kind, JSON.parse(JSON.stringify(documents(start)[i])), Core.State.identityOf(kind, state as never)))
     })
     expect(rebuilt.every((state, i) => state !== start.states[i])).toBe(true)
     expect(fingerprint({ ...start, states: rebuilt }, remaining)).toBe(warm)

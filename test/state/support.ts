@@ -4,10 +4,6 @@ import { expect } from "vitest"
 import { Canonical, State } from "../../src/index.js"
 import { comparable } from "../support/tables.js"
 
-/** The identity a party of `kind` is loaded with: its own, from configuration (the browser has none). */
-export const identityOf = (kind: State.PartyKind, state: unknown): never =>
-  (kind === "Browser" ? null : (state as { readonly identity: unknown }).identity) as never
-
 /**
  * Encodes `state`, writes it as JSON text, parses it and decodes it with the party's identity, and
  * checks the result equals the original, both structurally (its tables compared by their rows and
@@ -17,7 +13,7 @@ export const roundTrip = (kind: State.PartyKind, state: unknown, where: string):
   const encoded = State.encodeState(kind, state as never)
   const text = JSON.stringify(encoded)
   expect(text, `${where}: no identity in the stored state`).not.toMatch(/"(seed|registry|signing|identity)"/)
-  const exit = Effect.runSyncExit(State.decodeState(kind, JSON.parse(text), identityOf(kind, state)))
+  const exit = Effect.runSyncExit(State.decodeState(kind, JSON.parse(text), State.identityOf(kind, state as never)))
   if (Exit.isFailure(exit)) throw new Error(`${where}: ${String(Cause.squash(exit.cause))}`)
   const decoded = exit.value
   expect(comparable(decoded), where).toEqual(comparable(state))

@@ -26,7 +26,6 @@ import {
   type Ids,
   type Machine
 } from "../../src/index.js"
-import { identityOf } from "../state/support.js"
 import { comparable } from "../support/tables.js"
 
 const crypto = Ed25519Backends.NodeEd25519
@@ -73,13 +72,28 @@ const failureOf = <A, E>(effect: Effect.Effect<A, E>): E => {
 const issuerInitial = (): Issuer.IssuerState =>
   Topology.standardNodes(keys).find((n) => n.id === Topology.ids.issuer)?.state as Issuer.IssuerState
 
-describe("Changes", () => {
-  const net = settledCheckout()
+/** One settled checkout, whose steps and whose issuer every describe below reads. */
+const settled = settledCheckout()
+const issuer = settled.state<Issuer.IssuerState>(Topology.ids.issuer)
 
+/** A file at `name` holding the settled issuer, and a second connection to it through which a test corrupts the file. */
+const storedIssuer = (name: string): { readonly store: SqliteStore<"Issuer">; readonly db: DatabaseSync } => {
+  const path = join(folder, name)
+  const store = SqliteStore.open(path, "Issuer")
+  store.create(issuer)
+  return { store, db: new DatabaseSync(path) }
+}
+
+/** Writes `text` as the stored row under `key` of `table`, behind the store's back. */
+const overwrite = (db: DatabaseSync, table: string, key: string, text: string): void => {
+  db.prepare(`UPDATE "rows_${table}" SET row = ? WHERE key = ?`).run(text, key)
+}
+
+describe("Changes", () => {
   it("changesOf - should be, for every step of a settled checkout, exactly what turns the stored state before into the one after", () => {
-    expect(net.steps.length).toBeGreaterThan(50)
+    expect(settled.steps.length).toBeGreaterThan(50)
     let written = 0
-    for (const [index, { kind, before, after }] of net.steps.entries()) {
+    for (const [index, { kind, before, after }] of settled.steps.entries()) {
       const changes = Changes.changesOf(State.codecOf(kind), before, after)
       written += changes.rows.length
       const applied = Changes.applyChanges(State.encodeState(kind, before as never), changes)
@@ -89,19 +103,17 @@ describe("Changes", () => {
   })
 
   it("changesOf - should write nothing for a step that changes nothing, and only the rows a step touched", () => {
-    const idle = net.steps.filter((s) => s.before === s.after)
+    const idle = settled.steps.filter((s) => s.before === s.after)
     expect(idle.length).toBeGreaterThan(0)
     for (const { kind, before, after } of idle) expect(Changes.isEmpty(Changes.changesOf(State.codecOf(kind), before, after))).toBe(true)
-    const issuerRows = State.encodeState("Issuer", net.state<Issuer.IssuerState>(Topology.ids.issuer)).tables
+    const issuerRows = State.encodeState("Issuer", issuer).tables
     const total = Object.values(issuerRows).reduce((n, rows) => n + Object.keys(rows).length, 0)
-    const largest = Math.max(...net.steps.filter((s) => s.kind === "Issuer").map((s) => Changes.changesOf(State.codecOf("Issuer"), s.before, s.after).rows.length))
+    const largest = Math.max(...settled.steps.filter((s) => s.kind === "Issuer").map((s) => Changes.changesOf(State.codecOf("Issuer"), s.before, s.after).rows.length))
     expect(largest).toBeLessThan(total)
   })
 })
 
 describe("SqliteStore", () => {
-  const issuer = settledCheckout().state<Issuer.IssuerState>(Topology.ids.issuer)
-
   it("create and load - should give back the state it was given, on a file", () => {
     const store = SqliteStore.open(join(folder, "issuer-roundtrip.sqlite"), "Issuer")
     expect(store.isEmpty()).toBe(true)
@@ -126,18 +138,15 @@ describe("SqliteStore", () => {
   })
 
   it("load - should refuse a corrupted row, a foreign row, another kind's file and an empty file with a typed error", () => {
-    const path = join(folder, "issuer-bad.sqlite")
-    const store = SqliteStore.open(path, "Issuer")
-    store.create(issuer)
-    const db = new DatabaseSync(path)
+    const { store, db } = storedIssuer("issuer-bad.sqlite")
     const key = issuer.authorizations.keys()[0] ?? ""
-    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Issuer.authorizations","row":', key)
+    overwrite(db, "authorizations", key, '{"of":"Issuer.authorizations","row":')
     expect(failureOf(store.load(issuer.identity))).toMatchObject({ _tag: "StateDecodeError", table: "authorizations", key })
-    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', key)
+    overwrite(db, "authorizations", key, '{"of":"Gateway.payments","row":{}}')
     expect(failureOf(store.load(issuer.identity)).detail).toBe("a foreign row: it belongs to Gateway.payments, not Issuer.authorizations")
     db.close()
     store.close()
-    const asGateway = SqliteStore.open(path, "Gateway")
+    const asGateway = SqliteStore.open(join(folder, "issuer-bad.sqlite"), "Gateway")
     const gatewayIdentity = Topology.standardNodes(keys).find((n) => n.id === Topology.ids.gateway)?.state.identity
     expect(failureOf(asGateway.load(gatewayIdentity)).detail).toBe("a foreign state: it is a Issuer's, not a Gateway's")
     asGateway.close()
@@ -148,8 +157,6 @@ describe("SqliteStore", () => {
 })
 
 describe("SqliteStore.loadBacked", () => {
-  const issuer = settledCheckout().state<Issuer.IssuerState>(Topology.ids.issuer)
-
   it("should give back the state it was given, its deadline indexes included, with no row in memory", () => {
     const store = SqliteStore.open(":memory:", "Issuer")
     store.create(issuer)
@@ -163,12 +170,9 @@ describe("SqliteStore.loadBacked", () => {
   })
 
   it("should refuse a corrupted due row when loading, and throw the typed error of any other bad row when a step reads it", () => {
-    const path = join(folder, "issuer-backed-bad.sqlite")
-    const store = SqliteStore.open(path, "Issuer")
-    store.create(issuer)
-    const db = new DatabaseSync(path)
+    const { store, db } = storedIssuer("issuer-backed-bad.sqlite")
     const authorization = issuer.authorizations.keys()[0] ?? ""
-    db.prepare('UPDATE "rows_authorizations" SET row = ? WHERE key = ?').run('{"of":"Gateway.payments","row":{}}', authorization)
+    overwrite(db, "authorizations", authorization, '{"of":"Gateway.payments","row":{}}')
     // Not due: loading does not read it; reading it does.
     const backed = Effect.runSync(store.loadBacked(issuer.identity))
     expect(() => backed.authorizations.get(authorization)).toThrow(expect.objectContaining({ _tag: "StateDecodeError", table: "authorizations", key: authorization }))
@@ -176,17 +180,14 @@ describe("SqliteStore.loadBacked", () => {
     // Due (an idempotency record within retention): loading reads it and refuses it.
     const record = issuer.records.keys()[0] ?? ""
     expect(db.prepare('SELECT due FROM "rows_records" WHERE key = ?').get(record)).toEqual({ due: issuer.records.get(record)?.retainUntil_ms })
-    db.prepare('UPDATE "rows_records" SET row = ? WHERE key = ?').run('{"of":"Issuer.records","row":', record)
+    overwrite(db, "records", record, '{"of":"Issuer.records","row":')
     expect(failureOf(store.loadBacked(issuer.identity))).toMatchObject({ _tag: "StateDecodeError", table: "records", key: record })
     db.close()
     store.close()
   })
 
   it("should refuse a file of the older layout, whose rows carry no due time", () => {
-    const path = join(folder, "issuer-layout-1.sqlite")
-    const store = SqliteStore.open(path, "Issuer")
-    store.create(issuer)
-    const db = new DatabaseSync(path)
+    const { store, db } = storedIssuer("issuer-layout-1.sqlite")
     db.prepare("DELETE FROM meta WHERE name = 'layout'").run()
     db.close()
     expect(failureOf(store.loadBacked(issuer.identity)).detail).toBe("store layout 1, expected 2: written by an older version")
@@ -269,7 +270,7 @@ describe("StoredParty", () => {
     Shopper.wait(net, 2_000)
     expect(net.state<Browser.BrowserState>(Topology.ids.browser).screen).toBe("Approved")
     const stored = SqliteStore.open(path, "Issuer")
-    expect(comparable(Effect.runSync(stored.load(identityOf("Issuer", party.state))))).toEqual(comparable(party.state))
+    expect(comparable(Effect.runSync(stored.load(party.state.identity)))).toEqual(comparable(party.state))
     stored.close()
     party.close()
   })
