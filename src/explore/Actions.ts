@@ -63,6 +63,21 @@ export interface Remaining {
   readonly staff: ReadonlyArray<StaffOperation>
 }
 
+/**
+ * The budgets whose only effect is to enable actions: a drop, a duplicate, a crash or a clock move
+ * while any is left, and nothing else depends on them. A world with more of each left can do all
+ * that the same world with less can (`Visited.ts` keeps the one with more); the other budgets
+ * change what else is enabled (the recording is kept while replays are left, ageing waits for
+ * the payments to be spent), so they are part of a state's fingerprint.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const SPARE_BUDGETS = ["drops", "duplicates", "crashes", "clockMoves"] as const
+
+/** What `remaining` has left of each of the {@link SPARE_BUDGETS}, in their order. @category explorer @since 0.5.0 */
+export const spareOf = (remaining: Remaining): ReadonlyArray<number> => SPARE_BUDGETS.map((budget) => remaining[budget])
+
 /** The budgets a scope starts with. @category explorer @since 0.5.0 */
 export const initialRemaining = (scope: ExploreScope): Remaining => {
   const each = shoppersOf(scope).map(() => scope.payments)

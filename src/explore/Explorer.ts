@@ -15,7 +15,7 @@
  * every party's durable state as its store encodes it (the state codecs of `src/state/`: its
  * header and each table's rows as canonical JSON, digested table by table), the packets in flight as a sorted multiset (their order is not state: any
  * packet may be delivered next), the clock, the reference model (what the people decided), what
- * the path has left of its budgets, and, while it may still replay or forge, the attacker's recording. Ids are not renumbered and parties of one role are not
+ * the path has left of its budgets but the spare ones, and, while it may still replay or forge, the attacker's recording. Ids are not renumbered and parties of one role are not
  * permuted: the standard topology has one party per role but the customers, and the insider
  * scopes' second merchant or acquirer is the attacker's, not interchangeable with the first, so
  * symmetry would buy little. The clock is kept exact, not relative to deadlines: sound, at the cost of some states
@@ -25,6 +25,16 @@
  * its recipient refuses leaves every party, the wire and the model as they were, with one less to spend:
  * everything reachable from there is reachable from the state before it, so the explorer counts
  * the transition and does not queue the state.
+ *
+ * **A state with less left of a spare budget is covered by the same world with more.** The spare
+ * budgets (drops, duplicates, crashes, clock moves: `SPARE_BUDGETS`) only enable actions, so a
+ * world reached with a drop spent can do no more than the same world reached with the drop
+ * still in hand. The set of states seen keeps each world with the budgets it was seen with, and
+ * a state is new only if no state seen has its world and at least as much of every spare budget
+ * (`Visited.ts`). A covering state was seen first, so at the same depth or less: what is
+ * reachable from the covered one is reachable from it in as many steps or fewer, and
+ * counterexamples stay shortest. The world of a covered state is one already checked, so no
+ * invariant, liveness check or goal is lost.
  *
  * @since 0.5.0
  */
@@ -40,9 +50,10 @@ import { World, type WorldSnapshot } from "../harness/World.js"
 import { syncRunner } from "../drivers/Runner.js"
 import type { Table } from "../machine/Table.js"
 import type { PartyKind, StateOf } from "../state/State.js"
-import { apply, enabled, initialRemaining, packetKey, recordingAfter, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
+import { apply, enabled, initialRemaining, packetKey, recordingAfter, SPARE_BUDGETS, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
+import { Links, packBudgets, StateSet } from "./Visited.js"
 
 /** What the explorer needs: the core (or a mutant of it), its crypto, the scope, and a bound. @category explorer @since 0.5.0 */
 export interface ExploreSettings {
@@ -95,18 +106,12 @@ export interface Exploration {
   readonly peakRss_bytes: number
 }
 
-/** How a state was reached: its parent's index and the action taken there. Kept for every state, for its path; the rest of a state goes once it is expanded. */
-interface Link {
-  readonly parent: number
-  readonly action: number
-}
-
-/** A state in the queue: the world, what its path has left, what the attacker recorded, and how it was reached. */
-interface Node extends Link {
+/** A state in the queue: the world, what its path has left, what the attacker recorded, and its number (for its path, `Visited.ts`). */
+interface Node {
   readonly snapshot: WorldSnapshot
   readonly remaining: Remaining
   readonly recording: Recording
-  readonly depth: number
+  readonly number: number
 }
 
 /** A fresh world of the scope (its topology, no random faults). */
@@ -116,7 +121,7 @@ export const worldOf = (settings: ExploreSettings): World => {
   return new World(settings.core, crypto, syncRunner(crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 })
 }
 
-/** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left and the attacker's recording. @category explorer @since 0.5.0 */
+/** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left (but its spare budgets, `SPARE_BUDGETS`) and the attacker's recording. @category explorer @since 0.5.0 */
 export interface Fingerprinter {
   readonly documents: (snapshot: WorldSnapshot) => ReadonlyArray<unknown>
   readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining, recording?: Recording) => string
@@ -136,19 +141,19 @@ export const fingerprinter = (world: World): Fingerprinter => {
   const { State, Canonical } = world.core
   const ids = [...world.kinds.keys()]
   const digest = (text: string): string => createHash("sha256").update(text).digest("base64")
-  /** Each table's rows as canonical JSON, by row object (a row that is not an object, such as an id, is cheap to write again). */
-  const rowTexts = new Map<string, WeakMap<object, string>>()
-  const rowText = (kind: PartyKind, table: string, row: unknown): string => {
-    const encode = (): string => Canonical.canonicalJson(State.encodeRow(kind, table as never, row as never))
+  /** Each table's rows' digests (of their canonical JSON), by row object: a digest, not the text, is kept, so the cache costs a few dozen bytes a row. A row that is not an object, such as an id, is cheap to digest again. */
+  const rowDigests = new Map<string, WeakMap<object, string>>()
+  const rowDigest = (kind: PartyKind, table: string, row: unknown): string => {
+    const encode = (): string => digest(Canonical.canonicalJson(State.encodeRow(kind, table as never, row as never)))
     if (typeof row !== "object" || row === null) return encode()
     const tag = `${kind}.${table}`
-    if (!rowTexts.has(tag)) rowTexts.set(tag, new WeakMap())
-    return remembered(rowTexts.get(tag) as WeakMap<object, string>, row, encode)
+    if (!rowDigests.has(tag)) rowDigests.set(tag, new WeakMap())
+    return remembered(rowDigests.get(tag) as WeakMap<object, string>, row, encode)
   }
-  /** A table's digest: of each key, quoted, and its row's canonical JSON, a line each, in the table's order of keys. */
+  /** A table's digest: of each key, quoted, and its row's digest, a line each, in the table's order of keys. */
   const tableDigests = new WeakMap<object, string>()
   const tableDigest = (kind: PartyKind, table: string, rows: Table<unknown>): string =>
-    remembered(tableDigests, rows, () => digest(rows.entries().map(([key, row]) => `${Canonical.canonicalJson(key)}:${rowText(kind, table, row)}`).join("\n")))
+    remembered(tableDigests, rows, () => digest(rows.entries().map(([key, row]) => `${Canonical.canonicalJson(key)}:${rowDigest(kind, table, row)}`).join("\n")))
   /** A party's digest: its kind, id and encoded header, then each table of its codec by name and digest; equal for equal stored documents only. */
   const stateDigests = new WeakMap<object, string>()
   const stateDigest = (state: object, id: string): string =>
@@ -166,9 +171,9 @@ export const fingerprinter = (world: World): Fingerprinter => {
       return digest(lines.join("\n"))
     })
   const canonicalPacket = (packet: Packet): string => packetKey(world, packet)
-  // The model holds Schema class instances (amounts, challenges): fingerprinted as their JSON.
-  const modelTexts = new WeakMap<object, string>()
-  const modelText = (model: object): string => remembered(modelTexts, model, () => Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown))
+  // The model holds Schema class instances (amounts, challenges): digested as their JSON.
+  const modelDigests = new WeakMap<object, string>()
+  const modelDigest = (model: object): string => remembered(modelDigests, model, () => digest(Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown)))
   const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> =>
     snapshot.states.map((state, i) => {
       const kind = world.kinds.get(ids[i] ?? "") ?? ""
@@ -180,8 +185,10 @@ export const fingerprinter = (world: World): Fingerprinter => {
     for (const packet of snapshot.inFlight.map(canonicalPacket).sort()) hash.update(packet).update("\n")
     hash.update("recorded\n")
     for (const { key } of recording) hash.update(key).update("\n")
-    hash.update(modelText(snapshot.model)).update("\n")
-    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, remaining })).digest("base64")
+    hash.update(modelDigest(snapshot.model)).update("\n")
+    // The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
+    const budgets = Object.fromEntries(Object.entries(remaining).filter(([name]) => !(SPARE_BUDGETS as ReadonlyArray<string>).includes(name)))
+    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, budgets })).digest("base64")
   }
   return { documents, fingerprint }
 }
@@ -193,13 +200,6 @@ const remembered = <K extends object, V>(cache: WeakMap<K, V>, key: K, compute: 
   const value = compute()
   cache.set(key, value)
   return value
-}
-
-/** The path of action indexes from the first state to `node`. */
-const pathTo = (nodes: ReadonlyArray<Link>, index: number): ReadonlyArray<number> => {
-  const path: Array<number> = []
-  for (let at = index; at > 0; at = nodes[at]?.parent ?? 0) path.push(nodes[at]?.action ?? 0)
-  return path.reverse()
 }
 
 /** Liveness from a quiet world: faults stop, everything is delivered and time passes, as at the end of a harness run; then every payment must be final and agreed. */
@@ -226,10 +226,15 @@ export const explore = (settings: ExploreSettings): Exploration => {
   const world = worldOf(settings)
   const { documents: documentsOf, fingerprint } = fingerprinter(world)
   const remaining0 = initialRemaining(settings.scope)
-  const first: Node = { snapshot: world.snapshot(), remaining: remaining0, recording: recordingAfter(world, [], remaining0), depth: 0, parent: -1, action: -1 }
-  // Expanded states keep only their link: memory grows with the frontier, not with every state seen.
-  const nodes: Array<Link | Node> = [first]
-  const seen = new Set<string>([fingerprint(first.snapshot, first.remaining, first.recording)])
+  const first: Node = { snapshot: world.snapshot(), remaining: remaining0, recording: recordingAfter(world, [], remaining0), number: 0 }
+  // A state seen keeps its fingerprint and link (Visited.ts); only the queue keeps whole worlds,
+  // level by level: the states of the level being expanded, and those they lead to.
+  const seen = new StateSet()
+  const links = new Links()
+  seen.add(fingerprint(first.snapshot, first.remaining, first.recording), packBudgets(spareOf(first.remaining)))
+  links.push(-1, -1)
+  let level: Array<Node | undefined> = [first]
+  let next: Array<Node | undefined> = []
   let transitions = 0
   let depth = 0
   let livenessChecks = 0
@@ -253,17 +258,20 @@ export const explore = (settings: ExploreSettings): Exploration => {
       peakRss_bytes: process.resourceUsage().maxRSS * 1024
     }
   }
-  for (let at = 0; at < nodes.length; at++) {
-    const node = nodes[at] as Node
-    nodes[at] = { parent: node.parent, action: node.action }
-    depth = Math.max(depth, node.depth)
+  for (let at = 0; at < level.length || next.length > 0; at++) {
+    if (at === level.length) {
+      ;[level, next, at, depth] = [next, [], 0, depth + 1]
+    }
+    const node = level[at] as Node
+    // An expanded state's world goes: memory grows with the queue, not with every state seen.
+    level[at] = undefined
     world.restore(node.snapshot)
     if (node.snapshot.inFlight.length === 0) {
       livenessChecks++
       try {
         checkLiveness(world)
       } catch (error) {
-        violation = { ...violationOf(error), path: pathTo(nodes, at) }
+        violation = { ...violationOf(error), path: links.pathTo(node.number) }
         return finish(false)
       }
       world.restore(node.snapshot)
@@ -277,7 +285,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
       try {
         remaining = apply(world, node.remaining, action)
       } catch (error) {
-        violation = { ...violationOf(error), path: [...pathTo(nodes, at), choice] }
+        violation = { ...violationOf(error), path: [...links.pathTo(node.number), choice] }
         return finish(false)
       }
       const snapshot = world.snapshot()
@@ -288,15 +296,14 @@ export const explore = (settings: ExploreSettings): Exploration => {
         key = fingerprint(snapshot, remaining, recording)
       } catch (error) {
         // The fingerprint encodes every party's state with its codec: a state the store would refuse.
-        violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...pathTo(nodes, at), choice] }
+        violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...links.pathTo(node.number), choice] }
         return finish(false)
       }
-      if (seen.has(key)) continue
-      seen.add(key)
+      if (!seen.add(key, packBudgets(spareOf(remaining)))) continue
       for (const goal of goalsMet(world)) met.add(goal)
-      nodes.push({ snapshot, remaining, recording, depth: node.depth + 1, parent: at, action: choice })
+      next.push({ snapshot, remaining, recording, number: links.push(node.number, choice) })
       if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
-        settings.progress.report({ states: seen.size, transitions, depth, frontier: nodes.length - at - 1, wall_ms: performance.now() - started })
+        settings.progress.report({ states: seen.size, transitions, depth, frontier: level.length - at - 1 + next.length, wall_ms: performance.now() - started })
       if (seen.size >= settings.maxStates) return finish(false)
     }
   }

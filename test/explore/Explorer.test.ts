@@ -92,6 +92,8 @@ describe("explore", () => {
     expect(fingerprint(reversed, remaining)).toBe(fingerprint(start, remaining))
     expect(fingerprint({ ...start, inFlight: [...start.inFlight, ...start.inFlight.slice(0, 1)] }, remaining)).not.toBe(fingerprint(start, remaining))
     expect(fingerprint(start, { ...remaining, payments: remaining.payments.map((left) => left + 1) })).not.toBe(fingerprint(start, remaining))
+    // The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
+    expect(fingerprint(start, { ...remaining, drops: remaining.drops + 1, crashes: remaining.crashes + 2 })).toBe(fingerprint(start, remaining))
     // While a path may replay, what the attacker recorded is part of its state.
     const recorded = start.inFlight[0] as Packet
     expect(fingerprint(start, remaining, [{ key: packetKey(world, recorded), packet: recorded }])).not.toBe(fingerprint(start, remaining))
