@@ -78,6 +78,10 @@ export const SPARE_BUDGETS = ["drops", "duplicates", "crashes", "clockMoves"] as
 /** What `remaining` has left of each of the {@link SPARE_BUDGETS}, in their order. @category explorer @since 0.5.0 */
 export const spareOf = (remaining: Remaining): ReadonlyArray<number> => SPARE_BUDGETS.map((budget) => remaining[budget])
 
+/** `remaining` without the {@link SPARE_BUDGETS}: the budgets a state's fingerprint hashes. @category explorer @since 0.5.0 */
+export const hashedBudgetsOf = (remaining: Remaining): Partial<Remaining> =>
+  Object.fromEntries(Object.entries(remaining).filter(([name]) => !(SPARE_BUDGETS as ReadonlyArray<string>).includes(name)))
+
 /** The budgets a scope starts with. @category explorer @since 0.5.0 */
 export const initialRemaining = (scope: ExploreScope): Remaining => {
   const each = shoppersOf(scope).map(() => scope.payments)

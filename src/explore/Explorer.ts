@@ -50,7 +50,7 @@ import { World, type WorldSnapshot } from "../harness/World.js"
 import { syncRunner } from "../drivers/Runner.js"
 import type { Table } from "../machine/Table.js"
 import type { PartyKind, StateOf } from "../state/State.js"
-import { apply, enabled, initialRemaining, packetKey, recordingAfter, SPARE_BUDGETS, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
+import { apply, enabled, initialRemaining, packetKey, recordingAfter, hashedBudgetsOf, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import { goalsMet, goalsOf, type Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
 import { Links, packBudgets, StateSet } from "./Visited.js"
@@ -187,8 +187,7 @@ export const fingerprinter = (world: World): Fingerprinter => {
     for (const { key } of recording) hash.update(key).update("\n")
     hash.update(modelDigest(snapshot.model)).update("\n")
     // The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
-    const budgets = Object.fromEntries(Object.entries(remaining).filter(([name]) => !(SPARE_BUDGETS as ReadonlyArray<string>).includes(name)))
-    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, budgets })).digest("base64")
+    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, budgets: hashedBudgetsOf(remaining) })).digest("base64")
   }
   return { documents, fingerprint }
 }
