@@ -44,6 +44,7 @@ const flags = {
 const summaryLines = (e: Exploration): ReadonlyArray<string> => [
   `scope:            ${e.scope}`,
   `states:           ${e.states} distinct${e.complete ? " (every reachable state)" : e.violation === null ? " (stopped at --max-states: incomplete)" : ""}`,
+  `worlds:           ${e.worlds} (states that differ in more than their spare budgets)`,
   `transitions:      ${e.transitions}`,
   `depth:            ${e.depth}`,
   `liveness checks:  ${e.livenessChecks} quiet states`,

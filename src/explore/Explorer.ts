@@ -86,8 +86,10 @@ export interface Violation {
 /** What an exploration found. @category explorer @since 0.5.0 */
 export interface Exploration {
   readonly scope: string
-  /** Distinct states reached (fingerprints). */
+  /** Distinct states reached: a world (a fingerprint) once for each time it was reached with spare budgets no earlier visit of it covers (`Visited.ts`). */
   readonly states: number
+  /** Distinct worlds reached: fingerprints, whatever the spare budgets they were reached with. */
+  readonly worlds: number
   /** Actions taken, including those that led to a state already seen. */
   readonly transitions: number
   /** The deepest level reached. */
@@ -246,6 +248,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
     return {
       scope: settings.scope.name,
       states: seen.size,
+      worlds: seen.worlds,
       transitions,
       depth,
       livenessChecks,

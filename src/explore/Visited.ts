@@ -31,33 +31,43 @@ const KEPT_WORDS = 4
 export class StateSet {
   #words = new Uint32Array(ENTRY_WORDS * 1024)
   #size = 0
+  #worlds = 0
 
   /** How many states the set holds. */
   get size(): number {
     return this.#size
   }
 
-  /** Adds the state of `fingerprint` with `spare` budgets (packed by {@link packBudgets}); true when no state held covers it. */
-  add(fingerprint: string, spare: number): boolean {
-    if (this.#insert(this.#words, keptWords(fingerprint), spare)) {
-      this.#size++
-      if (this.#size * 2 > this.#words.length / ENTRY_WORDS) this.#grow()
-      return true
-    }
-    return false
+  /** How many distinct fingerprints the set holds: worlds, each counted once whatever the spare budgets it was seen with. */
+  get worlds(): number {
+    return this.#worlds
   }
 
-  /** Puts the entry in the first free slot from its home, unless an entry of its fingerprint has as much of every budget; true when it was put. */
-  #insert(words: Uint32Array, kept: Uint32Array, spare: number): boolean {
+  /** Adds the state of `fingerprint` with `spare` budgets (packed by {@link packBudgets}); true when no state held covers it. */
+  add(fingerprint: string, spare: number): boolean {
+    const put = this.#insert(this.#words, keptWords(fingerprint), spare)
+    if (put === "covered") return false
+    this.#size++
+    if (put === "new world") this.#worlds++
+    if (this.#size * 2 > this.#words.length / ENTRY_WORDS) this.#grow()
+    return true
+  }
+
+  /** Puts the entry in the first free slot from its home, unless an entry of its fingerprint has as much of every budget; says whether it was put, and whether its fingerprint was new. */
+  #insert(words: Uint32Array, kept: Uint32Array, spare: number): "covered" | "new world" | "more budget" {
     const slots = words.length / ENTRY_WORDS
+    let known = false
     for (let slot = (kept[0] as number) % slots; ; slot = (slot + 1) % slots) {
       const at = slot * ENTRY_WORDS
       if (words[at + 1] === 0) {
         words.set(kept, at)
         words[at + KEPT_WORDS] = spare
-        return true
+        return known ? "more budget" : "new world"
       }
-      if (holds(words, at, kept) && covers(words[at + KEPT_WORDS] as number, spare)) return false
+      if (holds(words, at, kept)) {
+        if (covers(words[at + KEPT_WORDS] as number, spare)) return "covered"
+        known = true
+      }
     }
   }
 

@@ -1,10 +1,11 @@
 /**
  * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
  * violation on the reference core; two worlds that differ only in the order things happened in
- * hash alike, and worlds that differ do not; it finds seeded bugs with a shortest counterexample
- * that replays (one reached only by an attacker's replay, one only by a forgery, one only by an
- * insider signing with a compromised phone's key), and a core that
- * never refunds by the scope's goals; and its command line refuses a scope it does not know.
+ * hash alike, and worlds that differ do not; it keeps a world again when reached with a spare
+ * budget no earlier visit covers, and loses none, as a plain walk says; it finds seeded bugs with
+ * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
+ * forgery, one only by an insider signing with a compromised phone's key), and a core that never
+ * refunds by the scope's goals; and its command line refuses a scope it does not know.
  */
 import { spawnSync } from "node:child_process"
 import { Effect } from "effect"
@@ -12,8 +13,9 @@ import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant } from "../../src/bugs/Mutant.js"
-import { apply, initialRemaining, packetKey } from "../../src/explore/Actions.js"
+import { apply, enabled, initialRemaining, packetKey, recordingAfter, spareOf, type Recording, type Remaining } from "../../src/explore/Actions.js"
 import type { Packet } from "../../src/machine/Machine.js"
+import type { WorldSnapshot } from "../../src/harness/World.js"
 import { explore, fingerprinter, replay, worldOf, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
@@ -124,6 +126,44 @@ describe("explore", () => {
     if (orderId === undefined || order === undefined) throw new Error("the payment made no order")
     const changed = { ...merchantState, orders: merchantState.orders.set(orderId, { ...order, delivery: order.delivery === "standard" ? "express" : "standard" }) }
     expect(fingerprint({ ...start, states: start.states.map((state, i) => (i === merchant ? changed : state)) }, remaining)).not.toBe(warm)
+  })
+
+  it("spare budgets - should keep a world again when it is reached with a spare budget no earlier visit covers, and lose no world, as a plain breadth-first walk of every world and budget says", () => {
+    // One drop and one crash: some worlds are reached first with the drop spent and later with it in hand (and the crash spent).
+    const settings: ExploreSettings = { ...settingsFor("pay"), scope: { ...scope("pay"), name: "pay-drop-crash", faults: { ...scope("pay").faults, drops: 1, crashes: 1 } } }
+    const world = worldOf(settings)
+    const { documents, fingerprint } = fingerprinter(world)
+    // The rule, plainly: each world with the list of spare budgets kept for it; a state is kept unless one kept has its world and as much of every spare budget.
+    const kept = new Map<string, Array<ReadonlyArray<number>>>()
+    const keep = (snapshot: WorldSnapshot, remaining: Remaining, recording: Recording): boolean => {
+      const key = fingerprint(snapshot, remaining, recording)
+      const held = kept.get(key) ?? []
+      const spare = spareOf(remaining)
+      if (held.some((other) => other.every((left, i) => left >= (spare[i] ?? 0)))) return false
+      kept.set(key, [...held, spare])
+      return true
+    }
+    const remaining0 = initialRemaining(settings.scope)
+    let level = [{ snapshot: world.snapshot(), remaining: remaining0, recording: recordingAfter(world, [], remaining0) }]
+    keep(level[0]!.snapshot, remaining0, level[0]!.recording)
+    while (level.length > 0) {
+      const next: typeof level = []
+      for (const node of level) {
+        world.restore(node.snapshot)
+        for (const action of enabled(world, settings.scope, node.remaining, () => documents(node.snapshot), node.recording)) {
+          world.restore(node.snapshot)
+          const remaining = apply(world, node.remaining, action)
+          const snapshot = world.snapshot()
+          const recording = recordingAfter(world, node.recording, remaining)
+          if (keep(snapshot, remaining, recording)) next.push({ snapshot, remaining, recording })
+        }
+      }
+      level = next
+    }
+    const states = [...kept.values()].reduce((sum, held) => sum + held.length, 0)
+    const result = explore(settings)
+    expect(result).toMatchObject({ complete: true, violation: null, worlds: kept.size, states })
+    expect(result.states).toBeGreaterThan(result.worlds)
   })
 
   it("should find a seeded bug with the shortest counterexample, which replays to the same violation (no-idempotency-check)", () => {

@@ -1,7 +1,8 @@
 /**
  * What the explorer keeps of each state seen (`src/explore/Visited.ts`): the state set says "new"
- * exactly when a plain map of fingerprints to the budgets seen with them would, through many
- * growths; and the links give back every state's path as a list of objects would.
+ * exactly when a plain map of fingerprints to the budgets seen with them would, and counts its
+ * entries and distinct fingerprints as that map does, through many growths; and the links give
+ * back every state's path as a list of objects would.
  */
 import { createHash } from "node:crypto"
 import * as fc from "fast-check"
@@ -20,7 +21,8 @@ const naiveStates = () => {
       kept.set(fingerprint, [...held, budgets])
       return true
     },
-    size: () => [...kept.values()].reduce((sum, held) => sum + held.length, 0)
+    size: () => [...kept.values()].reduce((sum, held) => sum + held.length, 0),
+    worlds: () => kept.size
   }
 }
 
@@ -36,6 +38,7 @@ describe("StateSet", () => {
           expect(set.add(fingerprint, packBudgets(spare))).toBe(naive.add(fingerprint, spare))
         }
         expect(set.size).toBe(naive.size())
+        expect(set.worlds).toBe(naive.worlds())
       }),
       { numRuns: 15 }
     )
@@ -63,6 +66,7 @@ describe("StateSet", () => {
     expect(set.add(fingerprint, packBudgets([0, 0, 1, 0]))).toBe(true)
     expect(set.add(fingerprint, packBudgets([1, 1, 0, 0]))).toBe(true)
     expect(set.size).toBe(4)
+    expect(set.worlds).toBe(1)
   })
 
   it("add - should refuse a fingerprint shorter than what it keeps, and packBudgets more than four budgets or one out of a byte", () => {
