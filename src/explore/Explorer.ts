@@ -36,6 +36,12 @@
  * counterexamples stay shortest. The world of a covered state is one already checked, so no
  * invariant, liveness check or goal is lost.
  *
+ * **The queue holds each distinct party state once.** Worlds reached by different interleavings
+ * hold equal party states (and packets, and models) in different objects; a world is queued with
+ * each replaced by the first of its digest seen (`Fingerprinter.interned`), so the queue's
+ * memory grows with the distinct party states, not with their combinations: `pay2-k1` at 200,000
+ * states, 988 MB peak before, 299 MB after.
+ *
  * @since 0.5.0
  */
 import { createHash } from "node:crypto"
@@ -127,6 +133,8 @@ export const worldOf = (settings: ExploreSettings): World => {
 export interface Fingerprinter {
   readonly documents: (snapshot: WorldSnapshot) => ReadonlyArray<unknown>
   readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining, recording?: Recording) => string
+  /** The same world, its party states, packets and model replaced by the first of each seen with the same digest: a queue of worlds then holds each distinct party state once, however many worlds combine it with others. */
+  readonly interned: (snapshot: WorldSnapshot) => WorldSnapshot
 }
 
 /**
@@ -191,7 +199,25 @@ export const fingerprinter = (world: World): Fingerprinter => {
     // The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
     return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, budgets: hashedBudgetsOf(remaining) })).digest("base64")
   }
-  return { documents, fingerprint }
+  // Interning: worlds reached by different interleavings hold equal party states in different objects.
+  const internedStates = new Map<string, unknown>()
+  const internedPackets = new Map<string, Packet>()
+  const internedModels = new Map<string, WorldSnapshot["model"]>()
+  const interned = (snapshot: WorldSnapshot): WorldSnapshot => ({
+    ...snapshot,
+    states: snapshot.states.map((state, i) => internedOf(internedStates, stateDigest(state as object, ids[i] ?? ""), state)),
+    inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, canonicalPacket(packet), packet)),
+    model: internedOf(internedModels, modelDigest(snapshot.model), snapshot.model)
+  })
+  return { documents, fingerprint, interned }
+}
+
+/** The value kept in `map` under `key`, or `value`, then kept there. */
+const internedOf = <V>(map: Map<string, V>, key: string, value: V): V => {
+  const known = map.get(key)
+  if (known !== undefined) return known
+  map.set(key, value)
+  return value
 }
 
 /** What `compute` gives for `key`, computed once and kept in `cache`. */
@@ -225,7 +251,7 @@ const violationOf = (error: unknown): { readonly invariant: string; readonly fin
 export const explore = (settings: ExploreSettings): Exploration => {
   const started = performance.now()
   const world = worldOf(settings)
-  const { documents: documentsOf, fingerprint } = fingerprinter(world)
+  const { documents: documentsOf, fingerprint, interned } = fingerprinter(world)
   const remaining0 = initialRemaining(settings.scope)
   const first: Node = { snapshot: world.snapshot(), remaining: remaining0, recording: recordingAfter(world, [], remaining0), number: 0 }
   // A state seen keeps its fingerprint and link (Visited.ts); only the queue keeps whole worlds,
@@ -303,7 +329,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
       }
       if (!seen.add(key, packBudgets(spareOf(remaining)))) continue
       for (const goal of goalsMet(world)) met.add(goal)
-      next.push({ snapshot, remaining, recording, number: links.push(node.number, choice) })
+      next.push({ snapshot: interned(snapshot), remaining, recording, number: links.push(node.number, choice) })
       if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
         settings.progress.report({ states: seen.size, transitions, depth, frontier: level.length - at - 1 + next.length, wall_ms: performance.now() - started })
       if (seen.size >= settings.maxStates) return finish(false)

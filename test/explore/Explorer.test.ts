@@ -74,22 +74,30 @@ describe("explore", () => {
     expect(reports[1]?.transitions).toBeGreaterThan(reports[0]?.transitions ?? Infinity)
   })
 
-  it("fingerprint - should hash alike two worlds that differ only in the order independent packets were delivered or sit in flight, and apart worlds that differ", () => {
+  it("fingerprint - should hash alike two worlds that differ only in the order independent packets were delivered or sit in flight, interned share their objects, and apart worlds that differ", () => {
     const settings = settingsFor("pay")
     const world = worldOf(settings)
-    const { documents, fingerprint } = fingerprinter(world)
+    const { documents, fingerprint, interned } = fingerprinter(world)
     let remaining = apply(world, initialRemaining(settings.scope), { _tag: "Pay", shopper: 0, customer: 0 })
     // The merchant takes the pay-now: a payment request to the gateway and a view to the page are in flight at once.
     remaining = apply(world, remaining, { _tag: "Deliver", index: world.net.inFlight.findIndex((p) => tagOf(p) === "PayNow") })
     expect(world.net.inFlight.map(tagOf).sort()).toEqual(["AuthorizePayment", "OrderView"])
     const start = world.snapshot()
-    const deliverInOrder = (first: string, second: string): string => {
+    const deliverInOrder = (first: string, second: string): { readonly snapshot: WorldSnapshot; readonly key: string } => {
       world.restore(start)
       let left = remaining
       for (const tag of [first, second]) left = apply(world, left, { _tag: "Deliver", index: world.net.inFlight.findIndex((p) => tagOf(p) === tag) })
-      return fingerprint(world.snapshot(), left)
+      return { snapshot: world.snapshot(), key: fingerprint(world.snapshot(), left) }
     }
-    expect(deliverInOrder("AuthorizePayment", "OrderView")).toBe(deliverInOrder("OrderView", "AuthorizePayment"))
+    const [one, other] = [deliverInOrder("AuthorizePayment", "OrderView"), deliverInOrder("OrderView", "AuthorizePayment")]
+    expect(one.key).toBe(other.key)
+    // Interned, the two hold the very same objects; before, some party state of theirs was not.
+    expect(one.snapshot.states.every((state, i) => state === other.snapshot.states[i])).toBe(false)
+    const [internedOne, internedOther] = [interned(one.snapshot), interned(other.snapshot)]
+    internedOne.states.forEach((state, i) => expect(state).toBe(internedOther.states[i]))
+    internedOne.inFlight.forEach((packet) => expect(internedOther.inFlight).toContain(packet))
+    expect(internedOne.model).toBe(internedOther.model)
+    expect(fingerprint(internedOther, remaining)).toBe(other.key)
     const reversed = { ...start, inFlight: [...start.inFlight].reverse() }
     expect(fingerprint(reversed, remaining)).toBe(fingerprint(start, remaining))
     expect(fingerprint({ ...start, inFlight: [...start.inFlight, ...start.inFlight.slice(0, 1)] }, remaining)).not.toBe(fingerprint(start, remaining))
