@@ -74,8 +74,10 @@ let typeScriptLoads = process.execArgv.some((arg) => arg.includes("tsx")) || pro
  * tsx's loader is registered for the whole process first (not namespaced: a namespaced import
  * would load a second copy of `effect`, whose Schemas the harness's would not know).
  */
-export const loadMutant = async (bug: Bug): Promise<Core> => {
-  const root = plant(bug)
+export const loadMutant = async (bug: Bug): Promise<Core> => importMutant(plant(bug))
+
+/** Imports the mutant core planted in `root` (by {@link plant}), as {@link loadMutant} does: another thread can import the copy one thread planted. */
+export const importMutant = async (root: string): Promise<Core> => {
   if (!typeScriptLoads) {
     register()
     typeScriptLoads = true

@@ -3,7 +3,8 @@
  * real core (`src/explore/`). Prints distinct states, transitions, depth, liveness checks, the
  * rate and memory, and "no violation" or the shortest counterexample with the command that
  * replays it; with `--json`, one object. A long exploration says how far it got on stderr every
- * 50,000 states. `--replay` runs one path and prints its trace. A scope that is not one of the
+ * 50,000 states. `--workers N` shares each level among N worker threads. `--replay` runs one
+ * path and prints its trace. A scope that is not one of the
  * list exits 2, naming them all; a violation exits 1.
  *
  * @since 0.5.0
@@ -12,8 +13,10 @@ import { Effect, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
 import * as Reference from "../index.js"
 import { bugNamed } from "../bugs/Catalog.js"
-import { loadMutant } from "../bugs/Mutant.js"
-import { explore, NotAPath, replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
+import { importMutant, plant } from "../bugs/Mutant.js"
+import { explore, replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
+import { NotAPath } from "../explore/Frontier.js"
+import { exploreInWorkers } from "../explore/Parallel.js"
 import { counterexampleReport } from "../explore/Report.js"
 import { SCOPES, scopeNamed, type ExploreScope } from "../explore/Scopes.js"
 import { BACKENDS } from "../harness/Job.js"
@@ -36,6 +39,7 @@ const flags = {
   json: jsonFlag,
   backend: backendFlag,
   maxStates: countFlag("max-states", DEFAULT_MAX_STATES, 1, "stop after this many distinct states"),
+  workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one thread)"),
   bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first")),
   replay: parsedFlag("replay", parsePath, "replay a path a counterexample printed (action indexes, comma-separated) and print its trace")
 }
@@ -50,7 +54,7 @@ const summaryLines = (e: Exploration): ReadonlyArray<string> => [
   `liveness checks:  ${e.livenessChecks} quiet states`,
   `goals met:        ${e.goalsMet.join(", ") || "none"}`,
   `wall time:        ${(e.wall_ms / 1000).toFixed(1)} s`,
-  `states per minute: ${Math.round(e.statesPerMinute)}`,
+  `states per minute: ${Math.round(e.statesPerMinute)}${e.threads === 1 ? "" : ` (${e.threads} worker threads)`}`,
   `peak memory:      ${Math.round(e.peakRss_bytes / 1_048_576)} MiB`,
   e.violation === null ? (e.complete ? "no violation" : "no violation so far") : `violation:        ${e.violation.invariant}`
 ]
@@ -69,12 +73,14 @@ const runExplore = async (options: {
   readonly json: boolean
   readonly backend: keyof typeof BACKENDS
   readonly maxStates: number
+  readonly workers: number
   readonly bug: Option.Option<string>
   readonly replay: Option.Option<ReadonlyArray<number>>
 }): Promise<void> => {
   const scope = scopeNamed(options.scope) as ExploreScope
   const bug = Option.getOrNull(options.bug)
-  const core = bug === null ? Reference : await loadMutant({ ...bugNamed(bug), name: `explore-${bug}` })
+  const mutant = bug === null ? undefined : plant({ ...bugNamed(bug), name: `explore-${bug}` })
+  const core = mutant === undefined ? Reference : await importMutant(mutant)
   const settings: ExploreSettings = { core, crypto: BACKENDS[options.backend], scope, maxStates: options.maxStates, progress: { every: PROGRESS_EVERY, report: reportProgress } }
   if (Option.isSome(options.replay)) {
     const { world, error } = replay(settings, options.replay.value)
@@ -84,7 +90,7 @@ const runExplore = async (options: {
     if (error !== null) process.exitCode = 1
     return
   }
-  const exploration = explore(settings)
+  const exploration = options.workers === 1 ? explore(settings) : await exploreInWorkers(settings, { backend: options.backend, ...(mutant === undefined ? {} : { mutant }) }, options.workers)
   if (options.json) console.log(JSON.stringify({ ...exploration, bug }))
   else {
     console.log(summaryLines(exploration).join("\n"))

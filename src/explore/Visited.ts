@@ -3,7 +3,7 @@
  * spare budgets, in a set, and how it was reached (its parent's number and the action taken
  * there), for its path. A large scope sees tens of millions of states; as JavaScript strings and
  * objects these cost about 130 bytes a state and a `Set` stops at 2^24 entries; as typed arrays,
- * 28 bytes and the tables' slack (48 to 96 in all).
+ * 28 bytes and the tables' slack (48 to 96 in all). The set can be shared by worker threads.
  *
  * @since 0.5.0
  */
@@ -13,6 +13,22 @@ const ENTRY_WORDS = 5
 
 /** The words of a fingerprint the set keeps: the first 128 bits of its SHA-256 (one of them forced to 1), so that two of a billion states collide with a chance below 10^-20. */
 const KEPT_WORDS = 4
+
+/** What {@link StateSet.offer} says of a state: new (now held), covered by one held, or not known because the table is too full to take it before {@link StateSet.makeRoom}. @category explorer @since 0.5.0 */
+export type Offered = "new" | "covered" | "full"
+
+/** A {@link StateSet}'s memory, as worker threads share it: its table and its counters. @category explorer @since 0.5.0 */
+export interface SharedStates {
+  readonly table: SharedArrayBuffer
+  readonly counters: SharedArrayBuffer
+}
+
+/** The counters' words: states held, distinct fingerprints held. */
+const SIZE = 0
+const WORLDS = 1
+
+/** A slot's second word while a thread writes its entry: even, so never a kept fingerprint's word. */
+const BEING_WRITTEN = 2
 
 /**
  * The states seen, each as its fingerprint (a base64 SHA-256 digest, kept as 127 of its first 128
@@ -25,64 +41,98 @@ const KEPT_WORDS = 4
  * fewer, since a budget only enables actions. The entries of one fingerprint all lie in the probe
  * run from its home slot, so the check walks that run.
  *
+ * The table and its counters are in `SharedArrayBuffer`s, so worker threads can share one set
+ * ({@link StateSet.shared}): each slot is claimed by an atomic compare-and-exchange of its second
+ * word, which stays "being written" (an even word, never a fingerprint's) until the rest of the
+ * entry is written, and a thread that meets such a slot waits for it. Shared, the set does not
+ * grow while threads add to it ({@link StateSet.offer} answers `full` past three quarters);
+ * {@link StateSet.makeRoom} grows it between levels.
+ *
  * @category explorer
  * @since 0.5.0
  */
 export class StateSet {
-  #words = new Uint32Array(ENTRY_WORDS * 1024)
-  #size = 0
-  #worlds = 0
+  #words: Uint32Array<SharedArrayBuffer>
+  readonly #counters: Int32Array<SharedArrayBuffer>
+
+  /** A new, empty set; or, given another thread's {@link StateSet.shared} set, that set. */
+  constructor(shared?: SharedStates) {
+    this.#words = new Uint32Array(shared?.table ?? new SharedArrayBuffer(ENTRY_WORDS * 1024 * 4))
+    this.#counters = new Int32Array(shared?.counters ?? new SharedArrayBuffer(2 * 4))
+  }
+
+  /** The same set, for another thread to build with `new StateSet(shared)`; again after each {@link StateSet.makeRoom}, which moves the table. */
+  shared(): SharedStates {
+    return { table: this.#words.buffer, counters: this.#counters.buffer }
+  }
 
   /** How many states the set holds. */
   get size(): number {
-    return this.#size
+    return Atomics.load(this.#counters, SIZE)
   }
 
   /** How many distinct fingerprints the set holds: worlds, each counted once whatever the spare budgets it was seen with. */
   get worlds(): number {
-    return this.#worlds
+    return Atomics.load(this.#counters, WORLDS)
   }
 
-  /** Adds the state of `fingerprint` with `spare` budgets (packed by {@link packBudgets}); true when no state held covers it. */
+  /** Adds the state of `fingerprint` with `spare` budgets (packed by {@link packBudgets}), growing the table as it fills; true when no state held covers it. For one thread only. */
   add(fingerprint: string, spare: number): boolean {
-    const put = this.#insert(this.#words, keptWords(fingerprint), spare)
-    if (put === "covered") return false
-    this.#size++
-    if (put === "new world") this.#worlds++
-    if (this.#size * 2 > this.#words.length / ENTRY_WORDS) this.#grow()
-    return true
+    this.makeRoom()
+    return this.offer(fingerprint, spare) === "new"
   }
 
-  /** Puts the entry in the first free slot from its home, unless an entry of its fingerprint has as much of every budget; says whether it was put, and whether its fingerprint was new. */
-  #insert(words: Uint32Array, kept: Uint32Array, spare: number): "covered" | "new world" | "more budget" {
+  /**
+   * Adds the state of `fingerprint` with `spare` budgets, unless a state held covers it, or the
+   * table is more than three quarters full (`full`: {@link StateSet.makeRoom}, then offer it again). Safe
+   * while other threads offer to the same set.
+   */
+  offer(fingerprint: string, spare: number): Offered {
+    const words = this.#words
     const slots = words.length / ENTRY_WORDS
+    if (this.size * 4 > slots * 3) return "full"
+    const kept = keptWords(fingerprint)
     let known = false
-    for (let slot = (kept[0] as number) % slots; ; slot = (slot + 1) % slots) {
+    for (let slot = (kept[0] as number) % slots; ; ) {
       const at = slot * ENTRY_WORDS
-      if (words[at + 1] === 0) {
-        words.set(kept, at)
+      const second = Atomics.load(words, at + 1)
+      if (second === 0) {
+        if (Atomics.compareExchange(words, at + 1, 0, BEING_WRITTEN) !== 0) continue
+        words[at] = kept[0] as number
+        words[at + 2] = kept[2] as number
+        words[at + 3] = kept[3] as number
         words[at + KEPT_WORDS] = spare
-        return known ? "more budget" : "new world"
+        Atomics.store(words, at + 1, kept[1] as number)
+        Atomics.add(this.#counters, SIZE, 1)
+        if (!known) Atomics.add(this.#counters, WORLDS, 1)
+        return "new"
       }
+      // Another thread is writing this slot's entry, which may be this fingerprint's: read it once written.
+      if (second === BEING_WRITTEN) continue
       if (holds(words, at, kept)) {
         if (covers(words[at + KEPT_WORDS] as number, spare)) return "covered"
         known = true
       }
+      slot = (slot + 1) % slots
     }
   }
 
-  #grow(): void {
+  /** Grows the table, while no thread offers to it, until it is at most `1 / fill` full (at most half full: room for half as many again as it holds before it answers `full`). */
+  makeRoom(fill = 2): void {
+    let slots = this.#words.length / ENTRY_WORDS
+    if (this.size * fill <= slots) return
+    while (this.size * fill > slots) slots *= 2
     const old = this.#words
-    this.#words = new Uint32Array(old.length * 2)
+    const words = new Uint32Array(new SharedArrayBuffer(slots * ENTRY_WORDS * 4))
     for (let at = 0; at < old.length; at += ENTRY_WORDS) {
       if (old[at + 1] === 0) continue
-      const slots = this.#words.length / ENTRY_WORDS
       for (let slot = (old[at] as number) % slots; ; slot = (slot + 1) % slots) {
-        if (this.#words[slot * ENTRY_WORDS + 1] !== 0) continue
-        this.#words.set(old.subarray(at, at + ENTRY_WORDS), slot * ENTRY_WORDS)
+        if (words[slot * ENTRY_WORDS + 1] !== 0) continue
+        words.set(old.subarray(at, at + ENTRY_WORDS), slot * ENTRY_WORDS)
         break
       }
     }
+    this.#words = words
   }
 }
 
@@ -143,11 +193,18 @@ export class Links {
     return this.#length++
   }
 
-  /** The path of action indexes from the first state to state `state`. */
+  /** The path of action indexes to state `state` from its root: the first state it descends from that has no parent (pushed with parent -1). */
   pathTo(state: number): ReadonlyArray<number> {
     const path: Array<number> = []
-    for (let at = state; at > 0; at = this.#parents[at] as number) path.push(this.#actions[at] as number)
+    for (let at = state; (this.#parents[at] as number) >= 0; at = this.#parents[at] as number) path.push(this.#actions[at] as number)
     return path.reverse()
+  }
+
+  /** The root state `state` descends from (see {@link pathTo}). */
+  rootOf(state: number): number {
+    let at = state
+    while ((this.#parents[at] as number) >= 0) at = this.#parents[at] as number
+    return at
   }
 }
 

@@ -5,6 +5,7 @@
  * back every state's path as a list of objects would.
  */
 import { createHash } from "node:crypto"
+import { Worker } from "node:worker_threads"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Links, packBudgets, StateSet } from "../../src/explore/Visited.js"
@@ -74,6 +75,56 @@ describe("StateSet", () => {
     expect(() => packBudgets([0, 0, 0, 0, 0])).toThrow(RangeError)
     expect(() => packBudgets([256])).toThrow(RangeError)
     expect(() => packBudgets([-1])).toThrow(RangeError)
+  })
+})
+
+describe("StateSet, shared", () => {
+  it("offer - should answer full past three quarters, change nothing then, and take the state once makeRoom grew the table", () => {
+    const set = new StateSet()
+    for (let n = 0; n < 768; n++) expect(set.offer(digestOf(n), 0)).toBe("new")
+    expect(set.offer(digestOf(768), 0)).toBe("new")
+    expect(set.offer(digestOf(769), 0)).toBe("full")
+    expect(set.offer(digestOf(0), 0)).toBe("full")
+    expect(set.size).toBe(769)
+    set.makeRoom()
+    expect(set.offer(digestOf(769), 0)).toBe("new")
+    expect(set.offer(digestOf(0), 0)).toBe("covered")
+    expect([set.size, set.worlds]).toEqual([770, 770])
+  })
+
+  it("shared - should be the same set in another StateSet built from it, and after makeRoom moved the table, from its new shared()", () => {
+    const set = new StateSet()
+    const other = new StateSet(set.shared())
+    expect(set.offer(digestOf(1), 0)).toBe("new")
+    expect(other.offer(digestOf(1), 0)).toBe("covered")
+    expect(other.offer(digestOf(2), packBudgets([1]))).toBe("new")
+    expect([set.size, set.worlds]).toEqual([2, 2])
+    for (let n = 3; n < 600; n++) set.add(digestOf(n), 0)
+    expect(new StateSet(set.shared()).offer(digestOf(2), packBudgets([1]))).toBe("covered")
+  })
+
+  it("offer - should keep each state once when two threads offer the same states at once", async () => {
+    const set = new StateSet()
+    for (let n = 0; n < 6_000; n++) set.add(digestOf(1_000_000 + n), 0)
+    // Room for every state offered, so that none is refused as full.
+    set.makeRoom(32)
+    const before = set.size
+    const distinct = 20_000
+    // Both threads offer the same states in the same order, so that they race for the same slots.
+    const offerings = [0, 1].map(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const worker = new Worker(new URL("./fixtures/OfferWorker.ts", import.meta.url), { workerData: { states: set.shared(), distinct, offers: 5 * distinct }, execArgv: ["--import", "tsx"] })
+          worker.on("message", resolve)
+          worker.on("error", reject)
+        })
+    )
+    const added = await Promise.all(offerings)
+    // Each fingerprint with budgets 0 and 1 by turns: the one with 1 covers the one with 0, which is kept too when offered first.
+    expect(set.worlds - before).toBe(distinct)
+    expect(set.size - before).toBe((added[0] ?? 0) + (added[1] ?? 0))
+    expect(set.size - before).toBe(2 * distinct)
+    for (let n = 0; n < distinct; n++) expect(set.offer(digestOf(n), 1)).toBe("covered")
   })
 })
 

@@ -2,8 +2,9 @@
 # The package installs like a package: `npm pack` this checkout, install the tarball into an empty
 # project in a temporary folder, and use it there as a user would: the CLI's help, a campaign with
 # JSON output, the seeded-bug proof on one seed, two workers against one, shards merged, a bad
-# flag, and an import of the main and harness entries. Needs Node.js >= 22.19 first on PATH
-# (.ci/run puts the project's node_modules/.bin there). Usage: bash test/package/installed.sh
+# flag, an import of the main and harness entries, and an exploration on two worker threads.
+# Needs Node.js >= 22.19 first on PATH (.ci/run puts the project's node_modules/.bin there).
+# Usage: bash test/package/installed.sh
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -73,6 +74,19 @@ if (summary.runs !== 5 || summary.violations !== 0) throw new Error(`harness ent
 console.log(`imported both entries; ${summary.runs} runs, ${summary.steps} steps, no violation`)
 JS
 node use.mjs
+
+say "explore a scope on two worker threads from the installed package, as on one"
+cat >explore.mjs <<'JS'
+import { Ed25519Backends } from "checkout-protocol"
+import * as Reference from "checkout-protocol"
+import { Explorer, ExploreParallel, ExploreScopes } from "checkout-protocol/harness"
+const settings = { core: Reference, crypto: Ed25519Backends.NodeEd25519, scope: ExploreScopes.scopeNamed("pay-replay"), maxStates: 100000 }
+const one = Explorer.explore(settings)
+const two = await ExploreParallel.exploreInWorkers(settings, { backend: "node" }, 2, 20)
+if (two.threads !== 2 || !two.complete || two.violation !== null || two.worlds !== one.worlds) throw new Error(`explore on workers: ${JSON.stringify(two)}`)
+console.log(`explored pay-replay on 2 worker threads: ${two.worlds} worlds, as on one`)
+JS
+node explore.mjs
 
 say "import the sqlite entry: run the issuer from a file, stop it, start it again"
 cat >sqlite.mjs <<'JS'

@@ -1,0 +1,45 @@
+/**
+ * A worker thread of `exploreInWorkers` (`Parallel.ts`): rebuilds the settings from the job in its
+ * `workerData` (the reference core or the planted mutant, and the crypto backend by name), says it
+ * is ready, then answers each request with its counts (`WorkerCounts`).
+ *
+ * @since 0.5.0
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import { importMutant } from "../bugs/Mutant.js"
+import { BACKENDS } from "../harness/Job.js"
+import type { ExploreSettings } from "./Explorer.js"
+import { Frontier } from "./Frontier.js"
+import { countsOf, STOP, type WorkerRequest, type WorkerStart } from "./Parallel.js"
+import { StateSet } from "./Visited.js"
+
+const { job, index, control } = workerData as WorkerStart
+const settings: ExploreSettings = {
+  core: job.mutant === undefined ? await import("../index.js") : await importMutant(job.mutant),
+  crypto: BACKENDS[job.backend],
+  scope: job.scope,
+  maxStates: job.maxStates
+}
+const frontier = new Frontier(settings, false)
+const stopped = new Int32Array(control, 0, 1)
+const mine = new Float64Array(control, 8 + 16 * index, 2)
+let seen: StateSet | undefined
+const stop = (): boolean => Atomics.load(stopped, STOP) !== 0 || (seen?.size ?? 0) >= job.maxStates
+/** Says how far this worker got, for the progress lines of the thread that started it. */
+const tell = (): void => {
+  mine[0] = frontier.transitions
+  mine[1] = frontier.queued
+}
+parentPort?.on("message", (request: WorkerRequest) => {
+  if (request.do === "seed") frontier.seed(request.paths, new StateSet(request.states), false)
+  else if (request.do === "next") frontier.nextLevel()
+  else {
+    seen = new StateSet(request.states)
+    if (request.do === "expand") frontier.expand(seen, stop, tell)
+    else frontier.offerWaiting(seen)
+    if (frontier.violation !== null || seen.size >= job.maxStates) Atomics.store(stopped, STOP, 1)
+  }
+  tell()
+  parentPort?.postMessage(countsOf(frontier))
+})
+parentPort?.postMessage("ready")

@@ -1,0 +1,237 @@
+/**
+ * One thread's part of an exploration: its world, the fingerprints of its states, how each of its
+ * states was reached, and its queue, level by level. The explorer on one thread has one frontier
+ * (`Explorer.ts`); on worker threads, each worker has one and all share the set of states seen
+ * (`Parallel.ts`).
+ *
+ * @since 0.5.0
+ */
+import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
+import { quiescenceRounds } from "../harness/Quiescence.js"
+import type { World, WorldSnapshot } from "../harness/World.js"
+import { apply, enabled, initialRemaining, recordingAfter, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
+import type { ExploreSettings, Violation } from "./Explorer.js"
+import { fingerprinter, worldOf, type Fingerprinter } from "./Fingerprint.js"
+import { goalsMet, type Goal } from "./Goals.js"
+import { Links, packBudgets, type StateSet } from "./Visited.js"
+
+/** A state in the queue: the world, what its path has left, what the attacker recorded, and its number (for its path, `Visited.ts`). */
+interface Node {
+  readonly snapshot: WorldSnapshot
+  readonly remaining: Remaining
+  readonly recording: Recording
+  readonly number: number
+}
+
+/** A state the set of states seen was too full to take (`StateSet.offer`), and how it was reached: offered again once the set has room. */
+interface Waiting {
+  readonly key: string
+  readonly spare: number
+  readonly snapshot: WorldSnapshot
+  readonly remaining: Remaining
+  readonly recording: Recording
+  readonly parent: number
+  readonly choice: number
+}
+
+/** Liveness from a quiet world: faults stop, everything is delivered and time passes, as at the end of a harness run; then every payment must be final and agreed. @category explorer @since 0.5.0 */
+export const checkLiveness = (world: World): void => {
+  quiescenceRounds(world)
+  world.advance("quiescence: every hold reaches its expiry", world.core.Issuer.HOLD_TTL_ms)
+  quiescenceRounds(world)
+  checkQuiescent(world, "the world quiesced")
+}
+
+/** What a thrown error says, as a violation's name and findings. */
+const violationOf = (error: unknown): { readonly invariant: string; readonly findings: ReadonlyArray<string> } =>
+  error instanceof InvariantViolation ? { invariant: error.invariant, findings: error.findings } : { invariant: "crash", findings: [String(error)] }
+
+/**
+ * Walks `path` (action indexes) from the scope's first world in `world`, as {@link Frontier} would
+ * reach its end, and returns what the path has left, the attacker's recording and the actions
+ * taken. Throws what an action throws, or {@link NotAPath} if the path names an action its state
+ * does not enable.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const walk = (
+  world: World,
+  settings: ExploreSettings,
+  documents: Fingerprinter["documents"],
+  path: ReadonlyArray<number>,
+  taken: Array<Action> = []
+): { readonly remaining: Remaining; readonly recording: Recording } => {
+  let remaining = initialRemaining(settings.scope)
+  let recording = recordingAfter(world, [], remaining)
+  for (const [step, choice] of path.entries()) {
+    const actions = enabled(world, settings.scope, remaining, () => documents(world.snapshot()), recording)
+    const action = actions[choice]
+    if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
+    taken.push(action)
+    remaining = apply(world, remaining, action)
+    recording = recordingAfter(world, recording, remaining)
+  }
+  return { remaining, recording }
+}
+
+/** A replayed path that names an action its state does not enable. @category explorer @since 0.5.0 */
+export class NotAPath extends Error {}
+
+/**
+ * One thread's part of an exploration (see the module's doc): it expands each state of its level
+ * in turn, checking liveness on quiet ones and every invariant after every action, offers each
+ * state reached to the set of states seen, and queues the new ones for the next level.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export class Frontier {
+  /** Actions taken, including those that led to a state already seen. */
+  transitions = 0
+  /** Quiet states whose liveness was checked. */
+  livenessChecks = 0
+  /** The scope's goals that some state this frontier reached met. */
+  readonly met = new Set<Goal>()
+  /** The first violation this frontier found, with its path. */
+  violation: Violation | null = null
+
+  readonly #settings: ExploreSettings
+  readonly #world: World
+  readonly #fingerprints: Fingerprinter
+  readonly #links = new Links()
+  /** The paths to the states this frontier was given ({@link seed}), by their numbers. */
+  readonly #roots = new Map<number, ReadonlyArray<number>>()
+  #level: Array<Node | undefined> = []
+  #at = 0
+  #next: Array<Node> = []
+  #waiting: Array<Waiting> = []
+
+  /** A frontier of `settings`' scope; `grows` when it alone adds to its set of states seen, which then grows as it fills. */
+  constructor(
+    settings: ExploreSettings,
+    readonly grows: boolean
+  ) {
+    this.#settings = settings
+    this.#world = worldOf(settings)
+    this.#fingerprints = fingerprinter(this.#world)
+    for (const goal of goalsMet(this.#world)) this.met.add(goal)
+  }
+
+  /** States queued and not yet expanded, in this level and the next. */
+  get queued(): number {
+    return this.#level.length - this.#at + this.#next.length
+  }
+
+  /** States reached that the set of states seen had no room for yet: {@link offerWaiting} once it has. */
+  get waiting(): number {
+    return this.#waiting.length
+  }
+
+  /** The states of this level, as paths from the scope's first world, for another frontier to {@link seed} from. */
+  paths(): ReadonlyArray<ReadonlyArray<number>> {
+    return this.#level.slice(this.#at).map((node) => this.pathTo((node as Node).number))
+  }
+
+  /** The path of action indexes from the scope's first world to state `state` of this frontier. */
+  pathTo(state: number): ReadonlyArray<number> {
+    return [...(this.#roots.get(this.#links.rootOf(state)) ?? []), ...this.#links.pathTo(state)]
+  }
+
+  /** Queues, for this level, the state at the end of each path (the first world for the empty path), already in the set of states seen; the first world is offered to `seen` when `offerFirst`. */
+  seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen: StateSet, offerFirst: boolean): void {
+    const start = this.#world.snapshot()
+    for (const path of paths) {
+      this.#world.restore(start)
+      const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path)
+      const snapshot = this.#world.snapshot()
+      if (offerFirst) seen.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
+      const number = this.#links.push(-1, -1)
+      this.#roots.set(number, path)
+      this.#level.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number })
+    }
+  }
+
+  /** Expands the states of this level until none is left or `stop` says so (checked after each new state); `onNew` is told of each new state. */
+  expand(seen: StateSet, stop: () => boolean, onNew?: () => void): void {
+    const world = this.#world
+    const { documents, fingerprint } = this.#fingerprints
+    for (; this.#at < this.#level.length; this.#at++) {
+      const node = this.#level[this.#at] as Node
+      // An expanded state's world goes: memory grows with the queue, not with every state seen.
+      this.#level[this.#at] = undefined
+      world.restore(node.snapshot)
+      if (node.snapshot.inFlight.length === 0) {
+        this.livenessChecks++
+        try {
+          checkLiveness(world)
+        } catch (error) {
+          this.violation = { ...violationOf(error), path: this.pathTo(node.number) }
+          return
+        }
+        world.restore(node.snapshot)
+      }
+      const actions = enabled(world, this.#settings.scope, node.remaining, () => documents(node.snapshot), node.recording)
+      for (let choice = 0; choice < actions.length; choice++) {
+        world.restore(node.snapshot)
+        this.transitions++
+        const action = actions[choice] as Action
+        let remaining: Remaining
+        try {
+          remaining = apply(world, node.remaining, action)
+        } catch (error) {
+          this.violation = { ...violationOf(error), path: [...this.pathTo(node.number), choice] }
+          return
+        }
+        const snapshot = world.snapshot()
+        if ((action._tag === "Replay" || action._tag === "Forge" || action._tag === "Impersonate") && unchanged(node.snapshot, snapshot)) continue
+        const recording = recordingAfter(world, node.recording, remaining)
+        let key: string
+        try {
+          key = fingerprint(snapshot, remaining, recording)
+        } catch (error) {
+          // The fingerprint encodes every party's state with its codec: a state the store would refuse.
+          this.violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...this.pathTo(node.number), choice] }
+          return
+        }
+        if (this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice })) {
+          onNew?.()
+          if (stop()) {
+            this.#at++
+            return
+          }
+        }
+      }
+    }
+  }
+
+  /** Offers again each state the set had no room for; the caller made room. */
+  offerWaiting(seen: StateSet): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    for (const state of waiting) {
+      this.#world.restore(state.snapshot)
+      this.#offer(seen, state)
+    }
+  }
+
+  /** Moves on to the next level, once this one is expanded and nothing waits; returns how many states it has. */
+  nextLevel(): number {
+    this.#level = this.#next
+    this.#at = 0
+    this.#next = []
+    return this.#level.length
+  }
+
+  /** Offers a state reached (the world is at it) to the set; queues it if new, keeps it waiting if the set is full; true if new. */
+  #offer(seen: StateSet, state: Waiting): boolean {
+    if (this.grows) seen.makeRoom()
+    const offered = seen.offer(state.key, state.spare)
+    if (offered === "full") this.#waiting.push(state)
+    if (offered !== "new") return false
+    for (const goal of goalsMet(this.#world)) this.met.add(goal)
+    const { snapshot, remaining, recording } = state
+    this.#next.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number: this.#links.push(state.parent, state.choice) })
+    return true
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The explorer on worker threads: the same breadth-first exploration as `explore`, its levels
+ * shared out among workers that share one set of states seen (`Visited.ts`).
+ *
+ * This thread explores the first levels alone, until a level has {@link SPLIT_PER_WORKER} states
+ * per worker; it then deals that level's states out in turn, each as its path from the first
+ * world, which the worker walks to rebuild it (worlds hold class instances, which do not cross
+ * threads). From there each worker expands its own states and keeps the new ones it reaches:
+ * whichever worker offers a state first owns it. Every level ends with all workers done, so
+ * the levels stay breadth-first and counterexamples shortest; between levels, this thread grows
+ * the shared set, which does not grow while workers add to it (a state it has no room for waits
+ * in its worker and is offered again after).
+ *
+ * The worlds counted are those of one thread. The states may differ by a few: when one world is
+ * reached in one level with two spare budgets neither of which covers the other and a third that
+ * covers both, how many entries it keeps depends on which worker offers first.
+ *
+ * Built on `node:worker_threads`, as the harness's campaigns are (`src/harness/Parallel.ts`).
+ *
+ * @since 0.5.0
+ */
+import { Schema } from "effect"
+import { extname } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Worker } from "node:worker_threads"
+import type { BackendName } from "../harness/Job.js"
+import { withVacuity, type Exploration, type ExploreSettings, type Violation } from "./Explorer.js"
+import { Frontier } from "./Frontier.js"
+import type { Goal } from "./Goals.js"
+import type { ExploreScope } from "./Scopes.js"
+import { StateSet, type SharedStates } from "./Visited.js"
+
+/** How many states per worker a level needs before this thread deals it out. @category explorer @since 0.5.0 */
+export const SPLIT_PER_WORKER = 500
+
+/** What a worker rebuilds its settings from: the scope, the backend by name and the mutant's folder, if any. @category explorer @since 0.5.0 */
+export interface ExploreJob {
+  readonly scope: ExploreScope
+  readonly backend: BackendName
+  /** The folder of a planted mutant (`plant` of `src/bugs/Mutant.ts`), or none for the reference core. */
+  readonly mutant?: string
+  readonly maxStates: number
+}
+
+/** What a worker is given when it starts. @category explorer @since 0.5.0 */
+export interface WorkerStart {
+  readonly job: ExploreJob
+  /** Its index among the workers. */
+  readonly index: number
+  /** The exploration's shared words: {@link STOP}, then each worker's transitions and queue (`Float64Array`, from word 2). */
+  readonly control: SharedArrayBuffer
+}
+
+/** What this thread asks a worker: take the states at the end of `paths`, expand its level, offer again what waited, or move to its next level. @category explorer @since 0.5.0 */
+export type WorkerRequest =
+  | { readonly do: "seed"; readonly states: SharedStates; readonly paths: ReadonlyArray<ReadonlyArray<number>> }
+  | { readonly do: "expand" | "offer"; readonly states: SharedStates }
+  | { readonly do: "next" }
+
+/** The word of {@link WorkerStart.control} that, once not zero, tells every worker to stop: a violation was found or the bound on states reached. @category explorer @since 0.5.0 */
+export const STOP = 0
+
+const Counts = Schema.Struct({
+  transitions: Schema.Int,
+  livenessChecks: Schema.Int,
+  met: Schema.Array(Schema.String),
+  violation: Schema.NullOr(Schema.Struct({ invariant: Schema.String, findings: Schema.Array(Schema.String), path: Schema.Array(Schema.Int) })),
+  waiting: Schema.Int,
+  queued: Schema.Int
+})
+
+/** A worker's answer to each request: its totals so far, its violation if it found one, and its states waiting and queued. @category explorer @since 0.5.0 */
+export type WorkerCounts = typeof Counts.Type
+
+/** The counts of a frontier, as a worker answers them. @category explorer @since 0.5.0 */
+export const countsOf = (frontier: Frontier): WorkerCounts => ({
+  transitions: frontier.transitions,
+  livenessChecks: frontier.livenessChecks,
+  met: [...frontier.met],
+  violation: frontier.violation,
+  waiting: frontier.waiting,
+  queued: frontier.queued
+})
+
+/** The worker script beside this module: `.ts` when run from the sources, `.js` when built. */
+const workerScript = (): URL => new URL(`./ExploreWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+
+/** A worker thread, asked one thing at a time. */
+class Helper {
+  readonly #thread: Worker
+  readonly #ready: Promise<void>
+  #answer: ((counts: WorkerCounts) => void) | undefined
+  #fail: (error: Error) => void = () => undefined
+
+  constructor(start: WorkerStart) {
+    const script = workerScript()
+    // From the sources, a worker loads TypeScript through tsx, which a process run by tsx passes on to its workers and a test runner does not.
+    const typeScript = script.pathname.endsWith(".ts") && !process.execArgv.some((arg) => arg.includes("tsx"))
+    this.#thread = new Worker(script, { workerData: start, ...(typeScript ? { execArgv: [...process.execArgv, "--import", "tsx"] } : {}) })
+    this.#ready = new Promise((resolve, reject) => {
+      this.#fail = reject
+      this.#thread.on("message", (raw: unknown) => {
+        if (raw === "ready") return resolve()
+        const answer = this.#answer
+        this.#answer = undefined
+        try {
+          answer?.(Schema.decodeUnknownSync(Counts)(raw))
+        } catch (error) {
+          this.#fail(error instanceof Error ? error : new Error(String(error)))
+        }
+      })
+      this.#thread.on("error", (error) => this.#fail(error))
+    })
+  }
+
+  /** Sends `request` once the worker is ready; resolves with its answer. */
+  async ask(request: WorkerRequest): Promise<WorkerCounts> {
+    await this.#ready
+    return new Promise((resolve, reject) => {
+      this.#answer = resolve
+      this.#fail = reject
+      this.#thread.postMessage(request)
+    })
+  }
+
+  async stop(): Promise<void> {
+    await this.#thread.terminate()
+  }
+}
+
+/**
+ * Explores `settings.scope` as `explore` does, on `workers` worker threads once a level is large
+ * enough (`splitPerWorker` states a worker; see the module's doc); `job` is how the workers
+ * rebuild `settings`.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const exploreInWorkers = async (
+  settings: ExploreSettings,
+  job: Omit<ExploreJob, "scope" | "maxStates">,
+  workers: number,
+  splitPerWorker = SPLIT_PER_WORKER
+): Promise<Exploration> => {
+  const started = performance.now()
+  const seen = new StateSet()
+  const first = new Frontier(settings, true)
+  first.seed([[]], seen, true)
+  const control = new SharedArrayBuffer(8 * (1 + 2 * workers))
+  const stopped = new Int32Array(control, 0, 1)
+  const perWorker = new Float64Array(control, 8)
+  let depth = 0
+  let helpers: ReadonlyArray<Helper> = []
+  let counts: ReadonlyArray<WorkerCounts> = []
+  const sum = (of: (c: WorkerCounts) => number): number => counts.reduce((total, c) => total + of(c), 0)
+  const finish = (complete: boolean): Exploration => {
+    const met = new Set<Goal>([...first.met, ...counts.flatMap((c) => c.met as ReadonlyArray<Goal>)])
+    // The shortest path found, the first worker's of two as short.
+    const found = [first.violation, ...counts.map((c) => c.violation as Violation | null)].filter((v) => v !== null)
+    const violation = found.reduce<Violation | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
+    const wall_ms = performance.now() - started
+    return {
+      scope: settings.scope.name,
+      states: seen.size,
+      worlds: seen.worlds,
+      transitions: first.transitions + sum((c) => c.transitions),
+      depth,
+      livenessChecks: first.livenessChecks + sum((c) => c.livenessChecks),
+      goalsMet: [...met],
+      complete,
+      violation: withVacuity(settings.scope, met, complete, violation),
+      wall_ms,
+      statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
+      peakRss_bytes: process.resourceUsage().maxRSS * 1024,
+      threads: helpers.length === 0 ? 1 : helpers.length
+    }
+  }
+  const atBound = (): boolean => seen.size >= settings.maxStates
+  let reported = 0
+  const progress = settings.progress
+  const report = (): void => {
+    if (progress === undefined || Math.floor(seen.size / progress.every) <= reported) return
+    reported = Math.floor(seen.size / progress.every)
+    let transitions = first.transitions
+    let frontier = 0
+    for (let i = 0; i < workers; i++) [transitions, frontier] = [transitions + (perWorker[2 * i] ?? 0), frontier + (perWorker[2 * i + 1] ?? 0)]
+    progress.report({ states: seen.size, transitions, depth, frontier, wall_ms: performance.now() - started })
+  }
+  // This thread alone, until a level is large enough to share out.
+  for (;;) {
+    first.expand(seen, atBound, report)
+    if (first.violation !== null || atBound()) return finish(false)
+    const size = first.nextLevel()
+    if (size === 0) return finish(true)
+    depth++
+    if (size >= splitPerWorker * workers) break
+  }
+  const timer = setInterval(report, 1000)
+  try {
+    helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates }, index, control }))
+    const paths = first.paths()
+    // The states dealt out are the workers' now.
+    first.nextLevel()
+    counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", states: seen.shared(), paths: paths.filter((_, i) => i % workers === index) })))
+    const everyone = async (request: WorkerRequest): Promise<void> => {
+      counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
+    }
+    for (;;) {
+      seen.makeRoom()
+      await everyone({ do: "expand", states: seen.shared() })
+      while (Atomics.load(stopped, STOP) === 0 && sum((c) => c.waiting) > 0) {
+        seen.makeRoom()
+        await everyone({ do: "offer", states: seen.shared() })
+      }
+      if (Atomics.load(stopped, STOP) !== 0) return finish(false)
+      await everyone({ do: "next" })
+      if (sum((c) => c.queued) === 0) return finish(true)
+      depth++
+    }
+  } finally {
+    clearInterval(timer)
+    await Promise.all(helpers.map((helper) => helper.stop()))
+  }
+}
