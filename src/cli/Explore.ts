@@ -14,7 +14,7 @@ import { CliError, Command, Flag } from "effect/cli"
 import * as Reference from "../index.js"
 import { bugNamed } from "../bugs/Catalog.js"
 import { importMutant, plant } from "../bugs/Mutant.js"
-import { explore, replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
+import { replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
 import { NotAPath } from "../explore/Frontier.js"
 import { exploreInWorkers } from "../explore/Parallel.js"
 import { counterexampleReport } from "../explore/Report.js"
@@ -39,7 +39,7 @@ const flags = {
   json: jsonFlag,
   backend: backendFlag,
   maxStates: countFlag("max-states", DEFAULT_MAX_STATES, 1, "stop after this many distinct states"),
-  workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one thread)"),
+  workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one; this thread explores the first levels)"),
   bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first")),
   replay: parsedFlag("replay", parsePath, "replay a path a counterexample printed (action indexes, comma-separated) and print its trace")
 }
@@ -90,7 +90,8 @@ const runExplore = async (options: {
     if (error !== null) process.exitCode = 1
     return
   }
-  const exploration = options.workers === 1 ? explore(settings) : await exploreInWorkers(settings, { backend: options.backend, ...(mutant === undefined ? {} : { mutant }) }, options.workers)
+  // Even with one worker, a large exploration runs on a worker thread: this one stays free to stop at Ctrl-C.
+  const exploration = await exploreInWorkers(settings, { backend: options.backend, ...(mutant === undefined ? {} : { mutant }) }, options.workers)
   if (options.json) console.log(JSON.stringify({ ...exploration, bug }))
   else {
     console.log(summaryLines(exploration).join("\n"))

@@ -5,9 +5,10 @@
  * budget no earlier visit covers, and loses none, as a plain walk says; it finds seeded bugs with
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
- * refunds by the scope's goals; and its command line refuses a scope it does not know.
+ * refunds by the scope's goals; and its command line stops at Ctrl-C and refuses a scope it does
+ * not know.
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
@@ -240,6 +241,18 @@ describe("explore", () => {
     expect(actions.slice(-2).map((a) => a._tag)).toEqual(["Age", "Replay"])
     expect(replay(settingsFor("void-retention"), path).error).toBeNull()
   })
+
+  it("command line - should stop a long exploration at Ctrl-C (SIGINT), with exit code 130", async () => {
+    // One process (node with tsx's loader), not the tsx command, which stops at SIGINT whatever its child does.
+    const run = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "explore", "--scope", "pay2-k1"], { stdio: "ignore" })
+    const exited = new Promise<number | null>((resolve) => run.on("exit", (code) => resolve(code)))
+    // Long enough for the first levels to be dealt out to the worker thread, and for this one to wait on it.
+    await new Promise((resolve) => setTimeout(resolve, 8_000))
+    run.kill("SIGINT")
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve("still running 10 s after SIGINT"), 10_000))])
+    run.kill("SIGKILL")
+    expect(code).toBe(130)
+  }, 30_000)
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
     const run = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "everything"], { encoding: "utf8" })
