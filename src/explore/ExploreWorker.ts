@@ -31,7 +31,7 @@ const tell = (): void => {
   mine[1] = frontier.queued
 }
 parentPort?.on("message", (request: WorkerRequest) => {
-  if (request.do === "seed") frontier.seed(request.paths, new StateSet(request.states), false)
+  if (request.do === "seed") frontier.seed(request.paths)
   else if (request.do === "next") frontier.nextLevel()
   else {
     seen = new StateSet(request.states)

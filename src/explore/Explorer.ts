@@ -101,11 +101,46 @@ export interface Exploration {
   readonly threads: number
 }
 
-/** The vacuity violation if a complete exploration met some goal of the scope in no state, else `violation`. @category explorer @since 0.5.0 */
-export const withVacuity = (scope: ExploreScope, met: ReadonlySet<Goal>, complete: boolean, violation: Violation | null): Violation | null => {
+/** What the threads of an exploration found: actions taken, quiet states checked, goals met and the violation, if any (a `Frontier` is one). @category explorer @since 0.5.0 */
+export interface Tally {
+  readonly transitions: number
+  readonly livenessChecks: number
+  readonly met: ReadonlySet<Goal>
+  readonly violation: Violation | null
+}
+
+/** The vacuity violation if a complete exploration met some goal of the scope in no state, else `violation`. */
+const withVacuity = (scope: ExploreScope, met: ReadonlySet<Goal>, complete: boolean, violation: Violation | null): Violation | null => {
   const unmet = goalsOf(scope).filter((goal) => !met.has(goal))
   if (!complete || violation !== null || unmet.length === 0) return violation
   return { invariant: "vacuity", findings: unmet.map((goal) => `no reachable state has ${goal === "approved" ? "an approved payment" : goal === "settled" ? "a settled cycle" : `an accepted ${goal}`}`), path: [] }
+}
+
+/**
+ * The report of an exploration of `settings.scope` that ended at `depth` with the states in `seen`
+ * and what `tally` says, begun at `started` (`performance.now()`) and run on `threads` threads; a
+ * complete one that met some goal of the scope in no state fails as `vacuity`.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const explorationOf = (settings: ExploreSettings, seen: StateSet, tally: Tally, end: { readonly depth: number; readonly complete: boolean; readonly started: number; readonly threads: number }): Exploration => {
+  const wall_ms = performance.now() - end.started
+  return {
+    scope: settings.scope.name,
+    states: seen.size,
+    worlds: seen.worlds,
+    transitions: tally.transitions,
+    depth: end.depth,
+    livenessChecks: tally.livenessChecks,
+    goalsMet: [...tally.met],
+    complete: end.complete,
+    violation: withVacuity(settings.scope, tally.met, end.complete, tally.violation),
+    wall_ms,
+    statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
+    peakRss_bytes: process.resourceUsage().maxRSS * 1024,
+    threads: end.threads
+  }
 }
 
 /**
@@ -119,31 +154,14 @@ export const explore = (settings: ExploreSettings): Exploration => {
   const started = performance.now()
   const seen = new StateSet()
   const frontier = new Frontier(settings, true)
-  frontier.seed([[]], seen, true)
+  frontier.seed([[]], seen)
   let depth = 0
   const stop = (): boolean => seen.size >= settings.maxStates
   const onNew = (): void => {
     if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
       settings.progress.report({ states: seen.size, transitions: frontier.transitions, depth, frontier: frontier.queued, wall_ms: performance.now() - started })
   }
-  const finish = (complete: boolean): Exploration => {
-    const wall_ms = performance.now() - started
-    return {
-      scope: settings.scope.name,
-      states: seen.size,
-      worlds: seen.worlds,
-      transitions: frontier.transitions,
-      depth,
-      livenessChecks: frontier.livenessChecks,
-      goalsMet: [...frontier.met],
-      complete,
-      violation: withVacuity(settings.scope, frontier.met, complete, frontier.violation),
-      wall_ms,
-      statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
-      peakRss_bytes: process.resourceUsage().maxRSS * 1024,
-      threads: 1
-    }
-  }
+  const finish = (complete: boolean): Exploration => explorationOf(settings, seen, frontier, { depth, complete, started, threads: 1 })
   for (;;) {
     frontier.expand(seen, stop, onNew)
     if (frontier.violation !== null || stop()) return finish(false)

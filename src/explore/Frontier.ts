@@ -138,14 +138,14 @@ export class Frontier {
     return [...(this.#roots.get(this.#links.rootOf(state)) ?? []), ...this.#links.pathTo(state)]
   }
 
-  /** Queues, for this level, the state at the end of each path (the first world for the empty path), already in the set of states seen; the first world is offered to `seen` when `offerFirst`. */
-  seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen: StateSet, offerFirst: boolean): void {
+  /** Queues, for this level, the state at the end of each path (the first world for the empty path), offered to `seen` if given, else already in the set of states seen. */
+  seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen?: StateSet): void {
     const start = this.#world.snapshot()
     for (const path of paths) {
       this.#world.restore(start)
       const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path)
       const snapshot = this.#world.snapshot()
-      if (offerFirst) seen.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
+      seen?.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
       const number = this.#links.push(-1, -1)
       this.#roots.set(number, path)
       this.#level.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number })

@@ -24,7 +24,7 @@ import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { BackendName } from "../harness/Job.js"
-import { withVacuity, type Exploration, type ExploreSettings, type Violation } from "./Explorer.js"
+import { explorationOf, type Exploration, type ExploreSettings, type Tally, type Violation } from "./Explorer.js"
 import { Frontier } from "./Frontier.js"
 import type { Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
@@ -53,7 +53,7 @@ export interface WorkerStart {
 
 /** What this thread asks a worker: take the states at the end of `paths`, expand its level, offer again what waited, or move to its next level. @category explorer @since 0.5.0 */
 export type WorkerRequest =
-  | { readonly do: "seed"; readonly states: SharedStates; readonly paths: ReadonlyArray<ReadonlyArray<number>> }
+  | { readonly do: "seed"; readonly paths: ReadonlyArray<ReadonlyArray<number>> }
   | { readonly do: "expand" | "offer"; readonly states: SharedStates }
   | { readonly do: "next" }
 
@@ -145,7 +145,7 @@ export const exploreInWorkers = async (
   const started = performance.now()
   const seen = new StateSet()
   const first = new Frontier(settings, true)
-  first.seed([[]], seen, true)
+  first.seed([[]], seen)
   const control = new SharedArrayBuffer(8 * (1 + 2 * workers))
   const stopped = new Int32Array(control, 0, 1)
   const perWorker = new Float64Array(control, 8)
@@ -154,26 +154,15 @@ export const exploreInWorkers = async (
   let counts: ReadonlyArray<WorkerCounts> = []
   const sum = (of: (c: WorkerCounts) => number): number => counts.reduce((total, c) => total + of(c), 0)
   const finish = (complete: boolean): Exploration => {
-    const met = new Set<Goal>([...first.met, ...counts.flatMap((c) => c.met as ReadonlyArray<Goal>)])
     // The shortest path found, the first worker's of two as short.
     const found = [first.violation, ...counts.map((c) => c.violation as Violation | null)].filter((v) => v !== null)
-    const violation = found.reduce<Violation | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
-    const wall_ms = performance.now() - started
-    return {
-      scope: settings.scope.name,
-      states: seen.size,
-      worlds: seen.worlds,
+    const tally: Tally = {
       transitions: first.transitions + sum((c) => c.transitions),
-      depth,
       livenessChecks: first.livenessChecks + sum((c) => c.livenessChecks),
-      goalsMet: [...met],
-      complete,
-      violation: withVacuity(settings.scope, met, complete, violation),
-      wall_ms,
-      statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
-      peakRss_bytes: process.resourceUsage().maxRSS * 1024,
-      threads: helpers.length === 0 ? 1 : helpers.length
+      met: new Set<Goal>([...first.met, ...counts.flatMap((c) => c.met as ReadonlyArray<Goal>)]),
+      violation: found.reduce<Violation | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
     }
+    return explorationOf(settings, seen, tally, { depth, complete, started, threads: Math.max(helpers.length, 1) })
   }
   const atBound = (): boolean => seen.size >= settings.maxStates
   let reported = 0
@@ -201,7 +190,7 @@ export const exploreInWorkers = async (
     const paths = first.paths()
     // The states dealt out are the workers' now.
     first.nextLevel()
-    counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", states: seen.shared(), paths: paths.filter((_, i) => i % workers === index) })))
+    counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
     }
