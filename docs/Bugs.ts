@@ -69,6 +69,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "pending-debits-ignored": { breaks: "no overdraft: the held debits count against the balance", caughtBy: ["noOverdraft"] },
   "browser-takes-any-order-view": { breaks: "the browser shows only the answer to its own request", caughtBy: ["agreement"] },
   "hold-expiry-in-seconds": { breaks: "a checkout on a calm network succeeds: approved, captured, settled", caughtBy: ["canary"] },
+  "exact-funds-refused": { breaks: "a payment of exactly the funds available is held", caughtBy: ["canary"] },
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },

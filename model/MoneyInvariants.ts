@@ -16,8 +16,24 @@ import { chains, gatewayById, gatewayOfKey, issuerById, outOfScope } from "./Lin
 /** Whether a ledger account is a bank's own funds or the settlement bank's central funding. */
 const isOwnFunds = (account: string): boolean => account.startsWith("reserves:") || account.startsWith("central:")
 
-/** A ledger's own findings: it balances, its counters are whole and non-negative, its posted counters are what its journal sums to, its pending counters are exactly what its pending holds reserve, and each hold is closed exactly when captured in full. */
+/**
+ * A ledger's own findings (see {@link judgeLedger}), judged once per ledger: a ledger is an
+ * immutable value, and a step that does not move money keeps its bank's ledger object, so every
+ * check after it would judge the same ledger again.
+ */
 const ledgerFindings = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
+  const known = judged.get(ledger)
+  if (known?.bank === bank) return known.findings
+  const findings = judgeLedger(bank, ledger)
+  judged.set(ledger, { bank, findings })
+  return findings
+}
+
+/** Each ledger judged, with its bank's id (in its findings) and what was found. */
+const judged = new WeakMap<Ledger.Ledger, { readonly bank: string; readonly findings: ReadonlyArray<string> }>()
+
+/** A ledger's own findings: it balances, its counters are whole and non-negative, its posted counters are what its journal sums to, its pending counters are exactly what its pending holds reserve, and each hold is closed exactly when captured in full. */
+const judgeLedger = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string> => {
   const findings: Array<string> = [...journalFindings(bank, ledger)]
   for (const [currency, t] of trialBalance(ledger)) {
     if (t.posted !== 0 || t.pending !== 0) findings.push(`${bank} ledger is off balance in ${currency}: posted ${t.posted}, pending ${t.pending}`)

@@ -328,6 +328,12 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "ledger/Ledger.ts", find: "    if (now_ms >= h.expiresAt_ms) return refuse(\"HoldExpired\"", replace: "    if (now_ms >= h.expiresAt_ms / 1000) return refuse(\"HoldExpired\"" }]
   },
   {
+    name: "exact-funds-refused",
+    description:
+      "Nothing succeeds at the edge: the issuer's ledger refuses a hold of exactly the funds available (<= where < belongs), so a customer who pays all they have is declined for insufficient funds. Every party agrees and no money moves; only the canary, whose shopper has exactly one quick checkout's worth when one such customer is left, notices.",
+    edits: [{ file: "ledger/Ledger.ts", find: "available(ledger, debit.id) < m.amount.amount_minor) {", replace: "available(ledger, debit.id) <= m.amount.amount_minor) {" }]
+  },
+  {
     name: "refund-after-capture-refused",
     description:
       "Nothing succeeds: the issuer's list of authorization states an operation may act on forgets \"Captured\", so every refund of a payment captured in full is refused as an unknown payment. Every party agrees and no money moves; only the canary, which refunds half of its payment, notices.",

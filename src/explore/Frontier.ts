@@ -6,7 +6,7 @@
  *
  * @since 0.5.0
  */
-import { checkQuiescent, InvariantViolation } from "../harness/Invariants.js"
+import { checkQuiescent, checkSafety, InvariantViolation } from "../harness/Invariants.js"
 import { quiescenceRounds } from "../harness/Quiescence.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
 import { apply, enabled, initialRemaining, recordingAfter, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
@@ -144,6 +144,7 @@ export class Frontier {
     for (const path of paths) {
       this.#world.restore(start)
       const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path)
+      if (path.length === 0 && !this.#judgedFirst()) return
       const snapshot = this.#world.snapshot()
       seen?.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
       const number = this.#links.push(-1, -1)
@@ -221,6 +222,17 @@ export class Frontier {
     this.#at = 0
     this.#next = []
     return this.#level.length
+  }
+
+  /** Checks every safety invariant on the first world, which no action reached (`apply` checks the others); false, with the violation kept, if one is broken. */
+  #judgedFirst(): boolean {
+    try {
+      checkSafety(this.#world, "the first world")
+      return true
+    } catch (error) {
+      this.violation = { ...violationOf(error), path: [] }
+      return false
+    }
   }
 
   /** Offers a state reached (the world is at it) to the set; queues it if new, keeps it waiting if the set is full; true if new. */

@@ -85,8 +85,9 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
 }
 
 /**
- * Runs the canary on a settled world: the first honest shopper whose account covers a quick
- * checkout opens a fresh page, checks out, pays, approves on their first phone, and the merchant's
+ * Runs the canary on a settled world: the first honest shopper whose account holds exactly what
+ * a quick checkout costs, or else the first whose account covers one, opens a fresh page, checks
+ * out, pays, approves on their first phone, and the merchant's
  * staff capture the whole payment, then refund half of it, then the rest; then the shopper pays a
  * second order and the staff void it. After each step the world quiesces again (the clearing
  * cycle closes and settles), and every safety invariant is checked, so a bug the canary runs into
@@ -96,13 +97,17 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
-  const shopper = world.directory.customers.find((c) => honest(world, c) && c.phones.length > 0 && spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) >= quickCheckout_minor(world, c))
+  const spare_minor = (c: Customer): number => spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) - quickCheckout_minor(world, c)
+  const able = world.directory.customers.filter((c) => honest(world, c) && c.phones.length > 0 && spare_minor(c) >= 0)
+  // A shopper with exactly a quick checkout's worth comes first: a payment of all the funds available must be held too.
+  const shopper = able.find((c) => spare_minor(c) === 0) ?? able[0]
   const phone = shopper?.phones[0]
   if (shopper === undefined || phone === undefined) {
     world.count("canarySkipped")
     return false
   }
   world.count("canary")
+  if (spare_minor(shopper) === 0) world.count("canaryExactFunds")
   const { merchant } = shopper
   const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
   const merchantAccount = merchantAccountId(merchant, shopper.currency)

@@ -57,7 +57,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
 
 /**
  * The standard scope of the demo and the docs: one merchant, gateway and issuer, two customers
- * (a rich one and one with EUR 70) with one phone each, in euros.
+ * (a rich one and one with exactly one quick checkout's worth, EUR 61.90) with one phone each, in euros.
  *
  * @category scopes
  * @since 0.3.0
@@ -99,8 +99,16 @@ const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
 /** The position among an issuer's customers of the one with little money. */
 const POOR_CUSTOMER = 1
 
-/** A customer's opening balance in minor units: the second customer of each issuer has enough for one quick checkout (EUR 61.90) but not for it and any other order, so payments get refused for funds and two at once race for the money. */
-const balanceOf = (customerIndex: number): number => (customerIndex === POOR_CUSTOMER ? 7_000 : 50_000)
+/** What every merchant of a drawn world charges for delivery, in minor units of its currency. */
+const DELIVERY_FEES = { standard: 490, express: 1_290 } as const
+
+/**
+ * A customer's opening balance in minor units: the second customer of each issuer has exactly
+ * what one quick checkout costs (a kettle, express delivery: EUR 61.90), so payments get refused
+ * for funds, two at once race for the money, and a payment of all the funds available must still
+ * be held.
+ */
+const balanceOf = (customerIndex: number, kettle_minor: number): number => (customerIndex === POOR_CUSTOMER ? kettle_minor + DELIVERY_FEES.express : 50_000)
 
 /**
  * A customer in one browser: the account at their issuer, its currency, their phones, and the
@@ -247,7 +255,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
           payeeName: core.Text.DisplayName.make(`Shop ${i + 1}`),
           currency: merchantCurrencies[i] ?? "EUR",
           catalog: Topology.catalog,
-          deliveryFees: { standard: 490, express: 1_290 }
+          deliveryFees: DELIVERY_FEES
         })
       )
     ),
@@ -269,7 +277,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Issuer.Issuer,
         core.Issuer.initial(
           identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
-          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k), c.currency), devices: c.phones })),
+          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, Topology.catalog["sku-kettle"]), c.currency), devices: c.phones })),
           { clearingHouse: clearing, settlement, acquirers: gatewayOf }
         )
       )

@@ -16,8 +16,13 @@ let refundAfterCaptureRefused: HarnessSettings
 let fullRefundRefused: HarnessSettings
 /** Every void refused: no invariant but the canary notices. */
 let voidRefused: HarnessSettings
+/** A hold of exactly the funds available refused: no invariant but the canary notices. */
+let exactFundsRefused: HarnessSettings
 /** A settlement instruction listing every item of its cycle, whatever its bank or currency (the mutation campaign's N45, ClearingHouse L400): only a cycle with two banks' items shows it. */
 let instructionListsEveryItem: HarnessSettings
+
+/** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
+const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
 
 /** Two issuers, a customer each, and no faults: the busy day clears both customers' captures in one cycle. */
 const TWO_ISSUERS: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]] } }
@@ -27,6 +32,7 @@ beforeAll(async () => {
   refundAfterCaptureRefused = await withBug("canary", "refund-after-capture-refused")
   fullRefundRefused = await withBug("canary", "full-refund-refused")
   voidRefused = await withBug("canary", "void-refused")
+  exactFundsRefused = await withBug("canary", "exact-funds-refused")
   instructionListsEveryItem = await withFlaw("canary", {
     name: "instruction-lists-every-item",
     description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
@@ -83,6 +89,19 @@ describe("canary", () => {
     const violation = error?.thrown as InvariantViolation
     expect(violation.invariant).toBe("canary")
     expect(violation.findings.join()).toMatch(/merchant-1\/ord-2: payment Authorized, not voided/)
+  })
+
+  it("should pay with the customer who has exactly one quick checkout's worth first, and fail, as the only check that does, when such a payment is refused (exact-funds-refused)", () => {
+    const calm = play(reference, CALM, [])
+    expect(calm.error).toBeNull()
+    expect(calm.world.exercised.get("canaryExactFunds")).toBe(1)
+    expect(play(reference, ONE_RICH_CUSTOMER, []).world.exercised.get("canaryExactFunds")).toBeUndefined()
+    const { error } = play(exactFundsRefused, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("canary")
+    expect(violation.findings.join()).toMatch(/ended on|shows no challenge|not approved/)
+    expect(play(exactFundsRefused, ONE_RICH_CUSTOMER, []).error).toBeNull()
   })
 
   it("busy day - should clear two issuers' captures in one cycle on the reference core, and fail when an instruction lists another bank's items", () => {
