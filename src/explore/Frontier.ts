@@ -50,7 +50,8 @@ const violationOf = (error: unknown): { readonly invariant: string; readonly fin
  * Walks `path` (action indexes) from the scope's first world in `world`, as {@link Frontier} would
  * reach its end, and returns what the path has left, the attacker's recording and the actions
  * taken. Throws what an action throws, or {@link NotAPath} if the path names an action its state
- * does not enable.
+ * does not enable. With `judge` false, the safety invariants are not checked on the way: for a
+ * path whose states were judged when they were first reached.
  *
  * @category explorer
  * @since 0.5.0
@@ -60,7 +61,8 @@ export const walk = (
   settings: ExploreSettings,
   documents: Fingerprinter["documents"],
   path: ReadonlyArray<number>,
-  taken: Array<Action> = []
+  taken: Array<Action> = [],
+  judge = true
 ): { readonly remaining: Remaining; readonly recording: Recording } => {
   let remaining = initialRemaining(settings.scope)
   let recording = recordingAfter(world, [], remaining)
@@ -69,7 +71,7 @@ export const walk = (
     const action = actions[choice]
     if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
     taken.push(action)
-    remaining = apply(world, remaining, action)
+    remaining = apply(world, remaining, action, judge)
     recording = recordingAfter(world, recording, remaining)
   }
   return { remaining, recording }
@@ -98,6 +100,8 @@ export class Frontier {
 
   readonly #settings: ExploreSettings
   readonly #world: World
+  /** The scope's first world, which every path starts from. */
+  readonly #first: WorldSnapshot
   readonly #fingerprints: Fingerprinter
   readonly #links = new Links()
   /** The paths to the states this frontier was given ({@link seed}), by their numbers. */
@@ -114,6 +118,7 @@ export class Frontier {
   ) {
     this.#settings = settings
     this.#world = worldOf(settings)
+    this.#first = this.#world.snapshot()
     this.#fingerprints = fingerprinter(this.#world)
     for (const goal of goalsMet(this.#world)) this.met.add(goal)
   }
@@ -128,9 +133,9 @@ export class Frontier {
     return this.#waiting.length
   }
 
-  /** The states of this level, as paths from the scope's first world, for another frontier to {@link seed} from. */
-  paths(): ReadonlyArray<ReadonlyArray<number>> {
-    return this.#level.slice(this.#at).map((node) => this.pathTo((node as Node).number))
+  /** Hands over the states of this level not yet expanded: takes them out of it, as paths from the scope's first world, for other frontiers to {@link seed} from. */
+  handOver(): ReadonlyArray<ReadonlyArray<number>> {
+    return this.#level.splice(this.#at).map((node) => this.pathTo((node as Node).number))
   }
 
   /** The path of action indexes from the scope's first world to state `state` of this frontier. */
@@ -138,12 +143,16 @@ export class Frontier {
     return [...(this.#roots.get(this.#links.rootOf(state)) ?? []), ...this.#links.pathTo(state)]
   }
 
-  /** Queues, for this level, the state at the end of each path (the first world for the empty path), offered to `seen` if given, else already in the set of states seen. */
+  /**
+   * Queues, for this level, the state at the end of each path (the first world for the empty
+   * path), offered to `seen` if given, else already in the set of states seen. A path's states
+   * were judged when first reached, so it is walked without judging them again; the first world
+   * is judged here.
+   */
   seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen?: StateSet): void {
-    const start = this.#world.snapshot()
     for (const path of paths) {
-      this.#world.restore(start)
-      const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path)
+      this.#world.restore(this.#first)
+      const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path, [], false)
       if (path.length === 0 && !this.#judgedFirst()) return
       const snapshot = this.#world.snapshot()
       seen?.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))

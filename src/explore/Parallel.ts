@@ -187,9 +187,8 @@ export const exploreInWorkers = async (
   const timer = setInterval(report, 1000)
   try {
     helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates }, index, control }))
-    const paths = first.paths()
     // The states dealt out are the workers' now.
-    first.nextLevel()
+    const paths = first.handOver()
     counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))

@@ -2,7 +2,8 @@
  * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
  * violation on the reference core; two worlds that differ only in the order things happened in
  * hash alike, and worlds that differ do not; it keeps a world again when reached with a spare
- * budget no earlier visit covers, and loses none, as a plain walk says; it finds seeded bugs with
+ * budget no earlier visit covers, and loses none, as a plain walk says; it judges the first world,
+ * which no action reaches; it finds seeded bugs with
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
  * refunds by the scope's goals; and its command line stops at Ctrl-C and refuses a scope it does
@@ -13,11 +14,12 @@ import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
-import { loadMutant } from "../../src/bugs/Mutant.js"
+import { importMutant, loadMutant, plant } from "../../src/bugs/Mutant.js"
 import { apply, enabled, initialRemaining, packetKey, recordingAfter, spareOf, type Recording, type Remaining } from "../../src/explore/Actions.js"
 import type { Packet } from "../../src/machine/Machine.js"
 import type { WorldSnapshot } from "../../src/harness/World.js"
 import { explore, replay, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
+import { exploreInWorkers } from "../../src/explore/Parallel.js"
 import { fingerprinter, worldOf } from "../../src/explore/Fingerprint.js"
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
@@ -39,6 +41,9 @@ let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
 let staleCopyTakenAsNew: HarnessCore
+/** The issuer funds its customers' accounts with an entry that is not an opening: its first world already breaks conservation. */
+let fundedAfterOpening: HarnessCore
+let fundedAfterOpeningFolder: string
 
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
@@ -48,6 +53,12 @@ beforeAll(async () => {
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
   staleCopyTakenAsNew = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "explore-test-stale-copy-taken-as-new" })
+  fundedAfterOpeningFolder = plant({
+    name: "explore-test-funded-after-opening",
+    description: "The issuer funds each customer's account from its reserves under an id that is not an opening's.",
+    edits: [{ file: "parties/Issuer.ts", find: "id: `opening:${c.account}`", replace: "id: `funding:${c.account}`" }]
+  })
+  fundedAfterOpening = await importMutant(fundedAfterOpeningFolder)
 })
 
 describe("explore", () => {
@@ -174,6 +185,16 @@ describe("explore", () => {
     const result = explore(settings)
     expect(result).toMatchObject({ complete: true, violation: null, worlds: kept.size, states })
     expect(result.states).toBeGreaterThan(result.worlds)
+  })
+
+  it("should judge the first world, which no action reaches: a violation there has the empty path, on one thread and on workers", async () => {
+    const settings = settingsFor("pay", fundedAfterOpening)
+    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: fundedAfterOpeningFolder }, 2)]) {
+      expect(result.violation?.invariant).toBe("conservation")
+      expect(result.violation?.path).toEqual([])
+      expect(result.states).toBe(0)
+    }
+    expect(explore(settingsFor("pay")).violation).toBeNull()
   })
 
   it("should find a seeded bug with the shortest counterexample, which replays to the same violation (no-idempotency-check)", () => {
