@@ -31,7 +31,9 @@ const tell = (): void => {
   mine[1] = frontier.queued
 }
 parentPort?.on("message", (request: WorkerRequest) => {
+  let handedOver: ReadonlyArray<ReadonlyArray<number>> = []
   if (request.do === "seed") frontier.seed(request.paths)
+  else if (request.do === "handOver") handedOver = frontier.handOver(request.count)
   else if (request.do === "next") frontier.nextLevel()
   else {
     seen = new StateSet(request.states)
@@ -40,6 +42,6 @@ parentPort?.on("message", (request: WorkerRequest) => {
     if (frontier.violation !== null || seen.size >= job.maxStates) Atomics.store(stopped, STOP, 1)
   }
   tell()
-  parentPort?.postMessage(countsOf(frontier))
+  parentPort?.postMessage(countsOf(frontier, handedOver))
 })
 parentPort?.postMessage("ready")

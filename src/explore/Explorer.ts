@@ -99,6 +99,8 @@ export interface Exploration {
   readonly peakRss_bytes: number
   /** The threads that expanded states: 1, or the workers once a level was shared out among them (`Parallel.ts`). */
   readonly threads: number
+  /** States one worker handed to another to even out a level (`Parallel.ts`); 0 on one thread. */
+  readonly handedOver: number
 }
 
 /** What the threads of an exploration found: actions taken, quiet states checked, goals met and the violation, if any (a `Frontier` is one). @category explorer @since 0.5.0 */
@@ -118,13 +120,19 @@ const withVacuity = (scope: ExploreScope, met: ReadonlySet<Goal>, complete: bool
 
 /**
  * The report of an exploration of `settings.scope` that ended at `depth` with the states in `seen`
- * and what `tally` says, begun at `started` (`performance.now()`) and run on `threads` threads; a
+ * and what `tally` says, begun at `started` (`performance.now()`) and run on `threads` threads
+ * that handed `handedOver` states to one another; a
  * complete one that met some goal of the scope in no state fails as `vacuity`.
  *
  * @category explorer
  * @since 0.5.0
  */
-export const explorationOf = (settings: ExploreSettings, seen: StateSet, tally: Tally, end: { readonly depth: number; readonly complete: boolean; readonly started: number; readonly threads: number }): Exploration => {
+export const explorationOf = (
+  settings: ExploreSettings,
+  seen: StateSet,
+  tally: Tally,
+  end: { readonly depth: number; readonly complete: boolean; readonly started: number; readonly threads: number; readonly handedOver: number }
+): Exploration => {
   const wall_ms = performance.now() - end.started
   return {
     scope: settings.scope.name,
@@ -139,7 +147,8 @@ export const explorationOf = (settings: ExploreSettings, seen: StateSet, tally: 
     wall_ms,
     statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
     peakRss_bytes: process.resourceUsage().maxRSS * 1024,
-    threads: end.threads
+    threads: end.threads,
+    handedOver: end.handedOver
   }
 }
 
@@ -161,7 +170,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
     if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
       settings.progress.report({ states: seen.size, transitions: frontier.transitions, depth, frontier: frontier.queued, wall_ms: performance.now() - started })
   }
-  const finish = (complete: boolean): Exploration => explorationOf(settings, seen, frontier, { depth, complete, started, threads: 1 })
+  const finish = (complete: boolean): Exploration => explorationOf(settings, seen, frontier, { depth, complete, started, threads: 1, handedOver: 0 })
   for (;;) {
     frontier.expand(seen, stop, onNew)
     if (frontier.violation !== null || stop()) return finish(false)

@@ -46,6 +46,28 @@ export const checkLiveness = (world: World): void => {
 const violationOf = (error: unknown): { readonly invariant: string; readonly findings: ReadonlyArray<string> } =>
   error instanceof InvariantViolation ? { invariant: error.invariant, findings: error.findings } : { invariant: "crash", findings: [String(error)] }
 
+/** Where a walk along a path stands, beside its world: what the path has left and the attacker's recording. */
+interface Along {
+  readonly remaining: Remaining
+  readonly recording: Recording
+}
+
+/** Takes step `step` of a path in `world`, standing at `along`: the `choice`-th action enabled there (kept in `taken`); returns where the walk stands after it. */
+const stepAlong = (world: World, settings: ExploreSettings, documents: Fingerprinter["documents"], along: Along, step: number, choice: number, taken: Array<Action>, judge: boolean): Along => {
+  const actions = enabled(world, settings.scope, along.remaining, () => documents(world.snapshot()), along.recording)
+  const action = actions[choice]
+  if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
+  taken.push(action)
+  const remaining = apply(world, along.remaining, action, judge)
+  return { remaining, recording: recordingAfter(world, along.recording, remaining) }
+}
+
+/** Where every walk starts: the scope's first world, which `world` must be at, with the whole budget. */
+const startOf = (world: World, settings: ExploreSettings): Along => {
+  const remaining = initialRemaining(settings.scope)
+  return { remaining, recording: recordingAfter(world, [], remaining) }
+}
+
 /**
  * Walks `path` (action indexes) from the scope's first world in `world`, as {@link Frontier} would
  * reach its end, and returns what the path has left, the attacker's recording and the actions
@@ -64,17 +86,23 @@ export const walk = (
   taken: Array<Action> = [],
   judge = true
 ): { readonly remaining: Remaining; readonly recording: Recording } => {
-  let remaining = initialRemaining(settings.scope)
-  let recording = recordingAfter(world, [], remaining)
-  for (const [step, choice] of path.entries()) {
-    const actions = enabled(world, settings.scope, remaining, () => documents(world.snapshot()), recording)
-    const action = actions[choice]
-    if (action === undefined) throw new NotAPath(`step ${step + 1} of the path takes action ${choice}, but ${actions.length} are enabled there: not a path of scope ${settings.scope.name}`)
-    taken.push(action)
-    remaining = apply(world, remaining, action, judge)
-    recording = recordingAfter(world, recording, remaining)
-  }
-  return { remaining, recording }
+  let along = startOf(world, settings)
+  for (const [step, choice] of path.entries()) along = stepAlong(world, settings, documents, along, step, choice, taken, judge)
+  return along
+}
+
+/** Orders paths as words over their action indexes, so that paths with a long prefix in common come together. */
+const byPrefix = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
+  const shorter = Math.min(a.length, b.length)
+  for (let i = 0; i < shorter; i++) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0)
+  return a.length - b.length
+}
+
+/** How many first actions two paths have in common. */
+const sharedPrefix = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
+  let i = 0
+  while (i < a.length && i < b.length && a[i] === b[i]) i++
+  return i
 }
 
 /** A replayed path that names an action its state does not enable. @category explorer @since 0.5.0 */
@@ -133,9 +161,9 @@ export class Frontier {
     return this.#waiting.length
   }
 
-  /** Hands over the states of this level not yet expanded: takes them out of it, as paths from the scope's first world, for other frontiers to {@link seed} from. */
-  handOver(): ReadonlyArray<ReadonlyArray<number>> {
-    return this.#level.splice(this.#at).map((node) => this.pathTo((node as Node).number))
+  /** Hands over the last `count` states of this level not yet expanded (all of them by default): takes them out of it, as paths from the scope's first world, for other frontiers to {@link seed} from. */
+  handOver(count = Infinity): ReadonlyArray<ReadonlyArray<number>> {
+    return this.#level.splice(Math.max(this.#at, this.#level.length - count)).map((node) => this.pathTo((node as Node).number))
   }
 
   /** The path of action indexes from the scope's first world to state `state` of this frontier. */
@@ -147,14 +175,29 @@ export class Frontier {
    * Queues, for this level, the state at the end of each path (the first world for the empty
    * path), offered to `seen` if given, else already in the set of states seen. A path's states
    * were judged when first reached, so it is walked without judging them again; the first world
-   * is judged here.
+   * is judged here. The paths are walked in the order of their action indexes, each from the
+   * world at the end of the longest prefix it shares with the one before, and queued in that
+   * order.
    */
   seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen?: StateSet): void {
-    for (const path of paths) {
-      this.#world.restore(this.#first)
-      const { remaining, recording } = walk(this.#world, this.#settings, this.#fingerprints.documents, path, [], false)
+    const world = this.#world
+    world.restore(this.#first)
+    // The worlds along the last path walked: sorted, each path walks on from the end of the prefix it shares with the one before, a few actions where the whole path from the first world took dozens.
+    const trail: Array<Along & { readonly snapshot: WorldSnapshot }> = [{ ...startOf(world, this.#settings), snapshot: this.#first }]
+    let previous: ReadonlyArray<number> = []
+    for (const path of [...paths].sort(byPrefix)) {
+      trail.length = sharedPrefix(previous, path) + 1
+      previous = path
+      const resume = trail[trail.length - 1] as Along & { readonly snapshot: WorldSnapshot }
+      world.restore(resume.snapshot)
+      let along: Along = resume
+      for (let step = trail.length - 1; step < path.length; step++) {
+        along = stepAlong(world, this.#settings, this.#fingerprints.documents, along, step, path[step] ?? -1, [], false)
+        trail.push({ ...along, snapshot: world.snapshot() })
+      }
+      const { remaining, recording } = along
       if (path.length === 0 && !this.#judgedFirst()) return
-      const snapshot = this.#world.snapshot()
+      const snapshot = world.snapshot()
       seen?.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
       const number = this.#links.push(-1, -1)
       this.#roots.set(number, path)

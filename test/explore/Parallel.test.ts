@@ -1,14 +1,15 @@
 /**
  * The explorer on worker threads (`src/explore/Parallel.ts`): two workers that share the set of
- * states seen reach exactly the worlds one thread reaches, as deep; they find a seeded bug's
+ * states seen reach exactly the worlds one thread reaches, as deep, and still do when states are
+ * handed from one to the other between levels; they find a seeded bug's
  * counterexample as short as one thread's, and it replays; and they stop near the bound on states.
  */
-import { describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { importMutant, plant } from "../../src/bugs/Mutant.js"
-import { explore, replay, type ExploreSettings } from "../../src/explore/Explorer.js"
-import { exploreInWorkers } from "../../src/explore/Parallel.js"
+import { explore, replay, type Exploration, type ExploreSettings } from "../../src/explore/Explorer.js"
+import { exploreInWorkers, rebalancing } from "../../src/explore/Parallel.js"
 import { scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 
@@ -24,14 +25,34 @@ const settingsFor = (of: ExploreScope, core: HarnessCore = Core, maxStates = 50_
 const payDropCrash: ExploreScope = { ...scope("pay"), name: "pay-drop-crash", faults: { ...scope("pay").faults, drops: 1, crashes: 1 } }
 
 describe("exploreInWorkers", () => {
+  const settings = settingsFor(payDropCrash)
+  /** One thread's exploration of `pay` with a drop and a crash, which two workers must match. */
+  let one: Exploration
+  beforeAll(() => {
+    one = explore(settings)
+  })
+
   it("should reach the worlds one thread reaches, as deep, on two workers sharing every level past the first", async () => {
-    const settings = settingsFor(payDropCrash)
-    const one = explore(settings)
     // A level of 20 states or more is shared out: from depth 3 or so, the workers expand every state.
     const two = await exploreInWorkers(settings, { backend: "node" }, 2, 10)
     expect(two).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
     expect(two.states).toBeGreaterThanOrEqual(two.worlds)
     expect(two.transitions).toBeGreaterThan(two.states)
+  })
+
+  it("rebalancing - should reach the same worlds when every level is evened out, states handed over as paths walked on from the prefix they share", async () => {
+    const evened = await exploreInWorkers(settings, { backend: "node" }, 2, 10, 1)
+    expect(evened).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
+    expect(evened.handedOver).toBeGreaterThan(0)
+    expect(one.handedOver).toBe(0)
+  })
+
+  it("rebalancing - should hand the least loaded worker enough to leave both with as much work, counting a state handed over as half a state expanded", () => {
+    expect(rebalancing([1_000, 400])).toEqual({ from: 0, to: 1, count: 400 })
+    expect(rebalancing([300, 900, 600])).toEqual({ from: 1, to: 0, count: 400 })
+    expect(rebalancing([1_000, 900])).toBeNull()
+    expect(rebalancing([1_000, 900], 50)).toEqual({ from: 0, to: 1, count: 66 })
+    expect(rebalancing([5, 5], 1)).toBeNull()
   })
 
   it("should find a seeded bug's counterexample as short as one thread's, which replays (approval-reusable)", async () => {
