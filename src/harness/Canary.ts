@@ -20,7 +20,7 @@ import { chainOf } from "../../model/Links.js"
 import { staffAsk } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
 import { deliverAll, quiescenceRounds } from "./Quiescence.js"
-import type { Customer } from "./Scope.js"
+import { quickCheckoutOf, type Customer } from "./Scope.js"
 import { answerOnPhone, checkoutOnReliableSession, payNow, shownChallenge } from "./Shoppers.js"
 import type { World } from "./World.js"
 
@@ -32,11 +32,12 @@ const honest = (world: World, shopper: Customer): boolean => {
   return !insiders && merchant.config.currency === shopper.currency
 }
 
-/** What the quick checkout (a kettle, express delivery) costs at the shopper's merchant. */
-const quickCheckout_minor = (world: World, shopper: Customer): number => {
-  const { config } = world.net.state<MerchantState>(shopper.merchant)
-  return (config.catalog[world.core.Topology.skus.kettle] ?? 0) + config.deliveryFees.express
-}
+/** What the shopper would have left after a quick checkout at their merchant (negative when they cannot afford one). */
+const spareAfterQuickCheckout_minor = (world: World, shopper: Customer): number =>
+  spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account) - quickCheckoutOf(world.net.state<MerchantState>(shopper.merchant).config)
+
+/** Whether the shopper can pay in the canary: their whole path is honest, they have a phone, and their account covers a quick checkout. */
+const canPay = (world: World, shopper: Customer): boolean => honest(world, shopper) && shopper.phones.length > 0 && spareAfterQuickCheckout_minor(world, shopper) >= 0
 
 /** The merchant's payment for an order: its latest attempt. */
 const paymentFor = (world: World, merchant: PartyId, orderId: OrderId): MerchantPayment | undefined => {
@@ -97,17 +98,17 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
-  const spare_minor = (c: Customer): number => spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) - quickCheckout_minor(world, c)
-  const able = world.directory.customers.filter((c) => honest(world, c) && c.phones.length > 0 && spare_minor(c) >= 0)
+  const able = world.directory.customers.filter((c) => canPay(world, c))
   // A shopper with exactly a quick checkout's worth comes first: a payment of all the funds available must be held too.
-  const shopper = able.find((c) => spare_minor(c) === 0) ?? able[0]
+  const exact = able.find((c) => spareAfterQuickCheckout_minor(world, c) === 0)
+  const shopper = exact ?? able[0]
   const phone = shopper?.phones[0]
   if (shopper === undefined || phone === undefined) {
     world.count("canarySkipped")
     return false
   }
   world.count("canary")
-  if (spare_minor(shopper) === 0) world.count("canaryExactFunds")
+  if (exact !== undefined) world.count("canaryExactFunds")
   const { merchant } = shopper
   const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
   const merchantAccount = merchantAccountId(merchant, shopper.currency)
@@ -170,7 +171,7 @@ const busyDay = (world: World): void => {
   const banks = (c: Customer): ReadonlyArray<string> => [`issuer ${c.issuer}`, `acquirer ${world.directory.gatewayOf[c.merchant] ?? ""}`, `currency ${c.currency}`]
   const met = new Set<string>()
   const shoppers = world.directory.customers.filter((c) => {
-    const eligible = honest(world, c) && c.phones.length > 0 && spendable(world.net.state<IssuerState>(c.issuer).ledger, c.account) >= quickCheckout_minor(world, c)
+    const eligible = canPay(world, c)
     // One checkout per account: a second browser of the same account would find its funds held.
     const account = `account ${c.issuer}/${c.account}`
     if (!eligible || met.has(account) || (met.size > 0 && banks(c).every((b) => met.has(b)))) return false

@@ -108,7 +108,17 @@ const DELIVERY_FEES = { standard: 490, express: 1_290 } as const
  * for funds, two at once race for the money, and a payment of all the funds available must still
  * be held.
  */
-const balanceOf = (customerIndex: number, kettle_minor: number): number => (customerIndex === POOR_CUSTOMER ? kettle_minor + DELIVERY_FEES.express : 50_000)
+const balanceOf = (customerIndex: number, quick_minor: number): number => (customerIndex === POOR_CUSTOMER ? quick_minor : 50_000)
+
+/**
+ * What the quick checkout (a kettle, express delivery: the one the harness's shoppers make) costs
+ * at a merchant with `config`'s catalog and delivery fees, in minor units of its currency.
+ *
+ * @category scopes
+ * @since 0.5.0
+ */
+export const quickCheckoutOf = (config: { readonly catalog: Readonly<Record<string, number>>; readonly deliveryFees: { readonly express: number } }): number =>
+  (config.catalog["sku-kettle"] ?? 0) + config.deliveryFees.express
 
 /**
  * A customer in one browser: the account at their issuer, its currency, their phones, and the
@@ -277,7 +287,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Issuer.Issuer,
         core.Issuer.initial(
           identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
-          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, Topology.catalog["sku-kettle"]), c.currency), devices: c.phones })),
+          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, quickCheckoutOf({ catalog: Topology.catalog, deliveryFees: DELIVERY_FEES })), c.currency), devices: c.phones })),
           { clearingHouse: clearing, settlement, acquirers: gatewayOf }
         )
       )

@@ -40,6 +40,14 @@ beforeAll(async () => {
   })
 })
 
+/** Expects `thrown` to be the canary's violation, its findings matching `finding`. */
+const expectCanaryFinding = (thrown: unknown, finding: RegExp): void => {
+  expect(thrown).toBeInstanceOf(InvariantViolation)
+  const violation = thrown as InvariantViolation
+  expect(violation.invariant).toBe("canary")
+  expect(violation.findings.join()).toMatch(finding)
+}
+
 describe("canary", () => {
   it("should check out, capture, refund in full and settle one payment, and void a second, after an empty script on the reference core", () => {
     const { world, error } = play(reference, CALM, [])
@@ -61,34 +69,22 @@ describe("canary", () => {
 
   it("should fail, as the only check that does, when every capture is refused (hold-expiry-in-seconds)", () => {
     const { error } = play(holdExpiryInSeconds, CALM, [])
-    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
-    const violation = error?.thrown as InvariantViolation
-    expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: payment Authorized with 0 captured, not 6190/)
+    expectCanaryFinding(error?.thrown, /merchant-1\/ord-1: payment Authorized with 0 captured, not 6190/)
   })
 
   it("should fail, as the only check that does, when a refund of a captured payment is refused (refund-after-capture-refused)", () => {
     const { error } = play(refundAfterCaptureRefused, CALM, [])
-    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
-    const violation = error?.thrown as InvariantViolation
-    expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 0 refunded after the refund of half, not 3095/)
+    expectCanaryFinding(error?.thrown, /merchant-1\/ord-1: 0 refunded after the refund of half, not 3095/)
   })
 
   it("should fail, as the only check that does, when a refund of all that is left is refused (full-refund-refused)", () => {
     const { error } = play(fullRefundRefused, CALM, [])
-    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
-    const violation = error?.thrown as InvariantViolation
-    expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/merchant-1\/ord-1: 3095 refunded after the refund of the rest, not 6190/)
+    expectCanaryFinding(error?.thrown, /merchant-1\/ord-1: 3095 refunded after the refund of the rest, not 6190/)
   })
 
   it("should fail, as the only check that does, when every void is refused (void-refused)", () => {
     const { error } = play(voidRefused, CALM, [])
-    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
-    const violation = error?.thrown as InvariantViolation
-    expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/merchant-1\/ord-2: payment Authorized, not voided/)
+    expectCanaryFinding(error?.thrown, /merchant-1\/ord-2: payment Authorized, not voided/)
   })
 
   it("should pay with the customer who has exactly one quick checkout's worth first, and fail, as the only check that does, when such a payment is refused (exact-funds-refused)", () => {
@@ -97,10 +93,7 @@ describe("canary", () => {
     expect(calm.world.exercised.get("canaryExactFunds")).toBe(1)
     expect(play(reference, ONE_RICH_CUSTOMER, []).world.exercised.get("canaryExactFunds")).toBeUndefined()
     const { error } = play(exactFundsRefused, CALM, [])
-    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
-    const violation = error?.thrown as InvariantViolation
-    expect(violation.invariant).toBe("canary")
-    expect(violation.findings.join()).toMatch(/ended on|shows no challenge|not approved/)
+    expectCanaryFinding(error?.thrown, /ended on|shows no challenge|not approved/)
     expect(play(exactFundsRefused, ONE_RICH_CUSTOMER, []).error).toBeNull()
   })
 
