@@ -410,13 +410,11 @@ const checkStaleReplay = (world: World, before: WorldSnapshot, packet: Packet, l
 }
 
 /**
- * Does `action` to the world, then checks every safety invariant (throwing the harness's
- * `InvariantViolation`, as a declared-transitions failure also does); returns what the path has
- * left. The invariants are not checked again when the action left every party's state, the clock
- * and the model as they were (a drop, a duplicate, a packet its recipient ignored): they read
- * nothing else, and the world before was judged (the explorer checks its first world, and every
- * other is one an action reached). With `judge` false they are not checked at all: for a path
- * whose every state was judged before, walked again to rebuild its last world.
+ * Does `action` to the world, then checks every safety invariant ({@link judgeReached}: throwing
+ * the harness's `InvariantViolation`, as a declared-transitions failure also does); returns what
+ * the path has left. With `judge` false they are not checked: for a path whose every state was
+ * judged before, walked again to rebuild its last world, and for the explorer, which judges a
+ * world only the first time it reaches it (`Frontier.ts`).
  *
  * @category explorer
  * @since 0.5.0
@@ -480,8 +478,20 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
       world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
       break
   }
-  // The invariants read the parties' states, the clock and the model: a world whose every one of them is the same object as before (a drop, a duplicate, a packet its recipient ignored) was judged already.
-  if (judge && !judgedAlike(before, world.snapshot())) checkSafety(world, label)
+  if (judge) judgeReached(world, before, label)
   return spend(remaining, action)
+}
+
+/**
+ * Checks every safety invariant on the world an action `label` reached from `before` (throwing
+ * the harness's `InvariantViolation`), unless it left every party's state, the clock and the
+ * model as they were (a drop, a duplicate, a packet its recipient ignored): the invariants read
+ * nothing else, and the world before was judged.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const judgeReached = (world: World, before: WorldSnapshot, label: string): void => {
+  if (!judgedAlike(before, world.snapshot())) checkSafety(world, label)
 }
 

@@ -20,11 +20,13 @@
  *
  * @since 0.5.0
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { memoizedEd25519 } from "../crypto/Memoized.js"
 import type { Packet } from "../machine/Machine.js"
 import { World, type WorldSnapshot } from "../harness/World.js"
 import { syncRunner } from "../drivers/Runner.js"
+import { machinesOf } from "../harness/Coverage.js"
+import { rememberingSteps } from "./StepMemo.js"
 import type { Table } from "../machine/Table.js"
 import type { PartyKind, StateOf } from "../state/State.js"
 import { hashedBudgetsOf, packetKey, type Recording, type Remaining } from "./Actions.js"
@@ -34,7 +36,9 @@ import type { ExploreSettings } from "./Explorer.js"
 export const worldOf = (settings: ExploreSettings): World => {
   // The same packets are delivered in many states: their signatures are checked once (Memoized.ts).
   const crypto = memoizedEd25519(settings.crypto)
-  return new World(settings.core, crypto, syncRunner(crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 })
+  // The same party state meets the same packet in many worlds: its step is computed once (StepMemo.ts).
+  const machines = machinesOf(settings.core).map(rememberingSteps)
+  return new World(settings.core, crypto, syncRunner(crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 }, machines)
 }
 
 /** How the explorer sees a world's states: each party's encoded document, and the fingerprint of a state with what its path has left (but its spare budgets, `SPARE_BUDGETS`) and the attacker's recording. @category explorer @since 0.5.0 */
@@ -58,7 +62,7 @@ export interface Fingerprinter {
 export const fingerprinter = (world: World): Fingerprinter => {
   const { State, Canonical } = world.core
   const ids = [...world.kinds.keys()]
-  const digest = (text: string): string => createHash("sha256").update(text).digest("base64")
+  const digest = (text: string): string => hash("sha256", text, "base64")
   /** Each table's rows' digests (of their canonical JSON), by row object: a digest, not the text, is kept, so the cache costs a few dozen bytes a row. A row that is not an object, such as an id, is cheap to digest again. */
   const rowDigests = new Map<string, WeakMap<object, string>>()
   const rowDigest = (kind: PartyKind, table: string, row: unknown): string => {
@@ -89,23 +93,31 @@ export const fingerprinter = (world: World): Fingerprinter => {
       return digest(lines.join("\n"))
     })
   const canonicalPacket = (packet: Packet): string => packetKey(world, packet)
+  /** A packet's digest, of its text: a fingerprint hashes each packet's few dozen bytes, not its whole signed envelope. */
+  const packetDigests = new WeakMap<Packet, string>()
+  const packetDigest = (packet: Packet): string => remembered(packetDigests, packet, () => digest(canonicalPacket(packet)))
   // The model holds Schema class instances (amounts, challenges): digested as their JSON.
   const modelDigests = new WeakMap<object, string>()
   const modelDigest = (model: object): string => remembered(modelDigests, model, () => digest(Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown)))
+  /** The budgets a fingerprint hashes, as text, by what-the-path-has-left object: most actions leave it as it was. */
+  const budgetTexts = new WeakMap<Remaining, string>()
+  const budgetText = (remaining: Remaining): string => remembered(budgetTexts, remaining, () => Canonical.canonicalJson(hashedBudgetsOf(remaining)))
   const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> =>
     snapshot.states.map((state, i) => {
       const kind = world.kinds.get(ids[i] ?? "") ?? ""
       return State.isPartyKind(kind) ? State.encodeState(kind, state as StateOf<typeof kind>) : state
     })
   const fingerprint = (snapshot: WorldSnapshot, remaining: Remaining, recording: Recording = []): string => {
-    const hash = createHash("sha256")
-    snapshot.states.forEach((state, i) => hash.update(stateDigest(state as object, ids[i] ?? "")).update("\n"))
-    for (const packet of snapshot.inFlight.map(canonicalPacket).sort()) hash.update(packet).update("\n")
-    hash.update("recorded\n")
-    for (const { key } of recording) hash.update(key).update("\n")
-    hash.update(modelDigest(snapshot.model)).update("\n")
-    // The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
-    return hash.update(Canonical.canonicalJson({ now_ms: snapshot.now_ms, lies: snapshot.lies, budgets: hashedBudgetsOf(remaining) })).digest("base64")
+    // One line per part, hashed at once. The spare budgets are not hashed: the set of states seen compares them (Visited.ts).
+    const lines = [
+      ...snapshot.states.map((state, i) => stateDigest(state as object, ids[i] ?? "")),
+      ...snapshot.inFlight.map(packetDigest).sort(),
+      "recorded",
+      ...recording.map(({ packet }) => packetDigest(packet)),
+      modelDigest(snapshot.model),
+      `${snapshot.now_ms} ${String(snapshot.lies)} ${budgetText(remaining)}`
+    ]
+    return digest(lines.join("\n"))
   }
   // Interning: worlds reached by different interleavings hold equal party states in different objects.
   const internedStates = new Map<string, unknown>()

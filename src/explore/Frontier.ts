@@ -9,7 +9,7 @@
 import { checkQuiescent, checkSafety, InvariantViolation } from "../harness/Invariants.js"
 import { quiescenceRounds } from "../harness/Quiescence.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
-import { apply, enabled, initialRemaining, recordingAfter, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
+import { apply, describeAction, enabled, initialRemaining, judgeReached, recordingAfter, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import type { ExploreSettings, Violation } from "./Explorer.js"
 import { fingerprinter, worldOf, type Fingerprinter } from "./Fingerprint.js"
 import { goalsMet, type Goal } from "./Goals.js"
@@ -231,7 +231,8 @@ export class Frontier {
         const action = actions[choice] as Action
         let remaining: Remaining
         try {
-          remaining = apply(world, node.remaining, action)
+          // Judged below, once its fingerprint says the world is new: a world seen before was judged then.
+          remaining = apply(world, node.remaining, action, false)
         } catch (error) {
           this.violation = { ...violationOf(error), path: [...this.pathTo(node.number), choice] }
           return
@@ -247,7 +248,14 @@ export class Frontier {
           this.violation = { invariant: "storable", findings: [error instanceof Error ? error.message : String(error)], path: [...this.pathTo(node.number), choice] }
           return
         }
-        if (this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice })) {
+        let added: boolean
+        try {
+          added = this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice }, node.snapshot, action)
+        } catch (error) {
+          this.violation = { ...violationOf(error), path: [...this.pathTo(node.number), choice] }
+          return
+        }
+        if (added) {
           onNew?.()
           if (stop()) {
             this.#at++
@@ -264,7 +272,12 @@ export class Frontier {
     this.#waiting = []
     for (const state of waiting) {
       this.#world.restore(state.snapshot)
-      this.#offer(seen, state)
+      try {
+        this.#offer(seen, state)
+      } catch (error) {
+        this.violation = { ...violationOf(error), path: [...this.pathTo(state.parent), state.choice] }
+        return
+      }
     }
   }
 
@@ -287,12 +300,21 @@ export class Frontier {
     }
   }
 
-  /** Offers a state reached (the world is at it) to the set; queues it if new, keeps it waiting if the set is full; true if new. */
-  #offer(seen: StateSet, state: Waiting): boolean {
+  /**
+   * Offers a state reached (the world is at it) to the set; queues it if new, keeps it waiting if
+   * the set is full; true if new. A new state's world is judged (throwing what an invariant
+   * throws): a world with the fingerprint of one seen before is that world, judged then. Given
+   * the world `before` it and the `action` that reached it, not judged again if the action left
+   * what the invariants read as it was (`judgeReached`).
+   */
+  #offer(seen: StateSet, state: Waiting, before?: WorldSnapshot, action?: Action): boolean {
     if (this.grows) seen.makeRoom()
     const offered = seen.offer(state.key, state.spare)
     if (offered === "full") this.#waiting.push(state)
     if (offered !== "new") return false
+    const label = action === undefined ? "a state reached" : describeAction(action)
+    if (before === undefined) checkSafety(this.#world, label)
+    else judgeReached(this.#world, before, label)
     for (const goal of goalsMet(this.#world)) this.met.add(goal)
     const { snapshot, remaining, recording } = state
     this.#next.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number: this.#links.push(state.parent, state.choice) })
