@@ -31,6 +31,7 @@
  *
  * @since 0.5.0
  */
+import { hash } from "node:crypto"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserState } from "../parties/Browser.js"
@@ -107,18 +108,25 @@ export type Action =
 /** How many of the soonest pending expiries the clock may move to from one state. */
 const EXPIRIES_PER_STATE = 2
 
-/** A packet as text: its route and its canonical payload; two packets with the same text are the same packet. @category explorer @since 0.5.0 */
+/**
+ * A packet's identity: the SHA-256 of its route, channel and canonical payload; two packets with
+ * the same key are the same packet. A digest, not the text: the explorer keeps one for each
+ * packet it holds, and a signed envelope's text is a kilobyte or more.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
 export const packetKey = (world: World, packet: Packet): string => {
   const keys = packetKeys.get(world.core) ?? new WeakMap<Packet, string>()
   packetKeys.set(world.core, keys)
   const known = keys.get(packet)
   if (known !== undefined) return known
-  const key = `${packet.from}>${packet.to}:${world.core.Canonical.canonicalJson(packet.payload)}`
+  const key = hash("sha256", `${packet.from}>${packet.to}:${packet.channel}:${world.core.Canonical.canonicalJson(packet.payload)}`, "base64")
   keys.set(packet, key)
   return key
 }
 
-/** Each packet's text, per core (a seeded bug may change the canonical encoding), computed once: packets are immutable values. */
+/** Each packet's key, per core (a seeded bug may change the canonical encoding), computed once: packets are immutable values. */
 const packetKeys = new WeakMap<object, WeakMap<Packet, string>>()
 
 /** The first index of each distinct packet in flight: delivering either of two equal packets leads to the same world. */
@@ -134,7 +142,7 @@ const distinctPackets = (world: World): ReadonlyArray<number> => {
 }
 
 /**
- * What the attacker has recorded on the wire, each distinct packet once, ordered by its text
+ * What the attacker has recorded on the wire, each distinct packet once, ordered by its key
  * ({@link packetKey}) so that two paths that sent the same packets hold the same recording. It is
  * part of a state only while the path may still replay or forge: once those budgets are spent, it
  * is empty.

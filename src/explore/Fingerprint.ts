@@ -92,16 +92,14 @@ export const fingerprinter = (world: World): Fingerprinter => {
       }
       return digest(lines.join("\n"))
     })
-  const canonicalPacket = (packet: Packet): string => packetKey(world, packet)
-  /** A packet's digest, of its text: a fingerprint hashes each packet's few dozen bytes, not its whole signed envelope. */
-  const packetDigests = new WeakMap<Packet, string>()
-  const packetDigest = (packet: Packet): string => remembered(packetDigests, packet, () => digest(canonicalPacket(packet)))
+  /** A packet's digest (`packetKey`): a fingerprint hashes each packet's few dozen bytes, not its whole signed envelope. */
+  const packetDigest = (packet: Packet): string => packetKey(world, packet)
   // The model holds Schema class instances (amounts, challenges): digested as their JSON.
   const modelDigests = new WeakMap<object, string>()
   const modelDigest = (model: object): string => remembered(modelDigests, model, () => digest(Canonical.canonicalJson(JSON.parse(JSON.stringify(model)) as unknown)))
-  /** The budgets a fingerprint hashes, as text, by what-the-path-has-left object: most actions leave it as it was. */
-  const budgetTexts = new WeakMap<Remaining, string>()
-  const budgetText = (remaining: Remaining): string => remembered(budgetTexts, remaining, () => Canonical.canonicalJson(hashedBudgetsOf(remaining)))
+  /** The digest of the budgets a fingerprint hashes, by what-the-path-has-left object: most actions leave it as it was. A digest, not the canonical text, which is built of many short strings joined, several dozen bytes each, and a queued state holds one. */
+  const budgetDigests = new WeakMap<Remaining, string>()
+  const budgetDigest = (remaining: Remaining): string => remembered(budgetDigests, remaining, () => digest(Canonical.canonicalJson(hashedBudgetsOf(remaining))))
   const documents = (snapshot: WorldSnapshot): ReadonlyArray<unknown> =>
     snapshot.states.map((state, i) => {
       const kind = world.kinds.get(ids[i] ?? "") ?? ""
@@ -115,7 +113,7 @@ export const fingerprinter = (world: World): Fingerprinter => {
       "recorded",
       ...recording.map(({ packet }) => packetDigest(packet)),
       modelDigest(snapshot.model),
-      `${snapshot.now_ms} ${String(snapshot.lies)} ${budgetText(remaining)}`
+      `${snapshot.now_ms} ${String(snapshot.lies)} ${budgetDigest(remaining)}`
     ]
     return digest(lines.join("\n"))
   }
@@ -126,7 +124,7 @@ export const fingerprinter = (world: World): Fingerprinter => {
   const interned = (snapshot: WorldSnapshot): WorldSnapshot => ({
     ...snapshot,
     states: snapshot.states.map((state, i) => internedOf(internedStates, stateDigest(state as object, ids[i] ?? ""), state)),
-    inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, canonicalPacket(packet), packet)),
+    inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, packetDigest(packet), packet)),
     model: internedOf(internedModels, modelDigest(snapshot.model), snapshot.model)
   })
   return { documents, fingerprint, interned }

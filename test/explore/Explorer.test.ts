@@ -259,7 +259,7 @@ describe("explore", () => {
   it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {
     // The shortest counterexample `explore --scope void-retention --bug stale-copy-taken-as-new` prints:
     // pay, approve, void, age the world to the void request's end of retention, replay it to the issuer.
-    const path = [1, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 66, 0, 0, 0, 0, 100, 12]
+    const path = [1, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 66, 0, 0, 0, 0, 100, 69]
     const { actions, error } = replay(settingsFor("void-retention", staleCopyTakenAsNew), path)
     expect(error).toBeInstanceOf(InvariantViolation)
     expect((error as InvariantViolation).invariant).toBe("retention")
