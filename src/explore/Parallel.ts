@@ -12,9 +12,10 @@
  * in its worker and is offered again after), and evens the next level out: the most loaded
  * worker hands the least loaded some of its states, as paths again ({@link rebalancing}).
  *
- * The worlds counted are those of one thread. The states may differ by a few: when one world is
- * reached in one level with two spare budgets neither of which covers the other and a third that
- * covers both, how many entries it keeps depends on which worker offers first.
+ * The worlds counted are those of one thread. The states may differ, by up to about 1% on
+ * `pay2-k1`: when one world is reached in one level with two spare budgets neither of which
+ * covers the other and a third that covers both, how many entries it keeps depends on which
+ * worker offers first.
  *
  * Built on `node:worker_threads`, as the harness's campaigns are (`src/harness/Parallel.ts`).
  *
