@@ -234,7 +234,7 @@ export class Frontier {
           // Judged below, once its fingerprint says the world is new: a world seen before was judged then.
           remaining = apply(world, node.remaining, action, false)
         } catch (error) {
-          this.violation = { ...violationOf(error), path: [...this.pathTo(node.number), choice] }
+          this.#brokenAt(error, node.number, choice)
           return
         }
         const snapshot = world.snapshot()
@@ -252,7 +252,7 @@ export class Frontier {
         try {
           added = this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice }, node.snapshot, action)
         } catch (error) {
-          this.violation = { ...violationOf(error), path: [...this.pathTo(node.number), choice] }
+          this.#brokenAt(error, node.number, choice)
           return
         }
         if (added) {
@@ -275,7 +275,7 @@ export class Frontier {
       try {
         this.#offer(seen, state)
       } catch (error) {
-        this.violation = { ...violationOf(error), path: [...this.pathTo(state.parent), state.choice] }
+        this.#brokenAt(error, state.parent, state.choice)
         return
       }
     }
@@ -287,6 +287,11 @@ export class Frontier {
     this.#at = 0
     this.#next = []
     return this.#level.length
+  }
+
+  /** Keeps what `error` says as the violation of the state that action `choice` of state `parent` reached. */
+  #brokenAt(error: unknown, parent: number, choice: number): void {
+    this.violation = { ...violationOf(error), path: [...this.pathTo(parent), choice] }
   }
 
   /** Checks every safety invariant on the first world, which no action reached (`apply` checks the others); false, with the violation kept, if one is broken. */

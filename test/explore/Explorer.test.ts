@@ -45,6 +45,9 @@ let staleCopyTakenAsNew: HarnessCore
 /** The issuer funds its customers' accounts with an entry that is not an opening: its first world already breaks conservation. */
 let fundedAfterOpening: HarnessCore
 let fundedAfterOpeningFolder: string
+/** The issuer holds the funds before the shopper approves: noUnapprovedDebit breaks four actions in, while the challenge is still pending. */
+let holdBeforeApproval: HarnessCore
+let holdBeforeApprovalFolder: string
 
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
@@ -60,6 +63,8 @@ beforeAll(async () => {
     edits: [{ file: "parties/Issuer.ts", find: "id: `opening:${c.account}`", replace: "id: `funding:${c.account}`" }]
   })
   fundedAfterOpening = await importMutant(fundedAfterOpeningFolder)
+  holdBeforeApprovalFolder = plant({ ...bugNamed("hold-before-approval"), name: "explore-test-hold-before-approval" })
+  holdBeforeApproval = await importMutant(holdBeforeApprovalFolder)
 })
 
 describe("explore", () => {
@@ -189,6 +194,18 @@ describe("explore", () => {
     const result = explore(settings)
     expect(result).toMatchObject({ complete: true, violation: null, worlds: kept.size, states })
     expect(result.states).toBeGreaterThan(result.worlds)
+  })
+
+  it("should judge every world the first time it is reached: a safety invariant broken in a busy world (hold-before-approval) is found there, at the same shortest path on one thread and on workers, and replays", async () => {
+    const settings = settingsFor("pay", holdBeforeApproval)
+    // Workers from the first level of 4 states on: pay's levels are small.
+    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: holdBeforeApprovalFolder }, 2, 2)]) {
+      expect(result.violation?.invariant).toBe("noUnapprovedDebit")
+      // Pay, deliver the pay-now, the payment request and the authorization request: held, the challenge not yet answered.
+      expect(result.violation?.path).toHaveLength(4)
+      expect(String(replay(settings, result.violation?.path ?? []).error)).toContain("invariant noUnapprovedDebit broken")
+    }
+    expect(explore(settingsFor("pay")).violation).toBeNull()
   })
 
   it("should judge the first world, which no action reaches: a violation there has the empty path, on one thread and on workers", async () => {
