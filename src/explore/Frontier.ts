@@ -250,7 +250,7 @@ export class Frontier {
         }
         let added: boolean
         try {
-          added = this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice }, node.snapshot, action)
+          added = this.#offer(seen, { key, spare: packBudgets(spareOf(remaining)), snapshot, remaining, recording, parent: node.number, choice }, { before: node.snapshot, action })
         } catch (error) {
           this.#brokenAt(error, node.number, choice)
           return
@@ -294,7 +294,7 @@ export class Frontier {
     this.violation = { ...violationOf(error), path: [...this.pathTo(parent), choice] }
   }
 
-  /** Checks every safety invariant on the first world, which no action reached (`apply` checks the others); false, with the violation kept, if one is broken. */
+  /** Checks every safety invariant on the first world, which no action reached (`#offer` judges the others); false, with the violation kept, if one is broken. */
   #judgedFirst(): boolean {
     try {
       checkSafety(this.#world, "the first world")
@@ -309,17 +309,16 @@ export class Frontier {
    * Offers a state reached (the world is at it) to the set; queues it if new, keeps it waiting if
    * the set is full; true if new. A new state's world is judged (throwing what an invariant
    * throws): a world with the fingerprint of one seen before is that world, judged then. Given
-   * the world `before` it and the `action` that reached it, not judged again if the action left
-   * what the invariants read as it was (`judgeReached`).
+   * how it was `reached` (the world before it and the action), not judged again if the action
+   * left what the invariants read as it was (`judgeReached`).
    */
-  #offer(seen: StateSet, state: Waiting, before?: WorldSnapshot, action?: Action): boolean {
+  #offer(seen: StateSet, state: Waiting, reached?: { readonly before: WorldSnapshot; readonly action: Action }): boolean {
     if (this.grows) seen.makeRoom()
     const offered = seen.offer(state.key, state.spare)
     if (offered === "full") this.#waiting.push(state)
     if (offered !== "new") return false
-    const label = action === undefined ? "a state reached" : describeAction(action)
-    if (before === undefined) checkSafety(this.#world, label)
-    else judgeReached(this.#world, before, label)
+    if (reached === undefined) checkSafety(this.#world, "a state reached")
+    else judgeReached(this.#world, reached.before, describeAction(reached.action))
     for (const goal of goalsMet(this.#world)) this.met.add(goal)
     const { snapshot, remaining, recording } = state
     this.#next.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number: this.#links.push(state.parent, state.choice) })

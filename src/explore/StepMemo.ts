@@ -21,6 +21,15 @@ type Remembered<S> = Map<number, WeakMap<Packet | typeof TICK, Step<S>>>
 /** The key of a tick among the packets. */
 const TICK = {}
 
+/** The steps remembered from `state` at `now_ms`, by packet or tick; made empty the first time. */
+const inputsOf = <S>(steps: WeakMap<object, Remembered<S>>, state: object, now_ms: number): WeakMap<Packet | typeof TICK, Step<S>> => {
+  let byTime = steps.get(state)
+  if (byTime === undefined) steps.set(state, (byTime = new Map()))
+  let byInput = byTime.get(now_ms)
+  if (byInput === undefined) byTime.set(now_ms, (byInput = new WeakMap()))
+  return byInput
+}
+
 /**
  * `machine` with its steps on packets and ticks remembered (see the module's doc); the other
  * inputs (a shopper's click, a staff request) are stepped each time.
@@ -33,10 +42,7 @@ export const rememberingSteps = <S, I extends Input>(machine: Machine<S, I>): Ma
   const step = (state: S, input: I): Effect.Effect<Step<S>, never, Ed25519> => {
     const what = input._tag === "Tick" ? TICK : input._tag === "Receive" ? (input as unknown as { readonly packet: Packet }).packet : undefined
     if (what === undefined || typeof state !== "object" || state === null) return machine.step(state, input)
-    const byTime = steps.get(state) ?? new Map<number, WeakMap<Packet | typeof TICK, Step<S>>>()
-    steps.set(state, byTime)
-    const byInput = byTime.get(input.now_ms) ?? new WeakMap<Packet | typeof TICK, Step<S>>()
-    byTime.set(input.now_ms, byInput)
+    const byInput = inputsOf(steps, state, input.now_ms)
     const known = byInput.get(what)
     if (known !== undefined) return Effect.succeed(known)
     return Effect.map(machine.step(state, input), (result) => {

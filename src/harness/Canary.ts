@@ -34,7 +34,7 @@ const honest = (world: World, shopper: Customer): boolean => {
 
 /** What the shopper would have left after a quick checkout at their merchant (negative when they cannot afford one). */
 const spareAfterQuickCheckout_minor = (world: World, shopper: Customer): number =>
-  spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account) - quickCheckoutOf(world.net.state<MerchantState>(shopper.merchant).config)
+  spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account) - quickCheckoutOf(world.core, world.net.state<MerchantState>(shopper.merchant).config)
 
 /** Whether the shopper can pay in the canary: their whole path is honest, they have a phone, and their account covers a quick checkout. */
 const canPay = (world: World, shopper: Customer): boolean => honest(world, shopper) && shopper.phones.length > 0 && spareAfterQuickCheckout_minor(world, shopper) >= 0

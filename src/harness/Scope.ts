@@ -112,13 +112,14 @@ const balanceOf = (customerIndex: number, quick_minor: number): number => (custo
 
 /**
  * What the quick checkout (a kettle, express delivery: the one the harness's shoppers make) costs
- * at a merchant with `config`'s catalog and delivery fees, in minor units of its currency.
+ * at a merchant with `config`'s catalog and delivery fees, in minor units of its currency; the
+ * kettle is `core`'s.
  *
  * @category scopes
  * @since 0.5.0
  */
-export const quickCheckoutOf = (config: { readonly catalog: Readonly<Record<string, number>>; readonly deliveryFees: { readonly express: number } }): number =>
-  (config.catalog["sku-kettle"] ?? 0) + config.deliveryFees.express
+export const quickCheckoutOf = (core: Core, config: { readonly catalog: Readonly<Record<string, number>>; readonly deliveryFees: { readonly express: number } }): number =>
+  (config.catalog[core.Topology.skus.kettle] ?? 0) + config.deliveryFees.express
 
 /**
  * A customer in one browser: the account at their issuer, its currency, their phones, and the
@@ -287,7 +288,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Issuer.Issuer,
         core.Issuer.initial(
           identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
-          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, quickCheckoutOf({ catalog: Topology.catalog, deliveryFees: DELIVERY_FEES })), c.currency), devices: c.phones })),
+          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, quickCheckoutOf(core, { catalog: Topology.catalog, deliveryFees: DELIVERY_FEES })), c.currency), devices: c.phones })),
           { clearingHouse: clearing, settlement, acquirers: gatewayOf }
         )
       )
