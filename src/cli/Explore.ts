@@ -15,7 +15,7 @@ import * as Reference from "../index.js"
 import { bugNamed } from "../bugs/Catalog.js"
 import { importMutant, plant } from "../bugs/Mutant.js"
 import { replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
-import { NotAPath } from "../explore/Frontier.js"
+import { NotAPath, QUEUED_WORLDS } from "../explore/Frontier.js"
 import { exploreInWorkers } from "../explore/Parallel.js"
 import { counterexampleReport } from "../explore/Report.js"
 import { SCOPES, scopeNamed, type ExploreScope } from "../explore/Scopes.js"
@@ -39,6 +39,7 @@ const flags = {
   json: jsonFlag,
   backend: backendFlag,
   maxStates: countFlag("max-states", DEFAULT_MAX_STATES, 1, "stop after this many distinct states"),
+  queuedWorlds: countFlag("queued-worlds", QUEUED_WORLDS, 0, "how many queued states each thread keeps with their worlds (about 600 bytes each); it queues any more as numbers and rebuilds their worlds by walking their paths, slower but in 8 bytes a state"),
   workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one; this thread explores the first levels)"),
   bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first")),
   replay: parsedFlag("replay", parsePath, "replay a path a counterexample printed (action indexes, comma-separated) and print its trace")
@@ -73,6 +74,7 @@ const runExplore = async (options: {
   readonly json: boolean
   readonly backend: keyof typeof BACKENDS
   readonly maxStates: number
+  readonly queuedWorlds: number
   readonly workers: number
   readonly bug: Option.Option<string>
   readonly replay: Option.Option<ReadonlyArray<number>>
@@ -81,7 +83,7 @@ const runExplore = async (options: {
   const bug = Option.getOrNull(options.bug)
   const mutant = bug === null ? undefined : plant({ ...bugNamed(bug), name: `explore-${bug}` })
   const core = mutant === undefined ? Reference : await importMutant(mutant)
-  const settings: ExploreSettings = { core, crypto: BACKENDS[options.backend], scope, maxStates: options.maxStates, progress: { every: PROGRESS_EVERY, report: reportProgress } }
+  const settings: ExploreSettings = { core, crypto: BACKENDS[options.backend], scope, maxStates: options.maxStates, queuedWorlds: options.queuedWorlds, progress: { every: PROGRESS_EVERY, report: reportProgress } }
   if (Option.isSome(options.replay)) {
     const { world, error } = replay(settings, options.replay.value)
     if (error instanceof NotAPath) throw error

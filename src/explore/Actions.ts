@@ -469,18 +469,19 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
       world.advance(label, 0)
       break
     case "Pay": {
+      // Paying again after an approval: the world between the two is judged here, since it is no state of the exploration's.
       if (browserOf(world, action.customer).screen === "Approved") new Shop(action.customer, false).run({ world }, world)
-      new Shop(action.customer, false).run({ world }, world)
+      new Shop(action.customer, false).perform(world)
       break
     }
     case "Refresh":
-      new Refresh(action.customer).run({ world }, world)
+      new Refresh(action.customer).perform(world)
       break
     case "Answer":
-      new Answer(action.phone, action.how).run({ world }, world)
+      new Answer(action.phone, action.how).perform(world)
       break
     case "Staff":
-      new Staff(action.operation, 0, "all").run({ world }, world)
+      new Staff(action.operation, 0, "all").perform(world)
       break
     case "CloseCycle":
       world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })

@@ -18,7 +18,8 @@ const settings: ExploreSettings = {
   core: job.mutant === undefined ? await import("../index.js") : await importMutant(job.mutant),
   crypto: BACKENDS[job.backend],
   scope: job.scope,
-  maxStates: job.maxStates
+  maxStates: job.maxStates,
+  queuedWorlds: job.queuedWorlds
 }
 const frontier = new Frontier(settings, false)
 const stopped = new Int32Array(control, 0, 1)

@@ -53,6 +53,8 @@ export interface ExploreSettings {
   readonly scope: ExploreScope
   /** Stop after this many distinct states (the result then says it is incomplete). */
   readonly maxStates: number
+  /** How many queued states a thread keeps with their worlds; it queues any more as numbers and rebuilds their worlds by walking their paths (`Frontier.ts`). `QUEUED_WORLDS` unless given. */
+  readonly queuedWorlds?: number
   /** Reports how far the exploration got, each time it has seen `every` more distinct states. */
   readonly progress?: { readonly every: number; readonly report: (sofar: Progress) => void }
 }

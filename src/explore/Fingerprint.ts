@@ -47,6 +47,8 @@ export interface Fingerprinter {
   readonly fingerprint: (snapshot: WorldSnapshot, remaining: Remaining, recording?: Recording) => string
   /** The same world, its party states, packets and model replaced by the first of each seen with the same digest: a queue of worlds then holds each distinct party state once, however many worlds combine it with others. */
   readonly interned: (snapshot: WorldSnapshot) => WorldSnapshot
+  /** The same world, its party states and packets interned but not its model: for the worlds of a walk (`Frontier.ts`), whose next steps are remembered by party state and packet object (`StepMemo.ts`) and whose model is digested only at the walk's end. */
+  readonly internedParties: (snapshot: WorldSnapshot) => WorldSnapshot
 }
 
 /**
@@ -121,13 +123,13 @@ export const fingerprinter = (world: World): Fingerprinter => {
   const internedStates = new Map<string, unknown>()
   const internedPackets = new Map<string, Packet>()
   const internedModels = new Map<string, WorldSnapshot["model"]>()
-  const interned = (snapshot: WorldSnapshot): WorldSnapshot => ({
+  const internedParties = (snapshot: WorldSnapshot): WorldSnapshot => ({
     ...snapshot,
     states: snapshot.states.map((state, i) => internedOf(internedStates, stateDigest(state as object, ids[i] ?? ""), state)),
-    inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, packetDigest(packet), packet)),
-    model: internedOf(internedModels, modelDigest(snapshot.model), snapshot.model)
+    inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, packetDigest(packet), packet))
   })
-  return { documents, fingerprint, interned }
+  const interned = (snapshot: WorldSnapshot): WorldSnapshot => ({ ...internedParties(snapshot), model: internedOf(internedModels, modelDigest(snapshot.model), snapshot.model) })
+  return { documents, fingerprint, interned, internedParties }
 }
 
 /** The value kept in `map` under `key`, or `value`, then kept there. */

@@ -15,13 +15,28 @@ import { fingerprinter, worldOf, type Fingerprinter } from "./Fingerprint.js"
 import { goalsMet, type Goal } from "./Goals.js"
 import { Links, packBudgets, type StateSet } from "./Visited.js"
 
-/** A state in the queue: the world, what its path has left, what the attacker recorded, and its number (for its path, `Visited.ts`). */
+/** A state in the queue with its world: the world, what its path has left, what the attacker recorded, and its number (for its path, `Visited.ts`). */
 interface Node {
   readonly snapshot: WorldSnapshot
   readonly remaining: Remaining
   readonly recording: Recording
   readonly number: number
 }
+
+/** A state in the queue: with its world, or as its number alone, its world rebuilt by walking its path when its turn comes (`Frontier`'s doc). */
+type Queued = Node | number
+
+/** A queued state's number. */
+const numberOf = (queued: Queued): number => (typeof queued === "number" ? queued : queued.number)
+
+/**
+ * How many queued states a frontier keeps with their worlds unless told otherwise
+ * (`ExploreSettings.queuedWorlds`): on `settle-k1`, about 600 MB of a thread's heap.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const QUEUED_WORLDS = 1_000_000
 
 /** A state the set of states seen was too full to take (`StateSet.offer`), and how it was reached: offered again once the set has room. */
 interface Waiting {
@@ -113,6 +128,16 @@ export class NotAPath extends Error {}
  * in turn, checking liveness on quiet ones and every invariant after every action, offers each
  * state reached to the set of states seen, and queues the new ones for the next level.
  *
+ * **The queue's memory.** A queued state's world costs about 600 bytes of heap (on `settle-k1`;
+ * its party states are shared with other worlds, `Fingerprint.ts`), and a large scope queues
+ * millions. So a frontier keeps the worlds of at most `queuedWorlds` queued states
+ * ({@link QUEUED_WORLDS} by default), and queues any more as their numbers alone, 8 bytes each:
+ * its links already say how each state was reached. When such a state's turn comes, its world is
+ * rebuilt by walking its path without judging (its states were judged when first reached), on
+ * from the world at the end of the prefix it shares with the path walked before: a level is
+ * queued in the order of its parents', so neighbours share all but their last few actions.
+ * Machines are deterministic, so the walk reaches the very world first reached.
+ *
  * @category explorer
  * @since 0.5.0
  */
@@ -134,10 +159,15 @@ export class Frontier {
   readonly #links = new Links()
   /** The paths to the states this frontier was given ({@link seed}), by their numbers. */
   readonly #roots = new Map<number, ReadonlyArray<number>>()
-  #level: Array<Node | undefined> = []
+  #level: Array<Queued | undefined> = []
   #at = 0
-  #next: Array<Node> = []
+  #next: Array<Queued> = []
   #waiting: Array<Waiting> = []
+  /** How many queued states, in this level and the next, are kept with their worlds. */
+  #held = 0
+  /** The worlds along the last path walked (`#walkTo`), the first world first, and that path's actions. */
+  readonly #trail: Array<Along & { readonly snapshot: WorldSnapshot }>
+  readonly #trailPath: Array<number> = []
 
   /** A frontier of `settings`' scope; `grows` when it alone adds to its set of states seen, which then grows as it fills. */
   constructor(
@@ -148,6 +178,7 @@ export class Frontier {
     this.#world = worldOf(settings)
     this.#first = this.#world.snapshot()
     this.#fingerprints = fingerprinter(this.#world)
+    this.#trail = [{ ...startOf(this.#world, settings), snapshot: this.#first }]
     for (const goal of goalsMet(this.#world)) this.met.add(goal)
   }
 
@@ -163,7 +194,10 @@ export class Frontier {
 
   /** Hands over the last `count` states of this level not yet expanded (all of them by default): takes them out of it, as paths from the scope's first world, for other frontiers to {@link seed} from. */
   handOver(count = Infinity): ReadonlyArray<ReadonlyArray<number>> {
-    return this.#level.splice(Math.max(this.#at, this.#level.length - count)).map((node) => this.pathTo((node as Node).number))
+    return this.#level.splice(Math.max(this.#at, this.#level.length - count)).map((queued) => {
+      if (typeof queued === "object") this.#held--
+      return this.pathTo(numberOf(queued as Queued))
+    })
   }
 
   /** The path of action indexes from the scope's first world to state `state` of this frontier. */
@@ -175,33 +209,19 @@ export class Frontier {
    * Queues, for this level, the state at the end of each path (the first world for the empty
    * path), offered to `seen` if given, else already in the set of states seen. A path's states
    * were judged when first reached, so it is walked without judging them again; the first world
-   * is judged here. The paths are walked in the order of their action indexes, each from the
-   * world at the end of the longest prefix it shares with the one before, and queued in that
-   * order.
+   * is judged here. The paths are walked in the order of their action indexes, each on from the
+   * world at the end of the longest prefix it shares with the one before (`#walkTo`), and queued
+   * in that order.
    */
   seed(paths: ReadonlyArray<ReadonlyArray<number>>, seen?: StateSet): void {
-    const world = this.#world
-    world.restore(this.#first)
-    // The worlds along the last path walked: sorted, each path walks on from the end of the prefix it shares with the one before, a few actions where the whole path from the first world took dozens.
-    const trail: Array<Along & { readonly snapshot: WorldSnapshot }> = [{ ...startOf(world, this.#settings), snapshot: this.#first }]
-    let previous: ReadonlyArray<number> = []
     for (const path of [...paths].sort(byPrefix)) {
-      trail.length = sharedPrefix(previous, path) + 1
-      previous = path
-      const resume = trail[trail.length - 1] as Along & { readonly snapshot: WorldSnapshot }
-      world.restore(resume.snapshot)
-      let along: Along = resume
-      for (let step = trail.length - 1; step < path.length; step++) {
-        along = stepAlong(world, this.#settings, this.#fingerprints.documents, along, step, path[step] ?? -1, [], false)
-        trail.push({ ...along, snapshot: world.snapshot() })
-      }
-      const { remaining, recording } = along
+      const { remaining, recording } = this.#walkTo(path)
       if (path.length === 0 && !this.#judgedFirst()) return
-      const snapshot = world.snapshot()
+      const snapshot = this.#world.snapshot()
       seen?.add(this.#fingerprints.fingerprint(snapshot, remaining, recording), packBudgets(spareOf(remaining)))
       const number = this.#links.push(-1, -1)
       this.#roots.set(number, path)
-      this.#level.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number })
+      this.#level.push(this.#queued(snapshot, remaining, recording, number))
     }
   }
 
@@ -210,9 +230,21 @@ export class Frontier {
     const world = this.#world
     const { documents, fingerprint } = this.#fingerprints
     for (; this.#at < this.#level.length; this.#at++) {
-      const node = this.#level[this.#at] as Node
+      const queued = this.#level[this.#at] as Queued
       // An expanded state's world goes: memory grows with the queue, not with every state seen.
       this.#level[this.#at] = undefined
+      let node: Node
+      if (typeof queued === "object") {
+        node = queued
+        this.#held--
+      } else {
+        try {
+          node = { ...this.#walkTo(this.pathTo(queued)), snapshot: world.snapshot(), number: queued }
+        } catch (error) {
+          this.violation = { ...violationOf(error), path: this.pathTo(queued) }
+          return
+        }
+      }
       world.restore(node.snapshot)
       if (node.snapshot.inFlight.length === 0) {
         this.livenessChecks++
@@ -289,6 +321,37 @@ export class Frontier {
     return this.#level.length
   }
 
+  /**
+   * Puts the world at the end of `path` and returns where the walk stands, walking without
+   * judging on from the world at the end of the prefix `path` shares with the path walked
+   * before: the trail keeps the worlds along that one.
+   */
+  #walkTo(path: ReadonlyArray<number>): Along {
+    const trail = this.#trail
+    const kept = sharedPrefix(this.#trailPath, path)
+    trail.length = kept + 1
+    this.#trailPath.length = kept
+    const resume = trail[kept] as Along & { readonly snapshot: WorldSnapshot }
+    this.#world.restore(resume.snapshot)
+    let along: Along = resume
+    for (let step = kept; step < path.length; step++) {
+      const choice = path[step] ?? -1
+      along = stepAlong(this.#world, this.#settings, this.#fingerprints.documents, along, step, choice, [], false)
+      const snapshot = this.#fingerprints.internedParties(this.#world.snapshot())
+      this.#world.restore(snapshot)
+      trail.push({ ...along, snapshot })
+      this.#trailPath.push(choice)
+    }
+    return along
+  }
+
+  /** A state to queue: with its world, interned, while fewer than `queuedWorlds` queued states hold theirs; else its number alone. */
+  #queued(snapshot: WorldSnapshot, remaining: Remaining, recording: Recording, number: number): Queued {
+    if (this.#held >= (this.#settings.queuedWorlds ?? QUEUED_WORLDS)) return number
+    this.#held++
+    return { snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number }
+  }
+
   /** Keeps what `error` says as the violation of the state that action `choice` of state `parent` reached. */
   #brokenAt(error: unknown, parent: number, choice: number): void {
     this.violation = { ...violationOf(error), path: [...this.pathTo(parent), choice] }
@@ -321,7 +384,7 @@ export class Frontier {
     else judgeReached(this.#world, reached.before, describeAction(reached.action))
     for (const goal of goalsMet(this.#world)) this.met.add(goal)
     const { snapshot, remaining, recording } = state
-    this.#next.push({ snapshot: this.#fingerprints.interned(snapshot), remaining, recording, number: this.#links.push(state.parent, state.choice) })
+    this.#next.push(this.#queued(snapshot, remaining, recording, this.#links.push(state.parent, state.choice)))
     return true
   }
 }

@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { BackendName } from "../harness/Job.js"
 import { explorationOf, type Exploration, type ExploreSettings, type Tally, type Violation } from "./Explorer.js"
-import { Frontier } from "./Frontier.js"
+import { Frontier, QUEUED_WORLDS } from "./Frontier.js"
 import type { Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
 import { StateSet, type SharedStates } from "./Visited.js"
@@ -42,6 +42,8 @@ export interface ExploreJob {
   /** The folder of a planted mutant (`plant` of `src/bugs/Mutant.ts`), or none for the reference core. */
   readonly mutant?: string
   readonly maxStates: number
+  /** How many queued states a worker keeps with their worlds (`ExploreSettings.queuedWorlds`). */
+  readonly queuedWorlds: number
 }
 
 /** What a worker is given when it starts. @category explorer @since 0.5.0 */
@@ -177,7 +179,7 @@ class Helper {
  */
 export const exploreInWorkers = async (
   settings: ExploreSettings,
-  job: Omit<ExploreJob, "scope" | "maxStates">,
+  job: Omit<ExploreJob, "scope" | "maxStates" | "queuedWorlds">,
   workers: number,
   splitPerWorker = SPLIT_PER_WORKER,
   leastHandover = LEAST_HANDOVER
@@ -227,7 +229,7 @@ export const exploreInWorkers = async (
   }
   const timer = setInterval(report, 1000)
   try {
-    helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates }, index, control }))
+    helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates, queuedWorlds: settings.queuedWorlds ?? QUEUED_WORLDS }, index, control }))
     // The states dealt out are the workers' now.
     const paths = first.handOver()
     counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))

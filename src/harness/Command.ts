@@ -36,10 +36,14 @@ export abstract class Base implements HarnessCommand {
     return []
   }
   run(_m: HarnessModel, world: World): void {
+    this.perform(world)
+    checkSafety(world, this.toString())
+  }
+  /** Runs the command as {@link run} does, but for checking the safety invariants after it: for the explorer, which judges each world the first time it reaches it (`src/explore/Frontier.ts`). */
+  perform(world: World): void {
     world.commands++
     this.act(world)
     world.trimNetwork()
-    checkSafety(world, this.toString())
   }
   /** What the command does to the world. */
   abstract act(world: World): void

@@ -2,7 +2,8 @@
  * The explorer (`src/explore/`): it visits every reachable state of the smallest scope with no
  * violation on the reference core; two worlds that differ only in the order things happened in
  * hash alike, and worlds that differ do not; it keeps a world again when reached with a spare
- * budget no earlier visit covers, and loses none, as a plain walk says; it judges the first world,
+ * budget no earlier visit covers, and loses none, as a plain walk says; worlds queued as numbers
+ * and rebuilt from their paths give the very same exploration; it judges the first world,
  * which no action reaches; it finds seeded bugs with
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
@@ -19,7 +20,7 @@ import { apply, enabled, initialRemaining, packetKey, recordingAfter, spareOf, t
 import type { Packet } from "../../src/machine/Machine.js"
 import { World, type WorldSnapshot } from "../../src/harness/World.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
-import { explore, replay, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
+import { explore, replay, type Exploration, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
 import { exploreInWorkers } from "../../src/explore/Parallel.js"
 import { fingerprinter, worldOf } from "../../src/explore/Fingerprint.js"
 import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
@@ -194,6 +195,22 @@ describe("explore", () => {
     const result = explore(settings)
     expect(result).toMatchObject({ complete: true, violation: null, worlds: kept.size, states })
     expect(result.states).toBeGreaterThan(result.worlds)
+  })
+
+  it("queued as numbers - should reach the very same states, transitions and counterexamples when queued worlds are rebuilt from their paths, all or most of them, on one thread and on workers", async () => {
+    const counts = (e: Exploration) => [e.states, e.worlds, e.transitions, e.depth, e.livenessChecks, e.complete, e.violation]
+    // Replays, drops, duplicates and crashes (pay-replay) and settlement (settle).
+    for (const name of ["pay-replay", "settle"]) {
+      const whole = explore(settingsFor(name))
+      expect(whole).toMatchObject({ complete: true, violation: null })
+      for (const queuedWorlds of [0, 50]) expect(counts(explore({ ...settingsFor(name), queuedWorlds }))).toEqual(counts(whole))
+      // One worker, so that which thread offers a state first cannot change the counts.
+      expect(counts(await exploreInWorkers({ ...settingsFor(name), queuedWorlds: 0 }, { backend: "node" }, 1, 2))).toEqual(counts(whole))
+    }
+    // A violation reached through an attacker's replay: the same shortest path.
+    const found = explore(settingsFor("pay-replay", approvalReusable)).violation
+    expect(found?.invariant).toBe("agreement")
+    expect(explore({ ...settingsFor("pay-replay", approvalReusable), queuedWorlds: 0 }).violation).toEqual(found)
   })
 
   it("should judge every world the first time it is reached: a safety invariant broken in a busy world (hold-before-approval) is found there, at the same shortest path on one thread and on workers, and replays", async () => {

@@ -1,7 +1,7 @@
 /**
- * Steps remembered (`src/explore/StepMemo.ts`): a party's step on a packet or a tick is computed
- * once per state object, time and packet object, and the very same result given again; anything
- * else that differs computes it afresh.
+ * Steps remembered (`src/explore/StepMemo.ts`): a party's step is computed once per state object,
+ * time and packet object (or tick, or a click's JSON), and the very same result given again;
+ * anything else that differs computes it afresh.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -55,12 +55,16 @@ describe("rememberingSteps", () => {
     expect(stepped()).toBe(5)
   })
 
-  it("should step every other input each time: a person's click is not remembered", () => {
+  it("should remember a person's click by its JSON: an equal click in another object is not stepped again, another click is", () => {
     const { machine, stepped } = counting()
     const remembering = rememberingSteps(machine)
+    const run = (state: Counter, input: Input): Step<Counter> => Effect.runSync(Effect.provide(remembering.step(state, input), NodeEd25519))
     const state = { n: 0 }
-    const click = { _tag: "PayNow", now_ms: at(5) }
-    for (let i = 0; i < 3; i++) Effect.runSync(Effect.provide(remembering.step(state, click), NodeEd25519))
+    const first = run(state, { _tag: "Answer", now_ms: at(5), challengeId: "chl-1", decision: "approve" } as Input)
+    expect(run(state, { _tag: "Answer", now_ms: at(5), challengeId: "chl-1", decision: "approve" } as Input)).toBe(first)
+    expect(stepped()).toBe(1)
+    run(state, { _tag: "Answer", now_ms: at(5), challengeId: "chl-1", decision: "decline" } as Input)
+    run(state, { _tag: "Answer", now_ms: at(6), challengeId: "chl-1", decision: "approve" } as Input)
     expect(stepped()).toBe(3)
     expect(remembering.kind).toBe("Counter")
   })
