@@ -3,18 +3,22 @@
  * real core (`src/explore/`). Prints distinct states, transitions, depth, liveness checks, the
  * rate and memory, and "no violation" or the shortest counterexample with the command that
  * replays it; with `--json`, one object. A long exploration says how far it got on stderr every
- * 50,000 states. `--workers N` shares each level among N worker threads. `--replay` runs one
- * path and prints its trace. A scope that is not one of the
+ * 50,000 states. `--workers N` shares each level among N worker threads. `--checkpoint DIR`
+ * saves where the exploration stands between levels, every 10 minutes or as told, and
+ * `--resume` takes it up from there (`src/explore/Checkpoint.ts`). `--replay` runs one path and
+ * prints its trace. A scope that is not one of the
  * list exits 2, naming them all; a violation exits 1.
  *
  * @since 0.5.0
  */
 import { Effect, Option } from "effect"
+import { fileURLToPath } from "node:url"
 import { CliError, Command, Flag } from "effect/cli"
 import * as Reference from "../index.js"
 import { bugNamed } from "../bugs/Catalog.js"
 import { importMutant, plant } from "../bugs/Mutant.js"
 import { replay, type Exploration, type ExploreSettings, type Progress } from "../explore/Explorer.js"
+import { CheckpointError, codeDigest } from "../explore/Checkpoint.js"
 import { NotAPath, QUEUED_WORLDS } from "../explore/Frontier.js"
 import { exploreInWorkers } from "../explore/Parallel.js"
 import { counterexampleReport } from "../explore/Report.js"
@@ -41,6 +45,12 @@ const flags = {
   maxStates: countFlag("max-states", DEFAULT_MAX_STATES, 1, "stop after this many distinct states"),
   queuedWorlds: countFlag("queued-worlds", QUEUED_WORLDS, 0, "how many queued states each thread keeps with their worlds (about 600 bytes each); it queues any more as numbers and rebuilds their worlds by walking their paths, slower but in 8 bytes a state"),
   workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one; this thread explores the first levels)"),
+  checkpoint: Flag.String("checkpoint").pipe(
+    Flag.optional,
+    Flag.withDescription("save where the exploration stands in this folder at the end of a level, every --checkpoint-minutes: the set of states seen and each worker's links and queue (about 30 bytes a state); --resume takes it up")
+  ),
+  checkpointMinutes: countFlag("checkpoint-minutes", 10, 0, "the least time between two checkpoints"),
+  resume: Flag.Boolean("resume").pipe(Flag.withDefault(false), Flag.withDescription("take up the checkpoint in the --checkpoint folder, written by this code for this scope and number of workers, instead of starting afresh")),
   bug: Flag.String("bug").pipe(knownBug, Flag.optional, Flag.withDescription("plant this seeded bug in a copy of the core first")),
   replay: parsedFlag("replay", parsePath, "replay a path a counterexample printed (action indexes, comma-separated) and print its trace")
 }
@@ -76,6 +86,9 @@ const runExplore = async (options: {
   readonly maxStates: number
   readonly queuedWorlds: number
   readonly workers: number
+  readonly checkpoint: Option.Option<string>
+  readonly checkpointMinutes: number
+  readonly resume: boolean
   readonly bug: Option.Option<string>
   readonly replay: Option.Option<ReadonlyArray<number>>
 }): Promise<void> => {
@@ -92,8 +105,12 @@ const runExplore = async (options: {
     if (error !== null) process.exitCode = 1
     return
   }
+  const dir = Option.getOrNull(options.checkpoint)
+  if (options.resume && dir === null) throw new CheckpointError("--resume takes up the checkpoint of a --checkpoint folder: name it")
+  // The code exploring: this build's folder, and the planted mutant's.
+  const checkpoint = dir === null ? undefined : { dir, code: codeDigest([fileURLToPath(new URL("..", import.meta.url)), ...(mutant === undefined ? [] : [mutant])]), every_ms: options.checkpointMinutes * 60_000, resume: options.resume }
   // Even with one worker, a large exploration runs on a worker thread: this one stays free to stop at Ctrl-C.
-  const exploration = await exploreInWorkers(settings, { backend: options.backend, ...(mutant === undefined ? {} : { mutant }) }, options.workers)
+  const exploration = await exploreInWorkers(settings, { backend: options.backend, ...(mutant === undefined ? {} : { mutant }) }, { workers: options.workers, ...(checkpoint === undefined ? {} : { checkpoint }) })
   if (options.json) console.log(JSON.stringify({ ...exploration, bug }))
   else {
     console.log(summaryLines(exploration).join("\n"))
@@ -110,7 +127,7 @@ const runExplore = async (options: {
  */
 export const exploreCommand = Command.make("explore", flags, (options) =>
   Effect.tryPromise({ try: () => runExplore(options), catch: (error) => error }).pipe(
-    Effect.catch((error) => (error instanceof NotAPath ? Effect.fail(new CliError.UserError({ cause: error, userMessage: error.message })) : Effect.die(error)))
+    Effect.catch((error) => (error instanceof NotAPath || error instanceof CheckpointError ? Effect.fail(new CliError.UserError({ cause: error, userMessage: error.message })) : Effect.die(error)))
   )
 ).pipe(
   Command.withDescription("Explore every reachable state of a small scope, breadth-first, over the real core: every invariant on every state, liveness from every quiet one, and the shortest counterexample if there is one.")

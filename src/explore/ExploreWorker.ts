@@ -9,6 +9,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { importMutant } from "../bugs/Mutant.js"
 import { BACKENDS } from "../harness/Job.js"
 import type { ExploreSettings } from "./Explorer.js"
+import { readFrontier, writeFrontier } from "./Checkpoint.js"
 import { Frontier } from "./Frontier.js"
 import { countsOf, STOP, type WorkerRequest, type WorkerStart } from "./Parallel.js"
 import { StateSet } from "./Visited.js"
@@ -34,6 +35,8 @@ const tell = (): void => {
 parentPort?.on("message", (request: WorkerRequest) => {
   let handedOver: ReadonlyArray<ReadonlyArray<number>> = []
   if (request.do === "seed") frontier.seed(request.paths)
+  else if (request.do === "save") writeFrontier(request.file, frontier.saved())
+  else if (request.do === "load") frontier.resume(readFrontier(request.file))
   else if (request.do === "handOver") handedOver = frontier.handOver(request.count)
   else if (request.do === "next") frontier.nextLevel()
   else {

@@ -16,7 +16,8 @@
  * hold equal party states (and packets, and models) in different objects; a world is queued with
  * each replaced by the first of its digest seen (`Fingerprinter.interned`), so the queue's
  * memory grows with the distinct party states, not with their combinations: `pay2-k1` at 200,000
- * states, 988 MB peak before, 299 MB after.
+ * states, 988 MB peak before, 299 MB after. The explorer starts the interning afresh at each
+ * level (`forgetInterned`): the worlds queued then hold their objects, and the others can go.
  *
  * @since 0.5.0
  */
@@ -26,18 +27,18 @@ import type { Packet } from "../machine/Machine.js"
 import { World, type WorldSnapshot } from "../harness/World.js"
 import { syncRunner } from "../drivers/Runner.js"
 import { machinesOf } from "../harness/Coverage.js"
-import { rememberingSteps } from "./StepMemo.js"
+import { rememberingSteps, StepMemory } from "./StepMemo.js"
 import type { Table } from "../machine/Table.js"
 import type { PartyKind, StateOf } from "../state/State.js"
 import { hashedBudgetsOf, packetKey, type Recording, type Remaining } from "./Actions.js"
 import type { ExploreSettings } from "./Explorer.js"
 
-/** A fresh world of the scope (its topology, no random faults). */
-export const worldOf = (settings: ExploreSettings): World => {
+/** A fresh world of the scope (its topology, no random faults), its machines' steps remembered in `memory`. */
+export const worldOf = (settings: ExploreSettings, memory = new StepMemory()): World => {
   // The same packets are delivered in many states: their signatures are checked once (Memoized.ts).
   const crypto = memoizedEd25519(settings.crypto)
   // The same party state meets the same packet in many worlds: its step is computed once (StepMemo.ts).
-  const machines = machinesOf(settings.core).map(rememberingSteps)
+  const machines = machinesOf(settings.core).map((machine) => rememberingSteps(machine, memory))
   return new World(settings.core, crypto, syncRunner(crypto), { scope: settings.scope.topology, dropRate: 0, duplicateRate: 0, replayRate: 0 }, machines)
 }
 
@@ -49,6 +50,8 @@ export interface Fingerprinter {
   readonly interned: (snapshot: WorldSnapshot) => WorldSnapshot
   /** The same world, its party states and packets interned but not its model: for the worlds of a walk (`Frontier.ts`), whose next steps are remembered by party state and packet object (`StepMemo.ts`) and whose model is digested only at the walk's end. */
   readonly internedParties: (snapshot: WorldSnapshot) => WorldSnapshot
+  /** Starts the interning afresh: a party state, packet or model that no queued world holds can then be collected, with what is remembered of it (its digests). */
+  readonly forgetInterned: () => void
 }
 
 /**
@@ -129,7 +132,12 @@ export const fingerprinter = (world: World): Fingerprinter => {
     inFlight: snapshot.inFlight.map((packet) => internedOf(internedPackets, packetDigest(packet), packet))
   })
   const interned = (snapshot: WorldSnapshot): WorldSnapshot => ({ ...internedParties(snapshot), model: internedOf(internedModels, modelDigest(snapshot.model), snapshot.model) })
-  return { documents, fingerprint, interned, internedParties }
+  const forgetInterned = (): void => {
+    internedStates.clear()
+    internedPackets.clear()
+    internedModels.clear()
+  }
+  return { documents, fingerprint, interned, internedParties, forgetInterned }
 }
 
 /** The value kept in `map` under `key`, or `value`, then kept there. */

@@ -12,8 +12,9 @@ import type { World, WorldSnapshot } from "../harness/World.js"
 import { apply, describeAction, enabled, initialRemaining, judgeReached, recordingAfter, spareOf, unchanged, type Action, type Recording, type Remaining } from "./Actions.js"
 import type { ExploreSettings, Violation } from "./Explorer.js"
 import { fingerprinter, worldOf, type Fingerprinter } from "./Fingerprint.js"
+import { StepMemory } from "./StepMemo.js"
 import { goalsMet, type Goal } from "./Goals.js"
-import { Links, packBudgets, type StateSet } from "./Visited.js"
+import { Links, packBudgets, type SavedLinks, type StateSet } from "./Visited.js"
 
 /** A state in the queue with its world: the world, what its path has left, what the attacker recorded, and its number (for its path, `Visited.ts`). */
 interface Node {
@@ -37,6 +38,22 @@ const numberOf = (queued: Queued): number => (typeof queued === "number" ? queue
  * @since 0.5.0
  */
 export const QUEUED_WORLDS = 1_000_000
+
+/**
+ * What a checkpoint keeps of a frontier between two levels (`Checkpoint.ts`): its counts, how each
+ * of its states was reached, the paths of the states it was given, and its next level's states
+ * by number, their worlds to be rebuilt from their paths.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export interface SavedFrontier extends SavedLinks {
+  readonly transitions: number
+  readonly livenessChecks: number
+  readonly met: ReadonlyArray<Goal>
+  readonly roots: ReadonlyArray<readonly [number, ReadonlyArray<number>]>
+  readonly level: Int32Array
+}
 
 /** A state the set of states seen was too full to take (`StateSet.offer`), and how it was reached: offered again once the set has room. */
 interface Waiting {
@@ -156,7 +173,9 @@ export class Frontier {
   /** The scope's first world, which every path starts from. */
   readonly #first: WorldSnapshot
   readonly #fingerprints: Fingerprinter
-  readonly #links = new Links()
+  /** The steps its world's machines remember, aged at each level (`StepMemo.ts`). */
+  readonly #steps = new StepMemory()
+  #links = new Links()
   /** The paths to the states this frontier was given ({@link seed}), by their numbers. */
   readonly #roots = new Map<number, ReadonlyArray<number>>()
   #level: Array<Queued | undefined> = []
@@ -175,7 +194,7 @@ export class Frontier {
     readonly grows: boolean
   ) {
     this.#settings = settings
-    this.#world = worldOf(settings)
+    this.#world = worldOf(settings, this.#steps)
     this.#first = this.#world.snapshot()
     this.#fingerprints = fingerprinter(this.#world)
     this.#trail = [{ ...startOf(this.#world, settings), snapshot: this.#first }]
@@ -298,6 +317,30 @@ export class Frontier {
     }
   }
 
+  /** What a checkpoint keeps of this frontier ({@link SavedFrontier}); only between levels, once {@link nextLevel} moved on and before anything of the new level is expanded. */
+  saved(): SavedFrontier {
+    if (this.#at !== 0 || this.#next.length > 0 || this.#waiting.length > 0 || this.violation !== null) throw new Error("a frontier is saved between levels only, with no violation")
+    return {
+      ...this.#links.saved(),
+      transitions: this.transitions,
+      livenessChecks: this.livenessChecks,
+      met: [...this.met],
+      roots: [...this.#roots],
+      level: Int32Array.from(this.#level, (queued) => numberOf(queued as Queued))
+    }
+  }
+
+  /** Takes up where the frontier `saved` was saved: its counts, links and level, every queued world to be rebuilt from its path. For a frontier that has done nothing yet. */
+  resume(saved: SavedFrontier): void {
+    if (this.#links.length > 0 || this.#level.length > 0) throw new Error("only a frontier that has done nothing yet takes up a saved one")
+    this.#links = new Links(saved)
+    for (const [number, path] of saved.roots) this.#roots.set(number, path)
+    this.#level = Array.from(saved.level)
+    this.transitions = saved.transitions
+    this.livenessChecks = saved.livenessChecks
+    for (const goal of saved.met) this.met.add(goal)
+  }
+
   /** Offers again each state the set had no room for; the caller made room. */
   offerWaiting(seen: StateSet): void {
     const waiting = this.#waiting
@@ -313,11 +356,13 @@ export class Frontier {
     }
   }
 
-  /** Moves on to the next level, once this one is expanded and nothing waits; returns how many states it has. */
+  /** Moves on to the next level, once this one is expanded and nothing waits, forgetting the steps and interned objects only the last used; returns how many states it has. */
   nextLevel(): number {
     this.#level = this.#next
     this.#at = 0
     this.#next = []
+    this.#steps.age()
+    this.#fingerprints.forgetInterned()
     return this.#level.length
   }
 

@@ -7,6 +7,7 @@
  *
  * @since 0.5.0
  */
+import { Schema } from "effect"
 import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { MerchantState } from "../parties/Merchant.js"
 import type { World } from "../harness/World.js"
@@ -14,6 +15,12 @@ import type { ExploreScope, StaffOperation } from "./Scopes.js"
 
 /** One goal: an approved payment, an accepted operation of a kind, or a settled cycle. @category explorer @since 0.5.0 */
 export type Goal = "approved" | StaffOperation | "settled"
+
+/** Every goal, each once: a record, so that a goal added to {@link Goal} and not here does not compile. */
+const EVERY_GOAL: Readonly<Record<Goal, true>> = { approved: true, capture: true, void: true, refund: true, settled: true }
+
+/** A goal, as a checkpoint reads it back (`Checkpoint.ts`). @category explorer @since 0.5.0 */
+export const GoalSchema: Schema.Codec<Goal> = Schema.Literals(Object.keys(EVERY_GOAL) as Array<Goal>)
 
 /** The goals of `scope`. @category explorer @since 0.5.0 */
 export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => ["approved", ...scope.staff, ...(scope.settle ? (["settled"] as const) : [])]

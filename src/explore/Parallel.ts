@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { BackendName } from "../harness/Job.js"
 import { explorationOf, type Exploration, type ExploreSettings, type Tally, type Violation } from "./Explorer.js"
+import { beginCheckpoint, commitCheckpoint, readCheckpoint, workerFile } from "./Checkpoint.js"
 import { Frontier, QUEUED_WORLDS } from "./Frontier.js"
 import type { Goal } from "./Goals.js"
 import type { ExploreScope } from "./Scopes.js"
@@ -55,9 +56,11 @@ export interface WorkerStart {
   readonly control: SharedArrayBuffer
 }
 
-/** What this thread asks a worker: take the states at the end of `paths`, hand over `count` states of its level as paths, expand its level, offer again what waited, or move to its next level. @category explorer @since 0.5.0 */
+/** What this thread asks a worker: take the states at the end of `paths`, hand over `count` states of its level as paths, expand its level, offer again what waited, move to its next level, or save its frontier to a checkpoint's `file` or take it up from one (`Checkpoint.ts`). @category explorer @since 0.5.0 */
 export type WorkerRequest =
   | { readonly do: "seed"; readonly paths: ReadonlyArray<ReadonlyArray<number>> }
+  | { readonly do: "save"; readonly file: string }
+  | { readonly do: "load"; readonly file: string }
   | { readonly do: "handOver"; readonly count: number }
   | { readonly do: "expand" | "offer"; readonly states: SharedStates }
   | { readonly do: "next" }
@@ -168,31 +171,51 @@ class Helper {
   }
 }
 
+/** Where an exploration on workers saves checkpoints (`Checkpoint.ts`), how often, and whether it first takes up the one there. @category explorer @since 0.5.0 */
+export interface CheckpointSettings {
+  readonly dir: string
+  /** The digest of the code exploring (`codeDigest`): a checkpoint is taken up only by the code that wrote it. */
+  readonly code: string
+  /** The least time between two checkpoints: one is written at the end of the first level this long after the last (or after the start). */
+  readonly every_ms: number
+  readonly resume: boolean
+}
+
+/** How an exploration uses its worker threads. @category explorer @since 0.5.0 */
+export interface WorkerOptions {
+  readonly workers: number
+  /** How many states per worker a level needs before it is dealt out ({@link SPLIT_PER_WORKER} unless given). */
+  readonly splitPerWorker?: number
+  /** The fewest states worth handing from one worker to another ({@link LEAST_HANDOVER} unless given). */
+  readonly leastHandover?: number
+  readonly checkpoint?: CheckpointSettings
+}
+
 /**
- * Explores `settings.scope` as `explore` does, on `workers` worker threads once a level is large
- * enough (`splitPerWorker` states a worker; see the module's doc); `job` is how the workers
- * rebuild `settings`. Between levels, workers whose levels differ enough to hand over at least
- * `leastHandover` states are evened out.
+ * Explores `settings.scope` as `explore` does, on worker threads once a level is large enough
+ * (see the module's doc and {@link WorkerOptions}); `job` is how the workers rebuild `settings`.
+ * Between levels, workers whose levels differ enough are evened out; with `checkpoint`, where the
+ * exploration stands is saved between levels, and a run told to resume takes up the last
+ * checkpoint instead of starting from the first world (`Checkpoint.ts`).
  *
  * @category explorer
  * @since 0.5.0
  */
-export const exploreInWorkers = async (
-  settings: ExploreSettings,
-  job: Omit<ExploreJob, "scope" | "maxStates" | "queuedWorlds">,
-  workers: number,
-  splitPerWorker = SPLIT_PER_WORKER,
-  leastHandover = LEAST_HANDOVER
-): Promise<Exploration> => {
-  const started = performance.now()
-  const seen = new StateSet()
+export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<ExploreJob, "scope" | "maxStates" | "queuedWorlds">, options: WorkerOptions): Promise<Exploration> => {
+  const { workers, splitPerWorker = SPLIT_PER_WORKER, leastHandover = LEAST_HANDOVER, checkpoint } = options
+  const resumed = checkpoint?.resume === true ? readCheckpoint(checkpoint.dir, { scope: settings.scope.name, code: checkpoint.code, workers }) : undefined
+  // A run taken up counts its wall time from the start of the first.
+  const started = performance.now() - (resumed?.header.wall_ms ?? 0)
+  const seen = new StateSet(resumed?.states)
+  // The thread that explores the first levels; taken up, it has only what it counted then.
   const first = new Frontier(settings, true)
-  first.seed([[]], seen)
+  if (resumed === undefined) first.seed([[]], seen)
+  else first.resume({ ...resumed.header, parents: new Int32Array(0), actions: new Int32Array(0), roots: [], level: new Int32Array(0) })
   const control = new SharedArrayBuffer(8 * (1 + 2 * workers))
   const stopped = new Int32Array(control, 0, 1)
   const perWorker = new Float64Array(control, 8)
-  let depth = 0
-  let handedOver = 0
+  let depth = resumed?.header.depth ?? 0
+  let handedOver = resumed?.header.handedOver ?? 0
   let helpers: ReadonlyArray<Helper> = []
   let counts: ReadonlyArray<WorkerCounts> = []
   const sum = (of: (c: WorkerCounts) => number): number => counts.reduce((total, c) => total + of(c), 0)
@@ -219,7 +242,7 @@ export const exploreInWorkers = async (
     progress.report({ states: seen.size, transitions, depth, frontier, wall_ms: performance.now() - started })
   }
   // This thread alone, until a level is large enough to share out.
-  for (;;) {
+  for (; resumed === undefined; ) {
     first.expand(seen, atBound, report)
     if (first.violation !== null || atBound()) return finish(false)
     const size = first.nextLevel()
@@ -230,11 +253,22 @@ export const exploreInWorkers = async (
   const timer = setInterval(report, 1000)
   try {
     helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates, queuedWorlds: settings.queuedWorlds ?? QUEUED_WORLDS }, index, control }))
-    // The states dealt out are the workers' now.
-    const paths = first.handOver()
-    counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))
+    if (resumed === undefined) {
+      // The states dealt out are the workers' now.
+      const paths = first.handOver()
+      counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))
+    } else counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "load", file: workerFile(resumed.folder, index) })))
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
+    }
+    let savedAt = performance.now()
+    const save = async (to: CheckpointSettings): Promise<void> => {
+      const folder = beginCheckpoint(to.dir)
+      await Promise.all(helpers.map((helper, index) => helper.ask({ do: "save", file: workerFile(folder, index) })))
+      const { transitions, livenessChecks } = first
+      const header = { scope: settings.scope.name, code: to.code, workers, depth, handedOver, wall_ms: performance.now() - started, transitions, livenessChecks, met: [...first.met], states: seen.size, worlds: seen.worlds }
+      commitCheckpoint(to.dir, header, seen.shared())
+      savedAt = performance.now()
     }
     for (;;) {
       seen.makeRoom()
@@ -259,6 +293,7 @@ export const exploreInWorkers = async (
       await everyone({ do: "next" })
       if (sum((c) => c.queued) === 0) return finish(true)
       depth++
+      if (checkpoint !== undefined && performance.now() - savedAt >= checkpoint.every_ms) await save(checkpoint)
     }
   } finally {
     clearInterval(timer)

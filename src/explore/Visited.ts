@@ -173,13 +173,30 @@ const holds = (words: Uint32Array, at: number, kept: Uint32Array): boolean => {
  * @since 0.5.0
  */
 export class Links {
-  #parents = new Int32Array(1024)
-  #actions = new Int32Array(1024)
-  #length = 0
+  #parents: Int32Array<ArrayBuffer>
+  #actions: Int32Array<ArrayBuffer>
+  #length: number
+
+  /** No links; or, given the {@link saved} links of another, those. */
+  constructor(saved?: SavedLinks) {
+    if (saved !== undefined && saved.parents.length !== saved.actions.length) throw new RangeError(`links have a parent and an action each, not ${saved.parents.length} parents and ${saved.actions.length} actions`)
+    this.#length = saved?.parents.length ?? 0
+    this.#parents = new Int32Array(Math.max(1024, this.#length))
+    this.#actions = new Int32Array(Math.max(1024, this.#length))
+    if (saved !== undefined) {
+      this.#parents.set(saved.parents)
+      this.#actions.set(saved.actions)
+    }
+  }
 
   /** How many states have a link. */
   get length(): number {
     return this.#length
+  }
+
+  /** The links as they stand, each state's parent and action (views, not copies): for a checkpoint (`Checkpoint.ts`). */
+  saved(): SavedLinks {
+    return { parents: this.#parents.subarray(0, this.#length), actions: this.#actions.subarray(0, this.#length) }
   }
 
   /** Records how the next state was reached; returns its number. */
@@ -206,6 +223,12 @@ export class Links {
     while ((this.#parents[at] as number) >= 0) at = this.#parents[at] as number
     return at
   }
+}
+
+/** What {@link Links.saved} gives, and a {@link Links} is built from: the parent and the action of each state, by number. @category explorer @since 0.5.0 */
+export interface SavedLinks {
+  readonly parents: Int32Array
+  readonly actions: Int32Array
 }
 
 const grown = (array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {

@@ -205,7 +205,7 @@ describe("explore", () => {
       expect(whole).toMatchObject({ complete: true, violation: null })
       for (const queuedWorlds of [0, 50]) expect(counts(explore({ ...settingsFor(name), queuedWorlds }))).toEqual(counts(whole))
       // One worker, so that which thread offers a state first cannot change the counts.
-      expect(counts(await exploreInWorkers({ ...settingsFor(name), queuedWorlds: 0 }, { backend: "node" }, 1, 2))).toEqual(counts(whole))
+      expect(counts(await exploreInWorkers({ ...settingsFor(name), queuedWorlds: 0 }, { backend: "node" }, { workers: 1, splitPerWorker: 2 }))).toEqual(counts(whole))
     }
     // A violation reached through an attacker's replay: the same shortest path.
     const found = explore(settingsFor("pay-replay", approvalReusable)).violation
@@ -216,7 +216,7 @@ describe("explore", () => {
   it("should judge every world the first time it is reached: a safety invariant broken in a busy world (hold-before-approval) is found there, at the same shortest path on one thread and on workers, and replays", async () => {
     const settings = settingsFor("pay", holdBeforeApproval)
     // Workers from the first level of 4 states on: pay's levels are small.
-    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: holdBeforeApprovalFolder }, 2, 2)]) {
+    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: holdBeforeApprovalFolder }, { workers: 2, splitPerWorker: 2 })]) {
       expect(result.violation?.invariant).toBe("noUnapprovedDebit")
       // Pay, deliver the pay-now, the payment request and the authorization request: held, the challenge not yet answered.
       expect(result.violation?.path).toHaveLength(4)
@@ -227,7 +227,7 @@ describe("explore", () => {
 
   it("should judge the first world, which no action reaches: a violation there has the empty path, on one thread and on workers", async () => {
     const settings = settingsFor("pay", fundedAfterOpening)
-    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: fundedAfterOpeningFolder }, 2)]) {
+    for (const result of [explore(settings), await exploreInWorkers(settings, { backend: "node", mutant: fundedAfterOpeningFolder }, { workers: 2 })]) {
       expect(result.violation?.invariant).toBe("conservation")
       expect(result.violation?.path).toEqual([])
       expect(result.states).toBe(0)

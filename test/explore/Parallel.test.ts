@@ -34,14 +34,14 @@ describe("exploreInWorkers", () => {
 
   it("should reach the worlds one thread reaches, as deep, on two workers sharing every level past the first", async () => {
     // A level of 20 states or more is shared out: from depth 3 or so, the workers expand every state.
-    const two = await exploreInWorkers(settings, { backend: "node" }, 2, 10)
+    const two = await exploreInWorkers(settings, { backend: "node" }, { workers: 2, splitPerWorker: 10 })
     expect(two).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
     expect(two.states).toBeGreaterThanOrEqual(two.worlds)
     expect(two.transitions).toBeGreaterThan(two.states)
   })
 
   it("rebalancing - should reach the same worlds when every level is evened out, states handed over as paths walked on from the prefix they share", async () => {
-    const evened = await exploreInWorkers(settings, { backend: "node" }, 2, 10, 1)
+    const evened = await exploreInWorkers(settings, { backend: "node" }, { workers: 2, splitPerWorker: 10, leastHandover: 1 })
     expect(evened).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
     expect(evened.handedOver).toBeGreaterThan(0)
     expect(one.handedOver).toBe(0)
@@ -58,7 +58,7 @@ describe("exploreInWorkers", () => {
   it("should find a seeded bug's counterexample as short as one thread's, which replays (approval-reusable)", async () => {
     const mutant = plant({ ...bugNamed("approval-reusable"), name: "parallel-test-approval-reusable" })
     const settings = settingsFor(scope("pay-replay"), await importMutant(mutant))
-    const two = await exploreInWorkers(settings, { backend: "node", mutant }, 2, 10)
+    const two = await exploreInWorkers(settings, { backend: "node", mutant }, { workers: 2, splitPerWorker: 10 })
     expect(two).toMatchObject({ complete: false, threads: 2 })
     expect(two.violation?.invariant).toBe("agreement")
     expect(two.violation?.path).toHaveLength(explore(settings).violation?.path.length ?? -1)
@@ -66,7 +66,7 @@ describe("exploreInWorkers", () => {
   })
 
   it("should stop at the bound on states, incomplete, the workers each past it by no more than a state", async () => {
-    const two = await exploreInWorkers(settingsFor(payDropCrash, Core, 1_000), { backend: "node" }, 2, 10)
+    const two = await exploreInWorkers(settingsFor(payDropCrash, Core, 1_000), { backend: "node" }, { workers: 2, splitPerWorker: 10 })
     expect(two).toMatchObject({ complete: false, violation: null, threads: 2 })
     expect(two.states).toBeGreaterThanOrEqual(1_000)
     expect(two.states).toBeLessThanOrEqual(1_002)

@@ -1,14 +1,15 @@
 /**
  * Steps remembered (`src/explore/StepMemo.ts`): a party's step is computed once per state object,
  * time and packet object (or tick, or a click's JSON), and the very same result given again;
- * anything else that differs computes it afresh.
+ * anything else that differs computes it afresh; a step not used for a whole generation is
+ * forgotten.
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { PartyId, Timestamp_ms } from "../../src/domain/Ids.js"
 import { NodeEd25519 } from "../../src/crypto/NodeEd25519.js"
 import type { Input, Machine, Packet, Step } from "../../src/machine/Machine.js"
-import { rememberingSteps } from "../../src/explore/StepMemo.js"
+import { rememberingSteps, StepMemory } from "../../src/explore/StepMemo.js"
 
 interface Counter {
   readonly n: number
@@ -36,7 +37,7 @@ const at = (now_ms: number) => now_ms as Timestamp_ms
 describe("rememberingSteps", () => {
   it("should step once per state, time and packet or tick, give back the very same result, and step again when any of them differs", () => {
     const { machine, stepped } = counting()
-    const remembering = rememberingSteps(machine)
+    const remembering = rememberingSteps(machine, new StepMemory())
     const run = (state: Counter, input: Input): Step<Counter> => Effect.runSync(Effect.provide(remembering.step(state, input), NodeEd25519))
     const state = { n: 0 }
     const sent = packet()
@@ -55,9 +56,32 @@ describe("rememberingSteps", () => {
     expect(stepped()).toBe(5)
   })
 
+  it("should forget a step not used for a whole generation, and keep one used in each", () => {
+    const { machine, stepped } = counting()
+    const memory = new StepMemory()
+    const remembering = rememberingSteps(machine, memory)
+    const run = (state: Counter): Step<Counter> => Effect.runSync(Effect.provide(remembering.step(state, { _tag: "Tick", now_ms: at(5) }), NodeEd25519))
+    const used = { n: 0 }
+    const idle = { n: 1 }
+    const first = run(used)
+    run(idle)
+    for (let generation = 0; generation < 3; generation++) {
+      memory.age()
+      expect(run(used)).toBe(first)
+    }
+    expect(stepped()).toBe(2)
+    // Not used in the last three generations: stepped again.
+    run(idle)
+    expect(stepped()).toBe(3)
+    // Used in the generation before last, carried into the last: still remembered.
+    memory.age()
+    run(idle)
+    expect(stepped()).toBe(3)
+  })
+
   it("should remember a person's click by its JSON: an equal click in another object is not stepped again, another click is", () => {
     const { machine, stepped } = counting()
-    const remembering = rememberingSteps(machine)
+    const remembering = rememberingSteps(machine, new StepMemory())
     const run = (state: Counter, input: Input): Step<Counter> => Effect.runSync(Effect.provide(remembering.step(state, input), NodeEd25519))
     const state = { n: 0 }
     const first = run(state, { _tag: "Answer", now_ms: at(5), challengeId: "chl-1", decision: "approve" } as Input)
