@@ -3,7 +3,7 @@
  * spare budgets, in a set, and how it was reached (its parent's number and the action taken
  * there), for its path. A large scope sees tens of millions of states; as JavaScript strings and
  * objects these cost about 130 bytes a state and a `Set` stops at 2^24 entries; as typed arrays,
- * 28 bytes and the tables' slack (48 to 96 in all). The set can be shared by worker threads.
+ * 28 bytes and the tables' slack (about 35 to 66 in all: the set is a quarter to three quarters empty, the links up to half). The set can be shared by worker threads.
  *
  * @since 0.5.0
  */
@@ -34,7 +34,7 @@ const BEING_WRITTEN = 2
  * The states seen, each as its fingerprint (a base64 SHA-256 digest, kept as 127 of its first 128
  * bits) and its spare budgets (up to four counts of 0 to 255, a byte each, packed in a word: what
  * the path has left of faults that only enable actions, such as drops), in an open-addressing
- * table twice as large as it is full.
+ * table two to two and a half times as large as it is full.
  *
  * A state is new unless one seen before has the same fingerprint and at least as much of every
  * spare budget: everything reachable from it is reachable from that one, in as many steps or
@@ -117,11 +117,14 @@ export class StateSet {
     }
   }
 
-  /** Grows the table, while no thread offers to it, until it is at most `1 / fill` full (at most half full: room for half as many again as it holds before it answers `full`). */
+  /**
+   * Grows the table, while no thread offers to it, once it is more than `1 / fill` full (half
+   * full by default), to a quarter more than that: by a quarter, not twice, since a table of a
+   * hundred million states is gigabytes, and the old and the new are both held while it grows.
+   */
   makeRoom(fill = 2): void {
-    let slots = this.#words.length / ENTRY_WORDS
-    if (this.size * fill <= slots) return
-    while (this.size * fill > slots) slots *= 2
+    if (this.size * fill <= this.#words.length / ENTRY_WORDS) return
+    const slots = Math.ceil(this.size * fill * 1.25)
     const old = this.#words
     const words = new Uint32Array(new SharedArrayBuffer(slots * ENTRY_WORDS * 4))
     for (let at = 0; at < old.length; at += ENTRY_WORDS) {
