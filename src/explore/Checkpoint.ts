@@ -5,8 +5,8 @@
  *
  * A checkpoint is a folder: the set of states seen as its words (`states.bin`: 20 bytes a slot),
  * one file per worker (`worker-N.bin`: its counts, how each of its states was reached, the paths
- * of the states it was given, and its next level's states by number, 8 bytes a state and 4 a
- * queued one), and `run.json` (the scope, the code, the level and the counts of the thread that
+ * of the states it was given, and its next level's states by number, 8 bytes a state, 4 a
+ * queued one and 4 an action of a given path), and `run.json` (the scope, the code, the level and the counts of the thread that
  * explored the first levels). No world is saved: a worker rebuilds each queued world by walking
  * its path (`Frontier.ts`). `run.json` is written last, and a checkpoint is written beside the
  * last one and then put in its place, so a process stopped while writing leaves a checkpoint
@@ -63,11 +63,37 @@ const FrontierHeader = Schema.Struct({
   transitions: Schema.Int,
   livenessChecks: Schema.Int,
   met: Schema.Array(GoalSchema),
-  roots: Schema.Array(Schema.Tuple([Schema.Int, Schema.Array(Schema.Int)])),
-  /** How many states have links, then how many are queued: the lengths of the arrays after the header. */
+  /** How many states have links, how many words the paths of the states given take (each its number, its length, then its actions), and how many are queued: the lengths of the arrays after the header. */
   links: Schema.Int,
+  rootWords: Schema.Int,
   level: Schema.Int
 })
+
+/** The paths of the states a frontier was given, as words: each state's number, its path's length, then its path. */
+const rootWordsOf = (roots: SavedFrontier["roots"]): Int32Array => {
+  const words = new Int32Array(roots.reduce((total, [, path]) => total + 2 + path.length, 0))
+  let at = 0
+  for (const [number, path] of roots) {
+    words[at++] = number
+    words[at++] = path.length
+    words.set(path, at)
+    at += path.length
+  }
+  return words
+}
+
+/** The paths {@link rootWordsOf} wrote, read back; throws if the words do not parse. */
+const rootsOf = (words: Int32Array, file: string): SavedFrontier["roots"] => {
+  const roots: Array<readonly [number, ReadonlyArray<number>]> = []
+  for (let at = 0; at < words.length; ) {
+    const number = words[at] as number
+    const length = words[at + 1] ?? -1
+    if (length < 0 || at + 2 + length > words.length) throw new CheckpointError(`${file} has a path that runs past its words: not a whole checkpoint`)
+    roots.push([number, Array.from(words.subarray(at + 2, at + 2 + length))])
+    at += 2 + length
+  }
+  return roots
+}
 
 /** The most bytes read or written in one call (Node's limit is 2 GiB). */
 const CHUNK = 2 ** 30
@@ -98,16 +124,17 @@ const decoded = <S extends Schema.Codec<unknown, unknown>>(schema: S, raw: strin
 /** The file of worker `index` in checkpoint folder `folder`. @category explorer @since 0.5.0 */
 export const workerFile = (folder: string, index: number): string => join(folder, `worker-${index}.bin`)
 
-/** Writes what a worker's frontier saved to `file`: a header (its length, then JSON), then its links' parents and actions and its level, as 32-bit words. @category explorer @since 0.5.0 */
+/** Writes what a worker's frontier saved to `file`: a header (its length, then JSON), then its links' parents and actions, the paths of the states it was given and its level, as 32-bit words. @category explorer @since 0.5.0 */
 export const writeFrontier = (file: string, saved: SavedFrontier): void => {
+  const roots = rootWordsOf(saved.roots)
   const header = Buffer.from(
-    JSON.stringify({ format: CHECKPOINT_FORMAT, transitions: saved.transitions, livenessChecks: saved.livenessChecks, met: saved.met, roots: saved.roots, links: saved.parents.length, level: saved.level.length })
+    JSON.stringify({ format: CHECKPOINT_FORMAT, transitions: saved.transitions, livenessChecks: saved.livenessChecks, met: saved.met, links: saved.parents.length, rootWords: roots.length, level: saved.level.length })
   )
   const length = Buffer.alloc(4)
   length.writeUInt32LE(header.length)
   const fd = openSync(file, "w")
   try {
-    for (const part of [length, header, bytesOf(saved.parents), bytesOf(saved.actions), bytesOf(saved.level)]) writeAll(fd, part)
+    for (const part of [length, header, bytesOf(saved.parents), bytesOf(saved.actions), bytesOf(roots), bytesOf(saved.level)]) writeAll(fd, part)
   } finally {
     closeSync(fd)
   }
@@ -128,12 +155,13 @@ export const readFrontier = (file: string): SavedFrontier => {
       return array
     }
     const start = 4 + raw.length
-    const expected = start + 4 * (2 * header.links + header.level)
+    const expected = start + 4 * (2 * header.links + header.rootWords + header.level)
     if (statSync(file).size !== expected) throw new CheckpointError(`${file} has ${statSync(file).size} bytes, its header says ${expected}: not a whole checkpoint`)
     const parents = words(header.links, start)
     const actions = words(header.links, start + 4 * header.links)
-    const level = words(header.level, start + 8 * header.links)
-    return { transitions: header.transitions, livenessChecks: header.livenessChecks, met: header.met, roots: header.roots, parents, actions, level }
+    const roots = rootsOf(words(header.rootWords, start + 8 * header.links), file)
+    const level = words(header.level, start + 4 * (2 * header.links + header.rootWords))
+    return { transitions: header.transitions, livenessChecks: header.livenessChecks, met: header.met, roots, parents, actions, level }
   } finally {
     closeSync(fd)
   }
