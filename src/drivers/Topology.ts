@@ -47,6 +47,9 @@ export const START_ms = Timestamp_ms.make(1_767_225_600_000)
 /** The merchant's catalog, prices in euro cents. @since 0.1.0 */
 export const catalog = { "sku-mug": 1_250, "sku-tea": 899, "sku-kettle": 4_900 } as const
 
+/** What the merchant charges for delivery, in euro cents (minor units of its currency). @since 0.6.0 */
+export const deliveryFees = { standard: 490, express: 1_290 } as const
+
 /** Products to put in carts. @since 0.1.0 */
 export const skus = { mug: Sku.make("sku-mug"), tea: Sku.make("sku-tea"), kettle: Sku.make("sku-kettle") } as const
 
@@ -114,7 +117,7 @@ export const standardNodes = (k: Keys, options: TopologyOptions = {}): ReadonlyA
       payeeName: "Teapot & Co",
       currency: "EUR",
       catalog,
-      deliveryFees: { standard: 490, express: 1_290 }
+      deliveryFees
     })
   ),
   node(

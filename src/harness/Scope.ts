@@ -99,9 +99,6 @@ const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]
 /** The position among an issuer's customers of the one with little money. */
 const POOR_CUSTOMER = 1
 
-/** What every merchant of a drawn world charges for delivery, in minor units of its currency. */
-const DELIVERY_FEES = { standard: 490, express: 1_290 } as const
-
 /**
  * A customer's opening balance in minor units: the second customer of each issuer has exactly
  * what one quick checkout costs (a kettle, express delivery: EUR 61.90), so payments get refused
@@ -266,7 +263,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
           payeeName: core.Text.DisplayName.make(`Shop ${i + 1}`),
           currency: merchantCurrencies[i] ?? "EUR",
           catalog: Topology.catalog,
-          deliveryFees: DELIVERY_FEES
+          deliveryFees: Topology.deliveryFees
         })
       )
     ),
@@ -288,7 +285,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Issuer.Issuer,
         core.Issuer.initial(
           identity(issuer, [...gateways, ...own.flatMap((c) => c.phones), clearing]),
-          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, quickCheckoutOf(core, { catalog: Topology.catalog, deliveryFees: DELIVERY_FEES })), c.currency), devices: c.phones })),
+          own.map((c, k) => ({ account: c.account, opening: Money.money(balanceOf(k, quickCheckoutOf(core, { catalog: Topology.catalog, deliveryFees: Topology.deliveryFees })), c.currency), devices: c.phones })),
           { clearingHouse: clearing, settlement, acquirers: gatewayOf }
         )
       )
