@@ -43,7 +43,7 @@ const flags = {
   json: jsonFlag,
   backend: backendFlag,
   maxStates: countFlag("max-states", DEFAULT_MAX_STATES, 1, "stop after this many distinct states"),
-  queuedWorlds: countFlag("queued-worlds", QUEUED_WORLDS, 0, "how many queued states each thread keeps with their worlds (about 600 bytes each); it queues any more as numbers, 8 bytes each, and rebuilds their worlds by walking their paths (as fast on settle-k1, 1.75 times as slow on pay2-replay)"),
+  queuedWorlds: countFlag("queued-worlds", QUEUED_WORLDS, 0, "how many queued states each thread keeps with their worlds (about 560 bytes each); it queues any more as numbers, 8 bytes each, and rebuilds their worlds by walking their paths (as fast on settle-k1, 1.75 times as slow on pay2-replay)"),
   workers: countFlag("workers", 1, 1, "worker threads to share each level among, once a level is large enough (the same worlds as one; this thread explores the first levels)"),
   checkpoint: Flag.String("checkpoint").pipe(
     Flag.optional,

@@ -32,7 +32,7 @@ const numberOf = (queued: Queued): number => (typeof queued === "number" ? queue
 
 /**
  * How many queued states a frontier keeps with their worlds unless told otherwise
- * (`ExploreSettings.queuedWorlds`): on `settle-k1`, about 600 MB of a thread's heap.
+ * (`ExploreSettings.queuedWorlds`): on `settle-k1`, about 560 MB of a thread's heap.
  *
  * @category explorer
  * @since 0.5.0
@@ -145,7 +145,7 @@ export class NotAPath extends Error {}
  * in turn, checking liveness on quiet ones and every invariant after every action, offers each
  * state reached to the set of states seen, and queues the new ones for the next level.
  *
- * **The queue's memory.** A queued state's world costs about 600 bytes of heap (on `settle-k1`;
+ * **The queue's memory.** A queued state's world costs about 560 bytes of heap (on `settle-k1`;
  * its party states are shared with other worlds, `Fingerprint.ts`), and a large scope queues
  * millions. So a frontier keeps the worlds of at most `queuedWorlds` queued states
  * ({@link QUEUED_WORLDS} by default), and queues any more as their numbers alone, 8 bytes each:
