@@ -8,9 +8,12 @@
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
  * refunds by the scope's goals; and its command line stops at Ctrl-C and refuses a scope it does
- * not know.
+ * not know, and a checkpoint to resume that it is not given or cannot find.
  */
 import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
@@ -312,6 +315,18 @@ describe("explore", () => {
     run.kill("SIGKILL")
     expect(code).toBe(130)
   }, 30_000)
+
+  it("command line - should refuse --resume with no checkpoint folder, or with one that holds none, with exit code 2 and why", () => {
+    const explore = (...flags: ReadonlyArray<string>) => spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "pay", ...flags], { encoding: "utf8" })
+    const unnamed = explore("--resume")
+    expect(unnamed.status).toBe(2)
+    expect(unnamed.stderr).toContain("--resume takes up the checkpoint of a --checkpoint folder: name it")
+    const empty = mkdtempSync(join(tmpdir(), "explore-no-checkpoint-"))
+    const none = explore("--checkpoint", empty, "--resume")
+    rmSync(empty, { recursive: true, force: true })
+    expect(none.status).toBe(2)
+    expect(none.stderr).toContain(`no checkpoint in ${empty}`)
+  })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
     const run = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "everything"], { encoding: "utf8" })
