@@ -250,7 +250,8 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
     depth++
     if (size >= splitPerWorker * workers) break
   }
-  const timer = setInterval(report, 1000)
+  // Progress is told once the workers hold the level: before, their counts are not yet theirs.
+  let timer: ReturnType<typeof setInterval> | undefined
   try {
     helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates, queuedWorlds: settings.queuedWorlds ?? QUEUED_WORLDS }, index, control }))
     if (resumed === undefined) {
@@ -258,6 +259,7 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
       const paths = first.handOver()
       counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "seed", paths: paths.filter((_, i) => i % workers === index) })))
     } else counts = await Promise.all(helpers.map((helper, index) => helper.ask({ do: "load", file: workerFile(resumed.folder, index) })))
+    timer = setInterval(report, 1000)
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
     }
