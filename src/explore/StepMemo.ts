@@ -25,8 +25,8 @@ import { Effect } from "effect"
 import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Input, Machine, Packet, Step } from "../machine/Machine.js"
 
-/** The steps remembered from one state at one time: on a packet or a tick, by object; on any other input, by its JSON. */
-interface Remembered<S> {
+/** The steps remembered from one state at one time: on a packet or a tick, by object; on any other input, by its JSON. @category explorer @since 0.5.0 */
+export interface Remembered<S> {
   readonly byObject: WeakMap<Packet | typeof TICK, Step<S>>
   readonly byJson: Map<string, Step<S>>
 }

@@ -180,7 +180,7 @@ export class Links {
   #actions: Int32Array<ArrayBuffer>
   #length: number
 
-  /** No links; or, given the {@link saved} links of another, those. */
+  /** No links; or, given the {@link Links.saved} links of another, those. */
   constructor(saved?: SavedLinks) {
     if (saved !== undefined && saved.parents.length !== saved.actions.length) throw new RangeError(`links have a parent and an action each, not ${saved.parents.length} parents and ${saved.actions.length} actions`)
     this.#length = saved?.parents.length ?? 0
