@@ -8,7 +8,8 @@
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
  * refunds by the scope's goals; and its command line stops at Ctrl-C and refuses a scope it does
- * not know, and a checkpoint to resume that it is not given or cannot find.
+ * not know, takes up a run from its checkpoint, and refuses a checkpoint to resume that it is not
+ * given or cannot find.
  */
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -326,6 +327,18 @@ describe("explore", () => {
     rmSync(empty, { recursive: true, force: true })
     expect(none.status).toBe(2)
     expect(none.stderr).toContain(`no checkpoint in ${empty}`)
+  })
+
+  it("command line - should take up a run stopped at --max-states from its last checkpoint, and end it as a run never stopped", () => {
+    const dir = mkdtempSync(join(tmpdir(), "explore-checkpoint-cli-"))
+    const explore = (...flags: ReadonlyArray<string>) => spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "pay-replay", "--checkpoint", dir, "--checkpoint-minutes", "0", ...flags], { encoding: "utf8" })
+    const stopped = explore("--max-states", "3800")
+    expect(stopped.stdout).toContain("stopped at --max-states: incomplete")
+    const taken = explore("--resume", "--json")
+    rmSync(dir, { recursive: true, force: true })
+    expect(taken.status).toBe(0)
+    // pay-replay's exploration, as the table gives it.
+    expect(JSON.parse(taken.stdout)).toMatchObject({ states: 4203, transitions: 29276, depth: 15, livenessChecks: 25, complete: true, violation: null })
   })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
