@@ -82,7 +82,7 @@ import * as Reference from "checkout-protocol"
 import { Explorer, ExploreParallel, ExploreScopes } from "checkout-protocol/harness"
 const settings = { core: Reference, crypto: Ed25519Backends.NodeEd25519, scope: ExploreScopes.scopeNamed("pay-replay"), maxStates: 100000 }
 const one = Explorer.explore(settings)
-const two = await ExploreParallel.exploreInWorkers(settings, { backend: "node" }, 2, 20)
+const two = await ExploreParallel.exploreInWorkers(settings, { backend: "node" }, { workers: 2, splitPerWorker: 20 })
 if (two.threads !== 2 || !two.complete || two.violation !== null || two.worlds !== one.worlds) throw new Error(`explore on workers: ${JSON.stringify(two)}`)
 console.log(`explored pay-replay on 2 worker threads: ${two.worlds} worlds, as on one`)
 JS
