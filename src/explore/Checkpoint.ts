@@ -26,7 +26,7 @@ import { endianness } from "node:os"
 import { join, relative } from "node:path"
 import type { SavedFrontier } from "./Frontier.js"
 import { GoalSchema } from "./Goals.js"
-import type { SharedStates } from "./Visited.js"
+import { SET_BYTES, type SharedStates } from "./Visited.js"
 
 /** The version of the checkpoint files this code writes and reads. @category explorer @since 0.5.0 */
 export const CHECKPOINT_FORMAT = 1
@@ -110,6 +110,26 @@ const readAll = (fd: number, into: Uint8Array, position: number, file: string): 
   }
 }
 
+/** Writes `parts` one after the other into `file`, made anew. */
+const writeFile = (file: string, parts: ReadonlyArray<Uint8Array>): void => {
+  const fd = openSync(file, "w")
+  try {
+    for (const part of parts) writeAll(fd, part)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** What `read` reads from `file`, open for it alone. */
+const readingFile = <T>(file: string, read: (fd: number) => T): T => {
+  const fd = openSync(file, "r")
+  try {
+    return read(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 const bytesOf = (array: Int32Array | Uint32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 
 /** Decodes `raw` with `schema`, or says which file is not what it should be. */
@@ -132,18 +152,12 @@ export const writeFrontier = (file: string, saved: SavedFrontier): void => {
   )
   const length = Buffer.alloc(4)
   length.writeUInt32LE(header.length)
-  const fd = openSync(file, "w")
-  try {
-    for (const part of [length, header, bytesOf(saved.parents), bytesOf(saved.actions), bytesOf(roots), bytesOf(saved.level)]) writeAll(fd, part)
-  } finally {
-    closeSync(fd)
-  }
+  writeFile(file, [length, header, bytesOf(saved.parents), bytesOf(saved.actions), bytesOf(roots), bytesOf(saved.level)])
 }
 
 /** Reads back what {@link writeFrontier} wrote, checking its header and its length. @category explorer @since 0.5.0 */
-export const readFrontier = (file: string): SavedFrontier => {
-  const fd = openSync(file, "r")
-  try {
+export const readFrontier = (file: string): SavedFrontier =>
+  readingFile(file, (fd) => {
     const length = Buffer.alloc(4)
     readAll(fd, length, 0, file)
     const raw = Buffer.alloc(length.readUInt32LE())
@@ -162,10 +176,7 @@ export const readFrontier = (file: string): SavedFrontier => {
     const roots = rootsOf(words(header.rootWords, start + 8 * header.links), file)
     const level = words(header.level, start + 4 * (2 * header.links + header.rootWords))
     return { transitions: header.transitions, livenessChecks: header.livenessChecks, met: header.met, roots, parents, actions, level }
-  } finally {
-    closeSync(fd)
-  }
-}
+  })
 
 /** The folders of a checkpoint folder: the one being written, the last whole one, and the one before while it is being replaced. */
 const NEXT = "next"
@@ -183,13 +194,7 @@ export const beginCheckpoint = (dir: string): string => {
 /** Writes the set of states seen and then `run.json` into the folder {@link beginCheckpoint} made (the workers wrote theirs), then puts it in place of the last checkpoint. @category explorer @since 0.5.0 */
 export const commitCheckpoint = (dir: string, header: Omit<RunHeader, "format" | "byteOrder">, states: SharedStates): void => {
   const next = join(dir, NEXT)
-  const fd = openSync(join(next, "states.bin"), "w")
-  try {
-    writeAll(fd, new Uint8Array(states.counters))
-    writeAll(fd, new Uint8Array(states.table))
-  } finally {
-    closeSync(fd)
-  }
+  writeFile(join(next, "states.bin"), [new Uint8Array(states.counters), new Uint8Array(states.table)])
   writeFileSync(join(next, "run.json"), JSON.stringify({ format: CHECKPOINT_FORMAT, byteOrder: endianness(), ...header }))
   rmSync(join(dir, PREVIOUS), { recursive: true, force: true })
   if (existsSync(join(dir, CURRENT))) renameSync(join(dir, CURRENT), join(dir, PREVIOUS))
@@ -225,16 +230,13 @@ export const readCheckpoint = (dir: string, expected: { readonly scope: string; 
   if (header.byteOrder !== endianness()) refuse(`was written on a machine of byte order ${header.byteOrder}, this one is ${endianness()}`)
   const file = join(folder, "states.bin")
   const size = statSync(file).size
-  const slotBytes = 5 * 4
-  if (size < 8 || (size - 8) % slotBytes !== 0) refuse(`has a set of states of ${size} bytes, not 8 and whole slots`)
-  const states: SharedStates = { counters: new SharedArrayBuffer(8), table: new SharedArrayBuffer(size - 8) }
-  const fd = openSync(file, "r")
-  try {
+  const { slot, counters } = SET_BYTES
+  if (size < counters || (size - counters) % slot !== 0) refuse(`has a set of states of ${size} bytes, not its counters and whole slots`)
+  const states: SharedStates = { counters: new SharedArrayBuffer(counters), table: new SharedArrayBuffer(size - counters) }
+  readingFile(file, (fd) => {
     readAll(fd, new Uint8Array(states.counters), 0, file)
-    readAll(fd, new Uint8Array(states.table), 8, file)
-  } finally {
-    closeSync(fd)
-  }
+    readAll(fd, new Uint8Array(states.table), counters, file)
+  })
   const [held, worlds] = new Int32Array(states.counters)
   if (held !== header.states || worlds !== header.worlds) refuse(`has a set of ${held} states and ${worlds} worlds, its run.json says ${header.states} and ${header.worlds}`)
   for (let index = 0; index < header.workers; index++) if (!existsSync(workerFile(folder, index))) refuse(`has no file for worker ${index}`)

@@ -11,6 +11,9 @@
 /** The words of an entry: the fingerprint's kept words, then its spare budgets. */
 const ENTRY_WORDS = 5
 
+/** The bytes of a slot of a {@link StateSet}'s table, and of its counters: what a saved set's size must be made of (`Checkpoint.ts`). @category explorer @since 0.5.0 */
+export const SET_BYTES = { slot: ENTRY_WORDS * 4, counters: 2 * 4 } as const
+
 /** The words of a fingerprint the set keeps: the first 128 bits of its SHA-256 (one of them forced to 1), so that two of a billion states collide with a chance below 10^-20. */
 const KEPT_WORDS = 4
 
@@ -58,7 +61,7 @@ export class StateSet {
   /** A new, empty set; or, given another thread's {@link StateSet.shared} set, that set. */
   constructor(shared?: SharedStates) {
     this.#words = new Uint32Array(shared?.table ?? new SharedArrayBuffer(ENTRY_WORDS * 1024 * 4))
-    this.#counters = new Int32Array(shared?.counters ?? new SharedArrayBuffer(2 * 4))
+    this.#counters = new Int32Array(shared?.counters ?? new SharedArrayBuffer(SET_BYTES.counters))
   }
 
   /** The same set, for another thread to build with `new StateSet(shared)`; again after each {@link StateSet.makeRoom}, which moves the table. */
