@@ -4,7 +4,7 @@
  * hash alike, and worlds that differ do not; it keeps a world again when reached with a spare
  * budget no earlier visit covers, and loses none, as a plain walk says; worlds queued as numbers
  * and rebuilt from their paths give the very same exploration; it judges the first world,
- * which no action reaches; it finds seeded bugs with
+ * which no action reaches, and the world between a shopper's two payments, which no state holds; it finds seeded bugs with
  * a shortest counterexample that replays (one reached only by an attacker's replay, one only by a
  * forgery, one only by an insider signing with a compromised phone's key), and a core that never
  * refunds by the scope's goals; and its command line stops at Ctrl-C and refuses a scope it does
@@ -227,6 +227,38 @@ describe("explore", () => {
       expect(String(replay(settings, result.violation?.path ?? []).error)).toContain("invariant noUnapprovedDebit broken")
     }
     expect(explore(settingsFor("pay")).violation).toBeNull()
+  })
+
+  it("should judge the world between two payments of a shopper who pays again after an approval, which no state of the exploration's holds", () => {
+    const settings = settingsFor("pay2")
+    const world = worldOf(settings)
+    const { documents } = fingerprinter(world)
+    let remaining = initialRemaining(settings.scope)
+    const approved = (): boolean => world.net.state<{ readonly screen: string }>(world.directory.customers[0]!.browser).screen === "Approved"
+    // The happy path: pay, approve on the phone, deliver the oldest packet first, reload the page once all is delivered, until it shows approved.
+    for (let step = 0; step < 40 && !approved(); step++) {
+      const actions = enabled(world, settings.scope, remaining, () => documents(world.snapshot()), [])
+      const action = actions.find((a) => a._tag === "Answer" && a.how === "approve") ?? actions.find((a) => a._tag === "Deliver") ?? actions.find((a) => a._tag === (step === 0 ? "Pay" : "Refresh"))
+      if (action === undefined) break
+      remaining = apply(world, remaining, action)
+    }
+    expect(approved()).toBe(true)
+    const payAgain = enabled(world, settings.scope, remaining, () => documents(world.snapshot()), []).find((a) => a._tag === "Pay")
+    expect(payAgain).toBeDefined()
+    const before = world.snapshot()
+    apply(world, remaining, payAgain!)
+    world.restore(before)
+    // A world broken before the second payment is found broken by the shopper's step back to the shop, before the second "pay now".
+    world.model = { ...world.model, forgeriesAccepted: ["planted by the test"] }
+    const broken = (() => {
+      try {
+        apply(world, remaining, payAgain!)
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(broken).toBeInstanceOf(InvariantViolation)
+    expect(broken).toMatchObject({ invariant: "authenticity", after: "Shop(0, false)" })
   })
 
   it("should judge the first world, which no action reaches: a violation there has the empty path, on one thread and on workers", async () => {
