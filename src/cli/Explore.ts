@@ -65,7 +65,7 @@ const summaryLines = (e: Exploration): ReadonlyArray<string> => [
   `liveness checks:  ${e.livenessChecks} quiet states`,
   `goals met:        ${e.goalsMet.join(", ") || "none"}`,
   `wall time:        ${(e.wall_ms / 1000).toFixed(1)} s`,
-  `states per minute: ${Math.round(e.statesPerMinute)}${e.threads === 1 ? "" : ` (${e.threads} worker threads, ${e.handedOver} states handed between them)`}`,
+  `states per minute: ${Math.round(e.statesPerMinute)}${e.threads === 1 ? "" : ` (${e.threads} worker threads, ${e.handedOver} states handed between them at the ends of levels, ${e.taken} taken within levels)`}`,
   `peak memory:      ${Math.round(e.peakRss_bytes / 1_048_576)} MiB`,
   e.violation === null ? (e.complete ? "no violation" : "no violation so far") : `violation:        ${e.violation.invariant}`
 ]

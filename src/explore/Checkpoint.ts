@@ -44,6 +44,7 @@ const RunHeader = Schema.Struct({
   /** The level the workers' saved levels are at. */
   depth: Schema.Int,
   handedOver: Schema.Int,
+  taken: Schema.Int,
   /** The exploration's wall time so far, over every process that ran it. */
   wall_ms: Schema.Number,
   /** What the thread that explored the first levels counted. */

@@ -11,10 +11,10 @@ import { BACKENDS } from "../harness/Job.js"
 import type { ExploreSettings } from "./Explorer.js"
 import { readFrontier, writeFrontier } from "./Checkpoint.js"
 import { Frontier } from "./Frontier.js"
-import { countsOf, STOP, type WorkerRequest, type WorkerStart } from "./Parallel.js"
+import { controlWords, countsOf, STOP, type WorkerRequest, type WorkerStart } from "./Parallel.js"
 import { StateSet } from "./Visited.js"
 
-const { job, index, control } = workerData as WorkerStart
+const { job, index, workers, control } = workerData as WorkerStart
 const settings: ExploreSettings = {
   core: job.mutant === undefined ? await import("../index.js") : await importMutant(job.mutant),
   crypto: BACKENDS[job.backend],
@@ -23,10 +23,11 @@ const settings: ExploreSettings = {
   queuedWorlds: job.queuedWorlds
 }
 const frontier = new Frontier(settings, false)
-const stopped = new Int32Array(control, 0, 1)
-const mine = new Float64Array(control, 8 + 16 * index, 2)
+const { stopped, perWorker, pauses } = controlWords(control, workers)
+const mine = perWorker.subarray(2 * index, 2 * index + 2)
 let seen: StateSet | undefined
 const stop = (): boolean => Atomics.load(stopped, STOP) !== 0 || (seen?.size ?? 0) >= job.maxStates
+const pause = (): boolean => Atomics.load(pauses, index) !== 0
 /** Says how far this worker got, for the progress lines of the thread that started it. */
 const tell = (): void => {
   mine[0] = frontier.transitions
@@ -41,7 +42,7 @@ parentPort?.on("message", (request: WorkerRequest) => {
   else if (request.do === "next") frontier.nextLevel()
   else {
     seen = new StateSet(request.states)
-    if (request.do === "expand") frontier.expand(seen, stop, tell)
+    if (request.do === "expand") frontier.expand(seen, stop, tell, pause)
     else frontier.offerWaiting(seen)
     if (frontier.violation !== null || seen.size >= job.maxStates) Atomics.store(stopped, STOP, 1)
   }

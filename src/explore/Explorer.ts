@@ -101,8 +101,10 @@ export interface Exploration {
   readonly peakRss_bytes: number
   /** The threads that expanded states: 1, or the workers once a level was shared out among them (`Parallel.ts`). */
   readonly threads: number
-  /** States one worker handed to another to even out a level (`Parallel.ts`); 0 on one thread. */
+  /** States one worker handed to another between levels, to even out the next (`Parallel.ts`); 0 on one thread. */
   readonly handedOver: number
+  /** States a worker done with its share of a level took from a busy one, within the level (`Parallel.ts`); 0 on one thread. */
+  readonly taken: number
 }
 
 /** What the threads of an exploration found: actions taken, quiet states checked, goals met and the violation, if any (a `Frontier` is one). @category explorer @since 0.5.0 */
@@ -123,7 +125,7 @@ const withVacuity = (scope: ExploreScope, met: ReadonlySet<Goal>, complete: bool
 /**
  * The report of an exploration of `settings.scope` that ended at `depth` with the states in `seen`
  * and what `tally` says, begun at `started` (`performance.now()`) and run on `threads` threads
- * that handed `handedOver` states to one another; a
+ * that handed `handedOver` states to one another between levels and took `taken` within them; a
  * complete one that met some goal of the scope in no state fails as `vacuity`.
  *
  * @category explorer
@@ -133,7 +135,7 @@ export const explorationOf = (
   settings: ExploreSettings,
   seen: StateSet,
   tally: Tally,
-  end: { readonly depth: number; readonly complete: boolean; readonly started: number; readonly threads: number; readonly handedOver: number }
+  end: { readonly depth: number; readonly complete: boolean; readonly started: number; readonly threads: number; readonly handedOver: number; readonly taken: number }
 ): Exploration => {
   const wall_ms = performance.now() - end.started
   return {
@@ -150,7 +152,8 @@ export const explorationOf = (
     statesPerMinute: (seen.size / Math.max(wall_ms, 1)) * 60_000,
     peakRss_bytes: process.resourceUsage().maxRSS * 1024,
     threads: end.threads,
-    handedOver: end.handedOver
+    handedOver: end.handedOver,
+    taken: end.taken
   }
 }
 
@@ -172,7 +175,7 @@ export const explore = (settings: ExploreSettings): Exploration => {
     if (settings.progress !== undefined && seen.size % settings.progress.every === 0)
       settings.progress.report({ states: seen.size, transitions: frontier.transitions, depth, frontier: frontier.queued, wall_ms: performance.now() - started })
   }
-  const finish = (complete: boolean): Exploration => explorationOf(settings, seen, frontier, { depth, complete, started, threads: 1, handedOver: 0 })
+  const finish = (complete: boolean): Exploration => explorationOf(settings, seen, frontier, { depth, complete, started, threads: 1, handedOver: 0, taken: 0 })
   for (;;) {
     frontier.expand(seen, stop, onNew)
     if (frontier.violation !== null || stop()) return finish(false)

@@ -206,6 +206,11 @@ export class Frontier {
     return this.#level.length - this.#at + this.#next.length
   }
 
+  /** States of this level not yet expanded. */
+  get left(): number {
+    return this.#level.length - this.#at
+  }
+
   /** States reached that the set of states seen had no room for yet: {@link offerWaiting} once it has. */
   get waiting(): number {
     return this.#waiting.length
@@ -244,11 +249,16 @@ export class Frontier {
     }
   }
 
-  /** Expands the states of this level until none is left or `stop` says so (checked after each new state); `onNew` is told of each new state. */
-  expand(seen: StateSet, stop: () => boolean, onNew?: () => void): void {
+  /**
+   * Expands the states of this level until none is left, `stop` says so (checked after each new
+   * state: the exploration is over) or `pause` does (checked before each state: the rest of the
+   * level is {@link left} whole, to expand later or {@link handOver}); `onNew` is told of each new
+   * state.
+   */
+  expand(seen: StateSet, stop: () => boolean, onNew?: () => void, pause?: () => boolean): void {
     const world = this.#world
     const { documents, fingerprint } = this.#fingerprints
-    for (; this.#at < this.#level.length; this.#at++) {
+    for (; this.#at < this.#level.length && pause?.() !== true; this.#at++) {
       const queued = this.#level[this.#at] as Queued
       // An expanded state's world goes: memory grows with the queue, not with every state seen.
       this.#level[this.#at] = undefined

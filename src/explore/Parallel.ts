@@ -10,7 +10,9 @@
  * the levels stay breadth-first and counterexamples shortest; between levels, this thread grows
  * the shared set, which does not grow while workers add to it (a state it has no room for waits
  * in its worker and is offered again after), and evens the next level out: the most loaded
- * worker hands the least loaded some of its states, as paths again ({@link rebalancing}).
+ * worker hands the least loaded some of its states, as paths again ({@link rebalancing}). Within
+ * a level, a worker done with its share takes some of the states a busy one has left: the busy
+ * one pauses between two states and hands them over as paths ({@link taking}).
  *
  * The worlds counted are those of one thread. The states may differ, by up to about 1% on
  * `pay2-k1`: when one world is reached in one level with two spare budgets neither of which
@@ -52,11 +54,30 @@ export interface WorkerStart {
   readonly job: ExploreJob
   /** Its index among the workers. */
   readonly index: number
-  /** The exploration's shared words: {@link STOP}, then each worker's transitions and queue (`Float64Array`, from word 2). */
+  /** How many workers share the exploration. */
+  readonly workers: number
+  /** The exploration's shared words ({@link controlWords}). */
   readonly control: SharedArrayBuffer
 }
 
-/** What this thread asks a worker: take the states at the end of `paths`, hand over `count` states of its level as paths, expand its level, offer again what waited, move to its next level, or save its frontier to a checkpoint's `file` or take it up from one (`Checkpoint.ts`). @category explorer @since 0.5.0 */
+/** The shared words of an exploration on `workers` workers, for {@link controlWords}. @category explorer @since 0.5.0 */
+export const controlFor = (workers: number): SharedArrayBuffer => new SharedArrayBuffer(8 * (1 + 2 * workers) + 4 * workers)
+
+/**
+ * The shared words of an exploration: {@link STOP}; each worker's transitions and queued states,
+ * which it writes for the progress lines; and each worker's pause word, which this thread sets to
+ * have the worker stop between two states of its level (and clears once it answered).
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const controlWords = (control: SharedArrayBuffer, workers: number): { readonly stopped: Int32Array; readonly perWorker: Float64Array; readonly pauses: Int32Array } => ({
+  stopped: new Int32Array(control, 0, 1),
+  perWorker: new Float64Array(control, 8, 2 * workers),
+  pauses: new Int32Array(control, 8 * (1 + 2 * workers), workers)
+})
+
+/** What this thread asks a worker: take the states at the end of `paths`, hand over `count` states of its level as paths, expand its level (until it is done or paused), offer again what waited, move to its next level, or save its frontier to a checkpoint's `file` or take it up from one (`Checkpoint.ts`). @category explorer @since 0.5.0 */
 export type WorkerRequest =
   | { readonly do: "seed"; readonly paths: ReadonlyArray<ReadonlyArray<number>> }
   | { readonly do: "save"; readonly file: string }
@@ -75,10 +96,11 @@ const Counts = Schema.Struct({
   violation: Schema.NullOr(Schema.Struct({ invariant: Schema.String, findings: Schema.Array(Schema.String), path: Schema.Array(Schema.Int) })),
   waiting: Schema.Int,
   queued: Schema.Int,
+  left: Schema.Int,
   handedOver: Schema.Array(Schema.Array(Schema.Int))
 })
 
-/** A worker's answer to each request: its totals so far, its violation if it found one, its states waiting and queued, and the paths of the states it handed over, if asked to. @category explorer @since 0.5.0 */
+/** A worker's answer to each request: its totals so far, its violation if it found one, its states waiting, queued and left in its level, and the paths of the states it handed over, if asked to. @category explorer @since 0.5.0 */
 export type WorkerCounts = typeof Counts.Type
 
 /** The counts of a frontier, as a worker answers them, with the paths of the states it just handed over. @category explorer @since 0.5.0 */
@@ -89,6 +111,7 @@ export const countsOf = (frontier: Frontier, handedOver: ReadonlyArray<ReadonlyA
   violation: frontier.violation,
   waiting: frontier.waiting,
   queued: frontier.queued,
+  left: frontier.left,
   handedOver
 })
 
@@ -123,6 +146,21 @@ export const rebalancing = (queued: ReadonlyArray<number>, least = LEAST_HANDOVE
   const to = queued.indexOf(Math.min(...queued))
   const count = Math.floor(((queued[from] ?? 0) - (queued[to] ?? 0)) / (1 + HANDOVER_COST))
   return count < Math.max(least, 1) ? null : { from, to, count }
+}
+
+/**
+ * How many of the `left` states of a busy worker's level a worker done with its share takes:
+ * enough to leave both with as much work, counting each state taken as {@link HANDOVER_COST}
+ * states more for the worker that takes it; 0 when that is fewer than `least` states. States
+ * differ in cost, and a level evened out by count at its start still ends on one worker: on
+ * `settle-k1`, for minutes.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export const taking = (left: number, least = LEAST_HANDOVER): number => {
+  const count = Math.floor(left / (2 + HANDOVER_COST))
+  return count < Math.max(least, 1) ? 0 : count
 }
 
 /** The worker script beside this module: `.ts` when run from the sources, `.js` when built. */
@@ -211,11 +249,11 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
   const first = new Frontier(settings, true)
   if (resumed === undefined) first.seed([[]], seen)
   else first.resume({ ...resumed.header, parents: new Int32Array(0), actions: new Int32Array(0), roots: [], level: new Int32Array(0) })
-  const control = new SharedArrayBuffer(8 * (1 + 2 * workers))
-  const stopped = new Int32Array(control, 0, 1)
-  const perWorker = new Float64Array(control, 8)
+  const control = controlFor(workers)
+  const { stopped, perWorker, pauses } = controlWords(control, workers)
   let depth = resumed?.header.depth ?? 0
   let handedOver = resumed?.header.handedOver ?? 0
+  let taken = resumed?.header.taken ?? 0
   let helpers: ReadonlyArray<Helper> = []
   let counts: ReadonlyArray<WorkerCounts> = []
   const sum = (of: (c: WorkerCounts) => number): number => counts.reduce((total, c) => total + of(c), 0)
@@ -228,7 +266,7 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
       met: new Set<Goal>([...first.met, ...counts.flatMap((c) => c.met as ReadonlyArray<Goal>)]),
       violation: found.reduce<Violation | null>((best, v) => (best === null || v.path.length < best.path.length ? v : best), null)
     }
-    return explorationOf(settings, seen, tally, { depth, complete, started, threads: Math.max(helpers.length, 1), handedOver })
+    return explorationOf(settings, seen, tally, { depth, complete, started, threads: Math.max(helpers.length, 1), handedOver, taken })
   }
   const atBound = (): boolean => seen.size >= settings.maxStates
   let reported = 0
@@ -253,7 +291,7 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
   // Progress is told once the workers hold the level: before, their counts are not yet theirs.
   let timer: ReturnType<typeof setInterval> | undefined
   try {
-    helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates, queuedWorlds: settings.queuedWorlds ?? QUEUED_WORLDS }, index, control }))
+    helpers = Array.from({ length: workers }, (_, index) => new Helper({ job: { ...job, scope: settings.scope, maxStates: settings.maxStates, queuedWorlds: settings.queuedWorlds ?? QUEUED_WORLDS }, index, workers, control }))
     if (resumed === undefined) {
       // The states dealt out are the workers' now.
       const paths = first.handOver()
@@ -263,12 +301,44 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
     }
+    const stopping = (): boolean => Atomics.load(stopped, STOP) !== 0
+    /** Expands the level on every worker; each done with its share while another is busy takes some of what that one has left. */
+    const expandLevel = async (expand: WorkerRequest): Promise<void> => {
+      const answers = [...counts]
+      const running = new Map<number, Promise<WorkerCounts>>()
+      const start = (index: number): void => {
+        running.set(index, (helpers[index] as Helper).ask(expand))
+      }
+      helpers.forEach((_, index) => start(index))
+      while (running.size > 0) {
+        const [idle, answer] = await Promise.race([...running].map(([index, asked]) => asked.then((c) => [index, c] as const)))
+        running.delete(idle)
+        answers[idle] = answer
+        if (stopping() || running.size === 0) continue
+        // The busy worker with the most queued, as it last said, stops between two states.
+        const busy = [...running.keys()].reduce((most, index) => ((perWorker[2 * index + 1] ?? 0) > (perWorker[2 * most + 1] ?? 0) ? index : most))
+        Atomics.store(pauses, busy, 1)
+        const paused = await (running.get(busy) as Promise<WorkerCounts>)
+        Atomics.store(pauses, busy, 0)
+        running.delete(busy)
+        answers[busy] = paused
+        const count = stopping() ? 0 : taking(paused.left, leastHandover)
+        if (count > 0) {
+          const paths = (await (helpers[busy] as Helper).ask({ do: "handOver", count })).handedOver
+          taken += paths.length
+          await (helpers[idle] as Helper).ask({ do: "seed", paths })
+          start(idle)
+        }
+        if (paused.left > 0 && !stopping()) start(busy)
+      }
+      counts = answers
+    }
     let savedAt = performance.now()
     const save = async (to: CheckpointSettings): Promise<void> => {
       const folder = beginCheckpoint(to.dir)
       await Promise.all(helpers.map((helper, index) => helper.ask({ do: "save", file: workerFile(folder, index) })))
       const { transitions, livenessChecks } = first
-      const header = { scope: settings.scope.name, code: to.code, workers, depth, handedOver, wall_ms: performance.now() - started, transitions, livenessChecks, met: [...first.met], states: seen.size, worlds: seen.worlds }
+      const header = { scope: settings.scope.name, code: to.code, workers, depth, handedOver, taken, wall_ms: performance.now() - started, transitions, livenessChecks, met: [...first.met], states: seen.size, worlds: seen.worlds }
       commitCheckpoint(to.dir, header, seen.shared())
       savedAt = performance.now()
     }
@@ -281,12 +351,8 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
       )
       const paths = move === null ? [] : (await (helpers[move.from] as Helper).ask({ do: "handOver", count: move.count })).handedOver
       handedOver += paths.length
-      counts = await Promise.all(
-        helpers.map(async (helper, index) => {
-          if (index === move?.to) await helper.ask({ do: "seed", paths })
-          return helper.ask(expand)
-        })
-      )
+      if (move !== null) await (helpers[move.to] as Helper).ask({ do: "seed", paths })
+      await expandLevel(expand)
       while (Atomics.load(stopped, STOP) === 0 && sum((c) => c.waiting) > 0) {
         seen.makeRoom()
         await everyone({ do: "offer", states: seen.shared() })

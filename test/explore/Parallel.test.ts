@@ -1,7 +1,8 @@
 /**
  * The explorer on worker threads (`src/explore/Parallel.ts`): two workers that share the set of
  * states seen reach exactly the worlds one thread reaches, as deep, and still do when states are
- * handed from one to the other between levels; they find a seeded bug's
+ * handed from one to the other between levels, or taken within a level by a worker done with its
+ * share from a busy one; they find a seeded bug's
  * counterexample as short as one thread's, and it replays; and they stop near the bound on states.
  */
 import { beforeAll, describe, expect, it } from "vitest"
@@ -9,7 +10,7 @@ import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { importMutant, plant } from "../../src/bugs/Mutant.js"
 import { explore, replay, type Exploration, type ExploreSettings } from "../../src/explore/Explorer.js"
-import { exploreInWorkers, rebalancing } from "../../src/explore/Parallel.js"
+import { exploreInWorkers, rebalancing, taking } from "../../src/explore/Parallel.js"
 import { scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 
@@ -45,6 +46,25 @@ describe("exploreInWorkers", () => {
     expect(evened).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
     expect(evened.handedOver).toBeGreaterThan(0)
     expect(one.handedOver).toBe(0)
+  })
+
+  it("taking - should reach the same worlds when a worker done with its share of a level takes states a busy one has left, as paths it walks, and take none on one thread", async () => {
+    // No evening out between levels (leastHandover is also the fewest taken): each level is shared as it was reached.
+    const unevened = await exploreInWorkers(settings, { backend: "node" }, { workers: 2, splitPerWorker: 10, leastHandover: Infinity })
+    const taken = await exploreInWorkers(settings, { backend: "node" }, { workers: 2, splitPerWorker: 10, leastHandover: 1 })
+    for (const two of [unevened, taken]) expect(two).toMatchObject({ complete: true, violation: null, threads: 2, worlds: one.worlds, depth: one.depth, goalsMet: one.goalsMet })
+    expect(unevened).toMatchObject({ handedOver: 0, taken: 0 })
+    expect(taken.taken).toBeGreaterThan(0)
+    expect(one.taken).toBe(0)
+  })
+
+  it("taking - should take enough of a busy worker's level to leave both with as much work, counting a state taken as half a state more, and none below the fewest worth it", () => {
+    expect(taking(1_000)).toBe(400)
+    expect(taking(250, 100)).toBe(100)
+    expect(taking(249, 100)).toBe(0)
+    expect(taking(3, 1)).toBe(1)
+    expect(taking(2, 1)).toBe(0)
+    expect(taking(0, 0)).toBe(0)
   })
 
   it("rebalancing - should hand the least loaded worker enough to leave both with as much work, counting a state handed over as half a state expanded", () => {
