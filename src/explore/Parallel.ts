@@ -209,6 +209,50 @@ class Helper {
   }
 }
 
+/**
+ * Expands a level on every worker, with the set of states seen in `expand`; each worker done with
+ * its share while another is busy takes some of what that one has left: the busy one (the one
+ * with the most queued, as it last said) pauses between two states and hands over as many as
+ * {@link taking} says, and both go on. Returns each worker's last answer and how many states
+ * were taken.
+ */
+const expandShared = async (
+  helpers: ReadonlyArray<Helper>,
+  expand: WorkerRequest,
+  { stopped, perWorker, pauses }: ReturnType<typeof controlWords>,
+  least: number
+): Promise<{ readonly answers: ReadonlyArray<WorkerCounts>; readonly taken: number }> => {
+  const stopping = (): boolean => Atomics.load(stopped, STOP) !== 0
+  const answers: Array<WorkerCounts> = []
+  const running = new Map<number, Promise<WorkerCounts>>()
+  const start = (index: number): void => {
+    running.set(index, (helpers[index] as Helper).ask(expand))
+  }
+  let taken = 0
+  helpers.forEach((_, index) => start(index))
+  while (running.size > 0) {
+    const [idle, answer] = await Promise.race([...running].map(([index, asked]) => asked.then((counts) => [index, counts] as const)))
+    running.delete(idle)
+    answers[idle] = answer
+    if (stopping() || running.size === 0) continue
+    const busy = [...running.keys()].reduce((most, index) => ((perWorker[2 * index + 1] ?? 0) > (perWorker[2 * most + 1] ?? 0) ? index : most))
+    Atomics.store(pauses, busy, 1)
+    const paused = await (running.get(busy) as Promise<WorkerCounts>)
+    Atomics.store(pauses, busy, 0)
+    running.delete(busy)
+    answers[busy] = paused
+    const count = stopping() ? 0 : taking(paused.left, least)
+    if (count > 0) {
+      const paths = (await (helpers[busy] as Helper).ask({ do: "handOver", count })).handedOver
+      taken += paths.length
+      await (helpers[idle] as Helper).ask({ do: "seed", paths })
+      start(idle)
+    }
+    if (paused.left > 0 && !stopping()) start(busy)
+  }
+  return { answers, taken }
+}
+
 /** Where an exploration on workers saves checkpoints (`Checkpoint.ts`), how often, and whether it first takes up the one there. @category explorer @since 0.5.0 */
 export interface CheckpointSettings {
   readonly dir: string
@@ -250,7 +294,8 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
   if (resumed === undefined) first.seed([[]], seen)
   else first.resume({ ...resumed.header, parents: new Int32Array(0), actions: new Int32Array(0), roots: [], level: new Int32Array(0) })
   const control = controlFor(workers)
-  const { stopped, perWorker, pauses } = controlWords(control, workers)
+  const words = controlWords(control, workers)
+  const { stopped, perWorker } = words
   let depth = resumed?.header.depth ?? 0
   let handedOver = resumed?.header.handedOver ?? 0
   let taken = resumed?.header.taken ?? 0
@@ -301,38 +346,6 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
     const everyone = async (request: WorkerRequest): Promise<void> => {
       counts = await Promise.all(helpers.map((helper) => helper.ask(request)))
     }
-    const stopping = (): boolean => Atomics.load(stopped, STOP) !== 0
-    /** Expands the level on every worker; each done with its share while another is busy takes some of what that one has left. */
-    const expandLevel = async (expand: WorkerRequest): Promise<void> => {
-      const answers = [...counts]
-      const running = new Map<number, Promise<WorkerCounts>>()
-      const start = (index: number): void => {
-        running.set(index, (helpers[index] as Helper).ask(expand))
-      }
-      helpers.forEach((_, index) => start(index))
-      while (running.size > 0) {
-        const [idle, answer] = await Promise.race([...running].map(([index, asked]) => asked.then((c) => [index, c] as const)))
-        running.delete(idle)
-        answers[idle] = answer
-        if (stopping() || running.size === 0) continue
-        // The busy worker with the most queued, as it last said, stops between two states.
-        const busy = [...running.keys()].reduce((most, index) => ((perWorker[2 * index + 1] ?? 0) > (perWorker[2 * most + 1] ?? 0) ? index : most))
-        Atomics.store(pauses, busy, 1)
-        const paused = await (running.get(busy) as Promise<WorkerCounts>)
-        Atomics.store(pauses, busy, 0)
-        running.delete(busy)
-        answers[busy] = paused
-        const count = stopping() ? 0 : taking(paused.left, leastHandover)
-        if (count > 0) {
-          const paths = (await (helpers[busy] as Helper).ask({ do: "handOver", count })).handedOver
-          taken += paths.length
-          await (helpers[idle] as Helper).ask({ do: "seed", paths })
-          start(idle)
-        }
-        if (paused.left > 0 && !stopping()) start(busy)
-      }
-      counts = answers
-    }
     let savedAt = performance.now()
     const save = async (to: CheckpointSettings): Promise<void> => {
       const folder = beginCheckpoint(to.dir)
@@ -352,7 +365,9 @@ export const exploreInWorkers = async (settings: ExploreSettings, job: Omit<Expl
       const paths = move === null ? [] : (await (helpers[move.from] as Helper).ask({ do: "handOver", count: move.count })).handedOver
       handedOver += paths.length
       if (move !== null) await (helpers[move.to] as Helper).ask({ do: "seed", paths })
-      await expandLevel(expand)
+      const expanded = await expandShared(helpers, expand, words, leastHandover)
+      counts = expanded.answers
+      taken += expanded.taken
       while (Atomics.load(stopped, STOP) === 0 && sum((c) => c.waiting) > 0) {
         seen.makeRoom()
         await everyone({ do: "offer", states: seen.shared() })
