@@ -106,6 +106,8 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "settle-drop", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1 } },
   { name: "settle-duplicate", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one duplicate of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, duplicates: 1 } },
   { name: "settle-crash", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one crash and restart of any party", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, crashes: 1 } },
+  { name: "settle-drop-duplicate", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop and one duplicate of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1, duplicates: 1 } },
+  { name: "settle-drop-crash", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop of any packet and one crash and restart of any party", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1, crashes: 1 } },
   { name: "settle-k1", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: true, faults: ONE_EACH }
 ]
 
