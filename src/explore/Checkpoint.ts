@@ -28,8 +28,8 @@ import type { SavedFrontier } from "./Frontier.js"
 import { GoalSchema } from "./Goals.js"
 import { SET_BYTES, type SharedStates } from "./Visited.js"
 
-/** The version of the checkpoint files this code writes and reads. @category explorer @since 0.5.0 */
-export const CHECKPOINT_FORMAT = 1
+/** The version of the checkpoint files this code writes and reads: 2 since `run.json` counts the states taken within levels. @category explorer @since 0.5.0 */
+export const CHECKPOINT_FORMAT = 2
 
 /** A checkpoint that cannot be taken up: none in the folder, another scope's, code's or number of workers', or files that do not decode. @category explorer @since 0.5.0 */
 export class CheckpointError extends Error {}

@@ -203,7 +203,7 @@ export class Frontier {
 
   /** States queued and not yet expanded, in this level and the next. */
   get queued(): number {
-    return this.#level.length - this.#at + this.#next.length
+    return this.left + this.#next.length
   }
 
   /** States of this level not yet expanded. */

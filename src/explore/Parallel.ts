@@ -60,8 +60,11 @@ export interface WorkerStart {
   readonly control: SharedArrayBuffer
 }
 
+/** Where the pause words start in the shared words of `workers` workers: after {@link STOP}'s 8 bytes and each worker's two 8-byte counts. */
+const pausesAt = (workers: number): number => 8 * (1 + 2 * workers)
+
 /** The shared words of an exploration on `workers` workers, for {@link controlWords}. @category explorer @since 0.5.0 */
-export const controlFor = (workers: number): SharedArrayBuffer => new SharedArrayBuffer(8 * (1 + 2 * workers) + 4 * workers)
+export const controlFor = (workers: number): SharedArrayBuffer => new SharedArrayBuffer(pausesAt(workers) + 4 * workers)
 
 /**
  * The shared words of an exploration: {@link STOP}; each worker's transitions and queued states,
@@ -74,7 +77,7 @@ export const controlFor = (workers: number): SharedArrayBuffer => new SharedArra
 export const controlWords = (control: SharedArrayBuffer, workers: number): { readonly stopped: Int32Array; readonly perWorker: Float64Array; readonly pauses: Int32Array } => ({
   stopped: new Int32Array(control, 0, 1),
   perWorker: new Float64Array(control, 8, 2 * workers),
-  pauses: new Int32Array(control, 8 * (1 + 2 * workers), workers)
+  pauses: new Int32Array(control, pausesAt(workers), workers)
 })
 
 /** What this thread asks a worker: take the states at the end of `paths`, hand over `count` states of its level as paths, expand its level (until it is done or paused), offer again what waited, move to its next level, or save its frontier to a checkpoint's `file` or take it up from one (`Checkpoint.ts`). @category explorer @since 0.5.0 */

@@ -63,6 +63,17 @@ const ONE_FORGERY: FaultBudget = { ...NO_FAULTS, forgeries: 1 }
 const ONE_IMPERSONATION: FaultBudget = { ...NO_FAULTS, impersonations: 1 }
 const ONE_EACH: FaultBudget = { ...NO_FAULTS, drops: 1, duplicates: 1, crashes: 1 }
 
+/** A scope of one payment in the standard topology, a capture and a refund, the cycle settled, with `faults`, which `what` says. */
+const refundSettled = (name: string, what: string, faults: FaultBudget): ExploreScope => ({
+  name,
+  topology: STANDARD,
+  description: `one payment, a capture and a refund, the cycle settled, ${what}`,
+  payments: 1,
+  staff: ["capture", "refund"],
+  settle: true,
+  faults
+})
+
 /** Two merchants at one acquirer, the second the attacker's: the shopper pays at the first. */
 const TWO_MERCHANTS_INSIDER: Scope = { ...STANDARD, merchants: 2, insider: { kind: "merchant", index: 1 } }
 /** Two merchants, each at its own acquirer, the second acquirer the attacker's: the shopper pays at the first merchant. */
@@ -102,13 +113,13 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "settle-gateway-insider", topology: TWO_ACQUIRERS_INSIDER, description: "one payment at a merchant of the first of two acquirers, a capture, the cycle closed and settled; the attacker holds the second acquirer's key and signs one message as it (its oldest fraud: another acquirer's clearing items submitted as its own)", payments: 1, staff: ["capture"], settle: true, faults: ONE_IMPERSONATION },
   { name: "capture-refund-k1", topology: STANDARD, description: "one payment, a capture and a refund, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_EACH },
   { name: "capture-settle-k1", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture"], settle: true, faults: ONE_EACH },
-  { name: "capture-refund-settle", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, no faults", payments: 1, staff: ["capture", "refund"], settle: true, faults: NO_FAULTS },
-  { name: "settle-drop", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1 } },
-  { name: "settle-duplicate", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one duplicate of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, duplicates: 1 } },
-  { name: "settle-crash", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one crash and restart of any party", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, crashes: 1 } },
-  { name: "settle-drop-duplicate", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop and one duplicate of any packet", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1, duplicates: 1 } },
-  { name: "settle-drop-crash", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop of any packet and one crash and restart of any party", payments: 1, staff: ["capture", "refund"], settle: true, faults: { ...NO_FAULTS, drops: 1, crashes: 1 } },
-  { name: "settle-k1", topology: STANDARD, description: "one payment, a capture and a refund, the cycle settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: true, faults: ONE_EACH }
+  refundSettled("capture-refund-settle", "no faults", NO_FAULTS),
+  refundSettled("settle-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }),
+  refundSettled("settle-duplicate", "at most one duplicate of any packet", { ...NO_FAULTS, duplicates: 1 }),
+  refundSettled("settle-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }),
+  refundSettled("settle-drop-duplicate", "at most one drop and one duplicate of any packet", { ...NO_FAULTS, drops: 1, duplicates: 1 }),
+  refundSettled("settle-drop-crash", "at most one drop of any packet and one crash and restart of any party", { ...NO_FAULTS, drops: 1, crashes: 1 }),
+  refundSettled("settle-k1", "at most one drop, one duplicate and one crash", ONE_EACH)
 ]
 
 /** The customers who shop in `scope`, by their index in its topology's customers. @category explorer @since 0.5.0 */
