@@ -147,7 +147,7 @@ export const LEAST_HANDOVER = 100
 export const rebalancing = (queued: ReadonlyArray<number>, least = LEAST_HANDOVER): { readonly from: number; readonly to: number; readonly count: number } | null => {
   const from = queued.indexOf(Math.max(...queued))
   const to = queued.indexOf(Math.min(...queued))
-  const count = Math.floor(((queued[from] ?? 0) - (queued[to] ?? 0)) / (1 + HANDOVER_COST))
+  const count = Math.floor(((queued[from] ?? 0) - (queued[to] ?? 0)) / (2 + HANDOVER_COST))
   return count < Math.max(least, 1) ? null : { from, to, count }
 }
 

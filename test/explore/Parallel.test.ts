@@ -10,7 +10,7 @@ import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { importMutant, plant } from "../../src/bugs/Mutant.js"
 import { explore, replay, type Exploration, type ExploreSettings } from "../../src/explore/Explorer.js"
-import { exploreInWorkers, rebalancing, taking } from "../../src/explore/Parallel.js"
+import { exploreInWorkers, HANDOVER_COST, rebalancing, taking } from "../../src/explore/Parallel.js"
 import { scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 
@@ -68,10 +68,12 @@ describe("exploreInWorkers", () => {
   })
 
   it("rebalancing - should hand the least loaded worker enough to leave both with as much work, counting a state handed over as half a state expanded", () => {
-    expect(rebalancing([1_000, 400])).toEqual({ from: 0, to: 1, count: 400 })
-    expect(rebalancing([300, 900, 600])).toEqual({ from: 1, to: 0, count: 400 })
+    expect(rebalancing([1_000, 400])).toEqual({ from: 0, to: 1, count: 240 })
+    expect(1_000 - 240).toBe(400 + 240 * (1 + HANDOVER_COST))
+    expect(rebalancing([300, 900, 600])).toEqual({ from: 1, to: 0, count: 240 })
     expect(rebalancing([1_000, 900])).toBeNull()
-    expect(rebalancing([1_000, 900], 50)).toEqual({ from: 0, to: 1, count: 66 })
+    expect(rebalancing([1_000, 900], 40)).toEqual({ from: 0, to: 1, count: 40 })
+    expect(rebalancing([1_000, 900], 41)).toBeNull()
     expect(rebalancing([5, 5], 1)).toBeNull()
   })
 
