@@ -37,7 +37,7 @@ export const HARNESS_CHECKS = [
   "deadlines"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980); the three clearing-flow bugs the canary's lost confirmation and held-up submission catch (`retried-instruction-unanswered`, `confirmation-only-on-retry`, `submission-before-receipt`) on 2026-12-05 (`npm run bugs -- --only NAME --seeds 20 --json`). Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -73,6 +73,9 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
+  "retried-instruction-unanswered": { breaks: "a bank confirms a retried instruction it posted, so a lost confirmation is made good", caughtBy: ["canary"] },
+  "confirmation-only-on-retry": { breaks: "a bank confirms an instruction in the step that posts it", caughtBy: ["canary"] },
+  "submission-before-receipt": { breaks: "an acquirer keeps one clearing submission in flight", caughtBy: ["settlementExactlyOnce"] },
   "stale-copy-taken-as-new": { breaks: "a replay after pruning is refused, never taken for a new request", caughtBy: ["retention"] },
   "records-pruned-at-expiry": { breaks: "an idempotency record outlives its request by the retention window", caughtBy: ["liveness"] },
   "used-id-taken-after-pruning": { breaks: "a used id stays used after its record is pruned (insider merchant)", caughtBy: ["retention"] },

@@ -334,6 +334,24 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "ledger/Ledger.ts", find: "available(ledger, debit.id) < m.amount.amount_minor) {", replace: "available(ledger, debit.id) <= m.amount.amount_minor) {" }]
   },
   {
+    name: "retried-instruction-unanswered",
+    description:
+      "A lost confirmation is never made good: a bank that has posted a settlement instruction answers the clearing house's retry of it with nothing, so once a confirmation is lost the instruction is sent again forever and its cycle never settles. The money has moved at the bank and every party's books agree; the canary, which loses one bank's confirmation, notices.",
+    edits: [{ file: "settlement/Instruction.ts", find: "outputs: seen.answer === null ? [] : [send(seen.answer)] }", replace: "outputs: [] }" }]
+  },
+  {
+    name: "confirmation-only-on-retry",
+    description:
+      "A bank posts a settlement instruction and records its confirmation, but sends it only when the clearing house sends the instruction again: every cycle settles one retry late, and the money is right. Only the canary, which delivers the instructions with no time passing, notices.",
+    edits: [{ file: "settlement/Instruction.ts", find: "outputs: [transitioned({ party: me, id: key, ...instructionTransition }), send(confirmation)]", replace: "outputs: [transitioned({ party: me, id: key, ...instructionTransition })]" }]
+  },
+  {
+    name: "submission-before-receipt",
+    description:
+      "An acquirer does not wait for the clearing house's receipt: on every tick with items waiting it submits them, though its last submission is still unreceipted, so two submissions are in flight at once and the flow control the clearing house relies on is gone. Items are still cleared once; settlementExactlyOnce, which allows one submission waiting, notices when the canary holds a submission up in the network while a second refund waits.",
+    edits: [{ file: "parties/GatewayClearing.ts", find: "const inFlight = state.submissions.get(submissionId(state.submissions.size))?.cycle === null", replace: "const inFlight = false" }]
+  },
+  {
     name: "refund-after-capture-refused",
     description:
       "Nothing succeeds: the issuer's list of authorization states an operation may act on forgets \"Captured\", so every refund of a payment captured in full is refused as an unknown payment. Every party agrees and no money moves; only the canary, which refunds half of its payment, notices.",

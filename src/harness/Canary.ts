@@ -4,20 +4,26 @@
  * them all. After a run has settled, one honest shopper checks out on the calm network; the
  * payment must be approved and shown as approved, captured in full, and settled: the customer's
  * account debited by the total and the merchant's account at its acquirer credited with the total
- * less the acquirer's fee. Then half of it is refunded and then the rest, each of which must be
- * settled back the same way. Then the same shopper pays a second order, and the staff void it:
- * the hold must be released, and nobody's posted balance moves. Last, on a busy day, every honest
- * customer who can pays, and every payment is captured and cleared in one cycle.
+ * less the acquirer's fee. The capture's cycle is cleared step by step: each bank must confirm
+ * its instruction in the step that posts it, and a bank whose confirmation is lost must confirm
+ * the clearing house's retry again. Then half of the payment is refunded, and the rest while the
+ * acquirer's submission of the first refund is held up in the network: the acquirer must not
+ * submit again before that one's receipt, and both refunds must be settled back. Then the same
+ * shopper pays a second order, and the staff void it: the hold must be released, and nobody's
+ * posted balance moves. Last, on a busy day, every honest customer who can pays, and every
+ * payment is captured and cleared in one cycle.
  */
 import type { OrderId, PartyId } from "../domain/Ids.js"
+import type { Packet } from "../machine/Machine.js"
 import type { OrderView } from "../messages/BrowserMerchant.js"
 import type { BrowserState } from "../parties/Browser.js"
+import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
 import { chainOf } from "../../model/Links.js"
-import { staffAsk } from "./Commands.js"
+import { staffAsk, tagOf } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
 import { deliverAll, quiescenceRounds } from "./Quiescence.js"
 import { quickCheckoutOf, type Customer } from "./Scope.js"
@@ -59,6 +65,52 @@ const staffStep = (world: World, merchant: PartyId, payment: MerchantPayment, op
 }
 
 /**
+ * Clears a capture the merchant has heard accepted step by step on the calm network, losing one
+ * confirmation: a millisecond passes and the acquirer submits, the clearing house closes the
+ * cycle, and its instructions are delivered with no more time passing. Every bank must confirm its instruction
+ * at once, in the step that posts it, not when the instruction is sent again; the first
+ * confirmation is lost, and once the world quiesces the bank must have confirmed the clearing
+ * house's retry of it from its records, so the cycle settles.
+ */
+const clearLosingAConfirmation = (world: World): void => {
+  const clearing = world.directory.clearing
+  const house = (): ClearingHouseState => world.net.state<ClearingHouseState>(clearing)
+  world.advance("canary: a millisecond passes, the acquirer submits the capture", 1)
+  deliverAll(world)
+  const cycle = String(house().cycle)
+  world.input("canary: the clearing house closes the cycle", clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+  let lost: Packet | undefined
+  for (let delivered = 0; world.net.inFlight.length > 0 && delivered < 100; delivered++) {
+    const packet = world.net.inFlight.shift()
+    if (packet === undefined) break
+    if (lost === undefined && tagOf(packet) === "SettlementConfirmation") {
+      lost = packet
+      world.count("canaryLostConfirmation")
+      world.lines.push({ command: `canary: the confirmation ${packet.from} -> ${packet.to} is lost`, outputs: [] })
+      continue
+    }
+    world.receive(`canary: delivery of a packet ${packet.from} -> ${packet.to}`, packet.to, packet)
+  }
+  if (lost === undefined) return dead(`cycle ${cycle}: no bank confirmed its instruction in the step that posted it`)
+  const unconfirmed = house().cycles.get(cycle)?.unconfirmed ?? []
+  if (unconfirmed.length !== 1) return dead(`cycle ${cycle}: ${unconfirmed.length} instructions unconfirmed before any was sent again, not only the one whose confirmation was lost`)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's lost confirmation")
+  const settled = house().cycles.get(cycle)
+  if (settled?.state !== "Settled") return dead(`cycle ${cycle}: ${settled?.state ?? "missing"}, not settled once ${lost.from} was sent its instruction again`)
+}
+
+/** Takes `gateway`'s clearing submissions out of the network, held up there until they are put back. */
+const holdSubmissions = (world: World, gateway: PartyId): ReadonlyArray<Packet> => {
+  const inFlight = world.net.inFlight
+  const held = inFlight.filter((p) => p.from === gateway && tagOf(p) === "ClearingSubmission")
+  if (held.length === 0) return held
+  inFlight.splice(0, inFlight.length, ...inFlight.filter((p) => !held.includes(p)))
+  world.lines.push({ command: `canary: ${gateway}'s clearing submission is held up in the network`, outputs: [] })
+  return held
+}
+
+/**
  * Checks out on a fresh page of `shopper`, pays and approves on `phone`, and returns the order
  * and its payment once the world has quiesced and the page shows it approved; fails the canary
  * otherwise.
@@ -88,13 +140,14 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
 /**
  * Runs the canary on a settled world: the first honest shopper whose account holds exactly what
  * a quick checkout costs, or else the first whose account covers one, opens a fresh page, checks
- * out, pays, approves on their first phone, and the merchant's
- * staff capture the whole payment, then refund half of it, then the rest; then the shopper pays a
- * second order and the staff void it. After each step the world quiesces again (the clearing
- * cycle closes and settles), and every safety invariant is checked, so a bug the canary runs into
- * is named by the invariant it breaks. Throws an {@link InvariantViolation} named `canary` if a
- * payment is not approved and shown, or the first not captured, settled and refunded in full, or
- * the second's hold not released. Returns whether it ran: a world whose every shopper is an
+ * out, pays, approves on their first phone, and the merchant's staff capture the whole payment
+ * (its cycle cleared losing one bank's confirmation), then refund half of it, then the rest (with
+ * the acquirer's first submission held up); then the shopper pays a second order and the staff
+ * void it. After each step the world quiesces again (the clearing cycle closes and settles), and
+ * every safety invariant is checked, so a bug the canary runs into is named by the invariant it
+ * breaks. Throws an {@link InvariantViolation} named `canary` if a payment is not approved and
+ * shown, or the first not captured, settled and refunded in full, a bank's confirmation not sent
+ * at once or not sent again, or the second's hold not released. Returns whether it ran: a world whose every shopper is an
  * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
@@ -116,29 +169,37 @@ export const canary = (world: World): boolean => {
   const merchantBefore = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
 
   const { order, payment: authorized } = approvedCheckout(world, shopper, phone, "capture and refund")
-  staffStep(world, merchant, authorized, "capture", order.total.amount_minor, "capture")
-
+  staffAsk(world, merchant, authorized, "capture", order.total.amount_minor)
+  deliverAll(world)
+  checkSafety(world, "the canary's capture")
   const captured = paymentFor(world, merchant, order.orderId)
   if (captured?.state !== "Captured" || captured.captured_minor !== order.total.amount_minor) {
     return dead(`${merchant}/${order.orderId}: payment ${captured?.state ?? "missing"} with ${captured?.captured_minor ?? 0} captured, not ${order.total.amount_minor}`)
   }
+  clearLosingAConfirmation(world)
   const fee = acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore - order.total.amount_minor, merchant: merchantBefore + order.total.amount_minor - fee })
 
-  // Half of it comes back, then the rest: each refund must be accepted, settled, and paid back to the customer.
+  // Half of it comes back, then the rest, asked for while the acquirer's submission of the first waits for its receipt.
   const half_minor = Math.floor(order.total.amount_minor / 2)
+  let held: ReadonlyArray<Packet> = []
   for (const [step, refund_minor] of [["half", half_minor], ["the rest", order.total.amount_minor - half_minor]] as const) {
     const before = paymentFor(world, merchant, order.orderId) ?? dead(`${merchant}/${order.orderId}: payment missing before the refund of ${step}`)
-    staffStep(world, merchant, before, "refund", refund_minor, `refund of ${step}`)
+    staffAsk(world, merchant, before, "refund", refund_minor)
+    deliverAll(world)
+    world.advance(`canary: a millisecond passes, ${gateway} may submit the refund of ${step}`, 1)
+    checkSafety(world, `the canary's refund of ${step}`)
     const refunded = paymentFor(world, merchant, order.orderId)
     if (refunded?.refunded_minor !== before.refunded_minor + refund_minor) {
       return dead(`${merchant}/${order.orderId}: ${refunded?.refunded_minor ?? 0} refunded after the refund of ${step}, not ${before.refunded_minor + refund_minor}`)
     }
-    expectMoved(world, shopper, gateway, merchantAccount, {
-      customer: customerBefore - order.total.amount_minor + refunded.refunded_minor,
-      merchant: merchantBefore + order.total.amount_minor - fee - refunded.refunded_minor
-    })
+    if (held.length === 0) held = holdSubmissions(world, gateway)
   }
+  if (held.length === 0) return dead(`${gateway} submitted no refund for clearing`)
+  world.net.inFlight.push(...held)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's refunds settled")
+  expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
 
   // A second order, paid and then cancelled: the void must release the hold and move no money.
   const issuer = () => world.net.state<IssuerState>(shopper.issuer)

@@ -21,6 +21,13 @@ let exactFundsRefused: HarnessSettings
 /** A settlement instruction listing every item of its cycle, whatever its bank or currency (the mutation campaign's N45, ClearingHouse L400): only a cycle with two banks' items shows it. */
 let instructionListsEveryItem: HarnessSettings
 
+/** A bank that answers a retried settlement instruction with nothing: a lost confirmation is never made good. */
+let retriedInstructionUnanswered: HarnessSettings
+/** A bank that sends its confirmation only when the instruction comes again. */
+let confirmationOnlyOnRetry: HarnessSettings
+/** An acquirer that submits again before the receipt of its last submission. */
+let submissionBeforeReceipt: HarnessSettings
+
 /** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
 const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
 
@@ -33,6 +40,9 @@ beforeAll(async () => {
   fullRefundRefused = await withBug("canary", "full-refund-refused")
   voidRefused = await withBug("canary", "void-refused")
   exactFundsRefused = await withBug("canary", "exact-funds-refused")
+  retriedInstructionUnanswered = await withBug("canary", "retried-instruction-unanswered")
+  confirmationOnlyOnRetry = await withBug("canary", "confirmation-only-on-retry")
+  submissionBeforeReceipt = await withBug("canary", "submission-before-receipt")
   instructionListsEveryItem = await withFlaw("canary", {
     name: "instruction-lists-every-item",
     description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
@@ -95,6 +105,33 @@ describe("canary", () => {
     const { error } = play(exactFundsRefused, CALM, [])
     expectCanaryFinding(error?.thrown, /ended on|shows no challenge|not approved/)
     expect(play(exactFundsRefused, ONE_RICH_CUSTOMER, []).error).toBeNull()
+  })
+
+  it("should lose one bank's confirmation and see the cycle settle, with one refund's submission held up, on the reference core", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canaryLostConfirmation")).toBe(1)
+    expect(world.lines.map((l) => l.command)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^canary: the confirmation \S+ -> clearing-1 is lost$/), "canary: gateway-1's clearing submission is held up in the network"])
+    )
+  })
+
+  it("should fail when a bank answers the clearing house's retry of an instruction it posted with nothing (retried-instruction-unanswered)", () => {
+    const { error } = play(retriedInstructionUnanswered, CALM, [])
+    expectCanaryFinding(error?.thrown, /cycle 1: Settling, not settled once \S+ was sent its instruction again/)
+  })
+
+  it("should fail when a bank sends its confirmation only when the instruction comes again (confirmation-only-on-retry)", () => {
+    const { error } = play(confirmationOnlyOnRetry, CALM, [])
+    expectCanaryFinding(error?.thrown, /cycle 1: no bank confirmed its instruction in the step that posted it/)
+  })
+
+  it("should fail when an acquirer submits again before its last submission's receipt (submission-before-receipt)", () => {
+    const { error } = play(submissionBeforeReceipt, CALM, [])
+    expect(error?.thrown).toBeInstanceOf(InvariantViolation)
+    const violation = error?.thrown as InvariantViolation
+    expect(violation.invariant).toBe("settlementExactlyOnce")
+    expect(violation.findings.join()).toMatch(/gateway-1 has 2 submissions waiting for a receipt: sub-2, sub-3/)
   })
 
   it("busy day - should clear two issuers' captures in one cycle on the reference core, and fail when an instruction lists another bank's items", () => {
