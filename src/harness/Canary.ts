@@ -64,13 +64,16 @@ const staffStep = (world: World, merchant: PartyId, payment: MerchantPayment, op
   checkSafety(world, `the canary's ${step}`)
 }
 
+/** The most packets the canary delivers one by one once it has closed its cycle: an instruction and a confirmation per bank and currency are far fewer. */
+const CLEARING_DELIVERIES = 100
+
 /**
  * Clears a capture the merchant has heard accepted step by step on the calm network, losing one
  * confirmation: a millisecond passes and the acquirer submits, the clearing house closes the
- * cycle, and its instructions are delivered with no more time passing. Every bank must confirm its instruction
- * at once, in the step that posts it, not when the instruction is sent again; the first
- * confirmation is lost, and once the world quiesces the bank must have confirmed the clearing
- * house's retry of it from its records, so the cycle settles.
+ * cycle, and its instructions are delivered with no more time passing. Every bank must confirm
+ * its instruction at once, in the step that posts it, not when the instruction is sent again; the
+ * first confirmation is lost, and once the world quiesces the bank must have confirmed the
+ * clearing house's retry of it from its records, so the cycle settles.
  */
 const clearLosingAConfirmation = (world: World): void => {
   const clearing = world.directory.clearing
@@ -80,7 +83,7 @@ const clearLosingAConfirmation = (world: World): void => {
   const cycle = String(house().cycle)
   world.input("canary: the clearing house closes the cycle", clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
   let lost: Packet | undefined
-  for (let delivered = 0; world.net.inFlight.length > 0 && delivered < 100; delivered++) {
+  for (let delivered = 0; world.net.inFlight.length > 0 && delivered < CLEARING_DELIVERIES; delivered++) {
     const packet = world.net.inFlight.shift()
     if (packet === undefined) break
     if (lost === undefined && tagOf(packet) === "SettlementConfirmation") {
@@ -147,8 +150,9 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * every safety invariant is checked, so a bug the canary runs into is named by the invariant it
  * breaks. Throws an {@link InvariantViolation} named `canary` if a payment is not approved and
  * shown, or the first not captured, settled and refunded in full, a bank's confirmation not sent
- * at once or not sent again, or the second's hold not released. Returns whether it ran: a world whose every shopper is an
- * insider's customer or out of funds has no canary (the run's coverage counts `canarySkipped`).
+ * at once or not sent again, or the second's hold not released. Returns whether it ran: a world
+ * whose every shopper is an insider's customer or out of funds has no canary (the run's coverage
+ * counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
   const able = world.directory.customers.filter((c) => canPay(world, c))
