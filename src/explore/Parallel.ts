@@ -147,8 +147,9 @@ export const LEAST_HANDOVER = 100
 export const rebalancing = (queued: ReadonlyArray<number>, least = LEAST_HANDOVER): { readonly from: number; readonly to: number; readonly count: number } | null => {
   const from = queued.indexOf(Math.max(...queued))
   const to = queued.indexOf(Math.min(...queued))
-  const count = Math.floor(((queued[from] ?? 0) - (queued[to] ?? 0)) / (2 + HANDOVER_COST))
-  return count < Math.max(least, 1) ? null : { from, to, count }
+  // Evening out a gap of A - B is taking from a busy worker's A - B states left.
+  const count = taking((queued[from] ?? 0) - (queued[to] ?? 0), least)
+  return count === 0 ? null : { from, to, count }
 }
 
 /**

@@ -64,9 +64,6 @@ const staffStep = (world: World, merchant: PartyId, payment: MerchantPayment, op
   checkSafety(world, `the canary's ${step}`)
 }
 
-/** The most packets the canary delivers one by one once it has closed its cycle: an instruction and a confirmation per bank and currency are far fewer. */
-const CLEARING_DELIVERIES = 100
-
 /**
  * Clears a capture the merchant has heard accepted step by step on the calm network, losing one
  * confirmation: a millisecond passes and the acquirer submits, the clearing house closes the
@@ -82,25 +79,22 @@ const clearLosingAConfirmation = (world: World): void => {
   deliverAll(world)
   const cycle = String(house().cycle)
   world.input("canary: the clearing house closes the cycle", clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
-  let lost: Packet | undefined
-  for (let delivered = 0; world.net.inFlight.length > 0 && delivered < CLEARING_DELIVERIES; delivered++) {
-    const packet = world.net.inFlight.shift()
-    if (packet === undefined) break
-    if (lost === undefined && tagOf(packet) === "SettlementConfirmation") {
-      lost = packet
-      world.count("canaryLostConfirmation")
-      world.lines.push({ command: `canary: the confirmation ${packet.from} -> ${packet.to} is lost`, outputs: [] })
-      continue
-    }
-    world.receive(`canary: delivery of a packet ${packet.from} -> ${packet.to}`, packet.to, packet)
-  }
-  if (lost === undefined) return dead(`cycle ${cycle}: no bank confirmed its instruction in the step that posted it`)
+  const lost: Array<Packet> = []
+  deliverAll(world, (packet) => {
+    if (lost.length > 0 || tagOf(packet) !== "SettlementConfirmation") return false
+    lost.push(packet)
+    world.count("canaryLostConfirmation")
+    world.lines.push({ command: `canary: the confirmation ${packet.from} -> ${packet.to} is lost`, outputs: [] })
+    return true
+  })
+  const [confirmation] = lost
+  if (confirmation === undefined) return dead(`cycle ${cycle}: no bank confirmed its instruction in the step that posted it`)
   const unconfirmed = house().cycles.get(cycle)?.unconfirmed ?? []
   if (unconfirmed.length !== 1) return dead(`cycle ${cycle}: ${unconfirmed.length} instructions unconfirmed before any was sent again, not only the one whose confirmation was lost`)
   quiescenceRounds(world)
   checkSafety(world, "the canary's lost confirmation")
   const settled = house().cycles.get(cycle)
-  if (settled?.state !== "Settled") return dead(`cycle ${cycle}: ${settled?.state ?? "missing"}, not settled once ${lost.from} was sent its instruction again`)
+  if (settled?.state !== "Settled") return dead(`cycle ${cycle}: ${settled?.state ?? "missing"}, not settled once ${confirmation.from} was sent its instruction again`)
 }
 
 /** Takes `gateway`'s clearing submissions out of the network, held up there until they are put back. */

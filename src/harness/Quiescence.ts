@@ -2,6 +2,7 @@
  * How a run's world comes to rest once faults stop: fair delivery of everything in flight, the
  * clearing cycle closed when it has items, and the clock moved so every retry falls due.
  */
+import type { Packet } from "../machine/Machine.js"
 import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { World } from "./World.js"
 
@@ -11,11 +12,12 @@ const QUIESCENCE_STEP_ms = 16_000
 /** The longest the world may take to quiesce: rounds of delivering everything, then `QUIESCENCE_STEP_ms` (16 s) passing. */
 export const QUIESCENCE_ROUNDS = 20
 
-/** Faults stop: delivers every packet in flight, including the ones the deliveries cause. */
-export const deliverAll = (world: World): void => {
+/** Faults stop: delivers every packet in flight, including the ones the deliveries cause, but those `lost` takes, which are dropped (by default none). */
+export const deliverAll = (world: World, lost: (packet: Packet) => boolean = () => false): void => {
   for (let delivered = 0; world.net.inFlight.length > 0 && delivered < 2_000; delivered++) {
     const packet = world.net.inFlight.shift()
     if (packet === undefined) return
+    if (lost(packet)) continue
     world.receive(`fair delivery of a packet ${packet.from} -> ${packet.to}`, packet.to, packet)
     world.trimNetwork()
   }
