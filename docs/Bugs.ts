@@ -18,7 +18,7 @@ export interface BugEvidence {
   readonly caughtBy: ReadonlyArray<string>
 }
 
-/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts`, the retention check of `src/harness/Retention.ts`, and the declared-transitions, totality and deadlines checks of `src/harness/World.ts` (the last judged by `model/Deadlines.ts`). */
+/** The checks the harness makes: the invariants of `model/Invariants.ts`, the canary of `src/harness/Canary.ts`, the storable check of `src/harness/Storable.ts`, the retention check of `src/harness/Retention.ts`, and the declared-transitions, totality, deadlines and operations checks of `src/harness/World.ts` (the last two judged by `model/Deadlines.ts` and `model/Operations.ts`). */
 export const HARNESS_CHECKS = [
   "noDoubleCharge",
   "noUnapprovedDebit",
@@ -34,10 +34,11 @@ export const HARNESS_CHECKS = [
   "retention",
   "declaredTransitions",
   "totality",
-  "deadlines"
+  "deadlines",
+  "operations"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980); the three clearing-flow bugs the canary's lost confirmation and held-up submission catch (`retried-instruction-unanswered`, `confirmation-only-on-retry`, `submission-before-receipt`) on 2026-12-05 (`npm run bugs -- --only NAME --seeds 20 --json`). Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980); the three clearing-flow bugs the canary's lost confirmation and held-up submission catch (`retried-instruction-unanswered`, `confirmation-only-on-retry`, `submission-before-receipt`) on 2026-12-05 (`npm run bugs -- --only NAME --seeds 20 --json`), and the two wrong verdicts only the operations check catches (`void-reports-captured-as-released`, `expired-hold-reported-closed`) on 2026-12-05 likewise. Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -73,6 +74,8 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["canary"] },
   "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
+  "void-reports-captured-as-released": { breaks: "an operation's answer says what moved: a void after captures, what the hold still reserved", caughtBy: ["operations"] },
+  "expired-hold-reported-closed": { breaks: "a refusal gives the spec's reason: a lapsed hold is `hold_expired`", caughtBy: ["operations"] },
   "retried-instruction-unanswered": { breaks: "a bank confirms a retried instruction it posted, so a lost confirmation is made good", caughtBy: ["canary"] },
   "confirmation-only-on-retry": { breaks: "a bank confirms an instruction in the step that posts it", caughtBy: ["canary"] },
   "submission-before-receipt": { breaks: "an acquirer keeps one clearing submission in flight", caughtBy: ["settlementExactlyOnce"] },

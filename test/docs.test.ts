@@ -258,10 +258,11 @@ describe("security guide", () => {
 
   it("HARNESS_CHECKS - should be the checks the harness makes, and every bug caught by one of them", () => {
     const harnessWorld = read(`${root}/src/harness/World.ts`)
-    expect([...HARNESS_CHECKS].sort()).toEqual([...Object.keys(Invariants.safety), ...Object.keys(Invariants.atQuiescence), "canary", "storable", "retention", "declaredTransitions", "totality", "deadlines"].sort())
+    expect([...HARNESS_CHECKS].sort()).toEqual([...Object.keys(Invariants.safety), ...Object.keys(Invariants.atQuiescence), "canary", "storable", "retention", "declaredTransitions", "totality", "deadlines", "operations"].sort())
     expect(harnessWorld).toContain('new InvariantViolation("declaredTransitions"')
     expect(harnessWorld).toContain('new InvariantViolation("totality"')
     expect(harnessWorld).toContain('new InvariantViolation("deadlines"')
+    expect(harnessWorld).toContain('new InvariantViolation("operations"')
     expect(read(`${root}/src/harness/Canary.ts`)).toContain('new InvariantViolation("canary"')
     expect(read(`${root}/src/harness/Storable.ts`)).toContain('new InvariantViolation("storable"')
     for (const [bug, evidence] of Object.entries(BUG_EVIDENCE)) {

@@ -324,7 +324,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "hold-expiry-in-seconds",
     description:
-      "Nothing succeeds: the issuer's ledger compares a capture's time in milliseconds with the hold's expiry read as seconds, so every capture is refused as expired. Every party agrees and nothing is lost; only the canary, a checkout that must succeed, notices.",
+      "Nothing succeeds: the issuer's ledger compares a capture's time in milliseconds with the hold's expiry read as seconds, so every capture is refused as expired. Every party agrees and nothing is lost; the canary, a checkout that must succeed, notices, and so does the operations check, which predicts each verdict from the hold itself.",
     edits: [{ file: "ledger/Ledger.ts", find: "    if (now_ms >= h.expiresAt_ms) return refuse(\"HoldExpired\"", replace: "    if (now_ms >= h.expiresAt_ms / 1000) return refuse(\"HoldExpired\"" }]
   },
   {
@@ -354,7 +354,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "refund-after-capture-refused",
     description:
-      "Nothing succeeds: the issuer's list of authorization states an operation may act on forgets \"Captured\", so every refund of a payment captured in full is refused as an unknown payment. Every party agrees and no money moves; only the canary, which refunds half of its payment, notices.",
+      "Nothing succeeds: the issuer's list of authorization states an operation may act on forgets \"Captured\", so every refund of a payment captured in full is refused as an unknown payment. Every party agrees and no money moves; the canary, which refunds half of its payment, notices, and so does the operations check, which predicts the issuer's verdict.",
     edits: [
       {
         file: "parties/IssuerOperations.ts",
@@ -422,6 +422,18 @@ export const BUGS: ReadonlyArray<Bug> = [
         replace: ""
       }
     ]
+  },
+  {
+    name: "void-reports-captured-as-released",
+    description:
+      "A wrong verdict: after a partial capture, the issuer's answer to a void says the hold's whole amount was released, not what it still reserved. The ledger releases the right amount and no money moves wrongly; only the operations check, which predicts every verdict, notices. A survivor of the IssuerOperations mutation campaign (L83).",
+    edits: [{ file: "parties/IssuerOperations.ts", find: "moved: hold.amount_minor - hold.captured_minor, refunded: 0", replace: "moved: hold.amount_minor, refunded: 0" }]
+  },
+  {
+    name: "expired-hold-reported-closed",
+    description:
+      "A wrong verdict: the issuer refuses a capture or void of a hold that lapsed as `hold_closed` (as if it had been voided or captured in full) instead of `hold_expired`. Nothing moves either way; only the operations check notices. A survivor of the IssuerOperations mutation campaign (L60).",
+    edits: [{ file: "parties/IssuerOperations.ts", find: `      return hold?.status === "expired" ? "hold_expired" : "hold_closed"`, replace: `      return "hold_closed"` }]
   },
   {
     name: "operation-state-unstorable",

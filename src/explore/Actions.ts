@@ -481,7 +481,7 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
       new Answer(action.phone, action.how).perform(world)
       break
     case "Staff":
-      new Staff(action.operation, 0, "all").perform(world)
+      new Staff(action.operation, 0, action.operation === "shipPart" ? "one" : "all").perform(world)
       break
     case "CloseCycle":
       world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })

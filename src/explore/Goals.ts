@@ -14,7 +14,7 @@ import type { World } from "../harness/World.js"
 import type { ExploreScope, StaffOperation } from "./Scopes.js"
 
 /** One goal: an approved payment, an accepted operation of a kind, or a settled cycle. @category explorer @since 0.5.0 */
-export type Goal = "approved" | StaffOperation | "settled"
+export type Goal = "approved" | "capture" | "void" | "refund" | "settled"
 
 /** Every goal, each once: a record, so that a goal added to {@link Goal} and not here does not compile. */
 const EVERY_GOAL: Readonly<Record<Goal, true>> = { approved: true, capture: true, void: true, refund: true, settled: true }
@@ -22,10 +22,13 @@ const EVERY_GOAL: Readonly<Record<Goal, true>> = { approved: true, capture: true
 /** A goal, as a checkpoint reads it back (`Checkpoint.ts`). @category explorer @since 0.5.0 */
 export const GoalSchema: Schema.Codec<Goal> = Schema.Literals(Object.keys(EVERY_GOAL) as Array<Goal>)
 
-/** The goals of `scope`. @category explorer @since 0.5.0 */
-export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => ["approved", ...scope.staff, ...(scope.settle ? (["settled"] as const) : [])]
+/** The operations a staff request must see accepted: a part shipped is a capture and a void. */
+const goalsOfStaff = (operation: StaffOperation): ReadonlyArray<Goal> => (operation === "shipPart" ? ["capture", "void"] : [operation])
 
-const OPERATION_OF: Readonly<Record<string, StaffOperation>> = { CapturePayment: "capture", VoidPayment: "void", RefundPayment: "refund" }
+/** The goals of `scope`. @category explorer @since 0.5.0 */
+export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => [...new Set<Goal>(["approved", ...scope.staff.flatMap(goalsOfStaff), ...(scope.settle ? (["settled"] as const) : [])])]
+
+const OPERATION_OF: Readonly<Record<string, Goal>> = { CapturePayment: "capture", VoidPayment: "void", RefundPayment: "refund" }
 
 /**
  * The goals the world's state meets now, as the merchant and the clearing house record them.

@@ -33,8 +33,15 @@ export interface FaultBudget {
   readonly retentionMoves: number
 }
 
-/** A back-office operation a scope's staff may ask for, as many times per path as the scope lists it. @category explorer @since 0.5.0 */
-export type StaffOperation = "capture" | "void" | "refund"
+/**
+ * A back-office operation a scope's staff may ask for, as many times per path as the scope lists
+ * it; `shipPart` is part of the order shipped and the rest cancelled: a capture of one minor unit
+ * and a void, both asked for at once.
+ *
+ * @category explorer
+ * @since 0.5.0
+ */
+export type StaffOperation = "capture" | "void" | "refund" | "shipPart"
 
 /** One scope of exploration. @category explorer @since 0.5.0 */
 export interface ExploreScope {
@@ -104,6 +111,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "capture-refund2", topology: STANDARD, description: "one payment, a capture and two refunds of all that is left, the second possibly asked for before the first is answered, no faults", payments: 1, staff: ["capture", "refund", "refund"], settle: false, faults: NO_FAULTS },
   { name: "void-retention", topology: STANDARD, description: "one payment and a void; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); one replay of any packet sent so far", payments: 1, staff: ["void"], settle: false, faults: { ...ONE_REPLAY, retentionMoves: 1 } },
   { name: "capture-void", topology: STANDARD, description: "one payment, then a capture and a void in any order, no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
+  { name: "ship-part", topology: STANDARD, description: "one payment, then part of the order shipped and the rest cancelled: a capture of one minor unit and a void asked for at once, delivered in any order, no faults", payments: 1, staff: ["shipPart"], settle: false, faults: NO_FAULTS },
   { name: "settle", topology: STANDARD, description: "one payment, a capture, and the clearing cycle closed and settled, no faults", payments: 1, staff: ["capture"], settle: true, faults: NO_FAULTS },
   { name: "settle-replay", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture"], settle: true, faults: ONE_REPLAY },
   { name: "settle-forge", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one forgery without a key", payments: 1, staff: ["capture"], settle: true, faults: ONE_FORGERY },

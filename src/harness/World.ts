@@ -8,8 +8,9 @@ import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
 import type { SyncRunner } from "../drivers/Runner.js"
-import type { Input, Machine, Output, Packet, Transitioned } from "../machine/Machine.js"
+import type { Input, Machine, Output, Packet, Receive, Transitioned } from "../machine/Machine.js"
 import { deadlineFindings } from "../../model/Deadlines.js"
+import { judgeOperations } from "../../model/Operations.js"
 import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
@@ -232,6 +233,7 @@ export class World {
       throw new InvariantViolation("totality", command, [`${party} threw on ${input._tag} instead of answering: ${error instanceof Error ? error.message : String(error)}`])
     }
     this.#checkDeadlines(command, party, input, before, outputs)
+    this.#checkOperations(command, party, input, before, outputs)
     return outputs
   }
 
@@ -244,6 +246,18 @@ export class World {
     if (findings.length === 0) return
     this.lines.push({ command, outputs: outputs.map(describe) })
     throw new InvariantViolation("deadlines", command, findings.map((f) => `${party}: ${f}`))
+  }
+
+  /** The `operations` check (`model/Operations.ts`) on an honest issuer's step: each capture, void and refund given the verdict the spec gives, a repeat its recorded answer, and every authorization it touched standing where its hold says. */
+  #checkOperations(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
+    if (party === this.directory.compromised?.id) return
+    countCheck("operations")
+    const packet = input._tag === "Receive" ? (input as Receive).packet : undefined
+    const { judged, findings } = judgeOperations(this.kinds.get(party) ?? "?", before, this.net.state<unknown>(party), packet, input.now_ms, outputs)
+    if (judged !== null) this.count(`operation verdict:${judged}`)
+    if (findings.length === 0) return
+    this.lines.push({ command, outputs: outputs.map(describe) })
+    throw new InvariantViolation("operations", command, findings.map((f) => `${party}: ${f}`))
   }
 
   /** Checks that every transition a party made is one its machine declares. */

@@ -57,7 +57,7 @@ let holdBeforeApprovalFolder: string
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
-  refundRefused = await loadMutant({ ...bugNamed("refund-after-capture-refused"), name: "explore-test-refund-after-capture-refused" })
+  refundRefused = await loadMutant({ ...bugNamed("full-refund-refused"), name: "explore-test-full-refund-refused" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
@@ -83,7 +83,7 @@ describe("explore", () => {
     expect(result.goalsMet).toEqual(["approved"])
   })
 
-  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (refund-after-capture-refused)", () => {
+  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (full-refund-refused)", () => {
     const result = explore(settingsFor("capture-refund", refundRefused))
     expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has an accepted refund"], path: [] })
     expect(result.goalsMet).toEqual(expect.arrayContaining(["approved", "capture"]))
