@@ -38,7 +38,7 @@ export const HARNESS_CHECKS = [
   "operations"
 ] as const
 
-/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980); the three clearing-flow bugs the canary's lost confirmation and held-up submission catch (`retried-instruction-unanswered`, `confirmation-only-on-retry`, `submission-before-receipt`) on 2026-12-05 (`npm run bugs -- --only NAME --seeds 20 --json`), and the two wrong verdicts only the operations check catches (`void-reports-captured-as-released`, `expired-hold-reported-closed`) on 2026-12-05 likewise, with the three bugs that check now catches first (`capture-after-void-or-expiry`, once by declaredTransitions; `hold-expiry-in-seconds` and `refund-after-capture-refused`, once by the canary, whose own finding comes after) on the same day, at commit eb7dd0c. Every check that caught each bug on one of those seeds. */
+/** Recorded from the bug runner: seeds 1 to 20 on 2026-12-03 with drawn worlds (`npm run bugs -- --seeds 20 --json`), the 38 bugs before retention on commit 6e83ff1, and on the tree of the used-id rule (spec 4.9) the three retention bugs and the two whose edits are on `Idempotency.admit` (`no-idempotency-check`, `retried-capture-captured-twice`); the six envelope, session and deadline bugs on 2026-12-04 at commit 7de2b1a (`npm run bugs -- --only NAME --seeds 20 --json`), and `recipient-not-checked` on 2026-12-04 once replays aim at the recipient's peers first (commit after a46e980); the three clearing-flow bugs the canary's lost confirmation and held-up submission catch (`retried-instruction-unanswered`, `confirmation-only-on-retry`, `submission-before-receipt`) on 2026-12-05 (`npm run bugs -- --only NAME --seeds 20 --json`), and the two wrong verdicts only the operations check catches (`void-reports-captured-as-released`, `expired-hold-reported-closed`) on 2026-12-05 likewise, with the bugs that check now catches first (`capture-after-void-or-expiry`, once by declaredTransitions; `hold-expiry-in-seconds` and `refund-after-capture-refused`, once by the canary, whose own finding comes after) on the same day, at commit eb7dd0c; and, once it judges the gateway too, `issuer-refusals-relayed-as-unknown` and the gateway's bugs it now catches first (`full-refund-refused`, once by the canary; `retried-capture-captured-twice` and `concurrent-refunds-exceed-capture`) on the same day, on the commit that added the gateway's judge, with `capture-posted-twice`, which only noDoubleCharge catches. Every check that caught each bug on one of those seeds. */
 export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "no-idempotency-check": { breaks: "idempotency: a retry is a new authorization", caughtBy: ["liveness"] },
   "retry-with-fresh-payment-id": { breaks: "retries reuse their ids", caughtBy: ["declaredTransitions"] },
@@ -54,8 +54,8 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "crash-loses-outbox": { breaks: "the outbox is durable", caughtBy: ["liveness"] },
   "crash-loses-idempotency-records": { breaks: "idempotency records and what they made are durable", caughtBy: ["liveness"] },
   "capture-after-void-or-expiry": { breaks: "a closed or expired hold captures nothing", caughtBy: ["operations"] },
-  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["liveness", "noDoubleCharge", "retention"] },
-  "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["settlementExactlyOnce"] },
+  "retried-capture-captured-twice": { breaks: "a retried capture is captured once", caughtBy: ["operations", "retention"] },
+  "concurrent-refunds-exceed-capture": { breaks: "refunds never exceed captures, refunds in flight included", caughtBy: ["operations"] },
   "submission-counted-twice": { breaks: "each item is cleared in one cycle", caughtBy: ["settlementExactlyOnce"] },
   "netting-wrong-side": { breaks: "the positions of a cycle sum to zero", caughtBy: ["conservation"] },
   "instruction-applied-twice": { breaks: "a bank posts each instruction once", caughtBy: ["conservation"] },
@@ -72,10 +72,12 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "hold-expiry-in-seconds": { breaks: "a checkout on a calm network succeeds: approved, captured, settled", caughtBy: ["operations"] },
   "exact-funds-refused": { breaks: "a payment of exactly the funds available is held", caughtBy: ["canary"] },
   "refund-after-capture-refused": { breaks: "a refund of a captured payment is accepted and paid back", caughtBy: ["operations"] },
-  "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["canary"] },
+  "full-refund-refused": { breaks: "a refund of all that is still refundable is accepted and paid back", caughtBy: ["operations"] },
   "void-refused": { breaks: "a void releases the hold and moves no money", caughtBy: ["canary"] },
   "void-reports-captured-as-released": { breaks: "an operation's answer says what moved: a void after captures, what the hold still reserved", caughtBy: ["operations"] },
   "expired-hold-reported-closed": { breaks: "a refusal gives the spec's reason: a lapsed hold is `hold_expired`", caughtBy: ["operations"] },
+  "capture-posted-twice": { breaks: "a capture is posted once: never more captured than the merchant's staff asked", caughtBy: ["noDoubleCharge"] },
+  "issuer-refusals-relayed-as-unknown": { breaks: "the gateway relays the issuer's answer unchanged", caughtBy: ["operations"] },
   "retried-instruction-unanswered": { breaks: "a bank confirms a retried instruction it posted, so a lost confirmation is made good", caughtBy: ["canary"] },
   "confirmation-only-on-retry": { breaks: "a bank confirms an instruction in the step that posts it", caughtBy: ["canary"] },
   "submission-before-receipt": { breaks: "an acquirer keeps one clearing submission in flight", caughtBy: ["settlementExactlyOnce"] },

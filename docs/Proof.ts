@@ -50,8 +50,9 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
     ],
     tolerates:
       "other merchants (stolen keys, and the attacker's own registered merchants) and any number of other gateways (insider acquirers among them: the issuer's merchant directory refuses their requests for the merchant's payments); not the merchant's own gateway",
-    // Liveness too: a retry taken for a new payment or capture leaves a second authorization or capture that nobody asked for, which the harness sees first as a payment that never agrees.
-    checks: ["authenticity", "isolation", "noDoubleCharge", "settlementExactlyOnce", "liveness"],
+    // Liveness too: a retry taken for a new payment or capture leaves a second authorization or capture that nobody asked for, which the harness sees first as a payment that never agrees;
+    // and operations: a merchant's retried capture forwarded again is that second capture, seen in the step that forwards it.
+    checks: ["authenticity", "isolation", "noDoubleCharge", "settlementExactlyOnce", "liveness", "operations"],
     bugs: [
       "no-idempotency-check",
       "crash-loses-idempotency-records",

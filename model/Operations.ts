@@ -17,11 +17,15 @@
  *
  * Safety checks see that no money moves wrongly; this sees that the right verdict is given: a void
  * refused, a refusal with the wrong reason, a void reporting the wrong release, a request honoured
- * after its expiry, all of which move no money wrongly.
+ * after its expiry, all of which move no money wrongly. The gateway's part (its own refusals, what
+ * it forwards, its relay of these answers) is judged by `GatewayOperations.ts`.
  */
 import type { Hold } from "../src/ledger/Ledger.js"
 import type { Output, Packet, Transitioned } from "../src/machine/Machine.js"
+import type { GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
+import { judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, type Judgement, type Verdict } from "./Answers.js"
+import { judgeGateway } from "./GatewayOperations.js"
 
 /** An operation request as it travels, its body encoded: the fields its verdict depends on. */
 interface OperationBody {
@@ -34,12 +38,6 @@ interface OperationBody {
   readonly amount?: { readonly amount_minor: number; readonly currency: string }
 }
 
-/** What the issuer must answer: a status, and the amount that moved (0 for a refusal). */
-export interface Verdict {
-  readonly status: string
-  readonly amount_minor: number
-}
-
 const OPERATIONS: ReadonlyArray<string> = ["CaptureRequest", "VoidRequest", "RefundRequest"]
 
 /** The operation request a packet carries, if it carries one. */
@@ -50,8 +48,6 @@ const operationOf = (packet: Packet): OperationBody | undefined => {
 
 /** The hold an issuer places for authorization `gateway/authorizationId`, under the id the spec gives it (spelled out here). */
 const holdFor = (issuer: IssuerState, authorization: string): Hold | undefined => issuer.ledger.holds.get(`hold:${authorization}`)
-
-const refused = (status: string): Verdict => ({ status, amount_minor: 0 })
 
 /** A capture or void by the hold's rules: closed or expired holds take neither, nor does a pending one at or after its expiry. */
 const holdRefusal = (hold: Hold, now_ms: number): Verdict | undefined => {
@@ -116,52 +112,34 @@ const standingFindings = (issuer: IssuerState, keys: Iterable<string>): Readonly
       : [`authorization ${key} is ${auth.state}, its hold ${hold === undefined ? "does not exist" : `is ${hold.status} with ${hold.captured_minor} of ${hold.amount_minor} captured`}: it should be ${standingOf(hold)}`]
   })
 
-/** The `OperationResponse` the step sent back to `body`'s gateway for it, if it sent one. */
-const responseTo = (body: OperationBody, outputs: ReadonlyArray<Output>): Packet | undefined =>
-  outputs.flatMap((o) => (o._tag === "Send" ? [o.packet] : [])).find((p) => {
-    const sent = (p.payload as { readonly body?: { readonly _tag?: unknown; readonly id?: unknown } } | null)?.body
-    return p.to === body.from && sent?._tag === "OperationResponse" && sent.id === body.id
-  })
-
-/** The verdict an answer carries. */
-const verdictOf = (answer: Packet): Verdict => {
-  const body = (answer.payload as { readonly body: { readonly status: string; readonly amount: { readonly amount_minor: number } } }).body
-  return { status: body.status, amount_minor: body.amount.amount_minor }
-}
-
-/** The judgement of one step: what it was judged on (a request's expected verdict, `repeat`, or `null` for no request judged) and what was wrong. */
-export interface Judgement {
-  readonly judged: string | null
-  readonly findings: ReadonlyArray<string>
-}
-
 /** The judgement of the answer to `body`, given the issuer's state `before` the step. */
 const judgeAnswer = (before: IssuerState, body: OperationBody, now_ms: number, outputs: ReadonlyArray<Output>): Judgement => {
-  // A refused input (a forgery, a stale copy, an id used with another body) is answered by no one.
-  if (outputs.some((o) => o._tag === "Rejected")) return { judged: null, findings: [] }
+  if (refusedInput(outputs)) return NOTHING_JUDGED
   const request = `${body._tag} ${body.from}/${body.id}`
-  const answer = responseTo(body, outputs)
+  const [answer] = sentTo(outputs, body.from, "OperationResponse", body.id)
   const record = before.records.get(`${body.from}/${body.id}`)
-  if (record !== undefined) {
-    const recorded = record.answer === null ? "nothing" : JSON.stringify(record.answer.payload)
-    const sent = answer === undefined ? "nothing" : JSON.stringify(answer.payload)
-    return { judged: "repeat", findings: sent === recorded ? [] : [`${request} is a repeat answered with ${sent}, its recorded answer is ${recorded}`] }
-  }
+  if (record !== undefined) return judgeRepeat(request, record, answer)
   const expected = expectedVerdict(before, body, now_ms)
-  const judged = `${body._tag}: ${expected.status}`
-  if (answer === undefined) return { judged, findings: [`${request} was neither answered nor refused; it should be ${expected.status} (${expected.amount_minor})`] }
-  const given = verdictOf(answer)
-  return given.status === expected.status && given.amount_minor === expected.amount_minor
-    ? { judged, findings: [] }
-    : { judged, findings: [`${request} at ${now_ms} was answered ${given.status} (${given.amount_minor}), the spec says ${expected.status} (${expected.amount_minor})`] }
+  return judgeVerdict(request, `${body._tag}: ${expected.status}`, expected, answer, now_ms)
+}
+
+/** The judgement of an honest issuer's step: its answer to an operation request, and the standing of the authorizations it touched. */
+const judgeIssuer = (before: IssuerState, after: IssuerState, packet: Packet | undefined, now_ms: number, outputs: ReadonlyArray<Output>): Judgement => {
+  const body = packet === undefined ? undefined : operationOf(packet)
+  // A hold moves on operations and on its expiry; the approval's own path is the other checks' to judge.
+  const moved = outputs.filter((o): o is Transitioned => o._tag === "Transitioned" && o.entity === "authorization" && o.on.startsWith("Tick (")).map((t) => t.id)
+  const answer = body === undefined ? NOTHING_JUDGED : judgeAnswer(before, body, now_ms, outputs)
+  const named = body === undefined ? [] : [`${body.from}/${body.authorizationId}`]
+  return { judged: answer.judged, findings: [...answer.findings, ...standingFindings(after, [...named, ...moved])] }
 }
 
 /**
  * The judgement of an honest party of machine `kind` after a step that took `packet` (if it took
- * one) at `now_ms` from `before` to `after` with `outputs`: a wrong verdict or repeat on an
- * operation request, and an authorization it named, or a tick moved, whose state its hold
- * contradicts. Only issuers are
- * judged; other kinds have nothing to find.
+ * one) at `now_ms` from `before` to `after` with `outputs`. An issuer: a wrong verdict or repeat on
+ * an operation request, and an authorization it named, or a tick moved, whose state its hold
+ * contradicts. A gateway: a merchant's operation refused, forwarded or repeated otherwise than the
+ * spec says, or the issuer's answer not relayed unchanged (`GatewayOperations.ts`). Other kinds
+ * have nothing to find.
  */
 export const judgeOperations = (
   kind: string,
@@ -171,11 +149,7 @@ export const judgeOperations = (
   now_ms: number,
   outputs: ReadonlyArray<Output>
 ): Judgement => {
-  if (kind !== "Issuer") return { judged: null, findings: [] }
-  const body = packet === undefined ? undefined : operationOf(packet)
-  // A hold moves on operations and on its expiry; the approval's own path is the other checks' to judge.
-  const moved = outputs.filter((o): o is Transitioned => o._tag === "Transitioned" && o.entity === "authorization" && o.on.startsWith("Tick (")).map((t) => t.id)
-  const answer = body === undefined ? { judged: null, findings: [] } : judgeAnswer(before as IssuerState, body, now_ms, outputs)
-  const named = body === undefined ? [] : [`${body.from}/${body.authorizationId}`]
-  return { judged: answer.judged, findings: [...answer.findings, ...standingFindings(after as IssuerState, [...named, ...moved])] }
+  if (kind === "Issuer") return judgeIssuer(before as IssuerState, after as IssuerState, packet, now_ms, outputs)
+  if (kind === "Gateway") return judgeGateway(before as GatewayState, packet, now_ms, outputs)
+  return NOTHING_JUDGED
 }

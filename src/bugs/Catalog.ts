@@ -402,7 +402,7 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "full-refund-refused",
     description:
-      "Nothing succeeds: the gateway refuses a refund of exactly what is still refundable (`>=` for `>`), so a customer who returns the whole order can only be refunded in part. Every party agrees and no money moves wrongly; only the canary, which refunds the rest after half, notices. A survivor of the GatewayOperations mutation campaign (L96:9).",
+      "Nothing succeeds: the gateway refuses a refund of exactly what is still refundable (`>=` for `>`), so a customer who returns the whole order can only be refunded in part. Every party agrees and no money moves wrongly; the canary, which refunds the rest after half, notices, and so does the operations check, which predicts the gateway's own refusals. A survivor of the GatewayOperations mutation campaign (L96:9).",
     edits: [
       {
         file: "parties/GatewayOperations.ts",
@@ -434,6 +434,30 @@ export const BUGS: ReadonlyArray<Bug> = [
     description:
       "A wrong verdict: the issuer refuses a capture or void of a hold that lapsed as `hold_closed` (as if it had been voided or captured in full) instead of `hold_expired`. Nothing moves either way; only the operations check notices. A survivor of the IssuerOperations mutation campaign (L60).",
     edits: [{ file: "parties/IssuerOperations.ts", find: `      return hold?.status === "expired" ? "hold_expired" : "hold_closed"`, replace: `      return "hold_closed"` }]
+  },
+  {
+    name: "issuer-refusals-relayed-as-unknown",
+    description:
+      "A wrong verdict: the gateway relays every refusal of the issuer's as `unknown_payment`, a generic decline code, so a merchant whose capture came after a void, or after the hold lapsed, is told the payment does not exist. Nothing moves either way; only the operations check, which holds the gateway to relaying the issuer's answer unchanged, notices.",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "resultFor(state, op.request, body.amount.currency, body.amount.amount_minor, body.status))",
+        replace: 'resultFor(state, op.request, body.amount.currency, body.amount.amount_minor, accepted ? body.status : "unknown_payment"))'
+      }
+    ]
+  },
+  {
+    name: "capture-posted-twice",
+    description:
+      "A double charge: the issuer posts each capture a second time, under another entry, whenever the hold still has room for it, and answers that the amount was captured once. Every verdict is the one the spec gives, so the customer is charged twice for a partial capture while the merchant is paid once, and only noDoubleCharge, which holds every capture to what the merchant's staff asked for, notices.",
+    edits: [
+      {
+        file: "parties/IssuerOperations.ts",
+        find: "      const captured = Ledger.capture(state.ledger, holdId, captureEntry(key), body.amount.amount_minor, now_ms)",
+        replace: "      const captured = Result.map(Ledger.capture(state.ledger, holdId, captureEntry(key), body.amount.amount_minor, now_ms), (once) => Result.getOrElse(Ledger.capture(once, holdId, `${captureEntry(key)}:again`, body.amount.amount_minor, now_ms), () => once))"
+      }
+    ]
   },
   {
     name: "operation-state-unstorable",

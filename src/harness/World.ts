@@ -248,7 +248,7 @@ export class World {
     throw new InvariantViolation("deadlines", command, findings.map((f) => `${party}: ${f}`))
   }
 
-  /** The `operations` check (`model/Operations.ts`) on an honest issuer's step: each capture, void and refund given the verdict the spec gives, a repeat its recorded answer, and every authorization it touched standing where its hold says. */
+  /** The `operations` check (`model/Operations.ts`) on an honest issuer's or gateway's step: each capture, void and refund given the verdict the spec gives (refused by the gateway, forwarded, decided by the issuer, relayed unchanged), a repeat its recorded answer, and every authorization it touched standing where its hold says. */
   #checkOperations(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
     if (party === this.directory.compromised?.id) return
     countCheck("operations")

@@ -42,7 +42,7 @@ const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000)
 
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
-let refundRefused: HarnessCore
+let voidRefused: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
@@ -57,7 +57,7 @@ let holdBeforeApprovalFolder: string
 beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
-  refundRefused = await loadMutant({ ...bugNamed("full-refund-refused"), name: "explore-test-full-refund-refused" })
+  voidRefused = await loadMutant({ ...bugNamed("void-refused"), name: "explore-test-void-refused" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
@@ -83,11 +83,11 @@ describe("explore", () => {
     expect(result.goalsMet).toEqual(["approved"])
   })
 
-  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (full-refund-refused)", () => {
-    const result = explore(settingsFor("capture-refund", refundRefused))
-    expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has an accepted refund"], path: [] })
+  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (void-refused)", () => {
+    const result = explore(settingsFor("capture-void", voidRefused))
+    expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has an accepted void"], path: [] })
     expect(result.goalsMet).toEqual(expect.arrayContaining(["approved", "capture"]))
-    expect(explore(settingsFor("capture-refund")).violation).toBeNull()
+    expect(explore(settingsFor("capture-void")).violation).toBeNull()
   })
 
   it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {

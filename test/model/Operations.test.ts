@@ -13,6 +13,7 @@ import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { World } from "../../src/harness/World.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import type { Output, Packet } from "../../src/machine/Machine.js"
+import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 
@@ -40,10 +41,19 @@ const CAPTURED_AFTER_EXPIRY: ReadonlyArray<HarnessCommand> = [
   new Flush([0])
 ]
 
-/** The issuer right after `script` on the reference core, and the clock. */
-const issuerAfter = (script: ReadonlyArray<HarnessCommand>): { readonly issuer: IssuerState; readonly now_ms: number } => {
+/** The payment voided, then captured in full, both asked for before either is answered: the issuer refuses the capture. */
+const CAPTURED_AFTER_VOID: ReadonlyArray<HarnessCommand> = [...HELD, new Flush([0]), new Staff("void", 0, "all"), new Staff("capture", 0, "all"), new Flush([0])]
+
+/** The world right after `script` on the reference core, before the end of the run. */
+const worldAfter = (script: ReadonlyArray<HarnessCommand>): World => {
   const world = new World(reference.core, reference.crypto, syncRunner(reference.crypto), CALM)
   for (const command of script) command.run({ world }, world)
+  return world
+}
+
+/** The issuer right after `script` on the reference core, and the clock. */
+const issuerAfter = (script: ReadonlyArray<HarnessCommand>): { readonly issuer: IssuerState; readonly now_ms: number } => {
+  const world = worldAfter(script)
   return { issuer: world.net.state<IssuerState>(party("issuer-1")), now_ms: world.net.now_ms }
 }
 
@@ -78,16 +88,22 @@ const violationOf = (settings: HarnessSettings, script: ReadonlyArray<HarnessCom
 
 let voidAmount: HarnessSettings
 let expiredAsClosed: HarnessSettings
+let refusalsAsUnknown: HarnessSettings
 
 beforeAll(async () => {
-  ;[voidAmount, expiredAsClosed] = await Promise.all([withBug("operations", "void-reports-captured-as-released"), withBug("operations", "expired-hold-reported-closed")])
+  ;[voidAmount, expiredAsClosed, refusalsAsUnknown] = await Promise.all([
+    withBug("operations", "void-reports-captured-as-released"),
+    withBug("operations", "expired-hold-reported-closed"),
+    withBug("operations", "issuer-refusals-relayed-as-unknown")
+  ])
 })
 
 describe("operations", () => {
-  it("should pass on the reference core, judging the capture and the void of a part shipped and a capture after the hold lapsed", () => {
+  it("should pass on the reference core, judging the capture and the void of a part shipped, a capture after the hold lapsed, and one after a void", () => {
     for (const [script, verdicts] of [
       [SHIPPED_PART, ["CaptureRequest: accepted", "VoidRequest: accepted"]],
-      [CAPTURED_AFTER_EXPIRY, ["CaptureRequest: hold_expired"]]
+      [CAPTURED_AFTER_EXPIRY, ["CaptureRequest: hold_expired"]],
+      [CAPTURED_AFTER_VOID, ["VoidPayment: forwarded", "CapturePayment: forwarded", "CaptureRequest: hold_closed", "relay"]]
     ] as const) {
       const { world, error } = play(reference, CALM, script)
       expect(error).toBeNull()
@@ -128,7 +144,7 @@ describe("operations", () => {
     expect(judge(issuer, issuer, [answered(voiding, "hold_closed", 0)])).toEqual([
       `VoidRequest gateway-1/op-9 at ${now_ms} was answered hold_closed (0), the spec says accepted (${hold.amount_minor})`
     ])
-    expect(judge(issuer, issuer, [])).toEqual([`VoidRequest gateway-1/op-9 was neither answered nor refused; it should be accepted (${hold.amount_minor})`])
+    expect(judge(issuer, issuer, [])).toEqual([`VoidRequest gateway-1/op-9 was not answered; it should be accepted (${hold.amount_minor})`])
     const first = answered(voiding, "accepted", hold.amount_minor)
     if (first._tag !== "Send") throw new Error("not a send")
     const recorded = { ...issuer, records: issuer.records.set("gateway-1/op-9", { fingerprint: "f", answer: first.packet, retainUntil_ms: null }) }
@@ -147,6 +163,52 @@ describe("operations", () => {
     const approvedBefore: Output = { ...ticked, from: "Challenging", on: "ChallengeApproval", to: "Held" } as Output
     expect(judgeOperations("Issuer", issuer, voided, undefined, now_ms, [approvedBefore]).findings).toEqual([])
     expect(judgeOperations("Phone", issuer, voided, packetOf(voiding), now_ms, [ticked])).toEqual({ judged: null, findings: [] })
+  })
+
+  it("should hold the gateway to the spec: its own refusals, what it forwards, and the issuer's answer relayed unchanged", () => {
+    const world = worldAfter([...HELD, new Flush([0]), new Staff("capture", 0, "all"), new Aimed("deliver", "CapturePayment", party("merchant-1"), party("gateway-1"))])
+    const gateway = world.net.state<GatewayState>(party("gateway-1"))
+    const now_ms = world.net.now_ms
+    const [[key, op] = []] = gateway.operations.entries()
+    const [[paymentKey, payment] = []] = gateway.payments.entries()
+    if (key === undefined || op === undefined || op.forwardedAs === null || payment === undefined || paymentKey === undefined) throw new Error("the gateway forwards nothing")
+    const judge = (body: object, outputs: ReadonlyArray<Output>, at_ms: number = now_ms) => judgeOperations("Gateway", gateway, gateway, packetOf(body, "merchant-1", "gateway-1"), at_ms, outputs).findings
+    const operation = { id: "o-9", from: "merchant-1", to: "gateway-1", paymentId: payment.request.id, expiresAt_ms: now_ms + 300_000 }
+    const capture = { _tag: "CapturePayment", ...operation, amount: { amount_minor: 100, currency: "EUR" } }
+    const result = (status: string, amount_minor = 0): Output => ({
+      _tag: "Send",
+      packet: packetOf({ _tag: "OperationResult", id: "o-9", status, amount: { amount_minor, currency: "EUR" } }, "gateway-1", "merchant-1")
+    })
+    const forwarded = (change: object = {}): Output => ({
+      _tag: "Send",
+      packet: packetOf({ _tag: "CaptureRequest", id: "op-9", authorizationId: payment.authorizationId, paymentId: payment.request.id, expiresAt_ms: operation.expiresAt_ms, amount: capture.amount, ...change }, "gateway-1", "issuer-1")
+    })
+    expect(judge(capture, [forwarded()])).toEqual([])
+    expect(judge(capture, [forwarded({ amount: { amount_minor: 99, currency: "EUR" } })])[0]).toMatch(/^CapturePayment merchant-1\/o-9 was forwarded as .*\[99,"EUR"\].*, not .*\[100,"EUR"\]/)
+    expect(judge(capture, [result("accepted", 100)])).toEqual([
+      "CapturePayment merchant-1/o-9 was answered accepted before the issuer decided; it should be forwarded",
+      "CapturePayment merchant-1/o-9 should be forwarded once to issuer-1, it was forwarded 0 times"
+    ])
+    expect(judge(capture, [result("request_expired")], operation.expiresAt_ms)).toEqual([])
+    expect(judge({ ...capture, paymentId: "ord-9.p1" }, [result("unknown_payment")])).toEqual([])
+    const refund = { _tag: "RefundPayment", ...operation, amount: { amount_minor: 100, currency: "EUR" } }
+    expect(judge(refund, [result("exceeds_remaining")])).toEqual([])
+    expect(judge(refund, [result("exceeds_remaining"), forwarded({ _tag: "RefundRequest" })])).toEqual(["RefundPayment merchant-1/o-9 is refused and forwarded too"])
+    expect(judge({ ...capture, amount: { amount_minor: 100, currency: "USD" } }, [result("unknown_payment")])).toEqual([
+      `CapturePayment merchant-1/o-9 at ${now_ms} was answered unknown_payment (0), the spec says exceeds_remaining (0)`
+    ])
+    const response = packetOf({ _tag: "OperationResponse", id: op.forwardedAs, status: "hold_closed", amount: { amount_minor: 0, currency: "EUR" } }, "issuer-1", "gateway-1")
+    const relayed = (status: string): Output => ({ _tag: "Send", packet: packetOf({ _tag: "OperationResult", id: op.request.id, status, amount: { amount_minor: 0, currency: "EUR" } }, "gateway-1", "merchant-1") })
+    expect(judgeOperations("Gateway", gateway, gateway, response, now_ms, [relayed("hold_closed")])).toEqual({ judged: "relay", findings: [] })
+    expect(judgeOperations("Gateway", gateway, gateway, response, now_ms, [relayed("unknown_payment")]).findings).toEqual([
+      `the answer to CapturePayment ${key} at ${now_ms} was answered unknown_payment (0), the spec says hold_closed (0)`
+    ])
+  })
+
+  it("should fail when the gateway relays the issuer's refusal of a capture after a void as an unknown payment (issuer-refusals-relayed-as-unknown)", () => {
+    const violation = violationOf(refusalsAsUnknown, CAPTURED_AFTER_VOID)
+    expect(violation?.invariant).toBe("operations")
+    expect(violation?.findings.join()).toMatch(/gateway-1: the answer to CapturePayment merchant-1\/\S+ at \d+ was answered unknown_payment \(0\), the spec says hold_closed \(0\)/)
   })
 
   it("should fail when a void after a partial capture reports the whole hold as released (void-reports-captured-as-released)", () => {
