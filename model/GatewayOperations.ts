@@ -15,7 +15,7 @@
  */
 import type { Output, Packet } from "../src/machine/Machine.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
-import { judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, verdictOf, type Judgement } from "./Answers.js"
+import { bodyOf, judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, verdictOf, type Judgement } from "./Answers.js"
 
 /** A merchant's capture, void or refund as it travels, its body encoded. */
 interface MerchantOperationBody {
@@ -103,7 +103,7 @@ const judgeRelay = (before: GatewayState, response: Packet, now_ms: number, outp
  * issuer's answer relayed unchanged.
  */
 export const judgeGateway = (before: GatewayState, packet: Packet | undefined, now_ms: number, outputs: ReadonlyArray<Output>): Judgement => {
-  const tag = packet === undefined ? undefined : (packet.payload as { readonly body?: { readonly _tag?: unknown } } | null)?.body?._tag
+  const tag = packet === undefined ? undefined : bodyOf(packet)?._tag
   if (packet === undefined || refusedInput(outputs)) return NOTHING_JUDGED
   if (tag === "OperationResponse") return judgeRelay(before, packet, now_ms, outputs)
   if (tag === "CapturePayment" || tag === "VoidPayment" || tag === "RefundPayment") {

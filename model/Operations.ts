@@ -24,7 +24,7 @@ import type { Hold } from "../src/ledger/Ledger.js"
 import type { Output, Packet, Transitioned } from "../src/machine/Machine.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
-import { judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, type Judgement, type Verdict } from "./Answers.js"
+import { bodyOf, judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, type Judgement, type Verdict } from "./Answers.js"
 import { judgeGateway } from "./GatewayOperations.js"
 
 /** An operation request as it travels, its body encoded: the fields its verdict depends on. */
@@ -42,7 +42,7 @@ const OPERATIONS: ReadonlyArray<string> = ["CaptureRequest", "VoidRequest", "Ref
 
 /** The operation request a packet carries, if it carries one. */
 const operationOf = (packet: Packet): OperationBody | undefined => {
-  const body = (packet.payload as { readonly body?: { readonly _tag?: unknown } } | null)?.body
+  const body = bodyOf(packet)
   return typeof body?._tag === "string" && OPERATIONS.includes(body._tag) ? (body as OperationBody) : undefined
 }
 

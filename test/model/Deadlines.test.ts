@@ -7,14 +7,13 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { deadlineFindings } from "../../model/Deadlines.js"
 import { PartyId } from "../../src/domain/Ids.js"
 import { Advance, Aimed, Answer, Deadline, Flush, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
-import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Transitioned } from "../../src/machine/Machine.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import type { PhoneState } from "../../src/parties/Phone.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import { World } from "../../src/harness/World.js"
-import { CALM, reference, withBug } from "../support/harness.js"
+import { CALM, reference, violationOf, withBug } from "../support/harness.js"
 
 const party = PartyId.make
 const HOLD_TTL_ms = 7 * 24 * 3_600_000
@@ -30,10 +29,6 @@ const HELD_TO_EXPIRY: ReadonlyArray<HarnessCommand> = [
   new Advance(HOLD_TTL_ms)
 ]
 
-const violationOf = (settings: HarnessSettings, script: ReadonlyArray<HarnessCommand>): InvariantViolation | undefined => {
-  const thrown = play(settings, CALM, script).error?.thrown
-  return thrown instanceof InvariantViolation ? thrown : undefined
-}
 
 /** The world's phone and issuer right after `script` on the reference core, before the end of the run. */
 const statesAfter = (script: ReadonlyArray<HarnessCommand>) => {

@@ -8,14 +8,13 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { expectedVerdict, judgeOperations } from "../../model/Operations.js"
 import { PartyId } from "../../src/domain/Ids.js"
 import { Advance, Aimed, Answer, Flush, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
-import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { World } from "../../src/harness/World.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import type { Output, Packet } from "../../src/machine/Machine.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
-import { CALM, reference, withBug } from "../support/harness.js"
+import { CALM, reference, violationOf, withBug } from "../support/harness.js"
 
 const party = PartyId.make
 const HOLD_TTL_ms = 7 * 24 * 3_600_000
@@ -81,10 +80,6 @@ const answered = (body: { readonly id: string }, status: string, amount_minor: n
   packet: packetOf({ _tag: "OperationResponse", id: body.id, status, amount: { amount_minor, currency: "EUR" } }, "issuer-1", "gateway-1")
 })
 
-const violationOf = (settings: HarnessSettings, script: ReadonlyArray<HarnessCommand>): InvariantViolation | undefined => {
-  const thrown = play(settings, CALM, script).error?.thrown
-  return thrown instanceof InvariantViolation ? thrown : undefined
-}
 
 let voidAmount: HarnessSettings
 let expiredAsClosed: HarnessSettings

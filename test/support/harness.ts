@@ -6,7 +6,9 @@
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
-import type { HarnessSettings } from "../../src/harness/Run.js"
+import type { HarnessCommand } from "../../src/harness/Commands.js"
+import { InvariantViolation } from "../../src/harness/Invariants.js"
+import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
 
@@ -24,3 +26,9 @@ export const withFlaw = async (test: string, flaw: Bug): Promise<HarnessSettings
 
 /** The reference settings with the catalog's bug `name` planted in a copy of the core named for `test`. */
 export const withBug = (test: string, name: string): Promise<HarnessSettings> => withFlaw(test, bugNamed(name))
+
+/** The invariant violation a calm run of `script` with `settings` ends in, if it ends in one. */
+export const violationOf = (settings: HarnessSettings, script: ReadonlyArray<HarnessCommand>): InvariantViolation | undefined => {
+  const thrown = play(settings, CALM, script).error?.thrown
+  return thrown instanceof InvariantViolation ? thrown : undefined
+}
