@@ -29,8 +29,14 @@ const SETTLEMENT_BOUND = 12
  */
 const TWO_ORDERS_BOUND = 18
 
-/** The longest shrunk counterexample allowed for an overdraft: two payments from one account, each checked out, challenged and approved. */
-const TWO_PAYMENTS_BOUND = 12
+/**
+ * The longest shrunk counterexample allowed for an overdraft: two holds on one account, each
+ * checked out, challenged and approved. In a drawn world one of the two can be another shopper's
+ * checkout that an insider acquirer re-signed to the account's bank (accounts are numbered per
+ * bank, so `acct-2` is at both), and shrinking keeps that path: seed 19 of the whole catalog's
+ * run shrinks to 16 commands.
+ */
+const TWO_PAYMENTS_BOUND = 16
 
 /** Every seeded bug. */
 export const BUGS: ReadonlyArray<Bug> = [
