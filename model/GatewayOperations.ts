@@ -14,7 +14,7 @@
  *   the same status and amount.
  */
 import type { Output, Packet } from "../src/machine/Machine.js"
-import type { GatewayState } from "../src/parties/Gateway.js"
+import type { GatewayPayment, GatewayState } from "../src/parties/Gateway.js"
 import { bodyOf, judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, verdictOf, type Judgement } from "./Answers.js"
 
 /** A merchant's capture, void or refund as it travels, its body encoded. */
@@ -39,25 +39,21 @@ const FORWARDED_AS: Readonly<Record<MerchantOperationBody["_tag"], string>> = { 
 /** The payment states a merchant's operation may act on: approved, and since captured or voided. */
 const OPERABLE: ReadonlyArray<string> = ["Approved", "Captured", "Voided"]
 
-/** Why the gateway must refuse `body` itself at `now_ms`, or `null` to forward it. */
-export const gatewayRefusal = (gateway: GatewayState, body: MerchantOperationBody, now_ms: number): string | null => {
-  const payment = gateway.payments.get(`${body.from}/${body.paymentId}`)
+/** Why the gateway must refuse `body` itself at `now_ms`, given the payment it names (if the gateway has it); or that payment, to forward it on. */
+const gatewayDecision = (payment: GatewayPayment | undefined, body: MerchantOperationBody, now_ms: number): string | GatewayPayment => {
   if (payment === undefined || !OPERABLE.includes(payment.state)) return "unknown_payment"
   if (now_ms >= body.expiresAt_ms) return "request_expired"
   if (body.amount !== undefined && body.amount.currency !== payment.request.amount.currency) return "exceeds_remaining"
   const refundable = payment.captured_minor - payment.refunded_minor - payment.refundsInFlight_minor
-  return body._tag === "RefundPayment" && (body.amount?.amount_minor ?? 0) > refundable ? "exceeds_remaining" : null
+  return body._tag === "RefundPayment" && (body.amount?.amount_minor ?? 0) > refundable ? "exceeds_remaining" : payment
 }
 
 /** The fields a forwarded request must carry over, as one comparable string. */
 const carried = (fields: { readonly authorizationId?: unknown; readonly paymentId?: unknown; readonly expiresAt_ms?: unknown; readonly amount?: { readonly amount_minor: number; readonly currency: string } | undefined }): string =>
   JSON.stringify({ authorizationId: fields.authorizationId, paymentId: fields.paymentId, expiresAt_ms: fields.expiresAt_ms, amount: fields.amount === undefined ? null : [fields.amount.amount_minor, fields.amount.currency] })
 
-/** What is wrong with the requests `forwarded` as the gateway's forwarding of `body` for `gateway`'s payment: one, carrying the payment's authorization and the merchant's amount and expiry. */
-const forwardingFindings = (gateway: GatewayState, body: MerchantOperationBody, forwarded: ReadonlyArray<Packet>): ReadonlyArray<string> => {
-  const request = `${body._tag} ${body.from}/${body.id}`
-  const payment = gateway.payments.get(`${body.from}/${body.paymentId}`)
-  if (payment === undefined) return []
+/** What is wrong with the requests `forwarded` as the gateway's forwarding of `request` (`body`) for `payment`: one, carrying the payment's authorization and the merchant's amount and expiry. */
+const forwardingFindings = (request: string, payment: GatewayPayment, body: MerchantOperationBody, forwarded: ReadonlyArray<Packet>): ReadonlyArray<string> => {
   const [only] = forwarded
   if (only === undefined || forwarded.length > 1) return [`${request} should be forwarded once to ${payment.request.payer.issuer}, it was forwarded ${forwarded.length} times`]
   const expected = carried({ ...body, authorizationId: payment.authorizationId })
@@ -76,13 +72,13 @@ const judgeMerchantOperation = (before: GatewayState, body: MerchantOperationBod
     const repeat = judgeRepeat(request, record, answer)
     return forwarded.length === 0 ? repeat : { ...repeat, findings: [...repeat.findings, `${request} is a repeat forwarded again`] }
   }
-  const refusal = gatewayRefusal(before, body, now_ms)
-  if (refusal !== null) {
-    const judged = judgeVerdict(request, `${body._tag}: ${refusal}`, refused(refusal), answer, now_ms)
+  const decision = gatewayDecision(payment, body, now_ms)
+  if (typeof decision === "string") {
+    const judged = judgeVerdict(request, `${body._tag}: ${decision}`, refused(decision), answer, now_ms)
     return forwarded.length === 0 ? judged : { ...judged, findings: [...judged.findings, `${request} is refused and forwarded too`] }
   }
   const early = answer === undefined ? [] : [`${request} was answered ${verdictOf(answer).status} before the issuer decided; it should be forwarded`]
-  return { judged: `${body._tag}: forwarded`, findings: [...early, ...forwardingFindings(before, body, forwarded)] }
+  return { judged: `${body._tag}: forwarded`, findings: [...early, ...forwardingFindings(request, decision, body, forwarded)] }
 }
 
 /** The judgement of the gateway's relay of the issuer's answer `response`, from its state `before` the step: unchanged while the operation is being forwarded, and not again once decided. */
