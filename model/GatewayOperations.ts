@@ -75,7 +75,7 @@ const judgeMerchantOperation = (before: GatewayState, body: MerchantOperationBod
   const decision = gatewayDecision(payment, body, now_ms)
   if (typeof decision === "string") {
     const judged = judgeVerdict(request, `${body._tag}: ${decision}`, refused(decision), answer, now_ms)
-    return forwarded.length === 0 ? judged : { ...judged, findings: [...judged.findings, `${request} is refused and forwarded too`] }
+    return forwarded.length === 0 ? judged : { ...judged, findings: [...judged.findings, `${request} is forwarded to the issuer, though the gateway should refuse it itself`] }
   }
   const early = answer === undefined ? [] : [`${request} was answered ${verdictOf(answer).status} before the issuer decided; it should be forwarded`]
   return { judged: `${body._tag}: forwarded`, findings: [...early, ...forwardingFindings(request, decision, body, forwarded)] }

@@ -15,6 +15,7 @@ import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type Harness
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
+import { craftArbitrary } from "./CraftedOperations.js"
 import { endOfRetention, expiryOf, retentionHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
@@ -716,6 +717,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 3, arbitrary: sweepArbitrary },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) },
+    { weight: 6, arbitrary: craftArbitrary },
     {
       weight: 3,
       arbitrary: fc.tuple(fc.constantFrom(...DEADLINE_KINDS), small, fc.constantFrom(0 as const, -1 as const, 1 as const)).map(([k, i, o]) => new Deadline(k, i, o))

@@ -188,7 +188,7 @@ describe("operations", () => {
     expect(judge({ ...capture, paymentId: "ord-9.p1" }, [result("unknown_payment")])).toEqual([])
     const refund = { _tag: "RefundPayment", ...operation, amount: { amount_minor: 100, currency: "EUR" } }
     expect(judge(refund, [result("exceeds_remaining")])).toEqual([])
-    expect(judge(refund, [result("exceeds_remaining"), forwarded({ _tag: "RefundRequest" })])).toEqual(["RefundPayment merchant-1/o-9 is refused and forwarded too"])
+    expect(judge(refund, [result("exceeds_remaining"), forwarded({ _tag: "RefundRequest" })])).toEqual(["RefundPayment merchant-1/o-9 is forwarded to the issuer, though the gateway should refuse it itself"])
     expect(judge({ ...capture, amount: { amount_minor: 100, currency: "USD" } }, [result("unknown_payment")])).toEqual([
       `CapturePayment merchant-1/o-9 at ${now_ms} was answered unknown_payment (0), the spec says exceeds_remaining (0)`
     ])
