@@ -454,6 +454,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     ]
   },
   {
+    name: "capture-in-any-currency",
+    description:
+      "A wrong capture: the issuer takes a capture in another currency than the hold's as that many minor units of the hold's, where the spec refuses it `exceeds_remaining`. No honest acquirer forwards one, since it refuses it itself; an insider acquirer's own capture reaches the issuer, and the operations check, which predicts every verdict, notices. A survivor of the IssuerOperations mutation campaign (L74) until the harness crafted an insider's own operations.",
+    edits: [{ file: "parties/IssuerOperations.ts", find: "if (hold !== undefined && body.amount.currency !== hold.currency) return", replace: "if (false) return" }]
+  },
+  {
+    name: "gateway-forwards-any-currency",
+    description:
+      "The gateway forwards a merchant's capture or refund in another currency than the payment's to the issuer, where the spec has it refuse the request `exceeds_remaining` itself. The issuer refuses it in turn, so no money moves, but the acquirer's own check on what its merchants ask is gone; only an insider merchant sends such a request, and the operations check, which holds the gateway to its own refusals, notices.",
+    edits: [{ file: "parties/GatewayOperations.ts", find: "if (amount !== null && amount.currency !== payment.request.amount.currency) return", replace: "if (false) return" }]
+  },
+  {
     name: "capture-posted-twice",
     description:
       "A double charge: the issuer posts each capture a second time, under another entry, whenever the hold still has room for it, and answers that the amount was captured once. Every verdict is the one the spec gives, so the customer is charged twice for a partial capture while the merchant is paid once, and only noDoubleCharge, which holds every capture to what the merchant's staff asked for, notices.",

@@ -10,7 +10,7 @@ import { CRAFT_TWISTS, CraftOperation, craftedOperation } from "../../src/harnes
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
-import { CALM, reference, withFlaw } from "../support/harness.js"
+import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
 
 const party = PartyId.make
 
@@ -144,27 +144,20 @@ describe("crafted operations", () => {
     expect(world.exercised.get("operation verdict:RefundPayment: exceeds_remaining")).toBe(1)
   })
 
-  describe("through a gateway or an issuer without its last-line refusals", () => {
+  describe("through a gateway or an issuer without its last-line refusals (capture-in-any-currency, gateway-forwards-any-currency)", () => {
     let anyCurrency: HarnessSettings
     let expiredUnknown: HarnessSettings
     let forwardsAnyCurrency: HarnessSettings
     beforeAll(async () => {
       ;[anyCurrency, expiredUnknown, forwardsAnyCurrency] = await Promise.all([
-        withFlaw("crafted", {
-          name: "capture-in-any-currency",
-          description: "The issuer captures a request in another currency as minor units of the hold's.",
-          edits: [{ file: "parties/IssuerOperations.ts", find: "if (hold !== undefined && body.amount.currency !== hold.currency) return", replace: "if (false) return" }]
-        }),
+        withBug("crafted", "capture-in-any-currency"),
+        // Not in the catalog: the harness reaches it on too few seeds (the capture must outlive the hold, then a tick land between).
         withFlaw("crafted", {
           name: "lapsed-hold-unknown",
           description: "The issuer refuses a capture of a hold past its expiry as an unknown payment.",
           edits: [{ file: "parties/IssuerOperations.ts", find: `    case "HoldExpired":\n      return "hold_expired"\n`, replace: "" }]
         }),
-        withFlaw("crafted", {
-          name: "gateway-forwards-any-currency",
-          description: "The gateway forwards a merchant's operation in another currency than the payment's.",
-          edits: [{ file: "parties/GatewayOperations.ts", find: "if (amount !== null && amount.currency !== payment.request.amount.currency) return", replace: "if (false) return" }]
-        })
+        withBug("crafted", "gateway-forwards-any-currency")
       ])
     })
 
