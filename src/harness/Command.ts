@@ -60,6 +60,9 @@ export const tagOf = (packet: Packet): string => {
   return String(p.body?._tag ?? p._tag ?? "?")
 }
 
+/** The body of a signed packet as it travels, Schema-encoded. */
+export const bodyOf = (packet: Packet): Readonly<Record<string, unknown>> => (packet.payload as { readonly body: Readonly<Record<string, unknown>> }).body
+
 /** Delivers `packet` to its recipient; a lying merchant's answer to a page arrives as its next lie instead. */
 export const deliver = (world: World, packet: Packet): void => {
   const requestId = (packet.payload as { readonly requestId?: RequestId }).requestId

@@ -15,9 +15,8 @@
  */
 import fc from "fast-check"
 import { CURRENCIES } from "../domain/Money.js"
-import type { Packet } from "../machine/Machine.js"
 import { AUTHORIZATION_TTL_ms } from "../parties/Merchant.js"
-import { Base, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
+import { Base, bodyOf, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
 import { insiderPacket } from "./Insider.js"
 import type { World } from "./World.js"
 
@@ -77,8 +76,6 @@ interface EncodedAmount {
   readonly amount_minor: number
   readonly currency: string
 }
-
-const bodyOf = (packet: Packet): Body => (packet.payload as { readonly body: Body }).body
 
 /** The signed messages of type `tag` the insider sent (`from`) or was sent (`to`), newest first. */
 const insiders = (world: World, tag: string, side: "from" | "to", insider: string): ReadonlyArray<Body> =>

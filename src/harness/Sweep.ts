@@ -13,14 +13,12 @@
  */
 import fc from "fast-check"
 import type { Packet } from "../machine/Machine.js"
-import { Base, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
+import { Base, bodyOf, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { plausibleFrom, sweepPacket, type AttackerKey } from "./Tamper.js"
 import type { World } from "./World.js"
 
 /** How many of the newest recorded packets the sweep takes plausible values from. */
 export const PLAUSIBLE_WINDOW = 256
-
-const bodyOf = (packet: Packet): unknown => (packet.payload as { readonly body?: unknown }).body
 
 /** Sweeps the `index`-th newest signed packet in flight of the message type `target` stands for. */
 export class Sweep extends Base {
@@ -62,7 +60,7 @@ export class Sweep extends Base {
       const label = `attacker: ${tampering.name}${resignedBy === null ? "" : `, signed by ${resignedBy}`} -> ${packet.to}`
       // A copy the insider signs as itself is its own message, which it may send (DESIGN.md section 8):
       // the invariants judge what it does to others. Signed by it in another party's name, it is a forgery.
-      if (insider !== null && resignedBy === insider.keyId && (bodyOf(forged) as { readonly from?: unknown }).from === insider.id) {
+      if (insider !== null && resignedBy === insider.keyId && bodyOf(forged)["from"] === insider.id) {
         world.count(`insider:${insider.kind}:sweep`)
         world.receive(label, packet.to, forged)
       } else world.injectForgery(label, packet.to, forged)
