@@ -10,7 +10,7 @@ import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import * as ModelOps from "../../model/Model.js"
 import { FORGERY_KINDS, forge, forgeable, forgeNamedField, namedField, type ForgeryKind, type NamedField } from "./Forgery.js"
-import { insiderBody, insiderPacket, sourceTags } from "./Insider.js"
+import { INSIDER_KINDS, insiderBody, insiderPacket, sourceTags, type InsiderKind } from "./Insider.js"
 import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type HarnessCommand, type HarnessModel, type Target } from "./Command.js"
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
@@ -704,8 +704,21 @@ const HOW: fc.Arbitrary<"approve" | "decline" | "approveTwice" | "approveLate"> 
  */
 const lateAge = (drawn: number): number | "paid" => (drawn >= 6 ? "paid" : drawn)
 
-/** Every command, weighted so that runs go deep: deliveries and shopper progress dominate, faults are frequent. */
-export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
+/** `entry` in a world whose compromised party is of one of `kinds`; nothing in any other world. */
+const insiderOnly = (
+  insider: InsiderKind | null,
+  kinds: ReadonlyArray<InsiderKind>,
+  entry: fc.WeightedArbitrary<HarnessCommand>
+): Array<fc.WeightedArbitrary<HarnessCommand>> => (insider !== null && kinds.includes(insider) ? [entry] : [])
+
+/**
+ * Every command a world may run, weighted so that runs go deep: deliveries and shopper progress
+ * dominate, faults are frequent. `insider` is the kind of the world's compromised party (`null`
+ * for none): the commands only an insider can make (impersonation, crafted operations, a lying
+ * merchant) are drawn only in a world that has one of their kind, so that in any other world
+ * they take no place from the rest of the script.
+ */
+export const commandArbitraries = (insider: InsiderKind | null): Array<fc.Arbitrary<HarnessCommand>> => [
   fc.oneof(
     { weight: 20, arbitrary: fc.tuple(index, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })).map(([i, r, e]) => new Deliver(i, r, e)) },
     { weight: 18, arbitrary: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 4 }).map((rolls) => new Flush(rolls)) },
@@ -716,8 +729,8 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...FORGERY_KINDS), fc.nat({ max: SIGNED_TAGS.length - 1 }), small, index).map(([k, t, i, v]) => new Intercept(k, t, i, v)) },
     { weight: 3, arbitrary: sweepArbitrary },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
-    { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) },
-    { weight: 6, arbitrary: craftArbitrary },
+    ...insiderOnly(insider, INSIDER_KINDS, { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) }),
+    ...insiderOnly(insider, ["merchant", "gateway"], { weight: 6, arbitrary: craftArbitrary }),
     {
       weight: 3,
       arbitrary: fc.tuple(fc.constantFrom(...DEADLINE_KINDS), small, fc.constantFrom(0 as const, -1 as const, 1 as const)).map(([k, i, o]) => new Deadline(k, i, o))
@@ -744,7 +757,7 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
     { weight: 1, arbitrary: shopper.map((p) => new Mistake(p)) },
     { weight: 1, arbitrary: fc.tuple(shopper, index).map(([p, v]) => new Garble(p, v)) },
     { weight: 2, arbitrary: fc.tuple(shopper, small).map(([p, age]) => new LateAnswer(p, lateAge(age))) },
-    { weight: 3, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) },
+    ...insiderOnly(insider, ["merchant"], { weight: 3, arbitrary: fc.tuple(small, fc.constantFrom(...MISLEADING_ANSWERS)).map(([p, answer]) => new Mislead(p, answer)) }),
     {
       weight: 10,
       arbitrary: fc
@@ -759,8 +772,11 @@ export const commandArbitraries = (): Array<fc.Arbitrary<HarnessCommand>> => [
   )
 ]
 
-/** Generated command scripts of up to `maxCommands` commands, replaying `replayPath` when given. */
-export const scripts = (maxCommands: number, replayPath?: string): fc.Arbitrary<Iterable<HarnessCommand>> =>
-  fc.commands(commandArbitraries(), { maxCommands, size: "max", ...(replayPath === undefined ? {} : { replayPath }) }) as fc.Arbitrary<
+/**
+ * Generated command scripts of up to `maxCommands` commands for a world whose compromised party is
+ * of kind `insider` (`null` for none), replaying `replayPath` when given.
+ */
+export const scripts = (maxCommands: number, insider: InsiderKind | null, replayPath?: string): fc.Arbitrary<Iterable<HarnessCommand>> =>
+  fc.commands(commandArbitraries(insider), { maxCommands, size: "max", ...(replayPath === undefined ? {} : { replayPath }) }) as fc.Arbitrary<
     Iterable<HarnessCommand>
   >

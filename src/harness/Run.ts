@@ -54,6 +54,14 @@ export const swarmArbitrary: fc.Arbitrary<Swarm> = fc.record({
 })
 
 /**
+ * A generated run: the swarm's world and fault rates, then a script drawn for that world, so that
+ * a command its world cannot run (an insider's, in a world without that insider) is never drawn.
+ * The swarm does not shrink (`Minimize.ts` does that); the script does.
+ */
+export const harnessInputs = (maxCommands: number, replayPath?: string): fc.Arbitrary<HarnessInput> =>
+  fc.noShrink(swarmArbitrary).chain((swarm) => scripts(maxCommands, swarm.scope.insider?.kind ?? null, replayPath).map((commands): HarnessInput => [swarm, commands]))
+
+/**
  * Faults stop: deliver everything in flight and let time pass so retries, expiries and clearing
  * cycles happen; then let every hold reach its expiry, and do it all again; then check liveness.
  * Then the canary (`Canary.ts`): one honest checkout on the calm network must succeed and settle, and
@@ -131,7 +139,7 @@ export type HarnessInput = [Swarm, Iterable<HarnessCommand>]
  */
 export const harnessProperty = (settings: HarnessSettings, onRun: (summary: RunSummary) => void) => {
   let failed = false
-  return fc.property(fc.limitShrink(fc.tuple(fc.noShrink(swarmArbitrary), scripts(settings.maxCommands, settings.replayPath)), SHRINK_BUDGET), ([swarm, commands]) => {
+  return fc.property(fc.limitShrink(harnessInputs(settings.maxCommands, settings.replayPath), SHRINK_BUDGET), ([swarm, commands]) => {
     let world: World
     try {
       world = runOnce(settings, swarm, commands)

@@ -2,8 +2,9 @@ import { Effect, Exit, Schema } from "effect"
 import fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { scripts, SIGNED_TAGS } from "../../src/harness/Commands.js"
-import { runOnce, swarmArbitrary } from "../../src/harness/Run.js"
+import { SIGNED_TAGS } from "../../src/harness/Commands.js"
+import { bodyOf } from "../../src/harness/Command.js"
+import { runOnce, harnessInputs } from "../../src/harness/Run.js"
 import * as Tamper from "../../src/harness/Tamper.js"
 import type { Packet } from "../../src/machine/Machine.js"
 import type { PartyIdentity } from "../../src/machine/Party.js"
@@ -23,13 +24,12 @@ interface Recorded {
 let firsts: Map<string, Recorded>
 let plausible: Tamper.Plausible
 
-const bodyOf = (packet: Packet): Record<string, unknown> => (packet.payload as { body: Record<string, unknown> }).body
 
 beforeAll(() => {
   firsts = new Map()
   const bodies: Array<unknown> = []
   for (let seed = 1; seed <= MAX_RUNS && firsts.size < SIGNED_TAGS.length; seed++) {
-    const sample = fc.sample(fc.tuple(swarmArbitrary, scripts(300)), { numRuns: 1, seed })[0]
+    const sample = fc.sample(harnessInputs(300), { numRuns: 1, seed })[0]
     if (sample === undefined) continue
     const world = runOnce(settings, sample[0], sample[1])
     for (const packet of world.recorded()) {

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { campaign, type CampaignSummary } from "../../src/harness/Campaign.js"
 import { DEFAULT_BUDGET } from "../../src/harness/Campaign.js"
-import { runOnce, swarmArbitrary } from "../../src/harness/Run.js"
+import { runOnce, harnessInputs } from "../../src/harness/Run.js"
 import fc from "fast-check"
-import { DEADLINE_KINDS, PEOPLE_ACTIONS, scripts, SIGNED_TAGS } from "../../src/harness/Commands.js"
+import { DEADLINE_KINDS, PEOPLE_ACTIONS, SIGNED_TAGS } from "../../src/harness/Commands.js"
 import { untaken } from "../../src/harness/Coverage.js"
 import { FORGERY_KINDS } from "../../src/harness/Forgery.js"
 
@@ -83,7 +83,7 @@ describe("harness", () => {
   it("runOnce - should replay a generated run to the identical trace", () => {
     const settings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 120 }
     const generate = () => {
-      const sample = fc.sample(fc.tuple(swarmArbitrary, scripts(120)), { numRuns: 1, seed: 99 })[0]
+      const sample = fc.sample(harnessInputs(120), { numRuns: 1, seed: 99 })[0]
       if (sample === undefined) throw new Error("fast-check generated nothing")
       return runOnce(settings, sample[0], sample[1])
     }

@@ -9,8 +9,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { State } from "../../src/index.js"
-import { scripts } from "../../src/harness/Commands.js"
-import { play, swarmArbitrary } from "../../src/harness/Run.js"
+import { play, harnessInputs } from "../../src/harness/Run.js"
 import type { World } from "../../src/harness/World.js"
 import { roundTrip } from "./support.js"
 
@@ -37,7 +36,7 @@ describe("state codec over harness runs", () => {
     const rows = new Map<string, number>()
     let run = 0
     fc.assert(
-      fc.property(fc.tuple(swarmArbitrary, scripts(settings.maxCommands)), ([swarm, commands]) => {
+      fc.property(harnessInputs(settings.maxCommands), ([swarm, commands]) => {
         run++
         let ran = 0
         const played = play(settings, swarm, commands, (_command, world) => {
