@@ -460,6 +460,12 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/IssuerOperations.ts", find: "if (hold !== undefined && body.amount.currency !== hold.currency) return", replace: "if (false) return" }]
   },
   {
+    name: "operation-honoured-at-expiry",
+    description:
+      "A stale operation honoured: the issuer takes a capture, void or refund that reaches it at exactly the instant it expires, where the spec, like the acquirer's own test, refuses it `request_expired` from that instant on. One millisecond of disagreement on when a request dies is all it takes for two parties to judge one request differently; only a request delivered at exactly its deadline shows it, and the operations check, which predicts every verdict, notices. A survivor of the IssuerOperations mutation campaign (L116) until the harness crafted an insider's own operations and delivered them at their deadlines.",
+    edits: [{ file: "parties/IssuerOperations.ts", find: "now_ms >= body.expiresAt_ms", replace: "now_ms > body.expiresAt_ms" }]
+  },
+  {
     name: "gateway-forwards-any-currency",
     description:
       "The gateway forwards a merchant's capture or refund in another currency than the payment's to the issuer, where the spec has it refuse the request `exceeds_remaining` itself. The issuer refuses it in turn, so no money moves, but the acquirer's own check on what its merchants ask is gone; only an insider merchant sends such a request, and the operations check, which holds the gateway to its own refusals, notices.",

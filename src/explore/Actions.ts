@@ -11,6 +11,8 @@
  * - **the insider** (scopes whose topology hands one party's key to the attacker): any recorded
  *   signed message its role may sign, made its own and signed with its real key, sent to any party
  *   of the recipient's role; a phone's approval of a challenge it saw for someone else (`Insider.ts`);
+ *   and a merchant's or acquirer's own operations (`CraftedOperations.ts`): on each payment it
+ *   knows of, each kind (capture, void, refund) with each twist, put in flight to its receiver;
  * - **failures:** crash and restart any party, while the budget lasts;
  * - **time:** while the path's clock budget lasts, move the clock to each of the two soonest
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
@@ -41,6 +43,7 @@ import { sameRole, Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
 import { forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
+import { CRAFT_TWISTS, CRAFTED_KINDS, craftedOperation, knownTo, type Operator } from "../harness/CraftedOperations.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
 import { endOfRetention, retentionHorizon } from "../harness/Retention.js"
 import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
@@ -95,6 +98,7 @@ export type Action =
   | { readonly _tag: "Replay"; readonly packet: Packet; readonly to: PartyId }
   | { readonly _tag: "Forge"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Impersonate"; readonly packet: Packet; readonly what: string }
+  | { readonly _tag: "Craft"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Crash"; readonly party: PartyId }
   | { readonly _tag: "Clock"; readonly at_ms: number }
   | { readonly _tag: "Age"; readonly at_ms: number }
@@ -261,6 +265,39 @@ const impersonationsOf = (world: World, recording: Recording): ReadonlyArray<For
     )
 }
 
+/** The operations the insider crafted from each recorded payment, per recording and instant: a request expires a while after it is crafted. */
+const craftCache = new WeakMap<Recording, Map<string, ReadonlyArray<Forged>>>()
+
+/**
+ * The operations the scope's insider, a merchant or an acquirer, crafts of its own now (as the
+ * harness's `CraftOperation` does, `CraftedOperations.ts`): on each payment it knows of from the
+ * recording, a capture, a void and a refund, each with each twist, signed with its real key.
+ * What it knows comes in the reverse of the recording's order (by packet key), not newest
+ * first, so a `reusedId` request reuses the id of the last of its captures (or voids, or refunds)
+ * in the recording.
+ */
+const craftedOf = (world: World, recording: Recording): ReadonlyArray<Forged> => {
+  const insider = world.directory.compromised
+  if (insider === null || insider.kind === "phone") return []
+  const cache = craftCache.get(recording) ?? new Map<string, ReadonlyArray<Forged>>()
+  craftCache.set(recording, cache)
+  const at = String(world.net.now_ms)
+  const cached = cache.get(at)
+  if (cached !== undefined) return cached
+  const operator: Operator = insider.kind
+  const known = knownTo(recording.map((r) => r.packet), operator, insider.id)
+  const made = known.sources.flatMap((source) =>
+    CRAFTED_KINDS.flatMap((kind) =>
+      CRAFT_TWISTS.map((twist): Forged => {
+        const body = craftedOperation(operator, insider.id, source, kind, twist, known, world.net.now_ms)
+        return { packet: world.run(insiderPacket(world.core, insider, body)), what: `${insider.id}: craft a ${String(body["_tag"])} (${twist}) on ${String(body["paymentId"])}` }
+      })
+    )
+  )
+  cache.set(at, made)
+  return made
+}
+
 /** The browser of the world's `customer`-th customer. */
 const browserOf = (world: World, customer: number): BrowserState => world.net.state<BrowserState>(world.directory.customers[customer]?.browser ?? world.directory.clearing)
 
@@ -295,7 +332,10 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     }
   if (remaining.forgeries > 0)
     for (const entry of recording) if (entry.packet.channel === "signed") for (const { packet, what } of forgeriesOf(world, recording, entry)) actions.push({ _tag: "Forge", packet, what })
-  if (remaining.impersonations > 0) for (const { packet, what } of impersonationsOf(world, recording)) actions.push({ _tag: "Impersonate", packet, what })
+  if (remaining.impersonations > 0) {
+    for (const { packet, what } of impersonationsOf(world, recording)) actions.push({ _tag: "Impersonate", packet, what })
+    for (const { packet, what } of craftedOf(world, recording)) actions.push({ _tag: "Craft", packet, what })
+  }
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
   const times = new Set<number>()
@@ -336,6 +376,8 @@ export const describeAction = (action: Action, world?: World): string => {
       return `attacker: forge ${action.what}, sent to ${action.packet.to}`
     case "Impersonate":
       return `insider ${action.what}, to ${action.packet.to}`
+    case "Craft":
+      return `insider ${action.what}, in flight to ${action.packet.to}`
     case "Crash":
       return `crash and restart ${action.party}`
     case "Clock":
@@ -369,6 +411,7 @@ const spend = (remaining: Remaining, action: Action): Remaining => {
     case "Forge":
       return { ...remaining, forgeries: remaining.forgeries - 1 }
     case "Impersonate":
+    case "Craft":
       return { ...remaining, impersonations: remaining.impersonations - 1 }
     case "Crash":
       return { ...remaining, crashes: remaining.crashes - 1 }
@@ -455,6 +498,11 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
     case "Impersonate":
       world.count("insider")
       world.receive(label, action.packet.to, action.packet)
+      break
+    case "Craft":
+      world.count("insider:craft")
+      world.net.inFlight.push(action.packet)
+      world.lines.push({ command: label, outputs: [] })
       break
     case "Crash":
       world.net.restart(action.party)

@@ -18,6 +18,7 @@ import { CURRENCIES } from "../domain/Money.js"
 import { AUTHORIZATION_TTL_ms } from "../parties/Merchant.js"
 import { Base, bodyOf, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
 import { insiderPacket } from "./Insider.js"
+import type { Packet } from "../machine/Machine.js"
 import type { World } from "./World.js"
 
 /** The operations an insider crafts. @category commands @since 0.6.0 */
@@ -34,7 +35,8 @@ export type CraftedKind = (typeof CRAFTED_KINDS)[number]
  * - `otherCurrency`: the authorized amount in another currency;
  * - `otherPayment`: a gateway names the payment id of another authorization it was answered; a
  *   merchant, a payment id it never asked for;
- * - `reusedId`: the id of the insider's newest operation request, with this other body;
+ * - `reusedId`: the id of an operation request the insider sent (its newest capture, or without
+ *   one its newest void, then refund; see {@link knownTo}), with this other body;
  * - `outlivesHold`: expiring a millisecond after the hold does (a merchant, which is not told
  *   when a declined payment's hold would have lapsed, a week and a day from now), so that it can
  *   reach the issuer at the hold's expiry or after it.
@@ -77,13 +79,29 @@ interface EncodedAmount {
   readonly currency: string
 }
 
-/** The signed messages of type `tag` the insider sent (`from`) or was sent (`to`), newest first. */
-const insiders = (world: World, tag: string, side: "from" | "to", insider: string): ReadonlyArray<Body> =>
-  world
-    .recorded()
+/** The bodies of the signed packets of type `tag` among `packets` (oldest first) that the insider sent (`from`) or was sent (`to`), newest first. */
+const insiders = (packets: ReadonlyArray<Packet>, tag: string, side: "from" | "to", insider: string): ReadonlyArray<Body> =>
+  packets
     .filter((p) => p.channel === "signed" && tagOf(p) === tag && p[side] === insider)
     .map(bodyOf)
     .reverse()
+
+/**
+ * What an insider knows of, among `packets` (oldest first): the payments it may operate on
+ * (`sources`, newest first) and the operation requests it sent (`operations`: its captures,
+ * then its voids, then its refunds, each newest first), as {@link craftedOperation} takes them.
+ *
+ * @category commands
+ * @since 0.6.0
+ */
+export const knownTo = (
+  packets: ReadonlyArray<Packet>,
+  operator: Operator,
+  insider: string
+): { readonly sources: ReadonlyArray<Body>; readonly operations: ReadonlyArray<Body> } => ({
+  sources: insiders(packets, SOURCES[operator].tag, SOURCES[operator].side, insider),
+  operations: Object.values(TAGS[operator]).flatMap((t) => insiders(packets, t, "from", insider))
+})
 
 /** The first currency of the protocol's list that is not `currency`. */
 const otherCurrency = (currency: string): string => CURRENCIES.find((c) => c !== currency) ?? currency
@@ -155,13 +173,11 @@ export class CraftOperation extends Base {
   act(world: World): void {
     const insider = world.directory.compromised
     if (insider === null || insider.kind === "phone") return
-    const { tag, side } = SOURCES[insider.kind]
-    const sources = insiders(world, tag, side, insider.id)
-    const source = pick(sources, this.sourceIndex)
+    const known = knownTo(world.recorded(), insider.kind, insider.id)
+    const source = pick(known.sources, this.sourceIndex)
     if (source === undefined) return
-    const operations = Object.values(TAGS[insider.kind]).flatMap((t) => insiders(world, t, "from", insider.id))
     for (const twist of this.twist === "every" ? CRAFT_TWISTS : [this.twist]) {
-      const body = craftedOperation(insider.kind, insider.id, source, this.kind, twist, { sources, operations }, world.net.now_ms)
+      const body = craftedOperation(insider.kind, insider.id, source, this.kind, twist, known, world.net.now_ms)
       world.count(`insider:${insider.kind}:craft:${this.kind}:${twist}`)
       world.net.inFlight.push(world.run(insiderPacket(world.core, insider, body)))
     }

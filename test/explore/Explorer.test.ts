@@ -47,6 +47,8 @@ let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
 let staleCopyTakenAsNew: HarnessCore
+let captureInAnyCurrency: HarnessCore
+let gatewayForwardsAnyCurrency: HarnessCore
 /** The issuer funds its customers' accounts with an entry that is not an opening: its first world already breaks conservation. */
 let fundedAfterOpening: HarnessCore
 let fundedAfterOpeningFolder: string
@@ -62,6 +64,8 @@ beforeAll(async () => {
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
   staleCopyTakenAsNew = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "explore-test-stale-copy-taken-as-new" })
+  captureInAnyCurrency = await loadMutant({ ...bugNamed("capture-in-any-currency"), name: "explore-test-capture-in-any-currency" })
+  gatewayForwardsAnyCurrency = await loadMutant({ ...bugNamed("gateway-forwards-any-currency"), name: "explore-test-gateway-forwards-any-currency" })
   fundedAfterOpeningFolder = plant({
     name: "explore-test-funded-after-opening",
     description: "The issuer funds each customer's account from its reserves under an id that is not an opening's.",
@@ -324,6 +328,22 @@ describe("explore", () => {
     // Every message the insider signs is refused: the states are those of the scope without it.
     expect(reference.states).toBe(explore(settingsFor("pay")).states)
     expect(reference.transitions).toBeGreaterThan(explore(settingsFor("pay")).transitions)
+  })
+
+  it("insider - should find an acquirer's or a merchant's own operation in another currency taken where the spec refuses it (capture-in-any-currency, gateway-forwards-any-currency), and the same path refused on the reference core", () => {
+    for (const [name, core, receiver, tag] of [
+      ["craft-gateway", captureInAnyCurrency, "issuer-1", "CaptureRequest"],
+      ["craft-merchant", gatewayForwardsAnyCurrency, "gateway-1", "CapturePayment"]
+    ] as const) {
+      const result = explore(settingsFor(name, core))
+      expect(result.violation?.invariant, name).toBe("operations")
+      const path = result.violation?.path ?? []
+      const { actions } = replay(settingsFor(name, core), path)
+      // The insider crafts the capture in the other currency; it is delivered to the receiver, which takes it.
+      expect(actions.find((a) => a._tag === "Craft"), name).toMatchObject({ _tag: "Craft", what: expect.stringContaining(`craft a ${tag} (otherCurrency)`), packet: { to: receiver } })
+      expect(actions.at(-1)?._tag, name).toBe("Deliver")
+      expect(replay(settingsFor(name), path).error, name).toBeNull()
+    }
   })
 
   it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {
