@@ -15,7 +15,7 @@ import { Base, deliver, named, pick, SIGNED_TAGS, tagOf, targetTag, type Harness
 import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
-import { craftArbitrary } from "./CraftedOperations.js"
+import { craftArbitrary, OPERATORS } from "./CraftedOperations.js"
 import { endOfRetention, expiryOf, retentionHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
@@ -730,7 +730,7 @@ export const commandArbitraries = (insider: InsiderKind | null): Array<fc.Arbitr
     { weight: 3, arbitrary: sweepArbitrary },
     { weight: 1, arbitrary: index.map((i) => new Crash(i)) },
     ...insiderOnly(insider, INSIDER_KINDS, { weight: 5, arbitrary: fc.tuple(fc.nat({ max: 20 }), small, small).map(([t, r, p]) => new Impersonate(t, r, p)) }),
-    ...insiderOnly(insider, ["merchant", "gateway"], { weight: 6, arbitrary: craftArbitrary }),
+    ...insiderOnly(insider, OPERATORS, { weight: 6, arbitrary: craftArbitrary }),
     {
       weight: 3,
       arbitrary: fc.tuple(fc.constantFrom(...DEADLINE_KINDS), small, fc.constantFrom(0 as const, -1 as const, 1 as const)).map(([k, i, o]) => new Deadline(k, i, o))

@@ -52,6 +52,9 @@ export type CraftTwist = (typeof CRAFT_TWISTS)[number]
 /** The insiders that send operations: a merchant to its gateway, a gateway to an issuer. @category commands @since 0.6.0 */
 export type Operator = "merchant" | "gateway"
 
+/** The kinds of insider that craft operations, as {@link Operator} lists them. @category commands @since 0.6.0 */
+export const OPERATORS: ReadonlyArray<Operator> = ["merchant", "gateway"]
+
 /** Each insider's operation requests, by kind: the merchant's to its gateway, the gateway's to an issuer. */
 const TAGS: Readonly<Record<Operator, Readonly<Record<CraftedKind, string>>>> = {
   merchant: { capture: "CapturePayment", void: "VoidPayment", refund: "RefundPayment" },
@@ -168,7 +171,7 @@ export class CraftOperation extends Base {
   }
   override check(m: Readonly<HarnessModel>): boolean {
     const insider = m.world.directory.compromised?.kind
-    return insider === "merchant" || insider === "gateway"
+    return OPERATORS.some((kind) => kind === insider)
   }
   act(world: World): void {
     const insider = world.directory.compromised
