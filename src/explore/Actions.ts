@@ -18,7 +18,8 @@
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
  *   it, or to the soonest other time a party named (a retry or a poll), without anyone ticking
  *   (so a packet can be delivered at that very instant), in any state or, if the scope says so,
- *   only while nothing is in flight; and let every party tick;
+ *   only while nothing is in flight or only once the insider has sent its message; and let every
+ *   party tick;
  * - **ageing:** while the path's retention budget lasts, once the people are done and nothing is
  *   in flight, move the clock to the end of retention of a recorded request (a millisecond
  *   before, at or after it); a replay of a request at or after its end of retention must change
@@ -309,6 +310,10 @@ const cycleToClose = (world: World): boolean => {
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
+/** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight, the insider's message sent) holds. */
+const clockMayMove = (world: World, scope: ExploreScope, remaining: Remaining): boolean =>
+  remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0) && (scope.clockOnceSigned !== true || remaining.impersonations === 0)
+
 /**
  * The actions enabled in the world now, in a fixed order (so a path of indexes replays), given
  * what the path has left, the encoded documents of the parties' states (asked for only when the
@@ -339,7 +344,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
   const times = new Set<number>()
-  if (remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0)) {
+  if (clockMayMove(world, scope, remaining)) {
     const { expiries, others } = pendingDeadlines(world, documents())
     const candidates = [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap((t) => [t - 1, t, t + 1]), ...others.slice(0, 1)]
     for (const at_ms of candidates) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)

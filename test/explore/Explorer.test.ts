@@ -49,6 +49,7 @@ let anyEnrolledDevice: HarnessCore
 let staleCopyTakenAsNew: HarnessCore
 let captureInAnyCurrency: HarnessCore
 let gatewayForwardsAnyCurrency: HarnessCore
+let operationHonouredAtExpiry: HarnessCore
 /** The issuer funds its customers' accounts with an entry that is not an opening: its first world already breaks conservation. */
 let fundedAfterOpening: HarnessCore
 let fundedAfterOpeningFolder: string
@@ -66,6 +67,7 @@ beforeAll(async () => {
   staleCopyTakenAsNew = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "explore-test-stale-copy-taken-as-new" })
   captureInAnyCurrency = await loadMutant({ ...bugNamed("capture-in-any-currency"), name: "explore-test-capture-in-any-currency" })
   gatewayForwardsAnyCurrency = await loadMutant({ ...bugNamed("gateway-forwards-any-currency"), name: "explore-test-gateway-forwards-any-currency" })
+  operationHonouredAtExpiry = await loadMutant({ ...bugNamed("operation-honoured-at-expiry"), name: "explore-test-operation-honoured-at-expiry" })
   fundedAfterOpeningFolder = plant({
     name: "explore-test-funded-after-opening",
     description: "The issuer funds each customer's account from its reserves under an id that is not an opening's.",
@@ -344,6 +346,39 @@ describe("explore", () => {
       expect(actions.at(-1)?._tag, name).toBe("Deliver")
       expect(replay(settingsFor(name), path).error, name).toBeNull()
     }
+  })
+
+  it("insider - should move the clock only once the insider has signed, in craft-gateway-clock, and find the acquirer's own capture taken at its very expiry there (operation-honoured-at-expiry), and the same path refused on the reference core", () => {
+    const result = explore(settingsFor("craft-gateway-clock", operationHonouredAtExpiry))
+    expect(result.violation?.invariant).toBe("operations")
+    const path = result.violation?.path ?? []
+    const { actions } = replay(settingsFor("craft-gateway-clock", operationHonouredAtExpiry), path)
+    const crafted = actions.findIndex((a) => a._tag === "Craft")
+    const moved = actions.findIndex((a) => a._tag === "Clock")
+    expect(crafted).toBeGreaterThanOrEqual(0)
+    expect(moved).toBeGreaterThan(crafted)
+    // Delivered at the instant the clock moved to: the crafted request's own expiry.
+    const craft = actions[crafted]
+    const clock = actions[moved]
+    if (craft?._tag !== "Craft" || clock?._tag !== "Clock") throw new Error("no craft or no clock move")
+    expect((craft.packet.payload as { body: { expiresAt_ms: number } }).body.expiresAt_ms).toBe(clock.at_ms)
+    expect(actions.at(-1)?._tag).toBe("Deliver")
+    expect(replay(settingsFor("craft-gateway-clock"), path).error).toBeNull()
+    // Along the path, a clock move is offered from the craft on, and never before it.
+    const settings = settingsFor("craft-gateway-clock")
+    const world = worldOf(settings)
+    const { documents } = fingerprinter(world)
+    let remaining = initialRemaining(settings.scope)
+    let recording = recordingAfter(world, [], remaining)
+    const offered = path.map((index) => {
+      const snapshot = world.snapshot()
+      const choices = enabled(world, settings.scope, remaining, () => documents(snapshot), recording)
+      remaining = apply(world, remaining, choices[index] ?? { _tag: "Tick" })
+      recording = recordingAfter(world, recording, remaining)
+      return choices.some((a) => a._tag === "Clock")
+    })
+    expect(offered.slice(0, crafted + 1).some(Boolean)).toBe(false)
+    expect(offered[crafted + 1]).toBe(true)
   })
 
   it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {
