@@ -33,7 +33,8 @@ const wireOf = (packet: Packet): Wire => structuredClone(packet.payload) as Wire
 
 /**
  * Whether `packet` carries an envelope the forgeries can start from: a body, a signer and a
- * signature. A malformed forgery in flight does not, and is not forged again.
+ * signature. A malformed envelope in flight (the signer missing) does not, and is not forged
+ * again; a malformed body in a whole envelope is, as any other.
  */
 export const forgeable = (packet: Packet): boolean => {
   const { body, signer, signature } = (packet.payload ?? {}) as { readonly body?: unknown; readonly signer?: unknown; readonly signature?: unknown }
@@ -51,20 +52,28 @@ const TAG_SWAPS: Readonly<Record<string, string>> = {
   ChallengeReceipt: "ChallengeApproval"
 }
 
-/** Changes one signed field: the amount if there is one, else the status, else the id. */
+/** `value` as an object whose fields can be set, if it is one. */
+const objectIn = (value: unknown): Record<string, unknown> | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined)
+
+/**
+ * Changes one signed field: the amount if there is one, else the status, else the id. The body
+ * may be one a malformed forgery made (an amount turned into a number, say): a field is changed
+ * only where it has the shape that change needs.
+ */
 const tamper = (packet: Packet, variant: number): Packet => {
   const wire = wireOf(packet)
   const body = wire.body
-  const amount = body["amount"] as { amount_minor: number; currency: string } | undefined
+  const amount = objectIn(body["amount"])
   const choices: Array<() => void> = []
   if (amount !== undefined) {
-    choices.push(() => (amount.amount_minor += 1 + (variant % 1000)))
-    choices.push(() => (amount.currency = amount.currency === "EUR" ? "USD" : "EUR"))
+    choices.push(() => (amount["amount_minor"] = Number(amount["amount_minor"]) + 1 + (variant % 1000)))
+    choices.push(() => (amount["currency"] = amount["currency"] === "EUR" ? "USD" : "EUR"))
   }
   if (typeof body["status"] === "string") choices.push(() => (body["status"] = body["status"] === "approved" ? "insufficient_funds" : "approved"))
-  if (typeof body["payee"] === "object") {
-    choices.push(() => ((body["payee"] as { name: string }).name = "Mallory Ltd"))
-    choices.push(() => ((body["payee"] as { merchant: string }).merchant = "merchant-mallory"))
+  const payee = objectIn(body["payee"])
+  if (payee !== undefined) {
+    choices.push(() => (payee["name"] = "Mallory Ltd"))
+    choices.push(() => (payee["merchant"] = "merchant-mallory"))
   }
   choices.push(() => (body["id"] = `${String(body["id"])}x`))
   choices[variant % choices.length]?.()

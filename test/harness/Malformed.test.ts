@@ -6,7 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { PartyId } from "../../src/domain/Ids.js"
-import { Aimed, Forge, Garble, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Aimed, Flush, Forge, Garble, Intercept, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { forge, forgeable, FORGERY_KINDS, MALFORMED_VARIANTS } from "../../src/harness/Forgery.js"
+import { tagOf } from "../../src/harness/Command.js"
+import { Answer } from "../../src/harness/Shoppers.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { CALM, reference, withBug } from "../support/harness.js"
 
@@ -69,6 +72,41 @@ describe("malformed envelopes and revoked keys", () => {
     const { error } = play(throwing, CALM, forgedRequest(new Forge("malformed", "AuthorizePayment", 0, 3)))
     expect(error === null ? null : failureKind(error.thrown)).toBe("totality")
     expect(String(error?.thrown)).toMatch(/gateway-1 threw on Receive instead of answering/)
+  })
+})
+
+describe("forgeries of a malformed forgery", () => {
+  // Found by a 100,000-run campaign (seed 20261620, run 24,802): an approval's amount turned into
+  // a number by a malformed forgery, then tampered with again; the attacker's own code threw.
+  it("should forge again, by every kind of forgery and variant, each malformed body of an approval, field by field", () => {
+    const { world } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve")])
+    // The approval as the phone sent it (the run has since ended, everything delivered).
+    const approval = world.recorded().find((p) => tagOf(p) === "ChallengeApproval")
+    if (approval === undefined) throw new Error("no approval sent")
+    // Each of the approval's eight fields (the variant's higher digits) dropped (variant 3 of the
+    // envelope's) or turned into a number (4), a field the Schema does not know (5), the type tag unknown (6).
+    const fields = Array.from({ length: 8 }, (_, field) => field * MALFORMED_VARIANTS)
+    const failures: Array<string> = []
+    for (const variant of [...fields.flatMap((field) => [field + 3, field + 4]), 5, 6]) {
+      const malformed = world.run(forge(world.core, "malformed", approval, approval, variant))
+      expect(forgeable(malformed), `malformed ${variant}`).toBe(true)
+      for (const kind of FORGERY_KINDS)
+        for (const again of [0, 1, 2, 3, 4, 5]) {
+          try {
+            world.run(forge(world.core, kind, malformed, approval, again))
+          } catch (error) {
+            failures.push(`malformed ${variant}, then ${kind} ${again}: ${String(error)}`)
+          }
+        }
+    }
+    expect(failures).toEqual([])
+  })
+
+  it("should pass the run the campaign found: an approval's amount made a number, then tampered with (check --seed 20261620, minimized)", () => {
+    const script = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Intercept("malformed", "ChallengeApproval", 0, 588), new Intercept("tamper", "ChallengeApproval", 0, 0)]
+    const { error, world } = play(reference, CALM, script)
+    expect(error).toBeNull()
+    expect(world.lines.filter((l) => l.command.startsWith("attacker in the middle: replace ChallengeApproval"))).toHaveLength(2)
   })
 })
 
