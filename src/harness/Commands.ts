@@ -16,7 +16,7 @@ import { MISLEADING_ANSWERS } from "./Lies.js"
 import { Abandon, Answer, LateAnswer, Mislead, Refresh, SecondTab, Shop, Mistake, Garble } from "./Shoppers.js"
 import { sweepArbitrary } from "./Sweep.js"
 import { craftArbitrary, OPERATORS } from "./CraftedOperations.js"
-import { endOfRetention, expiryOf, retentionHorizon } from "./Retention.js"
+import { endOfRetention, expiryOf, faultHorizon } from "./Retention.js"
 import type { Swarm, World } from "./World.js"
 
 export type { HarnessCommand, HarnessModel, Target } from "./Command.js"
@@ -512,7 +512,7 @@ export class Advance extends Base {
   }
   act(world: World): void {
     world.count(this.delta_ms >= 60_000 ? "clock:expiry" : "clock")
-    world.advance(`clock +${this.delta_ms} ms`, this.delta_ms)
+    world.advance(`clock +${this.delta_ms} ms`, this.delta_ms, faultHorizon(world))
   }
   /** The longest clock move of each shorter band the generator draws from. */
   override simpler(): ReadonlyArray<HarnessCommand> {
@@ -538,8 +538,8 @@ interface PendingDeadline {
 
 /**
  * The deadlines of `kind` pending now, soonest first. The end of retention of a request that a
- * party sent counts only up to the retention horizon, which the clock never passes while an honest
- * party waits.
+ * party sent counts only up to the fault horizon (`Retention.ts`: 320 s before the retention
+ * horizon, which the clock never passes while an honest party waits).
  */
 const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<PendingDeadline> => {
   const found: Array<PendingDeadline> = []
@@ -555,7 +555,7 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<Pendi
     }
   }
   if (kind === "retention") {
-    const horizon = retentionHorizon(world)
+    const horizon = faultHorizon(world)
     for (const packet of world.recorded()) {
       const at_ms = endOfRetention(world, packet)
       if (at_ms !== undefined && at_ms > world.net.now_ms && at_ms <= horizon) found.push({ at_ms, owner: packet.to, copy: packet })
@@ -571,7 +571,7 @@ const pendingDeadlines = (world: World, kind: DeadlineKind): ReadonlyArray<Pendi
  * binds at that instant, before anyone's clock ticks (and, at the end of a retention, a copy of
  * that request: answered from its record a millisecond before, refused `Stale` from then on),
  * then lets every party tick. A deadline already past, or beyond the
- * retention horizon (`Retention.ts`), is left alone.
+ * fault horizon (`Retention.ts`), is left alone.
  */
 export class Deadline extends Base {
   constructor(
@@ -586,8 +586,8 @@ export class Deadline extends Base {
   }
   act(world: World): void {
     const deadline = pick(pendingDeadlines(world, this.kind), this.index)
-    // A deadline past the retention horizon (a forgery's, say) is one the clock never reaches while requests wait.
-    if (deadline === undefined || deadline.at_ms + this.offset_ms < world.net.now_ms || deadline.at_ms + this.offset_ms > retentionHorizon(world)) return
+    // A deadline past the fault horizon (a forgery's, say) is one the clock never reaches while requests wait.
+    if (deadline === undefined || deadline.at_ms + this.offset_ms < world.net.now_ms || deadline.at_ms + this.offset_ms > faultHorizon(world)) return
     world.count(`deadline:${this.kind}:${this.offset_ms}`)
     world.net.now_ms = (deadline.at_ms + this.offset_ms) as Timestamp_ms
     const held = world.net.inFlight.filter((p) => p.to === deadline.owner)

@@ -12,6 +12,9 @@ const QUIESCENCE_STEP_ms = 16_000
 /** The longest the world may take to quiesce: rounds of delivering everything, then `QUIESCENCE_STEP_ms` (16 s) passing. */
 export const QUIESCENCE_ROUNDS = 20
 
+/** The most time quiescence lets pass: {@link QUIESCENCE_ROUNDS} rounds of 16 s, 320 s. */
+export const QUIESCENCE_SPAN_ms = QUIESCENCE_ROUNDS * QUIESCENCE_STEP_ms
+
 /** Faults stop: delivers every packet in flight, including the ones the deliveries cause, but those `lost` takes, which are dropped (by default none). */
 export const deliverAll = (world: World, lost: (packet: Packet) => boolean = () => false): void => {
   for (let delivered = 0; world.net.inFlight.length > 0 && delivered < 2_000; delivered++) {

@@ -30,7 +30,7 @@ import type { Packet } from "../machine/Machine.js"
 import type { Table } from "../machine/Table.js"
 import type { StateOf } from "../state/State.js"
 import { checkSafety, countCheck, InvariantViolation } from "./Invariants.js"
-import { deliverAll } from "./Quiescence.js"
+import { deliverAll, QUIESCENCE_SPAN_ms } from "./Quiescence.js"
 import type { World } from "./World.js"
 
 /** The `expiresAt_ms` of a signed packet's body, if it has one. */
@@ -72,6 +72,18 @@ export const retentionHorizon = (world: World): number => {
   }
   return horizon
 }
+
+/**
+ * The latest time a run's commands may move the clock to: {@link QUIESCENCE_SPAN_ms} (320 s)
+ * before the {@link retentionHorizon}. Liveness asks that once faults stop, fair delivery gets
+ * every waiting request answered, and the protocol assumes that happens within the request's
+ * retention window; retries need time in that window to fall due. A clock moved to the horizon
+ * itself, with a request's last retry dropped there, would leave none: the clock could not move,
+ * nothing would be sent again, and the request would wait for good, a failure of the harness, not
+ * of the protocol (a 100,000-run campaign found one). Quiescence and the retention check may go
+ * on to the horizon.
+ */
+export const faultHorizon = (world: World): number => retentionHorizon(world) - QUIESCENCE_SPAN_ms
 
 /** Every party's state as its store would hold it, by party id. */
 const stored = (world: World): Map<string, string> => {

@@ -200,12 +200,12 @@ export class World {
   }
 
   /**
-   * Lets `delta_ms` pass, every party ticks; never past the retention horizon (`Retention.ts`) of a request
-   * still waiting for its answer (the protocol's assumption that every request is answered within
-   * its retention window).
+   * Lets `delta_ms` pass, every party ticks; never past `horizon_ms`, by default the retention
+   * horizon (`Retention.ts`) of a request still waiting for its answer (the protocol's assumption
+   * that every request is answered within its retention window); a run's commands pass the
+   * earlier `faultHorizon`.
    */
-  advance(command: string, delta_ms: number): void {
-    const horizon_ms = retentionHorizon(this)
+  advance(command: string, delta_ms: number, horizon_ms: number = retentionHorizon(this)): void {
     if (this.net.now_ms + delta_ms > horizon_ms) this.count("clock:held at the retention horizon")
     const now_ms = Math.max(this.net.now_ms, Math.min(this.net.now_ms + delta_ms, horizon_ms)) as Timestamp_ms
     this.net.now_ms = now_ms

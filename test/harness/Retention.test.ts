@@ -8,17 +8,19 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
-import { expiryOf, retentionHorizon } from "../../src/harness/Retention.js"
+import { expiryOf, faultHorizon, retentionHorizon } from "../../src/harness/Retention.js"
+import { QUIESCENCE_SPAN_ms } from "../../src/harness/Quiescence.js"
+import { STANDARD } from "../../src/harness/Scope.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import { World } from "../../src/harness/World.js"
-import { Answer, Shop } from "../../src/harness/Shoppers.js"
-import { Deadline, Flush, Intercept, Staff } from "../../src/harness/Commands.js"
+import { Abandon, Answer, Shop } from "../../src/harness/Shoppers.js"
+import { Advance, Aimed, Deadline, Flush, Impersonate, Intercept, Staff } from "../../src/harness/Commands.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
 import type * as Gateway from "../../src/parties/Gateway.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
-import type { PartyId } from "../../src/domain/Ids.js"
+import { PartyId } from "../../src/domain/Ids.js"
 import { Effect } from "effect"
 import type { Swarm } from "../../src/harness/World.js"
 import { CALM, reference, withBug } from "../support/harness.js"
@@ -36,6 +38,20 @@ const INSIDER_MERCHANT: Swarm = { ...CALM, scope: { ...CALM.scope, insider: { ki
 
 /** A checkout, approved and captured in part, by the compromised merchant's back office. */
 const CAPTURED = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0]), new Staff("capture", 0, "one"), new Flush([0])]
+
+/** A calm world of the standard topology. */
+const calmWorld = (): World => new World(Core, Core.Ed25519Backends.NodeEd25519, syncRunner(Core.Ed25519Backends.NodeEd25519), CALM)
+
+/** The shopper pays; the pay-now reaches the merchant, whose payment request then waits in flight for the gateway. */
+const paymentRequestWaiting = (world: World): Packet | undefined => {
+  new Shop(0, false).run({ world }, world)
+  const isRequest = (p: Packet): boolean => (p.payload as { readonly body?: { readonly _tag?: string } }).body?._tag === "AuthorizePayment"
+  for (let i = 0; i < 10 && !world.net.inFlight.some(isRequest); i++) {
+    const packet = world.net.inFlight.shift()
+    if (packet !== undefined) world.receive("deliver", packet.to, packet)
+  }
+  return world.net.inFlight.find(isRequest)
+}
 
 describe("retention", () => {
   it("should pass on the reference core, after ageing the world past every request's retention", () => {
@@ -95,16 +111,9 @@ describe("retention", () => {
   })
 
   it("should hold the clock a millisecond short of the end of retention of a request an honest party waits on", () => {
-    const world = new World(Core, Core.Ed25519Backends.NodeEd25519, syncRunner(Core.Ed25519Backends.NodeEd25519), CALM)
+    const world = calmWorld()
     expect(retentionHorizon(world)).toBe(Number.POSITIVE_INFINITY)
-    new Shop(0, false).run({ world }, world)
-    const isRequest = (p: Packet): boolean => (p.payload as { readonly body?: { readonly _tag?: string } }).body?._tag === "AuthorizePayment"
-    // The browser's pay-now reaches the merchant, whose payment request then waits for the gateway.
-    for (let i = 0; i < 10 && !world.net.inFlight.some(isRequest); i++) {
-      const packet = world.net.inFlight.shift()
-      if (packet !== undefined) world.receive("deliver", packet.to, packet)
-    }
-    const waiting = world.net.inFlight.find(isRequest)
+    const waiting = paymentRequestWaiting(world)
     const expires = waiting === undefined ? undefined : expiryOf(waiting)
     expect(expires).toBeTypeOf("number")
     const horizon = retainedUntil(expires ?? 0) - 1
@@ -112,5 +121,39 @@ describe("retention", () => {
     world.advance("a year passes", 365 * 24 * 3_600_000)
     expect(world.net.now_ms).toBe(horizon)
     expect(world.exercised.get("clock:held at the retention horizon")).toBe(1)
+  })
+
+  it("should hold a run's own clock moves 320 s short of that, so that quiescence has time to resend what waits", () => {
+    const world = calmWorld()
+    expect(paymentRequestWaiting(world)).toBeDefined()
+    expect(faultHorizon(world)).toBe(retentionHorizon(world) - QUIESCENCE_SPAN_ms)
+    new Advance(40 * 24 * 3_600_000).run({ world }, world)
+    expect(world.net.now_ms).toBe(retentionHorizon(world) - QUIESCENCE_SPAN_ms)
+  })
+
+  it("should let a request whose last retry was dropped near the end of its retention be answered once faults stop (100,000-run campaign, seed 20261679, run 27,779)", () => {
+    // A second payment's request is forged twice in flight, so it waits. The end of retention of
+    // the first payment's request comes 20 s before its own: without the fault horizon the clock
+    // moved there, a millisecond short of the waiting request's horizon, its retry was dropped,
+    // and the clock could move no further: nothing was sent again, and liveness failed.
+    const swarm: Swarm = { ...CALM, scope: { ...STANDARD, twoBrowsers: true, insider: { kind: "phone", index: 5 } } }
+    const script = [
+      new Shop(11, false),
+      new Shop(0, false),
+      new Advance(7846),
+      new Abandon(11),
+      new Flush([0]),
+      new Impersonate("Challenge", 0, 0),
+      new Shop(8, false),
+      new Aimed("deliver", "PayNow", PartyId.make("browser-1.2b"), PartyId.make("merchant-1")),
+      new Intercept("tamper", "AuthorizePayment", 0, 614),
+      new Advance(11473),
+      new Intercept("retag", "AuthorizePayment", 4, 841),
+      new Flush([0]),
+      new Deadline("retention", 5, 0),
+      new Aimed("drop", "AuthorizePayment", PartyId.make("merchant-1"), PartyId.make("gateway-1"))
+    ]
+    const { error } = play(reference, swarm, script)
+    expect(error === null ? null : String(error.thrown)).toBeNull()
   })
 })
