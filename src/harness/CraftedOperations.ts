@@ -49,11 +49,11 @@ export const CRAFT_TWISTS = ["asIs", "double", "otherCurrency", "otherPayment", 
 /** One twist of a crafted operation. @category commands @since 0.6.0 */
 export type CraftTwist = (typeof CRAFT_TWISTS)[number]
 
-/** The insiders that send operations: a merchant to its gateway, a gateway to an issuer. @category commands @since 0.6.0 */
-export type Operator = "merchant" | "gateway"
+/** The kinds of insider that craft operations: a merchant to its gateway, a gateway to an issuer. @category commands @since 0.6.0 */
+export const OPERATORS = ["merchant", "gateway"] as const
 
-/** The kinds of insider that craft operations, as {@link Operator} lists them. @category commands @since 0.6.0 */
-export const OPERATORS: ReadonlyArray<Operator> = ["merchant", "gateway"]
+/** One kind of insider that sends operations. @category commands @since 0.6.0 */
+export type Operator = (typeof OPERATORS)[number]
 
 /** Each insider's operation requests, by kind: the merchant's to its gateway, the gateway's to an issuer. */
 const TAGS: Readonly<Record<Operator, Readonly<Record<CraftedKind, string>>>> = {

@@ -16,7 +16,7 @@ import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { Packet } from "../machine/Machine.js"
 import type { Core } from "./Core.js"
 import { retiredKey, signWire } from "./Signing.js"
-import { plausibleFrom, retamperPacket, tamperPacket, tweakOf, type AttackerKey, type Plausible, type Tampering, type TamperOptions, type Tweak } from "./Tamper.js"
+import { isRecord, plausibleFrom, retamperPacket, tamperPacket, tweakOf, type AttackerKey, type Plausible, type Tampering, type TamperOptions, type Tweak } from "./Tamper.js"
 
 /** The kinds of forgery. */
 export const FORGERY_KINDS = ["tamper", "field", "swapSignature", "unregisteredKey", "stolenKeyId", "retag", "revokedKey", "malformed"] as const
@@ -52,9 +52,6 @@ const TAG_SWAPS: Readonly<Record<string, string>> = {
   ChallengeReceipt: "ChallengeApproval"
 }
 
-/** `value` as an object whose fields can be set, if it is one. */
-const objectIn = (value: unknown): Record<string, unknown> | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined)
-
 /**
  * Changes one signed field: the amount if there is one, else the status, else the id. The body
  * may be one a malformed forgery made (an amount turned into a number, say): a field is changed
@@ -63,15 +60,15 @@ const objectIn = (value: unknown): Record<string, unknown> | undefined => (typeo
 const tamper = (packet: Packet, variant: number): Packet => {
   const wire = wireOf(packet)
   const body = wire.body
-  const amount = objectIn(body["amount"])
+  const amount = body["amount"]
   const choices: Array<() => void> = []
-  if (amount !== undefined) {
+  if (isRecord(amount)) {
     choices.push(() => (amount["amount_minor"] = Number(amount["amount_minor"]) + 1 + (variant % 1000)))
     choices.push(() => (amount["currency"] = amount["currency"] === "EUR" ? "USD" : "EUR"))
   }
   if (typeof body["status"] === "string") choices.push(() => (body["status"] = body["status"] === "approved" ? "insufficient_funds" : "approved"))
-  const payee = objectIn(body["payee"])
-  if (payee !== undefined) {
+  const payee = body["payee"]
+  if (isRecord(payee)) {
     choices.push(() => (payee["name"] = "Mallory Ltd"))
     choices.push(() => (payee["merchant"] = "merchant-mallory"))
   }

@@ -138,7 +138,8 @@ export const kindOf = (tag: string, path: Path): string => {
   return name === "id" ? `${tag}.${fieldOf(path)}` : name
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+/** Whether `u` is an object whose fields can be read and set (not `null`, not an array). @category harness @since 0.6.0 */
+export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Every leaf of a plain encoded body, with its path. */
 const leaves = (value: unknown, path: Path = []): ReadonlyArray<readonly [Path, unknown]> => {
