@@ -107,3 +107,21 @@ export const insiderPacket = (core: Core, compromised: Compromised, body: Record
     channel: "signed" as const,
     payload
   }))
+
+/**
+ * Whether `packet` is a message the compromised party signed as itself: it names the insider as
+ * its sender and its key as the signer, and its signature is the one the insider's key makes over
+ * its bytes (Ed25519 signs deterministically, so signing again tells). Whoever puts such a packet
+ * on the wire, and however often, it is the insider's own message, which it may send (DESIGN.md
+ * section 8): no forgery, however it came about (an interception that broke it and a tampering
+ * that mended it give back the very bytes the insider signed).
+ *
+ * @category insiders
+ * @since 0.6.0
+ */
+export const isInsiderOwn = (core: Core, compromised: Compromised, packet: Packet): Effect.Effect<boolean, never, Ed25519> => {
+  const payload = packet.payload as Partial<Readonly<Record<string, unknown>>> | null
+  const body = payload?.["body"] as Partial<Readonly<Record<string, unknown>>> | null | undefined
+  if (packet.channel !== "signed" || payload?.["signer"] !== compromised.keyId || body?.["from"] !== compromised.id) return Effect.succeed(false)
+  return Effect.map(signWire(core, String(body["_tag"]), body, compromised.seed, compromised.keyId), (signed) => signed.signature === payload["signature"])
+}

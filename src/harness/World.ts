@@ -17,6 +17,7 @@ import type { SystemView } from "../../model/Invariants.js"
 import { systemView } from "../../model/View.js"
 import type { Core } from "./Core.js"
 import { buildWorld, scopeFeatures, type Directory, type Scope } from "./Scope.js"
+import { isInsiderOwn } from "./Insider.js"
 import { countCheck, InvariantViolation } from "./Invariants.js"
 import { retentionHorizon } from "./Retention.js"
 
@@ -185,12 +186,16 @@ export class World {
   readonly forged = new WeakSet<Packet>()
 
   /**
-   * Marks `packet` as a forgery, unless its payload is byte for byte one a party really sent
-   * (forging a forgery back into the original is a replay, not a forgery).
+   * Marks `packet` as a forgery, unless its payload is byte for byte one an honest party really
+   * sent (forging a forgery back into the original is a replay, not a forgery) or one the run's
+   * insider signed as itself (`isInsiderOwn`), which it may send.
    */
   markForged(packet: Packet): void {
     this.recorded()
-    if (!this.#genuine.has(this.core.Canonical.canonicalJson(packet.payload))) this.forged.add(packet)
+    if (this.#genuine.has(this.core.Canonical.canonicalJson(packet.payload))) return
+    const insider = this.directory.compromised
+    if (insider !== null && this.run(isInsiderOwn(this.core, insider, packet))) return
+    this.forged.add(packet)
   }
 
   /** Injects a forged packet straight into party `to`. */

@@ -5,10 +5,11 @@
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { PartyId } from "../../src/domain/Ids.js"
-import { Aimed, Answer, Deadline, Flush, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Aimed, Answer, Deadline, Flush, Intercept, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
 import { CRAFT_TWISTS, CraftOperation, craftedOperation } from "../../src/harness/CraftedOperations.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
+import { Sweep } from "../../src/harness/Sweep.js"
 import type { Swarm } from "../../src/harness/World.js"
 import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
 
@@ -86,6 +87,16 @@ describe("crafted operations", () => {
     expect(merchant("otherPayment")["paymentId"]).toBe("ord-3.p1-unasked")
     expect(merchant("reusedId")["id"]).toBe("ord-3.p1-refund-reusedId")
     expect(merchant("outlivesHold")["expiresAt_ms"]).toBe(1_000 + 8 * 24 * 3_600_000)
+  })
+
+  it("should take the insider's crafted void, broken in flight and mended by a sweep under its own signature, as its own message (100,000-run check, shard 4 of 10, seed 20261871, run 7,379)", () => {
+    // The attacker drops the void's authorization id and the sweep puts it back: the very bytes the
+    // insider signed, which the issuer rightly takes. It was judged a forgery accepted, since only
+    // the honest parties' packets were known to be genuine.
+    const script = [...ANSWERED.filter((c) => !(c instanceof Aimed)), new Staff("void", 0, "all"), new Flush([0]), new CraftOperation("void", 0, "asIs"), new Intercept("malformed", "VoidRequest", 0, 340), new Sweep("VoidRequest", 0, 8)]
+    const { world, error } = play(reference, INSIDER_GATEWAY, script)
+    expect(error).toBeNull()
+    expect(world.lines.filter((l) => l.command.startsWith("attacker:") && l.command.endsWith("-> issuer-1")).length).toBeGreaterThan(1)
   })
 
   it("should do nothing without an insider gateway, and be judged at the issuer with one", () => {
