@@ -17,6 +17,7 @@ import * as ModelOps from "../../model/Model.js"
 import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
 import { malformedBody } from "./Forgery.js"
 import { MISLEADING_ANSWERS, tellLie, type MisleadingAnswer } from "./Lies.js"
+import { faultHorizon } from "./Retention.js"
 import type { Customer } from "./Scope.js"
 import type { World } from "./World.js"
 
@@ -242,10 +243,12 @@ export class Answer extends Base {
     if (this.how === "approveTwice") answerOnPhone(world, `shopper on ${phone}`, phone, challenge, decision, "approve again")
     if (this.how === "approveLate") {
       // The answer is held up in the network and reaches the issuer at the challenge's deadline,
-      // before the issuer's own clock has ticked past it.
+      // before the issuer's own clock has ticked past it; no later than the fault horizon, as
+      // every clock move of a run's commands (a deadline past it is not reached, as `Deadline`'s).
       const held = world.net.inFlight.filter((p) => p.from === phone)
       world.net.inFlight.splice(0, world.net.inFlight.length, ...world.net.inFlight.filter((p) => p.from !== phone))
-      world.net.now_ms = Math.max(world.net.now_ms, challenge.expiresAt_ms) as Timestamp_ms
+      if (challenge.expiresAt_ms <= faultHorizon(world)) world.net.now_ms = Math.max(world.net.now_ms, challenge.expiresAt_ms) as Timestamp_ms
+      else world.count("clock:held at the fault horizon")
       for (const packet of held) world.receive(`deliver the held-up answer at ${world.net.now_ms}`, packet.to, packet)
     }
   }

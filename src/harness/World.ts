@@ -211,7 +211,7 @@ export class World {
    * earlier `faultHorizon`.
    */
   advance(command: string, delta_ms: number, horizon_ms: number = retentionHorizon(this)): void {
-    if (this.net.now_ms + delta_ms > horizon_ms) this.count("clock:held at the retention horizon")
+    if (this.net.now_ms + delta_ms > horizon_ms) this.count(horizon_ms < retentionHorizon(this) ? "clock:held at the fault horizon" : "clock:held at the retention horizon")
     const now_ms = Math.max(this.net.now_ms, Math.min(this.net.now_ms + delta_ms, horizon_ms)) as Timestamp_ms
     this.net.now_ms = now_ms
     const outputs: Array<string> = []

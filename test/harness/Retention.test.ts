@@ -11,10 +11,11 @@ import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { expiryOf, faultHorizon, retentionHorizon } from "../../src/harness/Retention.js"
 import { QUIESCENCE_SPAN_ms } from "../../src/harness/Quiescence.js"
 import { STANDARD } from "../../src/harness/Scope.js"
+import { deliver } from "../../src/harness/Command.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import { World } from "../../src/harness/World.js"
-import { Abandon, Answer, Shop } from "../../src/harness/Shoppers.js"
+import { Abandon, Answer, Shop, shownChallenge } from "../../src/harness/Shoppers.js"
 import { Advance, Aimed, Deadline, Flush, Impersonate, Intercept, Staff } from "../../src/harness/Commands.js"
 import type { Machine, Packet } from "../../src/machine/Machine.js"
 import { retainedUntil } from "../../src/machine/Retention.js"
@@ -129,6 +130,32 @@ describe("retention", () => {
     expect(faultHorizon(world)).toBe(retentionHorizon(world) - QUIESCENCE_SPAN_ms)
     new Advance(40 * 24 * 3_600_000).run({ world }, world)
     expect(world.net.now_ms).toBe(retentionHorizon(world) - QUIESCENCE_SPAN_ms)
+    expect([world.exercised.get("clock:held at the fault horizon"), world.exercised.get("clock:held at the retention horizon")]).toEqual([1, undefined])
+  })
+
+  it("should deliver a late approval no later than the fault horizon", () => {
+    // The first order's request waits (its packets are lost) while the clock reaches the fault
+    // horizon; a second order's challenge then expires 120 s past it.
+    const world = calmWorld()
+    expect(paymentRequestWaiting(world)).toBeDefined()
+    const ofFirstOrder = (p: Packet): boolean => JSON.stringify(p.payload).includes("ord-1")
+    world.net.inFlight.splice(0)
+    new Advance(40 * 24 * 3_600_000).run({ world }, world)
+    const horizon = faultHorizon(world)
+    expect(world.net.now_ms).toBe(horizon)
+    world.net.inFlight.splice(0)
+    new Shop(1, false).run({ world }, world)
+    const challenged = (): boolean => world.directory.phones.some((phone) => shownChallenge(world, phone) !== undefined)
+    for (let i = 0; i < 100 && !challenged(); i++) {
+      const packet = world.net.inFlight.shift()
+      if (packet !== undefined && !ofFirstOrder(packet)) deliver(world, packet)
+    }
+    expect(challenged()).toBe(true)
+    expect(world.exercised.get("clock:held at the fault horizon")).toBe(1)
+    new Answer(0, "approveLate").run({ world }, world)
+    expect(world.net.now_ms).toBe(horizon)
+    expect(world.exercised.get("clock:held at the fault horizon")).toBe(2)
+    expect(world.lines.at(-1)?.command).toMatch(/^deliver the held-up answer at /)
   })
 
   it("should let a request whose last retry was dropped near the end of its retention be answered once faults stop (100,000-run campaign, seed 20261679, run 27,779)", () => {
