@@ -39,7 +39,8 @@ export type CraftedKind = (typeof CRAFTED_KINDS)[number]
  *   one its newest void, then refund; see {@link knownTo}), with this other body;
  * - `outlivesHold`: expiring a millisecond after the hold does (a merchant, which is not told
  *   when a declined payment's hold would have lapsed, a week and a day from now), so that it can
- *   reach the issuer at the hold's expiry or after it.
+ *   reach the issuer at the hold's expiry or after it. An insider gateway sends it at the hold's
+ *   expiry, when that is still to come (see {@link CraftOperation}).
  *
  * @category commands
  * @since 0.6.0
@@ -158,6 +159,13 @@ export const craftedOperation = (
  * it with its real key and puts it in flight to its gateway or to the payment's issuer. Does
  * nothing unless the run's insider is a merchant or a gateway that knows of a payment.
  *
+ * An insider gateway times an `outlivesHold` request on an approved authorization whose hold
+ * expires later: it sends it at the hold's expiry, whenever the clock gets there, and the issuer
+ * takes it at that instant, before its own tick releases the hold (`World.sendAt`). Only a
+ * request that outlives the hold is still valid then, and the issuer must refuse it as
+ * `hold_expired`. Sent at once, it reached the issuer at that instant only when a run hit the
+ * hold's expiry with it still in flight, which no run of seeds 1 to 3 at the catalog's budget did.
+ *
  * @category commands
  * @since 0.6.0
  */
@@ -182,7 +190,12 @@ export class CraftOperation extends Base {
     for (const twist of this.twist === "every" ? CRAFT_TWISTS : [this.twist]) {
       const body = craftedOperation(insider.kind, insider.id, source, this.kind, twist, known, world.net.now_ms)
       world.count(`insider:${insider.kind}:craft:${this.kind}:${twist}`)
-      world.net.inFlight.push(world.run(insiderPacket(world.core, insider, body)))
+      const packet = world.run(insiderPacket(world.core, insider, body))
+      const holdExpiry = source["holdExpiresAt_ms"]
+      if (twist === "outlivesHold" && insider.kind === "gateway" && typeof holdExpiry === "number" && holdExpiry > world.net.now_ms) {
+        world.count("insider:gateway:craft timed to the hold's expiry")
+        world.sendAt(holdExpiry, packet)
+      } else world.net.inFlight.push(packet)
     }
   }
   /** The newest payment; each twist alone, or the request with no twist. */

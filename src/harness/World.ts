@@ -110,6 +110,7 @@ export class World {
     this.#recorded.length = 0
     this.#genuine.clear()
     this.#indexed = 0
+    this.#timed.length = 0
   }
 
   /** Each party's machine kind, such as `"Issuer"`. */
@@ -204,15 +205,40 @@ export class World {
     this.receive(command, to, packet)
   }
 
+  readonly #timed: Array<{ readonly at_ms: number; readonly packet: Packet }> = []
+
+  /**
+   * Has the insider send `packet` at `at_ms`: when the clock gets there, it reaches its recipient
+   * at that instant, before any party ticks then (an acquirer's capture timed to a hold's expiry).
+   */
+  sendAt(at_ms: number, packet: Packet): void {
+    this.#timed.push({ at_ms, packet })
+  }
+
+  /** Sends the timed packets due by `until_ms`, soonest first, each at its instant (or now, if the clock was set past it). */
+  #sendTimed(until_ms: number): void {
+    this.#timed.sort((a, b) => a.at_ms - b.at_ms)
+    for (let next = this.#timed[0]; next !== undefined && next.at_ms <= until_ms; next = this.#timed[0]) {
+      this.#timed.shift()
+      const { at_ms, packet } = next
+      this.net.now_ms = Math.max(this.net.now_ms, at_ms) as Timestamp_ms
+      const tag = String((packet.payload as { readonly body?: { readonly _tag?: unknown } }).body?._tag)
+      this.count("insider:timed send")
+      this.receive(`insider ${packet.from}: send its ${tag} -> ${packet.to} at ${this.net.now_ms}, as it planned`, packet.to, packet)
+    }
+  }
+
   /**
    * Lets `delta_ms` pass, every party ticks; never past `horizon_ms`, by default the retention
    * horizon (`Retention.ts`) of a request still waiting for its answer (the protocol's assumption
    * that every request is answered within its retention window); a run's commands pass the
-   * earlier `faultHorizon`.
+   * earlier `faultHorizon`. The insider's packets timed by then are sent first, each at its
+   * instant (see {@link World.sendAt}).
    */
   advance(command: string, delta_ms: number, horizon_ms: number = retentionHorizon(this)): void {
     if (this.net.now_ms + delta_ms > horizon_ms) this.count(horizon_ms < retentionHorizon(this) ? "clock:held at the fault horizon" : "clock:held at the retention horizon")
     const now_ms = Math.max(this.net.now_ms, Math.min(this.net.now_ms + delta_ms, horizon_ms)) as Timestamp_ms
+    this.#sendTimed(now_ms)
     this.net.now_ms = now_ms
     const outputs: Array<string> = []
     for (const party of this.parties) {

@@ -10,7 +10,8 @@ import { CRAFT_TWISTS, CraftOperation, craftedOperation } from "../../src/harnes
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import { Sweep } from "../../src/harness/Sweep.js"
-import type { Swarm } from "../../src/harness/World.js"
+import type { Swarm, World } from "../../src/harness/World.js"
+import type { IssuerState } from "../../src/parties/Issuer.js"
 import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
 
 const party = PartyId.make
@@ -53,6 +54,9 @@ const verdicts = (script: ReadonlyArray<HarnessCommand>, settings: HarnessSettin
     .map((b) => `${String(b?.["id"])}: ${String(b?.["status"])}`)
   return { answers, error, world }
 }
+
+/** The expiry of the one hold at the standard world's issuer. */
+const holdExpiry = (world: World): number | undefined => world.net.state<IssuerState>(party("issuer-1")).ledger.holds.values()[0]?.expiresAt_ms
 
 describe("crafted operations", () => {
   it("should build each twist of the insider gateway's request from an authorization it was answered", () => {
@@ -135,9 +139,16 @@ describe("crafted operations", () => {
       "auth-1-refund-otherCurrency: unknown_payment",
       "auth-1-void-asIs: hold_closed"
     ])
-    const lapsed = verdicts([...ANSWERED, new CraftOperation("capture", 0, "outlivesHold"), new Deadline("hold", 0, 0)])
+    // A request that outlives the hold is sent at the hold's expiry, whenever the clock gets there (here, once faults stop).
+    const lapsed = verdicts([...ANSWERED, new CraftOperation("capture", 0, "outlivesHold")])
     expect(lapsed.error).toBeNull()
     expect(lapsed.answers).toEqual(["auth-1-capture-outlivesHold: hold_expired"])
+    expect(lapsed.world.exercised.get("insider:gateway:craft timed to the hold's expiry")).toBe(1)
+    expect(lapsed.world.lines.filter((l) => l.command.includes("as it planned")).map((l) => l.command)).toEqual([`insider gateway-1: send its CaptureRequest -> issuer-1 at ${holdExpiry(lapsed.world)}, as it planned`])
+    // Among every twist, it alone waits: a deadline at the hold's expiry delivers the others, expired by then, and then it.
+    const every = verdicts([...ANSWERED, new CraftOperation("capture", 0, "every"), new Deadline("hold", 0, 0)])
+    expect(every.error).toBeNull()
+    expect(every.answers.slice(-2)).toEqual(["auth-1-capture-reusedId: request_expired", "auth-1-capture-outlivesHold: hold_expired"])
   })
 
   it("should have an insider merchant's requests refused by its gateway: a declined or unknown payment, another currency, a refund beyond the captures", () => {
@@ -175,7 +186,7 @@ describe("crafted operations", () => {
     it("should fail the operations check", () => {
       const currency = verdicts([...ANSWERED, new CraftOperation("capture", 0, "otherCurrency"), new Flush([0])], anyCurrency)
       expect(String(currency.error?.thrown)).toMatch(/invariant operations broken .*: issuer-1: CaptureRequest gateway-1\/auth-1-capture-otherCurrency at \d+ was answered accepted \(\d+\), the spec says exceeds_remaining \(0\)/)
-      const lapsed = verdicts([...ANSWERED, new CraftOperation("capture", 0, "outlivesHold"), new Deadline("hold", 0, 0)], expiredUnknown)
+      const lapsed = verdicts([...ANSWERED, new CraftOperation("capture", 0, "outlivesHold")], expiredUnknown)
       expect(String(lapsed.error?.thrown)).toMatch(/invariant operations broken .*: issuer-1: CaptureRequest gateway-1\/auth-1-capture-outlivesHold at \d+ was answered unknown_payment \(0\), the spec says hold_expired \(0\)/)
       const forwarded = verdicts([...ANSWERED, new CraftOperation("capture", 0, "otherCurrency"), new Flush([0])], forwardsAnyCurrency, INSIDER_MERCHANT)
       expect(String(forwarded.error?.thrown)).toMatch(/invariant operations broken .*: gateway-1: CapturePayment merchant-1\/ord-1\.p1-capture-otherCurrency was not answered; it should be exceeds_remaining \(0\); .* is forwarded to the issuer, though the gateway should refuse it itself/)
