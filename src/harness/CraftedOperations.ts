@@ -187,12 +187,13 @@ export class CraftOperation extends Base {
     const known = knownTo(world.recorded(), insider.kind, insider.id)
     const source = pick(known.sources, this.sourceIndex)
     if (source === undefined) return
+    const holdExpiry = source["holdExpiresAt_ms"]
+    const timed = insider.kind === "gateway" && typeof holdExpiry === "number" && holdExpiry > world.net.now_ms
     for (const twist of this.twist === "every" ? CRAFT_TWISTS : [this.twist]) {
       const body = craftedOperation(insider.kind, insider.id, source, this.kind, twist, known, world.net.now_ms)
       world.count(`insider:${insider.kind}:craft:${this.kind}:${twist}`)
       const packet = world.run(insiderPacket(world.core, insider, body))
-      const holdExpiry = source["holdExpiresAt_ms"]
-      if (twist === "outlivesHold" && insider.kind === "gateway" && typeof holdExpiry === "number" && holdExpiry > world.net.now_ms) {
+      if (twist === "outlivesHold" && timed) {
         world.count("insider:gateway:craft timed to the hold's expiry")
         world.sendAt(holdExpiry, packet)
       } else world.net.inFlight.push(packet)

@@ -59,11 +59,10 @@ export class Sweep extends Base {
       world.count(`tamper:${tampering.tag}.${tampering.field}`)
       const label = `attacker: ${tampering.name}${resignedBy === null ? "" : `, signed by ${resignedBy}`} -> ${packet.to}`
       // A copy the insider signs as itself is its own message, which it may send (DESIGN.md section 8):
-      // the invariants judge what it does to others. Signed by it in another party's name, it is a forgery.
-      if (insider !== null && resignedBy === insider.keyId && bodyOf(forged)["from"] === insider.id) {
-        world.count(`insider:${insider.kind}:sweep`)
-        world.receive(label, packet.to, forged)
-      } else world.injectForgery(label, packet.to, forged)
+      // `markForged` leaves it unmarked, and the invariants judge what it does to others. Signed by it
+      // in another party's name, it is a forgery.
+      world.injectForgery(label, packet.to, forged)
+      if (insider !== null && resignedBy === insider.keyId && !world.forged.has(forged)) world.count(`insider:${insider.kind}:sweep`)
       // The first forgery taken is the finding; the rest would only bury it.
       if (world.model !== model) return
     }

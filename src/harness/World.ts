@@ -15,6 +15,7 @@ import * as ModelOps from "../../model/Model.js"
 import type { Model } from "../../model/Model.js"
 import type { SystemView } from "../../model/Invariants.js"
 import { systemView } from "../../model/View.js"
+import { tagOf } from "./Command.js"
 import type { Core } from "./Core.js"
 import { buildWorld, scopeFeatures, type Directory, type Scope } from "./Scope.js"
 import { isInsiderOwn } from "./Insider.js"
@@ -222,9 +223,8 @@ export class World {
       this.#timed.shift()
       const { at_ms, packet } = next
       this.net.now_ms = Math.max(this.net.now_ms, at_ms) as Timestamp_ms
-      const tag = String((packet.payload as { readonly body?: { readonly _tag?: unknown } }).body?._tag)
       this.count("insider:timed send")
-      this.receive(`insider ${packet.from}: send its ${tag} -> ${packet.to} at ${this.net.now_ms}, as it planned`, packet.to, packet)
+      this.receive(`insider ${packet.from}: send its ${tagOf(packet)} -> ${packet.to} at ${this.net.now_ms}, as it planned`, packet.to, packet)
     }
   }
 
