@@ -18,8 +18,8 @@
  *   pending expiries (of a request, a challenge or a hold), a millisecond before, at, or after
  *   it, or to the soonest other time a party named (a retry or a poll), without anyone ticking
  *   (so a packet can be delivered at that very instant), in any state or, if the scope says so,
- *   only while nothing is in flight or only once the insider has sent its message; and let every
- *   party tick;
+ *   only while nothing is in flight, or only once the insider has sent its message and while its
+ *   packets are all that is in flight, to one of their expiries; and let every party tick;
  * - **ageing:** while the path's retention budget lasts, once the people are done and nothing is
  *   in flight, move the clock to the end of retention of a recorded request (a millisecond
  *   before, at or after it); a replay of a request at or after its end of retention must change
@@ -46,7 +46,7 @@ import { forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { CRAFT_TWISTS, CRAFTED_KINDS, craftedOperation, knownTo, type Operator } from "../harness/CraftedOperations.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
-import { endOfRetention, retentionHorizon } from "../harness/Retention.js"
+import { endOfRetention, expiryOf, retentionHorizon } from "../harness/Retention.js"
 import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
 import { shoppersOf, type ExploreScope, type StaffOperation } from "./Scopes.js"
@@ -187,13 +187,16 @@ export const pendingDeadlines = (world: World, documents: ReadonlyArray<unknown>
   return { expiries: soonestFirst(expiries), others: soonestFirst(others) }
 }
 
+/** A deadline, a millisecond before, at and after it. */
+const around = (t: number): ReadonlyArray<number> => [t - 1, t, t + 1]
+
 /** The ends of retention of the requests recorded on the wire, each a millisecond before, at and after, that the clock may still reach, soonest first. */
 const retentionEnds = (world: World, recording: Recording, horizon: number): ReadonlyArray<number> => {
   const times = new Set<number>()
   for (const { packet } of recording) {
     const end = endOfRetention(world, packet)
     if (end === undefined) continue
-    for (const at_ms of [end - 1, end, end + 1]) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
+    for (const at_ms of around(end)) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
   }
   return [...times].sort((a, b) => a - b)
 }
@@ -312,7 +315,29 @@ const cycleToClose = (world: World): boolean => {
 
 /** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight, the insider's message sent) holds. */
 const clockMayMove = (world: World, scope: ExploreScope, remaining: Remaining): boolean =>
-  remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0) && (scope.clockOnceSigned !== true || remaining.impersonations === 0)
+  remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0) && (scope.clockOnInsider !== true || remaining.impersonations === 0)
+
+/** The deadlines the clock may move to in a scope with no condition on them: the soonest pending expiries (each ±1 ms) and the soonest other deadline (a retry). */
+const soonestDeadlines = (world: World, documents: ReadonlyArray<unknown>): ReadonlyArray<number> => {
+  const { expiries, others } = pendingDeadlines(world, documents)
+  return [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap(around), ...others.slice(0, 1)]
+}
+
+/** The expiries (each ±1 ms) of the packets in flight, when all are the world's insider's; none when any other party's packet is in flight. */
+const insiderDeadlines = (world: World): ReadonlyArray<number> => {
+  const insider = world.directory.compromised?.id
+  if (world.net.inFlight.some((packet) => packet.from !== insider)) return []
+  return world.net.inFlight.flatMap((packet) => {
+    const expires = expiryOf(packet)
+    return expires === undefined ? [] : around(expires)
+  })
+}
+
+/** The instants the clock may move to from `world`, soonest first: the scope's deadlines after now and no later than `horizon`. */
+const clockTimes = (world: World, scope: ExploreScope, documents: () => ReadonlyArray<unknown>, horizon: number): ReadonlyArray<number> => {
+  const candidates = scope.clockOnInsider === true ? insiderDeadlines(world) : soonestDeadlines(world, documents())
+  return [...new Set(candidates.filter((at_ms) => at_ms > world.net.now_ms && at_ms <= horizon))].sort((a, b) => a - b)
+}
 
 /**
  * The actions enabled in the world now, in a fixed order (so a path of indexes replays), given
@@ -343,13 +368,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
   }
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
-  const times = new Set<number>()
-  if (clockMayMove(world, scope, remaining)) {
-    const { expiries, others } = pendingDeadlines(world, documents())
-    const candidates = [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap((t) => [t - 1, t, t + 1]), ...others.slice(0, 1)]
-    for (const at_ms of candidates) if (at_ms > world.net.now_ms && at_ms <= horizon) times.add(at_ms)
-  }
-  for (const at_ms of [...times].sort((a, b) => a - b)) actions.push({ _tag: "Clock", at_ms })
+  if (clockMayMove(world, scope, remaining)) for (const at_ms of clockTimes(world, scope, documents, horizon)) actions.push({ _tag: "Clock", at_ms })
   // Aging is an epilogue, as the harness's retention check is: once the people are done and nothing is in flight.
   if (remaining.retentionMoves > 0 && remaining.payments.every((left) => left === 0) && remaining.staff.length === 0 && world.net.inFlight.length === 0) for (const at_ms of retentionEnds(world, recording, horizon)) actions.push({ _tag: "Age", at_ms })
   actions.push({ _tag: "Tick" })

@@ -58,8 +58,13 @@ export interface ExploreScope {
   readonly staff: ReadonlyArray<StaffOperation>
   /** Whether the clock moves to a deadline only when nothing is in flight (time passing while the network is idle), not in any state. */
   readonly clockWhenQuiet?: boolean
-  /** Whether the clock moves to a deadline only once the insider has signed all it may (its impersonation budget spent): time passing on the insider's own message, not in every state before it. */
-  readonly clockOnceSigned?: boolean
+  /**
+   * Whether the clock moves only once the insider has signed all it may (its impersonation budget
+   * spent), only while the insider's packets are all that is in flight, and only to the expiry of
+   * one of them, a millisecond before, at or after it: time passing on the insider's own message,
+   * the honest parties' deadlines being the other clock scopes' concern.
+   */
+  readonly clockOnInsider?: boolean
   /** Whether the clearing house closes a cycle once it holds items. */
   readonly settle: boolean
   readonly faults: FaultBudget
@@ -128,7 +133,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "settle-gateway-insider", topology: TWO_ACQUIRERS_INSIDER, description: "one payment at a merchant of the first of two acquirers, a capture, the cycle closed and settled; the attacker holds the second acquirer's key and signs one message as it (its oldest fraud: another acquirer's clearing items submitted as its own)", payments: 1, staff: ["capture"], settle: true, faults: ONE_IMPERSONATION },
   { name: "craft-merchant", topology: OWN_MERCHANT_INSIDER, description: "one payment; the attacker holds the shopper's merchant's key and sends its acquirer one operation of its own devising on it: a capture, void or refund, as is, of twice the amount, in another currency, on a payment it never asked for, under an operation id it used, or expiring after the hold", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
   { name: "craft-gateway", topology: OWN_ACQUIRER_INSIDER, description: "one payment; the attacker holds the acquirer's key and sends the issuer one operation of its own devising on it (the twists of craft-merchant)", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
-  { name: "craft-gateway-clock", topology: OWN_ACQUIRER_INSIDER, clockOnceSigned: true, description: "craft-gateway, and, once the acquirer has sent its operation, one clock move to a pending expiry (a millisecond before, at or after it) or retry: an operation delivered at its own deadline", payments: 1, staff: [], settle: false, faults: { ...ONE_IMPERSONATION, clockMoves: 1 } },
+  { name: "craft-gateway-clock", topology: OWN_ACQUIRER_INSIDER, clockOnInsider: true, description: "craft-gateway, and, once the acquirer has sent its operation, one clock move, while its messages are all that is in flight, to the expiry of one of them (a millisecond before, at or after it): an operation delivered at its own deadline", payments: 1, staff: [], settle: false, faults: { ...ONE_IMPERSONATION, clockMoves: 1 } },
   { name: "capture-retention-merchant", topology: OWN_MERCHANT_INSIDER, description: "one payment and a capture; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); the attacker holds the shopper's merchant's key and sends one operation of its own devising (the twists of craft-merchant), before or after", payments: 1, staff: ["capture"], settle: false, faults: { ...ONE_IMPERSONATION, retentionMoves: 1 } },
   { name: "capture-refund-k1", topology: STANDARD, description: "one payment, a capture and a refund, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_EACH },
   { name: "capture-settle-k1", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture"], settle: true, faults: ONE_EACH },
