@@ -313,9 +313,11 @@ const cycleToClose = (world: World): boolean => {
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
-/** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight, the insider's message sent) holds. */
+/** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight; the insider's message sent and only its packets in flight) holds. */
 const clockMayMove = (world: World, scope: ExploreScope, remaining: Remaining): boolean =>
-  remaining.clockMoves > 0 && (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0) && (scope.clockOnInsider !== true || remaining.impersonations === 0)
+  remaining.clockMoves > 0 &&
+  (scope.clockWhenQuiet !== true || world.net.inFlight.length === 0) &&
+  (scope.clockOnInsider !== true || (remaining.impersonations === 0 && world.net.inFlight.every((packet) => packet.from === world.directory.compromised?.id)))
 
 /** The deadlines the clock may move to in a scope with no condition on them: the soonest pending expiries (each ±1 ms) and the soonest other deadline (a retry). */
 const soonestDeadlines = (world: World, documents: ReadonlyArray<unknown>): ReadonlyArray<number> => {
@@ -323,19 +325,16 @@ const soonestDeadlines = (world: World, documents: ReadonlyArray<unknown>): Read
   return [...expiries.slice(0, EXPIRIES_PER_STATE).flatMap(around), ...others.slice(0, 1)]
 }
 
-/** The expiries (each ±1 ms) of the packets in flight, when all are the world's insider's; none when any other party's packet is in flight. */
-const insiderDeadlines = (world: World): ReadonlyArray<number> => {
-  const insider = world.directory.compromised?.id
-  if (world.net.inFlight.some((packet) => packet.from !== insider)) return []
-  return world.net.inFlight.flatMap((packet) => {
+/** The expiries (each ±1 ms) of the packets in flight: in a scope that moves the clock on the insider's deadlines, all of them are the insider's (see `clockMayMove`). */
+const inFlightDeadlines = (world: World): ReadonlyArray<number> =>
+  world.net.inFlight.flatMap((packet) => {
     const expires = expiryOf(packet)
     return expires === undefined ? [] : around(expires)
   })
-}
 
 /** The instants the clock may move to from `world`, soonest first: the scope's deadlines after now and no later than `horizon`. */
 const clockTimes = (world: World, scope: ExploreScope, documents: () => ReadonlyArray<unknown>, horizon: number): ReadonlyArray<number> => {
-  const candidates = scope.clockOnInsider === true ? insiderDeadlines(world) : soonestDeadlines(world, documents())
+  const candidates = scope.clockOnInsider === true ? inFlightDeadlines(world) : soonestDeadlines(world, documents())
   return [...new Set(candidates.filter((at_ms) => at_ms > world.net.now_ms && at_ms <= horizon))].sort((a, b) => a - b)
 }
 
