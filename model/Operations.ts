@@ -18,14 +18,17 @@
  * Safety checks see that no money moves wrongly; this sees that the right verdict is given: a void
  * refused, a refusal with the wrong reason, a void reporting the wrong release, a request honoured
  * after its expiry, all of which move no money wrongly. The gateway's part (its own refusals, what
- * it forwards, its relay of these answers) is judged by `GatewayOperations.ts`.
+ * it forwards, its relay of these answers) is judged by `GatewayOperations.ts`, the merchant's (its
+ * staff's requests refused or sent) by `MerchantOperations.ts`.
  */
 import type { Hold } from "../src/ledger/Ledger.js"
-import type { Output, Packet, Transitioned } from "../src/machine/Machine.js"
+import type { Input, Output, Packet, Receive, Transitioned } from "../src/machine/Machine.js"
 import type { GatewayState } from "../src/parties/Gateway.js"
 import type { IssuerAuthorization, IssuerState } from "../src/parties/Issuer.js"
+import type { MerchantState } from "../src/parties/Merchant.js"
 import { bodyOf, judgeRepeat, judgeVerdict, NOTHING_JUDGED, refused, refusedInput, sentTo, type Judgement, type Verdict } from "./Answers.js"
 import { judgeGateway } from "./GatewayOperations.js"
+import { judgeMerchant } from "./MerchantOperations.js"
 
 /** An operation request as it travels, its body encoded: the fields its verdict depends on. */
 interface OperationBody {
@@ -134,22 +137,18 @@ const judgeIssuer = (before: IssuerState, after: IssuerState, packet: Packet | u
 }
 
 /**
- * The judgement of an honest party of machine `kind` after a step that took `packet` (if it took
- * one) at `now_ms` from `before` to `after` with `outputs`. An issuer: a wrong verdict or repeat on
- * an operation request, and an authorization it named, or a tick moved, whose state its hold
- * contradicts. A gateway: a merchant's operation refused, forwarded or repeated otherwise than the
- * spec says, or the issuer's answer not relayed unchanged (`GatewayOperations.ts`). Other kinds
- * have nothing to find.
+ * The judgement of an honest party of machine `kind` after a step that took `input` from `before`
+ * to `after` with `outputs`. An issuer: a wrong verdict or repeat on an operation request, and an
+ * authorization it named, or a tick moved, whose state its hold contradicts. A gateway: a
+ * merchant's operation refused, forwarded or repeated otherwise than the spec says, or the
+ * issuer's answer not relayed unchanged (`GatewayOperations.ts`). A merchant: its staff's capture,
+ * void or refund refused or sent otherwise than the spec says (`MerchantOperations.ts`). Other
+ * kinds have nothing to find.
  */
-export const judgeOperations = (
-  kind: string,
-  before: unknown,
-  after: unknown,
-  packet: Packet | undefined,
-  now_ms: number,
-  outputs: ReadonlyArray<Output>
-): Judgement => {
-  if (kind === "Issuer") return judgeIssuer(before as IssuerState, after as IssuerState, packet, now_ms, outputs)
-  if (kind === "Gateway") return judgeGateway(before as GatewayState, packet, now_ms, outputs)
+export const judgeOperations = (kind: string, before: unknown, after: unknown, input: Input, outputs: ReadonlyArray<Output>): Judgement => {
+  const packet = input._tag === "Receive" ? (input as Receive).packet : undefined
+  if (kind === "Issuer") return judgeIssuer(before as IssuerState, after as IssuerState, packet, input.now_ms, outputs)
+  if (kind === "Gateway") return judgeGateway(before as GatewayState, packet, input.now_ms, outputs)
+  if (kind === "Merchant") return judgeMerchant(before as MerchantState, after as MerchantState, input, outputs)
   return NOTHING_JUDGED
 }

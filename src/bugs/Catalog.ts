@@ -420,12 +420,24 @@ export const BUGS: ReadonlyArray<Bug> = [
   {
     name: "void-refused",
     description:
-      "Nothing succeeds: the merchant's back office takes a void for a capture without an amount and refuses it itself, so a cancelled order keeps the customer's money reserved until the hold lapses. Every party agrees and no money moves; only the canary, which voids a second payment, notices. A survivor of the MerchantOperations mutation campaign (L85).",
+      "Nothing succeeds: the merchant's back office takes a void for a capture without an amount and refuses it itself, so a cancelled order keeps the customer's money reserved until the hold lapses. Every party agrees and no money moves; the operations check, which holds the merchant to sending a void its figures allow, notices at the first void (the canary voids a second payment). A survivor of the MerchantOperations mutation campaign (L85).",
     edits: [
       {
         file: "parties/MerchantOperations.ts",
         find: `  if (input._tag === "Void") return payment.voided ? "payment is already voided" : null\n`,
         replace: ""
+      }
+    ]
+  },
+  {
+    name: "refund-ignores-refunds",
+    description:
+      "A request the merchant's own figures rule out goes out: the back office checks a refund against what was captured, forgetting what was already refunded, so the staff's refund of money already given back is sent. The gateway refuses it (`exceeds_remaining`) and no money moves; only the operations check, which holds the merchant to refusing it itself, notices. A survivor of the MerchantOperations mutation campaign (L92, N3).",
+    edits: [
+      {
+        file: "parties/MerchantOperations.ts",
+        find: `  return input.amount_minor > payment.captured_minor - payment.refunded_minor ? "more than was captured and not refunded" : null`,
+        replace: `  return input.amount_minor > payment.captured_minor ? "more than was captured and not refunded" : null`
       }
     ]
   },

@@ -10,10 +10,11 @@
  * acquirer's submission of the first refund is held up in the network: the acquirer must not
  * submit again before that one's receipt, and both refunds must be settled back. Then the same
  * shopper pays a second order, and the staff void it: the hold must be released, and nobody's
- * posted balance moves. Last, on a busy day, every honest customer who can pays, and every
+ * posted balance moves. Then the staff misclick: a capture, void or refund the merchant's figures
+ * rule out must be refused by the merchant itself. Last, on a busy day, every honest customer who can pays, and every
  * payment is captured and cleared in one cycle.
  */
-import type { OrderId, PartyId } from "../domain/Ids.js"
+import { PaymentId, type OrderId, type PartyId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { OrderView } from "../messages/BrowserMerchant.js"
 import type { BrowserState } from "../parties/Browser.js"
@@ -59,7 +60,7 @@ const dead = (finding: string): never => {
 
 /** The merchant's staff ask for one operation, the world quiesces, and every safety invariant is checked after it. */
 const staffStep = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number, step: string): void => {
-  staffAsk(world, merchant, payment, operation, amount_minor)
+  staffAsk(world, merchant, payment.request.id, operation, amount_minor)
   quiescenceRounds(world)
   checkSafety(world, `the canary's ${step}`)
 }
@@ -140,7 +141,7 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * out, pays, approves on their first phone, and the merchant's staff capture the whole payment
  * (its cycle cleared losing one bank's confirmation), then refund half of it, then the rest (with
  * the acquirer's first submission held up); then the shopper pays a second order and the staff
- * void it. After each step the world quiesces again (the clearing cycle closes and settles), and
+ * void it, then misclick on both payments. After each step the world quiesces again (the clearing cycle closes and settles), and
  * every safety invariant is checked, so a bug the canary runs into is named by the invariant it
  * breaks. Throws an {@link InvariantViolation} named `canary` if a payment is not approved and
  * shown, or the first not captured, settled and refunded in full, a bank's confirmation not sent
@@ -167,7 +168,7 @@ export const canary = (world: World): boolean => {
   const merchantBefore = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
 
   const { order, payment: authorized } = approvedCheckout(world, shopper, phone, "capture and refund")
-  staffAsk(world, merchant, authorized, "capture", order.total.amount_minor)
+  staffAsk(world, merchant, authorized.request.id, "capture", order.total.amount_minor)
   deliverAll(world)
   checkSafety(world, "the canary's capture")
   const captured = paymentFor(world, merchant, order.orderId)
@@ -183,7 +184,7 @@ export const canary = (world: World): boolean => {
   let held: ReadonlyArray<Packet> = []
   for (const [step, refund_minor] of [["half", half_minor], ["the rest", order.total.amount_minor - half_minor]] as const) {
     const before = paymentFor(world, merchant, order.orderId) ?? dead(`${merchant}/${order.orderId}: payment missing before the refund of ${step}`)
-    staffAsk(world, merchant, before, "refund", refund_minor)
+    staffAsk(world, merchant, before.request.id, "refund", refund_minor)
     deliverAll(world)
     world.advance(`canary: a millisecond passes, ${gateway} may submit the refund of ${step}`, 1)
     checkSafety(world, `the canary's refund of ${step}`)
@@ -212,8 +213,34 @@ export const canary = (world: World): boolean => {
     return dead(`${shopper.issuer} ${shopper.account}: ${spendable(issuer().ledger, shopper.account)} spendable after the void, not ${spendableBefore}`)
   }
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
+  misclicks(world, merchant, authorized.request.id, second.payment.request.id)
   busyDay(world)
   return true
+}
+
+/**
+ * The staff's misclicks: requests the merchant's confirmed figures already rule out, on the payment
+ * captured and refunded in full and on the one voided, and on a payment the merchant never had.
+ * Each must be refused by the merchant itself, with the spec's reason, and nothing sent: the
+ * `operations` check judges every one (`model/MerchantOperations.ts`), and the world is checked
+ * once they are done. The random runs' staff act only on payments still open, with portions of
+ * what the merchant last heard, so they reach few of these refusals.
+ */
+const misclicks = (world: World, merchant: PartyId, refunded: PaymentId, voided: PaymentId): void => {
+  world.count("canaryMisclicks")
+  const unknown = PaymentId.make(`${voided}-not-a-payment`)
+  const asks: ReadonlyArray<readonly [PaymentId, "capture" | "void" | "refund", number]> = [
+    [voided, "capture", 1],
+    [voided, "void", 0],
+    [refunded, "refund", 1],
+    [refunded, "capture", 1],
+    [refunded, "capture", 0],
+    [refunded, "refund", 0.5],
+    [unknown, "void", 0]
+  ]
+  for (const [paymentId, operation, amount_minor] of asks) staffAsk(world, merchant, paymentId, operation, amount_minor)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's misclicks")
 }
 
 /**
@@ -251,7 +278,7 @@ const busyDay = (world: World): void => {
     const entry = expected.get(key) ?? { merchant: shopper.merchant, currency: shopper.currency, balance: merchantBalance(shopper.merchant, shopper.currency) }
     entry.balance += order.total.amount_minor - acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
     expected.set(key, entry)
-    staffAsk(world, shopper.merchant, payment, "capture", order.total.amount_minor)
+    staffAsk(world, shopper.merchant, payment.request.id, "capture", order.total.amount_minor)
     deliverAll(world)
     checkSafety(world, `the canary's busy day: ${shopper.merchant} captures ${order.orderId}`)
   }

@@ -4,7 +4,7 @@
  * counterexample reads as a script. After every command the safety invariants are checked.
  */
 import fc from "fast-check"
-import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
+import type { PartyId, PaymentId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
@@ -605,7 +605,6 @@ export class Deadline extends Base {
   }
 }
 
-/** The `index`-th shopper of the world (a customer with their browser), counting round. */
 /** The merchants' payments their staff can still act on: authorized, partly or wholly captured. */
 const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId; readonly payment: MerchantPayment }> =>
   world.directory.merchants.flatMap((merchant) =>
@@ -620,8 +619,7 @@ export type Portion = "all" | "half" | "one"
 const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
 
 /** The merchant's staff ask for one operation on a payment; the model records what they asked. */
-export const staffAsk = (world: World, merchant: PartyId, payment: MerchantPayment, operation: "capture" | "void" | "refund", amount_minor: number): void => {
-  const paymentId = payment.request.id
+export const staffAsk = (world: World, merchant: PartyId, paymentId: PaymentId, operation: "capture" | "void" | "refund", amount_minor: number): void => {
   const now_ms = world.net.now_ms
   const input = operation === "void" ? { _tag: "Void" as const, now_ms, paymentId } : { _tag: operation === "capture" ? ("Capture" as const) : ("Refund" as const), now_ms, paymentId, amount_minor }
   const outputs = world.input(`${merchant} staff: ${operation} ${operation === "void" ? "" : `${amount_minor} of `}${paymentId}`, merchant, input)
@@ -656,13 +654,13 @@ export class Staff extends Base {
     if (this.operation === "shipPart") {
       // Part of the order ships and the rest is cancelled: a capture and a void in flight at once.
       world.count("shipPart")
-      staffAsk(world, live.merchant, payment, "capture", portionOf(left, this.portion))
-      staffAsk(world, live.merchant, payment, "void", 0)
+      staffAsk(world, live.merchant, payment.request.id, "capture", portionOf(left, this.portion))
+      staffAsk(world, live.merchant, payment.request.id, "void", 0)
       return
     }
     const amount_minor = this.operation === "capture" ? portionOf(left, this.portion) : this.operation === "refund" ? portionOf(payment.captured_minor - payment.refunded_minor, this.portion) : 0
     world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
-    staffAsk(world, live.merchant, payment, this.operation, amount_minor)
+    staffAsk(world, live.merchant, payment.request.id, this.operation, amount_minor)
   }
   /** The first live payment; all of what is left (a void takes no portion at all). */
   override simpler(): ReadonlyArray<HarnessCommand> {

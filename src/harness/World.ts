@@ -8,7 +8,7 @@ import type { Ed25519 } from "../crypto/Ed25519.js"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { InMemoryNetwork, TraceEntry } from "../drivers/InMemoryNetwork.js"
 import type { SyncRunner } from "../drivers/Runner.js"
-import type { Input, Machine, Output, Packet, Receive, Transitioned } from "../machine/Machine.js"
+import type { Input, Machine, Output, Packet, Transitioned } from "../machine/Machine.js"
 import { deadlineFindings } from "../../model/Deadlines.js"
 import { judgeOperations } from "../../model/Operations.js"
 import * as ModelOps from "../../model/Model.js"
@@ -279,12 +279,11 @@ export class World {
     throw new InvariantViolation("deadlines", command, findings.map((f) => `${party}: ${f}`))
   }
 
-  /** The `operations` check (`model/Operations.ts`) on an honest issuer's or gateway's step: each capture, void and refund given the verdict the spec gives (refused by the gateway, forwarded, decided by the issuer, relayed unchanged), a repeat its recorded answer, and every authorization it touched standing where its hold says. */
+  /** The `operations` check (`model/Operations.ts`) on an honest merchant's, gateway's or issuer's step: each capture, void and refund given the verdict the spec gives (refused by the merchant itself or sent, refused by the gateway, forwarded, decided by the issuer, relayed unchanged), a repeat its recorded answer, and every authorization it touched standing where its hold says. */
   #checkOperations(command: string, party: PartyId, input: Input, before: unknown, outputs: ReadonlyArray<Output>): void {
     if (party === this.directory.compromised?.id) return
     countCheck("operations")
-    const packet = input._tag === "Receive" ? (input as Receive).packet : undefined
-    const { judged, findings } = judgeOperations(this.kinds.get(party) ?? "?", before, this.net.state<unknown>(party), packet, input.now_ms, outputs)
+    const { judged, findings } = judgeOperations(this.kinds.get(party) ?? "?", before, this.net.state<unknown>(party), input, outputs)
     if (judged !== null) this.count(`operation verdict:${judged}`)
     if (findings.length === 0) return
     this.lines.push({ command, outputs: outputs.map(describe) })

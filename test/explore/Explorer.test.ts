@@ -43,6 +43,7 @@ const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000)
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
 let voidRefused: HarnessCore
+let confirmationOnlyOnRetry: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
@@ -65,6 +66,7 @@ beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
   voidRefused = await loadMutant({ ...bugNamed("void-refused"), name: "explore-test-void-refused" })
+  confirmationOnlyOnRetry = await loadMutant({ ...bugNamed("confirmation-only-on-retry"), name: "explore-test-confirmation-only-on-retry" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
@@ -100,11 +102,20 @@ describe("explore", () => {
     expect(result.goalsMet).toEqual(["approved"])
   })
 
-  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (void-refused)", () => {
-    const result = explore(settingsFor("capture-void", voidRefused))
-    expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has an accepted void"], path: [] })
+  it("vacuity - should fail when no reachable state meets one of the scope's goals, though no invariant breaks (confirmation-only-on-retry)", () => {
+    // The banks confirm only when the clearing house sends an instruction again, which takes a clock move this scope never makes.
+    const result = explore(settingsFor("settle", confirmationOnlyOnRetry))
+    expect(result.violation).toEqual({ invariant: "vacuity", findings: ["no reachable state has a settled cycle"], path: [] })
     expect(result.goalsMet).toEqual(expect.arrayContaining(["approved", "capture"]))
-    expect(explore(settingsFor("capture-void")).violation).toBeNull()
+    expect(explore(settingsFor("settle")).violation).toBeNull()
+  })
+
+  it("should find the merchant refusing itself a void the spec has it send (void-refused), by the operations check, on a path the reference core passes", () => {
+    const settings = settingsFor("capture-void", voidRefused)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("operations")
+    expect(result.violation?.findings.join()).toMatch(/merchant-1: Void of ord-1\.p1 should be sent once to gateway-1, it was sent 0 times/)
+    expect(replay(settingsFor("capture-void"), result.violation?.path ?? []).error).toBeNull()
   })
 
   it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {

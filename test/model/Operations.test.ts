@@ -6,12 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import { expectedVerdict, judgeOperations } from "../../model/Operations.js"
-import { PartyId } from "../../src/domain/Ids.js"
+import { PartyId, type Timestamp_ms } from "../../src/domain/Ids.js"
 import { Advance, Aimed, Answer, Flush, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import { World } from "../../src/harness/World.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
-import type { Output, Packet } from "../../src/machine/Machine.js"
+import type { Input, Output, Packet, Receive } from "../../src/machine/Machine.js"
 import type { GatewayState } from "../../src/parties/Gateway.js"
 import type { IssuerState } from "../../src/parties/Issuer.js"
 import { CALM, reference, violationOf, withBug } from "../support/harness.js"
@@ -74,6 +74,12 @@ const request = (issuer: IssuerState, tag: "CaptureRequest" | "VoidRequest" | "R
 
 const packetOf = (body: object, from = "gateway-1", to = "issuer-1"): Packet => ({ from: party(from), to: party(to), channel: "signed", payload: { body } })
 
+/** A step's input: `packet` arriving at `now_ms`. */
+const received = (packet: Packet, now_ms: number): Receive => ({ _tag: "Receive", now_ms: now_ms as Timestamp_ms, packet })
+
+/** A step's input: a tick at `now_ms`. */
+const tickAt = (now_ms: number): Input => ({ _tag: "Tick", now_ms: now_ms as Timestamp_ms })
+
 /** The issuer's answer to `body` with `status` and `amount_minor`, as a step's output. */
 const answered = (body: { readonly id: string }, status: string, amount_minor: number): Output => ({
   _tag: "Send",
@@ -134,7 +140,7 @@ describe("operations", () => {
     const voiding = request(issuer, "VoidRequest", now_ms)
     const hold = issuer.ledger.holds.get(`hold:${AUTHORIZATION}`)
     if (hold === undefined) throw new Error("the issuer holds nothing")
-    const judge = (before: IssuerState, after: IssuerState, outputs: ReadonlyArray<Output>) => judgeOperations("Issuer", before, after, packetOf(voiding), now_ms, outputs).findings
+    const judge = (before: IssuerState, after: IssuerState, outputs: ReadonlyArray<Output>) => judgeOperations("Issuer", before, after, received(packetOf(voiding), now_ms), outputs).findings
     expect(judge(issuer, issuer, [answered(voiding, "accepted", hold.amount_minor)])).toEqual([])
     expect(judge(issuer, issuer, [answered(voiding, "hold_closed", 0)])).toEqual([
       `VoidRequest gateway-1/op-9 at ${now_ms} was answered hold_closed (0), the spec says accepted (${hold.amount_minor})`
@@ -146,18 +152,18 @@ describe("operations", () => {
     expect(judge(recorded, recorded, [first])).toEqual([])
     expect(judge(recorded, recorded, [answered(voiding, "hold_closed", 0)])[0]).toMatch(/^VoidRequest gateway-1\/op-9 is a repeat answered with .*hold_closed.*, its recorded answer is .*accepted/)
     const voided = { ...issuer, ledger: { ...issuer.ledger, holds: issuer.ledger.holds.set(hold.id, { ...hold, status: "voided" as const }) } }
-    expect(judgeOperations("Issuer", issuer, voided, undefined, now_ms, []).findings).toEqual([])
+    expect(judgeOperations("Issuer", issuer, voided, tickAt(now_ms), []).findings).toEqual([])
     const ticked: Output = { _tag: "Transitioned", party: party("issuer-1"), entity: "authorization", id: AUTHORIZATION, from: "Held", on: "Tick (hold expired)", to: "Held" }
     const expired = { ...issuer, ledger: { ...issuer.ledger, holds: issuer.ledger.holds.set(hold.id, { ...hold, status: "expired" as const }) } }
-    expect(judgeOperations("Issuer", issuer, expired, undefined, now_ms, [ticked]).findings).toEqual([
+    expect(judgeOperations("Issuer", issuer, expired, tickAt(now_ms), [ticked]).findings).toEqual([
       `authorization ${AUTHORIZATION} is Held, its hold is expired with 0 of ${hold.amount_minor} captured: it should be HoldExpired`
     ])
     expect(judge(issuer, voided, [answered(voiding, "accepted", hold.amount_minor)])).toEqual([
       `authorization ${AUTHORIZATION} is Held, its hold is voided with 0 of ${hold.amount_minor} captured: it should be Voided`
     ])
     const approvedBefore: Output = { ...ticked, from: "Challenging", on: "ChallengeApproval", to: "Held" } as Output
-    expect(judgeOperations("Issuer", issuer, voided, undefined, now_ms, [approvedBefore]).findings).toEqual([])
-    expect(judgeOperations("Phone", issuer, voided, packetOf(voiding), now_ms, [ticked])).toEqual({ judged: null, findings: [] })
+    expect(judgeOperations("Issuer", issuer, voided, tickAt(now_ms), [approvedBefore]).findings).toEqual([])
+    expect(judgeOperations("Phone", issuer, voided, received(packetOf(voiding), now_ms), [ticked])).toEqual({ judged: null, findings: [] })
   })
 
   it("should hold the gateway to the spec: its own refusals, what it forwards, and the issuer's answer relayed unchanged", () => {
@@ -167,7 +173,7 @@ describe("operations", () => {
     const [[key, op] = []] = gateway.operations.entries()
     const [[paymentKey, payment] = []] = gateway.payments.entries()
     if (key === undefined || op === undefined || op.forwardedAs === null || payment === undefined || paymentKey === undefined) throw new Error("the gateway forwards nothing")
-    const judge = (body: object, outputs: ReadonlyArray<Output>, at_ms: number = now_ms) => judgeOperations("Gateway", gateway, gateway, packetOf(body, "merchant-1", "gateway-1"), at_ms, outputs).findings
+    const judge = (body: object, outputs: ReadonlyArray<Output>, at_ms: number = now_ms) => judgeOperations("Gateway", gateway, gateway, received(packetOf(body, "merchant-1", "gateway-1"), at_ms), outputs).findings
     const operation = { id: "o-9", from: "merchant-1", to: "gateway-1", paymentId: payment.request.id, expiresAt_ms: now_ms + 300_000 }
     const capture = { _tag: "CapturePayment", ...operation, amount: { amount_minor: 100, currency: "EUR" } }
     const result = (status: string, amount_minor = 0): Output => ({
@@ -194,8 +200,8 @@ describe("operations", () => {
     ])
     const response = packetOf({ _tag: "OperationResponse", id: op.forwardedAs, status: "hold_closed", amount: { amount_minor: 0, currency: "EUR" } }, "issuer-1", "gateway-1")
     const relayed = (status: string): Output => ({ _tag: "Send", packet: packetOf({ _tag: "OperationResult", id: op.request.id, status, amount: { amount_minor: 0, currency: "EUR" } }, "gateway-1", "merchant-1") })
-    expect(judgeOperations("Gateway", gateway, gateway, response, now_ms, [relayed("hold_closed")])).toEqual({ judged: "relay", findings: [] })
-    expect(judgeOperations("Gateway", gateway, gateway, response, now_ms, [relayed("unknown_payment")]).findings).toEqual([
+    expect(judgeOperations("Gateway", gateway, gateway, received(response, now_ms), [relayed("hold_closed")])).toEqual({ judged: "relay", findings: [] })
+    expect(judgeOperations("Gateway", gateway, gateway, received(response, now_ms), [relayed("unknown_payment")]).findings).toEqual([
       `the answer to CapturePayment ${key} at ${now_ms} was answered unknown_payment (0), the spec says hold_closed (0)`
     ])
   })
