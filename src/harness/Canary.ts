@@ -11,7 +11,9 @@
  * submit again before that one's receipt, and both refunds must be settled back. Then the same
  * shopper pays a second order, and the staff void it: the hold must be released, and nobody's
  * posted balance moves. Then the staff misclick: a capture, void or refund the merchant's figures
- * rule out must be refused by the merchant itself. Last, on a busy day, every honest customer who can pays, and every
+ * rule out must be refused by the merchant itself. Then a third order ships in part and the rest is
+ * cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Last, on a
+ * busy day, every honest customer who can pays, and every
  * payment is captured and cleared in one cycle.
  */
 import { PaymentId, type OrderId, type PartyId } from "../domain/Ids.js"
@@ -23,6 +25,7 @@ import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
+import { bodyOf } from "../../model/Answers.js"
 import { chainOf } from "../../model/Links.js"
 import { staffAsk, tagOf } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
@@ -141,7 +144,8 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * out, pays, approves on their first phone, and the merchant's staff capture the whole payment
  * (its cycle cleared losing one bank's confirmation), then refund half of it, then the rest (with
  * the acquirer's first submission held up); then the shopper pays a second order and the staff
- * void it, then misclick on both payments. After each step the world quiesces again (the clearing cycle closes and settles), and
+ * void it, then misclick on both payments; then a third order ships one unit and is cancelled for
+ * the rest, the void's answer overtaking the capture's, and the unit is refunded. After each step the world quiesces again (the clearing cycle closes and settles), and
  * every safety invariant is checked, so a bug the canary runs into is named by the invariant it
  * breaks. Throws an {@link InvariantViolation} named `canary` if a payment is not approved and
  * shown, or the first not captured, settled and refunded in full, a bank's confirmation not sent
@@ -214,6 +218,7 @@ export const canary = (world: World): boolean => {
   }
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
+  crossedShipment(world, shopper, phone, { customer: customerBefore, merchant: merchantBefore - fee })
   busyDay(world)
   return true
 }
@@ -241,6 +246,45 @@ const misclicks = (world: World, merchant: PartyId, refunded: PaymentId, voided:
   for (const [paymentId, operation, amount_minor] of asks) staffAsk(world, merchant, paymentId, operation, amount_minor)
   quiescenceRounds(world)
   checkSafety(world, "the canary's misclicks")
+}
+
+/**
+ * A partial shipment whose answers cross: the shopper pays a third order, and the staff capture
+ * one unit of it and cancel the rest at once. The issuer takes the capture first, but its answer
+ * is held up in the network until the void's has reached the gateway and the merchant, so both
+ * see the payment voided and then captured (the declared `Voided -> Captured`, which the random
+ * runs take about once in 1,000). The payment must end captured for that unit and voided, at the
+ * merchant as at the issuer; then the unit comes back, and once the cycle settles the customer's
+ * and the merchant's posted balances are `before`'s, less the acquirer's fee on the unit.
+ */
+const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before: { readonly customer: number; readonly merchant: number }): void => {
+  const { merchant } = shopper
+  const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
+  const { order, payment } = approvedCheckout(world, shopper, phone, "partial shipment")
+  const where = `${merchant}/${order.orderId}`
+  staffAsk(world, merchant, payment.request.id, "capture", 1)
+  staffAsk(world, merchant, payment.request.id, "void", 0)
+  const held: Array<Packet> = []
+  deliverAll(world, (packet) => {
+    if (held.length > 0 || tagOf(packet) !== "OperationResponse" || (bodyOf(packet) as { readonly operation?: unknown } | undefined)?.operation !== "capture") return false
+    held.push(packet)
+    world.lines.push({ command: `canary: the answer to the capture of one unit, ${packet.from} -> ${packet.to}, is held up in the network`, outputs: [] })
+    return true
+  })
+  const voided = paymentFor(world, merchant, order.orderId)
+  if (held.length === 0 || voided?.state !== "Voided") return dead(`${where}: payment ${voided?.state ?? "missing"} with the capture's answer ${held.length === 0 ? "never sent" : "held up"}, not voided`)
+  world.count("canaryCrossedAnswers")
+  world.net.inFlight.push(...held)
+  deliverAll(world)
+  checkSafety(world, "the canary's partial shipment")
+  const shipped = paymentFor(world, merchant, order.orderId)
+  const hold = shipped === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), shipped).hold
+  if (shipped?.state !== "Captured" || shipped.captured_minor !== 1 || !shipped.voided || hold?.status !== "voided" || hold.captured_minor !== 1) {
+    return dead(`${where}: payment ${shipped?.state ?? "missing"} with ${shipped?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not one unit captured and the rest voided`)
+  }
+  staffStep(world, merchant, shipped, "refund", 1, "refund of the unit shipped")
+  const fee = acquirerFee(1, world.net.state<GatewayState>(gateway).config.feeBps)
+  expectMoved(world, shopper, gateway, merchantAccountId(merchant, shopper.currency), { customer: before.customer, merchant: before.merchant - fee })
 }
 
 /**

@@ -33,10 +33,6 @@ const MUST_EXERCISE = [
  * other untaken transition. Rare, not unreachable: each is a few commands in a precise order.
  */
 const RARE: Readonly<Record<string, string>> = {
-  "transition:Gateway: payment: Voided -> Captured on OperationResponse (capture accepted)":
-    "a partial shipment puts a capture and a void in flight at once; the issuer takes the capture first and the void's answer overtakes the capture's: 2 runs in 2,000, pinned by the crossed-answers regression",
-  "transition:Merchant: payment: Voided -> Captured on OperationResult (capture accepted)":
-    "the same crossing, relayed to the merchant in that order: 2 runs in 2,000, pinned by the crossed-answers regression",
   "transition:Browser: checkout: ReadyToPay -> Approved on OrderView (paid)":
     "a page at its pay button learns its order was paid (another tab paid, and a view of it answers this page's own request): 16 runs in 2,000",
   "transition:Browser: checkout: ReadyToPay -> Checkout on OrderView (open)":
