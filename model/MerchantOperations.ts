@@ -47,18 +47,18 @@ const reasonOnTheFigures = (payment: MerchantPayment, input: BackOffice): string
 /** What the merchant must do with `input` from state `before`: the rejection it must give (its tag and text), or the payment to send it for. */
 export const expectedBackOffice = (before: MerchantState, input: BackOffice): { readonly refused: string } | { readonly payment: MerchantPayment } => {
   const payment = before.payments.get(input.paymentId)
-  if (payment === undefined) return { refused: "UnknownReference" }
+  if (payment === undefined) return { refused: "UnknownReference (payment)" }
   const reason = reasonOnTheFigures(payment, input)
   if (reason !== null) return { refused: `InvalidRequest: ${input._tag.toLowerCase()} refused: ${reason}` }
   return before.outbox.size < OUTBOX_LIMIT ? { payment } : { refused: "InvalidRequest: too many requests in flight, try again later" }
 }
 
-/** The rejection a step gave, as `Tag` or `Tag: detail`, or `null`. */
+/** The rejection a step gave, as `Tag: detail`, `Tag (kind)` or `Tag`, or `null`. */
 const rejectionOf = (outputs: ReadonlyArray<Output>): string | null => {
   for (const o of outputs) {
     if (o._tag !== "Rejected") continue
-    const { _tag, detail } = o.rejection as { readonly _tag: string; readonly detail?: unknown }
-    return _tag === "InvalidRequest" ? `${_tag}: ${String(detail)}` : _tag
+    const { _tag, detail, kind } = o.rejection as { readonly _tag: string; readonly detail?: unknown; readonly kind?: unknown }
+    return detail !== undefined ? `${_tag}: ${String(detail)}` : kind !== undefined ? `${_tag} (${String(kind)})` : _tag
   }
   return null
 }

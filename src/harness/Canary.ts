@@ -253,8 +253,9 @@ const misclicks = (world: World, merchant: PartyId, refunded: PaymentId, voided:
  * one unit of it and cancel the rest at once. The issuer takes the capture first, but its answer
  * is held up in the network until the void's has reached the gateway and the merchant, so both
  * see the payment voided and then captured (the declared `Voided -> Captured`, which the random
- * runs take about once in 1,000). The payment must end captured for that unit and voided, at the
- * merchant as at the issuer; then the unit comes back, and once the cycle settles the customer's
+ * runs take about once in 1,000), and the capture's result reaches the merchant twice. The
+ * payment must end captured for that unit (once) and voided, at the merchant as at the issuer;
+ * then the unit comes back, and once the cycle settles the customer's
  * and the merchant's posted balances are `before`'s, less the acquirer's fee on the unit.
  */
 const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before: { readonly customer: number; readonly merchant: number }): void => {
@@ -275,7 +276,15 @@ const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before
   if (held.length === 0 || voided?.state !== "Voided") return dead(`${where}: payment ${voided?.state ?? "missing"} with the capture's answer ${held.length === 0 ? "never sent" : "held up"}, not voided`)
   world.count("canaryCrossedAnswers")
   world.net.inFlight.push(...held)
-  deliverAll(world)
+  // The capture's result reaches the merchant twice: the second copy must change nothing.
+  let duplicated = false
+  deliverAll(world, (packet) => {
+    if (duplicated || packet.to !== merchant || tagOf(packet) !== "OperationResult") return false
+    duplicated = true
+    world.net.inFlight.push(packet)
+    world.lines.push({ command: `canary: the capture's result ${packet.from} -> ${packet.to} is duplicated in the network`, outputs: [] })
+    return false
+  })
   checkSafety(world, "the canary's partial shipment")
   const shipped = paymentFor(world, merchant, order.orderId)
   const hold = shipped === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), shipped).hold

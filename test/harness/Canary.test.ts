@@ -24,6 +24,9 @@ let instructionListsEveryItem: HarnessSettings
 /** The merchant's table of transitions forgets that a capture the issuer took first may be heard of after the void (the mutation campaign's N2, MerchantOperations L74): only the crossed answers take that edge. */
 let crossingUndeclared: HarnessSettings
 
+/** The merchant takes a result for an operation it already decided as if it were the first (the mutation campaign's L152 of MerchantOperations): only a duplicated result shows it. */
+let resultTakenTwice: HarnessSettings
+
 /** A bank that answers a retried settlement instruction with nothing: a lost confirmation is never made good. */
 let retriedInstructionUnanswered: HarnessSettings
 /** A bank that sends its confirmation only when the instruction comes again. */
@@ -50,6 +53,11 @@ beforeAll(async () => {
     name: "crossing-undeclared",
     description: "The merchant does not declare a payment going from Voided to Captured when a capture's result comes after the void's.",
     edits: [{ file: "parties/MerchantOperations.ts", find: `  { entity: "payment", from: "Voided", on: "OperationResult (capture accepted)", to: "Captured" },\n`, replace: "" }]
+  })
+  resultTakenTwice = await withFlaw("canary", {
+    name: "result-taken-twice",
+    description: "The merchant decides an operation again on every copy of its result.",
+    edits: [{ file: "parties/MerchantOperations.ts", find: `    if (op.state !== "Pending") {\n`, replace: "    if (false as boolean) {\n" }]
   })
   instructionListsEveryItem = await withFlaw("canary", {
     name: "instruction-lists-every-item",
@@ -95,13 +103,18 @@ describe("canary", () => {
       "operation verdict:Refund: refused (InvalidRequest: refund refused: more than was captured and not refunded)",
       "operation verdict:Refund: refused (InvalidRequest: refund refused: the amount must be a positive integer in minor units)",
       "operation verdict:Void: refused (InvalidRequest: void refused: payment is voided)",
-      "operation verdict:Void: refused (UnknownReference)"
+      "operation verdict:Void: refused (UnknownReference (payment))"
     ])
   })
 
   it("should fail when a party does not declare the edge the crossed answers take (crossing-undeclared), which the random runs take about once in 1,000", () => {
     const { error } = play(crossingUndeclared, CALM, [])
     expectFinding(error?.thrown, "declaredTransitions", /merchant-1 made an undeclared transition: payment: Voided -> Captured on OperationResult \(capture accepted\)/)
+  })
+
+  it("should fail when the merchant books a duplicated result again (result-taken-twice), as the crossed answers' duplicate shows", () => {
+    const { error } = play(resultTakenTwice, CALM, [])
+    expectFinding(error?.thrown, "agreement", /payment merchant-1\/ord-3\.p1: captured 2\/1\/1 at merchant\/gateway\/issuer/)
   })
 
   it("should run after a script's own payments, for a shopper who can still pay", () => {

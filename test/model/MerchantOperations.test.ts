@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest"
 import { expectedBackOffice, judgeBackOffice, judgeMerchant } from "../../model/MerchantOperations.js"
 import { PartyId, PaymentId, type Timestamp_ms } from "../../src/domain/Ids.js"
-import { InvalidRequest } from "../../src/domain/Rejection.js"
+import { InvalidRequest, UnknownReference } from "../../src/domain/Rejection.js"
 import { syncRunner } from "../../src/drivers/Runner.js"
 import { Answer, Flush, Shop } from "../../src/harness/Commands.js"
 import { World } from "../../src/harness/World.js"
@@ -66,7 +66,7 @@ describe("operations at the merchant", () => {
     // The payment's own state comes first: a capture of nothing on a voided payment is refused for the payment, not the amount.
     expect(expectedBackOffice(withPayment({ state: "Voided", voided: true }), ask("Capture", id, now_ms, 0))).toEqual(refused("capture refused: payment is voided"))
     expect(expectedBackOffice(withPayment({ state: "Authorizing" }), ask("Void", id, now_ms))).toEqual(refused("void refused: payment is authorizing"))
-    expect(expectedBackOffice(state, ask("Void", PaymentId.make("ord-9.p1"), now_ms))).toEqual({ refused: "UnknownReference" })
+    expect(expectedBackOffice(state, ask("Void", PaymentId.make("ord-9.p1"), now_ms))).toEqual({ refused: "UnknownReference (payment)" })
     const full = { ...state, outbox: { size: OUTBOX_LIMIT } as unknown as MerchantState["outbox"] }
     expect(expectedBackOffice(full, ask("Void", id, now_ms))).toEqual(refused("too many requests in flight, try again later"))
   })
@@ -98,6 +98,12 @@ describe("operations at the merchant", () => {
       judged: "Capture: refused (InvalidRequest: capture refused: more than the hold has left)",
       findings: []
     })
+
+    const unknown = ask("Void", PaymentId.make("ord-9.p1"), capture.now_ms)
+    const unknownRefused: Output = { _tag: "Rejected", party: merchant, input: "Void", rejection: new UnknownReference({ kind: "operation", id: "ord-9.p1" }) }
+    expect(judgeBackOffice(before, before, unknown, [unknownRefused]).findings).toEqual([
+      `Void of ord-9.p1 at ${capture.now_ms} was refused UnknownReference (operation); the spec says UnknownReference (payment)`
+    ])
 
     const sent = outputs.find((o): o is Extract<Output, { _tag: "Send" }> => o._tag === "Send")
     if (sent === undefined) throw new Error("the capture was not sent")
