@@ -11,10 +11,10 @@
  * submit again before that one's receipt, and both refunds must be settled back. Then the same
  * shopper pays a second order, and the staff void it: the hold must be released, and nobody's
  * posted balance moves. Then the staff misclick: a capture, void or refund the merchant's figures
- * rule out must be refused by the merchant itself. Then a third order ships in part and the rest is
- * cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Last, on a
- * busy day, every honest customer who can pays, and every
- * payment is captured and cleared in one cycle.
+ * rule out must be refused by the merchant itself. Then a third order ships in part and the rest
+ * is cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Last,
+ * on a busy day, every honest customer who can pays, and every payment is captured and cleared in
+ * one cycle.
  */
 import { PaymentId, type OrderId, type PartyId } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
@@ -145,11 +145,13 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * (its cycle cleared losing one bank's confirmation), then refund half of it, then the rest (with
  * the acquirer's first submission held up); then the shopper pays a second order and the staff
  * void it, then misclick on both payments; then a third order ships one unit and is cancelled for
- * the rest, the void's answer overtaking the capture's, and the unit is refunded. After each step the world quiesces again (the clearing cycle closes and settles), and
- * every safety invariant is checked, so a bug the canary runs into is named by the invariant it
- * breaks. Throws an {@link InvariantViolation} named `canary` if a payment is not approved and
- * shown, or the first not captured, settled and refunded in full, a bank's confirmation not sent
- * at once or not sent again, or the second's hold not released. Returns whether it ran: a world
+ * the rest, the void's answer overtaking the capture's, and the unit is refunded. After each step
+ * the world quiesces again (the clearing cycle closes and settles), and every safety invariant is
+ * checked, so a bug the canary runs into is named by the invariant it breaks. Throws an
+ * {@link InvariantViolation} named `canary` if a payment is not approved and shown, or the first
+ * not captured, settled and refunded in full, a bank's confirmation not sent at once or not sent
+ * again, the second's hold not released, or the third not captured for the unit and voided for
+ * the rest, or not refunded and settled back. Returns whether it ran: a world
  * whose every shopper is an insider's customer or out of funds has no canary (the run's coverage
  * counts `canarySkipped`).
  */
@@ -255,8 +257,8 @@ const misclicks = (world: World, merchant: PartyId, refunded: PaymentId, voided:
  * see the payment voided and then captured (the declared `Voided -> Captured`, which the random
  * runs take about once in 1,000), and the capture's result reaches the merchant twice. The
  * payment must end captured for that unit (once) and voided, at the merchant as at the issuer;
- * then the unit comes back, and once the cycle settles the customer's
- * and the merchant's posted balances are `before`'s, less the acquirer's fee on the unit.
+ * then the unit comes back, and once the cycle settles the customer's and the merchant's posted
+ * balances are `before`'s, less the acquirer's fee on the unit.
  */
 const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before: { readonly customer: number; readonly merchant: number }): void => {
   const { merchant } = shopper
