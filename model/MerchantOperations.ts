@@ -28,7 +28,7 @@ import { bodyOf, NOTHING_JUDGED, type Judgement } from "./Answers.js"
 const BACK_OFFICE: ReadonlyArray<string> = ["Capture", "Void", "Refund"]
 
 /** Whether a step's input is the staff's capture, void or refund. */
-export const isBackOffice = (input: { readonly _tag: string }): input is BackOffice => BACK_OFFICE.includes(input._tag)
+const isBackOffice = (input: { readonly _tag: string }): input is BackOffice => BACK_OFFICE.includes(input._tag)
 
 /** The request each back-office action is sent as. */
 const SENT_AS: Readonly<Record<BackOffice["_tag"], string>> = { Capture: "CapturePayment", Void: "VoidPayment", Refund: "RefundPayment" }

@@ -220,7 +220,7 @@ export const canary = (world: World): boolean => {
   }
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
-  crossedShipment(world, shopper, phone, { customer: customerBefore, merchant: merchantBefore - fee })
+  crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   busyDay(world)
   return true
 }
@@ -258,11 +258,18 @@ const misclicks = (world: World, merchant: PartyId, refunded: PaymentId, voided:
  * runs take about once in 1,000), and the capture's result reaches the merchant twice. The
  * payment must end captured for that unit (once) and voided, at the merchant as at the issuer;
  * then the unit comes back, and once the cycle settles the customer's and the merchant's posted
- * balances are `before`'s, less the acquirer's fee on the unit.
+ * balances (the merchant's `merchantAccount` at `gateway`, as the canary found them) are
+ * `before`'s, less the acquirer's fee on the unit.
  */
-const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before: { readonly customer: number; readonly merchant: number }): void => {
+const crossedShipment = (
+  world: World,
+  shopper: Customer,
+  phone: PartyId,
+  gateway: PartyId,
+  merchantAccount: string,
+  before: { readonly customer: number; readonly merchant: number }
+): void => {
   const { merchant } = shopper
-  const gateway = world.directory.gatewayOf[merchant] ?? dead(`${merchant} has no acquirer`)
   const { order, payment } = approvedCheckout(world, shopper, phone, "partial shipment")
   const where = `${merchant}/${order.orderId}`
   staffAsk(world, merchant, payment.request.id, "capture", 1)
@@ -295,7 +302,7 @@ const crossedShipment = (world: World, shopper: Customer, phone: PartyId, before
   }
   staffStep(world, merchant, shipped, "refund", 1, "refund of the unit shipped")
   const fee = acquirerFee(1, world.net.state<GatewayState>(gateway).config.feeBps)
-  expectMoved(world, shopper, gateway, merchantAccountId(merchant, shopper.currency), { customer: before.customer, merchant: before.merchant - fee })
+  expectMoved(world, shopper, gateway, merchantAccount, { customer: before.customer, merchant: before.merchant - fee })
 }
 
 /**
