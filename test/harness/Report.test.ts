@@ -10,16 +10,18 @@ const REPLAY_LINE = /Replay with: seed=(-?\d+) path="([^"]*)" replayPath="([^"]*
 
 describe("failure reports", () => {
   it("should replay a seeded bug's failure from the printed seed, path and replayPath to the identical report", async () => {
-    const bug = bugNamed("approval-reusable")
+    // Caught on seed 1's tenth run: the printed path leads past the nine runs that pass.
+    const bug = bugNamed("challenge-expiry-ignored")
     // Planted under a name of its own, so `npm run bugs` running at the same time never shares its copy.
-    const core = await loadMutant({ ...bug, name: "report-test-approval-reusable" })
+    const core = await loadMutant({ ...bug, name: "report-test-challenge-expiry-ignored" })
     const settings: HarnessSettings = { core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }
 
     const found = campaign(settings, { numRuns: DEFAULT_BUDGET.numRuns, seed: 1 })
     expect(found.report).not.toBeNull()
     const [, seed, path, replayPath, command] = REPLAY_LINE.exec(found.report ?? "") ?? []
     if (seed === undefined || path === undefined || replayPath === undefined) throw new Error(`no replay line in:\n${found.report}`)
-    expect(command).toBe(`checkout-protocol check --bug approval-reusable --seed ${seed} --path "${path}" --replay-path "${replayPath}"`)
+    expect(found.failedAtRun).toBeGreaterThan(1)
+    expect(command).toBe(`checkout-protocol check --bug challenge-expiry-ignored --seed ${seed} --path "${path}" --replay-path "${replayPath}"`)
 
     const replayed = campaign({ ...settings, replayPath }, { numRuns: DEFAULT_BUDGET.numRuns, seed: Number(seed), path })
 
