@@ -313,6 +313,19 @@ const cycleToClose = (world: World): boolean => {
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
+/** The harness's command for a staff operation, on the merchant's first live payment: all that is left, but one minor unit for a part shipped and all that was captured for `refundCaptured`. */
+const staffCommand = (operation: StaffOperation): Staff =>
+  operation === "shipPart" ? new Staff("shipPart", 0, "one") : operation === "refundCaptured" ? new Staff("refund", 0, "whole") : new Staff(operation, 0, "all")
+
+/** A staff operation, as a line of a counterexample says it. */
+const STAFF_WORDS: Readonly<Record<StaffOperation, string>> = {
+  capture: "capture the payment",
+  void: "void the payment",
+  refund: "refund all that is left of the payment",
+  shipPart: "ship part of the order and cancel the rest",
+  refundCaptured: "refund all that was captured, whatever was refunded"
+}
+
 /** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight; the insider's message sent and only its packets in flight) holds. */
 const clockMayMove = (world: World, scope: ExploreScope, remaining: Remaining): boolean =>
   remaining.clockMoves > 0 &&
@@ -377,7 +390,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     if ((remaining.refreshes[shopper] ?? 0) > 0 && screen === "Paying") actions.push({ _tag: "Refresh", shopper, customer })
   })
   for (const phone of phonesShowing(world).keys()) actions.push({ _tag: "Answer", phone, how: "approve" }, { _tag: "Answer", phone, how: "decline" })
-  for (const operation of new Set(remaining.staff)) if (new Staff(operation, 0, "all").check({ world })) actions.push({ _tag: "Staff", operation })
+  for (const operation of new Set(remaining.staff)) if (staffCommand(operation).check({ world })) actions.push({ _tag: "Staff", operation })
   if (scope.settle && cycleToClose(world)) actions.push({ _tag: "CloseCycle" })
   return actions
 }
@@ -416,7 +429,7 @@ export const describeAction = (action: Action, world?: World): string => {
     case "Answer":
       return `the shopper ${action.how}s on ${world === undefined ? "the phone" : (phonesShowing(world)[action.phone] ?? "the phone")}`
     case "Staff":
-      return `the merchant's staff ${action.operation} the payment`
+      return `the merchant's staff ${STAFF_WORDS[action.operation]}`
     case "CloseCycle":
       return "the clearing house closes the cycle"
   }
@@ -552,7 +565,7 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
       new Answer(action.phone, action.how).perform(world)
       break
     case "Staff":
-      new Staff(action.operation, 0, action.operation === "shipPart" ? "one" : "all").perform(world)
+      staffCommand(action.operation).perform(world)
       break
     case "CloseCycle":
       world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })

@@ -22,8 +22,8 @@ const EVERY_GOAL: Readonly<Record<Goal, true>> = { approved: true, capture: true
 /** A goal, as a checkpoint reads it back (`Checkpoint.ts`). @category explorer @since 0.5.0 */
 export const GoalSchema: Schema.Codec<Goal> = Schema.Literals(Object.keys(EVERY_GOAL) as Array<Goal>)
 
-/** The operations a staff request must see accepted: a part shipped is a capture and a void. */
-const goalsOfStaff = (operation: StaffOperation): ReadonlyArray<Goal> => (operation === "shipPart" ? ["capture", "void"] : [operation])
+/** The operations a staff request must see accepted: a part shipped is a capture and a void; a refund of all that was captured is a refund. */
+const goalsOfStaff = (operation: StaffOperation): ReadonlyArray<Goal> => (operation === "shipPart" ? ["capture", "void"] : operation === "refundCaptured" ? ["refund"] : [operation])
 
 /** The goals of `scope`. @category explorer @since 0.5.0 */
 export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => [...new Set<Goal>(["approved", ...scope.staff.flatMap(goalsOfStaff), ...(scope.settle ? (["settled"] as const) : [])])]

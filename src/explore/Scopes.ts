@@ -36,12 +36,14 @@ export interface FaultBudget {
 /**
  * A back-office operation a scope's staff may ask for, as many times per path as the scope lists
  * it; `shipPart` is part of the order shipped and the rest cancelled: a capture of one minor unit
- * and a void, both asked for at once.
+ * and a void, both asked for at once; `refundCaptured` is a refund of all that was captured,
+ * whatever was refunded already: a misclick, which the merchant must refuse itself once any of
+ * it was refunded.
  *
  * @category explorer
  * @since 0.5.0
  */
-export type StaffOperation = "capture" | "void" | "refund" | "shipPart"
+export type StaffOperation = "capture" | "void" | "refund" | "shipPart" | "refundCaptured"
 
 /** One scope of exploration. @category explorer @since 0.5.0 */
 export interface ExploreScope {
@@ -121,6 +123,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "capture-refund-replay", topology: STANDARD, description: "one payment, a capture and a refund, at most one replay of any packet sent so far to any party", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_REPLAY },
   { name: "capture-refund-forge", topology: STANDARD, description: "one payment, a capture and a refund, at most one forgery without a key", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_FORGERY },
   { name: "capture-refund2", topology: STANDARD, description: "one payment, a capture and two refunds of all that is left, the second possibly asked for before the first is answered, no faults", payments: 1, staff: ["capture", "refund", "refund"], settle: false, faults: NO_FAULTS },
+  { name: "capture-refund-misclick", topology: STANDARD, description: "one payment, a capture, a refund of all that is left, and a refund of all that was captured, whatever was refunded (a misclick the merchant must refuse itself once the first is done), in any order, no faults", payments: 1, staff: ["capture", "refund", "refundCaptured"], settle: false, faults: NO_FAULTS },
   { name: "void-retention", topology: STANDARD, description: "one payment and a void; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); one replay of any packet sent so far", payments: 1, staff: ["void"], settle: false, faults: { ...ONE_REPLAY, retentionMoves: 1 } },
   { name: "capture-void", topology: STANDARD, description: "one payment, then a capture and a void in any order, no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
   { name: "ship-part", topology: STANDARD, description: "one payment, then part of the order shipped and the rest cancelled: a capture of one minor unit and a void asked for at once, delivered in any order, no faults", payments: 1, staff: ["shipPart"], settle: false, faults: NO_FAULTS },

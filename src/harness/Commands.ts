@@ -613,10 +613,14 @@ const livePayments = (world: World): ReadonlyArray<{ readonly merchant: PartyId;
       .map((payment) => ({ merchant, payment }))
   )
 
-/** How much of a payment the staff's capture or refund takes. */
-export type Portion = "all" | "half" | "one"
+/**
+ * How much of a payment the staff's capture or refund takes: all, half or one minor unit of what
+ * is left; or the whole of what was authorized (a capture) or captured (a refund), whatever was
+ * taken already: a misclick, which the back office must refuse itself once any of it was.
+ */
+export type Portion = "all" | "half" | "one" | "whole"
 
-const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
+const portionOf = (of_minor: number, portion: Portion): number => (portion === "all" || portion === "whole" ? of_minor : portion === "half" ? Math.max(1, Math.floor(of_minor / 2)) : 1)
 
 /** The merchant's staff ask for one operation on a payment; the model records what they asked. */
 export const staffAsk = (world: World, merchant: PartyId, paymentId: PaymentId, operation: "capture" | "void" | "refund", amount_minor: number): void => {
@@ -631,9 +635,9 @@ export const staffAsk = (world: World, merchant: PartyId, paymentId: PaymentId, 
 /**
  * The merchant's staff capture, void or refund a payment, as its back office allows: a capture takes
  * a portion of what the hold has left, a refund a portion of what was captured and not refunded,
- * as the merchant last heard from the gateway; or they ship part of the order and cancel the rest
- * (a capture and a void at once). Requests are not serialized: a second one may go out while the
- * first is in flight.
+ * as the merchant last heard from the gateway (or, a misclick, the whole {@link Portion}); or they
+ * ship part of the order and cancel the rest (a capture and a void at once). Requests are not
+ * serialized: a second one may go out while the first is in flight.
  */
 export class Staff extends Base {
   constructor(
@@ -650,7 +654,9 @@ export class Staff extends Base {
     const live = pick(livePayments(world), this.paymentIndex)
     if (live === undefined) return
     const { payment } = live
-    const left = payment.request.amount.amount_minor - payment.captured_minor
+    const whole = this.portion === "whole"
+    const left = payment.request.amount.amount_minor - (whole ? 0 : payment.captured_minor)
+    const refundable = payment.captured_minor - (whole ? 0 : payment.refunded_minor)
     if (this.operation === "shipPart") {
       // Part of the order ships and the rest is cancelled: a capture and a void in flight at once.
       world.count("shipPart")
@@ -658,7 +664,7 @@ export class Staff extends Base {
       staffAsk(world, live.merchant, payment.request.id, "void", 0)
       return
     }
-    const amount_minor = this.operation === "capture" ? portionOf(left, this.portion) : this.operation === "refund" ? portionOf(payment.captured_minor - payment.refunded_minor, this.portion) : 0
+    const amount_minor = this.operation === "capture" ? portionOf(left, this.portion) : this.operation === "refund" ? portionOf(refundable, this.portion) : 0
     world.count(this.operation === "capture" && this.portion === "all" ? "captureAll" : this.operation)
     staffAsk(world, live.merchant, payment.request.id, this.operation, amount_minor)
   }

@@ -43,6 +43,7 @@ const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000)
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
 let voidRefused: HarnessCore
+let refundIgnoresRefunds: HarnessCore
 let confirmationOnlyOnRetry: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
@@ -66,6 +67,7 @@ beforeAll(async () => {
   noIdempotencyCheck = await loadMutant({ ...bugNamed("no-idempotency-check"), name: "explore-test-no-idempotency-check" })
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
   voidRefused = await loadMutant({ ...bugNamed("void-refused"), name: "explore-test-void-refused" })
+  refundIgnoresRefunds = await loadMutant({ ...bugNamed("refund-ignores-refunds"), name: "explore-test-refund-ignores-refunds" })
   confirmationOnlyOnRetry = await loadMutant({ ...bugNamed("confirmation-only-on-retry"), name: "explore-test-confirmation-only-on-retry" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
@@ -116,6 +118,16 @@ describe("explore", () => {
     expect(result.violation?.invariant).toBe("operations")
     expect(result.violation?.findings.join()).toMatch(/merchant-1: Void of ord-1\.p1 should be sent once to gateway-1, it was sent 0 times/)
     expect(replay(settingsFor("capture-void"), result.violation?.path ?? []).error).toBeNull()
+  })
+
+  it("should find the merchant sending a refund of money already given back (refund-ignores-refunds), by the operations check, once the staff misclick, on a path the reference core passes", () => {
+    const settings = settingsFor("capture-refund-misclick", refundIgnoresRefunds)
+    const result = explore(settings)
+    expect(result.violation?.invariant).toBe("operations")
+    expect(result.violation?.findings.join()).toContain("merchant-1: Refund of ord-1.p1 should be refused by the merchant itself")
+    // Pay, approve, capture, refund all, refund all that was captured, each delivered in turn.
+    expect(result.violation?.path).toHaveLength(20)
+    expect(replay(settingsFor("capture-refund-misclick"), result.violation?.path ?? []).error).toBeNull()
   })
 
   it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {
