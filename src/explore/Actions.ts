@@ -27,7 +27,8 @@
  * - **the people:** each of the scope's shoppers pays (a fresh order each time) and reloads a page
  *   that shows "paying" (once per payment); a shopper approves or declines on any phone that shows
  *   a challenge; the merchant's staff ask for the scope's operations; the clearing house closes a
- *   cycle.
+ *   cycle; while the budget lasts, a shopper sends, on their own session, a request their page
+ *   sent so far, garbled as no page writes it (`Forgery.everyGarbling`).
  *
  * Every action goes through the harness's commands or the parties' public `step` and `restart`,
  * and checks every safety invariant and the declared transitions after it, as the harness does.
@@ -42,7 +43,7 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import { Answer, Refresh, Shop, shownChallenge } from "../harness/Shoppers.js"
 import { sameRole, Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
-import { forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
+import { everyGarbling, forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { CRAFT_TWISTS, CRAFTED_KINDS, craftedOperation, knownTo, type Operator } from "../harness/CraftedOperations.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
@@ -59,6 +60,7 @@ export interface Remaining {
   readonly forgeries: number
   readonly crashes: number
   readonly impersonations: number
+  readonly garbles: number
   readonly clockMoves: number
   readonly retentionMoves: number
   /** Per shopper (in the order of the scope's `shoppers`), the clicks on "pay now" left. */
@@ -100,6 +102,7 @@ export type Action =
   | { readonly _tag: "Forge"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Impersonate"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Craft"; readonly packet: Packet; readonly what: string }
+  | { readonly _tag: "Garble"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Crash"; readonly party: PartyId }
   | { readonly _tag: "Clock"; readonly at_ms: number }
   | { readonly _tag: "Age"; readonly at_ms: number }
@@ -157,9 +160,9 @@ const distinctPackets = (world: World): ReadonlyArray<number> => {
  */
 export type Recording = ReadonlyArray<{ readonly key: string; readonly packet: Packet }>
 
-/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays, forgeries, insider messages or moves to an end of retention remain. @category explorer @since 0.5.0 */
+/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays, forgeries, insider messages, garbled requests or moves to an end of retention remain. @category explorer @since 0.5.0 */
 export const recordingAfter = (world: World, before: Recording, remaining: Remaining): Recording => {
-  if (remaining.replays === 0 && remaining.forgeries === 0 && remaining.impersonations === 0 && remaining.retentionMoves === 0) return []
+  if (remaining.replays === 0 && remaining.forgeries === 0 && remaining.impersonations === 0 && remaining.garbles === 0 && remaining.retentionMoves === 0) return []
   const sent = world.recorded()
   if (sent.length === 0) return before
   const byKey = new Map(before.map((entry) => [entry.key, entry]))
@@ -302,6 +305,27 @@ const craftedOf = (world: World, recording: Recording): ReadonlyArray<Forged> =>
   return made
 }
 
+/** What the scope's shoppers' pages would never write, from each request they sent so far on their session ({@link everyGarbling}), each with what was changed. */
+const garblesOf = (world: World, scope: ExploreScope, recording: Recording): ReadonlyArray<Forged> => {
+  const pages = new Set(shoppersOf(scope).map((customer) => world.directory.customers[customer]?.browser))
+  return recording
+    .filter(({ packet }) => packet.channel === "session" && pages.has(packet.from))
+    .flatMap(({ packet }) => everyGarbling(packet).map((garbled) => ({ packet: garbled, what: `${tagOf(packet)} ${changeOf(packet.payload, garbled.payload)}` })))
+}
+
+/** How the body `after` differs from `before`: a field dropped, added or changed, or the type. */
+const changeOf = (before: unknown, after: unknown): string => {
+  const [was, is] = [before, after] as ReadonlyArray<Record<string, unknown>>
+  if (was === undefined || is === undefined) return "garbled"
+  if (was["_tag"] !== is["_tag"]) return `retyped ${String(is["_tag"])}`
+  const dropped = Object.keys(was).find((k) => !(k in is))
+  if (dropped !== undefined) return `without ${dropped}`
+  const added = Object.keys(is).find((k) => !(k in was))
+  if (added !== undefined) return `with ${added} added`
+  const changed = Object.keys(is).find((k) => JSON.stringify(is[k]) !== JSON.stringify(was[k]))
+  return `with ${changed ?? "a field"} set to ${JSON.stringify(changed === undefined ? null : is[changed])}`
+}
+
 /** The browser of the world's `customer`-th customer. */
 const browserOf = (world: World, customer: number): BrowserState => world.net.state<BrowserState>(world.directory.customers[customer]?.browser ?? world.directory.clearing)
 
@@ -378,6 +402,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     for (const { packet, what } of impersonationsOf(world, recording)) actions.push({ _tag: "Impersonate", packet, what })
     for (const { packet, what } of craftedOf(world, recording)) actions.push({ _tag: "Craft", packet, what })
   }
+  if (remaining.garbles > 0) for (const { packet, what } of garblesOf(world, scope, recording)) actions.push({ _tag: "Garble", packet, what })
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
   if (clockMayMove(world, scope, remaining)) for (const at_ms of clockTimes(world, scope, documents, horizon)) actions.push({ _tag: "Clock", at_ms })
@@ -414,6 +439,8 @@ export const describeAction = (action: Action, world?: World): string => {
       return `insider ${action.what}, to ${action.packet.to}`
     case "Craft":
       return `insider ${action.what}, in flight to ${action.packet.to}`
+    case "Garble":
+      return `shopper's page: send ${action.packet.to} a ${action.what}, on its own session`
     case "Crash":
       return `crash and restart ${action.party}`
     case "Clock":
@@ -449,6 +476,8 @@ const spend = (remaining: Remaining, action: Action): Remaining => {
     case "Impersonate":
     case "Craft":
       return { ...remaining, impersonations: remaining.impersonations - 1 }
+    case "Garble":
+      return { ...remaining, garbles: remaining.garbles - 1 }
     case "Crash":
       return { ...remaining, crashes: remaining.crashes - 1 }
     case "Clock":
@@ -534,6 +563,10 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
     case "Impersonate":
       world.count("insider")
       world.receive(label, action.packet.to, action.packet)
+      break
+    case "Garble":
+      world.count("garble")
+      world.injectForgery(label, action.packet.to, action.packet)
       break
     case "Craft":
       world.count("insider:craft")

@@ -4,8 +4,8 @@
  * customers with a phone each, and the clearing house; the insider scopes add a second merchant
  * or acquirer and hand one party's key to the attacker), how many payments the shopper makes,
  * which back-office operations the merchant's staff may ask for, whether the clearing house
- * closes cycles, the fault budget (at most `k` drops, duplicates, replays, forgeries, crashes and
- * messages signed by the insider in a whole path) and how many times a path may move the clock to
+ * closes cycles, the fault budget (at most `k` drops, duplicates, replays, forgeries, crashes,
+ * messages signed by the insider and garbled requests from the shopper in a whole path) and how many times a path may move the clock to
  * a deadline or to the end of a request's retention. Time must be bounded: every tick schedules the next retry or poll,
  * so a clock free to move would make the states endless. Liveness still lets time pass freely,
  * from every quiet state (`Explorer.ts`).
@@ -27,6 +27,8 @@ export interface FaultBudget {
   readonly crashes: number
   /** Messages the insider (the scope's compromised party) signs with its real key, as its own, from recorded ones (`src/harness/Insider.ts`). */
   readonly impersonations: number
+  /** Requests a shopper's page would never write, sent by the shopper on their own session: a request the page sent so far, garbled (`Forgery.everyGarbling`). */
+  readonly garbles: number
   /** Clock moves to a deadline (a millisecond before, at or after it). */
   readonly clockMoves: number
   /** Clock moves to the end of retention of a request on the wire, 30 days after its expiry (a millisecond before, at or after it; spec 4.9), once the people are done and nothing is in flight. */
@@ -72,7 +74,7 @@ export interface ExploreScope {
   readonly faults: FaultBudget
 }
 
-const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, impersonations: 0, clockMoves: 0, retentionMoves: 0 }
+const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, impersonations: 0, garbles: 0, clockMoves: 0, retentionMoves: 0 }
 const ONE_CLOCK_MOVE: FaultBudget = { ...NO_FAULTS, clockMoves: 1 }
 const ONE_REPLAY: FaultBudget = { ...NO_FAULTS, replays: 1 }
 const ONE_FORGERY: FaultBudget = { ...NO_FAULTS, forgeries: 1 }
@@ -115,6 +117,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "pay-drop-late", topology: STANDARD, clockWhenQuiet: true, description: "one payment, at most one drop, and one clock move to a pending expiry (a millisecond before, at or after it) or retry while nothing is in flight", payments: 1, staff: [], settle: false, faults: { ...NO_FAULTS, drops: 1, clockMoves: 1 } },
   { name: "pay-replay", topology: STANDARD, description: "one payment, at most one replay of any packet sent so far to any party", payments: 1, staff: [], settle: false, faults: ONE_REPLAY },
   { name: "pay-forge", topology: STANDARD, description: "one payment, at most one forgery without a key: any field of a signed packet sent so far changed, or its type swapped", payments: 1, staff: [], settle: false, faults: ONE_FORGERY },
+  { name: "pay-garble", topology: STANDARD, description: "one payment; the shopper sends the merchant, on their own session, one request the page would never write: a request it sent so far with a field dropped, a field turned into a number, a field too many or an unknown type", payments: 1, staff: [], settle: false, faults: { ...NO_FAULTS, garbles: 1 } },
   { name: "pay2", topology: STANDARD, description: "two payments, one after the other, no faults", payments: 2, staff: [], settle: false, faults: NO_FAULTS },
   { name: "pay2-k1", topology: STANDARD, description: "two payments, at most one drop, one duplicate and one crash", payments: 2, staff: [], settle: false, faults: ONE_EACH },
   { name: "pay2-replay", topology: STANDARD, description: "two payments, one after the other, at most one replay of any packet sent so far to any party", payments: 2, staff: [], settle: false, faults: ONE_REPLAY },

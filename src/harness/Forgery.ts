@@ -108,6 +108,27 @@ export const malformedBody = (body: Record<string, unknown>, variant: number): R
   BODY_MALFORMATIONS[variant % MALFORMED_BODIES]?.(body, Math.floor(variant / MALFORMED_BODIES)) ?? body
 
 /**
+ * `request`, a page's request on its session, with its body malformed as `variant` says
+ * ({@link malformedBody}): what a shopper's own script or a broken client could send.
+ */
+export const garbledRequest = (request: Packet, variant: number): Packet => ({ ...request, payload: malformedBody(request.payload as Record<string, unknown>, variant) })
+
+/**
+ * Every distinct garbling of `request` ({@link garbledRequest}): each field dropped, each turned
+ * into a number, one field too many, and an unknown type tag, each once.
+ */
+export const everyGarbling = (request: Packet): ReadonlyArray<Packet> => {
+  const fields = Math.max(1, Object.keys(request.payload as Record<string, unknown>).filter((k) => k !== "_tag").length)
+  const byBody = new Map<string, Packet>()
+  for (let variant = 0; variant < MALFORMED_BODIES * fields; variant++) {
+    const garbled = garbledRequest(request, variant)
+    const body = JSON.stringify(garbled.payload)
+    if (!byBody.has(body)) byBody.set(body, garbled)
+  }
+  return [...byBody.values()]
+}
+
+/**
  * The envelopes no honest party writes, each made from `wire`: the same signature bytes with
  * base64 padding, or with a non-zero trailing bit in its last character (both decode to the
  * bytes signed); the signature one byte short; each malformed body; the signer missing.

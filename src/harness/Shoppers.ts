@@ -15,7 +15,7 @@ import type { MerchantState } from "../parties/Merchant.js"
 import type { PhoneState } from "../parties/Phone.js"
 import * as ModelOps from "../../model/Model.js"
 import { Base, deliver, pick, tagOf, type HarnessCommand, type HarnessModel } from "./Command.js"
-import { malformedBody } from "./Forgery.js"
+import { garbledRequest } from "./Forgery.js"
 import { MISLEADING_ANSWERS, tellLie, type MisleadingAnswer } from "./Lies.js"
 import { faultHorizon } from "./Retention.js"
 import type { Customer } from "./Scope.js"
@@ -372,7 +372,7 @@ export class Garble extends Base {
     const request = sent[sent.length - 1]
     if (request === undefined) return
     world.count("garble")
-    const garbled = { ...request, payload: malformedBody(request.payload as Record<string, unknown>, this.variant) }
+    const garbled = garbledRequest(request, this.variant)
     world.injectForgery(`shopper ${shopper.name}: send ${request.to} a garbled ${tagOf(request)} on the page's own session`, request.to, garbled)
   }
   override simpler(): ReadonlyArray<HarnessCommand> {

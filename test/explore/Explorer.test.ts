@@ -44,6 +44,7 @@ let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
 let voidRefused: HarnessCore
 let refundIgnoresRefunds: HarnessCore
+let garbledRequestNotRefused: HarnessCore
 let confirmationOnlyOnRetry: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
@@ -68,6 +69,7 @@ beforeAll(async () => {
   crashLosesOutbox = await loadMutant({ ...bugNamed("crash-loses-outbox"), name: "explore-test-crash-loses-outbox" })
   voidRefused = await loadMutant({ ...bugNamed("void-refused"), name: "explore-test-void-refused" })
   refundIgnoresRefunds = await loadMutant({ ...bugNamed("refund-ignores-refunds"), name: "explore-test-refund-ignores-refunds" })
+  garbledRequestNotRefused = await loadMutant({ ...bugNamed("garbled-request-not-refused"), name: "explore-test-garbled-request-not-refused" })
   confirmationOnlyOnRetry = await loadMutant({ ...bugNamed("confirmation-only-on-retry"), name: "explore-test-confirmation-only-on-retry" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
@@ -128,6 +130,17 @@ describe("explore", () => {
     // Pay, approve, capture, refund all, refund all that was captured, each delivered in turn.
     expect(result.violation?.path).toHaveLength(20)
     expect(replay(settingsFor("capture-refund-misclick"), result.violation?.path ?? []).error).toBeNull()
+  })
+
+  it("should find the merchant throwing on a shopper's garbled request (garbled-request-not-refused), by totality, and none on the reference core, which refuses every garbling", () => {
+    const found = explore(settingsFor("pay-garble", garbledRequestNotRefused)).violation
+    expect(found?.invariant).toBe("totality")
+    expect(found?.findings.join()).toContain("merchant-1 threw on Receive instead of answering")
+    // The checkout begun, then its first request sent again garbled: as short as the harness's shrunk run (2 commands).
+    const { actions, error } = replay(settingsFor("pay-garble", garbledRequestNotRefused), found?.path ?? [])
+    expect(actions.map((a) => a._tag)).toEqual(["Pay", "Garble"])
+    expect(error).toBeInstanceOf(InvariantViolation)
+    expect(explore(settingsFor("pay-garble"))).toMatchObject({ complete: true, violation: null, states: 473 })
   })
 
   it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {

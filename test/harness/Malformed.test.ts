@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { PartyId } from "../../src/domain/Ids.js"
 import { Aimed, Flush, Forge, Garble, Intercept, Shop, type HarnessCommand } from "../../src/harness/Commands.js"
-import { forge, forgeable, FORGERY_KINDS, MALFORMED_VARIANTS } from "../../src/harness/Forgery.js"
+import { everyGarbling, forge, forgeable, FORGERY_KINDS, MALFORMED_VARIANTS } from "../../src/harness/Forgery.js"
 import { tagOf } from "../../src/harness/Command.js"
 import { Answer } from "../../src/harness/Shoppers.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
@@ -128,6 +128,21 @@ describe("garbled requests on a shopper's own session", () => {
     const { world, error } = play(reference, CALM, garbled(variant))
     expect(error).toBeNull()
     expect(world.lines.find((l) => l.command.includes("garbled"))?.outputs).toEqual(["merchant-1: rejected Receive with DecodeError"])
+  })
+
+  it("everyGarbling - should make each field dropped, each turned into a number, one field too many and an unknown type, each once, all on the page's own session", () => {
+    const request = { from: PartyId.make("browser-1.1"), to: PartyId.make("merchant-1"), channel: "session" as const, payload: { _tag: "PayNow", sessionId: "s-1", orderId: "ord-1", requestId: "r-1" } }
+    const bodies = everyGarbling(request).map((garbled) => {
+      expect(garbled).toMatchObject({ from: request.from, to: request.to, channel: "session" })
+      return garbled.payload
+    })
+    expect(bodies).toHaveLength(3 + 3 + 1 + 1)
+    for (const field of ["sessionId", "orderId", "requestId"]) {
+      expect(bodies).toContainEqual(Object.fromEntries(Object.entries(request.payload).filter(([k]) => k !== field)))
+      expect(bodies).toContainEqual({ ...request.payload, [field]: 7 })
+    }
+    expect(bodies).toContainEqual({ ...request.payload, note: "pay me instead" })
+    expect(bodies).toContainEqual({ ...request.payload, _tag: "PayNowV2" })
   })
 
   it("should fail totality when the merchant does not refuse a request that fails its Schema (garbled-request-not-refused)", () => {
