@@ -337,9 +337,15 @@ const cycleToClose = (world: World): boolean => {
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
-/** The harness's command for a staff operation, on the merchant's first live payment: all that is left, but one minor unit for a part shipped and all that was captured for `refundCaptured`. */
+/** The harness's command for a staff operation, on the merchants' first live payment (the second for `captureSecond`): all that is left, but one minor unit for a part shipped and all that was captured for `refundCaptured`. */
 const staffCommand = (operation: StaffOperation): Staff =>
-  operation === "shipPart" ? new Staff("shipPart", 0, "one") : operation === "refundCaptured" ? new Staff("refund", 0, "whole") : new Staff(operation, 0, "all")
+  operation === "shipPart"
+    ? new Staff("shipPart", 0, "one")
+    : operation === "refundCaptured"
+      ? new Staff("refund", 0, "whole")
+      : operation === "captureSecond"
+        ? new Staff("capture", 1, "all")
+        : new Staff(operation, 0, "all")
 
 /** A staff operation, as a line of a counterexample says it. */
 const STAFF_WORDS: Readonly<Record<StaffOperation, string>> = {
@@ -347,8 +353,13 @@ const STAFF_WORDS: Readonly<Record<StaffOperation, string>> = {
   void: "void the payment",
   refund: "refund all that is left of the payment",
   shipPart: "ship part of the order and cancel the rest",
-  refundCaptured: "refund all that was captured, whatever was refunded"
+  refundCaptured: "refund all that was captured, whatever was refunded",
+  captureSecond: "capture the second live payment"
 }
+
+/** Whether the shoppers before `shopper` have spent their clicks on "pay now" and their pages show the result. */
+const turnCame = (world: World, scope: ExploreScope, remaining: Remaining, shopper: number): boolean =>
+  shoppersOf(scope).slice(0, shopper).every((customer, earlier) => remaining.payments[earlier] === 0 && ["Declined", "Approved"].includes(browserOf(world, customer).screen))
 
 /** Whether the path may move the clock now: a move is left, and the scope's condition on when (nothing in flight; the insider's message sent and only its packets in flight) holds. */
 const clockMayMove = (world: World, scope: ExploreScope, remaining: Remaining): boolean =>
@@ -411,7 +422,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
   actions.push({ _tag: "Tick" })
   shoppersOf(scope).forEach((customer, shopper) => {
     const screen = browserOf(world, customer).screen
-    if ((remaining.payments[shopper] ?? 0) > 0 && ["Shopping", "ReadyToPay", "Declined", "Approved"].includes(screen)) actions.push({ _tag: "Pay", shopper, customer })
+    if ((remaining.payments[shopper] ?? 0) > 0 && ["Shopping", "ReadyToPay", "Declined", "Approved"].includes(screen) && (scope.shoppersInTurn !== true || turnCame(world, scope, remaining, shopper))) actions.push({ _tag: "Pay", shopper, customer })
     if ((remaining.refreshes[shopper] ?? 0) > 0 && screen === "Paying") actions.push({ _tag: "Refresh", shopper, customer })
   })
   for (const phone of phonesShowing(world).keys()) actions.push({ _tag: "Answer", phone, how: "approve" }, { _tag: "Answer", phone, how: "decline" })

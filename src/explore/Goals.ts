@@ -22,11 +22,18 @@ const EVERY_GOAL: Readonly<Record<Goal, true>> = { approved: true, capture: true
 /** A goal, as a checkpoint reads it back (`Checkpoint.ts`). @category explorer @since 0.5.0 */
 export const GoalSchema: Schema.Codec<Goal> = Schema.Literals(Object.keys(EVERY_GOAL) as Array<Goal>)
 
-/** The operations a staff request must see accepted: a part shipped is a capture and a void; a refund of all that was captured is a refund. */
-const goalsOfStaff = (operation: StaffOperation): ReadonlyArray<Goal> => (operation === "shipPart" ? ["capture", "void"] : operation === "refundCaptured" ? ["refund"] : [operation])
+/** The operations a staff request must see accepted: a part shipped is a capture and a void; a refund of all that was captured is a refund, a capture of the second payment a capture. */
+const GOALS_OF_STAFF: Readonly<Record<StaffOperation, ReadonlyArray<Goal>>> = {
+  capture: ["capture"],
+  void: ["void"],
+  refund: ["refund"],
+  shipPart: ["capture", "void"],
+  refundCaptured: ["refund"],
+  captureSecond: ["capture"]
+}
 
 /** The goals of `scope`. @category explorer @since 0.5.0 */
-export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => [...new Set<Goal>(["approved", ...scope.staff.flatMap(goalsOfStaff), ...(scope.settle ? (["settled"] as const) : [])])]
+export const goalsOf = (scope: ExploreScope): ReadonlyArray<Goal> => [...new Set<Goal>(["approved", ...scope.staff.flatMap((operation) => GOALS_OF_STAFF[operation]), ...(scope.settle ? (["settled"] as const) : [])])]
 
 const OPERATION_OF: Readonly<Record<string, Goal>> = { CapturePayment: "capture", VoidPayment: "void", RefundPayment: "refund" }
 

@@ -40,12 +40,13 @@ export interface FaultBudget {
  * it; `shipPart` is part of the order shipped and the rest cancelled: a capture of one minor unit
  * and a void, both asked for at once; `refundCaptured` is a refund of all that was captured,
  * whatever was refunded already: a misclick, which the merchant must refuse itself once any of
- * it was refunded.
+ * it was refunded; `captureSecond` is a capture of the second of the merchants' live payments
+ * (in the order of the merchants), where a scope has two (the first when it has one).
  *
  * @category explorer
  * @since 0.5.0
  */
-export type StaffOperation = "capture" | "void" | "refund" | "shipPart" | "refundCaptured"
+export type StaffOperation = "capture" | "void" | "refund" | "shipPart" | "refundCaptured" | "captureSecond"
 
 /** One scope of exploration. @category explorer @since 0.5.0 */
 export interface ExploreScope {
@@ -56,6 +57,8 @@ export interface ExploreScope {
   readonly topology: Scope
   /** Who shops: indexes into the topology's customers (each browser is one), the first alone when not given. */
   readonly shoppers?: ReadonlyArray<number>
+  /** Whether each shopper clicks "pay now" only once the shoppers before them have spent their clicks and their pages show the result: checkouts one after another, the rest of the world (captures, settlement) still interleaved with them. */
+  readonly shoppersInTurn?: boolean
   /** How many times each shopper clicks "pay now" (a fresh order each time the page shows approved). */
   readonly payments: number
   /** The operations the merchant's staff ask for, in any order, each as many times as it is listed (a refund is of all that is left, as the merchant counts it). */
@@ -96,6 +99,9 @@ const refundSettled = (name: string, what: string, faults: FaultBudget): Explore
 const TWO_MERCHANTS_INSIDER: Scope = { ...STANDARD, merchants: 2, insider: { kind: "merchant", index: 1 } }
 /** Two merchants, each at its own acquirer, the second acquirer the attacker's: the shopper pays at the first merchant. */
 const TWO_ACQUIRERS_INSIDER: Scope = { ...STANDARD, merchants: 2, gateways: 2, insider: { kind: "gateway", index: 1 } }
+
+/** Two merchants at one acquirer, the first pricing in euros and the second in dollars; the first customer's account is in euros and the second's in dollars, so each shops at the merchant of their currency. */
+const TWO_CURRENCIES: Scope = { ...STANDARD, merchants: 2, currencies: 2 }
 
 /** The standard topology with the shopper's own merchant the attacker's. */
 const OWN_MERCHANT_INSIDER: Scope = { ...STANDARD, insider: { kind: "merchant", index: 0 } }
@@ -143,6 +149,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "capture-retention-merchant", topology: OWN_MERCHANT_INSIDER, description: "one payment and a capture; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); the attacker holds the shopper's merchant's key and sends one operation of its own devising (the twists of craft-merchant), before or after", payments: 1, staff: ["capture"], settle: false, faults: { ...ONE_IMPERSONATION, retentionMoves: 1 } },
   { name: "capture-refund-k1", topology: STANDARD, description: "one payment, a capture and a refund, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_EACH },
   { name: "capture-settle-k1", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture"], settle: true, faults: ONE_EACH },
+  { name: "settle-two-currencies", topology: TWO_CURRENCIES, shoppers: [0, 1], shoppersInTurn: true, description: "two customers pay one after the other, one in euros at the first merchant and one in dollars at the second; each payment captured, and the cycle closed and settled (the clearing house nets each currency on its own), no faults", payments: 1, staff: ["capture", "captureSecond"], settle: true, faults: NO_FAULTS },
   refundSettled("capture-refund-settle", "no faults", NO_FAULTS),
   refundSettled("settle-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }),
   refundSettled("settle-duplicate", "at most one duplicate of any packet", { ...NO_FAULTS, duplicates: 1 }),

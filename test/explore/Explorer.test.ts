@@ -45,6 +45,7 @@ let crashLosesOutbox: HarnessCore
 let voidRefused: HarnessCore
 let refundIgnoresRefunds: HarnessCore
 let garbledRequestNotRefused: HarnessCore
+let nettingIgnoresCurrency: HarnessCore
 let confirmationOnlyOnRetry: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
@@ -70,6 +71,7 @@ beforeAll(async () => {
   voidRefused = await loadMutant({ ...bugNamed("void-refused"), name: "explore-test-void-refused" })
   refundIgnoresRefunds = await loadMutant({ ...bugNamed("refund-ignores-refunds"), name: "explore-test-refund-ignores-refunds" })
   garbledRequestNotRefused = await loadMutant({ ...bugNamed("garbled-request-not-refused"), name: "explore-test-garbled-request-not-refused" })
+  nettingIgnoresCurrency = await loadMutant({ ...bugNamed("netting-ignores-currency"), name: "explore-test-netting-ignores-currency" })
   confirmationOnlyOnRetry = await loadMutant({ ...bugNamed("confirmation-only-on-retry"), name: "explore-test-confirmation-only-on-retry" })
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
@@ -141,6 +143,24 @@ describe("explore", () => {
     expect(actions.map((a) => a._tag)).toEqual(["Pay", "Garble"])
     expect(error).toBeInstanceOf(InvariantViolation)
     expect(explore(settingsFor("pay-garble"))).toMatchObject({ complete: true, violation: null, states: 473 })
+  })
+
+  it("two currencies - should let the second shopper pay only once the first's page shows the result, and fail conservation on the shortest path to netting-ignores-currency, which the reference core passes", () => {
+    const settings = settingsFor("settle-two-currencies")
+    const world = worldOf(settings)
+    const { documents } = fingerprinter(world)
+    const pays = enabled(world, settings.scope, initialRemaining(settings.scope), () => documents(world.snapshot()), []).filter((a) => a._tag === "Pay")
+    expect(pays).toEqual([{ _tag: "Pay", shopper: 0, customer: 0 }])
+    // The shortest counterexample `explore --scope settle-two-currencies --bug netting-ignores-currency --workers 2` prints
+    // (181,317 states, 26 s): a checkout in euros at merchant-1, then one in dollars at merchant-2, each captured, the cycle closed.
+    const path = [1, 0, 0, 0, 0, 0, 1, 2, 1, 1, 2, 0, 1, 2, 1, 1, 2, 2, 4, 2, 2, 3, 5, 3, 3, 3, 6, 4, 4, 4, 5, 5, 8]
+    const { actions, error } = replay(settingsFor("settle-two-currencies", nettingIgnoresCurrency), path)
+    expect(error).toBeInstanceOf(InvariantViolation)
+    expect((error as InvariantViolation).invariant).toBe("conservation")
+    expect(String(error)).toContain("cycle 1 nets issuer-1:USD to 0, its items to -6190")
+    expect(actions.filter((a) => a._tag === "Pay")).toEqual([{ _tag: "Pay", shopper: 0, customer: 0 }, { _tag: "Pay", shopper: 1, customer: 1 }])
+    expect(actions.at(-1)?._tag).toBe("CloseCycle")
+    expect(replay(settings, path).error).toBeNull()
   })
 
   it("should stop, incomplete, at the bound on states, having said how far it got on the way", () => {
