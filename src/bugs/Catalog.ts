@@ -454,6 +454,12 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/IssuerOperations.ts", find: `      return hold?.status === "expired" ? "hold_expired" : "hold_closed"`, replace: `      return "hold_closed"` }]
   },
   {
+    name: "lapsed-hold-reported-closed",
+    description:
+      "A wrong verdict: the issuer refuses an operation on a pending hold past its expiry, which its next tick has not yet released, as `hold_closed` instead of `hold_expired`: the ledger's `HoldExpired` falls through to a closed hold's refusal. A merchant's capture sent a millisecond before the hold expires and delivered at the expiry is told the hold was closed. Nothing moves either way; only the operations check notices.",
+    edits: [{ file: "parties/IssuerOperations.ts", find: `    case "HoldExpired":\n      return "hold_expired"\n`, replace: `    case "HoldExpired":\n` }]
+  },
+  {
     name: "issuer-refusals-relayed-as-unknown",
     description:
       "A wrong verdict: the gateway relays every refusal of the issuer's as `unknown_payment`, a generic decline code, so a merchant whose capture came after a void, or after the hold lapsed, is told the payment does not exist. Nothing moves either way; only the operations check, which holds the gateway to relaying the issuer's answer unchanged, notices.",

@@ -16,7 +16,7 @@
  * on a busy day, every honest customer who can pays, and every payment is captured and cleared in
  * one cycle.
  */
-import { PaymentId, type OrderId, type PartyId } from "../domain/Ids.js"
+import { PaymentId, type OrderId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { OrderView } from "../messages/BrowserMerchant.js"
 import type { BrowserState } from "../parties/Browser.js"
@@ -145,15 +145,17 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * (its cycle cleared losing one bank's confirmation), then refund half of it, then the rest (with
  * the acquirer's first submission held up); then the shopper pays a second order and the staff
  * void it, then misclick on both payments; then a third order ships one unit and is cancelled for
- * the rest, the void's answer overtaking the capture's, and the unit is refunded. After each step
- * the world quiesces again (the clearing cycle closes and settles), and every safety invariant is
- * checked, so a bug the canary runs into is named by the invariant it breaks. Throws an
- * {@link InvariantViolation} named `canary` if a payment is not approved and shown, or the first
- * not captured, settled and refunded in full, a bank's confirmation not sent at once or not sent
- * again, the second's hold not released, or the third not captured for the unit and voided for
- * the rest, or not refunded and settled back. Returns whether it ran: a world
- * whose every shopper is an insider's customer or out of funds has no canary (the run's coverage
- * counts `canarySkipped`).
+ * the rest, the void's answer overtaking the capture's, and the unit is refunded; then a fourth
+ * order is captured a millisecond before its hold expires, and the capture reaches the issuer at
+ * the expiry (it must be refused and the hold released). After each step the world quiesces
+ * again (the clearing cycle closes and settles), and every safety invariant is checked, so a bug
+ * the canary runs into is named by the invariant it breaks. Throws an {@link InvariantViolation}
+ * named `canary` if a payment is not approved and shown, or the first not captured, settled and
+ * refunded in full, a bank's confirmation not sent at once or not sent again, the second's hold
+ * not released, or the third not captured for the unit and voided for the rest, or not refunded
+ * and settled back, or the fourth captured or its hold not released. Returns whether it ran: a
+ * world whose every shopper is an insider's customer or out of funds has no canary (the run's
+ * coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
   const able = world.directory.customers.filter((c) => canPay(world, c))
@@ -221,6 +223,7 @@ export const canary = (world: World): boolean => {
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
   crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
+  lateCapture(world, shopper, phone, gateway, merchantAccount)
   busyDay(world)
   return true
 }
@@ -303,6 +306,55 @@ const crossedShipment = (
   staffStep(world, merchant, shipped, "refund", 1, "refund of the unit shipped")
   const fee = acquirerFee(1, world.net.state<GatewayState>(gateway).config.feeBps)
   expectMoved(world, shopper, gateway, merchantAccount, { customer: before.customer, merchant: before.merchant - fee })
+}
+
+/**
+ * A capture that outlives its hold: the shopper pays a fourth order, and nobody ships it until a
+ * millisecond before its hold expires, when the staff capture it all. The merchant sends the
+ * capture (the hold has not expired) and the gateway forwards it, but it reaches the issuer at
+ * the hold's expiry, before any tick has released the hold: the issuer must refuse it
+ * `hold_expired` (spec 4.3), not `hold_closed` (a pending hold past its expiry is not closed),
+ * which the `operations` check predicts, and release the hold on its next tick. The payment must
+ * end with nothing captured, its hold expired, and no money moved (the merchant's `merchantAccount`
+ * at `gateway`). The random runs reach a capture in flight at exactly a hold's expiry only by the
+ * chance of their clock moves.
+ */
+const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: PartyId, merchantAccount: string): void => {
+  const { merchant } = shopper
+  const balances = (): { readonly customer: number; readonly merchant: number } => ({
+    customer: postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account),
+    merchant: postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
+  })
+  const before = balances()
+  const { order, payment } = approvedCheckout(world, shopper, phone, "late capture")
+  const where = `${merchant}/${order.orderId}`
+  const holdOf = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of).hold
+  const expiresAt_ms = holdOf(payment)?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
+  world.advance(`canary: nobody ships ${order.orderId} until a millisecond before its hold expires`, expiresAt_ms - 1 - world.net.now_ms)
+  if (world.net.now_ms !== expiresAt_ms - 1) dead(`${where}: the clock stopped at ${world.net.now_ms}, short of a millisecond before the hold's expiry at ${expiresAt_ms}`)
+  staffAsk(world, merchant, payment.request.id, "capture", order.total.amount_minor)
+  const held: Array<Packet> = []
+  deliverAll(world, (packet) => {
+    if (held.length > 0 || tagOf(packet) !== "CaptureRequest") return false
+    held.push(packet)
+    return true
+  })
+  if (held.length === 0) dead(`${where}: ${gateway} forwarded no capture a millisecond before the hold's expiry`)
+  world.count("canaryLateCapture")
+  world.net.now_ms = expiresAt_ms as Timestamp_ms
+  world.lines.push({ command: `canary: the capture reaches ${shopper.issuer} at the hold's expiry, ${expiresAt_ms}, before anyone ticks`, outputs: [] })
+  world.net.inFlight.push(...held)
+  deliverAll(world)
+  checkSafety(world, "the canary's late capture")
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's late capture's hold released")
+  const late = paymentFor(world, merchant, order.orderId)
+  const hold = late === undefined ? undefined : holdOf(late)
+  if (late === undefined || late.captured_minor !== 0 || hold?.status !== "expired" || hold.captured_minor !== 0) {
+    dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not refused and expired`)
+  }
+  const after = balances()
+  if (after.customer !== before.customer || after.merchant !== before.merchant) dead(`${where}: posted balances ${after.customer} and ${after.merchant} after the late capture, not ${before.customer} and ${before.merchant}`)
 }
 
 /**

@@ -56,7 +56,6 @@ let gatewayForwardsAnyCurrency: HarnessCore
 let operationHonouredAtExpiry: HarnessCore
 let holdReleasedLate: HarnessCore
 let expiredHoldReportedClosed: HarnessCore
-/** The issuer's refusal of an operation on a pending hold past its expiry (`HoldExpired`) falls through to the closed hold's: a capture the tick has not yet lapsed is refused `hold_closed`. The harness reaches it on 5 of seeds 1 to 12 at the catalog's budget, so it is not catalogued. */
 let lapsedHoldReportedClosed: HarnessCore
 /** The issuer funds its customers' accounts with an entry that is not an opening: its first world already breaks conservation. */
 let fundedAfterOpening: HarnessCore
@@ -82,11 +81,7 @@ beforeAll(async () => {
   operationHonouredAtExpiry = await loadMutant({ ...bugNamed("operation-honoured-at-expiry"), name: "explore-test-operation-honoured-at-expiry" })
   holdReleasedLate = await loadMutant({ ...bugNamed("hold-released-late"), name: "explore-test-hold-released-late" })
   expiredHoldReportedClosed = await loadMutant({ ...bugNamed("expired-hold-reported-closed"), name: "explore-test-expired-hold-reported-closed" })
-  lapsedHoldReportedClosed = await loadMutant({
-    name: "explore-test-lapsed-hold-reported-closed",
-    description: "The issuer refuses an operation on a pending hold past its expiry as it refuses one on a closed hold.",
-    edits: [{ file: "parties/IssuerOperations.ts", find: `    case "HoldExpired":\n      return "hold_expired"\n`, replace: `    case "HoldExpired":\n` }]
-  })
+  lapsedHoldReportedClosed = await loadMutant({ ...bugNamed("lapsed-hold-reported-closed"), name: "explore-test-lapsed-hold-reported-closed" })
   fundedAfterOpeningFolder = plant({
     name: "explore-test-funded-after-opening",
     description: "The issuer funds each customer's account from its reserves under an id that is not an opening's.",

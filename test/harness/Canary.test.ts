@@ -6,6 +6,7 @@ import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
 import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
+import { chainOf } from "../../model/Links.js"
 const merchant = Core.Ids.PartyId.make("merchant-1")
 
 /** Every capture refused as expired: no invariant but the canary notices. */
@@ -33,6 +34,8 @@ let retriedInstructionUnanswered: HarnessSettings
 let confirmationOnlyOnRetry: HarnessSettings
 /** An acquirer that submits again before the receipt of its last submission. */
 let submissionBeforeReceipt: HarnessSettings
+/** An issuer that refuses an operation on a pending hold past its expiry as if the hold were closed. */
+let lapsedHoldReportedClosed: HarnessSettings
 
 /** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
 const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
@@ -49,6 +52,7 @@ beforeAll(async () => {
   retriedInstructionUnanswered = await withBug("canary", "retried-instruction-unanswered")
   confirmationOnlyOnRetry = await withBug("canary", "confirmation-only-on-retry")
   submissionBeforeReceipt = await withBug("canary", "submission-before-receipt")
+  lapsedHoldReportedClosed = await withBug("canary", "lapsed-hold-reported-closed")
   crossingUndeclared = await withFlaw("canary", {
     name: "crossing-undeclared",
     description: "The merchant does not declare a payment going from Voided to Captured when a capture's result comes after the void's.",
@@ -77,7 +81,7 @@ const expectFinding = (thrown: unknown, invariant: string, finding: RegExp): voi
 const expectCanaryFinding = (thrown: unknown, finding: RegExp): void => expectFinding(thrown, "canary", finding)
 
 describe("canary", () => {
-  it("should check out, capture, refund in full and settle one payment, void a second, ship one unit of a third with the answers crossed and refund it, after an empty script on the reference core", () => {
+  it("should check out, capture, refund in full and settle one payment, void a second, ship one unit of a third with the answers crossed and refund it, and capture a fourth too late, after an empty script on the reference core", () => {
     const { world, error } = play(reference, CALM, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
@@ -85,7 +89,8 @@ describe("canary", () => {
     expect(payments.map((p) => [p.state, p.captured_minor === p.request.amount.amount_minor, p.refunded_minor === p.captured_minor, p.voided])).toEqual([
       ["Captured", true, true, false],
       ["Voided", false, true, true],
-      ["Captured", false, true, true]
+      ["Captured", false, true, true],
+      ["Authorized", false, true, false]
     ])
     // The third: the void's answer overtook the capture's, at the gateway and at the merchant.
     expect(payments[2]?.captured_minor).toBe(1)
@@ -121,7 +126,7 @@ describe("canary", () => {
     const { world, error } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
-    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured", "Voided", "Captured"])
+    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured", "Voided", "Captured", "Authorized"])
   })
 
   // Four of the canary's bugs are wrong verdicts of the issuer's, the gateway's or the merchant's: the operations check, on the canary's own steps, finds them first.
@@ -138,6 +143,20 @@ describe("canary", () => {
   it("should make the refund that shows a refund of all that is left refused (full-refund-refused), the gateway's refusal not the spec's", () => {
     const { error } = play(fullRefundRefused, CALM, [])
     expectFinding(error?.thrown, "operations", /gateway-1: RefundPayment merchant-1\/\S+ was answered exceeds_remaining before the issuer decided; it should be forwarded/)
+  })
+
+  it("should capture a fourth order a millisecond before its hold expires, the capture reaching the issuer at the expiry: refused hold_expired, the hold released, nothing moved; and fail when it is refused hold_closed (lapsed-hold-reported-closed)", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canaryLateCapture")).toBe(1)
+    // The one capture refused hold_expired in the run: the late one, judged by the operations check.
+    expect(world.exercised.get("operation verdict:CaptureRequest: hold_expired")).toBe(1)
+    expect(world.lines.some((l) => l.command.startsWith("canary: the capture reaches issuer-1 at the hold's expiry"))).toBe(true)
+    const fourth = world.net.state<MerchantState>(merchant).payments.values()[3]
+    expect(fourth).toMatchObject({ state: "Authorized", captured_minor: 0 })
+    expect(fourth === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), fourth).hold?.status).toBe("expired")
+    const lapsed = play(lapsedHoldReportedClosed, CALM, [])
+    expectFinding(lapsed.error?.thrown, "operations", /issuer-1: CaptureRequest gateway-1\/\S+ at \d+ was answered hold_closed \(0\), the spec says hold_expired \(0\)/)
   })
 
   it("should make the void that shows every void refused (void-refused), the merchant's own refusal where the spec sends it", () => {
