@@ -313,7 +313,7 @@ const crossedShipment = (
  * millisecond before its hold expires, when the staff capture it all. The merchant sends the
  * capture (the hold has not expired) and the gateway forwards it, but it reaches the issuer at
  * the hold's expiry, before any tick has released the hold: the issuer must refuse it
- * `hold_expired` (spec 4.3), not `hold_closed` (a pending hold past its expiry is not closed),
+ * `hold_expired` (spec 4.5), not `hold_closed` (a pending hold past its expiry is not closed),
  * which the `operations` check predicts, and release the hold on its next tick. The payment must
  * end with nothing captured, its hold expired, and no money moved (the merchant's `merchantAccount`
  * at `gateway`). The random runs reach a capture in flight at exactly a hold's expiry only by the
