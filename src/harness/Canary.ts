@@ -279,7 +279,7 @@ const crossedShipment = (
   staffAsk(world, merchant, payment.request.id, "void", 0)
   const held: Array<Packet> = []
   deliverAll(world, (packet) => {
-    if (held.length > 0 || tagOf(packet) !== "OperationResponse" || (bodyOf(packet) as { readonly operation?: unknown } | undefined)?.operation !== "capture") return false
+    if (held.length > 0 || packet.from !== shopper.issuer || packet.to !== gateway || tagOf(packet) !== "OperationResponse" || (bodyOf(packet) as { readonly operation?: unknown } | undefined)?.operation !== "capture") return false
     held.push(packet)
     world.lines.push({ command: `canary: the answer to the capture of one unit, ${packet.from} -> ${packet.to}, is held up in the network`, outputs: [] })
     return true
@@ -328,14 +328,16 @@ const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: P
   const before = balances()
   const { order, payment } = approvedCheckout(world, shopper, phone, "late capture")
   const where = `${merchant}/${order.orderId}`
-  const holdOf = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of).hold
-  const expiresAt_ms = holdOf(payment)?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
+  const chain = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of)
+  const expiresAt_ms = chain(payment).hold?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
+  const authorizationId = chain(payment).atGateway?.authorizationId ?? dead(`${where}: no authorization at ${gateway}`)
   world.advance(`canary: nobody ships ${order.orderId} until a millisecond before its hold expires`, expiresAt_ms - 1 - world.net.now_ms)
   if (world.net.now_ms !== expiresAt_ms - 1) dead(`${where}: the clock stopped at ${world.net.now_ms}, short of a millisecond before the hold's expiry at ${expiresAt_ms}`)
   staffAsk(world, merchant, payment.request.id, "capture", order.total.amount_minor)
   const held: Array<Packet> = []
+  // Only this payment's capture: another may be in flight, such as an insider acquirer's request retried forever.
   deliverAll(world, (packet) => {
-    if (held.length > 0 || tagOf(packet) !== "CaptureRequest") return false
+    if (held.length > 0 || packet.from !== gateway || tagOf(packet) !== "CaptureRequest" || (bodyOf(packet) as { readonly authorizationId?: unknown } | undefined)?.authorizationId !== authorizationId) return false
     held.push(packet)
     return true
   })
@@ -349,7 +351,7 @@ const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: P
   quiescenceRounds(world)
   checkSafety(world, "the canary's late capture's hold released")
   const late = paymentFor(world, merchant, order.orderId)
-  const hold = late === undefined ? undefined : holdOf(late)
+  const hold = late === undefined ? undefined : chain(late).hold
   if (late === undefined || late.captured_minor !== 0 || hold?.status !== "expired" || hold.captured_minor !== 0) {
     dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not refused and expired`)
   }

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
-import { Answer, Flush, Shop } from "../../src/harness/Commands.js"
+import { Aimed, Answer, Flush, Shop, Staff } from "../../src/harness/Commands.js"
+import { Sweep } from "../../src/harness/Sweep.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { play, type HarnessSettings } from "../../src/harness/Run.js"
 import type { Swarm } from "../../src/harness/World.js"
@@ -157,6 +158,20 @@ describe("canary", () => {
     expect(fourth === undefined ? undefined : chainOf(world.view(), world.net.state<MerchantState>(merchant), fourth).hold?.status).toBe("expired")
     const lapsed = play(lapsedHoldReportedClosed, CALM, [])
     expectFinding(lapsed.error?.thrown, "operations", /issuer-1: CaptureRequest gateway-1\/\S+ at \d+ was answered hold_closed \(0\), the spec says hold_expired \(0\)/)
+  })
+
+  it("should hold up its own capture only, while an insider acquirer's tampered capture is retried forever (check --runs 10000 --seed 11, run 1,034)", () => {
+    // The shopper's capture at the insider's merchant goes out tampered, its issuer refuses it as an idempotency conflict, and the
+    // acquirer retries it every 16 s for ever. The canary's late capture, at the other acquirer, once held up that retry
+    // instead of its own, which reached the issuer before the hold's expiry and was taken.
+    const insiderAcquirer: Swarm = { ...CALM, scope: { ...CALM.scope, merchants: 2, gateways: 2, insider: { kind: "gateway", index: 2 } } }
+    const merchant1 = Core.Ids.PartyId.make("merchant-1")
+    const gateway1 = Core.Ids.PartyId.make("gateway-1")
+    const script = [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0]), new Staff("capture", 0, "all"), new Aimed("deliver", "CapturePayment", merchant1, gateway1), new Sweep("CaptureRequest", 0, 162)]
+    const { world, error } = play(reference, insiderAcquirer, script)
+    expect(error).toBeNull()
+    expect(world.exercised.get("canaryLateCapture")).toBe(1)
+    expect(world.exercised.get("operation verdict:CaptureRequest: hold_expired")).toBe(1)
   })
 
   it("should make the void that shows every void refused (void-refused), the merchant's own refusal where the spec sends it", () => {
