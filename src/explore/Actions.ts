@@ -310,13 +310,11 @@ const garblesOf = (world: World, scope: ExploreScope, recording: Recording): Rea
   const pages = new Set(shoppersOf(scope).map((customer) => world.directory.customers[customer]?.browser))
   return recording
     .filter(({ packet }) => packet.channel === "session" && pages.has(packet.from))
-    .flatMap(({ packet }) => everyGarbling(packet).map((garbled) => ({ packet: garbled, what: `${tagOf(packet)} ${changeOf(packet.payload, garbled.payload)}` })))
+    .flatMap(({ packet }) => everyGarbling(packet).map((garbled) => ({ packet: garbled, what: `${tagOf(packet)} ${changeOf(packet.payload as Record<string, unknown>, garbled.payload as Record<string, unknown>)}` })))
 }
 
 /** How the body `after` differs from `before`: a field dropped, added or changed, or the type. */
-const changeOf = (before: unknown, after: unknown): string => {
-  const [was, is] = [before, after] as ReadonlyArray<Record<string, unknown>>
-  if (was === undefined || is === undefined) return "garbled"
+const changeOf = (was: Readonly<Record<string, unknown>>, is: Readonly<Record<string, unknown>>): string => {
   if (was["_tag"] !== is["_tag"]) return `retyped ${String(is["_tag"])}`
   const dropped = Object.keys(was).find((k) => !(k in is))
   if (dropped !== undefined) return `without ${dropped}`
@@ -337,24 +335,18 @@ const cycleToClose = (world: World): boolean => {
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
 
-/** The harness's command for a staff operation, on the merchants' first live payment (the second for `captureSecond`): all that is left, but one minor unit for a part shipped and all that was captured for `refundCaptured`. */
-const staffCommand = (operation: StaffOperation): Staff =>
-  operation === "shipPart"
-    ? new Staff("shipPart", 0, "one")
-    : operation === "refundCaptured"
-      ? new Staff("refund", 0, "whole")
-      : operation === "captureSecond"
-        ? new Staff("capture", 1, "all")
-        : new Staff(operation, 0, "all")
-
-/** A staff operation, as a line of a counterexample says it. */
-const STAFF_WORDS: Readonly<Record<StaffOperation, string>> = {
-  capture: "capture the payment",
-  void: "void the payment",
-  refund: "refund all that is left of the payment",
-  shipPart: "ship part of the order and cancel the rest",
-  refundCaptured: "refund all that was captured, whatever was refunded",
-  captureSecond: "capture the second live payment"
+/**
+ * Each staff operation: the harness's command for it, on the merchants' first live payment (the
+ * second for `captureSecond`), for all that is left but one minor unit for a part shipped and all
+ * that was captured for `refundCaptured`; and the words a line of a counterexample says it with.
+ */
+const STAFF: Readonly<Record<StaffOperation, { readonly command: Staff; readonly words: string }>> = {
+  capture: { command: new Staff("capture", 0, "all"), words: "capture the payment" },
+  void: { command: new Staff("void", 0, "all"), words: "void the payment" },
+  refund: { command: new Staff("refund", 0, "all"), words: "refund all that is left of the payment" },
+  shipPart: { command: new Staff("shipPart", 0, "one"), words: "ship part of the order and cancel the rest" },
+  refundCaptured: { command: new Staff("refund", 0, "whole"), words: "refund all that was captured, whatever was refunded" },
+  captureSecond: { command: new Staff("capture", 1, "all"), words: "capture the second live payment" }
 }
 
 /** Whether the shoppers before `shopper` have spent their clicks on "pay now" and their pages show the result. */
@@ -426,7 +418,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     if ((remaining.refreshes[shopper] ?? 0) > 0 && screen === "Paying") actions.push({ _tag: "Refresh", shopper, customer })
   })
   for (const phone of phonesShowing(world).keys()) actions.push({ _tag: "Answer", phone, how: "approve" }, { _tag: "Answer", phone, how: "decline" })
-  for (const operation of new Set(remaining.staff)) if (staffCommand(operation).check({ world })) actions.push({ _tag: "Staff", operation })
+  for (const operation of new Set(remaining.staff)) if (STAFF[operation].command.check({ world })) actions.push({ _tag: "Staff", operation })
   if (scope.settle && cycleToClose(world)) actions.push({ _tag: "CloseCycle" })
   return actions
 }
@@ -467,7 +459,7 @@ export const describeAction = (action: Action, world?: World): string => {
     case "Answer":
       return `the shopper ${action.how}s on ${world === undefined ? "the phone" : (phonesShowing(world)[action.phone] ?? "the phone")}`
     case "Staff":
-      return `the merchant's staff ${STAFF_WORDS[action.operation]}`
+      return `the merchant's staff ${STAFF[action.operation].words}`
     case "CloseCycle":
       return "the clearing house closes the cycle"
   }
@@ -609,7 +601,7 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
       new Answer(action.phone, action.how).perform(world)
       break
     case "Staff":
-      staffCommand(action.operation).perform(world)
+      STAFF[action.operation].command.perform(world)
       break
     case "CloseCycle":
       world.input(label, world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })

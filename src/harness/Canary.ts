@@ -321,16 +321,13 @@ const crossedShipment = (
  */
 const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: PartyId, merchantAccount: string): void => {
   const { merchant } = shopper
-  const balances = (): { readonly customer: number; readonly merchant: number } => ({
-    customer: postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account),
-    merchant: postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
-  })
-  const before = balances()
+  const before = balancesOf(world, shopper, gateway, merchantAccount)
   const { order, payment } = approvedCheckout(world, shopper, phone, "late capture")
   const where = `${merchant}/${order.orderId}`
   const chain = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of)
-  const expiresAt_ms = chain(payment).hold?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
-  const authorizationId = chain(payment).atGateway?.authorizationId ?? dead(`${where}: no authorization at ${gateway}`)
+  const paid = chain(payment)
+  const expiresAt_ms = paid.hold?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
+  const authorizationId = paid.atGateway?.authorizationId ?? dead(`${where}: no authorization at ${gateway}`)
   world.advance(`canary: nobody ships ${order.orderId} until a millisecond before its hold expires`, expiresAt_ms - 1 - world.net.now_ms)
   if (world.net.now_ms !== expiresAt_ms - 1) dead(`${where}: the clock stopped at ${world.net.now_ms}, short of a millisecond before the hold's expiry at ${expiresAt_ms}`)
   staffAsk(world, merchant, payment.request.id, "capture", order.total.amount_minor)
@@ -355,8 +352,7 @@ const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: P
   if (late === undefined || late.captured_minor !== 0 || hold?.status !== "expired" || hold.captured_minor !== 0) {
     dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not refused and expired`)
   }
-  const after = balances()
-  if (after.customer !== before.customer || after.merchant !== before.merchant) dead(`${where}: posted balances ${after.customer} and ${after.merchant} after the late capture, not ${before.customer} and ${before.merchant}`)
+  expectMoved(world, shopper, gateway, merchantAccount, before)
 }
 
 /**
@@ -413,9 +409,20 @@ const busyDay = (world: World): void => {
 }
 
 /** Fails the canary unless the customer's and the merchant's posted balances are now the ones expected. */
-const expectMoved = (world: World, shopper: Customer, gateway: PartyId, merchantAccount: string, expected: { readonly customer: number; readonly merchant: number }): void => {
-  const customer = postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+const expectMoved = (world: World, shopper: Customer, gateway: PartyId, merchantAccount: string, expected: Balances): void => {
+  const { customer, merchant } = balancesOf(world, shopper, gateway, merchantAccount)
   if (customer !== expected.customer) dead(`${shopper.issuer} ${shopper.account}: posted balance ${customer}, not ${expected.customer}`)
-  const merchant = postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
   if (merchant !== expected.merchant) dead(`${gateway} ${merchantAccount}: posted balance ${merchant}, not ${expected.merchant}`)
 }
+
+/** The customer's and the merchant's posted balances. */
+interface Balances {
+  readonly customer: number
+  readonly merchant: number
+}
+
+/** The shopper's posted balance at their issuer, and the merchant's `merchantAccount` at `gateway`. */
+const balancesOf = (world: World, shopper: Customer, gateway: PartyId, merchantAccount: string): Balances => ({
+  customer: postedBalance(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account),
+  merchant: postedBalance(world.net.state<GatewayState>(gateway).ledger, merchantAccount)
+})
