@@ -12,9 +12,10 @@
  * shopper pays a second order, and the staff void it: the hold must be released, and nobody's
  * posted balance moves. Then the staff misclick: a capture, void or refund the merchant's figures
  * rule out must be refused by the merchant itself. Then a third order ships in part and the rest
- * is cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Last,
- * on a busy day, every honest customer who can pays, and every payment is captured and cleared in
- * one cycle.
+ * is cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Then
+ * a fourth order is captured a millisecond before its hold expires, the capture reaching the issuer
+ * at the expiry, and two more orders race for the shopper's last funds. Last, on a busy day, every
+ * honest customer who can pays, and every payment is captured and cleared in one cycle.
  */
 import { PaymentId, type OrderId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
@@ -24,6 +25,7 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
+import type { PhoneState } from "../parties/Phone.js"
 import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
 import { bodyOf } from "../../model/Answers.js"
 import { chainOf } from "../../model/Links.js"
@@ -112,12 +114,11 @@ const holdSubmissions = (world: World, gateway: PartyId): ReadonlyArray<Packet> 
 }
 
 /**
- * Checks out on a fresh page of `shopper`, pays and approves on `phone`, and returns the order
- * and its payment once the world has quiesced and the page shows it approved; fails the canary
- * otherwise.
+ * Checks out on a fresh page of `shopper` and clicks "pay now"; returns the order once everything
+ * in flight has been delivered (the issuer's challenge is on the shopper's phone), or fails the
+ * canary if the checkout did not end ready to pay.
  */
-const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step: string): { readonly order: OrderView; readonly payment: MerchantPayment } => {
-  const { merchant } = shopper
+const payOnFreshPage = (world: World, shopper: Customer, step: string): OrderView => {
   world.net.restart(shopper.browser)
   world.lines.push({ command: `canary: shopper ${shopper.name} opens a fresh page (${step})`, outputs: [] })
   checkoutOnReliableSession(world, shopper, true)
@@ -127,6 +128,17 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
   payNow(world, shopper, order, "payNow")
   deliverAll(world)
   checkSafety(world, `the canary's pay now (${step})`)
+  return order
+}
+
+/**
+ * Checks out on a fresh page of `shopper`, pays and approves on `phone`, and returns the order
+ * and its payment once the world has quiesced and the page shows it approved; fails the canary
+ * otherwise.
+ */
+const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step: string): { readonly order: OrderView; readonly payment: MerchantPayment } => {
+  const { merchant } = shopper
+  const order = payOnFreshPage(world, shopper, step)
   const challenge = shownChallenge(world, phone) ?? dead(`${phone} shows no challenge for ${merchant}/${order.orderId}`)
   answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
   quiescenceRounds(world)
@@ -147,13 +159,16 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * void it, then misclick on both payments; then a third order ships one unit and is cancelled for
  * the rest, the void's answer overtaking the capture's, and the unit is refunded; then a fourth
  * order is captured a millisecond before its hold expires, and the capture reaches the issuer at
- * the expiry (it must be refused and the hold released). After each step the world quiesces
+ * the expiry (it must be refused and the hold released); then, if the shopper can afford one quick
+ * checkout and not two, a fifth and a sixth order race for the last funds, both approved (one must
+ * be held, the other declined for funds, and the one held is voided). After each step the world quiesces
  * again (the clearing cycle closes and settles), and every safety invariant is checked, so a bug
  * the canary runs into is named by the invariant it breaks. Throws an {@link InvariantViolation}
  * named `canary` if a payment is not approved and shown, or the first not captured, settled and
  * refunded in full, a bank's confirmation not sent at once or not sent again, the second's hold
  * not released, or the third not captured for the unit and voided for the rest, or not refunded
- * and settled back, or the fourth captured or its hold not released. Returns whether it ran: a
+ * and settled back, or the fourth captured or its hold not released, or the race not won by
+ * exactly one payment. Returns whether it ran: a
  * world whose every shopper is an insider's customer or out of funds has no canary (the run's
  * coverage counts `canarySkipped`).
  */
@@ -224,6 +239,7 @@ export const canary = (world: World): boolean => {
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
   crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   lateCapture(world, shopper, phone, gateway, merchantAccount)
+  raceForTheLastFunds(world, shopper, phone)
   busyDay(world)
   return true
 }
@@ -353,6 +369,45 @@ const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: P
     dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not refused and expired`)
   }
   expectMoved(world, shopper, gateway, merchantAccount, before)
+}
+
+/**
+ * The race for the last funds: a shopper whose account covers one quick checkout and not two pays
+ * a fifth order, leaves the page before answering on the phone, pays a sixth on a fresh page, and
+ * then approves both challenges. Each request fitted the funds alone, so the issuer challenged
+ * both, and only placing the hold tells them apart: exactly one payment must be authorized and the
+ * other declined for funds, and no account overdrawn after either answer (the `noOverdraft`
+ * check). Then the staff void the one authorized, and the account can spend what it could before.
+ * Skipped for a shopper who can afford two checkouts; the random runs race two payments for one
+ * account's last funds only when two browsers share it and both are approved in time.
+ */
+const raceForTheLastFunds = (world: World, shopper: Customer, phone: PartyId): void => {
+  const { merchant } = shopper
+  const spare_minor = spareAfterQuickCheckout_minor(world, shopper)
+  if (spare_minor < 0 || spare_minor >= quickCheckoutOf(world.core, world.net.state<MerchantState>(merchant).config)) return
+  world.count("canaryRaceForFunds")
+  const spendableNow = () => spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+  const spendableBefore = spendableNow()
+  const pending = () => world.net.state<PhoneState>(phone).challenges.values().filter((c) => c.state === "Pending").map((c) => c.challenge)
+  const earlier = new Set(pending().map((c) => c.id))
+  const orders = [payOnFreshPage(world, shopper, "race for the last funds"), payOnFreshPage(world, shopper, "race for the last funds, again")]
+  const where = `${merchant}/${orders.map((o) => o.orderId).join(" and ")}`
+  const challenges = pending().filter((c) => !earlier.has(c.id))
+  if (challenges.length !== orders.length) return dead(`${where}: ${phone} shows ${challenges.length} new challenges, not one for each order`)
+  for (const challenge of challenges) {
+    answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
+    deliverAll(world)
+    checkSafety(world, `the canary's race for the last funds: ${challenge.id} approved`)
+  }
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's race for the last funds")
+  const payments = orders.map((o) => paymentFor(world, merchant, o.orderId))
+  const [won, ...others] = payments.filter((p) => p?.state === "Authorized")
+  if (won === undefined || others.length > 0 || !payments.some((p) => p?.state === "Declined")) {
+    return dead(`${where}: payments ${payments.map((p) => p?.state ?? "missing").join(" and ")}, not one authorized and one declined`)
+  }
+  staffStep(world, merchant, won, "void", 0, "void of the race's winner")
+  if (spendableNow() !== spendableBefore) return dead(`${shopper.issuer} ${shopper.account}: ${spendableNow()} spendable after the race, not ${spendableBefore}`)
 }
 
 /**

@@ -37,6 +37,8 @@ let confirmationOnlyOnRetry: HarnessSettings
 let submissionBeforeReceipt: HarnessSettings
 /** An issuer that refuses an operation on a pending hold past its expiry as if the hold were closed. */
 let lapsedHoldReportedClosed: HarnessSettings
+/** The ledger places a hold whatever the account has available (the mutation campaign's G3, Ledger L175): only two payments approved for the same last funds show it. */
+let holdIgnoresFunds: HarnessSettings
 
 /** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
 const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
@@ -64,6 +66,11 @@ beforeAll(async () => {
     description: "The merchant decides an operation again on every copy of its result.",
     edits: [{ file: "parties/MerchantOperations.ts", find: `    if (op.state !== "Pending") {\n`, replace: "    if (false as boolean) {\n" }]
   })
+  holdIgnoresFunds = await withFlaw("canary", {
+    name: "hold-ignores-funds",
+    description: "The ledger places a hold without checking what the account has available.",
+    edits: [{ file: "ledger/Ledger.ts", find: "  if (debit.debitsMustNotExceedCredits && available(ledger, debit.id) < m.amount.amount_minor) {", replace: "  if (false as boolean) {" }]
+  })
   instructionListsEveryItem = await withFlaw("canary", {
     name: "instruction-lists-every-item",
     description: "A settlement instruction lists every item of its cycle, not only its bank's in its currency.",
@@ -82,7 +89,7 @@ const expectFinding = (thrown: unknown, invariant: string, finding: RegExp): voi
 const expectCanaryFinding = (thrown: unknown, finding: RegExp): void => expectFinding(thrown, "canary", finding)
 
 describe("canary", () => {
-  it("should check out, capture, refund in full and settle one payment, void a second, ship one unit of a third with the answers crossed and refund it, and capture a fourth too late, after an empty script on the reference core", () => {
+  it("should check out, capture, refund in full and settle one payment, void a second, ship one unit of a third with the answers crossed and refund it, capture a fourth too late, and race a fifth and a sixth for the last funds, after an empty script on the reference core", () => {
     const { world, error } = play(reference, CALM, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
@@ -91,7 +98,9 @@ describe("canary", () => {
       ["Captured", true, true, false],
       ["Voided", false, true, true],
       ["Captured", false, true, true],
-      ["Authorized", false, true, false]
+      ["Authorized", false, true, false],
+      ["Voided", false, true, true],
+      ["Declined", false, true, false]
     ])
     // The third: the void's answer overtook the capture's, at the gateway and at the merchant.
     expect(payments[2]?.captured_minor).toBe(1)
@@ -127,7 +136,27 @@ describe("canary", () => {
     const { world, error } = play(reference, CALM, [new Shop(0, false), new Flush([0]), new Answer(0, "approve"), new Flush([0])])
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
-    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured", "Voided", "Captured", "Authorized"])
+    expect(world.net.state<MerchantState>(merchant).payments.values().map((p) => p.state)).toEqual(["Authorized", "Captured", "Voided", "Captured", "Authorized", "Voided", "Declined"])
+  })
+
+  it("should race two payments for the last funds, approved both: one held and voided, the other declined for funds; and fail when the hold ignores the funds (hold-ignores-funds)", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canaryRaceForFunds")).toBe(1)
+    expect(world.exercised.get("transition:Issuer: authorization: Challenging -> Declined on ChallengeAnswer (approve, insufficient funds)")).toBe(1)
+    const [won, lost] = world.net.state<MerchantState>(merchant).payments.values().slice(-2)
+    expect(won).toMatchObject({ state: "Voided", captured_minor: 0 })
+    expect(lost?.state).toBe("Declined")
+    const overdrawn = play(holdIgnoresFunds, CALM, [])
+    expectFinding(overdrawn.error?.thrown, "noOverdraft", /issuer-1 account acct-2 is overdrawn: -6190 available/)
+    expect((overdrawn.error?.thrown as InvariantViolation).after).toMatch(/^the canary's race for the last funds: ch-\d+ approved$/)
+  })
+
+  it("should not race for a shopper who can afford two checkouts", () => {
+    const { world, error } = play(reference, ONE_RICH_CUSTOMER, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canary")).toBe(1)
+    expect(world.exercised.get("canaryRaceForFunds")).toBeUndefined()
   })
 
   // Four of the canary's bugs are wrong verdicts of the issuer's, the gateway's or the merchant's: the operations check, on the canary's own steps, finds them first.
