@@ -403,8 +403,8 @@ const raceForTheLastFunds = (world: World, shopper: Customer, phone: PartyId): v
   checkSafety(world, "the canary's race for the last funds")
   const payments = orders.map((o) => paymentFor(world, merchant, o.orderId))
   const [won, ...others] = payments.filter((p) => p?.state === "Authorized")
-  if (won === undefined || others.length > 0 || !payments.some((p) => p?.state === "Declined")) {
-    return dead(`${where}: payments ${payments.map((p) => p?.state ?? "missing").join(" and ")}, not one authorized and one declined`)
+  if (won === undefined || others.length > 0 || !payments.some((p) => p?.state === "Declined" && p.status === "insufficient_funds")) {
+    return dead(`${where}: payments ${payments.map((p) => `${p?.state ?? "missing"} (${p?.status ?? "no answer"})`).join(" and ")}, not one authorized and one declined for funds`)
   }
   staffStep(world, merchant, won, "void", 0, "void of the race's winner")
   if (spendableNow() !== spendableBefore) return dead(`${shopper.issuer} ${shopper.account}: ${spendableNow()} spendable after the race, not ${spendableBefore}`)

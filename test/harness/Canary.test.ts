@@ -146,7 +146,7 @@ describe("canary", () => {
     expect(world.exercised.get("transition:Issuer: authorization: Challenging -> Declined on ChallengeAnswer (approve, insufficient funds)")).toBe(1)
     const [won, lost] = world.net.state<MerchantState>(merchant).payments.values().slice(-2)
     expect(won).toMatchObject({ state: "Voided", captured_minor: 0 })
-    expect(lost?.state).toBe("Declined")
+    expect(lost).toMatchObject({ state: "Declined", status: "insufficient_funds" })
     const overdrawn = play(holdIgnoresFunds, CALM, [])
     expectFinding(overdrawn.error?.thrown, "noOverdraft", /issuer-1 account acct-2 is overdrawn: -6190 available/)
     expect((overdrawn.error?.thrown as InvariantViolation).after).toMatch(/^the canary's race for the last funds: ch-\d+ approved$/)
