@@ -25,7 +25,6 @@ import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import type { GatewayState } from "../parties/Gateway.js"
 import type { IssuerState } from "../parties/Issuer.js"
 import type { MerchantPayment, MerchantState } from "../parties/Merchant.js"
-import type { PhoneState } from "../parties/Phone.js"
 import { acquirerFee, merchantAccountId, postedBalance, spendable } from "../../model/Books.js"
 import { bodyOf } from "../../model/Answers.js"
 import { chainOf } from "../../model/Links.js"
@@ -33,7 +32,7 @@ import { staffAsk, tagOf } from "./Commands.js"
 import { checkSafety, InvariantViolation } from "./Invariants.js"
 import { deliverAll, quiescenceRounds } from "./Quiescence.js"
 import { quickCheckoutOf, type Customer } from "./Scope.js"
-import { answerOnPhone, checkoutOnReliableSession, payNow, shownChallenge } from "./Shoppers.js"
+import { answerOnPhone, checkoutOnReliableSession, payNow, shownChallenge, shownChallenges } from "./Shoppers.js"
 import type { World } from "./World.js"
 
 /** Whether a shopper's whole path is honest: their merchant, its acquirer and their phones are not the insider, and the merchant prices in their account's currency. */
@@ -44,9 +43,18 @@ const honest = (world: World, shopper: Customer): boolean => {
   return !insiders && merchant.config.currency === shopper.currency
 }
 
+/** What the shopper's account can still spend at their issuer. */
+const spendableOf = (world: World, shopper: Customer): number => spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
+
+/** Fails the canary unless the shopper's account can spend what it could before `step`. */
+const expectSpendable = (world: World, shopper: Customer, before: number, step: string): void => {
+  const now = spendableOf(world, shopper)
+  if (now !== before) dead(`${shopper.issuer} ${shopper.account}: ${now} spendable after ${step}, not ${before}`)
+}
+
 /** What the shopper would have left after a quick checkout at their merchant (negative when they cannot afford one). */
 const spareAfterQuickCheckout_minor = (world: World, shopper: Customer): number =>
-  spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account) - quickCheckoutOf(world.core, world.net.state<MerchantState>(shopper.merchant).config)
+  spendableOf(world, shopper) - quickCheckoutOf(world.core, world.net.state<MerchantState>(shopper.merchant).config)
 
 /** Whether the shopper can pay in the canary: their whole path is honest, they have a phone, and their account covers a quick checkout. */
 const canPay = (world: World, shopper: Customer): boolean => honest(world, shopper) && shopper.phones.length > 0 && spareAfterQuickCheckout_minor(world, shopper) >= 0
@@ -224,17 +232,14 @@ export const canary = (world: World): boolean => {
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
 
   // A second order, paid and then cancelled: the void must release the hold and move no money.
-  const issuer = () => world.net.state<IssuerState>(shopper.issuer)
-  const spendableBefore = spendable(issuer().ledger, shopper.account)
+  const spendableBefore = spendableOf(world, shopper)
   const second = approvedCheckout(world, shopper, phone, "void")
   staffStep(world, merchant, second.payment, "void", 0, "void")
   const voided = paymentFor(world, merchant, second.order.orderId)
   if (voided?.voided !== true) return dead(`${merchant}/${second.order.orderId}: payment ${voided?.state ?? "missing"}, not voided`)
   const hold = chainOf(world.view(), world.net.state<MerchantState>(merchant), voided).hold
   if (hold?.status !== "voided") return dead(`${shopper.issuer}: the hold for ${merchant}/${second.order.orderId} is ${hold?.status ?? "missing"}, not voided`)
-  if (spendable(issuer().ledger, shopper.account) !== spendableBefore) {
-    return dead(`${shopper.issuer} ${shopper.account}: ${spendable(issuer().ledger, shopper.account)} spendable after the void, not ${spendableBefore}`)
-  }
+  expectSpendable(world, shopper, spendableBefore, "the void")
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
   crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
@@ -386,13 +391,11 @@ const raceForTheLastFunds = (world: World, shopper: Customer, phone: PartyId): v
   const spare_minor = spareAfterQuickCheckout_minor(world, shopper)
   if (spare_minor < 0 || spare_minor >= quickCheckoutOf(world.core, world.net.state<MerchantState>(merchant).config)) return
   world.count("canaryRaceForFunds")
-  const spendableNow = () => spendable(world.net.state<IssuerState>(shopper.issuer).ledger, shopper.account)
-  const spendableBefore = spendableNow()
-  const pending = () => world.net.state<PhoneState>(phone).challenges.values().filter((c) => c.state === "Pending").map((c) => c.challenge)
-  const earlier = new Set(pending().map((c) => c.id))
+  const spendableBefore = spendableOf(world, shopper)
+  const earlier = new Set(shownChallenges(world, phone).map((c) => c.id))
   const orders = [payOnFreshPage(world, shopper, "race for the last funds"), payOnFreshPage(world, shopper, "race for the last funds, again")]
   const where = `${merchant}/${orders.map((o) => o.orderId).join(" and ")}`
-  const challenges = pending().filter((c) => !earlier.has(c.id))
+  const challenges = shownChallenges(world, phone).filter((c) => !earlier.has(c.id))
   if (challenges.length !== orders.length) return dead(`${where}: ${phone} shows ${challenges.length} new challenges, not one for each order`)
   for (const challenge of challenges) {
     answerOnPhone(world, `canary: shopper on ${phone}`, phone, challenge, "approve")
@@ -407,7 +410,7 @@ const raceForTheLastFunds = (world: World, shopper: Customer, phone: PartyId): v
     return dead(`${where}: payments ${payments.map((p) => `${p?.state ?? "missing"} (${p?.status ?? "no answer"})`).join(" and ")}, not one authorized and one declined for funds`)
   }
   staffStep(world, merchant, won, "void", 0, "void of the race's winner")
-  if (spendableNow() !== spendableBefore) return dead(`${shopper.issuer} ${shopper.account}: ${spendableNow()} spendable after the race, not ${spendableBefore}`)
+  expectSpendable(world, shopper, spendableBefore, "the race")
 }
 
 /**

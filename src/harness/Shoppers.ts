@@ -217,9 +217,12 @@ export const answerOnPhone = (world: World, who: string, phone: PartyId, challen
   })
 }
 
-/** The challenge a phone shows now, waiting for an answer, if any. */
-export const shownChallenge = (world: World, phone: PartyId) =>
-  world.net.state<PhoneState>(phone).challenges.values().find((c) => c.state === "Pending")?.challenge
+/** The challenges a phone shows now, waiting for an answer, in the order they came. */
+export const shownChallenges = (world: World, phone: PartyId): ReadonlyArray<Challenge> =>
+  world.net.state<PhoneState>(phone).challenges.values().filter((c) => c.state === "Pending").map((c) => c.challenge)
+
+/** The challenge a phone shows now, waiting for an answer, if any: the first of them. */
+export const shownChallenge = (world: World, phone: PartyId): Challenge | undefined => shownChallenges(world, phone)[0]
 
 /** The shopper answers the challenge shown on a phone: approve, decline, approve twice, or approve late. */
 export class Answer extends Base {

@@ -39,6 +39,8 @@ let submissionBeforeReceipt: HarnessSettings
 let lapsedHoldReportedClosed: HarnessSettings
 /** The ledger places a hold whatever the account has available (the mutation campaign's G3, Ledger L175): only two payments approved for the same last funds show it. */
 let holdIgnoresFunds: HarnessSettings
+/** The issuer reports a hold the ledger refused as an expired challenge: only the race's loser shows it. */
+let raceLostAsExpired: HarnessSettings
 
 /** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
 const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
@@ -70,6 +72,11 @@ beforeAll(async () => {
     name: "hold-ignores-funds",
     description: "The ledger places a hold without checking what the account has available.",
     edits: [{ file: "ledger/Ledger.ts", find: "  if (debit.debitsMustNotExceedCredits && available(ledger, debit.id) < m.amount.amount_minor) {", replace: "  if (false as boolean) {" }]
+  })
+  raceLostAsExpired = await withFlaw("canary", {
+    name: "race-lost-as-expired",
+    description: "The issuer reports an approval whose hold the ledger refused as challenge_expired, not insufficient_funds.",
+    edits: [{ file: "parties/Issuer.ts", find: `ledger !== state.ledger ? "approved" : "insufficient_funds"`, replace: `ledger !== state.ledger ? "approved" : "challenge_expired"` }]
   })
   instructionListsEveryItem = await withFlaw("canary", {
     name: "instruction-lists-every-item",
@@ -150,6 +157,11 @@ describe("canary", () => {
     const overdrawn = play(holdIgnoresFunds, CALM, [])
     expectFinding(overdrawn.error?.thrown, "noOverdraft", /issuer-1 account acct-2 is overdrawn: -6190 available/)
     expect((overdrawn.error?.thrown as InvariantViolation).after).toMatch(/^the canary's race for the last funds: ch-\d+ approved$/)
+  })
+
+  it("should fail when the race's loser is declined for another reason than funds (race-lost-as-expired)", () => {
+    const { error } = play(raceLostAsExpired, CALM, [])
+    expectCanaryFinding(error?.thrown, /payments Authorized \(approved\) and Declined \(challenge_expired\), not one authorized and one declined for funds/)
   })
 
   it("should not race for a shopper who can afford two checkouts", () => {
