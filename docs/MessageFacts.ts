@@ -333,7 +333,7 @@ export const MESSAGE_FACTS: { readonly [T in SessionTag]: SessionFacts } & { rea
       { rejection: "UnknownReference", qualifiers: ["cycle"], when: "the open cycle is missing (cannot happen in a consistent state)" },
       {
         rejection: "InvalidRequest",
-        when: "the cycle is full: with these items a bank would have more than `MAX_CLEARING_ITEMS` items in one currency, or a net position beyond `MAX_AMOUNT_MINOR` either way; the acquirer's retry clears it in the next cycle"
+        when: "the cycle is full: with these items a bank would have more than `MAX_CLEARING_ITEMS` items in one currency (the clearing house's `cycleItems`, if fewer), or a net position beyond `MAX_AMOUNT_MINOR` either way; the acquirer's retry clears it in the next cycle"
       }
     ],
     note: "A repeat gets the recorded `SubmissionReceipt`, byte for byte, whatever cycle is open now: a replayed submission is never cleared twice."

@@ -16,10 +16,11 @@ import { chains, heldForInsider, holds, issuerById, issuerHolds, merchantById, o
 import { decisionKeyOf, type Model } from "./Model.js"
 import { conservation, noOverdraft, settlementExactlyOnce, settlementLiveness } from "./MoneyInvariants.js"
 
+import { bounded } from "./Bounds.js"
 import { isolation } from "./Isolation.js"
 import { phoneFindings } from "./Screens.js"
 
-export { conservation, isolation, noOverdraft, settlementExactlyOnce, settlementLiveness }
+export { bounded, conservation, isolation, noOverdraft, settlementExactlyOnce, settlementLiveness }
 
 /** Every party's real state at one instant. */
 export interface SystemView {
@@ -280,7 +281,7 @@ export const paymentLiveness: Checker = (view) => {
 }
 
 /** The invariants checked after every command, by name. */
-export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, isolation, noOverdraft, conservation, settlementExactlyOnce } as const
+export const safety = { noDoubleCharge, noUnapprovedDebit, authenticity, agreement, isolation, noOverdraft, conservation, settlementExactlyOnce, bounded } as const
 
 /** Liveness, with settlement: see {@link paymentLiveness} and {@link settlementLiveness}. */
 export const liveness: Checker = (view, model) => [...paymentLiveness(view, model), ...settlementLiveness(view, model)]

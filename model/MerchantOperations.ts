@@ -50,7 +50,7 @@ export const expectedBackOffice = (before: MerchantState, input: BackOffice): { 
   if (payment === undefined) return { refused: "UnknownReference (payment)" }
   const reason = reasonOnTheFigures(payment, input)
   if (reason !== null) return { refused: `InvalidRequest: ${input._tag.toLowerCase()} refused: ${reason}` }
-  return before.outbox.size < OUTBOX_LIMIT ? { payment } : { refused: "InvalidRequest: too many requests in flight, try again later" }
+  return before.outbox.size < (before.config.outboxLimit ?? OUTBOX_LIMIT) ? { payment } : { refused: "InvalidRequest: too many requests in flight, try again later" }
 }
 
 /** The rejection a step gave, as `Tag: detail`, `Tag (kind)` or `Tag`, or `null`. */

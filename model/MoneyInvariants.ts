@@ -71,15 +71,16 @@ const judgeLedger = (bank: string, ledger: Ledger.Ledger): ReadonlyArray<string>
 /** The statuses a hold may have. */
 const HOLD_STATUSES: ReadonlyArray<string> = ["pending", "voided", "expired", "closed"]
 
-/** An acquirer keeps at most one clearing submission waiting for its receipt, and none of more than `MAX_CLEARING_ITEMS` items. */
+/** An acquirer keeps at most one clearing submission waiting for its receipt, and none of more than its `submissionItems` items (`MAX_CLEARING_ITEMS` unless configured lower). */
 const submissionFindings = (gateway: GatewayState): ReadonlyArray<string> => {
   const me = gateway.identity.id
+  const most = gateway.config.submissionItems ?? MAX_CLEARING_ITEMS
   const waiting = gateway.submissions.entries().filter(([, s]) => s.cycle === null).map(([id]) => id)
   return [
     ...(waiting.length > 1 ? [`${me} has ${waiting.length} submissions waiting for a receipt: ${waiting.join(", ")}`] : []),
     ...gateway.submissions.entries()
-      .filter(([, s]) => s.items.length > MAX_CLEARING_ITEMS)
-      .map(([id, s]) => `${me} submission ${id} has ${s.items.length} items, more than ${MAX_CLEARING_ITEMS}`)
+      .filter(([, s]) => s.items.length > most)
+      .map(([id, s]) => `${me} submission ${id} has ${s.items.length} items, more than ${most}`)
   ]
 }
 
@@ -263,8 +264,8 @@ const instructionRecordFindings = (view: SystemView): ReadonlyArray<string> => {
  * any issuer or acquirer (but for a compromised acquirer's own payments, whose refunds it pays);
  * each merchant's account at its acquirer holds exactly its settled
  * captures, less its settled refunds, less the acquirer's fee on each settled capture; and each
- * honest acquirer has at most one submission waiting for its receipt, of at most
- * `MAX_CLEARING_ITEMS` items; and the settlement bank confirms an instruction, and settles a
+ * honest acquirer has at most one submission waiting for its receipt, of at most its
+ * `submissionItems` items (`MAX_CLEARING_ITEMS` unless configured lower); and the settlement bank confirms an instruction, and settles a
  * cycle, only once the banks posted them.
  */
 export const settlementExactlyOnce: Checker = (view) => {

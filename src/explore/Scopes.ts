@@ -95,6 +95,9 @@ const refundSettled = (name: string, what: string, faults: FaultBudget): Explore
   faults
 })
 
+/** The standard topology with each merchant keeping at most one request to its gateway in flight. */
+const ONE_IN_FLIGHT: Scope = { ...STANDARD, limits: { merchantOutbox: 1 } }
+
 /** Two merchants at one acquirer, the second the attacker's: the shopper pays at the first. */
 const TWO_MERCHANTS_INSIDER: Scope = { ...STANDARD, merchants: 2, insider: { kind: "merchant", index: 1 } }
 /** Two merchants, each at its own acquirer, the second acquirer the attacker's: the shopper pays at the first merchant. */
@@ -156,7 +159,13 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   refundSettled("settle-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }),
   refundSettled("settle-drop-duplicate", "at most one drop and one duplicate of any packet", { ...NO_FAULTS, drops: 1, duplicates: 1 }),
   refundSettled("settle-drop-crash", "at most one drop of any packet and one crash and restart of any party", { ...NO_FAULTS, drops: 1, crashes: 1 }),
-  refundSettled("settle-k1", "at most one drop, one duplicate and one crash", ONE_EACH)
+  refundSettled("settle-k1", "at most one drop, one duplicate and one crash", ONE_EACH),
+  { name: "capture-void-outbox1", topology: ONE_IN_FLIGHT, description: "capture-void with the merchant keeping at most one request in flight: an operation asked for while the other is unanswered is refused (too many requests in flight), no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
+  { name: "pay-two-browsers-outbox1", topology: { ...ONE_IN_FLIGHT, twoBrowsers: true }, shoppers: [1, 2], description: "pay-two-browsers with the merchant keeping at most one request in flight: the second browser's payment is refused until the first's is answered, and its page asks again, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
+  {
+    ...refundSettled("settle-cycle1", "with a bank taking at most one item in a currency in a cycle and a gateway submitting one item at a time: the refund's submission is refused while the capture is in the open cycle, and clears in the next, no faults", NO_FAULTS),
+    topology: { ...STANDARD, limits: { cycleItems: 1 } }
+  }
 ]
 
 /** The customers who shop in `scope`, by their index in its topology's customers. @category explorer @since 0.5.0 */

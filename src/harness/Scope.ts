@@ -45,6 +45,23 @@ export interface Scope {
   readonly twoBrowsers: boolean
   /** The party whose keys the attacker holds, if any. */
   readonly insider: Insider | null
+  /** Bounds lowered from the protocol's own, so that small worlds reach them; the protocol's when absent. */
+  readonly limits?: Limits
+}
+
+/**
+ * Bounds a world may lower, each a party's configuration: each merchant's outbox
+ * (`MerchantConfig.outboxLimit`: payments and operations in flight at once), and the items one
+ * bank may have in one currency in a clearing cycle (`ClearingHouseState.cycleItems`), which is
+ * also each gateway's most items in a submission (`GatewayConfig.submissionItems`), so that a
+ * submission always fits an empty cycle.
+ *
+ * @category scopes
+ * @since 0.6.0
+ */
+export interface Limits {
+  readonly merchantOutbox?: number
+  readonly cycleItems?: number
 }
 
 /**
@@ -251,6 +268,7 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
   })
   const settlement = currencies.map((currency) => Money.money(Topology.SETTLEMENT_OPENING.amount_minor, currency))
   const node = core.InMemoryNetwork.node
+  const limits = scope.limits ?? {}
 
   const nodes: Array<Node> = [
     ...customers.map((c, i) => node(c.browser, core.Browser.Browser, core.Browser.initial(c.browser, c.merchant, SessionId.make(`sess-${i + 1}`)))),
@@ -263,7 +281,8 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
           payeeName: core.Text.DisplayName.make(`Shop ${i + 1}`),
           currency: merchantCurrencies[i] ?? "EUR",
           catalog: Topology.catalog,
-          deliveryFees: Topology.deliveryFees
+          deliveryFees: Topology.deliveryFees,
+          ...(limits.merchantOutbox === undefined ? {} : { outboxLimit: limits.merchantOutbox })
         })
       )
     ),
@@ -274,7 +293,8 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
         core.Gateway.initial(identity(g, [...merchants.filter((m) => gatewayOf[m] === g), ...issuers, clearing]), {
           clearingHouse: clearing,
           feeBps: Topology.FEE_BPS,
-          settlement
+          settlement,
+          ...(limits.cycleItems === undefined ? {} : { submissionItems: limits.cycleItems })
         })
       )
     ),
@@ -296,7 +316,8 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
       core.ClearingHouse.ClearingHouse,
       core.ClearingHouse.initial(
         identity(clearing, [...gateways, ...issuers]),
-        [...issuers, ...gateways].flatMap((bank) => settlement.map((opening) => ({ bank, opening })))
+        [...issuers, ...gateways].flatMap((bank) => settlement.map((opening) => ({ bank, opening }))),
+        limits.cycleItems
       )
     )
   ]

@@ -16,7 +16,7 @@ import { Table } from "./Table.js"
 export const RETRY_BASE_ms = 3_000
 /** The longest retry interval; backoff doubles up to it. @since 0.1.0 */
 export const RETRY_MAX_ms = 16_000
-/** The most entries an outbox holds; a party refuses new work beyond it. @since 0.1.0 */
+/** The most entries an outbox holds unless its party's configuration says fewer; a party refuses new work beyond it. @since 0.1.0 */
 export const OUTBOX_LIMIT = 10_000
 
 /** One unanswered request. @category models @since 0.1.0 */
@@ -38,8 +38,8 @@ export const empty: Outbox = Table.empty(dueAt)
 /** An outbox of `entries`, indexed by their retry times. @since 0.4.0 */
 export const from = (entries: Iterable<readonly [string, OutboxEntry]>): Outbox => Table.from(entries, dueAt)
 
-/** Whether the outbox has room for another request. @since 0.1.0 */
-export const hasRoom = (outbox: Outbox): boolean => outbox.size < OUTBOX_LIMIT
+/** Whether the outbox has room for another request, at most `limit` ({@link OUTBOX_LIMIT} by default) in all. @since 0.1.0 */
+export const hasRoom = (outbox: Outbox, limit: number = OUTBOX_LIMIT): boolean => outbox.size < limit
 
 /** The outbox with `packet` added under `key`, first retry one interval after `now_ms`. @since 0.1.0 */
 export const add = (outbox: Outbox, key: string, packet: Packet, now_ms: number): Outbox =>

@@ -105,6 +105,12 @@ export interface ClearingHouseState {
   readonly instructions: Table<InstructionRecord>
   /** The instructions not yet confirmed, resent until they are. */
   readonly outbox: Outbox.Outbox
+  /**
+   * The most items one bank may have in one currency in one cycle, {@link MAX_CLEARING_ITEMS}
+   * (what one instruction carries) when absent; a test world lowers it to reach the bound. A
+   * submission that would take a bank past it is refused, and clears in a later cycle.
+   */
+  readonly cycleItems?: number
 }
 
 /**
@@ -151,17 +157,23 @@ const openCycle = (n: CycleNumber): ClearingCycle => ({ number: n, state: "Open"
  * A clearing house whose settlement bank holds the given banks' opening balances, one entry per
  * bank and currency, funded from the central account so the ledger balances from the start. A
  * bank's settlement account may go below zero: the settlement bank grants intraday credit, so a
- * payer's position is always posted. Throws on a configuration it cannot run (a bank listed twice
- * in one currency, or a bank id longer than its instruction ids allow).
+ * payer's position is always posted. `cycleItems`, if given, lowers the most items a bank may have
+ * in one currency in a cycle (see {@link ClearingHouseState.cycleItems}). Throws on a configuration
+ * it cannot run (a bank listed twice in one currency, a bank id longer than its instruction ids
+ * allow, or `cycleItems` not from 1 to {@link MAX_CLEARING_ITEMS}).
  *
  * @since 0.2.0
  */
 export const initial = (
   identity: PartyIdentity,
-  banks: ReadonlyArray<{ readonly bank: PartyId; readonly opening: Money.Money }>
+  banks: ReadonlyArray<{ readonly bank: PartyId; readonly opening: Money.Money }>,
+  cycleItems?: number
 ): ClearingHouseState => {
   const long = banks.find((b) => b.bank.length > MAX_BANK_ID_LENGTH)
   if (long !== undefined) throw new Error(`ClearingHouse.initial: bank id ${long.bank} has ${long.bank.length} characters; at most ${MAX_BANK_ID_LENGTH} fit in an instruction id`)
+  if (cycleItems !== undefined && !(Number.isSafeInteger(cycleItems) && cycleItems >= 1 && cycleItems <= MAX_CLEARING_ITEMS)) {
+    throw new Error(`ClearingHouse.initial: cycleItems is ${cycleItems}; it must be a whole number from 1 to ${MAX_CLEARING_ITEMS}`)
+  }
   const currencies = [...new Set(banks.map((b) => b.opening.currency))]
   let ledger = Ledger.empty
   for (const currency of currencies) {
@@ -186,7 +198,8 @@ export const initial = (
     submissions: Table.empty(),
     cleared: Table.empty(),
     instructions: Table.empty(),
-    outbox: Outbox.empty
+    outbox: Outbox.empty,
+    ...(cycleItems === undefined ? {} : { cycleItems })
   }
 }
 
@@ -242,15 +255,17 @@ export const netPositions = (items: ReadonlyArray<ClearingItem>): Readonly<Recor
   Object.fromEntries(netOf(items).map((n) => [positionKey(n.bank, n.currency), n.position]))
 
 /**
- * Whether a cycle holding `items` can still be closed: every bank has at most
- * {@link MAX_CLEARING_ITEMS} items in a currency (so its instruction fits in one message) and a
- * net position within {@link MAX_AMOUNT_MINOR} (so it fits in one message and one transfer).
+ * Whether cycle `n` holding `items` can still be closed: every bank has at most `state`'s
+ * {@link ClearingHouseState.cycleItems} items in a currency ({@link MAX_CLEARING_ITEMS}, so its
+ * instruction fits in one message, unless configured lower) and a net position within
+ * {@link MAX_AMOUNT_MINOR} (so it fits in one message and one transfer).
  */
-const checkRoom = (n: CycleNumber, items: ReadonlyArray<ClearingItem>): Effect.Effect<void, InvalidRequest> => {
+const checkRoom = (state: ClearingHouseState, n: CycleNumber, items: ReadonlyArray<ClearingItem>): Effect.Effect<void, InvalidRequest> => {
+  const most = state.cycleItems ?? MAX_CLEARING_ITEMS
   for (const { bank, currency, position, items: count } of netOf(items)) {
     const over =
-      count > MAX_CLEARING_ITEMS
-        ? `${bank} would have ${count} ${currency} items in it, at most ${MAX_CLEARING_ITEMS}`
+      count > most
+        ? `${bank} would have ${count} ${currency} items in it, at most ${most}`
         : Math.abs(position) > MAX_AMOUNT_MINOR
           ? `${bank} would have a ${currency} position of ${position}, at most ${MAX_AMOUNT_MINOR} either way`
           : null
@@ -332,7 +347,7 @@ const onSubmission = (state: ClearingHouseState, body: ClearingSubmission): Effe
     const cycle = state.cycles.get(cycleKey(n))
     if (cycle === undefined) return yield* new UnknownReference({ kind: "cycle", id: cycleKey(n) })
     const items = [...cycle.items, ...body.items]
-    yield* checkRoom(n, items)
+    yield* checkRoom(state, n, items)
     const me = state.identity.id
     const receipt = yield* sealPacket(state.identity, new SubmissionReceipt({ id: body.id, from: me, to: body.from, cycle: n }))
     return {
@@ -379,7 +394,7 @@ const onCloseCycle = (state: ClearingHouseState, now_ms: number): Effect.Effect<
     if (cycle.items.length === 0) return unchanged(state)
     if (n >= LAST_CYCLE) return yield* new InvalidRequest({ detail: `cycle ${n} is the last cycle a cycle number can hold; it cannot be closed` })
     // Asserted again, though every submission was checked: a cycle that does not fit is never posted.
-    yield* checkRoom(n, cycle.items)
+    yield* checkRoom(state, n, cycle.items)
     const positions = netOf(cycle.items)
     if (state.outbox.size + positions.length > Outbox.OUTBOX_LIMIT) {
       return yield* new InvalidRequest({ detail: `outbox full: ${state.outbox.size} instructions are unconfirmed; close the cycle once banks have confirmed` })

@@ -17,7 +17,7 @@ import * as Money from "../domain/Money.js"
 import { Mismatch, OutOfOrder, UnknownReference, type Rejection } from "../domain/Rejection.js"
 import type { AuthorizationStatus } from "../messages/Common.js"
 import * as Ledger from "../ledger/Ledger.js"
-import { IssuerSignature, SettlementInstruction, SubmissionReceipt, type ClearingItem } from "../messages/Clearing.js"
+import { IssuerSignature, SettlementInstruction, SubmissionReceipt, type ClearingItem, type MAX_CLEARING_ITEMS } from "../messages/Clearing.js"
 import { AuthorizationRequest, AuthorizationResponse, OperationResponse } from "../messages/GatewayIssuer.js"
 import { AuthorizationResult, AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../messages/MerchantGateway.js"
 import { codecOf } from "../messages/Signed.js"
@@ -53,6 +53,12 @@ export interface GatewayPayment {
 export interface GatewayConfig extends SettlementTerms {
   /** Its fee on each settled capture, in basis points (150 is 1.5%), rounded down to the minor unit. */
   readonly feeBps: number
+  /**
+   * The most items it puts in one clearing submission, {@link MAX_CLEARING_ITEMS} when absent. It
+   * must be no more than the clearing house takes from one bank in one currency in a cycle
+   * (`ClearingHouseState.cycleItems`), or a submission may never fit a cycle.
+   */
+  readonly submissionItems?: number
 }
 
 /** A gateway that does not clear and charges nothing. @since 0.2.0 */

@@ -4,7 +4,7 @@
  * paying its merchants what settled, less its fees.
  *
  * On a tick with items waiting and no submission in flight, the gateway signs one
- * `ClearingSubmission` with up to {@link MAX_CLEARING_ITEMS} items and retries it until the
+ * `ClearingSubmission` with up to {@link MAX_CLEARING_ITEMS} items (fewer if its configuration says so) and retries it until the
  * clearing house's receipt arrives. A settlement instruction is posted once, and only for items the
  * gateway submitted itself: the position moves from its scheme receivable to its settlement
  * account, and for each merchant its settled captures, less its refunds and the gateway's fee on
@@ -53,7 +53,7 @@ export const submitDue = (state: GatewayState, now_ms: Timestamp_ms): Effect.Eff
     const inFlight = state.submissions.get(submissionId(state.submissions.size))?.cycle === null
     if (clearingHouse === null || inFlight || state.unsubmitted.length === 0) return { state, outputs: [] }
     const id = submissionId(state.submissions.size + 1)
-    const items = state.unsubmitted.slice(0, MAX_CLEARING_ITEMS)
+    const items = state.unsubmitted.slice(0, state.config.submissionItems ?? MAX_CLEARING_ITEMS)
     const packet = yield* sealPacket(state.identity, new ClearingSubmission({ id, from: state.identity.id, to: clearingHouse, items }))
     return {
       state: {

@@ -59,6 +59,12 @@ export interface MerchantConfig {
   readonly catalog: Readonly<Record<string, number>>
   /** Delivery fee in minor units, by option. */
   readonly deliveryFees: Readonly<Record<DeliveryOption, number>>
+  /**
+   * The most requests to the gateway it keeps in flight (payments and operations not yet
+   * answered); beyond it, a new payment or operation is refused until one is answered.
+   * {@link Outbox.OUTBOX_LIMIT} when absent; a test world lowers it to reach the bound.
+   */
+  readonly outboxLimit?: number
 }
 
 /** Where an order stands at the merchant. @since 0.1.0 */
@@ -274,7 +280,7 @@ const onPayNow = (state: MerchantState, from: PartyId, body: PayNow, now_ms: Tim
     const { total } = totals(state.config, order)
     if (!Money.equals(total, body.total)) return yield* new Mismatch({ id: order.id, field: "total" })
     if (total.amount_minor === 0) return yield* new InvalidRequest({ detail: "the order's total is zero: there is nothing to pay" })
-    if (!Outbox.hasRoom(state.outbox)) return yield* new InvalidRequest({ detail: "too many payments in flight, try again later" })
+    if (!Outbox.hasRoom(state.outbox, state.config.outboxLimit)) return yield* new InvalidRequest({ detail: "too many payments in flight, try again later" })
     const me = state.identity.id
     const paymentId = PaymentId.make(`${order.id}.p${order.payments.length + 1}`)
     const request = new AuthorizePayment({

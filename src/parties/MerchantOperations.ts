@@ -98,7 +98,7 @@ export const onBackOffice = (state: MerchantState, input: BackOffice): Effect.Ef
     if (payment === undefined) return yield* new UnknownReference({ kind: "payment", id: input.paymentId })
     const refused = refusal(payment, input)
     if (refused !== null) return yield* new InvalidRequest({ detail: `${KIND[input._tag]} refused: ${refused}` })
-    if (!Outbox.hasRoom(state.outbox)) return yield* new InvalidRequest({ detail: "too many requests in flight, try again later" })
+    if (!Outbox.hasRoom(state.outbox, state.config.outboxLimit)) return yield* new InvalidRequest({ detail: "too many requests in flight, try again later" })
     const me = state.identity.id
     const id = OperationId.make(`${input.paymentId}.o${payment.operations.length + 1}`)
     const fields = { id, from: me, to: state.config.gateway, paymentId: input.paymentId, expiresAt_ms: (input.now_ms + AUTHORIZATION_TTL_ms) as Timestamp_ms }

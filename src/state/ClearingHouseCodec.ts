@@ -17,14 +17,14 @@ import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { CycleNumber, InstructionId, PartyId } from "../domain/Ids.js"
 import { Currency } from "../domain/Money.js"
-import { ClearingItem } from "../messages/Clearing.js"
+import { ClearingItem, MAX_CLEARING_ITEMS } from "../messages/Clearing.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { ClearingCycle, ClearingHouseState, InstructionRecord } from "../parties/ClearingHouse.js"
-import { exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow } from "./Rows.js"
+import { Bound, exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
-/** The clearing house's header: the number of the open cycle. @since 0.3.0 */
-export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber, ledgerPosted: Int })
+/** The clearing house's header: the number of the open cycle, and the most items a bank may have in one currency in a cycle if configured lower than a message carries. @since 0.3.0 */
+export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber, ledgerPosted: Int, cycleItems: Schema.optionalKey(Bound(MAX_CLEARING_ITEMS)) })
 
 /** One clearing cycle. @since 0.3.0 */
 export const ClearingCycleRow = exactly<ClearingCycle>()(
@@ -70,6 +70,10 @@ export const codec: PartyCodec<
   header: ClearingHouseHeader,
   tables: clearingHouseTables,
   indexes: { outbox: Outbox.dueAt, ...ledgerIndexes },
-  split: ({ identity, cycle, ledger: { posted, ...ledger }, ...tables }) => ({ party: identity.id, header: { cycle, ledgerPosted: posted }, tables: { ...tables, ...ledger } }),
+  split: ({ identity, cycle, cycleItems, ledger: { posted, ...ledger }, ...tables }) => ({
+    party: identity.id,
+    header: { cycle, ledgerPosted: posted, ...(cycleItems === undefined ? {} : { cycleItems }) },
+    tables: { ...tables, ...ledger }
+  }),
   join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })
 }

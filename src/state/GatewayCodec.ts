@@ -26,17 +26,17 @@ import * as Idempotency from "../machine/Idempotency.js"
 import * as Outbox from "../machine/Outbox.js"
 import { Schema } from "effect"
 import { AuthorizationId, CycleNumber, OperationId } from "../domain/Ids.js"
-import { ClearingItem } from "../messages/Clearing.js"
+import { ClearingItem, MAX_CLEARING_ITEMS } from "../messages/Clearing.js"
 import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "../messages/MerchantGateway.js"
 import type { PartyIdentity } from "../machine/Party.js"
 import type { GatewayConfig, GatewayPayment, GatewayState } from "../parties/Gateway.js"
 import type { GatewaySubmission } from "../parties/GatewayClearing.js"
 import type { GatewayOperation } from "../parties/GatewayOperations.js"
-import { exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow, settlementTermsFields } from "./Rows.js"
+import { Bound, exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow, settlementTermsFields } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
 /** How the gateway clears and what it charges. @since 0.3.0 */
-export const GatewayConfigRow = exactly<GatewayConfig>()(Schema.Struct({ ...settlementTermsFields, feeBps: Int }))
+export const GatewayConfigRow = exactly<GatewayConfig>()(Schema.Struct({ ...settlementTermsFields, feeBps: Int, submissionItems: Schema.optionalKey(Bound(MAX_CLEARING_ITEMS)) }))
 
 /** The gateway's header: its configuration, its id counters and the clearing items waiting for a submission, oldest first. @since 0.3.0 */
 export const GatewayHeader = Schema.Struct({

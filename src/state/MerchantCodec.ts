@@ -23,7 +23,7 @@ import { AuthorizePayment, CapturePayment, RefundPayment, VoidPayment } from "..
 import type { PartyIdentity } from "../machine/Party.js"
 import type { MerchantConfig, MerchantOrder, MerchantPayment, MerchantState } from "../parties/Merchant.js"
 import type { MerchantOperation } from "../parties/MerchantOperations.js"
-import { exactly, Int, OutboxEntryRow } from "./Rows.js"
+import { Bound, exactly, Int, OutboxEntryRow } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
 /** What the merchant sells and how it is paid. @since 0.3.0 */
@@ -33,7 +33,8 @@ export const MerchantConfigRow = exactly<MerchantConfig>()(
     payeeName: DisplayName,
     currency: Currency,
     catalog: Schema.Record(Schema.String, Int),
-    deliveryFees: Schema.Record(DeliveryOption, Int)
+    deliveryFees: Schema.Record(DeliveryOption, Int),
+    outboxLimit: Schema.optionalKey(Bound(Outbox.OUTBOX_LIMIT))
   })
 )
 

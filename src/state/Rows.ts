@@ -40,6 +40,9 @@ export const STRICT = { onExcessProperty: "error" } as const
 /** A whole number: counters, amounts in minor units and times in milliseconds. @since 0.3.0 */
 export const Int = Schema.Int
 
+/** A configured bound: a whole number from 1 to `maximum`, the most the protocol allows. @since 0.6.0 */
+export const Bound = (maximum: number) => Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum })))
+
 const SignedWire = Schema.Struct({ body: SignedMessage, signer: KeyId, signature: Schema.Uint8ArrayFromBase64Url })
 const SessionBody = Schema.Union([BrowserRequest, MerchantResponse])
 const decodeSignedWire = Schema.decodeUnknownResult(SignedWire, STRICT)

@@ -237,6 +237,34 @@ describe("invariant checkers", () => {
     expect(Invariants.settlementExactlyOnce({ ...view, gateways: [{ ...gateway, submissions }] }, model).join()).toMatch(/has 2 submissions waiting for a receipt/)
   })
 
+  it("settlementExactlyOnce - should fail when an acquirer's submission holds more items than its configured submissionItems", () => {
+    const { view, model } = approvedCheckout()
+    const gateway = first(view.gateways)
+    const [id, submission] = gateway.submissions.entries()[0] ?? []
+    if (id === undefined || submission === undefined) throw new Error("no submission")
+    const lowered = { ...gateway, config: { ...gateway.config, submissionItems: submission.items.length } }
+    expect(Invariants.settlementExactlyOnce({ ...view, gateways: [lowered] }, model)).toEqual([])
+    const over = { ...lowered, submissions: gateway.submissions.set(id, { ...submission, items: [...submission.items, ...submission.items] }) }
+    expect(Invariants.settlementExactlyOnce({ ...view, gateways: [over] }, model).join()).toContain(`${ids.gateway} submission ${id} has ${2 * submission.items.length} items, more than ${submission.items.length}`)
+  })
+
+  it("bounded - should fail when a merchant has more requests in flight than its outboxLimit, or a cycle more items of a bank than the clearing house's cycleItems", () => {
+    const { view, model } = approvedCheckout()
+    const merchant = first(view.merchants)
+    const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }
+    const busy = { ...merchant, config: { ...merchant.config, outboxLimit: 1 }, outbox: Outbox.from([["r1", entry], ["r2", entry]]) }
+    expect(Invariants.bounded({ ...view, merchants: [busy] }, model)).toEqual([`${ids.merchant} has 2 requests in flight, more than 1`])
+    expect(Invariants.bounded({ ...view, merchants: [busy], compromised: ids.merchant }, model)).toEqual([])
+    const unconfirmed = Outbox.from(Array.from({ length: Outbox.OUTBOX_LIMIT + 1 }, (_, i) => [`i${i}`, entry] as const))
+    expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, outbox: unconfirmed } }, model)).toEqual([`${ids.clearing} has ${Outbox.OUTBOX_LIMIT + 1} instructions unconfirmed, more than ${Outbox.OUTBOX_LIMIT}`])
+    // Cycle 1 holds the capture and the refund: two items of the issuer and two of the acquirer, in euros.
+    expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, cycleItems: 2 } }, model)).toEqual([])
+    expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, cycleItems: 1 } }, model)).toEqual([
+      `cycle 1 holds 2 items of ${ids.issuer} EUR, more than 1`,
+      `cycle 1 holds 2 items of ${ids.gateway} EUR, more than 1`
+    ])
+  })
+
   it("conservation - should fail when netting does not sum to zero, or a bank's settlement account disagrees with the settlement bank", () => {
     const { view, model } = approvedCheckout()
     const cycles = view.clearing.cycles.map((c) => ({ ...c, positions: c.positions === null ? null : { ...c.positions, [`${ids.gateway}:EUR`]: -1 } }))

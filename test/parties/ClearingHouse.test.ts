@@ -348,6 +348,22 @@ describe("ClearingHouse", () => {
         expect(transitionsIn(usd).map((t) => t.to)).toEqual(["Open", "Accepted"])
       })
 
+      it("step - should take no more items for a bank and currency in a cycle than its configured cycleItems, and close a cycle that holds them", () => {
+        const one = ClearingHouse.initial(identity(clearing, [gateway, gateway2, issuer, issuer2, gatewayAsIssuer]), BANKS, 1)
+        const first = deliver(one, seal(gateway, submission(SUB_1, [item("op-1", 5)])))
+        expect(transitionsIn(first).map((t) => t.to)).toEqual(["Open", "Accepted"])
+        const second = seal(gateway, submission(SUB_2, [refund("op-2", 5)]))
+        const { rejection } = expectRejected(deliver(first.state, second), first.state, "InvalidRequest")
+        expect(rejection.detail).toMatch(/^cycle full: in cycle 1, gateway-1 would have 2 EUR items in it, at most 1/)
+        const retry = deliver(close(first.state).state, second, T0 + 2_000)
+        expect(bodyOf(sent(retry)[0]!)).toMatchObject({ _tag: "SubmissionReceipt", id: SUB_2, cycle: 2 })
+      })
+
+      it("initial - should refuse a cycleItems that is not a whole number from 1 to MAX_CLEARING_ITEMS", () => {
+        for (const bad of [0, MAX_CLEARING_ITEMS + 1, 1.5, Number.NaN]) expect(() => ClearingHouse.initial(identity(clearing, []), BANKS, bad)).toThrow(/cycleItems/)
+        expect(ClearingHouse.initial(identity(clearing, []), BANKS, MAX_CLEARING_ITEMS).cycleItems).toBe(MAX_CLEARING_ITEMS)
+      })
+
       it("step - should refuse items that would take a bank's net position beyond MAX_AMOUNT_MINOR with InvalidRequest (cycle full)", () => {
         const big = Money.MAX_AMOUNT_MINOR
         const first = deliver(fresh(), seal(gateway, submission(SUB_1, [item("op-1", big)])))

@@ -120,6 +120,14 @@ describe("GatewaySettlement", () => {
       expect(second.submission.items).toEqual([many[MAX_CLEARING_ITEMS]])
     })
 
+    it("step - should put no more items in one submission than its configured submissionItems", () => {
+      const base = captured(AMOUNT_minor, CLEARING)
+      const many = Array.from({ length: 3 }, (_, i) => clearingItem(1_000 + i, "capture", 1))
+      const first = submit({ ...base, config: { ...base.config, submissionItems: 2 }, unsubmitted: many })
+      expect(first.submission.items).toEqual(many.slice(0, 2))
+      expect(first.state.unsubmitted).toEqual(many.slice(2))
+    })
+
     it("restart - should make an unanswered submission due at once", () => {
       const { state, packet } = submit(captured(AMOUNT_minor, CLEARING))
       const step = stepGateway(Gateway.restart(state), tick(SUBMIT_ms))

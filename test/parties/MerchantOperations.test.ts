@@ -251,6 +251,15 @@ describe("MerchantOperations", () => {
       const before: MerchantState = { ...base, outbox: outboxOf(Array.from({ length: OUTBOX_LIMIT }, (_, i) => [`x${i}`, entry] as const)) }
       expect(refused(before, capture(100), "InvalidRequest")).toMatchObject({ detail: expect.stringContaining("too many requests") })
     })
+
+    it("step - should hold no more requests in flight than its configured outboxLimit: the second refused while the first is unanswered, taken once it is", () => {
+      const base = authorized()
+      const one: MerchantState = { ...base, config: { ...base.config, outboxLimit: 1 } }
+      const first = asked(one, capture(100))
+      expect(refused(first.result.state, voidIt(), "InvalidRequest")).toMatchObject({ detail: "too many requests in flight, try again later" })
+      const two: MerchantState = { ...first.result.state, config: { ...base.config, outboxLimit: 2 } }
+      expect(asked(two, voidIt()).result.state.outbox.size).toBe(2)
+    })
   })
 
   describe("Tick", () => {

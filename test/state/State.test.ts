@@ -14,6 +14,7 @@ import {
   State,
   Table,
   Topology,
+  type ClearingHouse,
   type Gateway,
   type Issuer,
   type Merchant
@@ -207,6 +208,23 @@ describe("state codec on the standard topology", () => {
       const version = documentOf("Gateway", gateway)
       version.version = 1
       expect(refusal("Gateway", version, gateway.identity).detail).toBe(`format version 1, expected ${State.FORMAT_VERSION}`)
+    })
+
+    it("encodeState/decodeState - should round-trip the bounds a configuration lowers, write none a configuration leaves alone, and refuse one out of range", () => {
+      const clearing = net.state<ClearingHouse.ClearingHouseState>(Topology.ids.clearing)
+      const oneInFlight: Merchant.MerchantState = { ...merchant, config: { ...merchant.config, outboxLimit: 1 } }
+      roundTrip("Merchant", oneInFlight, "merchant, outboxLimit 1")
+      roundTrip("Gateway", { ...gateway, config: { ...gateway.config, submissionItems: 1 } }, "gateway, submissionItems 1")
+      roundTrip("ClearingHouse", { ...clearing, cycleItems: 1 }, "clearing house, cycleItems 1")
+      expect(documentOf("Merchant", merchant).header.config).not.toHaveProperty("outboxLimit")
+      expect(documentOf("Gateway", gateway).header.config).not.toHaveProperty("submissionItems")
+      expect(documentOf("ClearingHouse", clearing).header).not.toHaveProperty("cycleItems")
+      const none = documentOf("Merchant", oneInFlight)
+      none.header.config.outboxLimit = 0
+      expect(refusal("Merchant", none, merchant.identity).table).toBe(State.HEADER)
+      const beyond = documentOf("ClearingHouse", { ...clearing, cycleItems: 1 })
+      beyond.header.cycleItems = 501
+      expect(refusal("ClearingHouse", beyond, clearing.identity).table).toBe(State.HEADER)
     })
 
     it("decodeState - should keep a row keyed __proto__ as a row, never as the table's prototype", () => {

@@ -1,0 +1,78 @@
+/**
+ * The explorer at the bounds a configuration lowers (`Scope.limits`): a merchant that keeps one
+ * request to its gateway in flight, and a clearing house that takes one item of a bank in a
+ * currency per cycle from gateways that submit one at a time. On the reference core the scopes
+ * reach their bound (a party refuses new work there) with no violation; each flaw below, one
+ * line in a copy of the core, is found there, and its counterexample passes on the reference core.
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import * as Core from "../../src/index.js"
+import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
+import { explore, replay, type ExploreSettings } from "../../src/explore/Explorer.js"
+import { scopeNamed } from "../../src/explore/Scopes.js"
+import type { Core as HarnessCore } from "../../src/harness/Core.js"
+
+const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => {
+  const scope = scopeNamed(name)
+  if (scope === undefined) throw new Error(`no scope ${name}`)
+  return { core, crypto: Core.Ed25519Backends.NodeEd25519, scope, maxStates: 100_000 }
+}
+
+/** A flaw: one edit to a copy of the core. */
+const flaw = (name: string, description: string, file: string, find: string, replace: string): Promise<HarnessCore> =>
+  loadMutant({ name: `bounds-test-${name}`, description, edits: [{ file, find, replace }] } satisfies Bug)
+
+const MERCHANT_ROOM = "Outbox.hasRoom(state.outbox, state.config.outboxLimit)"
+
+let operationBoundIgnored: HarnessCore
+let paymentBoundIgnored: HarnessCore
+let cycleBoundIgnored: HarnessCore
+let cycleRoomOffByOne: HarnessCore
+let submissionBoundIgnored: HarnessCore
+
+beforeAll(async () => {
+  operationBoundIgnored = await flaw("operation-bound-ignored", "The merchant's back office checks its outbox against the protocol's bound, not its own.", "parties/MerchantOperations.ts", MERCHANT_ROOM, "Outbox.hasRoom(state.outbox)")
+  paymentBoundIgnored = await flaw("payment-bound-ignored", "The merchant starts a payment whatever its outbox holds.", "parties/Merchant.ts", `if (!${MERCHANT_ROOM}) return`, "if (false as boolean) return")
+  cycleBoundIgnored = await flaw("cycle-bound-ignored", "The clearing house checks a cycle's room against what a message carries, not its own bound.", "parties/ClearingHouse.ts", "const most = state.cycleItems ?? MAX_CLEARING_ITEMS", "const most = MAX_CLEARING_ITEMS")
+  cycleRoomOffByOne = await flaw("cycle-room-off-by-one", "The clearing house takes one item fewer than its bound: a bank's last place in a cycle is never used.", "parties/ClearingHouse.ts", "count > most", "count >= most")
+  submissionBoundIgnored = await flaw("submission-bound-ignored", "The gateway fills a submission up to what a message carries, not its own bound.", "parties/GatewayClearing.ts", "state.config.submissionItems ?? MAX_CLEARING_ITEMS", "MAX_CLEARING_ITEMS")
+})
+
+/** Explores `scope` with `core`; expects `invariant` broken with findings matching `finding`, and the reference core to pass the counterexample. */
+const expectFound = (scope: string, core: HarnessCore, invariant: string, finding: RegExp): void => {
+  const { violation } = explore(settingsFor(scope, core))
+  expect(violation?.invariant).toBe(invariant)
+  expect(violation?.findings.join("\n")).toMatch(finding)
+  expect(replay(settingsFor(scope), violation?.path ?? []).error).toBeNull()
+}
+
+describe("explore at lowered bounds", () => {
+  it("should reach the merchant's bound of one request in flight, refusing an operation there and a payment until the first is answered, with no violation on the reference core", () => {
+    for (const scope of ["capture-void-outbox1", "pay-two-browsers-outbox1"]) {
+      const result = explore(settingsFor(scope))
+      expect(result.violation, scope).toBeNull()
+      expect(result.complete, scope).toBe(true)
+      expect(result.goalsMet, scope).toContain("bound")
+    }
+  })
+
+  it("should find a merchant's operation sent past its configured bound (operation-bound-ignored), by the operations check", () => {
+    expectFound("capture-void-outbox1", operationBoundIgnored, "operations", /merchant-1: Void of ord-1\.p1 at \d+ was not refused; the spec says InvalidRequest: too many requests in flight/)
+  })
+
+  it("should find a merchant's payment started past its configured bound (payment-bound-ignored), by bounded", () => {
+    expectFound("pay-two-browsers-outbox1", paymentBoundIgnored, "bounded", /merchant-1 has 2 requests in flight, more than 1/)
+  })
+
+  it("should find a cycle filled past the clearing house's configured bound (cycle-bound-ignored), by bounded", () => {
+    expectFound("settle-cycle1", cycleBoundIgnored, "bounded", /cycle 1 holds 2 items of \S+ EUR, more than 1/)
+  })
+
+  it("should find a clearing house that never uses a bank's last place in a cycle (cycle-room-off-by-one): nothing ever clears, by liveness", () => {
+    expectFound("settle-cycle1", cycleRoomOffByOne, "liveness", /gateway-1 submission sub-1 never receipted/)
+  })
+
+  it("should find a submission filled past the gateway's configured bound (submission-bound-ignored), by settlementExactlyOnce", () => {
+    expectFound("settle-cycle1", submissionBoundIgnored, "settlementExactlyOnce", /gateway-1 submission sub-1 has 2 items, more than 1/)
+  })
+})
