@@ -322,7 +322,6 @@ export class World {
   }
 }
 
-/** The counter of a declared transition taken by a machine of `kind`, in a run's exercised counts. */
 /** The counter of inputs a party refused because a bound was reached: its outbox full, or a clearing cycle. @since 0.6.0 */
 export const REFUSED_AT_BOUND = "refused at a bound"
 
@@ -332,6 +331,7 @@ const AT_BOUND = /^(too many (payments|requests) in flight|cycle full|outbox ful
 /** Whether `o` is a refusal because a bound was reached. */
 const refusedAtBound = (o: Output): boolean => o._tag === "Rejected" && o.rejection._tag === "InvalidRequest" && AT_BOUND.test(o.rejection.detail)
 
+/** The counter of a declared transition taken by a machine of `kind`, in a run's exercised counts. */
 export const transitionCounter = (kind: string, key: string): string => `transition:${kind}: ${key}`
 
 /** A transition as one comparable string. */

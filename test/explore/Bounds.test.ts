@@ -11,6 +11,7 @@ import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import { explore, replay, type ExploreSettings } from "../../src/explore/Explorer.js"
 import { scopeNamed } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { REFUSED_AT_BOUND, type World } from "../../src/harness/World.js"
 
 const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => {
   const scope = scopeNamed(name)
@@ -38,12 +39,17 @@ beforeAll(async () => {
   submissionBoundIgnored = await flaw("submission-bound-ignored", "The gateway fills a submission up to what a message carries, not its own bound.", "parties/GatewayClearing.ts", "state.config.submissionItems ?? MAX_CLEARING_ITEMS", "MAX_CLEARING_ITEMS")
 })
 
-/** Explores `scope` with `core`; expects `invariant` broken with findings matching `finding`, and the reference core to pass the counterexample. */
-const expectFound = (scope: string, core: HarnessCore, invariant: string, finding: RegExp): void => {
+/**
+ * Explores `scope` with `core`; expects `invariant` broken with findings matching `finding`, and
+ * the reference core to pass the counterexample. Returns the reference core's world at its end.
+ */
+const expectFound = (scope: string, core: HarnessCore, invariant: string, finding: RegExp): World => {
   const { violation } = explore(settingsFor(scope, core))
   expect(violation?.invariant).toBe(invariant)
   expect(violation?.findings.join("\n")).toMatch(finding)
-  expect(replay(settingsFor(scope), violation?.path ?? []).error).toBeNull()
+  const reference = replay(settingsFor(scope), violation?.path ?? [])
+  expect(reference.error).toBeNull()
+  return reference.world
 }
 
 describe("explore at lowered bounds", () => {
@@ -65,7 +71,9 @@ describe("explore at lowered bounds", () => {
   })
 
   it("should find a cycle filled past the clearing house's configured bound (cycle-bound-ignored), by bounded", () => {
-    expectFound("settle-cycle1", cycleBoundIgnored, "bounded", /cycle 1 holds 2 items of \S+ EUR, more than 1/)
+    const reference = expectFound("settle-cycle1", cycleBoundIgnored, "bounded", /cycle 1 holds 2 items of \S+ EUR, more than 1/)
+    // Where the flaw took the second item, the reference core refused it: cycle full.
+    expect(reference.exercised.get(REFUSED_AT_BOUND)).toBeGreaterThan(0)
   })
 
   it("should find a clearing house that never uses a bank's last place in a cycle (cycle-room-off-by-one): nothing ever clears, by liveness", () => {
