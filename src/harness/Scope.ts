@@ -2,8 +2,10 @@
  * The world's topology, drawn per run within bounds (swarm style): 1 to 3 merchants, 1 to 2
  * gateways (acquirers, each with its own merchants), 1 to 3 issuers with 1 to 3 customers each,
  * 1 to 2 enrolled phones per customer, 1 to 2 currencies, and one clearing house netting across
- * every bank. Ids are numbered per party, so two merchants both have `ord-1`, two gateways both
- * have `auth-1` and two issuers both have `acct-1` and `chal-1`: the collisions are the point.
+ * every bank; in a quarter of the worlds, the bounds lowered (each merchant's requests in flight,
+ * and a clearing cycle's items of one bank, 1 or 2 each) so that runs reach them. Ids are
+ * numbered per party, so two merchants both have `ord-1`, two gateways both have `auth-1` and two
+ * issuers both have `acct-1` and `chal-1`: the collisions are the point.
  *
  * A {@link Scope} is plain data, part of a run's generated input like its fault rates, so a seed
  * and a path replay the same world. {@link buildWorld} turns it into the parties' initial states,
@@ -65,12 +67,13 @@ export interface Limits {
 }
 
 /**
- * The bounds scopes are drawn within.
+ * The bounds scopes are drawn within; `loweredLimit` is the highest a world's lowered bound is
+ * drawn (a merchant's requests in flight, a clearing cycle's items of one bank: {@link Limits}).
  *
  * @category scopes
  * @since 0.3.0
  */
-export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssuer: 3, phonesPerCustomer: 2, currencies: 2 } as const
+export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssuer: 3, phonesPerCustomer: 2, currencies: 2, loweredLimit: 2 } as const
 
 /**
  * The standard scope of the demo and the docs: one merchant, gateway and issuer, two customers
@@ -82,7 +85,7 @@ export const BOUNDS = { merchants: 3, gateways: 2, issuers: 3, customersPerIssue
 export const STANDARD: Scope = { merchants: 1, gateways: 1, issuers: 1, customers: [[1, 1]], currencies: 1, twoBrowsers: false, insider: null }
 
 /**
- * Drawn scopes. They shrink towards the standard scope's size.
+ * Drawn scopes. They shrink towards the standard scope's size, and the protocol's bounds.
  *
  * @category scopes
  * @since 0.3.0
@@ -98,16 +101,21 @@ export const scopeArbitrary: fc.Arbitrary<Scope> = fc
     }),
     currencies: fc.integer({ min: 1, max: BOUNDS.currencies }),
     twoBrowsers: fc.boolean(),
-    insider: fc.option(fc.record({ kind: fc.constantFrom(...INSIDER_KINDS), index: fc.nat({ max: 8 }) }), { freq: 2 })
+    insider: fc.option(fc.record({ kind: fc.constantFrom(...INSIDER_KINDS), index: fc.nat({ max: 8 }) }), { freq: 2 }),
+    limits: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 3 },
+      { arbitrary: fc.record({ merchantOutbox: fc.integer({ min: 1, max: BOUNDS.loweredLimit }), cycleItems: fc.integer({ min: 1, max: BOUNDS.loweredLimit }) }), weight: 1 }
+    )
   })
-  .map(({ merchants, gateways, issuers, phones, currencies, twoBrowsers, insider }) => ({
+  .map(({ merchants, gateways, issuers, phones, currencies, twoBrowsers, insider, limits }) => ({
     merchants,
     gateways: Math.min(gateways, merchants),
     issuers,
     customers: phones.slice(0, issuers),
     currencies,
     twoBrowsers,
-    insider
+    insider,
+    ...(limits === null ? {} : { limits })
   }))
 
 /** The currencies worlds are drawn in, in order. */
@@ -353,13 +361,14 @@ export const scopeFeatures = (scope: Scope): ReadonlyArray<string> => [
   ...(scope.customers.some((phones) => phones.some((n) => n >= 2)) ? ["scope:2 phones for one customer"] : []),
   ...(scope.customers.flat().length >= 4 ? ["scope:4+ customers"] : []),
   ...(scope.twoBrowsers && scope.customers.some((c) => c.length > POOR_CUSTOMER) ? ["scope:one account in two browsers"] : []),
-  ...(scope.insider === null ? [] : [`insider:${scope.insider.kind}`])
+  ...(scope.insider === null ? [] : [`insider:${scope.insider.kind}`]),
+  ...(scope.limits === undefined ? [] : ["scope:lowered bounds"])
 ]
 
 /**
  * Ways to make a scope smaller, to try in turn when minimizing a failure: the standard scope
  * outright, else one knob turned down at a time (one merchant and gateway, one issuer, one
- * currency, one browser per account, one phone each). Commands name shoppers and phones by position, counted round, so a
+ * currency, one browser per account, one phone each, the protocol's bounds). Commands name shoppers and phones by position, counted round, so a
  * script runs in any scope.
  *
  * @category scopes
@@ -372,5 +381,6 @@ export const SCOPE_REDUCTIONS: ReadonlyArray<(scope: Scope) => Scope> = [
   (scope) => ({ ...scope, issuers: 1, customers: scope.customers.slice(0, 1) }),
   (scope) => ({ ...scope, currencies: 1 }),
   (scope) => ({ ...scope, twoBrowsers: false }),
-  (scope) => ({ ...scope, customers: scope.customers.map((phones) => phones.map(() => 1)) })
+  (scope) => ({ ...scope, customers: scope.customers.map((phones) => phones.map(() => 1)) }),
+  ({ limits: _protocolBounds, ...scope }) => scope
 ]

@@ -265,7 +265,10 @@ export class World {
     }
     this.#checkDeadlines(command, party, input, before, outputs)
     this.#checkOperations(command, party, input, before, outputs)
-    if (outputs.some(refusedAtBound)) this.count(REFUSED_AT_BOUND)
+    for (const bound of outputs.flatMap(boundRefused)) {
+      this.count(REFUSED_AT_BOUND)
+      this.count(`${REFUSED_AT_BOUND}: ${bound}`)
+    }
     return outputs
   }
 
@@ -322,14 +325,17 @@ export class World {
   }
 }
 
-/** The counter of inputs a party refused because a bound was reached: its outbox full, or a clearing cycle. @since 0.6.0 */
+/** The counter of inputs a party refused because a bound was reached: its outbox full, or a clearing cycle; `refused at a bound: <what it said>` counts each bound apart. @since 0.6.0 */
 export const REFUSED_AT_BOUND = "refused at a bound"
 
 /** What the parties say when they refuse new work at a bound: a merchant's outbox (payments or operations in flight), a clearing cycle, the clearing house's outbox. */
 const AT_BOUND = /^(too many (payments|requests) in flight|cycle full|outbox full)/
 
-/** Whether `o` is a refusal because a bound was reached. */
-const refusedAtBound = (o: Output): boolean => o._tag === "Rejected" && o.rejection._tag === "InvalidRequest" && AT_BOUND.test(o.rejection.detail)
+/** The bound `o` is a refusal at, as the party said it (`too many payments in flight`, `cycle full`...), if it is one. */
+const boundRefused = (o: Output): ReadonlyArray<string> => {
+  const at = o._tag === "Rejected" && o.rejection._tag === "InvalidRequest" ? AT_BOUND.exec(o.rejection.detail) : null
+  return at === null ? [] : [at[0]]
+}
 
 /** The counter of a declared transition taken by a machine of `kind`, in a run's exercised counts. */
 export const transitionCounter = (kind: string, key: string): string => `transition:${kind}: ${key}`

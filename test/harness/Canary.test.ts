@@ -45,6 +45,9 @@ let raceLostAsExpired: HarnessSettings
 /** One issuer with one customer, who has far more than a quick checkout's worth, and no faults. */
 const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [[1]] } }
 
+/** The bounds lowered to one: each merchant keeps one request in flight, and a clearing cycle takes one item of a bank in a currency. */
+const AT_ONE: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]], limits: { merchantOutbox: 1, cycleItems: 1 } } }
+
 /** Two issuers, a customer each, and no faults: the busy day clears both customers' captures in one cycle. */
 const TWO_ISSUERS: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]] } }
 
@@ -169,6 +172,20 @@ describe("canary", () => {
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
     expect(world.exercised.get("canaryRaceForFunds")).toBeUndefined()
+  })
+
+  it("should skip the crossed shipment and the race at a merchant that keeps one request in flight, and settle the rest, the busy day too, a cycle for each item of a bank", () => {
+    const { world, error } = play(reference, AT_ONE, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canary")).toBe(1)
+    expect(world.exercised.get("canaryOneInFlight")).toBe(1)
+    expect(world.exercised.get("canaryCrossedAnswers")).toBeUndefined()
+    expect(world.exercised.get("canaryRaceForFunds")).toBeUndefined()
+    expect(world.exercised.get("canaryBusyDay")).toBe(1)
+    // Five items: the first capture, its two refunds, the busy day's two captures. Each has the one
+    // acquirer on its side, and the acquirer submits one at a time: five cycles, one item each.
+    const cycles = world.net.state<Core.ClearingHouse.ClearingHouseState>(world.directory.clearing).cycles.values()
+    expect(cycles.filter((c) => c.state === "Settled").map((c) => c.items.length)).toEqual([1, 1, 1, 1, 1])
   })
 
   // Four of the canary's bugs are wrong verdicts of the issuer's, the gateway's or the merchant's: the operations check, on the canary's own steps, finds them first.

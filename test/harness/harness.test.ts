@@ -64,7 +64,7 @@ describe("harness", () => {
     expect(perRun("capture") + perRun("captureAll")).toBeGreaterThan(0.5)
     expect(perRun("refund")).toBeGreaterThan(0.5)
     // The world is drawn: bigger topologies, a second currency and each kind of insider in many runs.
-    for (const feature of ["scope:2+ merchants", "scope:2 gateways", "scope:2+ issuers", "scope:2 currencies", "insider:merchant", "insider:phone", "insider:gateway"]) {
+    for (const feature of ["scope:2+ merchants", "scope:2 gateways", "scope:2+ issuers", "scope:2 currencies", "scope:lowered bounds", "insider:merchant", "insider:phone", "insider:gateway"]) {
       expect(summary.exercised[feature]?.runs ?? 0, feature).toBeGreaterThan(summary.runs * 0.1)
     }
     // A budget of runs, not of time: the limit only stops a hung campaign, on a machine busy with the other test files.
