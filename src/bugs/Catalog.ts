@@ -573,6 +573,23 @@ export const BUGS: ReadonlyArray<Bug> = [
         replace: "  const body = (decoded as { readonly value: typeof BrowserRequest.Type }).value"
       }
     ]
+  },
+  {
+    name: "outbox-limit-ignored",
+    maxShrunk: TWO_PAYMENTS_BOUND,
+    description:
+      "Bounds: the merchant checks its outbox against the protocol's bound, not the one its configuration sets, so a merchant configured to keep one request in flight starts a second payment, or asks for a second operation, while the first is unanswered.",
+    edits: [
+      { file: "parties/Merchant.ts", find: "if (!Outbox.hasRoom(state.outbox, state.config.outboxLimit)) return", replace: "if (!Outbox.hasRoom(state.outbox)) return" },
+      { file: "parties/MerchantOperations.ts", find: "if (!Outbox.hasRoom(state.outbox, state.config.outboxLimit)) return", replace: "if (!Outbox.hasRoom(state.outbox)) return" }
+    ]
+  },
+  {
+    name: "cycle-limit-ignored",
+    maxShrunk: SETTLEMENT_BOUND,
+    description:
+      "Bounds: the clearing house checks a cycle's room against what one instruction carries, not the items per bank its configuration sets, so a cycle takes more of a bank's items than it was configured to.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "const most = state.cycleItems ?? MAX_CLEARING_ITEMS", replace: "const most = MAX_CLEARING_ITEMS" }]
   }
 ]
 
