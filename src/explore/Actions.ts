@@ -39,7 +39,6 @@ import { hash } from "node:crypto"
 import type { PartyId, Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
 import type { BrowserState } from "../parties/Browser.js"
-import type { ClearingHouseState } from "../parties/ClearingHouse.js"
 import { Answer, Refresh, Shop, shownChallenge } from "../harness/Shoppers.js"
 import { sameRole, Staff } from "../harness/Commands.js"
 import { tagOf } from "../harness/Command.js"
@@ -47,6 +46,7 @@ import { everyGarbling, forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { CRAFT_TWISTS, CRAFTED_KINDS, craftedOperation, knownTo, type Operator } from "../harness/CraftedOperations.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
+import { cycleToClose } from "../harness/Quiescence.js"
 import { endOfRetention, expiryOf, retentionHorizon } from "../harness/Retention.js"
 import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
@@ -329,11 +329,6 @@ const browserOf = (world: World, customer: number): BrowserState => world.net.st
 
 /** The phones that show a challenge waiting for an answer, in the directory's order. */
 const phonesShowing = (world: World): ReadonlyArray<PartyId> => world.directory.phones.filter((p) => shownChallenge(world, p) !== undefined)
-
-const cycleToClose = (world: World): boolean => {
-  const clearing = world.net.state<ClearingHouseState>(world.directory.clearing)
-  return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
-}
 
 /**
  * Each staff operation: the harness's command for it, on the merchants' first live payment (the

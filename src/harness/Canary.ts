@@ -245,7 +245,8 @@ export const canary = (world: World): boolean => {
   expectMoved(world, shopper, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   misclicks(world, merchant, authorized.request.id, second.payment.request.id)
   // Two requests of the merchant in flight at once: a capture and a void, then two payments.
-  const twoInFlight = (world.net.state<MerchantState>(merchant).config.outboxLimit ?? 2) >= 2
+  const inFlight = world.net.state<MerchantState>(merchant).config.outboxLimit
+  const twoInFlight = inFlight === undefined || inFlight >= 2
   if (twoInFlight) crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   lateCapture(world, shopper, phone, gateway, merchantAccount)
   if (twoInFlight) raceForTheLastFunds(world, shopper, phone)

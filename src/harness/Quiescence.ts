@@ -38,8 +38,8 @@ export const deliverAll = (world: World, lost: (packet: Packet) => boolean = () 
 /** The clearing house's state. */
 const clearingOf = (world: World): ClearingHouseState => world.net.state<ClearingHouseState>(world.directory.clearing)
 
-/** Whether the clearing house's open cycle has items to close. */
-const cycleToClose = (world: World): boolean => {
+/** Whether the clearing house's open cycle has items to close. @since 0.6.0 */
+export const cycleToClose = (world: World): boolean => {
   const clearing = clearingOf(world)
   return (clearing.cycles.get(String(clearing.cycle))?.items.length ?? 0) > 0
 }
@@ -53,18 +53,22 @@ const cycleToClose = (world: World): boolean => {
  * every outbox is empty and nobody waits; further rounds would only tick idle parties.
  */
 export const quiescenceRounds = (world: World): void => {
-  for (let round = 0, closed = 0; round < QUIESCENCE_ROUNDS && closed < MOST_CYCLES_CLOSED; round++) {
+  let waited = 0
+  let closed = 0
+  while (waited < QUIESCENCE_ROUNDS && closed < MOST_CYCLES_CLOSED) {
     deliverAll(world)
-    if (cycleToClose(world)) {
-      const open = clearingOf(world).cycle
-      world.input("quiescence: the clearing house closes the cycle", world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
-      // A cycle closed is progress, not waiting: the round is not counted (a refused close is).
-      if (clearingOf(world).cycle !== open) {
-        closed++
-        round--
-      }
-    }
+    // A cycle closed is progress, not waiting: the round is not counted (a refused close is).
+    if (closesTheCycle(world)) closed++
+    else waited++
     world.advance(`quiescence: ${QUIESCENCE_STEP_ms / 1000} s pass`, QUIESCENCE_STEP_ms)
     if (world.net.inFlight.length === 0 && !cycleToClose(world)) return
   }
+}
+
+/** The clearing house closes its open cycle if it has items; whether it did (a new cycle opened). */
+const closesTheCycle = (world: World): boolean => {
+  if (!cycleToClose(world)) return false
+  const open = clearingOf(world).cycle
+  world.input("quiescence: the clearing house closes the cycle", world.directory.clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+  return clearingOf(world).cycle !== open
 }
