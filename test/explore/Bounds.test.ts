@@ -11,15 +11,11 @@ import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import { explore, replay, type ExploreSettings } from "../../src/explore/Explorer.js"
-import { scopeNamed } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { exploreSettings } from "../support/explore.js"
 import { REFUSED_AT_BOUND, type World } from "../../src/harness/World.js"
 
-const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => {
-  const scope = scopeNamed(name)
-  if (scope === undefined) throw new Error(`no scope ${name}`)
-  return { core, crypto: Core.Ed25519Backends.NodeEd25519, scope, maxStates: 100_000 }
-}
+const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => exploreSettings(name, core, 100_000)
 
 /** A flaw: one edit to a copy of the core. */
 const flaw = (name: string, description: string, file: string, find: string, replace: string): Promise<HarnessCore> =>

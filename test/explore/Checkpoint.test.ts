@@ -15,16 +15,10 @@ import { importMutant, plant } from "../../src/bugs/Mutant.js"
 import { CheckpointError, codeDigest, readCheckpoint, readFrontier, workerFile } from "../../src/explore/Checkpoint.js"
 import { explore, replay, type Exploration, type ExploreSettings } from "../../src/explore/Explorer.js"
 import { exploreInWorkers, type CheckpointSettings } from "../../src/explore/Parallel.js"
-import { scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { exploreSettings } from "../support/explore.js"
 
-const scope = (name: string): ExploreScope => {
-  const found = scopeNamed(name)
-  if (found === undefined) throw new Error(`no scope ${name}`)
-  return found
-}
-
-const settingsFor = (name: string, maxStates: number, core: HarnessCore = Core): ExploreSettings => ({ core, crypto: Core.Ed25519Backends.NodeEd25519, scope: scope(name), maxStates })
+const settingsFor = (name: string, maxStates: number, core: HarnessCore = Core): ExploreSettings => exploreSettings(name, core, maxStates)
 
 const counts = (e: Exploration) => ({ states: e.states, worlds: e.worlds, transitions: e.transitions, depth: e.depth, livenessChecks: e.livenessChecks, complete: e.complete, violation: e.violation })
 

@@ -27,18 +27,14 @@ import { syncRunner } from "../../src/drivers/Runner.js"
 import { explore, replay, type Exploration, type ExploreSettings, type Progress } from "../../src/explore/Explorer.js"
 import { exploreInWorkers } from "../../src/explore/Parallel.js"
 import { fingerprinter, worldOf } from "../../src/explore/Fingerprint.js"
-import { SCOPE_NAMES, scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
+import { SCOPE_NAMES } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import { exploreSettings, scopeOf } from "../support/explore.js"
 import { tagOf } from "../../src/harness/Command.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 
-const scope = (name: string): ExploreScope => {
-  const found = scopeNamed(name)
-  if (found === undefined) throw new Error(`no scope ${name}`)
-  return found
-}
-
-const settingsFor = (name: string, core: HarnessCore = Core, maxStates = 50_000): ExploreSettings => ({ core, crypto: Core.Ed25519Backends.NodeEd25519, scope: scope(name), maxStates })
+const scope = scopeOf
+const settingsFor = exploreSettings
 
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore

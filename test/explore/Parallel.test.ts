@@ -9,18 +9,13 @@ import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
 import { importMutant, plant } from "../../src/bugs/Mutant.js"
-import { explore, replay, type Exploration, type ExploreSettings } from "../../src/explore/Explorer.js"
+import { explore, replay, type Exploration } from "../../src/explore/Explorer.js"
 import { exploreInWorkers, HANDOVER_COST, rebalancing, taking } from "../../src/explore/Parallel.js"
-import { scopeNamed, type ExploreScope } from "../../src/explore/Scopes.js"
-import type { Core as HarnessCore } from "../../src/harness/Core.js"
+import type { ExploreScope } from "../../src/explore/Scopes.js"
+import { exploreSettings, scopeOf } from "../support/explore.js"
 
-const scope = (name: string): ExploreScope => {
-  const found = scopeNamed(name)
-  if (found === undefined) throw new Error(`no scope ${name}`)
-  return found
-}
-
-const settingsFor = (of: ExploreScope, core: HarnessCore = Core, maxStates = 50_000): ExploreSettings => ({ core, crypto: Core.Ed25519Backends.NodeEd25519, scope: of, maxStates })
+const scope = scopeOf
+const settingsFor = exploreSettings
 
 /** `pay` with one drop and one crash: 6,514 worlds, some reached again with a spare budget no earlier visit covers. */
 const payDropCrash: ExploreScope = { ...scope("pay"), name: "pay-drop-crash", faults: { ...scope("pay").faults, drops: 1, crashes: 1 } }
