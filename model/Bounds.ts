@@ -28,10 +28,16 @@ const cycleFindings = (clearing: ClearingHouseState): ReadonlyArray<string> => {
   )
 }
 
+/** The clearing house keeps at most its `outboxLimit` instructions unconfirmed. */
+const clearingOutboxFindings = (clearing: ClearingHouseState): ReadonlyArray<string> => {
+  const most = clearing.outboxLimit ?? OUTBOX_LIMIT
+  return clearing.outbox.size > most ? [`${clearing.identity.id} has ${clearing.outbox.size} instructions unconfirmed, more than ${most}`] : []
+}
+
 /**
  * Bounded: each honest merchant keeps at most its `outboxLimit` requests to its gateway in flight
- * (`OUTBOX_LIMIT` unless configured lower), the clearing house at most `OUTBOX_LIMIT` instructions
- * unconfirmed, and each clearing cycle at most the clearing house's `cycleItems` items of one bank
+ * (`OUTBOX_LIMIT` unless configured lower), the clearing house at most its `outboxLimit` instructions
+ * unconfirmed (`OUTBOX_LIMIT` unless configured lower), and each clearing cycle at most the clearing house's `cycleItems` items of one bank
  * in one currency (`MAX_CLEARING_ITEMS`, what one instruction carries, unless configured lower).
  * An acquirer's submissions, at most its `submissionItems` items each, are `settlementExactlyOnce`'s.
  */
@@ -42,6 +48,6 @@ export const bounded: Checker = (view) => [
       const most = m.config.outboxLimit ?? OUTBOX_LIMIT
       return m.outbox.size > most ? [`${m.identity.id} has ${m.outbox.size} requests in flight, more than ${most}`] : []
     }),
-  ...(view.clearing.outbox.size > OUTBOX_LIMIT ? [`${view.clearing.identity.id} has ${view.clearing.outbox.size} instructions unconfirmed, more than ${OUTBOX_LIMIT}`] : []),
+  ...clearingOutboxFindings(view.clearing),
   ...cycleFindings(view.clearing)
 ]

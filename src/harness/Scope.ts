@@ -56,7 +56,9 @@ export interface Scope {
  * (`MerchantConfig.outboxLimit`: payments and operations in flight at once), and the items one
  * bank may have in one currency in a clearing cycle (`ClearingHouseState.cycleItems`), which is
  * also each gateway's most items in a submission (`GatewayConfig.submissionItems`), so that a
- * submission always fits an empty cycle.
+ * submission always fits an empty cycle; and the instructions the clearing house keeps
+ * unconfirmed (`ClearingHouseState.outboxLimit`, at least its settlement accounts). The campaign
+ * draws the first two; the explorer's scopes set any.
  *
  * @category scopes
  * @since 0.6.0
@@ -64,6 +66,7 @@ export interface Scope {
 export interface Limits {
   readonly merchantOutbox?: number
   readonly cycleItems?: number
+  readonly clearingOutbox?: number
 }
 
 /**
@@ -325,7 +328,10 @@ export const buildWorld = (core: Core, crypto: Layer.Layer<Ed25519>, scope: Scop
       core.ClearingHouse.initial(
         identity(clearing, [...gateways, ...issuers]),
         [...issuers, ...gateways].flatMap((bank) => settlement.map((opening) => ({ bank, opening }))),
-        limits.cycleItems
+        {
+          ...(limits.cycleItems === undefined ? {} : { cycleItems: limits.cycleItems }),
+          ...(limits.clearingOutbox === undefined ? {} : { outboxLimit: limits.clearingOutbox })
+        }
       )
     )
   ]

@@ -111,6 +111,25 @@ export interface ClearingHouseState {
    * submission that would take a bank past it is refused, and clears in a later cycle.
    */
   readonly cycleItems?: number
+  /**
+   * The most instructions kept unconfirmed, {@link Outbox.OUTBOX_LIMIT} when absent; a test world
+   * lowers it to reach the bound. A cycle whose instructions would take the outbox past it is not
+   * closed until banks have confirmed enough of the last ones. At least the number of settlement
+   * accounts, so that an empty outbox always has room for a cycle's instructions.
+   */
+  readonly outboxLimit?: number
+}
+
+/**
+ * Bounds a clearing house's configuration may lower, each absent meaning the protocol's: see
+ * {@link ClearingHouseState.cycleItems} and {@link ClearingHouseState.outboxLimit}.
+ *
+ * @category models
+ * @since 0.6.0
+ */
+export interface ClearingBounds {
+  readonly cycleItems?: number
+  readonly outboxLimit?: number
 }
 
 /**
@@ -157,22 +176,28 @@ const openCycle = (n: CycleNumber): ClearingCycle => ({ number: n, state: "Open"
  * A clearing house whose settlement bank holds the given banks' opening balances, one entry per
  * bank and currency, funded from the central account so the ledger balances from the start. A
  * bank's settlement account may go below zero: the settlement bank grants intraday credit, so a
- * payer's position is always posted. `cycleItems`, if given, lowers the most items a bank may have
- * in one currency in a cycle (see {@link ClearingHouseState.cycleItems}). Throws on a configuration
- * it cannot run (a bank listed twice in one currency, a bank id longer than its instruction ids
- * allow, or `cycleItems` not from 1 to {@link MAX_CLEARING_ITEMS}).
+ * payer's position is always posted. `bounds` may lower the most items a bank may have in one
+ * currency in a cycle and the most instructions kept unconfirmed ({@link ClearingBounds}). Throws
+ * on a configuration it cannot run (a bank listed twice in one currency, a bank id longer than its
+ * instruction ids allow, `cycleItems` not from 1 to {@link MAX_CLEARING_ITEMS}, or `outboxLimit`
+ * not from the number of settlement accounts to {@link Outbox.OUTBOX_LIMIT}).
  *
  * @since 0.2.0
  */
 export const initial = (
   identity: PartyIdentity,
   banks: ReadonlyArray<{ readonly bank: PartyId; readonly opening: Money.Money }>,
-  cycleItems?: number
+  bounds: ClearingBounds = {}
 ): ClearingHouseState => {
+  const { cycleItems, outboxLimit } = bounds
   const long = banks.find((b) => b.bank.length > MAX_BANK_ID_LENGTH)
   if (long !== undefined) throw new Error(`ClearingHouse.initial: bank id ${long.bank} has ${long.bank.length} characters; at most ${MAX_BANK_ID_LENGTH} fit in an instruction id`)
   if (cycleItems !== undefined && !(Number.isSafeInteger(cycleItems) && cycleItems >= 1 && cycleItems <= MAX_CLEARING_ITEMS)) {
     throw new Error(`ClearingHouse.initial: cycleItems is ${cycleItems}; it must be a whole number from 1 to ${MAX_CLEARING_ITEMS}`)
+  }
+  const fewest = Math.max(1, banks.length)
+  if (outboxLimit !== undefined && !(Number.isSafeInteger(outboxLimit) && outboxLimit >= fewest && outboxLimit <= Outbox.OUTBOX_LIMIT)) {
+    throw new Error(`ClearingHouse.initial: outboxLimit is ${outboxLimit}; it must be a whole number from ${fewest} (a cycle's instructions, one per settlement account) to ${Outbox.OUTBOX_LIMIT}`)
   }
   const currencies = [...new Set(banks.map((b) => b.opening.currency))]
   let ledger = Ledger.empty
@@ -199,7 +224,8 @@ export const initial = (
     cleared: Table.empty(),
     instructions: Table.empty(),
     outbox: Outbox.empty,
-    ...(cycleItems === undefined ? {} : { cycleItems })
+    ...(cycleItems === undefined ? {} : { cycleItems }),
+    ...(outboxLimit === undefined ? {} : { outboxLimit })
   }
 }
 
@@ -396,7 +422,7 @@ const onCloseCycle = (state: ClearingHouseState, now_ms: number): Effect.Effect<
     // Asserted again, though every submission was checked: a cycle that does not fit is never posted.
     yield* checkRoom(state, n, cycle.items)
     const positions = netOf(cycle.items)
-    if (state.outbox.size + positions.length > Outbox.OUTBOX_LIMIT) {
+    if (state.outbox.size + positions.length > (state.outboxLimit ?? Outbox.OUTBOX_LIMIT)) {
       return yield* new InvalidRequest({ detail: `outbox full: ${state.outbox.size} instructions are unconfirmed; close the cycle once banks have confirmed` })
     }
     const posted = post(state.ledger, n, positions)

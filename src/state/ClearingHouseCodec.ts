@@ -23,8 +23,19 @@ import type { ClearingCycle, ClearingHouseState, InstructionRecord } from "../pa
 import { Bound, exactly, IdempotencyRecordRow, Int, ledgerIndexes, ledgerTables, OutboxEntryRow } from "./Rows.js"
 import type { PartyCodec } from "./Codec.js"
 
-/** The clearing house's header: the number of the open cycle, and the most items a bank may have in one currency in a cycle if configured lower than a message carries. @since 0.3.0 */
-export const ClearingHouseHeader = Schema.Struct({ cycle: CycleNumber, ledgerPosted: Int, cycleItems: Schema.optionalKey(Bound(MAX_CLEARING_ITEMS)) })
+/**
+ * The clearing house's header: the number of the open cycle, and its bounds where configured lower
+ * than the protocol's: the most items a bank may have in one currency in a cycle, and the most
+ * instructions kept unconfirmed.
+ *
+ * @since 0.3.0
+ */
+export const ClearingHouseHeader = Schema.Struct({
+  cycle: CycleNumber,
+  ledgerPosted: Int,
+  cycleItems: Schema.optionalKey(Bound(MAX_CLEARING_ITEMS)),
+  outboxLimit: Schema.optionalKey(Bound(Outbox.OUTBOX_LIMIT))
+})
 
 /** One clearing cycle. @since 0.3.0 */
 export const ClearingCycleRow = exactly<ClearingCycle>()(
@@ -70,9 +81,9 @@ export const codec: PartyCodec<
   header: ClearingHouseHeader,
   tables: clearingHouseTables,
   indexes: { outbox: Outbox.dueAt, ...ledgerIndexes },
-  split: ({ identity, cycle, cycleItems, ledger: { posted, ...ledger }, ...tables }) => ({
+  split: ({ identity, cycle, cycleItems, outboxLimit, ledger: { posted, ...ledger }, ...tables }) => ({
     party: identity.id,
-    header: { cycle, ledgerPosted: posted, ...(cycleItems === undefined ? {} : { cycleItems }) },
+    header: { cycle, ledgerPosted: posted, ...(cycleItems === undefined ? {} : { cycleItems }), ...(outboxLimit === undefined ? {} : { outboxLimit }) },
     tables: { ...tables, ...ledger }
   }),
   join: ({ header: { ledgerPosted, ...header }, tables: { accounts, holds, journal, ...tables } }, identity) => ({ identity, ...header, ...tables, ledger: { accounts, holds, journal, posted: ledgerPosted } })

@@ -248,7 +248,7 @@ describe("invariant checkers", () => {
     expect(Invariants.settlementExactlyOnce({ ...view, gateways: [over] }, model).join()).toContain(`${ids.gateway} submission ${id} has ${2 * submission.items.length} items, more than ${submission.items.length}`)
   })
 
-  it("bounded - should fail when a merchant has more requests in flight than its outboxLimit, or a cycle more items of a bank than the clearing house's cycleItems", () => {
+  it("bounded - should fail when a merchant has more requests in flight than its outboxLimit, the clearing house more instructions unconfirmed than its outboxLimit, or a cycle more items of a bank than its cycleItems", () => {
     const { view, model } = approvedCheckout()
     const merchant = first(view.merchants)
     const entry = { packet: { from: ids.merchant, to: ids.gateway, channel: "signed" as const, payload: null }, attempts: 1, nextAttempt_ms: 0 }
@@ -257,6 +257,9 @@ describe("invariant checkers", () => {
     expect(Invariants.bounded({ ...view, merchants: [busy], compromised: ids.merchant }, model)).toEqual([])
     const unconfirmed = Outbox.from(Array.from({ length: Outbox.OUTBOX_LIMIT + 1 }, (_, i) => [`i${i}`, entry] as const))
     expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, outbox: unconfirmed } }, model)).toEqual([`${ids.clearing} has ${Outbox.OUTBOX_LIMIT + 1} instructions unconfirmed, more than ${Outbox.OUTBOX_LIMIT}`])
+    const three = Outbox.from([["i1", entry], ["i2", entry], ["i3", entry]])
+    expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, outbox: three, outboxLimit: 3 } }, model)).toEqual([])
+    expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, outbox: three, outboxLimit: 2 } }, model)).toEqual([`${ids.clearing} has 3 instructions unconfirmed, more than 2`])
     // Cycle 1 holds the capture and the refund: two items of the issuer and two of the acquirer, in euros.
     expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, cycleItems: 2 } }, model)).toEqual([])
     expect(Invariants.bounded({ ...view, clearing: { ...view.clearing, cycleItems: 1 } }, model)).toEqual([

@@ -135,6 +135,12 @@ const deliver = (state: State, packet: Packet, now_ms: number = T0): Step<State>
 
 const close = (state: State, now_ms: number = T0 + 1_000): Step<State> => stepHouse(state, closeCycle(now_ms))
 
+/** `state` with `count` more instructions of an earlier cycle unconfirmed in its outbox. */
+const withUnconfirmed = (state: State, count: number): State => {
+  const earlier: OutboxEntry = { packet: { from: clearing.id, to: gateway.id, channel: "signed", payload: null }, attempts: 1, nextAttempt_ms: T0 }
+  return { ...state, outbox: outboxOf([...state.outbox.entries(), ...Array.from({ length: count }, (_, i) => [`earlier-${i}`, earlier] as const)]) }
+}
+
 /** The first submission of the happy path: captures on both issuers. */
 const FIRST = [item("op-1", 10_000), item("op-2", 2_500, { issuer: issuer2.id })]
 /** The second: another capture and a refund on issuer-1. */
@@ -349,7 +355,7 @@ describe("ClearingHouse", () => {
       })
 
       it("step - should take no more items for a bank and currency in a cycle than its configured cycleItems, and close a cycle that holds them", () => {
-        const one = ClearingHouse.initial(identity(clearing, [gateway, gateway2, issuer, issuer2, gatewayAsIssuer]), BANKS, 1)
+        const one = ClearingHouse.initial(identity(clearing, [gateway, gateway2, issuer, issuer2, gatewayAsIssuer]), BANKS, { cycleItems: 1 })
         const first = deliver(one, seal(gateway, submission(SUB_1, [item("op-1", 5)])))
         expect(transitionsIn(first).map((t) => t.to)).toEqual(["Open", "Accepted"])
         const second = seal(gateway, submission(SUB_2, [refund("op-2", 5)]))
@@ -360,8 +366,16 @@ describe("ClearingHouse", () => {
       })
 
       it("initial - should refuse a cycleItems that is not a whole number from 1 to MAX_CLEARING_ITEMS", () => {
-        for (const bad of [0, MAX_CLEARING_ITEMS + 1, 1.5, Number.NaN]) expect(() => ClearingHouse.initial(identity(clearing, []), BANKS, bad)).toThrow(/cycleItems/)
-        expect(ClearingHouse.initial(identity(clearing, []), BANKS, MAX_CLEARING_ITEMS).cycleItems).toBe(MAX_CLEARING_ITEMS)
+        for (const bad of [0, MAX_CLEARING_ITEMS + 1, 1.5, Number.NaN]) expect(() => ClearingHouse.initial(identity(clearing, []), BANKS, { cycleItems: bad })).toThrow(/cycleItems/)
+        expect(ClearingHouse.initial(identity(clearing, []), BANKS, { cycleItems: MAX_CLEARING_ITEMS }).cycleItems).toBe(MAX_CLEARING_ITEMS)
+      })
+
+      it("initial - should refuse an outboxLimit that is not a whole number from the number of settlement accounts (a cycle's instructions) to OUTBOX_LIMIT", () => {
+        for (const bad of [0, BANKS.length - 1, OUTBOX_LIMIT + 1, 6.5, Number.NaN]) {
+          expect(() => ClearingHouse.initial(identity(clearing, []), BANKS, { outboxLimit: bad })).toThrow(/outboxLimit is .*from 6 \(a cycle's instructions/)
+        }
+        for (const good of [BANKS.length, OUTBOX_LIMIT]) expect(ClearingHouse.initial(identity(clearing, []), BANKS, { outboxLimit: good }).outboxLimit).toBe(good)
+        expect(ClearingHouse.initial(identity(clearing, []), BANKS)).not.toHaveProperty("outboxLimit")
       })
 
       it("step - should refuse items that would take a bank's net position beyond MAX_AMOUNT_MINOR with InvalidRequest (cycle full)", () => {
@@ -531,11 +545,19 @@ describe("ClearingHouse", () => {
     })
 
     it("step - should refuse to close a cycle when its instructions would overflow the outbox with InvalidRequest", () => {
-      const { state } = submitted()
-      const filler: OutboxEntry = { packet: { from: clearing.id, to: gateway.id, channel: "signed", payload: null }, attempts: 1, nextAttempt_ms: T0 }
-      const outbox = outboxOf(Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => [`old-${i}`, filler] as const))
-      const before: State = { ...state, outbox }
+      const before = withUnconfirmed(submitted().state, OUTBOX_LIMIT - 2)
       expect(expectRejected(close(before), before, "InvalidRequest").rejection.detail).toMatch(/^outbox full/)
+    })
+
+    it("step - should close a cycle only when its instructions fit the configured outboxLimit, exactly filling it", () => {
+      const limited: State = { ...submitted().state, outboxLimit: BANKS.length }
+      const full = withUnconfirmed(limited, BANKS.length - 2)
+      expect(expectRejected(close(full), full, "InvalidRequest").rejection.detail).toBe(
+        "outbox full: 4 instructions are unconfirmed; close the cycle once banks have confirmed"
+      )
+      const fits = close(withUnconfirmed(limited, BANKS.length - 3))
+      expect(transitionsIn(fits)).toContainEqual(expect.objectContaining({ entity: "cycle", id: "1", from: "Open", on: "CloseCycle", to: "Settling" }))
+      expect(fits.state.outbox.size).toBe(BANKS.length)
     })
   })
 

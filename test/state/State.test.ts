@@ -216,15 +216,20 @@ describe("state codec on the standard topology", () => {
       roundTrip("Merchant", oneInFlight, "merchant, outboxLimit 1")
       roundTrip("Gateway", { ...gateway, config: { ...gateway.config, submissionItems: 1 } }, "gateway, submissionItems 1")
       roundTrip("ClearingHouse", { ...clearing, cycleItems: 1 }, "clearing house, cycleItems 1")
+      roundTrip("ClearingHouse", { ...clearing, outboxLimit: 2 }, "clearing house, outboxLimit 2")
       expect(documentOf("Merchant", merchant).header.config).not.toHaveProperty("outboxLimit")
       expect(documentOf("Gateway", gateway).header.config).not.toHaveProperty("submissionItems")
       expect(documentOf("ClearingHouse", clearing).header).not.toHaveProperty("cycleItems")
+      expect(documentOf("ClearingHouse", clearing).header).not.toHaveProperty("outboxLimit")
       const none = documentOf("Merchant", oneInFlight)
       none.header.config.outboxLimit = 0
       expect(refusal("Merchant", none, merchant.identity).table).toBe(State.HEADER)
       const beyond = documentOf("ClearingHouse", { ...clearing, cycleItems: 1 })
       beyond.header.cycleItems = 501
       expect(refusal("ClearingHouse", beyond, clearing.identity).table).toBe(State.HEADER)
+      const unbounded = documentOf("ClearingHouse", { ...clearing, outboxLimit: 2 })
+      unbounded.header.outboxLimit = 10_001
+      expect(refusal("ClearingHouse", unbounded, clearing.identity).table).toBe(State.HEADER)
     })
 
     it("decodeState - should keep a row keyed __proto__ as a row, never as the table's prototype", () => {
