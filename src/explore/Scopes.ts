@@ -14,7 +14,7 @@
  *
  * @since 0.5.0
  */
-import { STANDARD, type Scope } from "../harness/Scope.js"
+import { STANDARD, type Limits, type Scope } from "../harness/Scope.js"
 
 /** The faults a path may contain, each counted over the whole path. @category explorer @since 0.5.0 */
 export interface FaultBudget {
@@ -95,6 +95,20 @@ const refundSettled = (name: string, what: string, faults: FaultBudget): Explore
   faults
 })
 
+/**
+ * `refundSettled` with a bank taking at most one item in a currency in a cycle and a gateway
+ * submitting one item at a time, the refund's item so clearing in a second cycle; with `faults`
+ * and any other bound `limits` lowers, which `what` says.
+ */
+const cycleOfOne = (name: string, what: string, faults: FaultBudget, limits: Limits = {}): ExploreScope => ({
+  ...refundSettled(
+    name,
+    `with a bank taking at most one item in a currency in a cycle and a gateway submitting one item at a time: the refund's submission is refused while the capture is in the open cycle, and clears in the next, ${what}`,
+    faults
+  ),
+  topology: { ...STANDARD, limits: { ...limits, cycleItems: 1 } }
+})
+
 /** The standard topology with each merchant keeping at most one request to its gateway in flight. */
 const ONE_IN_FLIGHT: Scope = { ...STANDARD, limits: { merchantOutbox: 1 } }
 
@@ -161,11 +175,17 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   refundSettled("settle-drop-crash", "at most one drop of any packet and one crash and restart of any party", { ...NO_FAULTS, drops: 1, crashes: 1 }),
   refundSettled("settle-k1", "at most one drop, one duplicate and one crash", ONE_EACH),
   { name: "capture-void-outbox1", topology: ONE_IN_FLIGHT, description: "capture-void with the merchant keeping at most one request in flight: an operation asked for while the other is unanswered is refused (too many requests in flight), no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
+  { name: "capture-void-outbox1-k1", topology: ONE_IN_FLIGHT, description: "capture-void-outbox1 with at most one drop, one duplicate and one crash: the request in flight lost, repeated or outliving its merchant's restart while the other waits", payments: 1, staff: ["capture", "void"], settle: false, faults: ONE_EACH },
   { name: "pay-two-browsers-outbox1", topology: { ...ONE_IN_FLIGHT, twoBrowsers: true }, shoppers: [1, 2], description: "pay-two-browsers with the merchant keeping at most one request in flight: the second browser's payment is refused until the first's is answered, and its page asks again, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
-  {
-    ...refundSettled("settle-cycle1", "with a bank taking at most one item in a currency in a cycle and a gateway submitting one item at a time: the refund's submission is refused while the capture is in the open cycle, and clears in the next, no faults", NO_FAULTS),
-    topology: { ...STANDARD, limits: { cycleItems: 1 } }
-  }
+  cycleOfOne("settle-cycle1", "no faults", NO_FAULTS),
+  cycleOfOne("settle-cycle1-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }),
+  cycleOfOne("settle-cycle1-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }),
+  cycleOfOne(
+    "settle-cycle1-outbox2",
+    "and the clearing house keeping at most two instructions unconfirmed, one per settlement account: the refund's cycle is not closed while an instruction of the capture's is unconfirmed (outbox full), no faults",
+    NO_FAULTS,
+    { clearingOutbox: 2 }
+  )
 ]
 
 /** The customers who shop in `scope`, by their index in its topology's customers. @category explorer @since 0.5.0 */

@@ -1,10 +1,10 @@
 /**
  * The explorer at the bounds a configuration lowers (`Scope.limits`): a merchant that keeps one
  * request to its gateway in flight, and a clearing house that takes one item of a bank in a
- * currency per cycle from gateways that submit one at a time. On the reference core the scopes
- * reach their bound (a party refuses new work there) with no violation; each of the catalog's two
- * bugs at a bound, and two flaws written here, is found there, and its counterexample passes on
- * the reference core.
+ * currency per cycle from gateways that submit one at a time, and keeps two instructions
+ * unconfirmed. On the reference core the scopes reach their bound (a party refuses new work there)
+ * with no violation; each of the catalog's two bugs at a bound, and three flaws written here, is
+ * found there, and its counterexample passes on the reference core.
  */
 import { beforeAll, describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
@@ -14,6 +14,9 @@ import { explore, replay, type ExploreSettings } from "../../src/explore/Explore
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { exploreSettings } from "../support/explore.js"
 import { REFUSED_AT_BOUND, type World } from "../../src/harness/World.js"
+
+/** The counter of closes the clearing house refused because its outbox was full. */
+const OUTBOX_FULL = `${REFUSED_AT_BOUND}: outbox full`
 
 const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => exploreSettings(name, core, 100_000)
 
@@ -25,12 +28,14 @@ let outboxLimitIgnored: HarnessCore
 let cycleLimitIgnored: HarnessCore
 let cycleRoomOffByOne: HarnessCore
 let submissionBoundIgnored: HarnessCore
+let clearingOutboxIgnored: HarnessCore
 
 beforeAll(async () => {
   outboxLimitIgnored = await loadMutant({ ...bugNamed("outbox-limit-ignored"), name: "bounds-test-outbox-limit-ignored" })
   cycleLimitIgnored = await loadMutant({ ...bugNamed("cycle-limit-ignored"), name: "bounds-test-cycle-limit-ignored" })
   cycleRoomOffByOne = await flaw("cycle-room-off-by-one", "The clearing house takes one item fewer than its bound: a bank's last place in a cycle is never used.", "parties/ClearingHouse.ts", "count > most", "count >= most")
   submissionBoundIgnored = await flaw("submission-bound-ignored", "The gateway fills a submission up to what a message carries, not its own bound.", "parties/GatewayClearing.ts", "state.config.submissionItems ?? MAX_CLEARING_ITEMS", "MAX_CLEARING_ITEMS")
+  clearingOutboxIgnored = await flaw("clearing-outbox-ignored", "The clearing house closes a cycle against the protocol's outbox bound, not its configured one.", "parties/ClearingHouse.ts", "(state.outboxLimit ?? Outbox.OUTBOX_LIMIT)", "Outbox.OUTBOX_LIMIT")
 })
 
 /**
@@ -73,5 +78,14 @@ describe("explore at lowered bounds", () => {
 
   it("should find a submission filled past the gateway's configured bound (submission-bound-ignored), by settlementExactlyOnce", () => {
     expectFound("settle-cycle1", submissionBoundIgnored, "settlementExactlyOnce", /gateway-1 submission sub-1 has 2 items, more than 1/)
+  })
+
+  it("should reach the clearing house's bound of two instructions unconfirmed, the refund's cycle not closed until the capture's are confirmed, with no violation; and find a clearing house that ignores it (clearing-outbox-ignored), by bounded", () => {
+    const result = explore(settingsFor("settle-cycle1-outbox2"))
+    expect(result.violation).toBeNull()
+    expect(result.complete).toBe(true)
+    const reference = expectFound("settle-cycle1-outbox2", clearingOutboxIgnored, "bounded", /clearing-1 has [34] instructions unconfirmed, more than 2/)
+    // Where the flaw closed the refund's cycle, the reference core refused: outbox full.
+    expect(reference.exercised.get(OUTBOX_FULL)).toBeGreaterThan(0)
   })
 })
