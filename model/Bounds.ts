@@ -36,9 +36,10 @@ const clearingOutboxFindings = (clearing: ClearingHouseState): ReadonlyArray<str
 
 /**
  * Bounded: each honest merchant keeps at most its `outboxLimit` requests to its gateway in flight
- * (`OUTBOX_LIMIT` unless configured lower), the clearing house at most its `outboxLimit` instructions
- * unconfirmed (`OUTBOX_LIMIT` unless configured lower), and each clearing cycle at most the clearing house's `cycleItems` items of one bank
- * in one currency (`MAX_CLEARING_ITEMS`, what one instruction carries, unless configured lower).
+ * and the clearing house at most its `outboxLimit` instructions unconfirmed (each `OUTBOX_LIMIT`
+ * unless configured lower), and each clearing cycle at most the clearing house's `cycleItems`
+ * items of one bank in one currency (`MAX_CLEARING_ITEMS`, what one instruction carries, unless
+ * configured lower).
  * An acquirer's submissions, at most its `submissionItems` items each, are `settlementExactlyOnce`'s.
  */
 export const bounded: Checker = (view) => [

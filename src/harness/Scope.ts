@@ -54,10 +54,10 @@ export interface Scope {
 /**
  * Bounds a world may lower, each a party's configuration: each merchant's outbox
  * (`MerchantConfig.outboxLimit`: payments and operations in flight at once), and the items one
- * bank may have in one currency in a clearing cycle (`ClearingHouseState.cycleItems`), which is
+ * bank may have in one currency in a clearing cycle (`ClearingBounds.cycleItems`), which is
  * also each gateway's most items in a submission (`GatewayConfig.submissionItems`), so that a
  * submission always fits an empty cycle; and the instructions the clearing house keeps
- * unconfirmed (`ClearingHouseState.outboxLimit`, at least its settlement accounts). The campaign
+ * unconfirmed (`ClearingBounds.outboxLimit`, at least its settlement accounts). The campaign
  * draws the first two; the explorer's scopes set any.
  *
  * @category scopes

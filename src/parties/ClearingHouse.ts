@@ -88,8 +88,31 @@ export interface InstructionRecord {
   readonly confirmed: boolean
 }
 
-/** The clearing house's state. All of it is durable. @category models @since 0.2.0 */
-export interface ClearingHouseState {
+/**
+ * Bounds a clearing house's configuration may lower, each absent meaning the protocol's; a test
+ * world lowers them to reach them.
+ *
+ * @category models
+ * @since 0.6.0
+ */
+export interface ClearingBounds {
+  /**
+   * The most items one bank may have in one currency in one cycle, {@link MAX_CLEARING_ITEMS}
+   * (what one instruction carries) when absent. A submission that would take a bank past it is
+   * refused, and clears in a later cycle.
+   */
+  readonly cycleItems?: number
+  /**
+   * The most instructions kept unconfirmed, {@link Outbox.OUTBOX_LIMIT} when absent. A cycle whose
+   * instructions would take the outbox past it is not closed until banks have confirmed enough of
+   * the last ones. At least the number of settlement accounts, so that an empty outbox always has
+   * room for a cycle's instructions.
+   */
+  readonly outboxLimit?: number
+}
+
+/** The clearing house's state, its configured bounds with it. All of it is durable. @category models @since 0.2.0 */
+export interface ClearingHouseState extends ClearingBounds {
   readonly identity: PartyIdentity
   /** The settlement bank's ledger: funding, suspense and the banks' settlement accounts. */
   readonly ledger: Ledger.Ledger
@@ -105,31 +128,6 @@ export interface ClearingHouseState {
   readonly instructions: Table<InstructionRecord>
   /** The instructions not yet confirmed, resent until they are. */
   readonly outbox: Outbox.Outbox
-  /**
-   * The most items one bank may have in one currency in one cycle, {@link MAX_CLEARING_ITEMS}
-   * (what one instruction carries) when absent; a test world lowers it to reach the bound. A
-   * submission that would take a bank past it is refused, and clears in a later cycle.
-   */
-  readonly cycleItems?: number
-  /**
-   * The most instructions kept unconfirmed, {@link Outbox.OUTBOX_LIMIT} when absent; a test world
-   * lowers it to reach the bound. A cycle whose instructions would take the outbox past it is not
-   * closed until banks have confirmed enough of the last ones. At least the number of settlement
-   * accounts, so that an empty outbox always has room for a cycle's instructions.
-   */
-  readonly outboxLimit?: number
-}
-
-/**
- * Bounds a clearing house's configuration may lower, each absent meaning the protocol's: see
- * {@link ClearingHouseState.cycleItems} and {@link ClearingHouseState.outboxLimit}.
- *
- * @category models
- * @since 0.6.0
- */
-export interface ClearingBounds {
-  readonly cycleItems?: number
-  readonly outboxLimit?: number
 }
 
 /**
@@ -282,7 +280,7 @@ export const netPositions = (items: ReadonlyArray<ClearingItem>): Readonly<Recor
 
 /**
  * Whether cycle `n` holding `items` can still be closed: every bank has at most `state`'s
- * {@link ClearingHouseState.cycleItems} items in a currency ({@link MAX_CLEARING_ITEMS}, so its
+ * {@link ClearingBounds.cycleItems} items in a currency ({@link MAX_CLEARING_ITEMS}, so its
  * instruction fits in one message, unless configured lower) and a net position within
  * {@link MAX_AMOUNT_MINOR} (so it fits in one message and one transfer).
  */

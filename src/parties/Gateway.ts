@@ -56,7 +56,7 @@ export interface GatewayConfig extends SettlementTerms {
   /**
    * The most items it puts in one clearing submission, {@link MAX_CLEARING_ITEMS} when absent. It
    * must be no more than the clearing house takes from one bank in one currency in a cycle
-   * (`ClearingHouseState.cycleItems`), or a submission may never fit a cycle.
+   * (`ClearingBounds.cycleItems`), or a submission may never fit a cycle.
    */
   readonly submissionItems?: number
 }
