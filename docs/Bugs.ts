@@ -98,7 +98,7 @@ export const BUG_EVIDENCE: Readonly<Record<string, BugEvidence>> = {
   "challenge-expired-early": { breaks: "a deadline takes effect at its instant, never before", caughtBy: ["deadlines"] },
   "hold-released-late": { breaks: "a tick at a deadline expires what is due", caughtBy: ["deadlines"] },
   "revoked-key-trusted": { breaks: "a revoked key speaks for nobody", caughtBy: ["authenticity"] },
-  "recipient-not-checked": { breaks: "a message acts only where it is addressed", caughtBy: ["isolation", "liveness", "agreement"] },
+  "recipient-not-checked": { breaks: "a message acts only where it is addressed", caughtBy: ["isolation", "liveness", "agreement", "noUnapprovedDebit"] },
   "signature-encoding-malleable": { breaks: "one signed message has one wire form", caughtBy: ["authenticity"] },
   "malformed-body-not-refused": { breaks: "bad input gets a typed rejection and changes nothing", caughtBy: ["totality"] },
   "garbled-request-not-refused": { breaks: "a shopper's malformed request gets a typed rejection and changes nothing", caughtBy: ["totality"] },
