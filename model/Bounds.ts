@@ -28,10 +28,10 @@ const cycleFindings = (clearing: ClearingHouseState): ReadonlyArray<string> => {
   )
 }
 
-/** The clearing house keeps at most its `outboxLimit` instructions unconfirmed. */
-const clearingOutboxFindings = (clearing: ClearingHouseState): ReadonlyArray<string> => {
-  const most = clearing.outboxLimit ?? OUTBOX_LIMIT
-  return clearing.outbox.size > most ? [`${clearing.identity.id} has ${clearing.outbox.size} instructions unconfirmed, more than ${most}`] : []
+/** A finding if `party` holds more than `most` (its configured bound, else `OUTBOX_LIMIT`) entries in its outbox, which are `what`. */
+const outboxFindings = (party: string, size: number, configured: number | undefined, what: string): ReadonlyArray<string> => {
+  const most = configured ?? OUTBOX_LIMIT
+  return size > most ? [`${party} has ${size} ${what}, more than ${most}`] : []
 }
 
 /**
@@ -45,10 +45,7 @@ const clearingOutboxFindings = (clearing: ClearingHouseState): ReadonlyArray<str
 export const bounded: Checker = (view) => [
   ...view.merchants
     .filter((m) => m.identity.id !== view.compromised)
-    .flatMap((m) => {
-      const most = m.config.outboxLimit ?? OUTBOX_LIMIT
-      return m.outbox.size > most ? [`${m.identity.id} has ${m.outbox.size} requests in flight, more than ${most}`] : []
-    }),
-  ...clearingOutboxFindings(view.clearing),
+    .flatMap((m) => outboxFindings(m.identity.id, m.outbox.size, m.config.outboxLimit, "requests in flight")),
+  ...outboxFindings(view.clearing.identity.id, view.clearing.outbox.size, view.clearing.outboxLimit, "instructions unconfirmed"),
   ...cycleFindings(view.clearing)
 ]

@@ -267,7 +267,7 @@ export class World {
     this.#checkOperations(command, party, input, before, outputs)
     for (const bound of outputs.flatMap(boundRefused)) {
       this.count(REFUSED_AT_BOUND)
-      this.count(`${REFUSED_AT_BOUND}: ${bound}`)
+      this.count(refusedAt(bound))
     }
     return outputs
   }
@@ -325,8 +325,11 @@ export class World {
   }
 }
 
-/** The counter of inputs a party refused because a bound was reached: its outbox full, or a clearing cycle; `refused at a bound: <what it said>` counts each bound apart. @since 0.6.0 */
+/** The counter of inputs a party refused because a bound was reached: its outbox full, or a clearing cycle; {@link refusedAt} counts each bound apart. @since 0.6.0 */
 export const REFUSED_AT_BOUND = "refused at a bound"
+
+/** The counter of refusals at one bound, as the party said it: `refused at a bound: cycle full`. @since 0.6.0 */
+export const refusedAt = (bound: string): string => `${REFUSED_AT_BOUND}: ${bound}`
 
 /** What the parties say when they refuse new work at a bound: a merchant's outbox (payments or operations in flight), a clearing cycle, the clearing house's outbox. */
 const AT_BOUND = /^(too many (payments|requests) in flight|cycle full|outbox full)/

@@ -170,6 +170,13 @@ const instructionIdFor = (n: CycleNumber, bank: PartyId, currency: Currency): st
 
 const openCycle = (n: CycleNumber): ClearingCycle => ({ number: n, state: "Open", items: [], submissions: [], positions: null, unconfirmed: [] })
 
+/** Throws unless a configured bound `name`, if given, is a whole number from `least` (which `why` explains) to `most`. */
+const requireBound = (name: keyof ClearingBounds, value: number | undefined, least: number, why: string, most: number): void => {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= least && value <= most)) {
+    throw new Error(`ClearingHouse.initial: ${name} is ${value}; it must be a whole number from ${least}${why} to ${most}`)
+  }
+}
+
 /**
  * A clearing house whose settlement bank holds the given banks' opening balances, one entry per
  * bank and currency, funded from the central account so the ledger balances from the start. A
@@ -190,13 +197,8 @@ export const initial = (
   const { cycleItems, outboxLimit } = bounds
   const long = banks.find((b) => b.bank.length > MAX_BANK_ID_LENGTH)
   if (long !== undefined) throw new Error(`ClearingHouse.initial: bank id ${long.bank} has ${long.bank.length} characters; at most ${MAX_BANK_ID_LENGTH} fit in an instruction id`)
-  if (cycleItems !== undefined && !(Number.isSafeInteger(cycleItems) && cycleItems >= 1 && cycleItems <= MAX_CLEARING_ITEMS)) {
-    throw new Error(`ClearingHouse.initial: cycleItems is ${cycleItems}; it must be a whole number from 1 to ${MAX_CLEARING_ITEMS}`)
-  }
-  const fewest = Math.max(1, banks.length)
-  if (outboxLimit !== undefined && !(Number.isSafeInteger(outboxLimit) && outboxLimit >= fewest && outboxLimit <= Outbox.OUTBOX_LIMIT)) {
-    throw new Error(`ClearingHouse.initial: outboxLimit is ${outboxLimit}; it must be a whole number from ${fewest} (a cycle's instructions, one per settlement account) to ${Outbox.OUTBOX_LIMIT}`)
-  }
+  requireBound("cycleItems", cycleItems, 1, "", MAX_CLEARING_ITEMS)
+  requireBound("outboxLimit", outboxLimit, Math.max(1, banks.length), " (a cycle's instructions, one per settlement account)", Outbox.OUTBOX_LIMIT)
   const currencies = [...new Set(banks.map((b) => b.opening.currency))]
   let ledger = Ledger.empty
   for (const currency of currencies) {

@@ -13,10 +13,7 @@ import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import { explore, replay, type ExploreSettings } from "../../src/explore/Explorer.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { exploreSettings } from "../support/explore.js"
-import { REFUSED_AT_BOUND, type World } from "../../src/harness/World.js"
-
-/** The counter of closes the clearing house refused because its outbox was full. */
-const OUTBOX_FULL = `${REFUSED_AT_BOUND}: outbox full`
+import { REFUSED_AT_BOUND, refusedAt, type World } from "../../src/harness/World.js"
 
 const settingsFor = (name: string, core: HarnessCore = Core): ExploreSettings => exploreSettings(name, core, 100_000)
 
@@ -86,6 +83,6 @@ describe("explore at lowered bounds", () => {
     expect(result.complete).toBe(true)
     const reference = expectFound("settle-cycle1-outbox2", clearingOutboxIgnored, "bounded", /clearing-1 has [34] instructions unconfirmed, more than 2/)
     // Where the flaw closed the refund's cycle, the reference core refused: outbox full.
-    expect(reference.exercised.get(OUTBOX_FULL)).toBeGreaterThan(0)
+    expect(reference.exercised.get(refusedAt("outbox full"))).toBeGreaterThan(0)
   })
 })

@@ -29,12 +29,10 @@ import { exploreInWorkers } from "../../src/explore/Parallel.js"
 import { fingerprinter, worldOf } from "../../src/explore/Fingerprint.js"
 import { SCOPE_NAMES } from "../../src/explore/Scopes.js"
 import type { Core as HarnessCore } from "../../src/harness/Core.js"
-import { exploreSettings, scopeOf } from "../support/explore.js"
+import { exploreSettings as settingsFor, scopeOf as scope } from "../support/explore.js"
 import { tagOf } from "../../src/harness/Command.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 
-const scope = scopeOf
-const settingsFor = exploreSettings
 
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore

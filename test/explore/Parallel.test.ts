@@ -12,10 +12,8 @@ import { importMutant, plant } from "../../src/bugs/Mutant.js"
 import { explore, replay, type Exploration } from "../../src/explore/Explorer.js"
 import { exploreInWorkers, HANDOVER_COST, rebalancing, taking } from "../../src/explore/Parallel.js"
 import type { ExploreScope } from "../../src/explore/Scopes.js"
-import { exploreSettings, scopeOf } from "../support/explore.js"
+import { exploreSettings as settingsFor, scopeOf as scope } from "../support/explore.js"
 
-const scope = scopeOf
-const settingsFor = exploreSettings
 
 /** `pay` with one drop and one crash: 6,514 worlds, some reached again with a spare budget no earlier visit covers. */
 const payDropCrash: ExploreScope = { ...scope("pay"), name: "pay-drop-crash", faults: { ...scope("pay").faults, drops: 1, crashes: 1 } }
