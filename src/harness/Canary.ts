@@ -13,8 +13,9 @@
  * posted balance moves. Then the staff misclick: a capture, void or refund the merchant's figures
  * rule out must be refused by the merchant itself. Then a third order ships in part and the rest
  * is cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Then
- * a fourth order is captured a millisecond before its hold expires, the capture reaching the issuer
- * at the expiry, and two more orders race for the shopper's last funds. Last, on a busy day, every
+ * a fourth order is captured at once, the capture reaching the issuer at its own expiry, and again
+ * a millisecond before its hold expires, the capture reaching the issuer at the hold's expiry; and
+ * two more orders race for the shopper's last funds. Last, on a busy day, every
  * honest customer who can pays, and every payment is captured and cleared in one cycle.
  */
 import { PaymentId, type OrderId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
@@ -166,8 +167,9 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * the acquirer's first submission held up); then the shopper pays a second order and the staff
  * void it, then misclick on both payments; then a third order ships one unit and is cancelled for
  * the rest, the void's answer overtaking the capture's, and the unit is refunded; then a fourth
- * order is captured a millisecond before its hold expires, and the capture reaches the issuer at
- * the expiry (it must be refused and the hold released); then, if the shopper can afford one quick
+ * order is captured at once, the capture reaching the issuer at its own expiry (it must be refused),
+ * and again a millisecond before its hold expires, the capture reaching the issuer at the hold's
+ * expiry (it must be refused and the hold released); then, if the shopper can afford one quick
  * checkout and not two, a fifth and a sixth order race for the last funds, both approved (one must
  * be held, the other declined for funds, and the one held is voided). The third and the race need
  * two of the merchant's requests in flight at once, and are skipped at a merchant that keeps only
@@ -248,7 +250,7 @@ export const canary = (world: World): boolean => {
   const inFlight = world.net.state<MerchantState>(merchant).config.outboxLimit
   const twoInFlight = inFlight === undefined || inFlight >= 2
   if (twoInFlight) crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
-  lateCapture(world, shopper, phone, gateway, merchantAccount)
+  lateCaptures(world, shopper, phone, gateway, merchantAccount)
   if (twoInFlight) raceForTheLastFunds(world, shopper, phone)
   else world.count("canaryOneInFlight")
   busyDay(world)
@@ -336,49 +338,80 @@ const crossedShipment = (
 }
 
 /**
- * A capture that outlives its hold: the shopper pays a fourth order, and nobody ships it until a
- * millisecond before its hold expires, when the staff capture it all. The merchant sends the
- * capture (the hold has not expired) and the gateway forwards it, but it reaches the issuer at
- * the hold's expiry, before any tick has released the hold: the issuer must refuse it
- * `hold_expired` (spec 4.5), not `hold_closed` (a pending hold past its expiry is not closed),
- * which the `operations` check predicts, and release the hold on its next tick. The payment must
- * end with nothing captured, its hold expired, and no money moved (the merchant's `merchantAccount`
- * at `gateway`). The random runs reach a capture in flight at exactly a hold's expiry only by the
- * chance of their clock moves.
+ * The staff capture `payment` in full, and the acquirer's capture request (only this payment's:
+ * another may be in flight, such as an insider acquirer's request retried forever) is held up in
+ * the network until the clock reads `arrival` of it, when it reaches the issuer, before anyone
+ * ticks; `moment` names that instant in the trace, and `step` the canary's step whose safety is
+ * checked once the issuer's answer has been delivered. Fails the canary if no such capture was
+ * forwarded.
  */
-const lateCapture = (world: World, shopper: Customer, phone: PartyId, gateway: PartyId, merchantAccount: string): void => {
-  const { merchant } = shopper
-  const before = balancesOf(world, shopper, gateway, merchantAccount)
-  const { order, payment } = approvedCheckout(world, shopper, phone, "late capture")
-  const where = `${merchant}/${order.orderId}`
-  const chain = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of)
-  const paid = chain(payment)
-  const expiresAt_ms = paid.hold?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
-  const authorizationId = paid.atGateway?.authorizationId ?? dead(`${where}: no authorization at ${gateway}`)
-  world.advance(`canary: nobody ships ${order.orderId} until a millisecond before its hold expires`, expiresAt_ms - 1 - world.net.now_ms)
-  if (world.net.now_ms !== expiresAt_ms - 1) dead(`${where}: the clock stopped at ${world.net.now_ms}, short of a millisecond before the hold's expiry at ${expiresAt_ms}`)
-  staffAsk(world, merchant, payment.request.id, "capture", order.total.amount_minor)
+const captureArrivingAt = (
+  world: World,
+  shopper: Customer,
+  gateway: PartyId,
+  paid: { readonly payment: MerchantPayment; readonly authorizationId: string; readonly amount_minor: number },
+  arrival: (request: { readonly expiresAt_ms: number }) => number,
+  moment: string,
+  step: string
+): void => {
+  staffAsk(world, shopper.merchant, paid.payment.request.id, "capture", paid.amount_minor)
   const held: Array<Packet> = []
-  // Only this payment's capture: another may be in flight, such as an insider acquirer's request retried forever.
   deliverAll(world, (packet) => {
-    if (held.length > 0 || packet.from !== gateway || tagOf(packet) !== "CaptureRequest" || (bodyOf(packet) as { readonly authorizationId?: unknown } | undefined)?.authorizationId !== authorizationId) return false
+    if (held.length > 0 || packet.from !== gateway || tagOf(packet) !== "CaptureRequest" || (bodyOf(packet) as { readonly authorizationId?: unknown } | undefined)?.authorizationId !== paid.authorizationId) return false
     held.push(packet)
     return true
   })
-  if (held.length === 0) dead(`${where}: ${gateway} forwarded no capture a millisecond before the hold's expiry`)
-  world.count("canaryLateCapture")
-  world.net.now_ms = expiresAt_ms as Timestamp_ms
-  world.lines.push({ command: `canary: the capture reaches ${shopper.issuer} at the hold's expiry, ${expiresAt_ms}, before anyone ticks`, outputs: [] })
+  const request = held[0] === undefined ? undefined : (bodyOf(held[0]) as { readonly expiresAt_ms: number } | undefined)
+  if (request === undefined) return dead(`${shopper.merchant}: ${gateway} forwarded no capture of ${paid.payment.request.id} (${step})`)
+  const at = arrival(request)
+  world.net.now_ms = at as Timestamp_ms
+  world.lines.push({ command: `canary: the capture reaches ${shopper.issuer} at ${moment}, ${at}, before anyone ticks`, outputs: [] })
   world.net.inFlight.push(...held)
   deliverAll(world)
-  checkSafety(world, "the canary's late capture")
+  checkSafety(world, `the canary's ${step}`)
+}
+
+/**
+ * Two captures that come too late: the shopper pays a fourth order, and the staff capture it at
+ * once, but the acquirer's request is held up in the network until its own expiry, when it reaches
+ * the issuer (**the stale capture**): the issuer must refuse it `request_expired`, as the acquirer
+ * would, from that instant on (the `operations` check predicts it), and take nothing. Then nobody
+ * ships the order until a millisecond before its hold expires, when the staff capture it all
+ * again (**the late capture**). The merchant sends the capture (the hold has not expired) and the
+ * gateway forwards it, but it reaches the issuer at the hold's expiry, before any tick has
+ * released the hold: the issuer must refuse it `hold_expired` (spec 4.5), not `hold_closed` (a
+ * pending hold past its expiry is not closed), which the `operations` check predicts, and release
+ * the hold on its next tick. The payment must end with nothing captured, its hold expired, and no
+ * money moved (the merchant's `merchantAccount` at `gateway`). The random runs reach a request in
+ * flight at exactly its own expiry, or a capture at exactly a hold's, only by the chance of their
+ * clock moves.
+ */
+const lateCaptures = (world: World, shopper: Customer, phone: PartyId, gateway: PartyId, merchantAccount: string): void => {
+  const { merchant } = shopper
+  const before = balancesOf(world, shopper, gateway, merchantAccount)
+  const { order, payment } = approvedCheckout(world, shopper, phone, "late captures")
+  const where = `${merchant}/${order.orderId}`
+  const chain = (of: MerchantPayment) => chainOf(world.view(), world.net.state<MerchantState>(merchant), of)
+  const notCaptured = (hold: "pending" | "expired", step: string): void => {
+    const late = paymentFor(world, merchant, order.orderId)
+    const now = late === undefined ? undefined : chain(late).hold
+    if (late === undefined || late.captured_minor !== 0 || now?.status !== hold || now.captured_minor !== 0) {
+      dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${now?.status ?? "missing"} with ${now?.captured_minor ?? 0} captured, not refused and ${hold} after the ${step}`)
+    }
+  }
+  const paid = chain(payment)
+  const expiresAt_ms = paid.hold?.expiresAt_ms ?? dead(`${where}: no hold at ${shopper.issuer}`)
+  const capture = { payment, authorizationId: paid.atGateway?.authorizationId ?? dead(`${where}: no authorization at ${gateway}`), amount_minor: order.total.amount_minor }
+  world.count("canaryStaleCapture")
+  captureArrivingAt(world, shopper, gateway, capture, (request) => request.expiresAt_ms, "the request's own expiry", "stale capture")
+  notCaptured("pending", "stale capture")
+  world.advance(`canary: nobody ships ${order.orderId} until a millisecond before its hold expires`, expiresAt_ms - 1 - world.net.now_ms)
+  if (world.net.now_ms !== expiresAt_ms - 1) dead(`${where}: the clock stopped at ${world.net.now_ms}, short of a millisecond before the hold's expiry at ${expiresAt_ms}`)
+  world.count("canaryLateCapture")
+  captureArrivingAt(world, shopper, gateway, capture, () => expiresAt_ms, "the hold's expiry", "late capture")
   quiescenceRounds(world)
   checkSafety(world, "the canary's late capture's hold released")
-  const late = paymentFor(world, merchant, order.orderId)
-  const hold = late === undefined ? undefined : chain(late).hold
-  if (late === undefined || late.captured_minor !== 0 || hold?.status !== "expired" || hold.captured_minor !== 0) {
-    dead(`${where}: payment ${late?.state ?? "missing"} with ${late?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not refused and expired`)
-  }
+  notCaptured("expired", "late capture")
   expectMoved(world, shopper, gateway, merchantAccount, before)
 }
 

@@ -37,6 +37,8 @@ let confirmationOnlyOnRetry: HarnessSettings
 let submissionBeforeReceipt: HarnessSettings
 /** An issuer that refuses an operation on a pending hold past its expiry as if the hold were closed. */
 let lapsedHoldReportedClosed: HarnessSettings
+/** An issuer that takes an operation reaching it at exactly its own expiry. */
+let operationHonouredAtExpiry: HarnessSettings
 /** The ledger places a hold whatever the account has available (the mutation campaign's G3, Ledger L175): only two payments approved for the same last funds show it. */
 let holdIgnoresFunds: HarnessSettings
 /** The issuer reports a hold the ledger refused as an expired challenge: only the race's loser shows it. */
@@ -61,6 +63,7 @@ beforeAll(async () => {
   confirmationOnlyOnRetry = await withBug("canary", "confirmation-only-on-retry")
   submissionBeforeReceipt = await withBug("canary", "submission-before-receipt")
   lapsedHoldReportedClosed = await withBug("canary", "lapsed-hold-reported-closed")
+  operationHonouredAtExpiry = await withBug("canary", "operation-honoured-at-expiry")
   crossingUndeclared = await withFlaw("canary", {
     name: "crossing-undeclared",
     description: "The merchant does not declare a payment going from Voided to Captured when a capture's result comes after the void's.",
@@ -204,7 +207,21 @@ describe("canary", () => {
     expectFinding(error?.thrown, "operations", /gateway-1: RefundPayment merchant-1\/\S+ was answered exceeds_remaining before the issuer decided; it should be forwarded/)
   })
 
-  it("should capture a fourth order a millisecond before its hold expires, the capture reaching the issuer at the expiry: refused hold_expired, the hold released, nothing moved; and fail when it is refused hold_closed (lapsed-hold-reported-closed)", () => {
+  it("should capture a fourth order at once, the capture reaching the issuer at its own expiry: refused request_expired, the hold still pending; and fail when it is taken (operation-honoured-at-expiry)", () => {
+    const { world, error } = play(reference, CALM, [])
+    expect(error).toBeNull()
+    expect(world.exercised.get("canaryStaleCapture")).toBe(1)
+    // The one operation refused request_expired in the run: the stale capture, judged by the operations check.
+    expect(world.exercised.get("operation verdict:CaptureRequest: request_expired")).toBe(1)
+    const stale = world.lines.findIndex((l) => l.command.startsWith("canary: the capture reaches issuer-1 at the request's own expiry"))
+    const late = world.lines.findIndex((l) => l.command.startsWith("canary: the capture reaches issuer-1 at the hold's expiry"))
+    expect(stale).toBeGreaterThan(-1)
+    expect(late).toBeGreaterThan(stale)
+    const honoured = play(operationHonouredAtExpiry, CALM, [])
+    expectFinding(honoured.error?.thrown, "operations", /issuer-1: CaptureRequest gateway-1\/\S+ at (\d+) was answered accepted \(\d+\), the spec says request_expired \(0\)/)
+  })
+
+  it("should capture the fourth order again a millisecond before its hold expires, the capture reaching the issuer at the expiry: refused hold_expired, the hold released, nothing moved; and fail when it is refused hold_closed (lapsed-hold-reported-closed)", () => {
     const { world, error } = play(reference, CALM, [])
     expect(error).toBeNull()
     expect(world.exercised.get("canaryLateCapture")).toBe(1)
