@@ -590,6 +590,13 @@ export const BUGS: ReadonlyArray<Bug> = [
     description:
       "Bounds: the clearing house checks a cycle's room against what one instruction carries, not the items per bank its configuration sets, so a cycle takes more of a bank's items than it was configured to.",
     edits: [{ file: "parties/ClearingHouse.ts", find: "const most = state.cycleItems ?? MAX_CLEARING_ITEMS", replace: "const most = MAX_CLEARING_ITEMS" }]
+  },
+  {
+    name: "clearing-outbox-ignored",
+    maxShrunk: SETTLEMENT_BOUND,
+    description:
+      "Bounds: the clearing house closes a cycle against the protocol's bound of instructions unconfirmed, not the one its configuration sets, so a clearing house configured to keep about one instruction per settlement account unconfirmed closes the next cycle while banks have not confirmed the last.",
+    edits: [{ file: "parties/ClearingHouse.ts", find: "(state.outboxLimit ?? Outbox.OUTBOX_LIMIT)", replace: "Outbox.OUTBOX_LIMIT" }]
   }
 ]
 

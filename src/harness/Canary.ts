@@ -251,6 +251,7 @@ export const canary = (world: World): boolean => {
   const twoInFlight = inFlight === undefined || inFlight >= 2
   if (twoInFlight) crossedShipment(world, shopper, phone, gateway, merchantAccount, { customer: customerBefore, merchant: merchantBefore - fee })
   lateCaptures(world, shopper, phone, gateway, merchantAccount)
+  if (world.net.state<ClearingHouseState>(world.directory.clearing).outboxLimit !== undefined) slowBanks(world, shopper, phone, gateway, merchantAccount)
   if (twoInFlight) raceForTheLastFunds(world, shopper, phone)
   else world.count("canaryOneInFlight")
   busyDay(world)
@@ -413,6 +414,47 @@ const lateCaptures = (world: World, shopper: Customer, phone: PartyId, gateway: 
   checkSafety(world, "the canary's late capture's hold released")
   notCaptured("expired", "late capture")
   expectMoved(world, shopper, gateway, merchantAccount, before)
+}
+
+/**
+ * Banks slow to confirm, in a world that lowers the clearing house's bound of instructions
+ * unconfirmed (`ClearingBounds.outboxLimit`): the shopper pays another order, the staff capture it,
+ * the acquirer submits and the clearing house closes the cycle, and every bank's confirmation is
+ * held up in the network. Then the staff refund it all, the acquirer submits, and the clearing
+ * house is asked to close again with those instructions still unconfirmed: past its bound, it must
+ * refuse (`outbox full`; the `bounded` check holds it to the bound it was configured with) and keep
+ * the cycle open. Once the confirmations arrive both cycles settle, and nobody's posted balance
+ * has moved but for the acquirer's fee on the capture. Only a world with the bound lowered to about
+ * its settlement accounts reaches it: the random runs close a cycle with items only after the tick
+ * whose retries have confirmed the last one.
+ */
+const slowBanks = (world: World, shopper: Customer, phone: PartyId, gateway: PartyId, merchantAccount: string): void => {
+  const { merchant } = shopper
+  const clearing = world.directory.clearing
+  const before = balancesOf(world, shopper, gateway, merchantAccount)
+  const { order, payment } = approvedCheckout(world, shopper, phone, "banks slow to confirm")
+  const confirmations: Array<Packet> = []
+  const holdConfirmations = (packet: Packet): boolean => {
+    if (tagOf(packet) !== "SettlementConfirmation") return false
+    confirmations.push(packet)
+    return true
+  }
+  world.count("canarySlowBanks")
+  for (const [operation, step] of [["capture", "capture"], ["refund", "refund"]] as const) {
+    staffAsk(world, merchant, payment.request.id, operation, order.total.amount_minor)
+    deliverAll(world)
+    world.advance(`canary: a millisecond passes, ${gateway} submits the ${step} for clearing`, 1)
+    deliverAll(world, holdConfirmations)
+    world.input(`canary: the clearing house closes the cycle of the ${step}, ${confirmations.length} confirmations held up`, clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+    deliverAll(world, holdConfirmations)
+    world.lines.push({ command: `canary: the banks' confirmations of the ${step}'s cycle are held up in the network`, outputs: [] })
+    checkSafety(world, `the canary's banks slow to confirm the ${step}`)
+  }
+  world.net.inFlight.push(...confirmations)
+  quiescenceRounds(world)
+  checkSafety(world, "the canary's slow confirmations delivered")
+  const fee = acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
+  expectMoved(world, shopper, gateway, merchantAccount, { customer: before.customer, merchant: before.merchant - fee })
 }
 
 /**

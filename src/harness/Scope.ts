@@ -58,7 +58,8 @@ export interface Scope {
  * also each gateway's most items in a submission (`GatewayConfig.submissionItems`), so that a
  * submission always fits an empty cycle; and the instructions the clearing house keeps
  * unconfirmed (`ClearingBounds.outboxLimit`, at least its settlement accounts). The campaign
- * draws the first two; the explorer's scopes set any.
+ * lowers all three in one world of four (the clearing house's to its settlement accounts, or one
+ * more); the explorer's scopes set any.
  *
  * @category scopes
  * @since 0.6.0
@@ -71,7 +72,9 @@ export interface Limits {
 
 /**
  * The bounds scopes are drawn within; `loweredLimit` is the highest a world's lowered bound is
- * drawn (a merchant's requests in flight, a clearing cycle's items of one bank: {@link Limits}).
+ * drawn (a merchant's requests in flight, a clearing cycle's items of one bank: {@link Limits}),
+ * and the clearing house's unconfirmed instructions are drawn up to `loweredLimit - 1` above
+ * its settlement accounts.
  *
  * @category scopes
  * @since 0.3.0
@@ -107,19 +110,41 @@ export const scopeArbitrary: fc.Arbitrary<Scope> = fc
     insider: fc.option(fc.record({ kind: fc.constantFrom(...INSIDER_KINDS), index: fc.nat({ max: 8 }) }), { freq: 2 }),
     limits: fc.oneof(
       { arbitrary: fc.constant(null), weight: 3 },
-      { arbitrary: fc.record({ merchantOutbox: fc.integer({ min: 1, max: BOUNDS.loweredLimit }), cycleItems: fc.integer({ min: 1, max: BOUNDS.loweredLimit }) }), weight: 1 }
+      {
+        arbitrary: fc.record({
+          merchantOutbox: fc.integer({ min: 1, max: BOUNDS.loweredLimit }),
+          cycleItems: fc.integer({ min: 1, max: BOUNDS.loweredLimit }),
+          spareInstructions: fc.integer({ min: 0, max: BOUNDS.loweredLimit - 1 })
+        }),
+        weight: 1
+      }
     )
   })
-  .map(({ merchants, gateways, issuers, phones, currencies, twoBrowsers, insider, limits }) => ({
-    merchants,
-    gateways: Math.min(gateways, merchants),
-    issuers,
-    customers: phones.slice(0, issuers),
-    currencies,
-    twoBrowsers,
-    insider,
-    ...(limits === null ? {} : { limits })
-  }))
+  .map(({ merchants, gateways, issuers, phones, currencies, twoBrowsers, insider, limits }) => {
+    const acquirers = Math.min(gateways, merchants)
+    return {
+      merchants,
+      gateways: acquirers,
+      issuers,
+      customers: phones.slice(0, issuers),
+      currencies,
+      twoBrowsers,
+      insider,
+      ...(limits === null
+        ? {}
+        : {
+            limits: {
+              merchantOutbox: limits.merchantOutbox,
+              cycleItems: limits.cycleItems,
+              // One instruction per settlement account is the least the clearing house may keep unconfirmed: a cycle must fit.
+              clearingOutbox: settlementAccounts(issuers, acquirers, currencies) + limits.spareInstructions
+            }
+          })
+    }
+  })
+
+/** The clearing house's settlement accounts in a world: one per bank (issuer or acquirer) and currency. */
+const settlementAccounts = (issuers: number, gateways: number, currencies: number): number => (issuers + gateways) * currencies
 
 /** The currencies worlds are drawn in, in order. */
 const CURRENCIES: ReadonlyArray<Currency> = ["EUR", "USD"]

@@ -8,6 +8,7 @@ import type { Swarm } from "../../src/harness/World.js"
 import type { MerchantState } from "../../src/parties/Merchant.js"
 import { CALM, reference, withBug, withFlaw } from "../support/harness.js"
 import { chainOf } from "../../model/Links.js"
+import { refusedAt } from "../../src/harness/World.js"
 const merchant = Core.Ids.PartyId.make("merchant-1")
 
 /** Every capture refused as expired: no invariant but the canary notices. */
@@ -39,6 +40,8 @@ let submissionBeforeReceipt: HarnessSettings
 let lapsedHoldReportedClosed: HarnessSettings
 /** An issuer that takes an operation reaching it at exactly its own expiry. */
 let operationHonouredAtExpiry: HarnessSettings
+/** A clearing house that closes a cycle against the protocol's bound of instructions unconfirmed, not its own. */
+let clearingOutboxIgnored: HarnessSettings
 /** The ledger places a hold whatever the account has available (the mutation campaign's G3, Ledger L175): only two payments approved for the same last funds show it. */
 let holdIgnoresFunds: HarnessSettings
 /** The issuer reports a hold the ledger refused as an expired challenge: only the race's loser shows it. */
@@ -49,6 +52,9 @@ const ONE_RICH_CUSTOMER: Swarm = { ...CALM, scope: { ...CALM.scope, customers: [
 
 /** The bounds lowered to one: each merchant keeps one request in flight, and a clearing cycle takes one item of a bank in a currency. */
 const AT_ONE: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]], limits: { merchantOutbox: 1, cycleItems: 1 } } }
+
+/** The clearing house keeps two instructions unconfirmed, one per settlement account of the standard world (an issuer and an acquirer, in euros), or three. */
+const clearingOutboxOf = (outbox: number): Swarm => ({ ...CALM, scope: { ...CALM.scope, limits: { clearingOutbox: outbox } } })
 
 /** Two issuers, a customer each, and no faults: the busy day clears both customers' captures in one cycle. */
 const TWO_ISSUERS: Swarm = { ...CALM, scope: { ...CALM.scope, issuers: 2, customers: [[1], [1]] } }
@@ -64,6 +70,7 @@ beforeAll(async () => {
   submissionBeforeReceipt = await withBug("canary", "submission-before-receipt")
   lapsedHoldReportedClosed = await withBug("canary", "lapsed-hold-reported-closed")
   operationHonouredAtExpiry = await withBug("canary", "operation-honoured-at-expiry")
+  clearingOutboxIgnored = await withBug("canary", "clearing-outbox-ignored")
   crossingUndeclared = await withFlaw("canary", {
     name: "crossing-undeclared",
     description: "The merchant does not declare a payment going from Voided to Captured when a capture's result comes after the void's.",
@@ -175,6 +182,23 @@ describe("canary", () => {
     expect(error).toBeNull()
     expect(world.exercised.get("canary")).toBe(1)
     expect(world.exercised.get("canaryRaceForFunds")).toBeUndefined()
+  })
+
+  it("should hold up the banks' confirmations of a capture's cycle where the clearing house keeps two or three unconfirmed: the refund's cycle refused (outbox full) until they arrive, then both settled; and fail when the clearing house ignores its bound (clearing-outbox-ignored)", () => {
+    expect(play(reference, CALM, []).world.exercised.get("canarySlowBanks")).toBeUndefined()
+    for (const outbox of [2, 3]) {
+      const { world, error } = play(reference, clearingOutboxOf(outbox), [])
+      expect(error).toBeNull()
+      expect(world.exercised.get("canarySlowBanks")).toBe(1)
+      expect(world.exercised.get(refusedAt("outbox full"))).toBeGreaterThan(0)
+      const house = world.net.state<Core.ClearingHouse.ClearingHouseState>(world.directory.clearing)
+      expect(house.outbox.size).toBe(0)
+      expect([...house.cycles.values()].every((c) => c.state === "Settled" || c.items.length === 0)).toBe(true)
+      const ignored = play(clearingOutboxIgnored, clearingOutboxOf(outbox), [])
+      expectFinding(ignored.error?.thrown, "bounded", new RegExp(`clearing-1 has 4 instructions unconfirmed, more than ${outbox}`))
+    }
+    // With one instruction more than both cycles need, the refund's cycle closes at once.
+    expect(play(reference, clearingOutboxOf(4), []).world.exercised.get(refusedAt("outbox full"))).toBeUndefined()
   })
 
   it("should skip the crossed shipment and the race at a merchant that keeps one request in flight, and settle the rest, the busy day too, a cycle for each item of a bank", () => {
