@@ -14,8 +14,9 @@
  * rule out must be refused by the merchant itself. Then a third order ships in part and the rest
  * is cancelled, the void's answer overtaking the capture's, and the unit shipped comes back. Then
  * a fourth order is captured at once, the capture reaching the issuer at its own expiry, and again
- * a millisecond before its hold expires, the capture reaching the issuer at the hold's expiry; and
- * two more orders race for the shopper's last funds. Last, on a busy day, every
+ * a millisecond before its hold expires, the capture reaching the issuer at the hold's expiry;
+ * where the clearing house's bound of instructions unconfirmed is lowered, banks slow to confirm
+ * keep a refund's cycle from closing past it; and two more orders race for the shopper's last funds. Last, on a busy day, every
  * honest customer who can pays, and every payment is captured and cleared in one cycle.
  */
 import { PaymentId, type OrderId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
@@ -169,8 +170,11 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * the rest, the void's answer overtaking the capture's, and the unit is refunded; then a fourth
  * order is captured at once, the capture reaching the issuer at its own expiry (it must be refused),
  * and again a millisecond before its hold expires, the capture reaching the issuer at the hold's
- * expiry (it must be refused and the hold released); then, if the shopper can afford one quick
- * checkout and not two, a fifth and a sixth order race for the last funds, both approved (one must
+ * expiry (it must be refused and the hold released); then, in a world that lowers the clearing
+ * house's bound of instructions unconfirmed, another order is captured and refunded with the
+ * banks' confirmations of the capture's cycle held up (the refund's cycle must not close past the
+ * bound); then, if the shopper can afford one quick checkout and not two, two more orders race
+ * for the last funds, both approved (one must
  * be held, the other declined for funds, and the one held is voided). The third and the race need
  * two of the merchant's requests in flight at once, and are skipped at a merchant that keeps only
  * one (a world that lowers the bound; counted `canaryOneInFlight`). After each step the world quiesces
@@ -179,7 +183,7 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * named `canary` if a payment is not approved and shown, or the first not captured, settled and
  * refunded in full, a bank's confirmation not sent at once or not sent again, the second's hold
  * not released, or the third not captured for the unit and voided for the rest, or not refunded
- * and settled back, or the fourth captured or its hold not released, or the race not won by
+ * and settled back, or the fourth captured or its hold not released, or the slow banks' order not settled back, or the race not won by
  * exactly one payment. Returns whether it ran: a
  * world whose every shopper is an insider's customer or out of funds has no canary (the run's
  * coverage counts `canarySkipped`).
