@@ -444,15 +444,15 @@ const slowBanks = (world: World, shopper: Customer, phone: PartyId, gateway: Par
     return true
   }
   world.count("canarySlowBanks")
-  for (const [operation, step] of [["capture", "capture"], ["refund", "refund"]] as const) {
+  for (const operation of ["capture", "refund"] as const) {
     staffAsk(world, merchant, payment.request.id, operation, order.total.amount_minor)
     deliverAll(world)
-    world.advance(`canary: a millisecond passes, ${gateway} submits the ${step} for clearing`, 1)
+    world.advance(`canary: a millisecond passes, ${gateway} submits the ${operation} for clearing`, 1)
     deliverAll(world, holdConfirmations)
-    world.input(`canary: the clearing house closes the cycle of the ${step}, ${confirmations.length} confirmations held up`, clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
+    world.input(`canary: the clearing house closes the cycle of the ${operation}, ${confirmations.length} confirmations held up`, clearing, { _tag: "CloseCycle", now_ms: world.net.now_ms })
     deliverAll(world, holdConfirmations)
-    world.lines.push({ command: `canary: the banks' confirmations of the ${step}'s cycle are held up in the network`, outputs: [] })
-    checkSafety(world, `the canary's banks slow to confirm the ${step}`)
+    world.lines.push({ command: `canary: the banks' confirmations of the ${operation}'s cycle are held up in the network`, outputs: [] })
+    checkSafety(world, `the canary's banks slow to confirm the ${operation}`)
   }
   world.net.inFlight.push(...confirmations)
   quiescenceRounds(world)
