@@ -109,6 +109,13 @@ const cycleOfOne = (name: string, what: string, faults: FaultBudget, limits: Lim
   topology: { ...STANDARD, limits: { ...limits, cycleItems: 1 } }
 })
 
+/** One fault of each kind a bound is explored with, besides none: a scope's name suffix, what it allows, its budget. */
+const ONE_FAULT = [
+  ["-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }],
+  ["-dup", "at most one duplicate of any packet", { ...NO_FAULTS, duplicates: 1 }],
+  ["-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }]
+] as const
+
 /** The standard topology with each merchant keeping at most one request to its gateway in flight. */
 const ONE_IN_FLIGHT: Scope = { ...STANDARD, limits: { merchantOutbox: 1 } }
 
@@ -177,15 +184,15 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "capture-void-outbox1", topology: ONE_IN_FLIGHT, description: "capture-void with the merchant keeping at most one request in flight: an operation asked for while the other is unanswered is refused (too many requests in flight), no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
   { name: "capture-void-outbox1-k1", topology: ONE_IN_FLIGHT, description: "capture-void-outbox1 with at most one drop, one duplicate and one crash: the request in flight lost, repeated or outliving its merchant's restart while the other waits", payments: 1, staff: ["capture", "void"], settle: false, faults: ONE_EACH },
   { name: "pay-two-browsers-outbox1", topology: { ...ONE_IN_FLIGHT, twoBrowsers: true }, shoppers: [1, 2], description: "pay-two-browsers with the merchant keeping at most one request in flight: the second browser's payment is refused until the first's is answered, and its page asks again, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
-  cycleOfOne("settle-cycle1", "no faults", NO_FAULTS),
-  cycleOfOne("settle-cycle1-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }),
-  cycleOfOne("settle-cycle1-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }),
-  cycleOfOne(
-    "settle-cycle1-outbox2",
-    "and the clearing house keeping at most two instructions unconfirmed, one per settlement account: the refund's cycle is not closed while an instruction of the capture's is unconfirmed (outbox full), no faults",
-    NO_FAULTS,
-    { clearingOutbox: 2 }
-  )
+  ...[["", "no faults", NO_FAULTS] as const, ...ONE_FAULT].flatMap(([suffix, what, faults]) => [
+    cycleOfOne(`settle-cycle1${suffix}`, what, faults),
+    cycleOfOne(
+      `settle-cycle1-outbox2${suffix}`,
+      `and the clearing house keeping at most two instructions unconfirmed, one per settlement account: the refund's cycle is not closed while an instruction of the capture's is unconfirmed (outbox full), ${what}`,
+      faults,
+      { clearingOutbox: 2 }
+    )
+  ])
 ]
 
 /** The customers who shop in `scope`, by their index in its topology's customers. @category explorer @since 0.5.0 */
