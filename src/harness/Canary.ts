@@ -16,8 +16,9 @@
  * a fourth order is captured at once, the capture reaching the issuer at its own expiry, and again
  * a millisecond before its hold expires, the capture reaching the issuer at the hold's expiry;
  * where the clearing house's bound of instructions unconfirmed is lowered, banks slow to confirm
- * keep a refund's cycle from closing past it; and two more orders race for the shopper's last funds. Last, on a busy day, every
- * honest customer who can pays, and every payment is captured and cleared in one cycle.
+ * keep a refund's cycle from closing past it; and two more orders race for the shopper's last
+ * funds. Last, on a busy day, every honest customer who can pays, and every payment is captured
+ * and cleared in one cycle.
  */
 import { PaymentId, type OrderId, type PartyId, type Timestamp_ms } from "../domain/Ids.js"
 import type { Packet } from "../machine/Machine.js"
@@ -183,9 +184,9 @@ const approvedCheckout = (world: World, shopper: Customer, phone: PartyId, step:
  * named `canary` if a payment is not approved and shown, or the first not captured, settled and
  * refunded in full, a bank's confirmation not sent at once or not sent again, the second's hold
  * not released, or the third not captured for the unit and voided for the rest, or not refunded
- * and settled back, or the fourth captured or its hold not released, or the slow banks' order not settled back, or the race not won by
- * exactly one payment. Returns whether it ran: a
- * world whose every shopper is an insider's customer or out of funds has no canary (the run's
+ * and settled back, or the fourth captured or its hold not released, or the slow banks' order not
+ * settled back, or the race not won by exactly one payment. Returns whether it ran: a world whose
+ * every shopper is an insider's customer or out of funds has no canary (the run's
  * coverage counts `canarySkipped`).
  */
 export const canary = (world: World): boolean => {
