@@ -339,8 +339,7 @@ const crossedShipment = (
     return dead(`${where}: payment ${shipped?.state ?? "missing"} with ${shipped?.captured_minor ?? 0} captured, its hold ${hold?.status ?? "missing"} with ${hold?.captured_minor ?? 0} captured, not one unit captured and the rest voided`)
   }
   staffStep(world, merchant, shipped, "refund", 1, "refund of the unit shipped")
-  const fee = acquirerFee(1, world.net.state<GatewayState>(gateway).config.feeBps)
-  expectMoved(world, shopper, gateway, merchantAccount, { customer: before.customer, merchant: before.merchant - fee })
+  expectOnlyTheFeeMoved(world, shopper, gateway, merchantAccount, before, 1)
 }
 
 /**
@@ -458,8 +457,7 @@ const slowBanks = (world: World, shopper: Customer, phone: PartyId, gateway: Par
   world.net.inFlight.push(...confirmations)
   quiescenceRounds(world)
   checkSafety(world, "the canary's slow confirmations delivered")
-  const fee = acquirerFee(order.total.amount_minor, world.net.state<GatewayState>(gateway).config.feeBps)
-  expectMoved(world, shopper, gateway, merchantAccount, { customer: before.customer, merchant: before.merchant - fee })
+  expectOnlyTheFeeMoved(world, shopper, gateway, merchantAccount, before, order.total.amount_minor)
 }
 
 /**
@@ -559,6 +557,17 @@ const expectMoved = (world: World, shopper: Customer, gateway: PartyId, merchant
   if (customer !== expected.customer) dead(`${shopper.issuer} ${shopper.account}: posted balance ${customer}, not ${expected.customer}`)
   if (merchant !== expected.merchant) dead(`${gateway} ${merchantAccount}: posted balance ${merchant}, not ${expected.merchant}`)
 }
+
+/**
+ * Fails the canary unless, once `captured_minor` has been captured and refunded in full and
+ * settled, the customer's posted balance is `before`'s and the merchant's is `before`'s less the
+ * acquirer's fee on the capture.
+ */
+const expectOnlyTheFeeMoved = (world: World, shopper: Customer, gateway: PartyId, merchantAccount: string, before: Balances, captured_minor: number): void =>
+  expectMoved(world, shopper, gateway, merchantAccount, {
+    customer: before.customer,
+    merchant: before.merchant - acquirerFee(captured_minor, world.net.state<GatewayState>(gateway).config.feeBps)
+  })
 
 /** The customer's and the merchant's posted balances. */
 interface Balances {
