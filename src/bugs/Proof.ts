@@ -1,7 +1,8 @@
 /**
  * The proof that the harness can fail: each seeded bug is planted in a copy of the core and the
- * harness runs at its default budget on seeds 1..N; the bug must be caught by an invariant on
- * every seed, and its counterexample must shrink within its bound.
+ * harness runs at its default budget on N seeds (1..N, or from a later first seed, so that a long
+ * run can be split); the bug must be caught by an invariant on every seed, and its counterexample
+ * must shrink within its bound.
  *
  * @since 0.3.0
  */
@@ -29,6 +30,8 @@ export const BugRow = Schema.Struct({
   bug: Schema.String,
   caught: Schema.Int,
   seeds: Schema.Int,
+  /** The first seed run: the seeds are `firstSeed` to `firstSeed + seeds - 1`. */
+  firstSeed: Schema.Int,
   /** The seeds on which no invariant caught it within the budget: the ones to replay. */
   escapedOn: Schema.Array(Schema.Int),
   /** The median number of runs until the first failure, over the seeds that caught it. */
@@ -57,12 +60,13 @@ const median = (xs: ReadonlyArray<number>): number | null => {
 }
 
 /**
- * Plants `bug` and runs the harness on seeds 1..`seeds` at the default budget, in this process.
+ * Plants `bug` and runs the harness on `seeds` seeds from `firstSeed` (1 unless given) at the
+ * default budget, in this process.
  *
  * @category proof
  * @since 0.3.0
  */
-export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
+export const proveBug = async (bug: Bug, seeds: number, firstSeed = 1): Promise<BugRow> => {
   const core = await loadMutant(bug)
   const started = performance.now()
   const runsToCatch: Array<number> = []
@@ -70,7 +74,7 @@ export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
   const shrunk: Array<number> = []
   let example: string | null = null
   const caughtBy = new Set<string>()
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const summary = campaign({ core, crypto: NodeEd25519, maxCommands: DEFAULT_BUDGET.maxCommands, bug: bug.name }, { numRuns: DEFAULT_BUDGET.numRuns, seed })
     // Caught means an invariant caught it: a mutant that makes the harness crash proves nothing.
     if (summary.failedAtRun !== null && summary.broken !== null && summary.broken !== "crash") {
@@ -86,6 +90,7 @@ export const proveBug = async (bug: Bug, seeds: number): Promise<BugRow> => {
     bug: bug.name,
     caught: runsToCatch.length,
     seeds,
+    firstSeed,
     escapedOn,
     medianRuns: median(runsToCatch),
     shrunkSteps: shrunk.length === 0 ? null : Math.max(...shrunk),

@@ -48,10 +48,10 @@ node -e '
   if (totals(one) !== totals(merged)) { console.error("merged shards differ from the whole"); process.exit(1) }
 ' || fail "workers or shards changed the totals"
 
-say "checkout-protocol bugs --seeds 1 --only domain-tag-missing"
-cli bugs --seeds 1 --only domain-tag-missing --json >bugs.json
-node -e 'const [row] = JSON.parse(require("fs").readFileSync("bugs.json", "utf8")); if (row.caught !== 1) process.exit(1)' ||
-  fail "the seeded bug was not caught from the installed package"
+say "checkout-protocol bugs --seeds 1 --first-seed 2 --only domain-tag-missing"
+cli bugs --seeds 1 --first-seed 2 --only domain-tag-missing --json >bugs.json
+node -e 'const [row] = JSON.parse(require("fs").readFileSync("bugs.json", "utf8")); if (row.caught !== 1 || row.seeds !== 1 || row.firstSeed !== 2) process.exit(1)' ||
+  fail "the seeded bug was not caught on seed 2 from the installed package"
 
 say "a bad flag exits 2 with one line"
 set +e
