@@ -109,11 +109,44 @@ const cycleOfOne = (name: string, what: string, faults: FaultBudget, limits: Lim
   topology: { ...STANDARD, limits: { ...limits, cycleItems: 1 } }
 })
 
+/**
+ * `pay-two-browsers` with the merchant keeping at most one request in flight, with `faults`,
+ * which `what` says: the second browser's payment is refused until the first's is answered.
+ */
+const twoBrowsersOneInFlight = (name: string, what: string, faults: FaultBudget): ExploreScope => ({
+  name,
+  topology: { ...ONE_IN_FLIGHT, twoBrowsers: true },
+  shoppers: [1, 2],
+  description: `pay-two-browsers with the merchant keeping at most one request in flight: the second browser's payment is refused until the first's is answered, and its page asks again, ${what}`,
+  payments: 1,
+  staff: [],
+  settle: false,
+  faults
+})
+
+/**
+ * {@link cycleOfOne} with the clearing house keeping at most two instructions unconfirmed, with
+ * `faults`, which `what` says.
+ */
+const clearingOutboxOfTwo = (name: string, what: string, faults: FaultBudget): ExploreScope =>
+  cycleOfOne(
+    name,
+    `and the clearing house keeping at most two instructions unconfirmed, one per settlement account: the refund's cycle is not closed while an instruction of the capture's is unconfirmed (outbox full), ${what}`,
+    faults,
+    { clearingOutbox: 2 }
+  )
+
 /** One fault of each kind a bound is explored with, besides none: a scope's name suffix, what it allows, its budget. */
 const ONE_FAULT = [
   ["-drop", "at most one drop of any packet", { ...NO_FAULTS, drops: 1 }],
   ["-dup", "at most one duplicate of any packet", { ...NO_FAULTS, duplicates: 1 }],
   ["-crash", "at most one crash and restart of any party", { ...NO_FAULTS, crashes: 1 }]
+] as const
+
+/** Two faults of different kinds at once, explored at the two smaller bounds: a scope's name suffix, what it allows, its budget. */
+const TWO_FAULTS = [
+  ["-drop-dup", "at most one drop and one duplicate of any packet", { ...NO_FAULTS, drops: 1, duplicates: 1 }],
+  ["-drop-crash", "at most one drop of any packet and one crash and restart of any party", { ...NO_FAULTS, drops: 1, crashes: 1 }]
 ] as const
 
 /** The standard topology with each merchant keeping at most one request to its gateway in flight. */
@@ -183,15 +216,14 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   refundSettled("settle-k1", "at most one drop, one duplicate and one crash", ONE_EACH),
   { name: "capture-void-outbox1", topology: ONE_IN_FLIGHT, description: "capture-void with the merchant keeping at most one request in flight: an operation asked for while the other is unanswered is refused (too many requests in flight), no faults", payments: 1, staff: ["capture", "void"], settle: false, faults: NO_FAULTS },
   { name: "capture-void-outbox1-k1", topology: ONE_IN_FLIGHT, description: "capture-void-outbox1 with at most one drop, one duplicate and one crash: the request in flight lost, repeated or outliving its merchant's restart while the other waits", payments: 1, staff: ["capture", "void"], settle: false, faults: ONE_EACH },
-  { name: "pay-two-browsers-outbox1", topology: { ...ONE_IN_FLIGHT, twoBrowsers: true }, shoppers: [1, 2], description: "pay-two-browsers with the merchant keeping at most one request in flight: the second browser's payment is refused until the first's is answered, and its page asks again, no faults", payments: 1, staff: [], settle: false, faults: NO_FAULTS },
   ...[["", "no faults", NO_FAULTS] as const, ...ONE_FAULT].flatMap(([suffix, what, faults]) => [
+    twoBrowsersOneInFlight(`pay-two-browsers-outbox1${suffix}`, what, faults),
     cycleOfOne(`settle-cycle1${suffix}`, what, faults),
-    cycleOfOne(
-      `settle-cycle1-outbox2${suffix}`,
-      `and the clearing house keeping at most two instructions unconfirmed, one per settlement account: the refund's cycle is not closed while an instruction of the capture's is unconfirmed (outbox full), ${what}`,
-      faults,
-      { clearingOutbox: 2 }
-    )
+    clearingOutboxOfTwo(`settle-cycle1-outbox2${suffix}`, what, faults)
+  ]),
+  ...TWO_FAULTS.flatMap(([suffix, what, faults]) => [
+    twoBrowsersOneInFlight(`pay-two-browsers-outbox1${suffix}`, what, faults),
+    clearingOutboxOfTwo(`settle-cycle1-outbox2${suffix}`, what, faults)
   ])
 ]
 
