@@ -1,7 +1,8 @@
 /**
  * `checkout-protocol bugs`: plants each seeded bug in a copy of the core and runs the harness at
- * its default budget with seeds 1..N (or N seeds from `--first-seed`, to split a long run). Prints, per bug, how many seeds caught it, the median number
- * of runs until the first failure, and the longest shrunk counterexample (commands). Exits 1 if a
+ * its default budget with seeds 1..N (or N seeds from `--first-seed`, to split a long run).
+ * Prints, per bug, how many seeds caught it, the median number of runs until the first failure,
+ * and the longest shrunk counterexample (commands). Exits 1 if a
  * bug escapes on any seed or shrinks beyond its bound. With several bugs, each runs in a child
  * process of its own (a mutant is a module tree of its own), as many at once as `--jobs` says.
  *
@@ -17,7 +18,7 @@ import { boundOf, BugRow, proveBug, rowFails } from "../bugs/Proof.js"
 import { countFlag, jsonFlag, knownBug } from "./Options.js"
 
 const flags = {
-  seeds: countFlag("seeds", 20, 1, "seeds 1..N per bug"),
+  seeds: countFlag("seeds", 20, 1, "seeds per bug: 1..N, or N from --first-seed"),
   firstSeed: countFlag("first-seed", 1, 1, "the first seed: N seeds from this one, to split a long run"),
   only: Flag.String("only").pipe(knownBug, Flag.optional, Flag.withDescription("run this one bug only, in this process")),
   jobs: countFlag("jobs", availableParallelism(), 1, "bugs proved at once, each in its own process"),
@@ -64,7 +65,7 @@ const inParallel = async <T, R>(items: ReadonlyArray<T>, width: number, f: (item
 /** Prints the rows as a Markdown table, or as JSON, and the failures' examples on standard error. */
 const printRows = (rows: ReadonlyArray<BugRow>, json: boolean): void => {
   if (json) {
-    console.log(JSON.stringify(rows.map(({ bug, caught, seeds, firstSeed, escapedOn, medianRuns, shrunkSteps, caughtBy }) => ({ bug, caught, seeds, firstSeed, escapedOn, medianRuns, shrunkSteps, caughtBy }))))
+    console.log(JSON.stringify(rows.map(({ wall_s: _wall, example: _example, ...row }) => row)))
   } else {
     const seeds = rows[0] === undefined ? "" : ` (seeds ${rows[0].firstSeed} to ${rows[0].firstSeed + rows[0].seeds - 1})`
     console.log(`| bug | caught${seeds} | median runs to catch | longest shrunk counterexample (commands) | caught by |`)
