@@ -11,11 +11,13 @@
  * send its packets, each a POST of its own that nobody waits for inside a step. A packet that
  * cannot be sent is lost: the outbox resends requests on the next tick.
  *
- * Two shortcuts, both the example's and not a deployment's: every party runs in this one process
+ * Three shortcuts, the example's and not a deployment's: every party runs in this one process
  * and reads one shared clock the script moves (a deployment ticks each party on its own timer with
- * its own `Date.now()`; a shared clock lets the clearing day pass in a second), and the browser is
- * a party with a server of its own (a real browser gets the merchant's answers in its HTTP
- * responses).
+ * its own `Date.now()`; a shared clock lets the clearing day pass in a second); the browser is a
+ * party with a server of its own (a real browser gets the merchant's answers in its HTTP
+ * responses); and plain HTTP carries everything, where a deployment takes `session` packets only
+ * on the shopper's authenticated session (TLS and its cookie: they are not signed) and runs the
+ * signed hops over TLS too, for privacy, though their signatures need no channel to be trusted.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
