@@ -72,6 +72,10 @@ export const operationTransitions: ReadonlyArray<Transition> = [
   // A capture the issuer took before a void whose result reached the merchant first.
   { entity: "payment", from: "Voided", on: "OperationResult (capture accepted)", to: "Captured" },
   { entity: "payment", from: "Authorized", on: "OperationResult (void accepted)", to: "Voided" },
+  // A second void, sent before the first's result came back, that the gateway says it took too:
+  // an honest one refuses it (the hold is closed), so only a compromised acquirer says so. The
+  // payment stays voided, and no money moves at the merchant either way.
+  { entity: "payment", from: "Voided", on: "OperationResult (void accepted)", to: "Voided" },
   { entity: "payment", from: "Captured", on: "OperationResult (void accepted)", to: "Captured" },
   { entity: "payment", from: "Captured", on: "OperationResult (refund accepted)", to: "Captured" }
 ]

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest"
 import * as Core from "../../src/index.js"
 import { loadMutant, type Bug } from "../../src/bugs/Mutant.js"
 import { bugNamed } from "../../src/bugs/Catalog.js"
-import { Advance, Aimed, Answer, Deadline, Flush, Replay, SecondTab, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
+import { Advance, Aimed, Answer, Deadline, Flush, Intercept, Replay, SecondTab, Shop, Staff, type HarnessCommand } from "../../src/harness/Commands.js"
 import { Sweep } from "../../src/harness/Sweep.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
@@ -75,6 +75,35 @@ describe("regressions", () => {
     expect(failsWith(reference, script, insider)).toBeNull()
     const mutant = await loadMutant({ ...bugNamed("used-id-taken-after-pruning"), name: "regression-used-id-after-pruning" })
     expect(failsWith({ ...reference, core: mutant }, script, insider)).toBe("settlementExactlyOnce")
+  })
+
+  it("a second void said accepted (100,000-run campaign, seed 20261207, run 40,911) - should keep a voided payment voided when a compromised acquirer says a second void was taken too", async () => {
+    // The acquirer is compromised. The merchant's staff void the payment; the attacker breaks that
+    // void in flight, so the staff void again, and the gateway takes the second. A replay of it
+    // draws the gateway's result again, and a sweep re-signs that result under the first void's
+    // id with the acquirer's key: "void accepted" for a payment already voided. An honest gateway
+    // refuses a second void; without its declared transition the merchant moves the payment from
+    // Voided to Voided by no declared edge.
+    const insider: Swarm = { ...CALM, scope: { ...STANDARD, insider: { kind: "gateway", index: 1 } } }
+    const script = [
+      ...APPROVED,
+      new Staff("void", 0, "all"),
+      new Intercept("malformed", "VoidPayment", 0, 276),
+      new Staff("void", 0, "all"),
+      new Flush([0]),
+      new Replay("VoidPayment", 6, 0),
+      new Sweep("OperationResult", 0, 792)
+    ]
+    const { world, error } = play(reference, insider, script)
+    expect(error).toBeNull()
+    expect(world.exercised.has("transition:Merchant: payment: Voided -> Voided on OperationResult (void accepted)")).toBe(true)
+    const withoutFix: Bug = {
+      name: "regression-second-void-accepted",
+      description: "The merchant's declared transitions leave out a payment staying voided on a second void said accepted.",
+      edits: [{ file: "parties/MerchantOperations.ts", find: '  { entity: "payment", from: "Voided", on: "OperationResult (void accepted)", to: "Voided" },\n', replace: "" }]
+    }
+    const mutant = await loadMutant(withoutFix)
+    expect(failsWith({ ...reference, core: mutant }, script, insider)).toBe("declaredTransitions")
   })
 
   it("crossed answers to a partial shipment - should take a capture's acceptance after the void's, at the gateway and at the merchant", () => {
