@@ -343,6 +343,17 @@ describe("MerchantOperations", () => {
       expect(result.state.outbox.entries()).toEqual([])
     })
 
+    it("step - should keep a voided payment Voided when a second void is said accepted too (Voided -> Voided), as only a compromised acquirer says", () => {
+      // Two voids went out before either result came back; an honest gateway refuses the second, the hold being closed.
+      const voided = withResult(after(after(authorized(), voidIt()), voidIt()), resultBody(O1, "void", TOTAL_minor))
+      expect(voided.state.payments.get(P1)).toMatchObject({ state: "Voided", voided: true })
+      const result = withResult(voided.state, resultBody(O2, "void", TOTAL_minor))
+      coverage.expect(result, { entity: "operation", id: O2, from: "Pending", on: "OperationResult (accepted)", to: "Accepted" })
+      coverage.expect(result, { entity: "payment", id: P1, from: "Voided", on: "OperationResult (void accepted)", to: "Voided" })
+      expect(result.state.payments.get(P1)).toEqual(voided.state.payments.get(P1))
+      expect(result.state.outbox.entries()).toEqual([])
+    })
+
     it("step - should record a refusal without moving the payment's figures", () => {
       const statuses: ReadonlyArray<readonly [BackOffice, OperationKind, OperationStatus]> = [
         [capture(TOTAL_minor), "capture", "hold_expired"],
