@@ -73,10 +73,10 @@ const openStored = <K extends State.PartyKind>(kind: K, node: InMemoryNetwork.No
  */
 class HttpDeployment {
   readonly trace: Array<InMemoryNetwork.TraceEntry> = []
-  readonly urls = new Map<string, string>()
-  readonly parties = new Map<string, AnyStoredParty>()
-  readonly #servers = new Map<string, Server>()
-  readonly #queues = new Map<string, Promise<unknown>>()
+  readonly urls = new Map<Ids.PartyId, string>()
+  readonly parties = new Map<Ids.PartyId, AnyStoredParty>()
+  readonly #servers = new Map<Ids.PartyId, Server>()
+  readonly #queues = new Map<Ids.PartyId, Promise<unknown>>()
   readonly #sending = new Set<Promise<void>>()
   /** POSTs that reached no server. */
   lost = 0
@@ -147,7 +147,7 @@ class HttpDeployment {
   /** Moves the clock by `delta_ms`, ticks every party, and waits until no packet is on its way. */
   async wait(delta_ms: number): Promise<void> {
     this.now_ms = Ids.Timestamp_ms.make(this.now_ms + delta_ms)
-    await Promise.all([...this.parties.keys()].map((id) => this.input(Ids.PartyId.make(id), { _tag: "Tick", now_ms: this.now_ms })))
+    await Promise.all([...this.parties.keys()].map((id) => this.input(id, { _tag: "Tick", now_ms: this.now_ms })))
     await this.idle()
   }
 
@@ -158,7 +158,7 @@ class HttpDeployment {
 
   /** Stops every server and closes every file. */
   async close(): Promise<void> {
-    for (const id of [...this.parties.keys()]) await this.stopParty(Ids.PartyId.make(id))
+    for (const id of [...this.parties.keys()]) await this.stopParty(id)
   }
 
   /** POSTs `packet` to its recipient; nobody waits for it inside a step. */
@@ -264,9 +264,10 @@ export const runOverHttp = async (): Promise<HttpRunSummary> => {
     await net.input(ids.clearing, { _tag: "CloseCycle", now_ms: net.now_ms })
     await net.idle()
 
-    const gatewayBefore = JSON.stringify(State.encodeState("Gateway", net.state<Gateway.GatewayState>(ids.gateway)))
+    const gatewayDocument = () => JSON.stringify(State.encodeState("Gateway", net.state<Gateway.GatewayState>(ids.gateway)))
+    const gatewayBefore = gatewayDocument()
     const badRequests = await badRequestsTo(net)
-    const gatewayUnchanged = JSON.stringify(State.encodeState("Gateway", net.state<Gateway.GatewayState>(ids.gateway))) === gatewayBefore
+    const gatewayUnchanged = gatewayDocument() === gatewayBefore
     const issuer = net.state<Issuer.IssuerState>(ids.issuer)
     return {
       screen: net.state<Browser.BrowserState>(ids.browser).screen,
@@ -299,7 +300,7 @@ export const runOverHttp = async (): Promise<HttpRunSummary> => {
  */
 const badRequestsTo = async (net: HttpDeployment): Promise<ReadonlyArray<number>> => {
   const gateway = net.urls.get(ids.gateway) ?? ""
-  const capture = net.trace.find((e) => e._tag === "Sent" && e.packet.from === ids.merchant && JSON.stringify(e.packet.payload).includes('"CapturePayment"'))
+  const capture = net.trace.find((e) => e._tag === "Sent" && e.packet.from === ids.merchant && Trace.summarize(e.packet).tag === "CapturePayment")
   if (capture?._tag !== "Sent") throw new Error("http: no capture in the trace")
   const tampered = JSON.parse(JSON.stringify(capture.packet)) as { payload: { body: { amount: { amount_minor: number } } } }
   tampered.payload.body.amount.amount_minor += 1
