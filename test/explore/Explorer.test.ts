@@ -12,7 +12,7 @@
  * given or cannot find.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -33,6 +33,8 @@ import { exploreSettings as settingsFor, scopeOf as scope } from "../support/exp
 import { tagOf } from "../../src/harness/Command.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 
+/** The command line from the sources in one process, node with tsx's loader: the `tsx` command runs node as a child, and stops at SIGINT whatever its child does. */
+const CLI = ["--import", "tsx", "src/cli/main.ts"]
 
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore
@@ -473,19 +475,21 @@ describe("explore", () => {
   })
 
   it("command line - should stop a long exploration at Ctrl-C (SIGINT), with exit code 130", async () => {
-    // One process (node with tsx's loader), not the tsx command, which stops at SIGINT whatever its child does.
-    const run = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "explore", "--scope", "pay2-k1"], { stdio: "ignore" })
+    const dir = mkdtempSync(join(tmpdir(), "explore-sigint-"))
+    const run = spawn(process.execPath, [...CLI, "explore", "--scope", "pay2-k1", "--checkpoint", dir, "--checkpoint-minutes", "0"], { stdio: "ignore" })
     const exited = new Promise<number | null>((resolve) => run.on("exit", (code) => resolve(code)))
-    // Long enough for the first levels to be dealt out to the worker thread, and for this one to wait on it.
-    await new Promise((resolve) => setTimeout(resolve, 8_000))
+    // Its first checkpoint is written at the end of a level: the exploration is under way, the
+    // next level dealt out to the worker thread and this one waiting on it.
+    for (let waited_ms = 0; !existsSync(join(dir, "current")) && waited_ms < 30_000; waited_ms += 100) await new Promise((resolve) => setTimeout(resolve, 100))
     run.kill("SIGINT")
     const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve("still running 10 s after SIGINT"), 10_000))])
     run.kill("SIGKILL")
+    rmSync(dir, { recursive: true, force: true })
     expect(code).toBe(130)
-  }, 30_000)
+  }, 60_000)
 
   it("command line - should refuse --resume with no checkpoint folder, or with one that holds none, with exit code 2 and why", () => {
-    const explore = (...flags: ReadonlyArray<string>) => spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "pay", ...flags], { encoding: "utf8" })
+    const explore = (...flags: ReadonlyArray<string>) => spawnSync(process.execPath, [...CLI, "explore", "--scope", "pay", ...flags], { encoding: "utf8" })
     const unnamed = explore("--resume")
     expect(unnamed.status).toBe(2)
     expect(unnamed.stderr).toContain("--resume takes up the checkpoint of a --checkpoint folder: name it")
@@ -498,7 +502,7 @@ describe("explore", () => {
 
   it("command line - should take up a run stopped at --max-states from its last checkpoint, and end it as a run never stopped", () => {
     const dir = mkdtempSync(join(tmpdir(), "explore-checkpoint-cli-"))
-    const explore = (...flags: ReadonlyArray<string>) => spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "pay-replay", "--checkpoint", dir, "--checkpoint-minutes", "0", ...flags], { encoding: "utf8" })
+    const explore = (...flags: ReadonlyArray<string>) => spawnSync(process.execPath, [...CLI, "explore", "--scope", "pay-replay", "--checkpoint", dir, "--checkpoint-minutes", "0", ...flags], { encoding: "utf8" })
     const stopped = explore("--max-states", "3800")
     expect(stopped.stdout).toContain("stopped at --max-states: incomplete")
     const taken = explore("--resume", "--json")
@@ -509,7 +513,7 @@ describe("explore", () => {
   })
 
   it("command line - should refuse an unknown scope with exit code 2, naming every scope", () => {
-    const run = spawnSync("node_modules/.bin/tsx", ["src/cli/main.ts", "explore", "--scope", "everything"], { encoding: "utf8" })
+    const run = spawnSync(process.execPath, [...CLI, "explore", "--scope", "everything"], { encoding: "utf8" })
     expect(run.status).toBe(2)
     for (const name of SCOPE_NAMES) expect(run.stderr).toContain(`"${name}"`)
   })

@@ -21,9 +21,9 @@ writeFileSync(provesEverything, '#!/bin/sh\necho "RESULT inj-event(A) ==> inj-ev
 chmodSync(provesEverything, 0o755)
 
 const realProVerif = Exit.isSuccess(Effect.runSyncExit(locate()))
-const tsx = join(process.cwd(), "node_modules", ".bin", "tsx")
+/** The command line from the sources in one process: node with tsx's loader, not the `tsx` command, which runs node as a child. */
 const main = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
-  spawnSync(tsx, ["src/cli/main.ts", "prove", ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } })
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "prove", ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } })
 
 describe("verdictOf", () => {
   it("verdictOf - should read the first RESULT line and ignore the non-injective one in parentheses", () => {
@@ -69,7 +69,7 @@ describe("run", () => {
 
 describe("checkout-protocol prove", () => {
   it("prove - should exit 3 with one line on how to install ProVerif when there is none", () => {
-    // Only node's own directory on PATH: tsx runs, and no proverif is there.
+    // Only node's own directory on PATH: no proverif is there.
     const result = main([], { PATH: dirname(process.execPath) })
     expect(result.status).toBe(EXIT.notFound)
     expect(result.stderr.trim().split("\n")).toHaveLength(1)
