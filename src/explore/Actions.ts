@@ -60,6 +60,7 @@ export interface Remaining {
   readonly forgeries: number
   readonly crashes: number
   readonly impersonations: number
+  readonly insiderTampers: number
   readonly garbles: number
   readonly clockMoves: number
   readonly retentionMoves: number
@@ -101,6 +102,7 @@ export type Action =
   | { readonly _tag: "Replay"; readonly packet: Packet; readonly to: PartyId }
   | { readonly _tag: "Forge"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Impersonate"; readonly packet: Packet; readonly what: string }
+  | { readonly _tag: "InsiderTamper"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Craft"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Garble"; readonly packet: Packet; readonly what: string }
   | { readonly _tag: "Crash"; readonly party: PartyId }
@@ -160,9 +162,9 @@ const distinctPackets = (world: World): ReadonlyArray<number> => {
  */
 export type Recording = ReadonlyArray<{ readonly key: string; readonly packet: Packet }>
 
-/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays, forgeries, insider messages, garbled requests or moves to an end of retention remain. @category explorer @since 0.5.0 */
+/** The recording after an action: the one before it, with what the world has sent since it was restored (`World.recorded`), while replays, forgeries, insider messages, insider tamperings, garbled requests or moves to an end of retention remain. @category explorer @since 0.5.0 */
 export const recordingAfter = (world: World, before: Recording, remaining: Remaining): Recording => {
-  if (remaining.replays === 0 && remaining.forgeries === 0 && remaining.impersonations === 0 && remaining.garbles === 0 && remaining.retentionMoves === 0) return []
+  if (remaining.replays === 0 && remaining.forgeries === 0 && remaining.impersonations === 0 && remaining.insiderTampers === 0 && remaining.garbles === 0 && remaining.retentionMoves === 0) return []
   const sent = world.recorded()
   if (sent.length === 0) return before
   const byKey = new Map(before.map((entry) => [entry.key, entry]))
@@ -270,6 +272,36 @@ const impersonationsOf = (world: World, recording: Recording): ReadonlyArray<For
         return made
       })
     )
+}
+
+/** The insider's tamperings of each of its own recorded packets, per recording: they depend on the values the recording holds. */
+const insiderTamperCache = new WeakMap<Recording, Map<string, ReadonlyArray<Forged>>>()
+
+/**
+ * What the scope's insider sends from each signed packet of its own on the wire: each field
+ * changed once to a plausible other value from the bodies of the whole recording and signed again
+ * with its key, as the harness's sweep does for an insider (`Sweep.ts`); sent to the packet's
+ * recipient. A copy signed in its own name is its own message, judged by what it does to others.
+ */
+const insiderTampersOf = (world: World, recording: Recording): ReadonlyArray<Forged> => {
+  const insider = world.directory.compromised
+  if (insider === null) return []
+  const byPacket = insiderTamperCache.get(recording) ?? new Map<string, ReadonlyArray<Forged>>()
+  insiderTamperCache.set(recording, byPacket)
+  const signed = recording.filter((r) => r.packet.channel === "signed")
+  const plausible = plausibleFrom(signed.map((r) => (r.packet.payload as { readonly body?: unknown }).body))
+  return signed
+    .filter(({ packet }) => packet.from === insider.id)
+    .flatMap(({ key, packet }) => {
+      const known = byPacket.get(key)
+      if (known !== undefined) return known
+      const made = world
+        .run(sweepPacket(world.core, packet, 0, { plausible, keys: [insider] }))
+        .filter((copy) => copy.resignedBy === insider.keyId)
+        .map((copy): Forged => ({ packet: copy.packet, what: `${copy.tampering.name}, signed again by ${insider.id}` }))
+      byPacket.set(key, made)
+      return made
+    })
 }
 
 /** The operations the insider crafted from each recorded payment, per recording and instant: a request expires a while after it is crafted. */
@@ -400,6 +432,7 @@ export const enabled = (world: World, scope: ExploreScope, remaining: Remaining,
     for (const { packet, what } of impersonationsOf(world, recording)) actions.push({ _tag: "Impersonate", packet, what })
     for (const { packet, what } of craftedOf(world, recording)) actions.push({ _tag: "Craft", packet, what })
   }
+  if (remaining.insiderTampers > 0) for (const { packet, what } of insiderTampersOf(world, recording)) actions.push({ _tag: "InsiderTamper", packet, what })
   if (remaining.garbles > 0) for (const { packet, what } of garblesOf(world, scope, recording)) actions.push({ _tag: "Garble", packet, what })
   if (remaining.crashes > 0) for (const party of world.parties) actions.push({ _tag: "Crash", party })
   const horizon = retentionHorizon(world)
@@ -435,6 +468,8 @@ export const describeAction = (action: Action, world?: World): string => {
       return `attacker: forge ${action.what}, sent to ${action.packet.to}`
     case "Impersonate":
       return `insider ${action.what}, to ${action.packet.to}`
+    case "InsiderTamper":
+      return `insider: ${action.what}, to ${action.packet.to}`
     case "Craft":
       return `insider ${action.what}, in flight to ${action.packet.to}`
     case "Garble":
@@ -474,6 +509,8 @@ const spend = (remaining: Remaining, action: Action): Remaining => {
     case "Impersonate":
     case "Craft":
       return { ...remaining, impersonations: remaining.impersonations - 1 }
+    case "InsiderTamper":
+      return { ...remaining, insiderTampers: remaining.insiderTampers - 1 }
     case "Garble":
       return { ...remaining, garbles: remaining.garbles - 1 }
     case "Crash":
@@ -561,6 +598,10 @@ export const apply = (world: World, remaining: Remaining, action: Action, judge 
     case "Impersonate":
       world.count("insider")
       world.receive(label, action.packet.to, action.packet)
+      break
+    case "InsiderTamper":
+      world.count("insider:tamper")
+      world.injectForgery(label, action.packet.to, action.packet)
       break
     case "Garble":
       world.count("garble")

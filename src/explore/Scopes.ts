@@ -27,6 +27,13 @@ export interface FaultBudget {
   readonly crashes: number
   /** Messages the insider (the scope's compromised party) signs with its real key, as its own, from recorded ones (`src/harness/Insider.ts`). */
   readonly impersonations: number
+  /**
+   * Messages of the insider's own, recorded on the wire, each with one field changed to a
+   * plausible other value and signed again with its key, sent to their recipient: what the
+   * harness's sweep lets an insider do (`src/harness/Sweep.ts`), such as an acquirer saying one
+   * operation's verdict under another's id.
+   */
+  readonly insiderTampers: number
   /** Requests a shopper's page would never write, sent by the shopper on their own session: a request the page sent so far, garbled (`Forgery.everyGarbling`). */
   readonly garbles: number
   /** Clock moves to a deadline (a millisecond before, at or after it). */
@@ -77,7 +84,7 @@ export interface ExploreScope {
   readonly faults: FaultBudget
 }
 
-const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, impersonations: 0, garbles: 0, clockMoves: 0, retentionMoves: 0 }
+const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, replays: 0, forgeries: 0, crashes: 0, impersonations: 0, insiderTampers: 0, garbles: 0, clockMoves: 0, retentionMoves: 0 }
 const ONE_CLOCK_MOVE: FaultBudget = { ...NO_FAULTS, clockMoves: 1 }
 const ONE_REPLAY: FaultBudget = { ...NO_FAULTS, replays: 1 }
 const ONE_FORGERY: FaultBudget = { ...NO_FAULTS, forgeries: 1 }
@@ -203,6 +210,7 @@ export const SCOPES: ReadonlyArray<ExploreScope> = [
   { name: "craft-merchant", topology: OWN_MERCHANT_INSIDER, description: "one payment; the attacker holds the shopper's merchant's key and sends its acquirer one operation of its own devising on it: a capture, void or refund, as is, of twice the amount, in another currency, on a payment it never asked for, under an operation id it used, or expiring after the hold", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
   { name: "craft-gateway", topology: OWN_ACQUIRER_INSIDER, description: "one payment; the attacker holds the acquirer's key and sends the issuer one operation of its own devising on it (the twists of craft-merchant)", payments: 1, staff: [], settle: false, faults: ONE_IMPERSONATION },
   { name: "craft-gateway-clock", topology: OWN_ACQUIRER_INSIDER, clockOnInsider: true, description: "craft-gateway, and, once the acquirer has sent its operation, one clock move, while its messages are all that is in flight, to the expiry of one of them (a millisecond before, at or after it): an operation delivered at its own deadline", payments: 1, staff: [], settle: false, faults: { ...ONE_IMPERSONATION, clockMoves: 1 } },
+  { name: "void2-gateway-tamper", topology: OWN_ACQUIRER_INSIDER, description: "one payment and two voids asked for in any order; the attacker holds the acquirer's key and sends one message of the acquirer's own, recorded on the wire, with one field changed and signed again (a verdict said for another operation, for instance)", payments: 1, staff: ["void", "void"], settle: false, faults: { ...NO_FAULTS, insiderTampers: 1 } },
   { name: "capture-retention-merchant", topology: OWN_MERCHANT_INSIDER, description: "one payment and a capture; once they are done and nothing is in flight, one clock move to the end of retention of a request sent so far (a millisecond before, at or after it); the attacker holds the shopper's merchant's key and sends one operation of its own devising (the twists of craft-merchant), before or after", payments: 1, staff: ["capture"], settle: false, faults: { ...ONE_IMPERSONATION, retentionMoves: 1 } },
   { name: "capture-refund-k1", topology: STANDARD, description: "one payment, a capture and a refund, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture", "refund"], settle: false, faults: ONE_EACH },
   { name: "capture-settle-k1", topology: STANDARD, description: "one payment, a capture, the cycle closed and settled, at most one drop, one duplicate and one crash", payments: 1, staff: ["capture"], settle: true, faults: ONE_EACH },

@@ -32,6 +32,7 @@ import type { Core as HarnessCore } from "../../src/harness/Core.js"
 import { exploreSettings as settingsFor, scopeOf as scope } from "../support/explore.js"
 import { tagOf } from "../../src/harness/Command.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
+import { SECOND_VOID_EDGE, secondVoidUndeclared } from "../support/secondVoid.js"
 
 /** The command line from the sources in one process, node with tsx's loader: the `tsx` command runs node as a child, and stops at SIGINT whatever its child does. */
 const CLI = ["--import", "tsx", "src/cli/main.ts"]
@@ -461,6 +462,23 @@ describe("explore", () => {
       expect(Math.abs((craft.packet.payload as { body: { expiresAt_ms: number } }).body.expiresAt_ms - 1 - clock.at_ms)).toBeLessThanOrEqual(1)
       expect(replay(settingsFor("craft-gateway-clock"), path).error).toBeNull()
     }
+  })
+
+  it("insider - should reach, in void2-gateway-tamper, the merchant's edge a compromised acquirer alone makes it take (a second void said accepted: Voided -> Voided), undeclared on the core before d291c77, and on the reference core declared and passed", async () => {
+    // The 100,000-run campaign of seed 20261207 reached this edge once (run 40,911), through a
+    // malformed void, a replay and a sweep; the explorer reaches it breadth-first, its shortest path
+    // the acquirer's own result for the first void said again for the second.
+    const undeclared = await loadMutant(secondVoidUndeclared("explore-test-second-void-undeclared"))
+    const result = explore(settingsFor("void2-gateway-tamper", undeclared, 100_000))
+    expect(result.violation).toMatchObject({ invariant: "declaredTransitions", findings: ["merchant-1 made an undeclared transition: payment: Voided -> Voided on OperationResult (void accepted)"] })
+    const path = result.violation?.path ?? []
+    expect(path).toHaveLength(16)
+    const { actions } = replay(settingsFor("void2-gateway-tamper", undeclared), path)
+    expect(actions.filter((a) => a._tag === "Staff")).toHaveLength(2)
+    expect(actions.at(-1)).toMatchObject({ _tag: "InsiderTamper", what: 'OperationResult.id: -> "ord-1.p1.o2", signed again by gateway-1', packet: { to: "merchant-1" } })
+    const reference = replay(settingsFor("void2-gateway-tamper"), path)
+    expect(reference.error).toBeNull()
+    expect(reference.world.exercised.has(SECOND_VOID_EDGE)).toBe(true)
   })
 
   it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {

@@ -12,6 +12,7 @@ import { Sweep } from "../../src/harness/Sweep.js"
 import { failureKind, play, type HarnessSettings } from "../../src/harness/Run.js"
 import { STANDARD } from "../../src/harness/Scope.js"
 import type { Swarm } from "../../src/harness/World.js"
+import { SECOND_VOID_EDGE, secondVoidUndeclared } from "../support/secondVoid.js"
 
 const CALM: Swarm = { scope: STANDARD, dropRate: 0, duplicateRate: 0, replayRate: 0 }
 const reference: HarnessSettings = { core: Core, crypto: Core.Ed25519Backends.NodeEd25519, maxCommands: 300 }
@@ -96,13 +97,8 @@ describe("regressions", () => {
     ]
     const { world, error } = play(reference, insider, script)
     expect(error).toBeNull()
-    expect(world.exercised.has("transition:Merchant: payment: Voided -> Voided on OperationResult (void accepted)")).toBe(true)
-    const withoutFix: Bug = {
-      name: "regression-second-void-accepted",
-      description: "The merchant's declared transitions leave out a payment staying voided on a second void said accepted.",
-      edits: [{ file: "parties/MerchantOperations.ts", find: '  { entity: "payment", from: "Voided", on: "OperationResult (void accepted)", to: "Voided" },\n', replace: "" }]
-    }
-    const mutant = await loadMutant(withoutFix)
+    expect(world.exercised.has(SECOND_VOID_EDGE)).toBe(true)
+    const mutant = await loadMutant(secondVoidUndeclared("regression-second-void-accepted"))
     expect(failsWith({ ...reference, core: mutant }, script, insider)).toBe("declaredTransitions")
   })
 
