@@ -41,14 +41,14 @@ import type { Packet } from "../machine/Machine.js"
 import type { BrowserState } from "../parties/Browser.js"
 import { Answer, Refresh, Shop, shownChallenge } from "../harness/Shoppers.js"
 import { sameRole, Staff } from "../harness/Commands.js"
-import { tagOf } from "../harness/Command.js"
+import { bodyOf, tagOf } from "../harness/Command.js"
 import { everyGarbling, forge, MALFORMED_VARIANTS } from "../harness/Forgery.js"
 import { insiderBody, insiderPacket, sourceTags } from "../harness/Insider.js"
 import { CRAFT_TWISTS, CRAFTED_KINDS, craftedOperation, knownTo, type Operator } from "../harness/CraftedOperations.js"
 import { checkSafety, InvariantViolation } from "../harness/Invariants.js"
 import { cycleToClose } from "../harness/Quiescence.js"
 import { endOfRetention, expiryOf, retentionHorizon } from "../harness/Retention.js"
-import { plausibleFrom, sweepPacket } from "../harness/Tamper.js"
+import { plausibleFrom, sweepPacket, type Plausible } from "../harness/Tamper.js"
 import type { World, WorldSnapshot } from "../harness/World.js"
 import { shoppersOf, type ExploreScope, type StaffOperation } from "./Scopes.js"
 
@@ -212,6 +212,18 @@ interface Forged {
   readonly what: string
 }
 
+/** The values a tampering may draw from, per recording: those of the bodies of every signed packet in it. */
+const plausibleCache = new WeakMap<Recording, Plausible>()
+
+/** The plausible values of `recording`'s signed bodies, computed once per recording: forgeries and the insider's tamperings draw from them. */
+const plausibleOf = (recording: Recording): Plausible => {
+  const known = plausibleCache.get(recording)
+  if (known !== undefined) return known
+  const plausible = plausibleFrom(recording.filter((r) => r.packet.channel === "signed").map((r) => bodyOf(r.packet)))
+  plausibleCache.set(recording, plausible)
+  return plausible
+}
+
 /** The forgeries of each recorded packet, per recording: they depend on the values the recording holds, and a recording is a value of the state. */
 const forgeryCache = new WeakMap<Recording, Map<string, ReadonlyArray<Forged>>>()
 
@@ -226,8 +238,7 @@ const forgeriesOf = (world: World, recording: Recording, original: { readonly ke
   forgeryCache.set(recording, byPacket)
   const cached = byPacket.get(original.key)
   if (cached !== undefined) return cached
-  const plausible = plausibleFrom(recording.filter((r) => r.packet.channel === "signed").map((r) => (r.packet.payload as { readonly body?: unknown }).body))
-  const tampered = world.run(sweepPacket(world.core, original.packet, 0, { plausible, keys: [] }))
+  const tampered = world.run(sweepPacket(world.core, original.packet, 0, { plausible: plausibleOf(recording), keys: [] }))
   const retagged = world.run(forge(world.core, "retag", original.packet, original.packet, 0))
   const revoked = world.run(forge(world.core, "revokedKey", original.packet, original.packet, 0))
   const malformed = Array.from({ length: MALFORMED_VARIANTS }, (_, variant) => ({
@@ -288,15 +299,13 @@ const insiderTampersOf = (world: World, recording: Recording): ReadonlyArray<For
   if (insider === null) return []
   const byPacket = insiderTamperCache.get(recording) ?? new Map<string, ReadonlyArray<Forged>>()
   insiderTamperCache.set(recording, byPacket)
-  const signed = recording.filter((r) => r.packet.channel === "signed")
-  const plausible = plausibleFrom(signed.map((r) => (r.packet.payload as { readonly body?: unknown }).body))
-  return signed
-    .filter(({ packet }) => packet.from === insider.id)
+  return recording
+    .filter(({ packet }) => packet.channel === "signed" && packet.from === insider.id)
     .flatMap(({ key, packet }) => {
       const known = byPacket.get(key)
       if (known !== undefined) return known
       const made = world
-        .run(sweepPacket(world.core, packet, 0, { plausible, keys: [insider] }))
+        .run(sweepPacket(world.core, packet, 0, { plausible: plausibleOf(recording), keys: [insider] }))
         .filter((copy) => copy.resignedBy === insider.keyId)
         .map((copy): Forged => ({ packet: copy.packet, what: `${copy.tampering.name}, signed again by ${insider.id}` }))
       byPacket.set(key, made)

@@ -33,9 +33,7 @@ import { exploreSettings as settingsFor, scopeOf as scope } from "../support/exp
 import { tagOf } from "../../src/harness/Command.js"
 import { InvariantViolation } from "../../src/harness/Invariants.js"
 import { SECOND_VOID_EDGE, secondVoidUndeclared } from "../support/secondVoid.js"
-
-/** The command line from the sources in one process, node with tsx's loader: the `tsx` command runs node as a child, and stops at SIGINT whatever its child does. */
-const CLI = ["--import", "tsx", "src/cli/main.ts"]
+import { CLI } from "../support/cli.js"
 
 let noIdempotencyCheck: HarnessCore
 let crashLosesOutbox: HarnessCore

@@ -7,6 +7,7 @@ import fc from "fast-check"
 import { DEADLINE_KINDS, PEOPLE_ACTIONS, SIGNED_TAGS } from "../../src/harness/Commands.js"
 import { untaken } from "../../src/harness/Coverage.js"
 import { FORGERY_KINDS } from "../../src/harness/Forgery.js"
+import { SECOND_VOID_EDGE } from "../support/secondVoid.js"
 
 /** The fault kinds and people's actions every default campaign must exercise in at least 1% of its runs. */
 const MUST_EXERCISE = [
@@ -37,7 +38,7 @@ const RARE: Readonly<Record<string, string>> = {
     "a page at its pay button learns its order was paid (another tab paid, and a view of it answers this page's own request): 16 runs in 2,000",
   "transition:Browser: checkout: ReadyToPay -> Checkout on OrderView (open)":
     "a page at its pay button is told its order is open again, as a lying merchant (an insider's `Mislead`) may answer its change of delivery or address: 9 runs in 2,000; 4 or 5 in 400 at seeds 1 to 3 of the command line's campaign, none at the test's seed since `Garble` joined the commands",
-  "transition:Merchant: payment: Voided -> Voided on OperationResult (void accepted)":
+  [SECOND_VOID_EDGE]:
     "a compromised acquirer says a second void of a voided payment was taken too (the first void broken in flight, the second's result re-signed under its id): first reached at run 40,911 of the 100,000-run campaign at seed 20261207, and pinned in regressions.test.ts"
 }
 

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { locate, verdictOf } from "../../src/prove/ProVerif.js"
 import { EXIT, run, table, unexpected } from "../../src/prove/Prove.js"
 import { VARIANTS } from "../../src/prove/Variants.js"
+import { CLI } from "../support/cli.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "prove-test-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -21,9 +22,8 @@ writeFileSync(provesEverything, '#!/bin/sh\necho "RESULT inj-event(A) ==> inj-ev
 chmodSync(provesEverything, 0o755)
 
 const realProVerif = Exit.isSuccess(Effect.runSyncExit(locate()))
-/** The command line from the sources in one process: node with tsx's loader, not the `tsx` command, which runs node as a child. */
 const main = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "prove", ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } })
+  spawnSync(process.execPath, [...CLI, "prove", ...args], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "", ...env } })
 
 describe("verdictOf", () => {
   it("verdictOf - should read the first RESULT line and ignore the non-injective one in parentheses", () => {
