@@ -45,6 +45,7 @@ let confirmationOnlyOnRetry: HarnessCore
 let approvalReusable: HarnessCore
 let currencyNotSigned: HarnessCore
 let anyEnrolledDevice: HarnessCore
+let gatewayTrustsMerchantPayee: HarnessCore
 let staleCopyTakenAsNew: HarnessCore
 let captureInAnyCurrency: HarnessCore
 let gatewayForwardsAnyCurrency: HarnessCore
@@ -70,6 +71,7 @@ beforeAll(async () => {
   approvalReusable = await loadMutant({ ...bugNamed("approval-reusable"), name: "explore-test-approval-reusable" })
   currencyNotSigned = await loadMutant({ ...bugNamed("payment-currency-not-signed"), name: "explore-test-payment-currency-not-signed" })
   anyEnrolledDevice = await loadMutant({ ...bugNamed("approval-from-any-enrolled-device"), name: "explore-test-approval-from-any-enrolled-device" })
+  gatewayTrustsMerchantPayee = await loadMutant({ ...bugNamed("gateway-trusts-merchant-payee"), name: "explore-test-gateway-trusts-merchant-payee" })
   staleCopyTakenAsNew = await loadMutant({ ...bugNamed("stale-copy-taken-as-new"), name: "explore-test-stale-copy-taken-as-new" })
   captureInAnyCurrency = await loadMutant({ ...bugNamed("capture-in-any-currency"), name: "explore-test-capture-in-any-currency" })
   gatewayForwardsAnyCurrency = await loadMutant({ ...bugNamed("gateway-forwards-any-currency"), name: "explore-test-gateway-forwards-any-currency" })
@@ -477,6 +479,19 @@ describe("explore", () => {
     const reference = replay(settingsFor("void2-gateway-tamper"), path)
     expect(reference.error).toBeNull()
     expect(reference.world.exercised.has(SECOND_VOID_EDGE)).toBe(true)
+  })
+
+  it("insider - should find, in capture2-merchant-tamper, the second merchant's own payment request signed again with another payee, which a gateway that trusts the payee forwards (gateway-trusts-merchant-payee), and the same path refused on the reference core", () => {
+    // The scope's insider may only tamper with its own messages: no impersonation, no crafting.
+    const settings = settingsFor("capture2-merchant-tamper", gatewayTrustsMerchantPayee)
+    const result = explore(settings)
+    expect(result.violation).toMatchObject({ invariant: "isolation", findings: ["gateway-1 payment merchant-2/ord-1.p1 was asked for by merchant-2 for payee phone-1.1.1"] })
+    const path = result.violation?.path ?? []
+    expect(path).toHaveLength(16)
+    const { actions } = replay(settings, path)
+    expect(actions.filter((a) => a._tag === "Pay")).toHaveLength(2)
+    expect(actions.at(-1)).toMatchObject({ _tag: "InsiderTamper", what: 'AuthorizePayment.payee.merchant: -> "phone-1.1.1", signed again by merchant-2', packet: { to: "gateway-1" } })
+    expect(replay(settingsFor("capture2-merchant-tamper"), path).error).toBeNull()
   })
 
   it("retention - should fail a replay at a request's end of retention that changes anything (stale-copy-taken-as-new), and pass the same path on the reference core", () => {
