@@ -59,6 +59,7 @@ export const GUARANTEES: ReadonlyArray<Guarantee> = [
       "retried-capture-captured-twice",
       "domain-tag-missing",
       "gateway-trusts-merchant-payee",
+      "operation-finds-payment-by-id",
       "issuer-trusts-gateway-payee"
     ]
   },

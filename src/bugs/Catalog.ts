@@ -307,6 +307,18 @@ export const BUGS: ReadonlyArray<Bug> = [
     edits: [{ file: "parties/Gateway.ts", find: `    if (body.payee.merchant !== body.from) return yield* new Mismatch({ id: body.id, field: "payee" })\n`, replace: "" }]
   },
   {
+    name: "operation-finds-payment-by-id",
+    description:
+      "Id collision: the gateway looks up a merchant's capture, void or refund by the payment id alone, not under the merchant that signed it, and takes the first payment with that id it holds. Each merchant numbers its payments from `ord-1.p1`, so at an acquirer of two merchants one merchant's capture lands on the other's payment: the other's customer is charged, and the money is booked to the merchant that asked.",
+    edits: [
+      {
+        file: "parties/GatewayOperations.ts",
+        find: "    const payment = state.payments.get(paymentKey)\n",
+        replace: "    const payment = state.payments.values().find((p) => p.request.id === body.paymentId)\n"
+      }
+    ]
+  },
+  {
     name: "challenge-deadline-inclusive",
     description: "Deadline: a request or answer arriving exactly at its expiry still counts (the check is <= instead of <), so an approval at the challenge's deadline holds the money.",
     edits: [{ file: "crypto/Envelope.ts", find: "  now_ms < request.expiresAt_ms", replace: "  now_ms <= request.expiresAt_ms" }]
