@@ -8,6 +8,7 @@
  * npm run mutants                                          # every file of the decision code
  * npm run mutants -- --files src/ledger/Ledger.ts          # one file (or several, comma-separated)
  * npm run mutants -- --files src/parties/Phone.ts --runs 400 --incremental
+ * npm run mutants -- --files src/parties/MerchantOperations.ts:78-78    # the mutants of one line
  * ```
  *
  * Reports go to `reports/mutation/<selection>/` (git-ignored): `mutation.html`, `mutation.json`,
@@ -35,7 +36,7 @@ const REPORTS = "reports/mutation"
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
 const usage = `usage: npm run mutants -- [--files F[,F...]] [--runs N] [--max-commands M] [--seed S] [--incremental [--force] | --survivors]
-  --files          files to mutate, relative to the package root (globs allowed); default: ${DECISION_CODE.join(", ")}
+  --files          files to mutate, relative to the package root (globs allowed; FILE:L1-L2 for lines L1 to L2 of one file); default: ${DECISION_CODE.join(", ")}
   --runs           harness runs per mutant (default ${DEFAULTS.runs})
   --max-commands   most commands in a run (default ${DEFAULTS.maxCommands})
   --seed           base seed of each mutant's campaign (default ${DEFAULTS.seed})
@@ -51,12 +52,16 @@ const count = (name: string, text: string | undefined, fallback: number): number
   return n
 }
 
-/** The files to mutate: each plain path must exist, so a typo is not a run that mutates nothing. */
+/** A line range Stryker takes after a file's path (`:5-7`, or with columns `:5:4-7:10`). */
+const LINE_RANGE = /:\d+(?::\d+)?-\d+(?::\d+)?$/
+
+/** The files to mutate: each plain path (less its line range) must exist, so a typo is not a run that mutates nothing. */
 const filesOf = (given: ReadonlyArray<string>): ReadonlyArray<string> => {
   const files = given.flatMap((f) => f.split(",")).map((f) => f.trim()).filter((f) => f !== "")
   if (files.length === 0) return DECISION_CODE
   for (const file of files) {
-    if (!/[*?{[]/.test(file) && !existsSync(join(root, file))) throw new Error(`--files: no file ${file} (paths are relative to the package root, e.g. src/ledger/Ledger.ts)`)
+    const path = file.replace(LINE_RANGE, "")
+    if (!/[*?{[]/.test(path) && !existsSync(join(root, path))) throw new Error(`--files: no file ${path} (paths are relative to the package root, e.g. src/ledger/Ledger.ts)`)
   }
   return files
 }
